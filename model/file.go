@@ -1,0 +1,142 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// File is the shape of a --config file (YAML or JSON): services, each with
+// the environments it is published to and its APIs. It stands in for the
+// control plane until releases are made through the Action API; every
+// environment listed runs the same APIs.
+type File struct {
+	BaseDomain string        `json:"BaseDomain,omitempty"`
+	Services   []FileService `json:"Services"`
+}
+
+// FileService is one service in a File.
+type FileService struct {
+	Service
+	// Environments defaults to ["release"].
+	Environments []string       `json:"Environments,omitempty"`
+	Domains      []CustomDomain `json:"Domains,omitempty"`
+	Apis         []API          `json:"Apis"`
+}
+
+// DefaultBaseDomain is used when neither the file nor the flags set one, so
+// that http://<ServiceId>.localhost:8080/ reaches a service on this machine
+// (curl and browsers resolve *.localhost to the loopback address).
+const DefaultBaseDomain = "localhost"
+
+// ErrEmptyConfig is returned for a file that defines no service.
+var ErrEmptyConfig = errors.New("config defines no service")
+
+// LoadFile reads a YAML or JSON config file. Unknown fields are errors, so a
+// misspelt key never silently changes nothing.
+func LoadFile(path string) (*Published, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	p, err := ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParseFile decodes a YAML or JSON config document into a Published.
+func ParseFile(data []byte) (*Published, error) {
+	var f File
+	if err := yaml.UnmarshalStrict(data, &f, func(d *json.Decoder) *json.Decoder {
+		d.DisallowUnknownFields()
+		return d
+	}); err != nil {
+		return nil, err
+	}
+	return f.Published()
+}
+
+// Published turns the file into the Published form, checking IDs.
+func (f *File) Published() (*Published, error) {
+	if len(f.Services) == 0 {
+		return nil, ErrEmptyConfig
+	}
+	p := &Published{BaseDomain: f.BaseDomain, Services: make([]PublishedService, 0, len(f.Services))}
+	if p.BaseDomain == "" {
+		p.BaseDomain = DefaultBaseDomain
+	}
+	p.BaseDomain = strings.ToLower(strings.TrimSuffix(p.BaseDomain, "."))
+	seenSvc := map[string]bool{}
+	seenAPI := map[string]bool{}
+	for i, fs := range f.Services {
+		if fs.ServiceId == "" {
+			return nil, fmt.Errorf("Services[%d]: ServiceId is required", i)
+		}
+		if !validID(fs.ServiceId) {
+			return nil, fmt.Errorf("Services[%d]: ServiceId %q: use letters, digits and '-' only", i, fs.ServiceId)
+		}
+		if seenSvc[fs.ServiceId] {
+			return nil, fmt.Errorf("Services[%d]: duplicate ServiceId %q", i, fs.ServiceId)
+		}
+		seenSvc[fs.ServiceId] = true
+		apis := make([]API, len(fs.Apis))
+		for j, a := range fs.Apis {
+			if a.ApiId == "" {
+				return nil, fmt.Errorf("service %s: Apis[%d]: ApiId is required", fs.ServiceId, j)
+			}
+			if seenAPI[a.ApiId] {
+				return nil, fmt.Errorf("service %s: Apis[%d]: duplicate ApiId %q", fs.ServiceId, j, a.ApiId)
+			}
+			seenAPI[a.ApiId] = true
+			if a.ServiceId != "" && a.ServiceId != fs.ServiceId {
+				return nil, fmt.Errorf("service %s: api %s names ServiceId %q", fs.ServiceId, a.ApiId, a.ServiceId)
+			}
+			a.ServiceId = fs.ServiceId
+			apis[j] = a
+		}
+		envs := fs.Environments
+		if len(envs) == 0 {
+			envs = []string{"release"}
+		}
+		ps := PublishedService{Service: fs.Service, Domains: fs.Domains}
+		seenEnv := map[string]bool{}
+		for _, e := range envs {
+			if !validEnv(e) {
+				return nil, fmt.Errorf("service %s: environment %q: use letters, digits, '-' and '_' only", fs.ServiceId, e)
+			}
+			if seenEnv[e] {
+				return nil, fmt.Errorf("service %s: environment %q listed twice", fs.ServiceId, e)
+			}
+			seenEnv[e] = true
+			ps.Environments = append(ps.Environments, PublishedEnvironment{EnvironmentName: e, VersionName: "config", Apis: apis})
+		}
+		p.Services = append(p.Services, ps)
+	}
+	return p, nil
+}
+
+func validID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func validEnv(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != "" && len(s) <= 64
+}

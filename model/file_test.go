@@ -1,0 +1,58 @@
+package model
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseFile(t *testing.T) {
+	doc := `
+BaseDomain: Example.COM.
+Services:
+  - ServiceId: service-demo
+    ServiceName: demo
+    Environments: [release, test]
+    Apis:
+      - ApiId: api-hello
+        RequestConfig: {Path: /hello, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: hi
+`
+	p, err := ParseFile([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.BaseDomain != "example.com" {
+		t.Errorf("BaseDomain = %q", p.BaseDomain)
+	}
+	if len(p.Services) != 1 || len(p.Services[0].Environments) != 2 {
+		t.Fatalf("got %+v", p)
+	}
+	a := p.Services[0].Environments[1].Apis[0]
+	if a.ServiceId != "service-demo" || a.RequestConfig.Path != "/hello" || a.ServiceMockReturnMessage != "hi" {
+		t.Errorf("api = %+v", a)
+	}
+}
+
+func TestParseFileErrors(t *testing.T) {
+	cases := map[string]string{
+		"unknown field":  "Services: [{ServiceId: s, Apis: [], Bogus: 1}]",
+		"no services":    "BaseDomain: x",
+		"no service id":  "Services: [{Apis: []}]",
+		"bad service id": "Services: [{ServiceId: 'a b', Apis: []}]",
+		"dup service":    "Services: [{ServiceId: s, Apis: []}, {ServiceId: s, Apis: []}]",
+		"dup api":        "Services: [{ServiceId: s, Apis: [{ApiId: a, ServiceType: MOCK}, {ApiId: a, ServiceType: MOCK}]}]",
+		"no api id":      "Services: [{ServiceId: s, Apis: [{ServiceType: MOCK}]}]",
+		"bad env":        "Services: [{ServiceId: s, Environments: ['a/b'], Apis: []}]",
+		"dup env":        "Services: [{ServiceId: s, Environments: [a, a], Apis: []}]",
+		"json syntax":    "{",
+		"wrong service":  "Services: [{ServiceId: s, Apis: [{ApiId: a, ServiceId: t}]}]",
+	}
+	for name, doc := range cases {
+		if _, err := ParseFile([]byte(doc)); err == nil {
+			t.Errorf("%s: no error", name)
+		} else if strings.TrimSpace(err.Error()) == "" {
+			t.Errorf("%s: empty error", name)
+		}
+	}
+}
