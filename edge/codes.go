@@ -1,0 +1,38 @@
+package edge
+
+import "net/http"
+
+// failure is a gateway-made error answer: status, stable code and message.
+// The codes are part of the public contract (README "Error codes"); never
+// rename one.
+type failure struct {
+	status int
+	code   string
+	msg    string
+}
+
+var (
+	errHeaderTimeout   = &failure{408, "RequestHeaderTimeout", "the request head did not arrive in time"}
+	errBodyTimeout     = &failure{408, "RequestBodyTimeout", "the request body stalled"}
+	errBodyTooLarge    = &failure{413, "RequestBodyTooLarge", "the request body exceeds the limit"}
+	errUnderscore      = &failure{400, "UnderscoreInHeaderName", "header names with '_' are refused"}
+	errUpstreamRefused = &failure{502, "UpstreamConnectFailed", "the backend refused the connection"}
+	errUpstreamConnTO  = &failure{504, "UpstreamConnectTimeout", "connecting to the backend timed out"}
+	errUpstreamTimeout = &failure{504, "UpstreamTimeout", "the backend did not answer in time"}
+	errUpstreamReset   = &failure{502, "UpstreamReset", "the backend closed the connection before answering"}
+	errUpstreamBad     = &failure{502, "BadUpstreamResponse", "the backend sent an invalid response"}
+	errNoUpstream      = &failure{502, "NoHealthyUpstream", "no backend target is available"}
+	errWSHandshake     = &failure{400, "BadWebSocketHandshake", "invalid WebSocket upgrade request"}
+	errWSNotUpgrade    = &failure{400, "WebSocketRequired", "this API accepts WebSocket upgrades only"}
+	errDraining        = &failure{503, "ServiceUnavailable", "the gateway is shutting down"}
+	errOverloaded      = &failure{503, "TooManyConnections", "the gateway is at its connection limit"}
+	errInternal        = &failure{500, "InternalError", "internal error"}
+)
+
+// statusText is the reason phrase for a status code.
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Status"
+}

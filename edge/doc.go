@@ -1,0 +1,22 @@
+// Package edge is the data plane: a gnet v2 event-loop HTTP/1.1 engine and
+// reverse proxy.
+//
+// Threading model: one gnet event loop per core. Every connection, client
+// or upstream, belongs to exactly one loop, and all of its state is touched
+// only on that loop's goroutine; upstream connections are enrolled on the
+// client's loop (EventLoop.Enroll) and pooled per loop, so a proxied request
+// never crosses goroutines and needs no lock. Cross-loop state (target
+// health, counters, the installed snapshot) is reached through atomics only.
+// Goroutines exist for dialing new upstream connections, active health
+// checks, the coarse clock and the ticker that drives per-loop sweeps;
+// never per request.
+//
+// The running configuration is one immutable *runtime behind an
+// atomic.Pointer; a request keeps the runtime it started with.
+//
+// gnet has no read back-pressure (gnet #712, #676); epoll_linux.go pauses
+// and resumes reading on a connection by editing its epoll registration,
+// and the same file stops the listeners for a graceful drain.
+//
+// Imports: edge/http1, router, snapshot, model; never admin.
+package edge

@@ -1,0 +1,104 @@
+package edge
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/edgegate/edgegate/router"
+	"github.com/edgegate/edgegate/snapshot"
+)
+
+// runtime is an installed snapshot: the snapshot plus what the edge derives
+// from it once (targets bound to their health records, rendered mock
+// answers). Immutable once stored.
+type runtime struct {
+	snap   *snapshot.Snapshot
+	router *router.Table
+	apis   []apiRT // by router.Route.Index
+}
+
+// apiRT is one route as the edge serves it.
+type apiRT struct {
+	id       int
+	kind     snapshot.Kind
+	route    *router.Route
+	targets  []*target
+	sched    []uint16
+	host     []byte
+	timeout  int64 // ns
+	mockHead []byte
+	mockBody []byte
+}
+
+func (s *Server) install(snap *snapshot.Snapshot) (*runtime, error) {
+	routes := snap.Router.Routes()
+	if len(routes) != len(snap.Backends) {
+		return nil, fmt.Errorf("edge: snapshot has %d routes and %d backends", len(routes), len(snap.Backends))
+	}
+	rt := &runtime{snap: snap, router: snap.Router, apis: make([]apiRT, len(routes))}
+	checked := map[*target]bool{}
+	for i, r := range routes {
+		b := &snap.Backends[i]
+		a := &rt.apis[i]
+		a.id, a.kind, a.route = i, b.Kind, r
+		a.timeout = int64(b.Timeout)
+		a.host = []byte(b.Host)
+		if b.Kind == snapshot.KindWebSocket {
+			a.timeout = int64(s.cfg.WebSocketIdle)
+			if b.Timeout > 0 {
+				a.timeout = int64(b.Timeout)
+			}
+		}
+		switch b.Kind {
+		case snapshot.KindMock:
+			a.mockHead, a.mockBody = renderMock(&b.Mock)
+		default:
+			weights := make([]int, len(b.Targets))
+			for j, t := range b.Targets {
+				tg := s.targets.get(t.Addr, b.Health)
+				a.targets = append(a.targets, tg)
+				weights[j] = t.Weight
+				if b.Health.CheckPath != "" {
+					checked[tg] = true
+				}
+			}
+			a.sched = schedule(weights)
+		}
+	}
+	s.targets.syncChecks(checked)
+	return rt, nil
+}
+
+// renderMock pre-renders a mock answer up to the per-request headers.
+// Without a configured Content-Type, a body that looks like JSON is sent as
+// application/json and anything else as text/plain.
+func renderMock(m *snapshot.Mock) (head, body []byte) {
+	body = []byte(m.Body)
+	head = appendStatusLine(nil, m.Status, nil)
+	hasType := false
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Key, "Content-Type") {
+			hasType = true
+		}
+		head = append(head, h.Key...)
+		head = append(head, ": "...)
+		head = append(head, h.Value...)
+		head = append(head, "\r\n"...)
+	}
+	if !hasType {
+		ct := "text/plain; charset=utf-8"
+		if t := strings.TrimSpace(m.Body); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			ct = "application/json"
+		}
+		head = append(head, "Content-Type: "+ct+"\r\n"...)
+	}
+	if m.Status != 204 && m.Status != 304 {
+		head = append(head, "Content-Length: "...)
+		head = strconv.AppendInt(head, int64(len(body)), 10)
+		head = append(head, "\r\n"...)
+	} else {
+		body = nil
+	}
+	return head, body
+}

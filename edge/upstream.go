@@ -1,0 +1,490 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/edgegate/edgegate/edge/http1"
+)
+
+type upPhase uint8
+
+const (
+	upHead   upPhase = iota // waiting for the response head
+	upBody                  // relaying the response body
+	upTunnel                // websocket: piping bytes
+)
+
+type respMode uint8
+
+const (
+	respNone respMode = iota
+	respLength
+	respChunked
+	respClose // until the upstream closes
+)
+
+// upstream is one connection to a backend target, enrolled on the loop of
+// the client it was opened for and pooled there between requests.
+type upstream struct {
+	c        gnet.Conn // nil while dialing
+	l        *loop
+	t        *target
+	cl       *client // the client being served; nil when idle
+	closeErr error
+
+	dead      bool
+	closeMe   bool
+	inCB      bool
+	rpaused   bool
+	inPool    bool
+	reused    bool // served a request before (a stale close may be retried)
+	gotBytes  bool // any byte of the current response arrived
+	keepAlive bool // the response allows reuse
+	rechunk   bool // the client gets chunked framing
+	zeroSent  bool
+	idleSince int64
+
+	parser http1.Parser
+	phase  upPhase
+	mode   respMode
+	left   int64
+	dec    http1.ChunkedDecoder
+}
+
+// dial connects to u's target in a goroutine (Go's resolver and a connect
+// timeout), then enrolls the socket on this loop; OnOpen picks it up.
+// gnet's own Register dials without a timeout, hence our dial.
+func (l *loop) dial(u *upstream) {
+	l.s.Stats.UpstreamDials.Add(1)
+	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
+	go func() {
+		conn, err := net.DialTimeout("tcp", addr, timeout)
+		if err == nil {
+			var ch <-chan gnet.RegisteredResult
+			ch, err = el.Enroll(gnet.NewContext(context.Background(), u), conn)
+			if err == nil {
+				if r := <-ch; r.Err == nil {
+					return
+				} else {
+					err = r.Err
+				}
+			} else {
+				_ = conn.Close()
+			}
+		}
+		l.execute(gnet.RunnableFunc(func(context.Context) error {
+			l.dialFailed(u, err)
+			return nil
+		}))
+	}()
+}
+
+func (l *loop) dialFailed(u *upstream, err error) {
+	l.enter()
+	defer l.exit()
+	u.dead = true
+	u.t.fail(l.s.clk.now())
+	cl := u.cl
+	if cl == nil || cl.up != u {
+		return
+	}
+	f := errUpstreamRefused
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		f = errUpstreamConnTO
+	}
+	cl.upstreamFailed(f, false, true)
+}
+
+// onOpen: the dialed connection is registered on the loop.
+func (u *upstream) onOpen(c gnet.Conn) {
+	l := u.l
+	l.enter()
+	defer l.exit()
+	u.c = c
+	cl := u.cl
+	if cl == nil || cl.dead || cl.up != u {
+		u.cl = nil
+		l.poolPut(u) // the client gave up; keep the connection for the next one
+		return
+	}
+	cl.sendHead()
+	if !cl.dead && !u.dead {
+		cl.process() // body bytes that waited for the connection
+	}
+}
+
+func (u *upstream) onTraffic() gnet.Action {
+	l := u.l
+	l.enter()
+	u.inCB = true
+	if u.rpaused {
+		u.applyPause()
+	}
+	u.process()
+	l.exit()
+	u.inCB = false
+	if u.closeMe {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func (u *upstream) close() {
+	if u.dead || u.closeMe || u.c == nil {
+		return
+	}
+	u.closeMe = true
+	if !u.inCB {
+		_ = u.l.el.Close(u.c)
+	}
+}
+
+// closed runs once after gnet closed the connection.
+func (u *upstream) closed() {
+	if u.inPool {
+		u.inPool = false // poolGet and prune skip dead entries
+		return
+	}
+	cl := u.cl
+	if cl == nil || cl.up != u {
+		return
+	}
+	switch u.phase {
+	case upHead:
+		// Closed before any answer: a reused connection the backend had
+		// already given up on is retried; anything else is the backend's fault.
+		stale := u.reused && !u.gotBytes
+		if !stale {
+			u.t.fail(u.l.s.clk.now())
+		}
+		cl.upstreamFailed(errUpstreamReset, stale, false)
+	case upBody:
+		if u.mode == respClose {
+			u.endClose()
+			return
+		}
+		cl.up = nil
+		u.cl = nil
+		cl.abort() // truncated: the client must see the close
+	case upTunnel:
+		cl.up = nil
+		u.cl = nil
+		cl.closeAfter = true
+		cl.finishRequest()
+	}
+}
+
+// endClose completes a close-delimited response.
+func (u *upstream) endClose() {
+	cl := u.cl
+	l := u.l
+	if u.rechunk && !cl.dead {
+		l.w.start(cl.c)
+		l.w.str("0\r\n\r\n")
+		l.w.flush()
+	}
+	cl.up = nil
+	u.cl = nil
+	cl.respDone = true
+	cl.closeAfter = cl.closeAfter || !u.rechunk
+	cl.finishRequest()
+	cl.kick()
+}
+
+// kick resumes the client's request processing after a response ended in
+// a callback other than the client's own.
+func (cl *client) kick() {
+	if !cl.dead && !cl.closeMe && !cl.active && !cl.flushClose && cl.c.InboundBuffered() > 0 {
+		cl.process()
+	}
+}
+
+// process handles bytes from the backend.
+func (u *upstream) process() {
+	cl := u.cl
+	if cl == nil {
+		u.close() // bytes on an idle connection: protocol error
+		return
+	}
+	if u.phase == upTunnel {
+		u.pipe()
+		return
+	}
+	buf, _ := u.c.Peek(-1)
+	if len(buf) == 0 {
+		return
+	}
+	l := u.l
+	s := l.s
+	u.gotBytes = true
+	off := 0
+	l.w.start(cl.c)
+	for u.phase == upHead {
+		l.resp.Headers = l.rhdrs[:0]
+		n, perr := u.parser.ParseResponse(buf[off:], &l.resp, s.cfg.Limits.MaxHeaderBytes, s.cfg.Limits.MaxHeaders)
+		if perr != nil {
+			u.t.fail(s.clk.now())
+			cl.upstreamFailed(errUpstreamBad, false, false)
+			return
+		}
+		if n == 0 {
+			if off > 0 {
+				_, _ = u.c.Discard(off)
+			}
+			return
+		}
+		r := &l.resp
+		u.parser.Reset()
+		if r.Status < 200 {
+			if r.Status == 101 {
+				if !cl.ws || r.Upgrade == nil || !equalFold(r.Upgrade, "websocket") {
+					u.t.fail(s.clk.now())
+					cl.upstreamFailed(errUpstreamBad, false, false)
+					return
+				}
+				u.startTunnel(r)
+				off += n
+				_, _ = u.c.Discard(off)
+				if !cl.dead && !u.dead {
+					u.pipe()
+				}
+				return
+			}
+			off += n // other 1xx are not forwarded (our own 100 went out already)
+			continue
+		}
+		off += n
+		u.t.ok()
+		if !u.startResponse(r) {
+			return
+		}
+	}
+	consumed, done := u.relay(buf[off:])
+	l.w.flush()
+	if u.dead {
+		return
+	}
+	_, _ = u.c.Discard(off + consumed)
+	if cl.dead {
+		u.cl = nil
+		u.close()
+		return
+	}
+	if done {
+		if off+consumed < len(buf) {
+			u.keepAlive = false // bytes past the end of the response
+		}
+		u.finish()
+		return
+	}
+	cl.setDeadline(s.clk.now()+cl.api.timeout, dlResponse)
+	if cl.c.OutboundBuffered() > s.cfg.HighWater {
+		u.pauseRead()
+		l.watchClient(cl)
+	}
+}
+
+// startResponse queues the rewritten response head for the client and
+// picks the body framing. It returns false if the response was refused.
+func (u *upstream) startResponse(r *http1.Response) bool {
+	cl := u.cl
+	l := u.l
+	u.phase = upBody
+	u.zeroSent = false
+	switch {
+	case cl.isHead || r.Status == 204 || r.Status == 304:
+		u.mode = respNone
+	case r.Chunked:
+		if !codingIsChunkedOnly(r.Headers) {
+			// gzip,chunked would need the inner coding kept; refuse rather than garble.
+			u.t.fail(l.s.clk.now())
+			cl.upstreamFailed(errUpstreamBad, false, false)
+			return false
+		}
+		u.mode = respChunked
+		u.dec.Reset()
+	case r.ContentLength > 0:
+		u.mode, u.left = respLength, r.ContentLength
+	case r.ContentLength == 0:
+		u.mode = respNone
+	default:
+		u.mode = respClose
+	}
+	u.keepAlive = r.KeepAlive && u.mode != respClose
+	u.rechunk = false
+	if u.mode == respChunked || u.mode == respClose {
+		if cl.minor >= 1 {
+			u.rechunk = true
+		} else {
+			cl.closeAfter = true // HTTP/1.0: the close delimits the body
+		}
+	}
+	if cl.ws {
+		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
+	}
+	cl.respStarted = true
+	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
+	l.w.copy(l.tmp)
+	return true
+}
+
+// relay moves body bytes to the client, re-framing chunked bodies
+// canonically. It returns the bytes consumed and whether the body ended.
+func (u *upstream) relay(data []byte) (int, bool) {
+	l := u.l
+	switch u.mode {
+	case respNone:
+		return 0, true
+	case respLength:
+		k := int(min(int64(len(data)), u.left))
+		l.w.ref(data[:k])
+		u.left -= int64(k)
+		return k, u.left == 0
+	case respClose:
+		if len(data) > 0 {
+			if u.rechunk {
+				l.w.copy(http1.AppendChunkHeader(l.hex[:0], len(data)))
+				l.w.ref(data)
+				l.w.str("\r\n")
+			} else {
+				l.w.ref(data)
+			}
+		}
+		return len(data), false
+	}
+	consumed := 0
+	for consumed < len(data) {
+		n, ev, chunk, tr, err := u.dec.Next(data[consumed:])
+		consumed += n
+		if err != nil {
+			// The head is out: all we can do is cut the client.
+			u.t.fail(l.s.clk.now())
+			u.keepAlive = false
+			l.w.flush()
+			cl := u.cl
+			cl.up = nil
+			u.cl = nil
+			u.close()
+			cl.abort()
+			return consumed, false
+		}
+		switch ev {
+		case http1.ChunkData:
+			if u.rechunk {
+				l.w.copy(http1.AppendChunkHeader(l.hex[:0], len(chunk)))
+				l.w.ref(chunk)
+				l.w.str("\r\n")
+			} else {
+				l.w.ref(chunk)
+			}
+		case http1.ChunkTrailer:
+			if u.rechunk {
+				if !u.zeroSent {
+					l.w.str("0\r\n")
+					u.zeroSent = true
+				}
+				l.w.copy(tr.Name)
+				l.w.str(": ")
+				l.w.copy(tr.Value)
+				l.w.str("\r\n")
+			}
+		case http1.ChunkDone:
+			if u.rechunk {
+				if !u.zeroSent {
+					l.w.str("0\r\n")
+				}
+				l.w.str("\r\n")
+			}
+			return consumed, true
+		case http1.ChunkMore:
+			return consumed, false
+		}
+	}
+	return consumed, false
+}
+
+// finish ends a complete response: the connection goes back to the pool
+// when both sides allow, and the client moves on to its next request.
+func (u *upstream) finish() {
+	cl := u.cl
+	l := u.l
+	cl.up = nil
+	u.cl = nil
+	cl.respDone = true
+	if u.rpaused {
+		u.resumeRead()
+	}
+	if u.keepAlive && cl.bodyDone && !u.dead {
+		l.poolPut(u)
+	} else {
+		u.close()
+	}
+	cl.finishRequest()
+	cl.kick()
+}
+
+func (u *upstream) pauseRead() {
+	if u.rpaused || u.l.epfd < 0 {
+		return
+	}
+	u.rpaused = true
+	u.applyPause()
+}
+
+func (u *upstream) applyPause() {
+	setReading(u.l.epfd, u.c.Fd(), false, u.c.OutboundBuffered() > 0)
+}
+
+func (u *upstream) resumeRead() {
+	if !u.rpaused {
+		return
+	}
+	u.rpaused = false
+	if u.dead {
+		return
+	}
+	setReading(u.l.epfd, u.c.Fd(), true, u.c.OutboundBuffered() > 0)
+}
+
+// codingIsChunkedOnly reports whether every Transfer-Encoding field says
+// just "chunked".
+func codingIsChunkedOnly(hs []http1.Header) bool {
+	for i := range hs {
+		if hs[i].Kind == http1.KindTransferEncoding && !equalFold(trimOWS(hs[i].Value), "chunked") {
+			return false
+		}
+	}
+	return true
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFold compares b with a lower-case ASCII string, ignoring case.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,114 @@
+package edge
+
+import (
+	"encoding/base64"
+
+	"github.com/edgegate/edgegate/edge/http1"
+)
+
+// validWebSocketRequest checks the RFC 6455 §4.1 handshake fields the
+// gateway can judge: GET over HTTP/1.1, no body, version 13, and a key that
+// is the base64 of 16 bytes.
+func validWebSocketRequest(req *http1.Request) bool {
+	if string(req.Method) != "GET" || req.Minor != 1 || req.Chunked || req.ContentLength > 0 {
+		return false
+	}
+	var key, version []byte
+	keys := 0
+	for i := range req.Headers {
+		h := &req.Headers[i]
+		switch {
+		case equalFold(h.Name, "sec-websocket-key"):
+			key = h.Value
+			keys++
+		case equalFold(h.Name, "sec-websocket-version"):
+			version = h.Value
+		}
+	}
+	if keys != 1 || string(version) != "13" || len(key) != 24 {
+		return false
+	}
+	var raw [18]byte
+	n, err := base64.StdEncoding.Decode(raw[:], key)
+	return err == nil && n == 16
+}
+
+// startTunnel forwards the backend's 101 and turns both connections into
+// a byte pipe.
+func (u *upstream) startTunnel(r *http1.Response) {
+	cl := u.cl
+	l := u.l
+	b := appendStatusLine(l.tmp[:0], 101, r.Reason)
+	for i := range r.Headers {
+		h := &r.Headers[i]
+		switch h.Kind {
+		case http1.KindConnection, http1.KindKeepAlive, http1.KindProxyConnection, http1.KindTE,
+			http1.KindTrailer, http1.KindTransferEncoding, http1.KindUpgrade, http1.KindHopByHop,
+			http1.KindContentLength, http1.KindXRequestID:
+			continue
+		}
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "Connection: Upgrade\r\nUpgrade: websocket\r\nX-Request-Id: "...)
+	b = append(b, cl.id[:]...)
+	b = append(b, "\r\n\r\n"...)
+	l.tmp = b[:0]
+	u.t.ok()
+	u.phase = upTunnel
+	cl.tunnel = true
+	cl.respStarted = true
+	cl.closeAfter = true
+	_, _ = cl.c.Write(b)
+	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
+	// The client may have sent frames right behind its upgrade request.
+	if !cl.dead {
+		cl.pipe()
+	}
+}
+
+// pipe forwards what the client sent to the backend.
+func (cl *client) pipe() {
+	u := cl.up
+	if u == nil || u.dead || u.c == nil {
+		cl.close()
+		return
+	}
+	buf, _ := cl.c.Peek(-1)
+	if len(buf) == 0 {
+		return
+	}
+	_, _ = u.c.Write(buf)
+	if cl.dead {
+		return
+	}
+	_, _ = cl.c.Discard(len(buf))
+	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
+	if !u.dead && u.c.OutboundBuffered() > cl.l.s.cfg.HighWater {
+		cl.pauseRead()
+	}
+}
+
+// pipe forwards what the backend sent to the client.
+func (u *upstream) pipe() {
+	cl := u.cl
+	buf, _ := u.c.Peek(-1)
+	if len(buf) == 0 {
+		return
+	}
+	_, _ = cl.c.Write(buf)
+	if u.dead {
+		return
+	}
+	_, _ = u.c.Discard(len(buf))
+	if cl.dead {
+		return
+	}
+	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
+	if cl.c.OutboundBuffered() > cl.l.s.cfg.HighWater {
+		u.pauseRead()
+		cl.l.watchClient(cl)
+	}
+}

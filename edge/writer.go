@@ -1,0 +1,89 @@
+package edge
+
+import "github.com/panjf2000/gnet/v2"
+
+// writerCap is the size of a loop's gather buffer. It never grows, so the
+// segments that point into it stay valid until flush.
+const writerCap = 32 << 10
+
+// maxSegs keeps writev's iovec array on the stack (x/sys/unix minIovec).
+const maxSegs = 8
+
+// copyMax: pieces up to this size are copied into the gather buffer; larger
+// ones are referenced in place.
+const copyMax = 4 << 10
+
+// writer gathers the pieces of one write to a connection (a response head,
+// chunk framing, body bytes) so that they leave in one syscall.
+type writer struct {
+	c    gnet.Conn
+	buf  []byte
+	segs [maxSegs][]byte
+	n    int  // segments in use
+	open bool // last segment is the tail of buf and may be extended
+}
+
+func (w *writer) start(c gnet.Conn) {
+	w.c = c
+	w.buf = w.buf[:0]
+	w.n = 0
+	w.open = false
+}
+
+// copy appends b into the gather buffer.
+func (w *writer) copy(b []byte) {
+	for len(b) > 0 {
+		room := cap(w.buf) - len(w.buf)
+		if room == 0 || (!w.open && w.n == maxSegs) {
+			w.flush()
+			continue
+		}
+		k := min(room, len(b))
+		start := len(w.buf)
+		w.buf = append(w.buf, b[:k]...)
+		if w.open {
+			s := w.segs[w.n-1]
+			w.segs[w.n-1] = s[:len(s)+k]
+		} else {
+			w.segs[w.n] = w.buf[start : start+k]
+			w.n++
+			w.open = true
+		}
+		b = b[k:]
+	}
+}
+
+// str appends s into the gather buffer.
+func (w *writer) str(s string) { w.copy(s2b(s)) }
+
+// ref adds b by reference; b must stay valid until flush.
+func (w *writer) ref(b []byte) {
+	if len(b) <= copyMax {
+		w.copy(b)
+		return
+	}
+	if w.n == maxSegs {
+		w.flush()
+	}
+	w.segs[w.n] = b
+	w.n++
+	w.open = false
+}
+
+// flush writes what was gathered. A write error closes the connection
+// inside gnet; the caller checks its dead flag.
+func (w *writer) flush() {
+	switch w.n {
+	case 0:
+	case 1:
+		_, _ = w.c.Write(w.segs[0])
+	default:
+		_, _ = w.c.Writev(w.segs[:w.n])
+	}
+	for i := 0; i < w.n; i++ {
+		w.segs[i] = nil
+	}
+	w.buf = w.buf[:0]
+	w.n = 0
+	w.open = false
+}

@@ -1,0 +1,11 @@
+// Package snapshot compiles a model.Published into the immutable value the
+// data plane serves from: the router's match tables plus, for every route,
+// its compiled backend (targets, timeouts, health rules, mock response).
+//
+// It is the contract between the planes: the control plane compiles (and so
+// validates) with it, the edge swaps the result in with one pointer store.
+// A Snapshot is never mutated after Compile returns and is read concurrently
+// by every event loop.
+//
+// Imports: model and router only; never edge or admin.
+package snapshot
