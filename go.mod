@@ -3,13 +3,17 @@ module github.com/edgegate/edgegate
 go 1.26.8
 
 require (
+	github.com/gorilla/websocket v1.5.3
+	github.com/panjf2000/gnet/v2 v2.10.0
+	golang.org/x/sys v0.30.0
+	sigs.k8s.io/yaml v1.4.0
+)
+
+require (
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
-	github.com/panjf2000/gnet/v2 v2.10.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
-	golang.org/x/sys v0.30.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
-	sigs.k8s.io/yaml v1.4.0 // indirect
 )

@@ -146,6 +146,7 @@ func (l *loop) watchClient(cl *client) {
 		return
 	}
 	cl.watched = true
+	cl.outMark, cl.outProgress = cl.c.OutboundBuffered(), l.s.clk.now()
 	l.watch = append(l.watch, cl)
 	l.s.paused.Add(1)
 }

@@ -1,0 +1,41 @@
+//go:build !race
+
+package edge
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The hot path allocates nothing: a keep-alive GET through parse, route,
+// rewrite, forward and relay, measured over the whole process (gnet's loop
+// included), and the same for a mock answer.
+func TestProxyRoundTripAllocs(t *testing.T) {
+	up := startRawUpstream(t, "hello, world")
+	s := startTestServer(t, fmt.Sprintf(`
+      - ApiId: api-p
+        RequestConfig: {Path: /p, Method: GET}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "http://%s", Path: /}
+      - ApiId: api-m
+        RequestConfig: {Path: /m, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: hello, world
+`, up.ln.Addr()))
+	for _, path := range []string{"/release/p/x?a=1", "/release/m"} {
+		rt := newRoundTripper(t, s.Addr(), "GET "+path+" HTTP/1.1\r\nHost: service-t.localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n")
+		for range 200 { // warm the pools and buffers
+			if code, err := rt.do(); err != nil || code != 200 {
+				t.Fatalf("%s: %d %v", path, code, err)
+			}
+		}
+		allocs := testing.AllocsPerRun(2000, func() {
+			if code, err := rt.do(); err != nil || code != 200 {
+				t.Fatalf("%s: %d %v", path, code, err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per request, want 0", path, allocs)
+		}
+	}
+}

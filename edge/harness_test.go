@@ -1,0 +1,148 @@
+package edge
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/edgegate/edgegate/model"
+	"github.com/edgegate/edgegate/snapshot"
+)
+
+// rawUpstream answers every request on every connection with one fixed
+// response, using fixed buffers, so it allocates nothing per request.
+type rawUpstream struct {
+	ln   net.Listener
+	resp []byte
+}
+
+func startRawUpstream(t testing.TB, body string) *rawUpstream {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body)}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go u.serve(c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return u
+}
+
+func (u *rawUpstream) serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 64<<10)
+	have := 0
+	for {
+		n, err := c.Read(buf[have:])
+		if err != nil {
+			return
+		}
+		have += n
+		for {
+			i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
+			if i < 0 {
+				break
+			}
+			if _, err := c.Write(u.resp); err != nil {
+				return
+			}
+			copy(buf, buf[i+4:have])
+			have -= i + 4
+		}
+	}
+}
+
+// startTestServer runs an in-process edge with one loop serving apis.
+func startTestServer(t testing.TB, apis string) *Server {
+	t.Helper()
+	p, err := model.ParseFile([]byte("Services:\n  - ServiceId: service-t\n    Apis:\n" + apis))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Listen: "127.0.0.1:0", Loops: 1}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
+	return s
+}
+
+// roundTripper sends one fixed request and reads one response with fixed
+// buffers (no allocation per call).
+type roundTripper struct {
+	c   net.Conn
+	req []byte
+	buf []byte
+}
+
+func newRoundTripper(t testing.TB, addr, req string) *roundTripper {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &roundTripper{c: c, req: []byte(req), buf: make([]byte, 64<<10)}
+}
+
+// do returns the status code of one round trip.
+func (r *roundTripper) do() (int, error) {
+	if _, err := r.c.Write(r.req); err != nil {
+		return 0, err
+	}
+	have := 0
+	for {
+		n, err := r.c.Read(r.buf[have:])
+		if err != nil {
+			return 0, err
+		}
+		have += n
+		head := bytes.Index(r.buf[:have], []byte("\r\n\r\n"))
+		if head < 0 {
+			continue
+		}
+		cl := contentLength(r.buf[:head])
+		if have >= head+4+cl {
+			if have != head+4+cl {
+				return 0, fmt.Errorf("extra bytes after the response")
+			}
+			return int(r.buf[9]-'0')*100 + int(r.buf[10]-'0')*10 + int(r.buf[11]-'0'), nil
+		}
+	}
+}
+
+func contentLength(head []byte) int {
+	i := bytes.Index(head, []byte("Content-Length: "))
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range head[i+16:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
