@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -26,6 +27,7 @@ var demoConfig []byte
 type runFlags struct {
 	data, listen, adminListen, config, baseDomain string
 	underscores                                   string
+	pprof                                         bool
 	cfg                                           edge.Config
 }
 
@@ -52,6 +54,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.DurationVar(&f.cfg.UpstreamIdleTimeout, "upstream-idle-timeout", 0, "close idle backend connections after (default 30s)")
 	fs.IntVar(&f.cfg.MaxConns, "max-conns", 0, "client connection cap (503 past it)")
 	fs.BoolVar(&f.cfg.XFFReplace, "xff-replace", false, "send X-Forwarded-For as the client address only (default: append)")
+	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof/ on the admin listener")
 	fs.StringVar(&f.underscores, "underscore-headers", "drop", "request header names with '_': drop, reject (400) or allow")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -127,7 +130,7 @@ func runCmd(args []string) error {
 
 	var admin *http.Server
 	if f.adminListen != "" {
-		admin, err = startAdmin(f.adminListen, srv, log)
+		admin, err = startAdmin(f.adminListen, srv, f.pprof, log)
 		if err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
@@ -172,7 +175,7 @@ func runCmd(args []string) error {
 }
 
 // startAdmin serves the admin listener: health and counters for now.
-func startAdmin(addr string, srv *edge.Server, log *slog.Logger) (*http.Server, error) {
+func startAdmin(addr string, srv *edge.Server, withPprof bool, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listen %s: %w", addr, err)
@@ -189,6 +192,12 @@ func startAdmin(addr string, srv *edge.Server, log *slog.Logger) (*http.Server, 
 			srv.Revision(), srv.Conns(), srv.Inflight(), st.Requests.Load(), st.GatewayErrors.Load(),
 			st.UpstreamDials.Load(), st.UpstreamReused.Load(), st.Retries.Load(), st.Swaps.Load())
 	})
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
