@@ -312,3 +312,36 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		t.Fatal("gateway did not exit after the drain")
 	}
 }
+
+// TestPipelineFloodBounded: a client that pipelines requests without
+// reading answers is held back by TCP, not buffered by the gateway.
+func TestPipelineFloodBounded(t *testing.T) {
+	up := startUpstream(t)
+	g := startGateway(t, config(up, ""), "--loops", "1")
+	conn := g.raw()
+	base := g.rss()
+	req := []byte(fmt.Sprintf("GET /release/up/sleep?ms=5 HTTP/1.1\r\nHost: %s\r\nX-Pad: %s\r\n\r\n", g.Host, strings.Repeat("p", 900)))
+	var written atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		batch := bytes.Repeat(req, 64)
+		conn.SetWriteDeadline(time.Now().Add(3 * time.Second))
+		for written.Load() < 200*mib {
+			n, err := conn.Write(batch)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	<-done
+	grew := g.rss() - base
+	if written.Load() >= 200*mib {
+		t.Fatalf("the gateway accepted %d MiB of pipelined requests without pushing back", written.Load()/mib)
+	}
+	if grew > 16*1024 {
+		t.Errorf("RSS grew by %d KiB while a client pipelined %d MiB", grew, written.Load()/mib)
+	}
+	t.Logf("client got %d KiB in before TCP pushed back; gateway RSS +%d KiB", written.Load()>>10, grew)
+}

@@ -73,6 +73,15 @@ func runUpstream() {
 		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
 		w.WriteHeader(code)
 	})
+	var healthCode atomic.Int64
+	healthCode.Store(200)
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(healthCode.Load()))
+	})
+	mux.HandleFunc("/health/set", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
+		healthCode.Store(int64(code))
+	})
 	mux.HandleFunc("/conns", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, upstreamConns.Load())
 	})
@@ -166,6 +175,10 @@ func serveRaw(ln net.Listener) {
 				return
 			}
 			switch {
+			case strings.HasPrefix(f[1], "/once"):
+				// Looks keep-alive, but closes right after the answer: the
+				// gateway's pooled connection is stale for the next request.
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce")
 			case strings.HasPrefix(f[1], "/close-delimited"):
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-close-")
 				time.Sleep(50 * time.Millisecond)

@@ -51,6 +51,10 @@ type client struct {
 	closeMe bool // close requested
 	inCB    bool // this connection's OnTraffic is on the stack
 	rpaused bool // reading paused (epoll)
+	// pausedForPeer: paused until the upstream drains what we sent it
+	// (upload, tunnel). Otherwise paused because requests pile up behind
+	// the current one; that pause ends with the request.
+	pausedForPeer bool
 	watched bool // on the loop's watch list
 
 	parser http1.Parser
@@ -64,6 +68,8 @@ type client struct {
 	t           *target
 	up          *upstream
 	head        []byte // upstream request head, kept for a dial or a retry
+	hostOff     int    // the Host value's place in head
+	hostEnd     int
 	id          [reqIDLen]byte
 	started     int64
 	minor       uint8
@@ -203,7 +209,7 @@ func (cl *client) limitBuffered() {
 		cl.close()
 		return
 	}
-	cl.pauseRead()
+	cl.pauseRead(false)
 }
 
 // hardInboundCap bounds what a connection may buffer when reading cannot
@@ -323,6 +329,7 @@ func (cl *client) handle(req *http1.Request, now int64) {
 		cl.fail(errNoUpstream)
 		return
 	}
+	cl.t = t
 	cl.head = l.appendUpstreamHead(l.getBuf(), cl, req, a)
 	cl.toUp = true
 	if req.ExpectContinue && !cl.bodyDone && req.Minor >= 1 {
@@ -495,7 +502,7 @@ func (cl *client) pumpBody() bool {
 		return false
 	}
 	if cl.toUp && !cl.bodyDone && u.c.OutboundBuffered() > l.s.cfg.HighWater {
-		cl.pauseRead()
+		cl.pauseRead(true)
 		return false
 	}
 	return consumed > 0
@@ -676,6 +683,9 @@ func (cl *client) upstreamFailed(f *failure, retryable, connectFailed bool) {
 			next = cl.t
 		}
 		if next != nil {
+			if next != cl.t {
+				cl.retarget(next)
+			}
 			cl.retried = true
 			l.s.Stats.Retries.Add(1)
 			cl.connect(next)
@@ -760,7 +770,7 @@ func (cl *client) checkWatch(now int64) bool {
 		}
 	}
 	// Upload and tunnel direction: client paused while the upstream drains.
-	if cl.rpaused && cl.active && u != nil && u.c != nil && !u.dead && u.c.OutboundBuffered() <= l.s.cfg.LowWater {
+	if cl.rpaused && cl.pausedForPeer && cl.active && u != nil && u.c != nil && !u.dead && u.c.OutboundBuffered() <= l.s.cfg.LowWater {
 		cl.resumeRead()
 		cl.process()
 	}
@@ -775,11 +785,11 @@ func (cl *client) checkWatch(now int64) bool {
 	return cl.rpaused || (cl.up != nil && cl.up.rpaused)
 }
 
-func (cl *client) pauseRead() {
+func (cl *client) pauseRead(forPeer bool) {
 	if cl.rpaused || cl.l.epfd < 0 {
 		return
 	}
-	cl.rpaused = true
+	cl.rpaused, cl.pausedForPeer = true, forPeer
 	cl.applyPause()
 	cl.l.watchClient(cl)
 }

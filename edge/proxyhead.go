@@ -24,7 +24,13 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 	dst = append(dst, ' ')
 	dst = append(dst, rb.URI...)
 	dst = append(dst, " HTTP/1.1\r\nHost: "...)
-	dst = append(dst, a.host...)
+	cl.hostOff = len(dst)
+	if len(a.host) > 0 {
+		dst = append(dst, a.host...)
+	} else {
+		dst = append(dst, cl.t.addr...)
+	}
+	cl.hostEnd = len(dst)
 	dst = append(dst, "\r\n"...)
 
 	var drop [2]uint64 // header indexes the router moved or renamed
@@ -136,4 +142,17 @@ func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *
 		dst = append(dst, "Connection: keep-alive\r\n"...)
 	}
 	return append(dst, "\r\n"...)
+}
+
+// retarget rewrites the Host line of a built head for another target of a
+// target list (a connect failure moved the request).
+func (cl *client) retarget(t *target) {
+	if len(cl.api.host) > 0 || cl.hostEnd == 0 {
+		return
+	}
+	l := cl.l
+	tail := append(l.tmp[:0], cl.head[cl.hostEnd:]...)
+	cl.head = append(append(cl.head[:cl.hostOff], t.addr...), tail...)
+	cl.hostEnd = cl.hostOff + len(t.addr)
+	l.tmp = tail[:0]
 }

@@ -87,7 +87,7 @@ func (cl *client) pipe() {
 	_, _ = cl.c.Discard(len(buf))
 	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
 	if !u.dead && u.c.OutboundBuffered() > cl.l.s.cfg.HighWater {
-		cl.pauseRead()
+		cl.pauseRead(true)
 	}
 }
 

@@ -36,7 +36,8 @@ const (
 type Backend struct {
 	Kind    Kind
 	Targets []Target
-	// Host is the Host header sent upstream: the backend URL's authority.
+	// Host is the Host header sent upstream: the backend URL's authority,
+	// or empty for target lists, where it is the chosen target's address.
 	Host string
 	// Timeout bounds the wait for the response head and each later read.
 	Timeout time.Duration
@@ -191,7 +192,7 @@ func compileBackend(a *model.API) (Backend, error) {
 			}
 			b.Targets = append(b.Targets, Target{Addr: net.JoinHostPort(ts.VmIp, strconv.FormatInt(ts.VmPort, 10)), Weight: int(w)})
 		}
-		b.Host = b.Targets[0].Addr
+		// Host stays empty: each request names the target it goes to.
 		hc := a.TargetServicesHealthCheckConf
 		if st == "TSF" && a.ServiceTsfHealthCheckConf != nil {
 			hc = a.ServiceTsfHealthCheckConf

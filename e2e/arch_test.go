@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection enforces the layout's rules (DESIGN.md): leaves stay
+// leaves and the data plane never depends on the control plane.
+func TestImportDirection(t *testing.T) {
+	const mod = "github.com/edgegate/edgegate/"
+	out, err := exec.Command("go", "list", "-deps=false", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// allowed[pkg] lists the project packages pkg may import (directly).
+	allowed := map[string][]string{
+		"model":      {},
+		"limiter":    {},
+		"bpf":        {},
+		"edge/http1": {},
+		"router":     {"model", "edge/http1"},
+		"snapshot":   {"model", "router"},
+		"edge":       {"edge/http1", "router", "snapshot", "model"},
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := strings.TrimPrefix(f[0], mod)
+		rules, ruled := allowed[pkg]
+		for _, imp := range f[1:] {
+			if !strings.HasPrefix(imp, mod) {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, mod)
+			if dep == "admin" || strings.HasPrefix(dep, "admin/") {
+				if pkg == "edge" || strings.HasPrefix(pkg, "edge/") || pkg == "router" || pkg == "snapshot" || pkg == "model" {
+					t.Errorf("%s imports %s: the data plane must not depend on the control plane", pkg, dep)
+				}
+			}
+			if !ruled {
+				continue
+			}
+			ok := false
+			for _, a := range rules {
+				ok = ok || a == dep
+			}
+			if !ok {
+				t.Errorf("%s imports %s, which the layout forbids (allowed: %v)", pkg, dep, rules)
+			}
+		}
+	}
+}
