@@ -53,8 +53,7 @@ func runUpstream() {
 	}
 	go serveRaw(raw)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/echo/", handleEcho)
-	mux.HandleFunc("/echo", handleEcho)
+	mux.HandleFunc("/", handleEcho) // everything not matched below echoes
 	mux.HandleFunc("/bytes", handleBytes)
 	mux.HandleFunc("/trailers", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Sum")

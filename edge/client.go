@@ -241,8 +241,11 @@ func (cl *client) readHead() bool {
 		return false
 	}
 	cl.parser.Reset()
+	if cl.awaitForm(&l.req, buf[n:]) {
+		return false // the head is parsed again when the whole form is in
+	}
 	cl.headStart = 0
-	cl.handle(&l.req, now)
+	cl.handle(&l.req, buf[n:], now)
 	if !cl.dead {
 		_, _ = cl.c.Discard(n)
 	}
@@ -261,9 +264,46 @@ func (cl *client) beginRequest(now int64) {
 	l.s.Stats.Requests.Add(1)
 }
 
-// handle serves one parsed request head. req aliases the read buffer, which
-// stays valid until handle returns.
-func (cl *client) handle(req *http1.Request, now int64) {
+// maxFormBody bounds a urlencoded body the gateway reads for an API that
+// declares body parameters (it is buffered whole, unlike other bodies).
+const maxFormBody = 64 << 10
+
+// awaitForm reports whether the request goes to an API that declares form
+// body parameters and its body has not fully arrived yet. Such a body is
+// read whole before routing continues (bounded by maxFormBody and the
+// header timeout).
+func (cl *client) awaitForm(req *http1.Request, rest []byte) bool {
+	if req.ContentLength <= 0 || req.ContentLength > maxFormBody || int64(len(rest)) >= req.ContentLength || !isForm(req) {
+		return false
+	}
+	l := cl.l
+	rr := &l.rreq
+	rr.Host, rr.Method, rr.Path, rr.Query, rr.Headers = req.Host, req.Method, req.Path, req.Query, req.Headers
+	rr.Body, rr.Form = nil, false
+	l.s.rt.Load().router.Lookup(rr, &l.rres)
+	return l.rres.Status == 0 && l.rres.Route.NeedBody
+}
+
+// isForm reports a Content-Type of application/x-www-form-urlencoded.
+func isForm(req *http1.Request) bool {
+	const form = "application/x-www-form-urlencoded"
+	for i := range req.Headers {
+		h := &req.Headers[i]
+		if h.Kind != http1.KindOther || !equalFold(h.Name, "content-type") {
+			continue
+		}
+		v := h.Value
+		if len(v) < len(form) || !equalFold(v[:len(form)], form) {
+			return false
+		}
+		return len(v) == len(form) || v[len(form)] == ';' || v[len(form)] == ' '
+	}
+	return false
+}
+
+// handle serves one parsed request head. req and rest (the bytes after
+// the head) alias the read buffer, which stays valid until handle returns.
+func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	l := cl.l
 	s := l.s
 	cl.beginRequest(now)
@@ -301,6 +341,15 @@ func (cl *client) handle(req *http1.Request, now int64) {
 		cl.failParts(res.Status, res.Code, routerMessage(res.Code), res.Allow)
 		return
 	}
+	if res.Route.NeedBody && req.ContentLength > 0 && isForm(req) {
+		if req.ContentLength > maxFormBody {
+			cl.fail(errFormTooLarge)
+			return
+		}
+		if int64(len(rest)) >= req.ContentLength {
+			rr.Body, rr.Form = rest[:req.ContentLength], true
+		}
+	}
 	a := &rt.apis[res.Route.Index]
 	cl.api = a
 	switch a.kind {
@@ -332,6 +381,11 @@ func (cl *client) handle(req *http1.Request, now int64) {
 	cl.t = t
 	cl.head = l.appendUpstreamHead(l.getBuf(), cl, req, a)
 	cl.toUp = true
+	if l.rb.BodySet {
+		// The router rewrote the form body: send its body, drop the client's.
+		cl.head = append(cl.head, l.rb.Body...)
+		cl.toUp = false
+	}
 	if req.ExpectContinue && !cl.bodyDone && req.Minor >= 1 {
 		// RFC 9110 §10.1.1: the gateway accepts the body on the API's behalf
 		// once routing and checks have passed; Expect is not forwarded.
@@ -490,7 +544,7 @@ func (cl *client) pumpBody() bool {
 		if !cl.respStarted || cl.dl == dlBody {
 			cl.setDeadline(now+int64(l.s.cfg.BodyTimeout), dlBody)
 		}
-	} else if cl.toUp {
+	} else if cl.up != nil {
 		if !cl.respStarted {
 			cl.setDeadline(now+cl.api.timeout, dlResponse)
 		}

@@ -15,6 +15,7 @@ var (
 	errHeaderTimeout   = &failure{408, "RequestHeaderTimeout", "the request head did not arrive in time"}
 	errBodyTimeout     = &failure{408, "RequestBodyTimeout", "the request body stalled"}
 	errBodyTooLarge    = &failure{413, "RequestBodyTooLarge", "the request body exceeds the limit"}
+	errFormTooLarge    = &failure{413, "RequestBodyTooLarge", "a form body for this API is limited to 64 KiB"}
 	errUnderscore      = &failure{400, "UnderscoreInHeaderName", "header names with '_' are refused"}
 	errUpstreamRefused = &failure{502, "UpstreamConnectFailed", "the backend refused the connection"}
 	errUpstreamConnTO  = &failure{504, "UpstreamConnectTimeout", "connecting to the backend timed out"}

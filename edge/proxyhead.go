@@ -87,6 +87,10 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 		dst = append(dst, "\r\n"...)
 	}
 	switch {
+	case rb.BodySet:
+		dst = append(dst, "Content-Length: "...)
+		dst = strconv.AppendInt(dst, int64(len(rb.Body)), 10)
+		dst = append(dst, "\r\n"...)
 	case cl.ws:
 		dst = append(dst, "Connection: Upgrade\r\nUpgrade: websocket\r\n"...)
 	case req.Chunked:

@@ -61,16 +61,27 @@ type API struct {
 
 // RequestConfig is the front-end path and method (seed: RequestConfig and
 // ApiRequestConfig). Path uses the seed's match syntax: "=/x" exact,
-// "^~/x" priority prefix, "~/re" and "~*/re" regex, "{name}" variables,
-// anything else a plain prefix. Method is GET, POST, ... or ANY.
+// "^~/x" priority prefix (a plain path, no regex), "~/re" and "~*/re"
+// regex (RE2, case-insensitive with "~*", anchored at the start of the
+// normalised, percent-encoded path), "/a/{name}" variables (each one whole
+// segment; the pattern covers the whole path; every {name} must be a
+// RequestParameter with Position path), anything else a plain prefix.
+// Method is GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or ANY (empty
+// means ANY). The router package documents matching in full.
 type RequestConfig struct {
 	Path   string `json:"Path"`
 	Method string `json:"Method"`
 }
 
 // RequestParameter declares one front-end parameter (seed: RequestParameter
-// and ReqParameter). Position is header, query, path or body; Type is
-// string, int, double or boolean (case-insensitive).
+// and ReqParameter). Position is header (or "head"), query, path or body
+// (a field of an application/x-www-form-urlencoded body). Type is string
+// (the default), int, double or boolean, case-insensitive: int is
+// [+-]digits within int64, double a decimal number with an optional
+// exponent (no NaN, Inf or hex), boolean true or false in any case. A
+// missing Required parameter, or a value of the wrong type, is answered
+// 400; DefaultValue fills in an absent optional one. Query and body
+// parameters are read from their first occurrence.
 type RequestParameter struct {
 	Name         string `json:"Name"`
 	Desc         string `json:"Desc,omitempty"`
@@ -92,9 +103,16 @@ type ServiceConfig struct {
 	UpstreamId string `json:"UpstreamId,omitempty"`
 }
 
-// ServiceParameter maps a front-end parameter to a backend name and
-// position (seed: ServiceParameter). Positions are header (the seed also
-// writes "head"), query, path and body.
+// ServiceParameter maps a front-end parameter (RelevantRequestParameterName
+// and RelevantRequestParameterPosition, which must be declared in
+// RequestParameters) to a backend Name and Position (seed:
+// ServiceParameter). Positions are header (the seed also writes "head"),
+// query, path and body; a path target fills {Name} in ServiceConfig.Path.
+// A declared parameter without a ServiceParameter is forwarded with the
+// same name and position (seed: 映射参数默认会将入参以相同名字和参数位置进行
+// 映射); one mapped elsewhere is removed from where it came (a header renamed
+// X → Y: X dropped, Y added). DefaultValue is sent when the front-end
+// parameter is absent and has no default of its own.
 type ServiceParameter struct {
 	Name                             string `json:"Name,omitempty"`
 	Position                         string `json:"Position,omitempty"`
@@ -106,8 +124,15 @@ type ServiceParameter struct {
 }
 
 // ConstantParameter is a header or query value added to every backend call
-// (seed: ConstantParameter). A DefaultValue of the form "$name" names a
-// system parameter instead (see SystemParameters).
+// (seed: ConstantParameter, 常量和系统参数); Position is header (or "head")
+// or query. A client value of the same name is dropped, so a client cannot
+// override a constant.
+//
+// DefaultValue is the literal value, except that a value starting with "$"
+// must be exactly one of SystemParameters and sends that system value
+// instead, and a value starting with "$$" is a literal starting with one
+// "$" ("$$5" sends "$5", "$$" sends "$"). Any other "$..." is refused when
+// the API is compiled.
 type ConstantParameter struct {
 	Name         string `json:"Name,omitempty"`
 	Desc         string `json:"Desc,omitempty"`
@@ -116,7 +141,16 @@ type ConstantParameter struct {
 }
 
 // SystemParameters are the values a ConstantParameter may carry to the
-// backend by naming them in DefaultValue (seed: 常量和系统参数).
+// backend by naming them in DefaultValue (seed: 常量和系统参数):
+//
+//	$client_ip   the client's address as the edge saw it
+//	$request_id  the request id the edge assigned (X-Request-ID)
+//	$api_id      the matched API's ApiId
+//	$service_id  its ServiceId
+//	$environment the environment that served it (release, test, ...)
+//	$api_name    the API's ApiName
+//	$host        the request's Host, as sent
+//	$time_unix   the time the request arrived, in Unix seconds
 var SystemParameters = []string{
 	"$client_ip", "$request_id", "$api_id", "$service_id", "$environment",
 	"$api_name", "$host", "$time_unix",

@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// routerConfig exercises the router's backend building through the edge.
+func routerConfig(up *upstreamProc) string {
+	u := "http://" + up.HTTP
+	return fmt.Sprintf(`
+Services:
+  - ServiceId: %[1]s
+    Environments: [release, test]
+    Apis:
+      # The seed's FAQ: the matched prefix is cut, the rest appended.
+      - ApiId: api-faq-empty
+        RequestConfig: {Path: /apia/, Method: GET}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "%[2]s", Path: ""}
+      - ApiId: api-faq-endpoint
+        RequestConfig: {Path: /apib/, Method: GET}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "%[2]s", Path: /endpoint/}
+      # A path parameter with a type, moved to the backend path and to a query.
+      - ApiId: api-user
+        RequestConfig: {Path: "/users/{id}", Method: GET}
+        RequestParameters:
+          - {Name: id, Position: path, Type: int, Required: true}
+          - {Name: verbose, Position: query, Type: boolean, DefaultValue: "false"}
+          - {Name: limit, Position: query, Type: int, Required: true}
+          - {Name: X-Tenant, Position: header, Type: string, Required: false, DefaultValue: acme}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "%[2]s", Path: "/echo/accounts/{id}"}
+        ServiceParameters:
+          - {Name: uid, Position: query, RelevantRequestParameterName: id, RelevantRequestParameterPosition: path}
+          - {Name: X-Org, Position: header, RelevantRequestParameterName: X-Tenant, RelevantRequestParameterPosition: header}
+        ConstantParameters:
+          - {Name: X-Const, Position: header, DefaultValue: fixed}
+          - {Name: source, Position: query, DefaultValue: gateway}
+          - {Name: X-Client-IP, Position: header, DefaultValue: "$client_ip"}
+          - {Name: X-Req, Position: header, DefaultValue: "$request_id"}
+          - {Name: X-Api, Position: header, DefaultValue: "$api_id"}
+          - {Name: X-Env, Position: header, DefaultValue: "$environment"}
+          - {Name: X-Price, Position: header, DefaultValue: "$$5"}
+      # A form body parameter moved to the query string.
+      - ApiId: api-form
+        RequestConfig: {Path: /form, Method: POST}
+        RequestParameters:
+          - {Name: qty, Position: body, Type: int, Required: true}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "%[2]s", Path: /echo/form}
+        ServiceParameters:
+          - {Name: qty, Position: query, RelevantRequestParameterName: qty, RelevantRequestParameterPosition: body}
+      # Priority: exact beats priority prefix beats regex/param beats plain prefix.
+      - ApiId: api-p-prefix
+        RequestConfig: {Path: /p, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: plain-prefix
+      - ApiId: api-p-regex
+        RequestConfig: {Path: "~/p/[0-9]+$", Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: regex
+      - ApiId: api-p-priority
+        RequestConfig: {Path: "^~/p/admin", Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: priority-prefix
+      - ApiId: api-p-exact
+        RequestConfig: {Path: "=/p/admin/42", Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: exact
+      - ApiId: api-p-post
+        RequestConfig: {Path: /p, Method: POST}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: post-prefix
+`, testService, u)
+}
+
+func TestRouterThroughEdge(t *testing.T) {
+	up := startUpstream(t)
+	g := startGateway(t, routerConfig(up))
+	c := g.client()
+
+	t.Run("seed FAQ composition", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/apia/20171012/index.html": "/apia/20171012/index.html",
+			"/apib/20171012/index.html": "/endpoint/20171012/index.html",
+		} {
+			if got := decodeEcho(t, g.do(c, "GET", path, nil)).URI; got != want {
+				t.Errorf("%s reached the backend as %q, want %q", path, got, want)
+			}
+		}
+	})
+
+	t.Run("parameters and mapping", func(t *testing.T) {
+		resp := g.do(c, "GET", "/users/42?limit=10&keep=1", nil, "X-Tenant", "initech", "X-Const", "spoofed")
+		rid := resp.Header.Get("X-Request-Id")
+		e := decodeEcho(t, resp)
+		u, err := url.ParseRequestURI(e.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Path != "/echo/accounts/42" {
+			t.Errorf("backend path %q", u.Path)
+		}
+		q := u.Query()
+		for k, want := range map[string]string{"uid": "42", "limit": "10", "keep": "1", "verbose": "false", "source": "gateway"} {
+			if q.Get(k) != want {
+				t.Errorf("query %s = %q, want %q (uri %s)", k, q.Get(k), want, e.URI)
+			}
+		}
+		h := http.Header(e.Headers)
+		for k, want := range map[string]string{
+			"X-Org": "initech", "X-Const": "fixed", "X-Client-Ip": "127.0.0.1", "X-Req": rid,
+			"X-Api": "api-user", "X-Env": "release", "X-Price": "$5",
+		} {
+			if got := h.Values(k); len(got) != 1 || got[0] != want {
+				t.Errorf("header %s = %q, want %q", k, got, want)
+			}
+		}
+		if h.Get("X-Tenant") != "" {
+			t.Errorf("X-Tenant was moved to X-Org but still reached the backend")
+		}
+
+		// The header default fills in when absent.
+		e = decodeEcho(t, g.do(c, "GET", "/users/7?limit=1", nil))
+		if got := http.Header(e.Headers).Get("X-Org"); got != "acme" {
+			t.Errorf("default X-Tenant → X-Org = %q", got)
+		}
+	})
+
+	t.Run("parameter errors", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/users/abc?limit=1":            "InvalidParameterType",
+			"/users/42":                     "MissingParameter",
+			"/users/42?limit=ten":           "InvalidParameterType",
+			"/users/42?limit=1&verbose=yes": "InvalidParameterType",
+		} {
+			resp := g.do(c, "GET", path, nil)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
+				t.Errorf("%s: %d %s, want 400 %s", path, resp.StatusCode, body, want)
+			}
+		}
+		resp := g.do(c, "GET", "/users/42", nil)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "limit") {
+			t.Errorf("the missing parameter is not named: %s", body)
+		}
+	})
+
+	t.Run("form body", func(t *testing.T) {
+		// Send the head first and the body a moment later: the gateway must
+		// wait for the whole form before routing.
+		conn := g.raw()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "POST /release/form HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nqty=3", g.Host)
+		time.Sleep(100 * time.Millisecond)
+		io.WriteString(conn, "&note=x")
+		resp, body := readResponse(t, bufio.NewReader(conn), "POST")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"uri":"/echo/form?qty=3"`) {
+			t.Errorf("form: %d %s", resp.StatusCode, body)
+		}
+		resp2 := g.do(c, "POST", "/form", strings.NewReader("qty=many"), "Content-Type", "application/x-www-form-urlencoded")
+		body, _ = io.ReadAll(resp2.Body)
+		resp2.Body.Close()
+		if resp2.StatusCode != 400 || !strings.Contains(string(body), "InvalidParameterType") {
+			t.Errorf("bad form value: %d %s", resp2.StatusCode, body)
+		}
+	})
+
+	t.Run("priority", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/p/admin/42": "exact",
+			"/p/admin/43": "priority-prefix",
+			"/p/7":        "regex",
+			"/p/x":        "plain-prefix",
+			"/pqr":        "plain-prefix",
+		} {
+			resp := g.do(c, "GET", path, nil)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != want {
+				t.Errorf("GET %s → %q, want %q", path, body, want)
+			}
+		}
+		resp := g.do(c, "POST", "/p/admin/42", strings.NewReader("x"))
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != "post-prefix" {
+			t.Errorf("POST /p/admin/42 → %q, want the POST prefix API", body)
+		}
+		resp = g.do(c, "DELETE", "/p/admin/42", nil)
+		resp.Body.Close()
+		if resp.StatusCode != 405 || !strings.Contains(resp.Header.Get("Allow"), "GET") {
+			t.Errorf("DELETE: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	})
+
+	t.Run("path normalisation", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/./p/admin/../admin/42": "exact",
+			"//p//admin/42":          "exact",
+			"/p/%61dmin/42":          "exact",
+		} {
+			conn := g.raw()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
+			_, body := readResponse(t, bufio.NewReader(conn), "GET")
+			if string(body) != want {
+				t.Errorf("%s → %q, want %q", path, body, want)
+			}
+		}
+		for _, path := range []string{"/p/..;/admin/42", "/p/%2e%2e%5cadmin", "/p/%00", "/../../etc/passwd"} {
+			conn := g.raw()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
+			resp, body := readResponse(t, bufio.NewReader(conn), "GET")
+			if resp.StatusCode != 400 || !strings.Contains(string(body), "BadPath") {
+				t.Errorf("%s → %d %s, want 400 BadPath", path, resp.StatusCode, body)
+			}
+		}
+	})
+}
