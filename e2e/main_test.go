@@ -189,7 +189,7 @@ func (g *gateway) client() *http.Client {
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			MaxIdleConnsPerHost: 64,
-			DialContext: (&net.Dialer{}).DialContext,
+			DialContext:         (&net.Dialer{}).DialContext,
 		},
 	}
 }

@@ -55,7 +55,7 @@ type client struct {
 	// (upload, tunnel). Otherwise paused because requests pile up behind
 	// the current one; that pause ends with the request.
 	pausedForPeer bool
-	watched bool // on the loop's watch list
+	watched       bool // on the loop's watch list
 
 	parser http1.Parser
 	ip     []byte
