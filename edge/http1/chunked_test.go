@@ -1,0 +1,280 @@
+package http1
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// decoded is what a whole chunked body decodes to.
+type decoded struct {
+	data     string
+	trailers []string // "Name: Value"
+	n        int      // bytes consumed
+	done     bool
+	err      *Error
+}
+
+// decodeAll feeds in whole (and whatever the decoder leaves unconsumed,
+// again) until Done, More or an error.
+func decodeAll(in []byte) decoded {
+	var d ChunkedDecoder
+	return decodeWith(&d, in)
+}
+
+func decodeWith(d *ChunkedDecoder, in []byte) decoded {
+	var out decoded
+	var data strings.Builder
+	for {
+		n, ev, b, tr, err := d.Next(in)
+		out.n += n
+		in = in[n:]
+		if err != nil {
+			out.err = err
+			break
+		}
+		switch ev {
+		case ChunkData:
+			data.Write(b)
+			continue
+		case ChunkTrailer:
+			out.trailers = append(out.trailers, string(tr.Name)+": "+string(tr.Value))
+			continue
+		case ChunkDone:
+			out.done = true
+		}
+		break
+	}
+	out.data = data.String()
+	return out
+}
+
+func TestChunkedValid(t *testing.T) {
+	cases := []struct {
+		in, data string
+		trailers []string
+	}{
+		{"0\r\n\r\n", "", nil},
+		{"5\r\nhello\r\n0\r\n\r\n", "hello", nil},
+		{"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", "hello world", nil},
+		{"a\r\n0123456789\r\nA\r\n0123456789\r\n0\r\n\r\n", "01234567890123456789", nil},
+		{"0005\r\nhello\r\n000\r\n\r\n", "hello", nil},
+		{"000000000000000a\r\n0123456789\r\n0\r\n\r\n", "0123456789", nil},
+		{"5;foo\r\nhello\r\n0\r\n\r\n", "hello", nil},
+		{"5;foo=bar\r\nhello\r\n0;last\r\n\r\n", "hello", nil},
+		{"5;foo=\"a b;\\\"c\\\\\"\r\nhello\r\n0\r\n\r\n", "hello", nil},
+		{"5;a;b=c;d=\"\";e=\"\xff\\\xfe\"\r\nhello\r\n0\r\n\r\n", "hello", nil},
+		{"0\r\nX-Checksum: abc\r\nX-Other:  1 2 \r\n\r\n", "", []string{"X-Checksum: abc", "X-Other: 1 2"}},
+		{"3\r\n\r\n\r\r\n0\r\nx:\r\n\r\n", "\r\n\r", []string{"x: "}},
+	}
+	for _, c := range cases {
+		got := decodeAll([]byte(c.in))
+		if got.err != nil || !got.done || got.n != len(c.in) || got.data != c.data || fmt.Sprint(got.trailers) != fmt.Sprint(c.trailers) {
+			t.Errorf("%q: %+v", c.in, got)
+		}
+	}
+	// Bytes after the body are not consumed.
+	in := "5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n"
+	if got := decodeAll([]byte(in)); got.n != len("5\r\nhello\r\n0\r\n\r\n") || !got.done {
+		t.Errorf("pipelined: %+v", got)
+	}
+}
+
+func TestChunkedInvalid(t *testing.T) {
+	big := func(n int) string { return strings.Repeat("a", n) }
+	cases := []struct{ name, in, code string }{
+		// Go's TestChunkInvalidInputs.
+		{"bare LF in chunk size", "1\na\r\n0\r\n", "BadChunk"},
+		{"extra CR in chunk size", "1\r\r\na\r\n0\r\n", "BadChunk"},
+		{"bare LF in chunk data", "1\r\na\n0\r\n", "BadChunk"},
+		{"bare LF in chunk extension", "1;\na\r\n0\r\n", "BadChunk"},
+
+		{"0x prefix", "0x10\r\n", "BadChunk"},
+		{"0X prefix", "0X10\r\n", "BadChunk"},
+		{"empty size (garden #17)", "\r\n\r\n", "BadChunk"},
+		{"plus", "+5\r\nhello\r\n", "BadChunk"},
+		{"minus", "-5\r\nhello\r\n", "BadChunk"},
+		{"underscore (garden #1)", "0_2e\r\n\r\n", "BadChunk"},
+		{"leading space", " 5\r\nhello\r\n", "BadChunk"},
+		{"trailing space", "5 \r\nhello\r\n", "BadChunk"},
+		{"trailing tab", "5\t\r\nhello\r\n", "BadChunk"},
+		{"BWS before ext", "5 ;x\r\nhello\r\n", "BadChunk"},
+		{"BWS after semicolon", "5; x\r\nhello\r\n", "BadChunk"},
+		{"BWS before equals", "5;x =y\r\nhello\r\n", "BadChunk"},
+		{"empty ext name", "5;=y\r\nhello\r\n", "BadChunk"},
+		{"empty ext", "5;\r\nhello\r\n", "BadChunk"},
+		{"empty ext value", "5;x=\r\nhello\r\n", "BadChunk"},
+		{"ext value separator", "5;x=a,b\r\nhello\r\n", "BadChunk"},
+		{"unterminated quote", "5;x=\"abc\r\nhello\r\n", "BadChunk"},
+		{"LF in quoted ext (fasthttp #1899)", "5;x=\"a\nb\"\r\nhello\r\n", "BadChunk"},
+		{"LF in ext name", "2;\nxx\r\n4c\r\n0\r\n\r\n", "BadChunk"},
+		{"CTL in quoted ext", "5;x=\"a\x01\"\r\nhello\r\n", "BadChunk"},
+		{"DEL escaped in ext", "5;x=\"\\\x7f\"\r\nhello\r\n", "BadChunk"},
+		{"junk after quote", "5;x=\"a\"b\r\nhello\r\n", "BadChunk"},
+		{"17 hex digits", "00000000000000001\r\nx\r\n", "BadChunk"},
+		{"2^62", "4000000000000000\r\n", "BadChunk"},
+		{"2^64-1", "ffffffffffffffff\r\n", "BadChunk"},
+		{"non-hex", "g\r\n", "BadChunk"},
+		{"data not followed by CRLF", "5\r\nhelloX\r\n0\r\n\r\n", "BadChunk"},
+		{"data followed by LF", "5\r\nhello\n0\r\n\r\n", "BadChunk"},
+		{"data followed by CR CR", "5\r\nhello\r\r\n0\r\n\r\n", "BadChunk"},
+		{"data too long for size (TE.CL shape)", "1\r\nhello\r\n0\r\n\r\n", "BadChunk"},
+		{"size line bare CR", "5\rhello\r\n", "BadChunk"},
+		{"last chunk bare LF", "0\n\r\n", "BadChunk"},
+
+		{"trailer bare LF end", "0\r\n\n", "BareLF"},
+		{"trailer bare LF field", "0\r\nX: y\n\r\n", "BareLF"},
+		{"trailer CR CR", "0\r\nX: y\r\r\n\r\n", "BareCR"},
+		{"trailer obs-fold", "0\r\nX: y\r\n z\r\n\r\n", "ObsFold"},
+		{"trailer leading space", "0\r\n X: y\r\n\r\n", "ObsFold"},
+		{"trailer space before colon", "0\r\nX : y\r\n\r\n", "BadHeaderName"},
+		{"trailer no colon", "0\r\nXy\r\n\r\n", "BadHeaderName"},
+		{"trailer empty name", "0\r\n: y\r\n\r\n", "BadHeaderName"},
+		{"trailer NUL", "0\r\nX: a\x00\r\n\r\n", "BadHeaderValue"},
+		{"trailer Content-Length", "0\r\nContent-Length: 5\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer Transfer-Encoding", "0\r\ntransfer-encoding: chunked\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer Host", "0\r\nHost: evil\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer Trailer", "0\r\nTrailer: x\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer Connection", "0\r\nConnection: close\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer Authorization", "0\r\nAuthorization: Basic x\r\n\r\n", "ForbiddenTrailer"},
+		{"trailer X-Forwarded-For", "0\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n", "ForbiddenTrailer"},
+		{"101 trailers", "0\r\n" + strings.Repeat("X: y\r\n", 101) + "\r\n", "TrailerTooLarge"},
+		{"trailer over 8 KiB", "0\r\nX: " + big(MaxTrailerBytes) + "\r\n\r\n", "TrailerTooLarge"},
+		{"trailer over 8 KiB incomplete", "0\r\nX: " + big(MaxTrailerBytes), "TrailerTooLarge"},
+
+		{"size line over 4 KiB", "1;" + big(MaxChunkLine) + "\r\nx\r\n", "ChunkExtensionTooLong"},
+		{"size line 4095 + CRLF", "1;" + big(MaxChunkLine-1-2) + "\r\nx\r\n", "ChunkExtensionTooLong"},
+		{"size line over 4 KiB incomplete", "1;" + big(MaxChunkLine), "ChunkExtensionTooLong"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := decodeAll([]byte(c.in))
+			if got.err == nil || got.err.Code != c.code {
+				t.Fatalf("%q: got %+v, want %s", c.in, got, c.code)
+			}
+		})
+	}
+	// Exactly 4 KiB with CRLF is fine; 2^62-1 is a valid size.
+	ok := "1;" + big(MaxChunkLine-2-2) + "\r\nx\r\n0\r\n\r\n"
+	if got := decodeAll([]byte(ok)); got.err != nil || !got.done {
+		t.Fatalf("4 KiB line: %+v", got)
+	}
+	if got := decodeAll([]byte("3fffffffffffffff\r\nabc")); got.err != nil || got.data != "abc" {
+		t.Fatalf("2^62-1: %+v", got)
+	}
+}
+
+func TestChunkedOverhead(t *testing.T) {
+	// Go's TestChunkReaderTooMuchOverhead: 100 bytes of extension per
+	// byte of data is rejected at some point.
+	chunk := "1;" + strings.Repeat("a", 100) + "\r\nX\r\n"
+	var d ChunkedDecoder
+	var err *Error
+	for i := 0; i < 1000 && err == nil; i++ {
+		err = decodeWith(&d, []byte(chunk)).err
+	}
+	if err != ErrChunkOverhead {
+		t.Fatalf("got %v, want ChunkOverhead", err)
+	}
+	// One byte per chunk with no extension is legitimate streaming.
+	d.Reset()
+	for i := 0; i < 100000; i++ {
+		if got := decodeWith(&d, []byte("1\r\nX\r\n")); got.err != nil {
+			t.Fatalf("chunk %d: %v", i, got.err)
+		}
+	}
+	// Extensions paid for by data are fine.
+	d.Reset()
+	for i := 0; i < 1000; i++ {
+		if got := decodeWith(&d, []byte("40;"+strings.Repeat("e", 100)+"\r\n"+strings.Repeat("d", 64)+"\r\n")); got.err != nil {
+			t.Fatalf("chunk %d: %v", i, got.err)
+		}
+	}
+}
+
+func TestChunkedStickyErrorAndDone(t *testing.T) {
+	var d ChunkedDecoder
+	_, _, _, _, err := d.Next([]byte("x"))
+	if err != ErrBadChunk {
+		t.Fatal(err)
+	}
+	if n, _, _, _, err2 := d.Next([]byte("0\r\n\r\n")); err2 != ErrBadChunk || n != 0 {
+		t.Fatalf("after error: %d %v", n, err2)
+	}
+	if !errors.Is(err.Upstream(), ErrBadChunk) || err.Upstream().Status != 502 {
+		t.Fatal("Upstream")
+	}
+	d.Reset()
+	if got := decodeWith(&d, []byte("0\r\n\r\n")); !got.done || !d.Done() {
+		t.Fatal("done")
+	}
+	if n, ev, _, _, err := d.Next([]byte("5\r\nhello")); n != 0 || ev != ChunkDone || err != nil {
+		t.Fatalf("after done: %d %d %v", n, ev, err)
+	}
+}
+
+func TestChunkedEvents(t *testing.T) {
+	var d ChunkedDecoder
+	// Data is returned as soon as any of it is there.
+	n, ev, data, _, err := d.Next([]byte("5;x=y\r\nhel"))
+	if err != nil || ev != ChunkData || string(data) != "hel" || n != 10 {
+		t.Fatalf("%d %d %q %v", n, ev, data, err)
+	}
+	n, ev, data, _, _ = d.Next([]byte("lo\r\n0\r\n"))
+	if ev != ChunkData || string(data) != "lo" || n != 2 {
+		t.Fatalf("%d %d %q", n, ev, data)
+	}
+	// The chunk's CRLF and the last-chunk line are consumed; more needed.
+	n, ev, _, _, _ = d.Next([]byte("\r\n0\r\n"))
+	if ev != ChunkMore || n != 5 {
+		t.Fatalf("%d %d", n, ev)
+	}
+	// A partial trailer line is not consumed...
+	n, ev, _, _, _ = d.Next([]byte("X-Sum: 1"))
+	if ev != ChunkMore || n != 0 {
+		t.Fatalf("%d %d", n, ev)
+	}
+	// ...and comes back with the rest.
+	n, ev, _, tr, _ := d.Next([]byte("X-Sum: 12\r\n\r"))
+	if ev != ChunkTrailer || n != 11 || string(tr.Name) != "X-Sum" || string(tr.Value) != "12" {
+		t.Fatalf("%d %d %+v", n, ev, tr)
+	}
+	n, ev, _, _, _ = d.Next([]byte("\r"))
+	if ev != ChunkMore || n != 0 {
+		t.Fatalf("%d %d", n, ev)
+	}
+	n, ev, _, _, _ = d.Next([]byte("\r\n"))
+	if ev != ChunkDone || n != 2 {
+		t.Fatalf("%d %d", n, ev)
+	}
+	// Empty input.
+	d.Reset()
+	if n, ev, _, _, err := d.Next(nil); n != 0 || ev != ChunkMore || err != nil {
+		t.Fatal(n, ev, err)
+	}
+}
+
+func TestAppendChunkHeader(t *testing.T) {
+	for size, want := range map[int]string{
+		0: "0\r\n", 1: "1\r\n", 15: "f\r\n", 16: "10\r\n", 255: "ff\r\n", 4096: "1000\r\n",
+		1<<63 - 1: "7fffffffffffffff\r\n",
+	} {
+		if got := string(AppendChunkHeader([]byte("x"), size)); got != "x"+want {
+			t.Errorf("%d: %q", size, got)
+		}
+		// It must decode back.
+		if size > 0 && size < 1<<20 {
+			in := string(AppendChunkHeader(nil, size)) + strings.Repeat("d", size) + "\r\n0\r\n\r\n"
+			if got := decodeAll([]byte(in)); got.err != nil || len(got.data) != size {
+				t.Errorf("%d: %+v", size, got.err)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a negative size")
+		}
+	}()
+	AppendChunkHeader(nil, -1)
+}

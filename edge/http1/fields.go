@@ -1,0 +1,484 @@
+package http1
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// maxConnectionOptions bounds the options a message may list in Connection,
+// so that marking the fields they name costs at most
+// maxConnectionOptions × MaxHeaders comparisons.
+const maxConnectionOptions = 32
+
+// fieldState collects, while field lines are parsed, what the framing and
+// routing rules need afterwards. It lives on the caller's stack.
+type fieldState struct {
+	contentLength int64
+	clFields      int
+
+	hostFields int
+	host       []byte
+
+	teFields      int
+	teChunked     int  // "chunked" elements seen
+	teLastChunked bool // the last element seen is "chunked"
+	teBad         bool // empty element, non-token, or transfer-parameters
+	teUnknown     bool // a coding we do not know
+	teKnown       bool // gzip, deflate, compress (x-gzip, x-compress)
+
+	connClose     bool
+	connKeepAlive bool
+	connUpgrade   bool
+	connOther     bool // an option that may name a field
+	connOptions   int
+
+	upgrade     []byte
+	upgradeSeen bool
+	expect100   bool
+	trailer     bool // a Trailer field is present
+}
+
+// parseFields parses field lines from buf[i:] through the empty line that
+// ends the section, appending to h (at most maxH entries; the caller makes
+// sure maxH <= cap(h), so append never allocates). It returns end > 0, the
+// offset just past the empty line, when the section is complete; end == 0
+// when buf ends first, with lineStart the offset of the incomplete line.
+// maxBytes bounds end (HeaderTooLarge).
+func parseFields(buf []byte, i int, h []Header, maxH, maxBytes int, st *fieldState) (_ []Header, end, lineStart int, err *Error) {
+	for {
+		ls := i
+		if i >= len(buf) {
+			return h, 0, ls, nil
+		}
+		if buf[i] == '\r' {
+			if i+1 >= len(buf) {
+				return h, 0, ls, nil
+			}
+			if buf[i+1] != '\n' {
+				if bytes.IndexByte(buf[i:], '\n') < 0 {
+					return h, 0, ls, nil // judged once complete
+				}
+				return h, 0, ls, ErrBareCR
+			}
+			if i+2 > maxBytes {
+				return h, 0, ls, ErrHeaderTooLarge
+			}
+			return h, i + 2, ls, nil
+		}
+
+		// field-name ":"
+		j := i
+		var nf uint8
+		for j < len(buf) {
+			t := nameTable[buf[j]]
+			if t == 0 {
+				break
+			}
+			nf |= t
+			j++
+		}
+		if j >= len(buf) {
+			return h, 0, ls, nil
+		}
+		if buf[j] != ':' || j == i {
+			if bytes.IndexByte(buf[j:], '\n') < 0 {
+				// A line is judged once complete (see Parser.scan).
+				return h, 0, ls, nil
+			}
+			return h, 0, ls, nameError(buf, i, j)
+		}
+		name := buf[i:j]
+
+		// OWS field-value OWS CRLF
+		k := j + 1
+		for k < len(buf) && isOWS(buf[k]) {
+			k++
+		}
+		vs := k
+		k = skipValue(buf, k)
+		if k+1 >= len(buf) || buf[k] != '\r' || buf[k+1] != '\n' {
+			if bytes.IndexByte(buf[k:], '\n') < 0 {
+				return h, 0, ls, nil // judged once complete
+			}
+			return h, 0, ls, valueError(buf, k)
+		}
+		ve := k
+		for ve > vs && isOWS(buf[ve-1]) {
+			ve--
+		}
+		i = k + 2
+		// The empty line still has to come.
+		if i+2 > maxBytes {
+			return h, 0, ls, ErrHeaderTooLarge
+		}
+		if len(h) >= maxH {
+			return h, 0, ls, ErrTooManyHeaders
+		}
+		value := buf[vs:ve:ve]
+		kind := classify(name)
+		h = append(h, Header{
+			Name:       name[:len(name):len(name)],
+			Value:      value,
+			Kind:       kind,
+			Underscore: nf&2 != 0,
+		})
+		if kind != KindOther {
+			if e := st.field(kind, value); e != nil {
+				return h, 0, ls, e
+			}
+		}
+	}
+}
+
+// skipValue returns the offset of the first byte at or after k that is not
+// a field-value byte (valueTable). It checks eight bytes at a time: most
+// values are long runs of visible ASCII.
+func skipValue(buf []byte, k int) int {
+	for k+8 <= len(buf) {
+		x := binary.LittleEndian.Uint64(buf[k:])
+		// A byte < 0x20 (CTL, and HTAB, which the slow path accepts) or
+		// == 0x7F (DEL) sends this word to the byte loop. Bytes >= 0x80
+		// (obs-text) are fine: the high bit masks them out of hasLess.
+		const lo = 0x0101010101010101
+		const hi = 0x8080808080808080
+		less := (x - lo*0x20) &^ x & hi
+		y := x ^ (lo * 0x7f)
+		del := (y - lo) &^ y & hi
+		if less|del != 0 {
+			break
+		}
+		k += 8
+	}
+	for k < len(buf) && valueTable[buf[k]] {
+		k++
+	}
+	return k
+}
+
+// nameError classifies the byte that ended a field name at buf[j]; i is
+// the start of the line. A CR at buf[j] is followed by buf[j+1].
+func nameError(buf []byte, i, j int) *Error {
+	c := buf[j]
+	switch {
+	case j == i && isOWS(c):
+		// A line that starts with whitespace: obs-fold (RFC 9112 §5.2),
+		// or whitespace before the first field (§2.2). Both are rejected.
+		return ErrObsFold
+	case c == '\n':
+		return ErrBareLF
+	case c == '\r' && buf[j+1] != '\n':
+		return ErrBareCR
+	}
+	// Empty name, whitespace before the colon (RFC 9112 §5.1), a line
+	// without a colon, a CTL or a non-ASCII byte.
+	return ErrBadHeaderName
+}
+
+// valueError classifies the byte at buf[k] that is not a field-value byte.
+func valueError(buf []byte, k int) *Error {
+	switch buf[k] {
+	case '\n':
+		return ErrBareLF
+	case '\r':
+		return ErrBareCR
+	}
+	return ErrBadHeaderValue
+}
+
+// field records a field whose kind matters for framing or routing.
+func (st *fieldState) field(kind Kind, v []byte) *Error {
+	switch kind {
+	case KindHost:
+		st.hostFields++
+		if st.hostFields == 1 {
+			st.host = v
+		}
+	case KindContentLength:
+		// RFC 9110 §8.6 lets a recipient accept repeated identical values;
+		// we do not: one field, one number.
+		if st.clFields > 0 {
+			return ErrDuplicateContentLength
+		}
+		st.clFields++
+		n, ok := parseContentLength(v)
+		if !ok {
+			return ErrBadContentLength
+		}
+		st.contentLength = n
+	case KindTransferEncoding:
+		st.teFields++
+		st.transferEncoding(v)
+	case KindConnection:
+		return st.connection(v)
+	case KindUpgrade:
+		if !st.upgradeSeen {
+			st.upgradeSeen = true
+			st.upgrade = v
+		}
+	case KindExpect:
+		if eqFoldAny(v, "100-continue") {
+			st.expect100 = true
+		}
+	case KindTrailer:
+		st.trailer = true
+	}
+	return nil
+}
+
+// parseContentLength parses 1*DIGIT (RFC 9110 §8.6) into an int63.
+func parseContentLength(v []byte) (int64, bool) {
+	if len(v) == 0 || len(v) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	// 19 digits fit in a uint64 without wrapping; int63 is the bound.
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// transferEncoding records the codings of one Transfer-Encoding field
+// (RFC 9112 §6.1). Only bare tokens are accepted: no empty elements and no
+// transfer-parameters.
+func (st *fieldState) transferEncoding(v []byte) {
+	if len(v) == 0 {
+		st.teBad = true
+		return
+	}
+	for rest := v; ; {
+		elem, r, ok := nextListElem(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		if !isToken(elem) {
+			st.teBad = true
+			st.teLastChunked = false
+			continue
+		}
+		switch {
+		case eqFold(elem, "chunked"):
+			st.teChunked++
+			st.teLastChunked = true
+			continue
+		case eqFold(elem, "gzip"), eqFold(elem, "deflate"), eqFold(elem, "compress"),
+			eqFold(elem, "x-gzip"), eqFold(elem, "x-compress"):
+			st.teKnown = true
+		default:
+			st.teUnknown = true
+		}
+		st.teLastChunked = false
+	}
+	// "chunked," ends with an empty element: nextListElem stops before it.
+	if v[len(v)-1] == ',' {
+		st.teBad = true
+	}
+}
+
+// connection records the options of one Connection field (RFC 9110
+// §7.6.1). Empty elements are skipped as §5.6.1 requires; anything else
+// must be a token.
+func (st *fieldState) connection(v []byte) *Error {
+	for rest := v; ; {
+		elem, r, ok := nextListElem(rest)
+		if !ok {
+			return nil
+		}
+		rest = r
+		if len(elem) == 0 {
+			continue
+		}
+		if !isToken(elem) {
+			return ErrBadConnection
+		}
+		st.connOptions++
+		if st.connOptions > maxConnectionOptions {
+			return ErrBadConnection
+		}
+		switch {
+		case eqFold(elem, "close"):
+			st.connClose = true
+		case eqFold(elem, "keep-alive"):
+			st.connKeepAlive = true
+		case eqFold(elem, "upgrade"):
+			st.connUpgrade = true
+		default:
+			st.connOther = true
+		}
+	}
+}
+
+// markHopByHop sets KindHopByHop on every KindOther field that a Connection
+// field names, and on X-Forwarded-For: the gateway appends to the client's
+// X-Forwarded-For, and a listed one must not be passed on (RFC 9110
+// §7.6.1); the gateway still sends its own. Other fields with a kind of
+// their own keep it: Host, Content-Length and Transfer-Encoding must never
+// be dropped because a client listed them, and the rest of the
+// X-Forwarded-* family is rewritten by the gateway anyway (Traefik
+// CVE-2024-45410, Go #50580).
+func markHopByHop(h []Header) {
+	for ci := range h {
+		if h[ci].Kind != KindConnection {
+			continue
+		}
+		for rest := h[ci].Value; ; {
+			elem, r, ok := nextListElem(rest)
+			if !ok {
+				break
+			}
+			rest = r
+			if len(elem) == 0 {
+				continue
+			}
+			for fi := range h {
+				if (h[fi].Kind == KindOther || h[fi].Kind == KindXForwardedFor) && len(h[fi].Name) == len(elem) && eqFoldToken(h[fi].Name, elem) {
+					h[fi].Kind = KindHopByHop
+				}
+			}
+		}
+	}
+}
+
+// eqFoldToken compares two tokens ignoring ASCII case.
+func eqFoldToken(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// HopByHop reports whether a field of kind k must not be forwarded as
+// received: the connection-specific fields (RFC 9110 §7.6.1; the list
+// net/http's reverse proxy strips: Connection, Keep-Alive,
+// Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade,
+// Proxy-Authorization, Proxy-Authenticate) and every field that a
+// Connection option named (KindHopByHop). The proxy re-frames the body and
+// writes its own Connection and Upgrade.
+func (k Kind) HopByHop() bool {
+	switch k {
+	case KindConnection, KindKeepAlive, KindProxyConnection, KindTE, KindTrailer,
+		KindTransferEncoding, KindUpgrade, KindProxyAuthorization, KindProxyAuthenticate, KindHopByHop:
+		return true
+	}
+	return false
+}
+
+// classify returns the Kind of a field name (a token), ignoring case.
+func classify(n []byte) Kind {
+	switch len(n) {
+	case 2:
+		if eqFold(n, "te") {
+			return KindTE
+		}
+	case 4:
+		if eqFold(n, "host") {
+			return KindHost
+		}
+	case 6:
+		if eqFold(n, "expect") {
+			return KindExpect
+		}
+	case 7:
+		switch n[0] | 0x20 {
+		case 't':
+			if eqFold(n, "trailer") {
+				return KindTrailer
+			}
+		case 'u':
+			if eqFold(n, "upgrade") {
+				return KindUpgrade
+			}
+		}
+	case 9:
+		switch n[0] | 0x20 {
+		case 'f':
+			if eqFold(n, "forwarded") {
+				return KindForwarded
+			}
+		case 'x':
+			if eqFold(n, "x-real-ip") {
+				return KindXRealIP
+			}
+		}
+	case 10:
+		switch n[0] | 0x20 {
+		case 'c':
+			if eqFold(n, "connection") {
+				return KindConnection
+			}
+		case 'k':
+			if eqFold(n, "keep-alive") {
+				return KindKeepAlive
+			}
+		}
+	case 12:
+		if eqFold(n, "x-request-id") {
+			return KindXRequestID
+		}
+	case 14:
+		if eqFold(n, "content-length") {
+			return KindContentLength
+		}
+	case 15:
+		if eqFold(n, "x-forwarded-for") {
+			return KindXForwardedFor
+		}
+	case 16:
+		switch n[0] | 0x20 {
+		case 'p':
+			if eqFold(n, "proxy-connection") {
+				return KindProxyConnection
+			}
+		case 'x':
+			if eqFold(n, "x-forwarded-host") {
+				return KindXForwardedHost
+			}
+			if eqFold(n, "x-forwarded-port") {
+				return KindXForwardedPort
+			}
+		}
+	case 17:
+		switch n[0] | 0x20 {
+		case 't':
+			if eqFold(n, "transfer-encoding") {
+				return KindTransferEncoding
+			}
+		case 'x':
+			if eqFold(n, "x-forwarded-proto") {
+				return KindXForwardedProto
+			}
+		}
+	case 18:
+		switch n[0] | 0x20 {
+		case 'p':
+			if eqFold(n, "proxy-authenticate") {
+				return KindProxyAuthenticate
+			}
+		case 'x':
+			if eqFold(n, "x-forwarded-prefix") {
+				return KindXForwardedPrefix
+			}
+		}
+	case 19:
+		if eqFold(n, "proxy-authorization") {
+			return KindProxyAuthorization
+		}
+	}
+	return KindOther
+}
