@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// options are the harness's flags.
+type options struct {
+	Rounds     int           `json:"rounds"`
+	Duration   time.Duration `json:"duration_ns"`
+	Warmup     time.Duration `json:"warmup_ns"`
+	Conns      int           `json:"conns"`
+	IdleConns  int           `json:"idle_conns"`
+	Profile    bool          `json:"profile"`
+	Quick      bool          `json:"quick"`
+	GOMAXPROCS string        `json:"gomaxprocs"`
+	Timeout    time.Duration `json:"timeout_ns"`
+	Keep       bool          `json:"keep_tmp"`
+	Write      bool          `json:"write"`
+	WaitQuiet  time.Duration `json:"wait_quiet_ns"`
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.IntVar(&o.Rounds, "rounds", 3, "measured rounds; each round runs every peer once, in rotated order")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of one measured wrk run (whole seconds)")
+	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured wrk run before each measured one")
+	fs.IntVar(&o.Conns, "conns", 64, "keep-alive connections wrk holds (wrk -t1 -cN)")
+	fs.IntVar(&o.IdleConns, "idle-conns", 10000, "idle keep-alive connections for the RSS-per-connection test (0 skips it)")
+	fs.BoolVar(&o.Profile, "profile", true, "fetch a 5 s CPU profile of Edgegate during one extra proxy run")
+	fs.BoolVar(&o.Quick, "quick", false, "smoke test: 1 round of 3 s, 1 s warm-up")
+	fs.StringVar(&o.GOMAXPROCS, "gomaxprocs", "1", "GOMAXPROCS for the pinned Edgegate: 1, 2, or auto (short trial of both, keep the faster)")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "bound on the whole run (default: estimated from the flags, plus slack)")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, cpu.pprof) for inspection")
+	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section")
+	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.Quick {
+		o.Rounds, o.Duration, o.Warmup = 1, 3*time.Second, time.Second
+		o.WaitQuiet = min(o.WaitQuiet, 5*time.Second)
+	}
+	switch {
+	case o.Rounds < 1:
+		return nil, errors.New("-rounds must be at least 1")
+	case o.Duration < time.Second:
+		return nil, errors.New("-duration must be at least 1s")
+	case o.Conns < 1:
+		return nil, errors.New("-conns must be at least 1")
+	case o.IdleConns < 0:
+		return nil, errors.New("-idle-conns must not be negative")
+	}
+	o.Duration = o.Duration.Round(time.Second)
+	if o.Warmup > 0 && o.Warmup < time.Second {
+		o.Warmup = time.Second
+	}
+	o.Warmup = o.Warmup.Round(time.Second)
+	if o.GOMAXPROCS != "auto" {
+		if n, err := strconv.Atoi(o.GOMAXPROCS); err != nil || n < 1 {
+			return nil, errors.New("-gomaxprocs must be a positive number or auto")
+		}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = o.estimate()*3/2 + 5*time.Minute
+	}
+	return o, nil
+}
+
+// estimate is roughly how long the measurements take, without installs.
+func (o *options) estimate() time.Duration {
+	run := o.Duration + o.Warmup + o.WaitQuiet + 2*time.Second
+	d := time.Duration(o.Rounds) * 5 * run // 3 proxies + 2 servers per round
+	if o.GOMAXPROCS == "auto" {
+		d += 4 * (trialDuration + o.Warmup + 2*time.Second)
+	}
+	if o.Profile {
+		d += 15 * time.Second
+	}
+	if o.IdleConns > 0 {
+		d += 3 * 30 * time.Second
+	}
+	return d + time.Minute // builds, starts, readiness
+}
+
+// full reports whether the run meets the issue's minimum (≥3 rounds ≥10 s).
+func (o *options) full() bool {
+	return o.Rounds >= 3 && o.Duration >= 10*time.Second
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	err = run(ctx, o)
+	cancel()
+	stop()
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (run bounded by -timeout %s)", err, o.Timeout)
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/template"
+	"time"
+)
+
+const (
+	// benchHost is the Host every request carries: Edgegate routes on it
+	// (service-bench's default domain); nginx and HAProxy ignore it.
+	benchHost = "service-bench.localhost"
+	proxyPath = "/release/proxy"
+	mockPath  = "/release/mock"
+	body      = "hello world\n"
+
+	cpuUnderTest = 0 // the proxy or server being measured
+	cpuLoad      = 1 // wrk and the origin
+)
+
+// Placement describes where everything runs, for the report.
+const placement = "proxy/server under test: `taskset -c 0` (1 event loop / 1 worker / 1 thread); " +
+	"origin nginx and wrk (-t1): `taskset -c 1`; harness unpinned (idle during runs apart from a 200 ms RSS sampler)"
+
+// fairness lists what each peer is configured to do per request, so the
+// comparison does the same work.
+var fairness = []string{
+	"Every proxy rewrites `/release/proxy` to `/`, sets the upstream Host, appends X-Forwarded-For and sets X-Real-IP, X-Forwarded-Proto, X-Forwarded-Host and a fresh X-Request-Id upstream, and returns X-Request-Id downstream (nginx: `proxy_set_header` with `$request_id` and `add_header`; HAProxy: `option forwardfor`, `set-header` with `uuid()` kept in a txn variable).",
+	"Upstream keep-alive: Edgegate's per-loop pool; nginx `upstream { keepalive 64; }`, `proxy_http_version 1.1`, `proxy_set_header Connection \"\"`; HAProxy `http-reuse always`.",
+	"No access logs anywhere; nginx `keepalive_requests` raised to 100M on client and upstream sides (its default of 1,000 would make wrk reconnect and the origin close pooled connections).",
+	"Mock: Edgegate's MOCK backend vs nginx `return 200 \"hello world\\n\"` with `add_header X-Request-Id $request_id` (Edgegate sends X-Request-Id on every response), both text/plain, 12-byte body.",
+}
+
+// peer is one HTTP server the harness talks to.
+type peer struct {
+	key   string // stable id in latest.json
+	label string // shown in tables
+	port  int
+	path  string // request path wrk uses
+	proc  *proc
+}
+
+func (p *peer) url() string { return fmt.Sprintf("http://127.0.0.1:%d%s", p.port, p.path) }
+
+// freePort asks the kernel for an unused loopback port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tmplData feeds the configuration templates.
+type tmplData struct {
+	Dir        string
+	Name       string
+	Port       int
+	OriginPort int
+	Body       string
+	MaxConns   int    // nginx worker_connections, HAProxy maxconn
+	Nofile     uint64 // RLIMIT_NOFILE the harness could get; the peers inherit it
+}
+
+var confTemplates = template.Must(template.New("").Parse(`
+{{define "nginx-head"}}# {{.Name}}: written by edgegate bench
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile {{.Nofile}};
+pid {{.Dir}}/{{.Name}}.pid;
+error_log {{.Dir}}/{{.Name}}.error.log warn;
+events {
+    worker_connections {{.MaxConns}};
+    use epoll;
+}
+{{end}}
+{{define "nginx-http-head"}}
+    access_log off;
+    default_type text/plain;
+    client_body_temp_path {{.Dir}}/{{.Name}}-tmp/body;
+    proxy_temp_path {{.Dir}}/{{.Name}}-tmp/proxy;
+    fastcgi_temp_path {{.Dir}}/{{.Name}}-tmp/fastcgi;
+    uwsgi_temp_path {{.Dir}}/{{.Name}}-tmp/uwsgi;
+    scgi_temp_path {{.Dir}}/{{.Name}}-tmp/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 75s;
+{{end}}
+
+{{define "origin"}}{{template "nginx-head" .}}
+http {
+{{- template "nginx-http-head" .}}
+    server {
+        listen 127.0.0.1:{{.Port}} backlog=4096;
+        location / {
+            return 200 "hello world\n";
+        }
+    }
+}
+{{end}}
+
+{{define "nginx-proxy"}}{{template "nginx-head" .}}
+http {
+{{- template "nginx-http-head" .}}
+    upstream origin {
+        server 127.0.0.1:{{.OriginPort}};
+        keepalive 64;
+        keepalive_requests 100000000;
+        keepalive_timeout 60s;
+    }
+    server {
+        listen 127.0.0.1:{{.Port}} backlog=4096;
+        location /release/proxy {
+            proxy_pass http://origin/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host 127.0.0.1:{{.OriginPort}};
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Request-Id $request_id;
+            add_header X-Request-Id $request_id always;
+        }
+    }
+}
+{{end}}
+
+{{define "nginx-return"}}{{template "nginx-head" .}}
+http {
+{{- template "nginx-http-head" .}}
+    server {
+        listen 127.0.0.1:{{.Port}} backlog=4096;
+        location /release/mock {
+            add_header X-Request-Id $request_id always;
+            return 200 "hello world\n";
+        }
+    }
+}
+{{end}}
+
+{{define "haproxy"}}# {{.Name}}: written by edgegate bench; no log lines, so no logging
+global
+    nbthread 1
+    maxconn {{.MaxConns}}
+    # HAProxy reserves two descriptors per connection (maxsock); with
+    # upstream reuse only a few more than maxconn are used, and the hard
+    # limit may not be raisable here, so run with what there is.
+    ulimit-n {{.Nofile}}
+    no strict-limits
+
+defaults
+    mode http
+    maxconn {{.MaxConns}}
+    timeout connect 5s
+    timeout client 60s
+    timeout server 30s
+    timeout http-request 10s
+    timeout http-keep-alive 60s
+
+frontend fe
+    bind 127.0.0.1:{{.Port}} backlog 4096
+    option forwardfor
+    http-request set-var(txn.rid) uuid()
+    http-request set-header X-Request-Id %[var(txn.rid)]
+    http-request set-header X-Real-IP %[src]
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    http-response set-header X-Request-Id %[var(txn.rid)]
+    use_backend origin if { path_beg /release/proxy }
+
+backend origin
+    http-reuse always
+    http-request replace-path ^/release/proxy/?(.*) /\1
+    http-request set-header Host 127.0.0.1:{{.OriginPort}}
+    server origin 127.0.0.1:{{.OriginPort}}
+{{end}}
+
+{{define "edgegate"}}# {{.Name}}: written by edgegate bench
+Services:
+  - ServiceId: service-bench
+    Apis:
+      - ApiId: api-proxy
+        RequestConfig: {Path: /proxy, Method: ANY}
+        ServiceType: HTTP
+        ServiceTimeout: 10
+        ServiceConfig: {Url: "http://127.0.0.1:{{.OriginPort}}", Path: /}
+      - ApiId: api-mock
+        RequestConfig: {Path: /mock, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: "hello world\n"
+{{end}}
+`))
+
+// maxConns sizes nginx worker_connections and HAProxy maxconn: the
+// idle-connection test plus upstream connections and slack (≥ 10,100 for
+// 10,000 idle connections).
+func maxConns(idle int) int {
+	return max(4096, idle+1024)
+}
+
+// env is what starting peers needs: where things are and who supervises.
+type env struct {
+	dir    string
+	tools  map[string]string
+	gate   string // edgegate binary
+	sup    *supervisor
+	idle   int
+	nofile uint64
+	origin *peer
+}
+
+func (e *env) writeConf(tmpl, name string, d tmplData) (string, error) {
+	d.Dir, d.Name, d.Body = e.dir, name, body
+	if d.MaxConns == 0 {
+		d.MaxConns = maxConns(e.idle)
+	}
+	d.Nofile = e.nofile
+	var b bytes.Buffer
+	if err := confTemplates.ExecuteTemplate(&b, tmpl, d); err != nil {
+		return "", err
+	}
+	ext := ".conf"
+	if tmpl == "edgegate" {
+		ext = ".yaml"
+	}
+	path := filepath.Join(e.dir, name+ext)
+	return path, os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+func (e *env) originPort() int {
+	if e.origin == nil {
+		return 0
+	}
+	return e.origin.port
+}
+
+// startNginx starts an nginx master with one worker from template tmpl.
+func (e *env) startNginx(ctx context.Context, tmpl, name, label string, cpu int, path string) (*peer, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf, err := e.writeConf(tmpl, name, tmplData{Port: port, OriginPort: e.originPort()})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(e.dir, name+"-tmp"), 0o755); err != nil {
+		return nil, err
+	}
+	p, err := e.sup.start(name, cpu, nil, filepath.Join(e.dir, name+".log"),
+		e.tools["nginx"], "-p", e.dir, "-e", filepath.Join(e.dir, name+".error.log"), "-c", conf)
+	if err != nil {
+		return nil, err
+	}
+	pr := &peer{key: name, label: label, port: port, path: path, proc: p}
+	return pr, e.ready(ctx, pr)
+}
+
+// startOrigin starts the nginx `return 200` origin on the load CPU.
+func (e *env) startOrigin(ctx context.Context) error {
+	p, err := e.startNginx(ctx, "origin", "origin", "origin nginx", cpuLoad, "/")
+	if err != nil {
+		return err
+	}
+	e.origin = p
+	return nil
+}
+
+// startHAProxy starts HAProxy with one thread on the CPU under test.
+func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf, err := e.writeConf("haproxy", name, tmplData{Port: port, OriginPort: e.originPort()})
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.sup.start(name, cpuUnderTest, nil, filepath.Join(e.dir, name+".log"),
+		e.tools["haproxy"], "-db", "-f", conf)
+	if err != nil {
+		return nil, err
+	}
+	pr := &peer{key: "haproxy", label: "HAProxy", port: port, path: proxyPath, proc: p}
+	return pr, e.ready(ctx, pr)
+}
+
+// startEdgegate starts the gateway with one event loop on the CPU under
+// test and the given GOMAXPROCS.
+func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool) (*peer, *peer, int, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	admin, err := freePort()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	conf, err := e.writeConf("edgegate", name, tmplData{Port: port, OriginPort: e.originPort()})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	args := []string{e.gate, "run",
+		"--config", conf,
+		"--data", filepath.Join(e.dir, name+"-data"),
+		"--listen", "127.0.0.1:" + strconv.Itoa(port),
+		"--admin-listen", "127.0.0.1:" + strconv.Itoa(admin),
+		"--loops", "1",
+		"--drain-timeout", "1s",
+	}
+	if pprof {
+		args = append(args, "--pprof")
+	}
+	p, err := e.sup.start(name, cpuUnderTest, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	proxy := &peer{key: "edgegate", label: "Edgegate", port: port, path: proxyPath, proc: p}
+	mock := &peer{key: "edgegate-mock", label: "Edgegate mock", port: port, path: mockPath, proc: p}
+	if err := e.ready(ctx, proxy); err != nil {
+		return nil, nil, 0, err
+	}
+	return proxy, mock, admin, e.ready(ctx, mock)
+}
+
+// ready waits (bounded) until the peer answers its path with 200 and the
+// expected body; proxies and mocks must also return X-Request-Id.
+func (e *env) ready(ctx context.Context, p *peer) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var last error
+	for {
+		if p.proc.Exited() {
+			return fmt.Errorf("%s exited during start-up: %v\n%s", p.proc.name, p.proc.err, p.proc.logTail())
+		}
+		last = probe(ctx, p)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready on %s: %v\n%s", p.proc.name, p.url(), last, p.proc.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+var probeClient = &http.Client{
+	Timeout:   2 * time.Second,
+	Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
+}
+
+func probe(ctx context.Context, p *peer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url(), nil)
+	if err != nil {
+		return err
+	}
+	req.Host = benchHost
+	resp, err := probeClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || string(b) != body {
+		return fmt.Errorf("got %d %q, want 200 %q", resp.StatusCode, b, body)
+	}
+	if p.key != "origin" && resp.Header.Get("X-Request-Id") == "" {
+		return fmt.Errorf("%s: response has no X-Request-Id", p.label)
+	}
+	return nil
+}

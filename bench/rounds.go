@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// measurement is one measured wrk run against one peer.
+type measurement struct {
+	Round       int       `json:"round"`
+	Slot        int       `json:"slot"` // position in the round's rotated order
+	Start       time.Time `json:"start"`
+	Wrk         wrkResult `json:"wrk"`
+	PeakRSSKiB  int64     `json:"peak_rss_kib"`
+	ProxyCPUPct float64   `json:"proxy_cpu_pct"` // CPU the peer's processes used (100 = one core)
+	CPU0BusyPct float64   `json:"cpu0_busy_pct"` // whole CPU 0, other tenants included
+	CPU1BusyPct float64   `json:"cpu1_busy_pct"` // whole CPU 1 (wrk + origin + others)
+	// QuietWaitSecs is how long the run waited for other tenants to calm
+	// down; BusyBeforePct is the busiest CPU's load just before it started.
+	QuietWaitSecs float64 `json:"quiet_wait_s"`
+	BusyBeforePct float64 `json:"busy_before_pct"`
+}
+
+// quietBusyPct is the load of the busiest CPU below which the machine
+// counts as quiet enough to start a measurement.
+const quietBusyPct = 15
+
+// waitQuiet waits, at most limit, until neither CPU is more than
+// quietBusyPct busy (sampled over 500 ms), so that runs start when other
+// tenants of a shared machine are idle. It returns the time waited and the
+// last sample.
+func waitQuiet(ctx context.Context, limit time.Duration) (float64, float64) {
+	if limit <= 0 {
+		return 0, 0
+	}
+	start := time.Now()
+	for {
+		a := readCPUTimes()
+		select {
+		case <-ctx.Done():
+			return time.Since(start).Seconds(), 0
+		case <-time.After(500 * time.Millisecond):
+		}
+		b := readCPUTimes()
+		busy := max(busyPct(a, b, "cpu0"), busyPct(a, b, "cpu1"))
+		if busy <= quietBusyPct || time.Since(start) >= limit {
+			return time.Since(start).Seconds(), busy
+		}
+	}
+}
+
+// summary holds the medians over a peer's rounds.
+type summary struct {
+	RPS         float64 `json:"rps"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	PeakRSSKiB  float64 `json:"peak_rss_kib"`
+	ProxyCPUPct float64 `json:"proxy_cpu_pct"`
+	CPU1BusyPct float64 `json:"cpu1_busy_pct"`
+	// OthersCPU0Pct is CPU 0 time used by anything but the peer: noise.
+	OthersCPU0Pct float64 `json:"others_cpu0_pct"`
+	Errors        int64   `json:"errors_total"` // sum over rounds, not a median
+}
+
+// peerResult is one peer's raw rounds and their medians.
+type peerResult struct {
+	Key    string        `json:"key"`
+	Label  string        `json:"label"`
+	Rounds []measurement `json:"rounds"`
+	Median summary       `json:"median"`
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func (r *peerResult) summarize() {
+	var rps, p50, p99, rss, cpu, cpu1, others []float64
+	var errs int64
+	for _, m := range r.Rounds {
+		rps = append(rps, m.Wrk.RPS)
+		p50 = append(p50, m.Wrk.P50Ms)
+		p99 = append(p99, m.Wrk.P99Ms)
+		rss = append(rss, float64(m.PeakRSSKiB))
+		cpu = append(cpu, m.ProxyCPUPct)
+		cpu1 = append(cpu1, m.CPU1BusyPct)
+		others = append(others, max(0, m.CPU0BusyPct-m.ProxyCPUPct))
+		errs += m.Wrk.Errors()
+	}
+	r.Median = summary{
+		RPS: median(rps), P50Ms: median(p50), P99Ms: median(p99),
+		PeakRSSKiB: median(rss), ProxyCPUPct: median(cpu), CPU1BusyPct: median(cpu1),
+		OthersCPU0Pct: median(others), Errors: errs,
+	}
+}
+
+// measure warms p up, then runs wrk for d while sampling the peer's RSS and
+// CPU use.
+func measure(ctx context.Context, e *env, o *options, p *peer, d time.Duration) (measurement, error) {
+	if p.proc.Exited() {
+		return measurement{}, fmt.Errorf("%s has exited: %v\n%s", p.label, p.proc.err, p.proc.logTail())
+	}
+	m := measurement{}
+	m.QuietWaitSecs, m.BusyBeforePct = waitQuiet(ctx, o.WaitQuiet)
+	if o.Warmup > 0 {
+		if _, _, err := runWrk(ctx, e.tools["wrk"], p, o.Conns, o.Warmup); err != nil {
+			return measurement{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	pids := procTree(p.proc.Pid())
+	m.Start = time.Now()
+	cpu0 := readCPUTimes()
+	ticks0 := treeTicks(pids)
+	t0 := time.Now()
+	s := startRSSSampler(pids, 200*time.Millisecond)
+	res, _, err := runWrk(ctx, e.tools["wrk"], p, o.Conns, d)
+	m.PeakRSSKiB = s.Stop()
+	elapsed := time.Since(t0).Seconds()
+	ticks1 := treeTicks(pids)
+	cpu1 := readCPUTimes()
+	if err != nil {
+		return m, err
+	}
+	m.Wrk = res
+	m.ProxyCPUPct = 100 * float64(ticks1-ticks0) / clkTck / elapsed
+	m.CPU0BusyPct = busyPct(cpu0, cpu1, "cpu0")
+	m.CPU1BusyPct = busyPct(cpu0, cpu1, "cpu1")
+	return m, nil
+}
+
+// runRounds measures peers in o.Rounds rounds of d each, rotating the order
+// every round (E N H, N H E, H E N, …) so that slow phases of a noisy
+// machine spread over all peers.
+func runRounds(ctx context.Context, e *env, o *options, section string, peers []*peer, rounds int, d time.Duration) ([]*peerResult, error) {
+	out := make([]*peerResult, len(peers))
+	for i, p := range peers {
+		out[i] = &peerResult{Key: p.key, Label: p.label}
+	}
+	for r := 0; r < rounds; r++ {
+		for s := range peers {
+			i := (r + s) % len(peers)
+			m, err := measure(ctx, e, o, peers[i], d)
+			if err != nil {
+				return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
+			}
+			m.Round, m.Slot = r+1, s+1
+			out[i].Rounds = append(out[i].Rounds, m)
+			w := m.Wrk
+			warn := ""
+			if w.Errors() > 0 {
+				warn = fmt.Sprintf("  ERRORS %d", w.Errors())
+			}
+			logf("%s round %d/%d  %-16s %10.0f req/s  p50 %6.3f ms  p99 %6.3f ms  rss %6.1f MiB  peer cpu %3.0f%%  cpu0 %3.0f%%  cpu1 %3.0f%%  (waited %.1fs, %.0f%% busy before)%s",
+				section, r+1, rounds, peers[i].label, w.RPS, w.P50Ms, w.P99Ms,
+				float64(m.PeakRSSKiB)/1024, m.ProxyCPUPct, m.CPU0BusyPct, m.CPU1BusyPct, m.QuietWaitSecs, m.BusyBeforePct, warn)
+		}
+	}
+	for _, r := range out {
+		r.summarize()
+	}
+	return out, nil
+}
