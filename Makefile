@@ -5,23 +5,27 @@ LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/edgegate
 FUZZTIME ?= 30s
 
-.PHONY: all build run test test-race bench fuzz generate lint fmt clean
+.PHONY: all build run deps test test-race bench fuzz generate lint fmt clean
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/edgegate
 
-# Start the all-in-one gateway with the built-in demo service.
+# Start the all-in-one gateway (data in ./data) with a released demo service.
 run: build
-	./$(BIN) run
+	./$(BIN) run --demo
 
 # Everything CI checks: formatting, vet, unit, fuzz-seed and end-to-end tests.
-test:
+# The README's quick start (run as a test) calls curl.
+test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...
+
+deps:
+	@command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; }
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...

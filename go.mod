@@ -5,12 +5,21 @@ go 1.26.8
 require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/panjf2000/gnet/v2 v2.10.0
+	github.com/tencentcloud/tencentcloud-sdk-go v1.0.162
+	github.com/tidwall/buntdb v1.3.0
 	golang.org/x/sys v0.30.0
 	sigs.k8s.io/yaml v1.4.0
 )
 
 require (
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
+	github.com/tidwall/btree v1.4.2 // indirect
+	github.com/tidwall/gjson v1.14.3 // indirect
+	github.com/tidwall/grect v0.1.4 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.0 // indirect
+	github.com/tidwall/rtred v0.1.2 // indirect
+	github.com/tidwall/tinyqueue v0.1.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect

@@ -81,9 +81,12 @@ const (
 	defaultCheckEvery   = 5 * time.Second
 )
 
-// Error is a compile failure of one API's backend.
+// Error is a compile failure of one API's backend. Unsupported marks a
+// feature Edgegate does not provide (the control plane answers
+// UnsupportedOperation rather than InvalidParameterValue).
 type Error struct {
 	ServiceId, ApiId, Field, Msg string
+	Unsupported                  bool
 }
 
 func (e *Error) Error() string {
@@ -114,6 +117,16 @@ func Compile(p *model.Published) (*Snapshot, error) {
 func compileBackend(a *model.API) (Backend, error) {
 	fail := func(field, msg string, args ...any) (Backend, error) {
 		return Backend{}, &Error{ServiceId: a.ServiceId, ApiId: a.ApiId, Field: field, Msg: fmt.Sprintf(msg, args...)}
+	}
+	unsupported := func(field, msg string, args ...any) (Backend, error) {
+		return Backend{}, &Error{ServiceId: a.ServiceId, ApiId: a.ApiId, Field: field, Msg: fmt.Sprintf(msg, args...), Unsupported: true}
+	}
+	// Authentication arrives with the access-control work; until then an
+	// API that asks for it is refused rather than served open (fail closed).
+	switch strings.ToUpper(a.AuthType) {
+	case "", "NONE":
+	default:
+		return unsupported("AuthType", "%s authentication is not available yet; use NONE", a.AuthType)
 	}
 	var b Backend
 	timeout := time.Duration(a.ServiceTimeout) * time.Second
@@ -153,6 +166,9 @@ func compileBackend(a *model.API) (Backend, error) {
 			return fail("ServiceTimeout", "at most %d seconds", int(MaxWebSocketTimeout/time.Second))
 		}
 		scheme, host, err := parseBackendURL(a.ServiceConfig.Url)
+		if err == errTLSBackend {
+			return unsupported("ServiceConfig.Url", "%q: TLS to backends is not supported yet; use http:// or ws://", a.ServiceConfig.Url)
+		}
 		if err != nil {
 			return fail("ServiceConfig.Url", "%v", err)
 		}
@@ -165,7 +181,7 @@ func compileBackend(a *model.API) (Backend, error) {
 	case "TARGET", "TSF":
 		if len(a.TargetServices) == 0 {
 			if st == "TSF" && len(a.MicroServices) > 0 {
-				return fail("MicroServices", "TSF service discovery is not available; list the instances in TargetServices")
+				return unsupported("MicroServices", "TSF service discovery is not available; list the instances in TargetServices")
 			}
 			return fail("TargetServices", "at least one target is required")
 		}
@@ -204,7 +220,7 @@ func compileBackend(a *model.API) (Backend, error) {
 		b.Health = h
 		return b, nil
 	case "SCF":
-		return fail("ServiceType", "SCF backends are not available in Edgegate")
+		return unsupported("ServiceType", "SCF backends are not available in Edgegate")
 	case "":
 		return fail("ServiceType", "required (HTTP, MOCK, WEBSOCKET, TARGET or TSF)")
 	default:
@@ -244,6 +260,8 @@ func compileHealth(hc *model.HealthCheckConf) (Health, error) {
 	return h, nil
 }
 
+var errTLSBackend = errors.New("TLS backend")
+
 // parseBackendURL accepts http://host[:port] and ws://host[:port] (a path,
 // if any, must be "/"; the backend path is ServiceConfig.Path).
 func parseBackendURL(raw string) (scheme, host string, err error) {
@@ -258,7 +276,7 @@ func parseBackendURL(raw string) (scheme, host string, err error) {
 	switch scheme {
 	case "http", "ws":
 	case "https", "wss":
-		return "", "", fmt.Errorf("%q: TLS to backends is not supported yet; use http:// or ws://", raw)
+		return "", "", errTLSBackend
 	default:
 		return "", "", fmt.Errorf("%q: scheme must be http or ws", raw)
 	}

@@ -1,6 +1,9 @@
 // Command edgegate is the Edgegate API gateway.
 //
-//	edgegate run [flags]   all-in-one: data plane (and, later, control plane)
+//	edgegate run [flags]            all-in-one: control plane and data plane
+//	edgegate admin [flags]          control plane only (split mode)
+//	edgegate edge --control URL     data plane following an admin (split mode)
+//	edgegate ctl ACTION [params]    signed Action API client
 //	edgegate version
 package main
 
@@ -21,6 +24,12 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = runCmd(os.Args[2:])
+	case "admin":
+		err = adminCmd(os.Args[2:])
+	case "edge":
+		err = edgeCmd(os.Args[2:])
+	case "ctl":
+		os.Exit(ctlCmd(os.Args[2:], os.Stdout, os.Stderr))
 	case "version", "--version", "-v":
 		fmt.Println("edgegate", version)
 	case "help", "-h", "--help":
@@ -40,7 +49,10 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage: edgegate <command> [flags]
 
 commands:
-  run       run the gateway (edgegate run -h for flags)
+  run       the all-in-one gateway: Action API and edge (edgegate run -h)
+  admin     the control plane alone (split mode)
+  edge      a data plane following an admin: edge --control URL
+  ctl       call the Action API: ctl ACTION [--Param value ...] (ctl --help)
   version   print the version
 `)
 }

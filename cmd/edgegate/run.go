@@ -12,10 +12,12 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
@@ -25,60 +27,43 @@ import (
 var demoConfig []byte
 
 type runFlags struct {
-	data, listen, adminListen, config, baseDomain string
-	underscores                                   string
-	pprof                                         bool
-	cfg                                           edge.Config
+	data, adminListen, config, baseDomain string
+	underscores                           string
+	pprof, demo, static                   bool
+	limits                                admin.Limits
+	cfg                                   edge.Config
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
 	f := &runFlags{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.StringVar(&f.data, "data", "./data", "data directory")
-	fs.StringVar(&f.listen, "listen", edge.DefaultListen, "address callers reach the APIs on")
-	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:9000", "admin address (health; the Action API later); empty disables it")
-	fs.StringVar(&f.config, "config", "", "YAML or JSON file of services, APIs and backends (default: the built-in demo); SIGHUP reloads it")
-	fs.StringVar(&f.baseDomain, "base-domain", "", "base of each service's default domain <ServiceId>.<base> (overrides the file; default "+model.DefaultBaseDomain+")")
-	fs.IntVar(&f.cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
-	fs.IntVar(&f.cfg.Limits.MaxRequestLine, "max-request-line", 0, "request line limit in bytes (default 8 KiB, 414 past it)")
-	fs.IntVar(&f.cfg.Limits.MaxHeaderBytes, "max-header-bytes", 0, "request head limit in bytes (default 32 KiB, 431 past it)")
-	fs.IntVar(&f.cfg.Limits.MaxHeaders, "max-headers", 0, "header field count limit (default 100, 431 past it)")
-	fs.Int64Var(&f.cfg.MaxBodyBytes, "max-body-bytes", 0, "request body limit in bytes (default 16 MiB, 413 past it)")
-	fs.DurationVar(&f.cfg.HeaderTimeout, "header-timeout", 0, "time to receive a request head (default 10s, 408)")
-	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", 0, "keep-alive idle time (default 60s)")
-	fs.DurationVar(&f.cfg.BodyTimeout, "body-timeout", 0, "longest pause inside a request body (default 60s, 408)")
-	fs.DurationVar(&f.cfg.SendTimeout, "send-timeout", 0, "longest time a client may read nothing we send (default 60s)")
-	fs.DurationVar(&f.cfg.ConnectTimeout, "connect-timeout", 0, "backend connect timeout (default 5s, 504)")
-	fs.DurationVar(&f.cfg.DrainTimeout, "drain-timeout", 0, "graceful shutdown bound on SIGTERM (default 30s)")
-	fs.IntVar(&f.cfg.UpstreamMaxIdle, "upstream-max-idle", 0, "idle keep-alive connections per backend target per loop (default 128)")
-	fs.DurationVar(&f.cfg.UpstreamIdleTimeout, "upstream-idle-timeout", 0, "close idle backend connections after (default 30s)")
-	fs.IntVar(&f.cfg.MaxConns, "max-conns", 0, "client connection cap (503 past it)")
-	fs.BoolVar(&f.cfg.XFFReplace, "xff-replace", false, "send X-Forwarded-For as the client address only (default: append)")
+	fs.StringVar(&f.data, "data", "./data", "data directory (the store, the admin credentials)")
+	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:9000", "address of the Action API and /healthz, /stats; empty disables it")
+	fs.StringVar(&f.config, "config", "", "serve the services in this YAML or JSON file instead of the Action API's store; SIGHUP reloads it")
+	fs.BoolVar(&f.static, "demo-file", false, "serve the built-in demo file (implies the --config mode)")
+	fs.BoolVar(&f.demo, "demo", false, "on an empty store, create and release a demo service")
+	fs.StringVar(&f.baseDomain, "base-domain", "", "base of each service's default domain <ServiceId>.<base> (default "+model.DefaultBaseDomain+")")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof/ on the admin listener")
-	fs.StringVar(&f.underscores, "underscore-headers", "drop", "request header names with '_': drop, reject (400) or allow")
+	fs.IntVar(&f.limits.Services, "max-services", 0, "tenant limit on services (default 50, seed 使用限制)")
+	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
+	edgeFlags(fs, &f.cfg, &f.underscores)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
 	}
-	switch f.underscores {
-	case "drop":
-		f.cfg.Underscores = edge.UnderscoreDrop
-	case "reject":
-		f.cfg.Underscores = edge.UnderscoreReject
-	case "allow":
-		f.cfg.Underscores = edge.UnderscoreAllow
-	default:
-		return nil, fmt.Errorf("run: --underscore-headers must be drop, reject or allow")
+	if err := parseUnderscores(f.underscores, &f.cfg); err != nil {
+		return nil, err
 	}
-	f.cfg.Listen = f.listen
+	if f.baseDomain != "" {
+		f.baseDomain = strings.ToLower(strings.TrimSuffix(f.baseDomain, "."))
+	}
 	return f, nil
 }
 
-// load reads and compiles the configuration: the --config file, or the
-// embedded demo.
-func (f *runFlags) load(revision uint64) (*snapshot.Snapshot, error) {
+// loadFile reads and compiles the configuration file (or the demo file).
+func (f *runFlags) loadFile(revision uint64) (*snapshot.Snapshot, error) {
 	var p *model.Published
 	var err error
 	if f.config == "" {
@@ -90,10 +75,21 @@ func (f *runFlags) load(revision uint64) (*snapshot.Snapshot, error) {
 		return nil, err
 	}
 	if f.baseDomain != "" {
-		p.BaseDomain = strings.ToLower(strings.TrimSuffix(f.baseDomain, "."))
+		p.BaseDomain = f.baseDomain
 	}
 	p.Revision = revision
 	return snapshot.Compile(p)
+}
+
+func newLogger() *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, nil)) }
+
+func listenPort(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
 }
 
 func runCmd(args []string) error {
@@ -104,12 +100,53 @@ func runCmd(args []string) error {
 		}
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := os.MkdirAll(f.data, 0o750); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	log := newLogger()
+	if f.config != "" || f.static {
+		return runStatic(f, log)
 	}
+
+	var srv *edge.Server
+	a, err := admin.New(admin.Options{
+		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
+		Publish: func(s *snapshot.Snapshot) error {
+			if srv == nil {
+				return nil // the edge starts from a.Snapshot()
+			}
+			return srv.Swap(s)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv, err = edge.New(f.cfg, a.Snapshot(), log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	}
+	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
+		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
+	var hs *http.Server
+	if f.adminListen != "" {
+		if hs, err = startAdmin(f.adminListen, srv, a.Handler(), f.pprof, log); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+		if f.demo {
+			if err := demo(f, srv, a); err != nil {
+				log.Error("demo service", "err", err)
+			}
+		}
+	}
+	return serve(srv, hs, log, nil)
+}
+
+// runStatic serves a configuration file; SIGHUP reloads it.
+func runStatic(f *runFlags, log *slog.Logger) error {
 	revision := uint64(1)
-	snap, err := f.load(revision)
+	snap, err := f.loadFile(revision)
 	if err != nil {
 		return err
 	}
@@ -118,25 +155,38 @@ func runCmd(args []string) error {
 		return err
 	}
 	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.listen, err)
+		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
 	}
-	cfg := srv.Config()
-	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", cfg.Loops, "revision", snap.Revision)
+	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
-		_, port, _ := net.SplitHostPort(srv.Addr())
-		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%s/release/hello\n\n",
-			snap.Published.BaseDomain, port)
+		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
+			snap.Published.BaseDomain, listenPort(srv.Addr()))
 	}
-
-	var admin *http.Server
+	var hs *http.Server
 	if f.adminListen != "" {
-		admin, err = startAdmin(f.adminListen, srv, f.pprof, log)
-		if err != nil {
+		if hs, err = startAdmin(f.adminListen, srv, nil, f.pprof, log); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
 	}
+	reload := func() {
+		revision++
+		next, err := f.loadFile(revision)
+		if err == nil {
+			err = srv.Swap(next)
+		}
+		if err != nil {
+			log.Error("reload failed; still serving the previous configuration", "err", err)
+			return
+		}
+		log.Info("reloaded", "revision", next.Revision)
+	}
+	return serve(srv, hs, log, reload)
+}
 
+// serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
+// SIGINT drain and return.
+func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	for {
@@ -145,24 +195,18 @@ func runCmd(args []string) error {
 			return errors.New("engine stopped unexpectedly")
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				revision++
-				next, err := f.load(revision)
-				if err != nil {
-					log.Error("reload failed; still serving the previous configuration", "err", err)
-					continue
+				if reload != nil {
+					reload()
+				} else {
+					log.Info("SIGHUP: nothing to reload (configuration comes from the Action API)")
 				}
-				if err := srv.Swap(next); err != nil {
-					log.Error("reload failed; still serving the previous configuration", "err", err)
-					continue
-				}
-				log.Info("reloaded", "revision", next.Revision)
 				continue
 			}
 			log.Info("draining", "signal", sig.String(), "inflight", srv.Inflight())
-			if admin != nil {
-				_ = admin.Close()
+			if hs != nil {
+				_ = hs.Close()
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), srv.Config().DrainTimeout)
 			err := srv.Shutdown(ctx)
 			cancel()
 			if err != nil {
@@ -174,8 +218,9 @@ func runCmd(args []string) error {
 	}
 }
 
-// startAdmin serves the admin listener: health and counters for now.
-func startAdmin(addr string, srv *edge.Server, withPprof bool, log *slog.Logger) (*http.Server, error) {
+// startAdmin serves the admin listener: the Action API at / (when api is
+// set), /healthz, /stats, and /debug/pprof/ with --pprof.
+func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listen %s: %w", addr, err)
@@ -198,7 +243,11 @@ func startAdmin(addr string, srv *edge.Server, withPprof bool, log *slog.Logger)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if api != nil {
+		mux.Handle("/", api)
+	}
+	// Long-polls (EdgeSync) hold a request up to ~25 s.
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 90 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener stopped", "err", err)

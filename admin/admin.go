@@ -1,0 +1,310 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tidwall/buntdb"
+
+	"github.com/edgegate/edgegate/admin/store"
+	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/model"
+	"github.com/edgegate/edgegate/snapshot"
+)
+
+// Options configure an Admin.
+type Options struct {
+	// DataDir holds edgegate.db and admin-credentials.json.
+	DataDir string
+	// BaseDomain makes each service's default domain <ServiceId>.<BaseDomain>.
+	BaseDomain string
+	// Scheme and Port complete the environment URLs Describe* return
+	// (http://<domain>[:port]/<env>); Port 0 or 80 is left out.
+	Port int
+	// Limits are the tenant limits (seed 使用限制); zero fields take the seed's.
+	Limits Limits
+	// Publish, when set, receives every new snapshot (edgegate run swaps it
+	// into the in-process edge). It must not block for long.
+	Publish func(*snapshot.Snapshot) error
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Limits are per-tenant quotas (seed: 使用限制).
+type Limits struct {
+	Services       int // 50
+	ApisPerService int // 200
+}
+
+// Admin is the control plane.
+type Admin struct {
+	opts  Options
+	log   *slog.Logger
+	db    *store.DB
+	creds credentials
+	api   *tcapi.Server
+
+	mu sync.Mutex // serialises writing Actions
+
+	pubMu   sync.Mutex
+	current *published
+	changed chan struct{} // closed when current changes
+
+	edgesMu sync.Mutex
+	edges   map[string]*edgeInfo
+}
+
+// published is one revision as edges receive it.
+type published struct {
+	revision uint64
+	snap     *snapshot.Snapshot
+	doc      []byte // JSON of model.Published, what remote edges compile
+}
+
+// New opens the store in opts.DataDir, loads or creates the admin
+// credentials, and compiles what is released.
+func New(opts Options) (*Admin, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("admin: DataDir is required")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BaseDomain == "" {
+		opts.BaseDomain = model.DefaultBaseDomain
+	}
+	if opts.Limits.Services <= 0 {
+		opts.Limits.Services = 50
+	}
+	if opts.Limits.ApisPerService <= 0 {
+		opts.Limits.ApisPerService = 200
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("admin: data directory: %w", err)
+	}
+	creds, err := loadCredentials(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(DBPath(opts.DataDir), store.Options{Logger: opts.Log})
+	if err != nil {
+		return nil, err
+	}
+	// The log only grows between compactions; one per start keeps it small.
+	if err := db.Compact(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("admin: compacting the store: %w", err)
+	}
+	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
+	var p *published
+	err = db.View(func(tx *buntdb.Tx) error {
+		var err error
+		p, err = a.compile(tx, a.readRevision(tx))
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("admin: compiling the stored configuration: %w", err)
+	}
+	a.current = p
+	if opts.Publish != nil {
+		if err := opts.Publish(p.snap); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	// The seed's per-Action rates (默认接口请求频率限制); edges' long-polls
+	// are not user calls and are not limited.
+	limits := tcapi.DefaultLimits()
+	limits.PerAction["EdgeSync"] = 0
+	a.api = &tcapi.Server{
+		Service: "apigateway",
+		Version: "2018-08-08",
+		Creds:   a.creds,
+		Actions: a.actions(),
+		Log:     opts.Log,
+		Limits:  limits,
+	}
+	return a, nil
+}
+
+// DBPath is the store's file in a data directory.
+func DBPath(dataDir string) string { return filepath.Join(dataDir, "edgegate.db") }
+
+// Repair keeps the intact prefix of a damaged store (the damaged file is
+// kept beside it); see store.Repair.
+func Repair(dataDir string, log *slog.Logger) (store.RepairResult, error) {
+	return store.Repair(DBPath(dataDir), store.Options{Logger: log})
+}
+
+// Close closes the store.
+func (a *Admin) Close() error { return a.db.Close() }
+
+// Handler serves the Action API.
+func (a *Admin) Handler() http.Handler { return a.api }
+
+// SecretID is the admin SecretId (never the key).
+func (a *Admin) SecretID() string { return a.creds.id }
+
+// Snapshot is the current compiled snapshot.
+func (a *Admin) Snapshot() *snapshot.Snapshot {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
+	return a.current.snap
+}
+
+// Revision is the current revision.
+func (a *Admin) Revision() uint64 {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
+	return a.current.revision
+}
+
+func (a *Admin) readRevision(tx *buntdb.Tx) uint64 {
+	v, err := tx.Get(revisionKey)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(v, 10, 64)
+	return n
+}
+
+// publish bumps the revision inside tx and compiles what tx will commit.
+// The caller installs the result once tx has committed.
+func (a *Admin) publish(tx *buntdb.Tx) (*published, error) {
+	rev := a.readRevision(tx) + 1
+	p, err := a.compile(tx, rev)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := tx.Set(revisionKey, strconv.FormatUint(rev, 10), nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// install makes p current and hands it to the in-process edge and to the
+// edges waiting on a long-poll.
+func (a *Admin) install(p *published) {
+	if p == nil {
+		return
+	}
+	a.pubMu.Lock()
+	a.current = p
+	close(a.changed)
+	a.changed = make(chan struct{})
+	a.pubMu.Unlock()
+	if a.opts.Publish != nil {
+		if err := a.opts.Publish(p.snap); err != nil {
+			a.log.Error("admin: the edge refused a snapshot", "revision", p.revision, "err", err)
+		}
+	}
+}
+
+// compile builds the Published of everything released, as tx sees it.
+func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
+	pub := &model.Published{Revision: rev, BaseDomain: a.opts.BaseDomain}
+	bySvc := map[string]*model.PublishedService{}
+	var order []string
+	var ferr error
+	err := tx.AscendKeys("env:*", func(k, v string) bool {
+		var e envRecord
+		if ferr = json.Unmarshal([]byte(v), &e); ferr != nil {
+			return false
+		}
+		if e.Status != 1 {
+			return true
+		}
+		svcID := strings.SplitN(strings.TrimPrefix(k, "env:"), ":", 2)[0]
+		ps := bySvc[svcID]
+		if ps == nil {
+			var s serviceRecord
+			found, err := store.GetJSON(tx, svcKey(svcID), &s)
+			if err != nil || !found {
+				ferr = fmt.Errorf("environment %s of missing service %s", e.EnvironmentName, svcID)
+				return false
+			}
+			ps = &model.PublishedService{Service: model.Service{ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol}}
+			bySvc[svcID] = ps
+			order = append(order, svcID)
+		}
+		var ver versionRecord
+		found, err := store.GetJSON(tx, verKey(svcID, e.VersionName), &ver)
+		if err != nil || !found {
+			ferr = fmt.Errorf("environment %s of %s runs missing version %s", e.EnvironmentName, svcID, e.VersionName)
+			return false
+		}
+		env := model.PublishedEnvironment{EnvironmentName: e.EnvironmentName, VersionName: e.VersionName}
+		for i := range ver.Apis {
+			env.Apis = append(env.Apis, ver.Apis[i].API)
+		}
+		ps.Environments = append(ps.Environments, env)
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(order)
+	for _, id := range order {
+		pub.Services = append(pub.Services, *bySvc[id])
+	}
+	snap, err := snapshot.Compile(pub)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(pub)
+	if err != nil {
+		return nil, err
+	}
+	return &published{revision: rev, snap: snap, doc: doc}, nil
+}
+
+// wait returns the current revision once it is newer than have, or the
+// current one when ctx-like timeout fires.
+func (a *Admin) wait(have uint64, timeout time.Duration) *published {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		a.pubMu.Lock()
+		p, ch := a.current, a.changed
+		a.pubMu.Unlock()
+		if p.revision != have {
+			return p
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return p
+		}
+	}
+}
+
+// domain is a service's default domain.
+func (a *Admin) domain(serviceID string) string {
+	return serviceID + "." + a.opts.BaseDomain
+}
+
+// envURL is the URL of a service environment.
+func (a *Admin) envURL(serviceID, env string) string {
+	host := a.domain(serviceID)
+	if a.opts.Port != 0 && a.opts.Port != 80 {
+		host += ":" + strconv.Itoa(a.opts.Port)
+	}
+	return "http://" + host + "/" + env
+}

@@ -1,0 +1,88 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/edgegate/edgegate/admin/tcapi"
+)
+
+// Split mode: remote edges follow revisions with EdgeSync, an Edgegate
+// Action signed like every other (so edges need the admin credentials), as
+// a long-poll: it answers at once when the edge is behind, else when the
+// next revision is published or WaitSeconds pass. The answer carries the
+// Published document, which the edge compiles itself.
+
+type edgeInfo struct {
+	EdgeId   string `json:"EdgeId"`
+	Address  string `json:"Address"`
+	Revision uint64 `json:"Revision"`
+	LastSeen string `json:"LastSeen"`
+	seen     time.Time
+}
+
+// maxWait bounds a long-poll.
+const maxWait = 25 * time.Second
+
+func (a *Admin) edgeSync(ctx context.Context, r *tcapi.Request) (any, error) {
+	var in struct {
+		EdgeId      string `json:"EdgeId"`
+		Address     string `json:"Address"`
+		Revision    uint64 `json:"Revision"`
+		WaitSeconds int64  `json:"WaitSeconds"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return nil, err
+	}
+	if in.EdgeId == "" {
+		return nil, tcapi.Errorf(errMissing, "EdgeId is required")
+	}
+	if in.WaitSeconds < 0 || in.WaitSeconds > int64(maxWait/time.Second) {
+		return nil, tcapi.Errorf(errInvalidValue, "WaitSeconds: 0 to %d", int(maxWait/time.Second))
+	}
+	a.seeEdge(in.EdgeId, in.Address, in.Revision)
+	wait := time.Duration(in.WaitSeconds) * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(dl)-time.Second)
+	}
+	p := a.wait(in.Revision, max(wait, 0))
+	out := map[string]any{"Revision": p.revision}
+	if p.revision != in.Revision {
+		out["Published"] = json.RawMessage(p.doc)
+	}
+	return out, nil
+}
+
+func (a *Admin) seeEdge(id, addr string, rev uint64) {
+	a.edgesMu.Lock()
+	defer a.edgesMu.Unlock()
+	e := a.edges[id]
+	if e == nil {
+		if len(a.edges) >= 10000 {
+			return // bounded: a misbehaving client can't grow this forever
+		}
+		e = &edgeInfo{EdgeId: id}
+		a.edges[id] = e
+	}
+	now := a.opts.Now()
+	e.Address, e.Revision, e.seen, e.LastSeen = addr, rev, now, isoTime(now)
+}
+
+// describeEdges lists the edges that followed this admin, with the
+// revision each last reported (Edgegate extension).
+func (a *Admin) describeEdges(_ context.Context, r *tcapi.Request) (any, error) {
+	var in struct{}
+	if err := r.Decode(&in); err != nil {
+		return nil, err
+	}
+	a.edgesMu.Lock()
+	list := make([]edgeInfo, 0, len(a.edges))
+	for _, e := range a.edges {
+		list = append(list, *e)
+	}
+	a.edgesMu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].EdgeId < list[j].EdgeId })
+	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "Revision": a.Revision(), "EdgeSet": list}}, nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/edgegate/edgegate/admin"
+)
+
+// adminCmd runs the control plane alone (split mode): the Action API and
+// the EdgeSync long-poll that remote edges follow.
+func adminCmd(args []string) error {
+	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory (the store, the admin credentials)")
+	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API")
+	base := fs.String("base-domain", "", "base of each service's default domain (default localhost)")
+	edgePort := fs.Int("edge-port", 80, "the port edges listen on, for the URLs Describe* return")
+	repair := fs.Bool("repair", false, "repair a damaged store (keeps its intact prefix, saves the damaged file beside it) and exit")
+	var limits admin.Limits
+	fs.IntVar(&limits.Services, "max-services", 0, "tenant limit on services (default 50)")
+	fs.IntVar(&limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := newLogger()
+	if *repair {
+		res, err := admin.Repair(*data, log)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("repaired %s: %+v\n", admin.DBPath(*data), res)
+		return nil
+	}
+	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("admin listen %s: %w", *listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"ok","revision":%d}`+"\n", a.Revision())
+	})
+	mux.Handle("/", a.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 90 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("edgegate admin serving", "version", version, "listen", ln.Addr().String(), "revision", a.Revision(), "data", *data)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case err := <-errc:
+		return err
+	case sig := <-sigs:
+		log.Info("stopping", "signal", sig.String())
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		return nil
+	}
+}

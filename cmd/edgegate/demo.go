@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/edgegate/edgegate/admin"
+	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/edge"
+)
+
+// demo makes sure a released demo service exists (through the Action API,
+// as a user would) and prints how to call it.
+func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
+	id, key, err := admin.ReadCredentials(f.data)
+	if err != nil {
+		return err
+	}
+	c := &tcapi.Client{Endpoint: "http://" + f.adminListen, SecretId: id, SecretKey: key,
+		Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var list struct {
+		Result struct {
+			ServiceSet []struct{ ServiceId string } `json:"ServiceSet"`
+		} `json:"Result"`
+	}
+	if err := callInto(ctx, c, "DescribeServicesStatus", map[string]any{
+		"Filters": []map[string]any{{"Name": "ServiceName", "Values": []string{"demo"}}}}, &list); err != nil {
+		return err
+	}
+	var svc string
+	if len(list.Result.ServiceSet) > 0 {
+		svc = list.Result.ServiceSet[0].ServiceId
+	} else {
+		var created struct{ ServiceId string }
+		if err := callInto(ctx, c, "CreateService", map[string]any{"ServiceName": "demo", "Protocol": "http"}, &created); err != nil {
+			return err
+		}
+		svc = created.ServiceId
+		if err := callInto(ctx, c, "CreateApi", map[string]any{
+			"ServiceId": svc, "ApiName": "hello", "Protocol": "HTTP", "ServiceType": "MOCK", "ServiceTimeout": 15,
+			"RequestConfig":            map[string]string{"Path": "/hello", "Method": "GET"},
+			"ServiceMockReturnMessage": `{"message":"hello from edgegate"}`,
+		}, nil); err != nil {
+			return err
+		}
+		if err := callInto(ctx, c, "ReleaseService", map[string]any{"ServiceId": svc, "EnvironmentName": "release", "ReleaseDesc": "demo"}, nil); err != nil {
+			return err
+		}
+	}
+	base := f.baseDomain
+	if base == "" {
+		base = "localhost"
+	}
+	fmt.Fprintf(os.Stderr, "\nDemo service %s is released. Try:\n\n  curl -i http://%s.%s:%d/release/hello\n\n"+
+		"Manage it with the Action API, e.g.:\n\n  %s ctl DescribeServicesStatus\n\n",
+		svc, svc, base, listenPort(srv.Addr()), os.Args[0])
+	return nil
+}
+
+func callInto(ctx context.Context, c *tcapi.Client, action string, params, out any) error {
+	raw, err := c.Call(ctx, action, params)
+	if err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/edgegate/edgegate/edge"
+)
+
+// edgeFlags registers the data-plane flags shared by run and edge.
+func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
+	fs.StringVar(&cfg.Listen, "listen", edge.DefaultListen, "address callers reach the APIs on")
+	fs.IntVar(&cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
+	fs.IntVar(&cfg.Limits.MaxRequestLine, "max-request-line", 0, "request line limit in bytes (default 8 KiB, 414 past it)")
+	fs.IntVar(&cfg.Limits.MaxHeaderBytes, "max-header-bytes", 0, "request head limit in bytes (default 32 KiB, 431 past it)")
+	fs.IntVar(&cfg.Limits.MaxHeaders, "max-headers", 0, "header field count limit (default 100, 431 past it)")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 0, "request body limit in bytes (default 16 MiB, 413 past it)")
+	fs.DurationVar(&cfg.HeaderTimeout, "header-timeout", 0, "time to receive a request head (default 10s, 408)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 0, "keep-alive idle time (default 60s)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", 0, "longest pause inside a request body (default 60s, 408)")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", 0, "longest time a client may read nothing we send (default 60s)")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "backend connect timeout (default 5s, 504)")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 0, "graceful shutdown bound on SIGTERM (default 30s)")
+	fs.IntVar(&cfg.UpstreamMaxIdle, "upstream-max-idle", 0, "idle keep-alive connections per backend target per loop (default 128)")
+	fs.DurationVar(&cfg.UpstreamIdleTimeout, "upstream-idle-timeout", 0, "close idle backend connections after (default 30s)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "client connection cap (503 past it)")
+	fs.BoolVar(&cfg.XFFReplace, "xff-replace", false, "send X-Forwarded-For as the client address only (default: append)")
+	fs.StringVar(underscores, "underscore-headers", "drop", "request header names with '_': drop, reject (400) or allow")
+}
+
+func parseUnderscores(s string, cfg *edge.Config) error {
+	switch s {
+	case "drop":
+		cfg.Underscores = edge.UnderscoreDrop
+	case "reject":
+		cfg.Underscores = edge.UnderscoreReject
+	case "allow":
+		cfg.Underscores = edge.UnderscoreAllow
+	default:
+		return fmt.Errorf("--underscore-headers must be drop, reject or allow")
+	}
+	return nil
+}

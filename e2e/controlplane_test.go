@@ -1,0 +1,408 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+)
+
+// controlPlane is an `edgegate run` process in control-plane mode.
+type controlPlane struct {
+	t          *testing.T
+	cmd        *exec.Cmd
+	Addr       string // the edge
+	Admin      string // the Action API
+	Data       string
+	ID, Key    string
+	logs       *lockedBuffer
+	exited     chan error
+	extraFlags []string
+}
+
+func startControlPlane(t *testing.T, flags ...string) *controlPlane {
+	t.Helper()
+	cp := &controlPlane{t: t, Data: filepath.Join(t.TempDir(), "data"),
+		Addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), Admin: "127.0.0.1:" + strconv.Itoa(freePort(t)), extraFlags: flags}
+	cp.start()
+	t.Cleanup(func() { cp.stop(syscall.SIGTERM) })
+	return cp
+}
+
+func (cp *controlPlane) start() {
+	t := cp.t
+	t.Helper()
+	args := append([]string{"run", "--data", cp.Data, "--listen", cp.Addr, "--admin-listen", cp.Admin}, cp.extraFlags...)
+	cp.cmd = exec.Command(gatewayBin, args...)
+	cp.logs = &lockedBuffer{}
+	cp.cmd.Stdout, cp.cmd.Stderr = cp.logs, cp.logs
+	if err := cp.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cp.exited = make(chan error, 1)
+	go func(cmd *exec.Cmd, ch chan error) { ch <- cmd.Wait() }(cp.cmd, cp.exited)
+	waitListening(t, cp.Admin, cp.exited, cp.logs)
+	waitListening(t, cp.Addr, cp.exited, cp.logs)
+	b, err := os.ReadFile(filepath.Join(cp.Data, "admin-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct{ SecretId, SecretKey string }
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	cp.ID, cp.Key = c.SecretId, c.SecretKey
+}
+
+// stop ends the process with sig (SIGKILL for a crash) and waits.
+func (cp *controlPlane) stop(sig syscall.Signal) {
+	if cp.cmd == nil || cp.cmd.Process == nil {
+		return
+	}
+	cp.cmd.Process.Signal(sig)
+	select {
+	case <-cp.exited:
+	case <-time.After(10 * time.Second):
+		cp.cmd.Process.Kill()
+		<-cp.exited
+	}
+	if cp.t.Failed() {
+		cp.t.Logf("edgegate log:\n%s", cp.logs.String())
+	}
+	cp.cmd = nil
+}
+
+func waitListening(t *testing.T, addr string, exited chan error, logs *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("edgegate exited: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never listened: %v\n%s", addr, err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sdk returns the official SDK client pointed at the Action API.
+func (cp *controlPlane) sdk(key string, method string) *apigw.Client {
+	cp.t.Helper()
+	if key == "" {
+		key = cp.Key
+	}
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint = cp.Admin
+	cpf.HttpProfile.Scheme = "HTTP"
+	if method != "" {
+		cpf.HttpProfile.ReqMethod = method
+	}
+	c, err := apigw.NewClient(common.NewCredential(cp.ID, key), "ap-guangzhou", cpf)
+	if err != nil {
+		cp.t.Fatal(err)
+	}
+	return c
+}
+
+// get calls the edge with the service's host.
+func (cp *controlPlane) get(serviceID, path string) (int, string) {
+	req, _ := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
+	req.Host = serviceID + ".localhost"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// eventually polls f until it returns true or d passes.
+func eventually(d time.Duration, f func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if f() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func sdkCode(err error) string {
+	var e *sdkerrors.TencentCloudSDKError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err != nil {
+		return "transport: " + err.Error()
+	}
+	return ""
+}
+
+// sdkFailure carries a failed SDK call out of mustSDK; catchSDK turns it
+// into a test failure.
+type sdkFailure struct{ err error }
+
+// mustSDK returns resp, or stops the test when the call failed.
+func mustSDK[T any](resp T, err error) T {
+	if err != nil {
+		panic(sdkFailure{err})
+	}
+	return resp
+}
+
+func catchSDK(t *testing.T) {
+	if r := recover(); r != nil {
+		if f, ok := r.(sdkFailure); ok {
+			t.Fatalf("SDK call failed: %v", f.err)
+		}
+		panic(r)
+	}
+}
+
+// TestSDKServicesAPIsReleases drives every service, API and release Action
+// with the official Go SDK against a real process, and checks that the
+// edge follows.
+func TestSDKServicesAPIsReleases(t *testing.T) {
+	up := startUpstream(t)
+	cp := startControlPlane(t)
+	for _, method := range []string{"POST", "GET"} {
+		t.Run(method, func(t *testing.T) {
+			sdkLifecycle(t, cp, cp.sdk("", method), up)
+		})
+	}
+}
+
+func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamProc) {
+	defer catchSDK(t)
+	// CreateService
+	cs := apigw.NewCreateServiceRequest()
+	cs.ServiceName = common.StringPtr("Shop1")
+	cs.Protocol = common.StringPtr("http")
+	cs.ServiceDesc = common.StringPtr("the shop")
+	cs.NetTypes = common.StringPtrs([]string{"OUTER"})
+	csr := mustSDK(c.CreateService(cs))
+	svc := *csr.Response.ServiceId
+	if len(svc) != len("service-")+8 || svc[:8] != "service-" || *csr.Response.ServiceName != "shop1" ||
+		*csr.Response.OuterSubDomain != svc+".localhost" || *csr.Response.RequestId == "" || *csr.Response.CreatedTime == "" {
+		t.Fatalf("CreateService: %s", csr.ToJsonString())
+	}
+
+	// DescribeService
+	ds := apigw.NewDescribeServiceRequest()
+	ds.ServiceId = common.StringPtr(svc)
+	dsr := mustSDK(c.DescribeService(ds))
+	if *dsr.Response.ServiceDesc != "the shop" || *dsr.Response.Protocol != "http" || *dsr.Response.ApiTotalCount != 0 ||
+		*dsr.Response.CreatedTime != *csr.Response.CreatedTime || len(dsr.Response.AvailableEnvironments) != 0 {
+		t.Errorf("DescribeService: %s", dsr.ToJsonString())
+	}
+
+	// ModifyService
+	ms := apigw.NewModifyServiceRequest()
+	ms.ServiceId = common.StringPtr(svc)
+	ms.ServiceDesc = common.StringPtr("renamed")
+	mustSDK(c.ModifyService(ms))
+	dsr = mustSDK(c.DescribeService(ds))
+	if *dsr.Response.ServiceDesc != "renamed" {
+		t.Errorf("ModifyService did not stick: %s", dsr.ToJsonString())
+	}
+
+	// CreateApi: an HTTP API with parameters and a mock.
+	ca := apigw.NewCreateApiRequest()
+	ca.ServiceId = common.StringPtr(svc)
+	ca.ApiName = common.StringPtr("orders")
+	ca.ServiceType = common.StringPtr("HTTP")
+	ca.ServiceTimeout = common.Int64Ptr(10)
+	ca.Protocol = common.StringPtr("HTTP")
+	ca.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/orders/{id}"), Method: common.StringPtr("GET")}
+	ca.RequestParameters = []*apigw.RequestParameter{{Name: common.StringPtr("id"), Position: common.StringPtr("path"), Type: common.StringPtr("int"), Required: common.BoolPtr(true)}}
+	ca.ServiceConfig = &apigw.ServiceConfig{Url: common.StringPtr("http://" + up.HTTP), Path: common.StringPtr("/echo/{id}"), Method: common.StringPtr("GET")}
+	ca.ConstantParameters = []*apigw.ConstantParameter{{Name: common.StringPtr("X-From"), Position: common.StringPtr("header"), DefaultValue: common.StringPtr("gateway")}}
+	ca.ResponseType = common.StringPtr("JSON")
+	ca.ResponseErrorCodes = []*apigw.ResponseErrorCodeReq{{Code: common.Int64Ptr(1001), Msg: common.StringPtr("bad"), Desc: common.StringPtr("d")}}
+	car := mustSDK(c.CreateApi(ca))
+	apiID := *car.Response.Result.ApiId
+	if apiID[:4] != "api-" || *car.Response.Result.Path != "/orders/{id}" || *car.Response.Result.Method != "GET" {
+		t.Fatalf("CreateApi: %s", car.ToJsonString())
+	}
+	cm := apigw.NewCreateApiRequest()
+	cm.ServiceId = common.StringPtr(svc)
+	cm.ApiName = common.StringPtr("ping")
+	cm.ServiceType = common.StringPtr("MOCK")
+	cm.ServiceTimeout = common.Int64Ptr(5)
+	cm.Protocol = common.StringPtr("HTTP")
+	cm.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("=/ping"), Method: common.StringPtr("GET")}
+	cm.ServiceMockReturnMessage = common.StringPtr("pong-v1")
+	pingID := *mustSDK(c.CreateApi(cm)).Response.Result.ApiId
+
+	// DescribeApi round-trips what was stored.
+	da := apigw.NewDescribeApiRequest()
+	da.ServiceId, da.ApiId = common.StringPtr(svc), common.StringPtr(apiID)
+	dar := mustSDK(c.DescribeApi(da))
+	r := dar.Response.Result
+	if *r.ApiName != "orders" || *r.ServiceTimeout != 10 || *r.ServiceConfig.Url != "http://"+up.HTTP ||
+		*r.RequestParameters[0].Type != "int" || *r.ConstantParameters[0].DefaultValue != "gateway" ||
+		*r.ResponseType != "JSON" || *r.ResponseErrorCodes[0].Code != 1001 || *r.ServiceName != "shop1" {
+		t.Errorf("DescribeApi: %s", dar.ToJsonString())
+	}
+
+	// DescribeApisStatus with a filter and paging.
+	das := apigw.NewDescribeApisStatusRequest()
+	das.ServiceId = common.StringPtr(svc)
+	dasr := mustSDK(c.DescribeApisStatus(das))
+	if *dasr.Response.Result.TotalCount != 2 {
+		t.Errorf("DescribeApisStatus: %s", dasr.ToJsonString())
+	}
+	das.Filters = []*apigw.Filter{{Name: common.StringPtr("ApiName"), Values: common.StringPtrs([]string{"ping"})}}
+	dasr = mustSDK(c.DescribeApisStatus(das))
+	if *dasr.Response.Result.TotalCount != 1 || *dasr.Response.Result.ApiIdStatusSet[0].ApiId != pingID {
+		t.Errorf("DescribeApisStatus filtered: %s", dasr.ToJsonString())
+	}
+	das.Filters = []*apigw.Filter{{Name: common.StringPtr("Bogus"), Values: common.StringPtrs([]string{"x"})}}
+	if _, err := c.DescribeApisStatus(das); sdkCode(err) != "InvalidParameterValue.InvalidFilterNotSupportedName" {
+		t.Errorf("bad filter: %v", err)
+	}
+
+	// Nothing is served before a release.
+	if code, _ := cp.get(svc, "/release/ping"); code != 404 {
+		t.Errorf("before release: %d", code)
+	}
+
+	// ReleaseService: the edge serves within 100 ms of the answer.
+	rs := apigw.NewReleaseServiceRequest()
+	rs.ServiceId, rs.EnvironmentName, rs.ReleaseDesc = common.StringPtr(svc), common.StringPtr("release"), common.StringPtr("first")
+	rsr := mustSDK(c.ReleaseService(rs))
+	v1 := *rsr.Response.Result.ReleaseVersion
+	released := time.Now()
+	if !eventually(100*time.Millisecond, func() bool { code, body := cp.get(svc, "/release/ping"); return code == 200 && body == "pong-v1" }) {
+		code, body := cp.get(svc, "/release/ping")
+		t.Fatalf("100 ms after ReleaseService the edge answers %d %q", code, body)
+	}
+	t.Logf("release served after %v", time.Since(released))
+	code, body := cp.get(svc, "/release/orders/42")
+	var e echoed
+	if code != 200 || json.Unmarshal([]byte(body), &e) != nil || e.URI != "/echo/42" || http.Header(e.Headers).Get("X-From") != "gateway" {
+		t.Errorf("proxied API: %d %s", code, body)
+	}
+
+	// An edit changes nothing until the next release.
+	ma := apigw.NewModifyApiRequest()
+	ma.ServiceId, ma.ApiId = common.StringPtr(svc), common.StringPtr(pingID)
+	ma.ServiceType = common.StringPtr("MOCK")
+	ma.Protocol = common.StringPtr("HTTP")
+	ma.RequestConfig = &apigw.RequestConfig{Path: common.StringPtr("=/ping"), Method: common.StringPtr("GET")}
+	ma.ServiceMockReturnMessage = common.StringPtr("pong-v2")
+	mustSDK(c.ModifyApi(ma))
+	time.Sleep(50 * time.Millisecond)
+	if _, body := cp.get(svc, "/release/ping"); body != "pong-v1" {
+		t.Errorf("an unreleased edit reached the edge: %q", body)
+	}
+	rs.ReleaseDesc = common.StringPtr("second")
+	v2 := *mustSDK(c.ReleaseService(rs)).Response.Result.ReleaseVersion
+	if v2 == v1 {
+		t.Errorf("two releases share version %s", v1)
+	}
+	if !eventually(100*time.Millisecond, func() bool { _, body := cp.get(svc, "/release/ping"); return body == "pong-v2" }) {
+		t.Errorf("second release not served")
+	}
+
+	// Versions, history and environments.
+	rv := apigw.NewDescribeServiceReleaseVersionRequest()
+	rv.ServiceId = common.StringPtr(svc)
+	rvr := mustSDK(c.DescribeServiceReleaseVersion(rv))
+	if *rvr.Response.Result.TotalCount != 2 {
+		t.Errorf("DescribeServiceReleaseVersion: %s", rvr.ToJsonString())
+	}
+	el := apigw.NewDescribeServiceEnvironmentListRequest()
+	el.ServiceId = common.StringPtr(svc)
+	elr := mustSDK(c.DescribeServiceEnvironmentList(el))
+	envs := map[string]*apigw.Environment{}
+	for _, e := range elr.Response.Result.EnvironmentList {
+		envs[*e.EnvironmentName] = e
+	}
+	if len(envs) != 3 || *envs["release"].Status != 1 || *envs["release"].VersionName != v2 || *envs["test"].Status != 0 ||
+		*envs["release"].Url != "http://"+svc+".localhost:"+cp.Addr[len("127.0.0.1:"):]+"/release" {
+		t.Errorf("DescribeServiceEnvironmentList: %s", elr.ToJsonString())
+	}
+
+	// UpdateService rolls back to v1.
+	us := apigw.NewUpdateServiceRequest()
+	us.ServiceId, us.EnvironmentName, us.VersionName = common.StringPtr(svc), common.StringPtr("release"), common.StringPtr(v1)
+	us.UpdateDesc = common.StringPtr("rollback")
+	mustSDK(c.UpdateService(us))
+	if !eventually(100*time.Millisecond, func() bool { _, body := cp.get(svc, "/release/ping"); return body == "pong-v1" }) {
+		t.Errorf("rollback not served")
+	}
+	us.VersionName = common.StringPtr("19700101000000")
+	if _, err := c.UpdateService(us); sdkCode(err) != "ResourceNotFound" {
+		t.Errorf("UpdateService to a missing version: %v", err)
+	}
+	hr := apigw.NewDescribeServiceEnvironmentReleaseHistoryRequest()
+	hr.ServiceId, hr.EnvironmentName = common.StringPtr(svc), common.StringPtr("release")
+	hrr := mustSDK(c.DescribeServiceEnvironmentReleaseHistory(hr))
+	if *hrr.Response.Result.TotalCount != 3 || *hrr.Response.Result.VersionList[0].VersionName != v1 || *hrr.Response.Result.VersionList[0].VersionDesc != "rollback" {
+		t.Errorf("release history: %s", hrr.ToJsonString())
+	}
+
+	// DescribeServicesStatus: filters and paging.
+	dss := apigw.NewDescribeServicesStatusRequest()
+	dss.Filters = []*apigw.Filter{{Name: common.StringPtr("ServiceId"), Values: common.StringPtrs([]string{svc})}}
+	dssr := mustSDK(c.DescribeServicesStatus(dss))
+	if *dssr.Response.Result.TotalCount != 1 || *dssr.Response.Result.ServiceSet[0].ServiceName != "shop1" ||
+		*dssr.Response.Result.ServiceSet[0].AvailableEnvironments[0] != "release" {
+		t.Errorf("DescribeServicesStatus: %s", dssr.ToJsonString())
+	}
+
+	// DeleteService is refused while released; UnReleaseService takes it offline.
+	dl := apigw.NewDeleteServiceRequest()
+	dl.ServiceId = common.StringPtr(svc)
+	if _, err := c.DeleteService(dl); sdkCode(err) != "UnsupportedOperation.UnsupportedDeleteService" {
+		t.Errorf("DeleteService while released: %v", err)
+	}
+	ur := apigw.NewUnReleaseServiceRequest()
+	ur.ServiceId, ur.EnvironmentName = common.StringPtr(svc), common.StringPtr("release")
+	mustSDK(c.UnReleaseService(ur))
+	if !eventually(100*time.Millisecond, func() bool { code, _ := cp.get(svc, "/release/ping"); return code == 404 }) {
+		t.Errorf("still served after UnReleaseService")
+	}
+	dapi := apigw.NewDeleteApiRequest()
+	dapi.ServiceId, dapi.ApiId = common.StringPtr(svc), common.StringPtr(pingID)
+	if r := mustSDK(c.DeleteApi(dapi)); !*r.Response.Result {
+		t.Errorf("DeleteApi: %s", r.ToJsonString())
+	}
+	if _, err := c.DescribeApi(&apigw.DescribeApiRequest{BaseRequest: da.BaseRequest, ServiceId: common.StringPtr(svc), ApiId: common.StringPtr(pingID)}); sdkCode(err) != "ResourceNotFound.InvalidApi" {
+		t.Errorf("deleted API: %v", err)
+	}
+	if r := mustSDK(c.DeleteService(dl)); !*r.Response.Result {
+		t.Errorf("DeleteService: %s", r.ToJsonString())
+	}
+	if _, err := c.DescribeService(ds); sdkCode(err) != "ResourceNotFound.InvalidService" {
+		t.Errorf("deleted service: %v", err)
+	}
+	_ = fmt.Sprint
+}
