@@ -288,6 +288,15 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 		t.Errorf("bad filter: %v", err)
 	}
 
+	// ModifyApiIncrement only applies to OAuth authorization APIs.
+	mi := apigw.NewModifyApiIncrementRequest()
+	mi.ServiceId, mi.ApiId = common.StringPtr(svc), common.StringPtr(apiID)
+	mi.BusinessType = common.StringPtr("OAUTH")
+	mi.PublicKey = common.StringPtr("key")
+	if _, err := c.ModifyApiIncrement(mi); sdkCode(err) != "InvalidParameterValue.InvalidApiBusinessType" {
+		t.Errorf("ModifyApiIncrement on a NORMAL API: %v", err)
+	}
+
 	// Nothing is served before a release.
 	if code, _ := cp.get(svc, "/release/ping"); code != 404 {
 		t.Errorf("before release: %d", code)
