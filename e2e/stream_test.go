@@ -345,3 +345,57 @@ func TestPipelineFloodBounded(t *testing.T) {
 	}
 	t.Logf("client got %d KiB in before TCP pushed back; gateway RSS +%d KiB", written.Load()>>10, grew)
 }
+
+// TestUploadBackpressure: a backend that doesn't read a large upload
+// slows the client down instead of making the gateway buffer the body.
+func TestUploadBackpressure(t *testing.T) {
+	up := startUpstream(t)
+	g := startGateway(t, config(up, ""), "--loops", "1", "--max-body-bytes", fmt.Sprint(128*mib))
+	conn := g.raw()
+	base := g.rss()
+	const size = 96 * mib
+	fmt.Fprintf(conn, "POST /release/up/slowread?ms=2000 HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", g.Host, size)
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	go sampleRSS(g, &peak, stop)
+	sent := make(chan error, 1)
+	go func() {
+		chunk := bytes.Repeat([]byte("u"), 1<<20)
+		conn.SetWriteDeadline(time.Now().Add(60 * time.Second))
+		for i := 0; i < size/len(chunk); i++ {
+			if _, err := conn.Write(chunk); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	time.Sleep(1500 * time.Millisecond) // the backend isn't reading yet
+	grew := int(peak.Load()) - base
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	if grew > 16*1024 {
+		t.Errorf("RSS grew by %d KiB while the backend read nothing", grew)
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, body := readResponse(t, bufio.NewReader(conn), "POST")
+	if resp.StatusCode != 200 || string(body) != fmt.Sprint(size) {
+		t.Fatalf("upload: %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestAbsoluteFormTarget: an absolute-form request target routes by its
+// authority (RFC 9112 §3.2.2), whatever Host says.
+func TestAbsoluteFormTarget(t *testing.T) {
+	up := startUpstream(t)
+	g := startGateway(t, config(up, ""))
+	conn := g.raw()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "GET http://%s/release/mock HTTP/1.1\r\nHost: other.example\r\n\r\n", g.Host)
+	resp, body := readResponse(t, bufio.NewReader(conn), "GET")
+	if resp.StatusCode != 200 || string(body) != "mocked" {
+		t.Errorf("absolute-form: %d %q", resp.StatusCode, body)
+	}
+}

@@ -68,6 +68,13 @@ func runUpstream() {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		io.WriteString(w, "slept")
 	})
+	// /slowread?ms=N waits N ms before reading the body, then counts it.
+	mux.HandleFunc("/slowread", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	})
 	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
 		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
 		w.WriteHeader(code)
