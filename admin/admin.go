@@ -182,6 +182,29 @@ func (a *Admin) readRevision(tx *buntdb.Tx) uint64 {
 	return n
 }
 
+// write runs fn in one durable transaction under the writers' lock. When
+// fn reports that traffic changes, the new state is compiled into the next
+// revision inside the transaction (so a state that doesn't compile is never
+// committed) and installed once the commit is on disk.
+func (a *Admin) write(fn func(tx *buntdb.Tx) (publish bool, err error)) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var pub *published
+	err := a.db.Update(func(tx *buntdb.Tx) error {
+		publish, err := fn(tx)
+		if err != nil || !publish {
+			return err
+		}
+		pub, err = a.publish(tx)
+		return compileError(err)
+	})
+	if err != nil {
+		return err
+	}
+	a.install(pub)
+	return nil
+}
+
 // publish bumps the revision inside tx and compiles what tx will commit.
 // The caller installs the result once tx has committed.
 func (a *Admin) publish(tx *buntdb.Tx) (*published, error) {

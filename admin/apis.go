@@ -167,28 +167,26 @@ func (a *Admin) createAPI(_ context.Context, r *tcapi.Request) (any, error) {
 	now := isoTime(a.opts.Now())
 	in.ApiId = newID("api-")
 	rec := apiRecord{apiFields: in, CreatedTime: now, ModifiedTime: now}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		svc, err := getService(tx, in.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		list, err := listAPIs(tx, svc.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if len(list) >= a.opts.Limits.ApisPerService {
-			return tcapi.Errorf("LimitExceeded.ApiCountLimitExceeded", "at most %d APIs per service", a.opts.Limits.ApisPerService)
+			return false, tcapi.Errorf("LimitExceeded.ApiCountLimitExceeded", "at most %d APIs per service", a.opts.Limits.ApisPerService)
 		}
 		if err := a.validateAPIs(svc, workingSet(list, &rec.API, "")); err != nil {
-			return err
+			return false, err
 		}
 		seq, err := nextSeq(tx)
 		if err != nil {
-			return err
+			return false, err
 		}
-		return store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: seq, Api: rec})
+		return false, store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: seq, Api: rec})
 	})
 	if err != nil {
 		return nil, err
@@ -207,16 +205,14 @@ func (a *Admin) modifyAPI(_ context.Context, r *tcapi.Request) (any, error) {
 	if err := checkAPI(&in); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		svc, err := getService(tx, in.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		old, err := getAPI(tx, svc.ServiceId, in.ApiId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		// ModifyApi replaces the definition (seed); the error codes are kept
 		// unless new ones are given or IsDeleteResponseErrorCodes says so.
@@ -232,12 +228,12 @@ func (a *Admin) modifyAPI(_ context.Context, r *tcapi.Request) (any, error) {
 		rec := apiRecord{apiFields: in, CreatedTime: old.Api.CreatedTime, ModifiedTime: isoTime(a.opts.Now())}
 		list, err := listAPIs(tx, svc.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := a.validateAPIs(svc, workingSet(list, &rec.API, "")); err != nil {
-			return err
+			return false, err
 		}
-		return store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: old.Seq, Api: rec})
+		return false, store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: old.Seq, Api: rec})
 	})
 	if err != nil {
 		return nil, err
@@ -265,18 +261,16 @@ func (a *Admin) modifyAPIIncrement(_ context.Context, r *tcapi.Request) (any, er
 	if in.PublicKey == nil && in.LoginRedirectUrl == nil {
 		return nil, tcapi.Errorf("InvalidParameterValue.NothingModifyForOauth", "give PublicKey or LoginRedirectUrl")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return false, err
 		}
 		s, err := getAPI(tx, in.ServiceId, in.ApiId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !strings.EqualFold(s.Api.ApiBusinessType, "OAUTH") {
-			return tcapi.Errorf("InvalidParameterValue.InvalidApiBusinessType", "API %s is not an OAuth authorization API", in.ApiId)
+			return false, tcapi.Errorf("InvalidParameterValue.InvalidApiBusinessType", "API %s is not an OAuth authorization API", in.ApiId)
 		}
 		if s.Api.OauthConfig == nil {
 			s.Api.OauthConfig = &model.OauthConfig{}
@@ -288,7 +282,7 @@ func (a *Admin) modifyAPIIncrement(_ context.Context, r *tcapi.Request) (any, er
 			s.Api.OauthConfig.LoginRedirectUrl = *in.LoginRedirectUrl
 		}
 		s.Api.ModifiedTime = isoTime(a.opts.Now())
-		return store.SetJSON(tx, apiKey(in.ServiceId, in.ApiId), s)
+		return false, store.SetJSON(tx, apiKey(in.ServiceId, in.ApiId), s)
 	})
 	if err != nil {
 		return nil, err
@@ -305,19 +299,17 @@ func (a *Admin) deleteAPI(_ context.Context, r *tcapi.Request) (any, error) {
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return false, err
 		}
 		if _, err := getAPI(tx, in.ServiceId, in.ApiId); err != nil {
-			return err
+			return false, err
 		}
 		// Released versions keep their frozen copy: the API keeps serving
 		// until the next release, like every other edit.
 		_, err := tx.Delete(apiKey(in.ServiceId, in.ApiId))
-		return err
+		return false, err
 	})
 	if err != nil {
 		return nil, err

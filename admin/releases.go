@@ -48,18 +48,15 @@ func (a *Admin) releaseService(_ context.Context, r *tcapi.Request) (any, error)
 	if in.ReleaseDesc == "" {
 		return nil, tcapi.Errorf(errMissing, "ReleaseDesc is required")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var pub *published
 	var version string
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		svc, err := getService(tx, in.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		list, err := listAPIs(tx, svc.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		v := versionRecord{VersionDesc: in.ReleaseDesc, ReleaseTime: isoTime(a.opts.Now())}
 		want := map[string]bool{}
@@ -73,7 +70,7 @@ func (a *Admin) releaseService(_ context.Context, r *tcapi.Request) (any, error)
 			}
 		}
 		for id := range want {
-			return tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, svc.ServiceId)
+			return false, tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, svc.ServiceId)
 		}
 		// Versions are named by release time (seed: ReleaseVersion), made
 		// unique within the service.
@@ -90,22 +87,20 @@ func (a *Admin) releaseService(_ context.Context, r *tcapi.Request) (any, error)
 			v.Apis = []apiRecord{}
 		}
 		if err := store.SetJSON(tx, verKey(svc.ServiceId, version), v); err != nil {
-			return err
+			return false, err
 		}
 		if err := store.SetJSON(tx, envKey(svc.ServiceId, in.EnvironmentName),
 			envRecord{EnvironmentName: in.EnvironmentName, VersionName: version, Status: 1}); err != nil {
-			return err
+			return false, err
 		}
 		if err := addHistory(tx, svc.ServiceId, in.EnvironmentName, historyRecord{VersionName: version, VersionDesc: in.ReleaseDesc, ReleaseTime: v.ReleaseTime}); err != nil {
-			return err
+			return false, err
 		}
-		pub, err = a.publish(tx)
-		return compileError(err)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.install(pub)
 	return map[string]any{"Result": map[string]any{"ReleaseDesc": in.ReleaseDesc, "ReleaseVersion": version}}, nil
 }
 
@@ -125,32 +120,27 @@ func (a *Admin) unReleaseService(_ context.Context, r *tcapi.Request) (any, erro
 	if len(in.ApiIds) > 0 {
 		return nil, tcapi.Errorf(errUnsupported, "taking single APIs offline is not supported; release a version without them instead")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var pub *published
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return false, err
 		}
 		var e envRecord
 		found, err := store.GetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), &e)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !found || e.Status != 1 {
-			return tcapi.Errorf("ResourceNotFound", "service %s is not released to %s", in.ServiceId, in.EnvironmentName)
+			return false, tcapi.Errorf("ResourceNotFound", "service %s is not released to %s", in.ServiceId, in.EnvironmentName)
 		}
 		e.Status = 0
 		if err := store.SetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), e); err != nil {
-			return err
+			return false, err
 		}
-		pub, err = a.publish(tx)
-		return compileError(err)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.install(pub)
 	return map[string]any{"Result": true}, nil
 }
 
@@ -172,39 +162,34 @@ func (a *Admin) updateService(_ context.Context, r *tcapi.Request) (any, error) 
 	if in.VersionName == "" {
 		return nil, tcapi.Errorf(errMissing, "VersionName is required")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var pub *published
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return false, err
 		}
 		var v versionRecord
 		found, err := store.GetJSON(tx, verKey(in.ServiceId, in.VersionName), &v)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !found {
-			return tcapi.Errorf("ResourceNotFound", "service %s has no version %s", in.ServiceId, in.VersionName)
+			return false, tcapi.Errorf("ResourceNotFound", "service %s has no version %s", in.ServiceId, in.VersionName)
 		}
 		if err := store.SetJSON(tx, envKey(in.ServiceId, in.EnvironmentName),
 			envRecord{EnvironmentName: in.EnvironmentName, VersionName: in.VersionName, Status: 1}); err != nil {
-			return err
+			return false, err
 		}
 		desc := in.UpdateDesc
 		if desc == "" {
 			desc = v.VersionDesc
 		}
 		if err := addHistory(tx, in.ServiceId, in.EnvironmentName, historyRecord{VersionName: in.VersionName, VersionDesc: desc, ReleaseTime: isoTime(a.opts.Now())}); err != nil {
-			return err
+			return false, err
 		}
-		pub, err = a.publish(tx)
-		return compileError(err)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.install(pub)
 	return map[string]any{"Result": true}, nil
 }
 

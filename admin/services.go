@@ -109,15 +109,13 @@ func (a *Admin) createService(_ context.Context, r *tcapi.Request) (any, error) 
 		Tags: in.Tags, InstanceId: in.InstanceId, ProjectId: in.ProjectId, TceArch: in.TceArch,
 		CreatedTime: now, ModifiedTime: now,
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		n := 0
 		tx.AscendKeys("svc:*", func(string, string) bool { n++; return true })
 		if n >= a.opts.Limits.Services {
-			return tcapi.Errorf("LimitExceeded.ServiceCountLimitExceeded", "at most %d services", a.opts.Limits.Services)
+			return false, tcapi.Errorf("LimitExceeded.ServiceCountLimitExceeded", "at most %d services", a.opts.Limits.Services)
 		}
-		return store.SetJSON(tx, svcKey(rec.ServiceId), rec)
+		return false, store.SetJSON(tx, svcKey(rec.ServiceId), rec)
 	})
 	if err != nil {
 		return nil, err
@@ -299,18 +297,15 @@ func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) 
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var pub *published
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		s, err := getService(tx, in.ServiceId)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if in.ServiceName != nil {
 			n := strings.ToLower(*in.ServiceName)
 			if !validServiceName(n) {
-				return tcapi.Errorf(errInvalidValue, "ServiceName %q: letters and digits only, at most 30 characters", *in.ServiceName)
+				return false, tcapi.Errorf(errInvalidValue, "ServiceName %q: letters and digits only, at most 30 characters", *in.ServiceName)
 			}
 			s.ServiceName = n
 		}
@@ -319,17 +314,17 @@ func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) 
 		}
 		if in.Protocol != nil {
 			if err := checkProtocol(*in.Protocol); err != nil {
-				return err
+				return false, err
 			}
 			s.Protocol = strings.ToLower(*in.Protocol)
 		}
 		if in.NetTypes != nil {
 			if err := checkNetTypes(in.NetTypes); err != nil {
-				return err
+				return false, err
 			}
 			for _, old := range s.NetTypes {
 				if !contains(in.NetTypes, old) {
-					return tcapi.Errorf("UnsupportedOperation.ReduceNetTypes", "network types can be added, not removed (%s)", old)
+					return false, tcapi.Errorf("UnsupportedOperation.ReduceNetTypes", "network types can be added, not removed (%s)", old)
 				}
 			}
 			s.NetTypes = in.NetTypes
@@ -338,21 +333,12 @@ func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) 
 			s.ProjectId = *in.ProjectId
 		}
 		s.ModifiedTime = isoTime(a.opts.Now())
-		if err := store.SetJSON(tx, svcKey(s.ServiceId), s); err != nil {
-			return err
-		}
-		if len(releasedEnvs(tx, s.ServiceId)) > 0 {
-			pub, err = a.publish(tx) // the name and protocol travel with the snapshot
-			if err != nil {
-				return compileError(err)
-			}
-		}
-		return nil
+		// The name and protocol travel with the snapshot of a released service.
+		return len(releasedEnvs(tx, s.ServiceId)) > 0, store.SetJSON(tx, svcKey(s.ServiceId), s)
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.install(pub)
 	return struct{}{}, nil
 }
 
@@ -364,18 +350,16 @@ func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) 
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return false, err
 		}
 		if envs := releasedEnvs(tx, in.ServiceId); len(envs) > 0 {
 			names := make([]string, len(envs))
 			for i, e := range envs {
 				names[i] = e.EnvironmentName
 			}
-			return tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
+			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
 				"the service is released to %s; take it offline with UnReleaseService first", strings.Join(names, ", "))
 		}
 		var keys []string
@@ -385,10 +369,10 @@ func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) 
 		keys = append(keys, svcKey(in.ServiceId))
 		for _, k := range keys {
 			if _, err := tx.Delete(k); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return false, nil
 	})
 	if err != nil {
 		return nil, err

@@ -499,27 +499,15 @@ func (cl *client) pumpBody() bool {
 					break chunks
 				}
 				if cl.toUp {
-					l.w.copy(http1.AppendChunkHeader(l.hex[:0], len(data)))
-					l.w.ref(data)
-					l.w.str("\r\n")
+					l.w.body(data, true, &l.hex)
 				}
 			case http1.ChunkTrailer:
 				if cl.toUp {
-					if !cl.zeroSent {
-						l.w.str("0\r\n")
-						cl.zeroSent = true
-					}
-					l.w.copy(tr.Name)
-					l.w.str(": ")
-					l.w.copy(tr.Value)
-					l.w.str("\r\n")
+					l.w.trailer(&tr, &cl.zeroSent)
 				}
 			case http1.ChunkDone:
 				if cl.toUp {
-					if !cl.zeroSent {
-						l.w.str("0\r\n")
-					}
-					l.w.str("\r\n")
+					l.w.end(cl.zeroSent)
 				}
 				cl.bodyDone = true
 			case http1.ChunkMore:

@@ -347,13 +347,7 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		return k, u.left == 0
 	case respClose:
 		if len(data) > 0 {
-			if u.rechunk {
-				l.w.copy(http1.AppendChunkHeader(l.hex[:0], len(data)))
-				l.w.ref(data)
-				l.w.str("\r\n")
-			} else {
-				l.w.ref(data)
-			}
+			l.w.body(data, u.rechunk, &l.hex)
 		}
 		return len(data), false
 	}
@@ -375,30 +369,14 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		}
 		switch ev {
 		case http1.ChunkData:
-			if u.rechunk {
-				l.w.copy(http1.AppendChunkHeader(l.hex[:0], len(chunk)))
-				l.w.ref(chunk)
-				l.w.str("\r\n")
-			} else {
-				l.w.ref(chunk)
-			}
+			l.w.body(chunk, u.rechunk, &l.hex)
 		case http1.ChunkTrailer:
 			if u.rechunk {
-				if !u.zeroSent {
-					l.w.str("0\r\n")
-					u.zeroSent = true
-				}
-				l.w.copy(tr.Name)
-				l.w.str(": ")
-				l.w.copy(tr.Value)
-				l.w.str("\r\n")
+				l.w.trailer(&tr, &u.zeroSent)
 			}
 		case http1.ChunkDone:
 			if u.rechunk {
-				if !u.zeroSent {
-					l.w.str("0\r\n")
-				}
-				l.w.str("\r\n")
+				l.w.end(u.zeroSent)
 			}
 			return consumed, true
 		case http1.ChunkMore:

@@ -1,6 +1,10 @@
 package edge
 
-import "github.com/panjf2000/gnet/v2"
+import (
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/edgegate/edgegate/edge/http1"
+)
 
 // writerCap is the size of a loop's gather buffer. It never grows, so the
 // segments that point into it stay valid until flush.
@@ -86,4 +90,37 @@ func (w *writer) flush() {
 	w.buf = w.buf[:0]
 	w.n = 0
 	w.open = false
+}
+
+// body queues body bytes, framed as one chunk when chunked is set (the
+// proxy re-frames every chunked body canonically).
+func (w *writer) body(data []byte, chunked bool, hex *[24]byte) {
+	if !chunked {
+		w.ref(data)
+		return
+	}
+	w.copy(http1.AppendChunkHeader(hex[:0], len(data)))
+	w.ref(data)
+	w.str("\r\n")
+}
+
+// trailer queues one trailer field, after the last chunk (written once,
+// tracked by zeroSent).
+func (w *writer) trailer(h *http1.Header, zeroSent *bool) {
+	if !*zeroSent {
+		w.str("0\r\n")
+		*zeroSent = true
+	}
+	w.copy(h.Name)
+	w.str(": ")
+	w.copy(h.Value)
+	w.str("\r\n")
+}
+
+// end queues the end of a chunked body.
+func (w *writer) end(zeroSent bool) {
+	if !zeroSent {
+		w.str("0\r\n")
+	}
+	w.str("\r\n")
 }
