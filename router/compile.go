@@ -13,7 +13,7 @@ import (
 // loop) may call Lookup on it and Build on its routes concurrently.
 type Table struct {
 	revision uint64
-	hosts    map[string]*host
+	hosts    hostTable
 	routes   []*Route
 }
 
@@ -70,13 +70,18 @@ type env struct {
 	// exactLen has bit n set when some exact path is n bytes long (n <
 	// 256; longer ones set bit 255), so most misses skip the map.
 	exactLen [4]uint64
-	// prio holds the "^~" prefixes and plain the plain ones: two trees,
-	// so that a param or regex request walks only the (usually small)
-	// first one.
-	prio, plain *radix
-	params      *snode  // {param} paths
-	regex       []reRef // definition order
-	reLits      []byte
+	// tree holds the prefix tiers' radix trees (see first.go): the "^~"
+	// and plain prefixes without a second '/' under the roots prioShort
+	// and plainShort (-1 for none), the others under segs' roots.
+	tree                  radix
+	prioShort, plainShort int32
+	segs                  segTable
+	params                *snode  // {param} paths
+	regex                 []reRef // definition order
+	reLits                []byte
+	// reBucket is how many regexes (consecutive in definition order) share
+	// one bit of the prio tree's regex masks: 1 for up to 64 regexes.
+	reBucket int
 	// paramSegs has bit n set when some {param} path has n segments (n <
 	// 63; more set bit 63): a path with another count skips the search.
 	paramSegs uint64
@@ -102,8 +107,9 @@ type host struct {
 }
 
 type pathMapping struct {
-	prefix string // canonical, without a trailing slash; "" for "/"
-	env    *env   // nil when that environment is not published
+	prefix  string // canonical, without a trailing slash; "" for "/"
+	slashes int    // the '/' in prefix
+	env     *env   // nil when that environment is not published
 }
 
 // Compile builds immutable match tables from everything published. Errors
@@ -112,7 +118,8 @@ type pathMapping struct {
 // Each service answers on <ServiceId>.<BaseDomain> (no default domain when
 // BaseDomain is empty) and on its custom domains.
 func Compile(p *model.Published) (*Table, error) {
-	t := &Table{revision: p.Revision, hosts: map[string]*host{}}
+	t := &Table{revision: p.Revision}
+	hosts := map[string]*host{}
 	base := ""
 	if p.BaseDomain != "" {
 		var ok bool
@@ -147,7 +154,7 @@ func Compile(p *model.Published) (*Table, error) {
 			if !ok {
 				return nil, compileErr(sid, "", "ServiceId", "%q cannot be a host name label", sid)
 			}
-			if err := t.addHost(sid, "ServiceId", k, &host{svc: svc, defaultMapping: true}); err != nil {
+			if err := addHost(hosts, sid, "ServiceId", k, &host{svc: svc, defaultMapping: true}); err != nil {
 				return nil, err
 			}
 		}
@@ -163,19 +170,20 @@ func Compile(p *model.Published) (*Table, error) {
 					return nil, err
 				}
 			}
-			if err := t.addHost(sid, field+".SubDomain", k, h); err != nil {
+			if err := addHost(hosts, sid, field+".SubDomain", k, h); err != nil {
 				return nil, err
 			}
 		}
 	}
+	t.hosts = newHostTable(hosts)
 	return t, nil
 }
 
-func (t *Table) addHost(sid, field, k string, h *host) error {
-	if old := t.hosts[k]; old != nil {
+func addHost(hosts map[string]*host, sid, field, k string, h *host) error {
+	if old := hosts[k]; old != nil {
 		return compileErr(sid, "", field, "host %q already routes to service %s", k, old.svc.id)
 	}
-	t.hosts[k] = h
+	hosts[k] = h
 	return nil
 }
 
@@ -198,7 +206,7 @@ func compileMappings(sid, field string, svc *service, set []model.PathMapping, h
 		if m.Environment == "" {
 			return compileErr(sid, "", f+".Environment", "environment is required")
 		}
-		h.mappings = append(h.mappings, pathMapping{prefix: prefix, env: svc.env([]byte(m.Environment))})
+		h.mappings = append(h.mappings, pathMapping{prefix: prefix, slashes: strings.Count(prefix, "/"), env: svc.env([]byte(m.Environment))})
 	}
 	// Longest prefix first, so the first hit is the most specific.
 	for i := 1; i < len(h.mappings); i++ {
@@ -262,7 +270,14 @@ func (t *Table) compileEnv(sid string, ei int, pe *model.PublishedEnvironment) (
 		}
 		t.routes = append(t.routes, r)
 	}
-	var prio, plain *rnode
+	var prio, plain tierKeys
+	nre := 0
+	for _, en := range order {
+		if en.kind == KindRegex {
+			nre++
+		}
+	}
+	e.reBucket = max(1, (nre+63)/64)
 	for _, en := range order {
 		en.finish()
 		switch en.kind {
@@ -271,15 +286,9 @@ func (t *Table) compileEnv(sid string, ei int, pe *model.PublishedEnvironment) (
 			n := min(len(en.key), 255)
 			e.exactLen[n>>6] |= 1 << (n & 63)
 		case KindPriority:
-			if prio == nil {
-				prio = &rnode{}
-			}
-			prio.insert(en.key, tierPrio, en)
+			prio.at(en.key).e = en
 		case KindPrefix:
-			if plain == nil {
-				plain = &rnode{}
-			}
-			plain.insert(en.key, tierPlain, en)
+			plain.at(en.key).e = en
 		case KindParam:
 			if e.params == nil {
 				e.params = &snode{}
@@ -291,15 +300,11 @@ func (t *Table) compileEnv(sid string, ei int, pe *model.PublishedEnvironment) (
 			x := reRef{order: int32(en.order), served: en.served, lit: uint32(len(e.reLits)), e: en}
 			e.reLits = append(e.reLits, en.lit...)
 			x.litEnd = uint32(len(e.reLits))
+			prio.at(string(en.lit)).re |= 1 << (len(e.regex) / e.reBucket)
 			e.regex = append(e.regex, x)
 		}
 	}
-	if prio != nil {
-		e.prio = flatten(prio)
-	}
-	if plain != nil {
-		e.plain = flatten(plain)
-	}
+	e.buildSegs(&prio, &plain)
 	return e, nil
 }
 

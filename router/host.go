@@ -1,6 +1,11 @@
 package router
 
-import "strings"
+import (
+	"hash/maphash"
+	"maps"
+	"slices"
+	"strings"
+)
 
 // maxHost bounds a host name (RFC 1035: 253 octets, plus slack for a port
 // we strip); longer Host values find no service.
@@ -56,4 +61,58 @@ func hostKey(s string) (string, bool) {
 		return "", false
 	}
 	return string(buf[:n]), true
+}
+
+// hostTable maps lookup-form host names to hosts: open addressing over a
+// seeded hash, at most half full, every name a substring of one string so
+// that the names of a table share cache lines. Built once by Compile.
+type hostTable struct {
+	seed  maphash.Seed
+	mask  uint64
+	slots []hostSlot
+}
+
+type hostSlot struct {
+	hash uint64
+	name string
+	h    *host // nil: an empty slot
+}
+
+func newHostTable(m map[string]*host) hostTable {
+	size := 8
+	for size < 2*len(m) {
+		size <<= 1
+	}
+	t := hostTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]hostSlot, size)}
+	keys := slices.Sorted(maps.Keys(m))
+	var all strings.Builder
+	for _, k := range keys {
+		all.WriteString(k)
+	}
+	names := all.String()
+	for _, k := range keys {
+		name := names[:len(k)]
+		names = names[len(k):]
+		hash := maphash.String(t.seed, name)
+		i := hash & t.mask
+		for t.slots[i].h != nil {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = hostSlot{hash: hash, name: name, h: m[k]}
+	}
+	return t
+}
+
+// get returns the host named name (in lookup form), or nil.
+func (t *hostTable) get(name []byte) *host {
+	hash := maphash.Bytes(t.seed, name)
+	for i := hash & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.h == nil {
+			return nil
+		}
+		if s.hash == hash && s.name == string(name) {
+			return s.h
+		}
+	}
 }

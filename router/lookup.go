@@ -2,6 +2,7 @@ package router
 
 import (
 	"bytes"
+	"math/bits"
 
 	"github.com/edgegate/edgegate/edge/http1"
 )
@@ -112,11 +113,20 @@ func (t *Table) Lookup(req *Request, res *Result) {
 		res.fail(404, CodeHostNotFound)
 		return
 	}
-	var perr pathErr
-	res.buf, perr = normalizePath(res.buf[:0], req.Path, false)
-	if perr != pathOK {
-		res.fail(400, CodeBadPath)
-		return
+	// nsl counts the '/' of the normal form, and then of the API path
+	// (its segments), for env.paramSegs; the fast path counts them as it
+	// checks.
+	nsl := canonSlashes(req.Path)
+	if nsl > 0 {
+		res.buf = append(res.buf[:0], req.Path...)
+	} else {
+		var perr pathErr
+		res.buf, perr = normalizeSlow(res.buf[:0], req.Path, false)
+		if perr != pathOK {
+			res.fail(400, CodeBadPath)
+			return
+		}
+		nsl = bytes.Count(res.buf, slash)
 	}
 	p := res.buf
 	res.Path = p
@@ -130,12 +140,14 @@ func (t *Table) Lookup(req *Request, res *Result) {
 		}
 		e = h.svc.env(p[1:end])
 		api = p[end:]
+		nsl--
 	} else {
 		for i := range h.mappings {
 			m := &h.mappings[i]
 			if len(p) >= len(m.prefix) && string(p[:len(m.prefix)]) == m.prefix &&
 				(len(p) == len(m.prefix) || p[len(m.prefix)] == '/') {
 				e, api = m.env, p[len(m.prefix):]
+				nsl -= m.slashes
 				break
 			}
 		}
@@ -145,22 +157,22 @@ func (t *Table) Lookup(req *Request, res *Result) {
 		return
 	}
 	if len(api) == 0 {
-		api = slash
+		api, nsl = slash, 1
 	}
 	res.Env, res.APIPath = e.nameB, api
-	e.match(methodIndex(req.Method), res)
+	e.match(methodIndex(req.Method), nsl, res)
 }
 
 // host finds the service for a Host value (see normHost). Keys are in
 // lookup form, so a raw value equal to one is in lookup form too: the
-// common case (lower case, no port) costs one map access and no copy.
+// common case (lower case, no port) costs one table probe and no copy.
 func (t *Table) host(h []byte) *host {
-	if x := t.hosts[string(h)]; x != nil {
+	if x := t.hosts.get(h); x != nil {
 		return x
 	}
 	var hb [maxHost]byte
 	if n, ok := normHost(&hb, h); ok {
-		return t.hosts[string(hb[:n])]
+		return t.hosts.get(hb[:n])
 	}
 	return nil
 }
@@ -174,7 +186,9 @@ func hasLit(p, lit []byte) bool {
 // defined), then plain prefixes (longest). Only APIs serving the method are
 // candidates; when none is but some API matches the path, the answer is
 // 405 with the union of their methods.
-func (e *env) match(m int, res *Result) {
+//
+// nsl is the number of '/' in res.APIPath.
+func (e *env) match(m, nsl int, res *Result) {
 	p := res.APIPath
 	var allow uint16
 	if n := min(len(p), 255); e.exactLen[n>>6]&(1<<(n&63)) != 0 {
@@ -186,34 +200,66 @@ func (e *env) match(m int, res *Result) {
 			allow |= x.allow
 		}
 	}
-	var hit prefixHit
-	if e.prio != nil {
-		e.prio.longest(p, m, tierPrio, &hit)
-		if r := hit.route[tierPrio]; r != nil {
-			res.found(r, m, hit.n[tierPrio])
-			return
-		}
+	// The first segment, p[1:end1], selects the trees below it (first.go).
+	end1, h := 1, uint32(fnvOffset)
+	for end1 < len(p) && p[end1] != '/' {
+		h = (h ^ uint32(p[end1])) * fnvPrime
+		end1++
+	}
+	var slot *segSlot
+	if e.segs.slots != nil {
+		slot = e.segs.get(p[1:end1], h)
+	}
+	prioSub, plainSub := int32(-1), int32(-1)
+	if slot != nil && end1 < len(p) {
+		prioSub, plainSub = slot.prio, slot.plain
+	}
+	var w prefixWalk
+	if r, n := e.tree.prefix(p, e.prioShort, prioSub, end1, m, &w); r != nil {
+		res.found(r, m, n)
+		return
 	}
 	var best *entry
 	ps := &res.ps
-	if e.params != nil && e.paramSegs&(1<<min(bytes.Count(p, slash), 63)) != 0 {
+	if e.params != nil && e.paramSegs&(1<<min(nsl, 63)) != 0 {
 		ps.path, ps.m, ps.best, ps.allow = p, m, nil, 0
-		e.params.search(ps, 1, 0)
+		last := end1 == len(p)
+		if slot != nil && slot.param != nil {
+			if last {
+				slot.param.accept(ps, 0)
+			} else {
+				slot.param.search(ps, end1+1, 0)
+			}
+		}
+		if v := e.params.param; v != nil && end1 > 1 {
+			ps.caps[0] = span{1, int32(end1)}
+			if last {
+				v.accept(ps, 1)
+			} else {
+				v.search(ps, end1+1, 1)
+			}
+		}
 		best = ps.best
 		allow |= ps.allow
 	}
 	bit := uint8(1) << m
-	for i := range e.regex {
-		x := &e.regex[i]
-		if best != nil && int(x.order) > best.order {
-			break
-		}
-		if x.served&bit == 0 || !hasLit(p, e.reLits[x.lit:x.litEnd]) {
-			continue
-		}
-		if x.e.re.Match(p) {
-			res.found(x.e.routes[m], m, len(p))
-			return
+	// The regexes whose literal prefix p starts with, in definition order
+	// (w.re, see reBucket); tier 3's first defined wins.
+regex:
+	for mk := w.re; mk != 0; mk &= mk - 1 {
+		i := bits.TrailingZeros64(mk) * e.reBucket
+		for end := min(i+e.reBucket, len(e.regex)); i < end; i++ {
+			x := &e.regex[i]
+			if best != nil && int(x.order) > best.order {
+				break regex
+			}
+			if x.served&bit == 0 || e.reBucket > 1 && !hasLit(p, e.reLits[x.lit:x.litEnd]) {
+				continue
+			}
+			if x.e.re.Match(p) {
+				res.found(x.e.routes[m], m, len(p))
+				return
+			}
 		}
 	}
 	if best != nil {
@@ -221,19 +267,19 @@ func (e *env) match(m int, res *Result) {
 		res.found(best.routes[m], m, len(p))
 		return
 	}
-	if e.plain != nil {
-		e.plain.longest(p, m, tierPlain, &hit)
-		if r := hit.route[tierPlain]; r != nil {
-			res.found(r, m, hit.n[tierPlain])
-			return
-		}
+	if r, n := e.tree.prefix(p, e.plainShort, plainSub, end1, m, &w); r != nil {
+		res.found(r, m, n)
+		return
 	}
-	allow |= hit.allow
+	allow |= w.allow
 	// No candidate: finish the Allow set with the regexes skipped above.
-	for i := range e.regex {
-		x := &e.regex[i]
-		if x.served&bit == 0 && hasLit(p, e.reLits[x.lit:x.litEnd]) && x.e.re.Match(p) {
-			allow |= x.e.allow
+	for mk := w.re; mk != 0; mk &= mk - 1 {
+		i := bits.TrailingZeros64(mk) * e.reBucket
+		for end := min(i+e.reBucket, len(e.regex)); i < end; i++ {
+			x := &e.regex[i]
+			if x.served&bit == 0 && hasLit(p, e.reLits[x.lit:x.litEnd]) && x.e.re.Match(p) {
+				allow |= x.e.allow
+			}
 		}
 	}
 	if allow != 0 {

@@ -159,9 +159,50 @@ func appendCanonSegment(dst, seg []byte) ([]byte, pathErr) {
 // paths at compile time, empty and dot segments are errors instead of being
 // removed. On error dst is returned truncated to its original length.
 //
-// It is one pass over raw (the byte rules are appendCanonSegment's, inlined
-// for speed; TestCanonSegmentAgrees keeps them equal).
+// A path that is already canonical, as most are, is only checked and
+// copied (canonSlashes); any other goes through normalizeSlow.
 func normalizePath(dst, raw []byte, strict bool) ([]byte, pathErr) {
+	if canonSlashes(raw) > 0 {
+		return append(dst, raw...), pathOK
+	}
+	return normalizeSlow(dst, raw, strict)
+}
+
+// canonSlashes returns the number of '/' in raw when raw is already in
+// normal form, and 0 when it may not be. It is normalizePath's fast path:
+// a path of bytes that are copied as they are, without empty or dot
+// segments but for a trailing slash (which stays), is its own normal form.
+// Whatever else (an escape, ';', a byte to encode or refuse, "//", "." or
+// "..") is left to normalizeSlow, so the fast path refuses nothing itself
+// (TestCanonFastPath).
+func canonSlashes(raw []byte) int {
+	if len(raw) == 0 || raw[0] != '/' {
+		return 0
+	}
+	n, j := 1, 1
+	for {
+		s := j
+		for j < len(raw) && plainByte[raw[j]] {
+			j++
+		}
+		if l := j - s; l <= 2 && (l == 0 && j < len(raw) || l > 0 && raw[s] == '.' && (l == 1 || raw[s+1] == '.')) {
+			return 0
+		}
+		if j == len(raw) {
+			return n
+		}
+		if raw[j] != '/' {
+			return 0
+		}
+		n++
+		j++
+	}
+}
+
+// normalizeSlow is normalizePath without the fast path: one pass over raw
+// (the byte rules are appendCanonSegment's, inlined for speed;
+// TestCanonSegmentAgrees keeps them equal).
+func normalizeSlow(dst, raw []byte, strict bool) ([]byte, pathErr) {
 	base := len(dst)
 	if len(raw) == 0 || raw[0] != '/' {
 		return dst, pathNotAbsolute
