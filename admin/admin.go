@@ -287,6 +287,13 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	for _, id := range order {
 		pub.Services = append(pub.Services, *bySvc[id])
 	}
+	// Keys and plans (access.go), plugins and strategies (traffic.go), IP
+	// strategies (ipcontrol.go) join what is published.
+	for _, add := range []func(*buntdb.Tx, *model.Published) error{a.publishAccess, a.publishTraffic, a.publishIPControl} {
+		if err := add(tx, pub); err != nil {
+			return nil, err
+		}
+	}
 	snap, err := snapshot.Compile(pub)
 	if err != nil {
 		return nil, err

@@ -100,6 +100,12 @@ type client struct {
 	lingering   bool
 	outMark     int // outbound bytes at the last progress check
 	outProgress int64
+
+	// respExtra holds complete header lines ("Name: value\r\n") that the
+	// checks of admit add to this request's response, whoever makes it
+	// (backend, mock or gateway error). Reset per request; its array is
+	// reused, so steady state does not allocate.
+	respExtra []byte
 }
 
 func (l *loop) openClient(c gnet.Conn) {
@@ -259,6 +265,7 @@ func (cl *client) beginRequest(now int64) {
 	cl.ws, cl.tunnel, cl.zeroSent, cl.toUp = false, false, false, false
 	cl.body, cl.bodyLeft, cl.bodyTotal, cl.bodyDone = bodyNone, 0, 0, true
 	cl.started = now
+	cl.respExtra = cl.respExtra[:0]
 	l.ids.next(&cl.id)
 	l.s.inflight.Add(1)
 	l.s.Stats.Requests.Add(1)
@@ -352,6 +359,9 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	}
 	a := &rt.apis[res.Route.Index]
 	cl.api = a
+	if !cl.admit(a, req, rr, res) {
+		return
+	}
 	switch a.kind {
 	case snapshot.KindMock:
 		cl.respondMock(a)
@@ -576,7 +586,7 @@ func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	if !cl.bodyDone {
 		cl.closeAfter = true // the body is not read
 	}
-	b := appendErrorParts(l.tmp[:0], l.s.clk, status, code, msg, cl.id[:], allow, cl.closeAfter)
+	b := appendErrorParts(l.tmp[:0], l.s.clk, status, code, msg, cl.id[:], allow, cl.respExtra, cl.closeAfter)
 	if cl.isHead {
 		b = b[:headLen(b)]
 	}
@@ -608,6 +618,7 @@ func (cl *client) respondMock(a *apiRT) {
 	b = append(b, "\r\nX-Request-Id: "...)
 	b = append(b, cl.id[:]...)
 	b = append(b, "\r\n"...)
+	b = append(b, cl.respExtra...)
 	if cl.closeAfter {
 		b = append(b, "Connection: close\r\n"...)
 	} else if cl.minor == 0 {

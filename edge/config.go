@@ -2,6 +2,7 @@ package edge
 
 import (
 	"errors"
+	"net/netip"
 	goruntime "runtime"
 	"time"
 
@@ -26,6 +27,10 @@ type Config struct {
 	Listen string
 	// Loops is the number of event loops; 0 means one per CPU.
 	Loops int
+	// AdmitConn, when set, judges each accepted connection by its peer
+	// address before any byte is read (the XDP prefilter's userspace twin,
+	// bpf/). It is called on the event loop and must not block.
+	AdmitConn func(peer netip.Addr, localPort uint16) bool
 
 	Limits       http1.Limits
 	MaxBodyBytes int64 // 413 past it; the seed's upload limit is 16 MB

@@ -129,6 +129,7 @@ func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *
 	dst = append(dst, "X-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)
 	dst = append(dst, "\r\n"...)
+	dst = append(dst, cl.respExtra...)
 	switch u.mode {
 	case respLength:
 		dst = append(dst, "Content-Length: "...)

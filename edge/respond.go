@@ -21,10 +21,12 @@ func appendStatusLine(dst []byte, code int, reason []byte) []byte {
 // {"code":"...","message":"...","request_id":"..."} with X-Request-Id,
 // and Allow when given (405).
 func appendError(dst []byte, clk *clock, f *failure, id, allow []byte, closeConn bool) []byte {
-	return appendErrorParts(dst, clk, f.status, f.code, f.msg, id, allow, closeConn)
+	return appendErrorParts(dst, clk, f.status, f.code, f.msg, id, allow, nil, closeConn)
 }
 
-func appendErrorParts(dst []byte, clk *clock, status int, code, msg string, id, allow []byte, closeConn bool) []byte {
+// appendErrorParts is appendError from parts; extra holds complete header
+// lines ("Name: value\r\n") a check added for this request.
+func appendErrorParts(dst []byte, clk *clock, status int, code, msg string, id, allow, extra []byte, closeConn bool) []byte {
 	bodyLen := len(`{"code":"","message":"","request_id":""}`) + 1 +
 		jsonLen(code) + jsonLen(msg) + len(id)
 	dst = appendStatusLine(dst, status, nil)
@@ -40,6 +42,7 @@ func appendErrorParts(dst []byte, clk *clock, status int, code, msg string, id, 
 		dst = append(dst, allow...)
 		dst = append(dst, "\r\n"...)
 	}
+	dst = append(dst, extra...)
 	if closeConn {
 		dst = append(dst, "Connection: close\r\n"...)
 	}

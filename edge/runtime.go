@@ -16,6 +16,10 @@ type runtime struct {
 	snap   *snapshot.Snapshot
 	router *router.Table
 	apis   []apiRT // by router.Route.Index
+	// The checks' own compiled state (auth.go, limits.go, ipcheck.go).
+	access  accessRT
+	traffic trafficRT
+	ipc     ipRT
 }
 
 // apiRT is one route as the edge serves it.
@@ -67,6 +71,11 @@ func (s *Server) install(snap *snapshot.Snapshot) (*runtime, error) {
 		}
 	}
 	s.targets.syncChecks(checked)
+	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl} {
+		if err := f(rt); err != nil {
+			return nil, err
+		}
+	}
 	return rt, nil
 }
 

@@ -48,8 +48,12 @@ type Server struct {
 
 // Stats counts what the engine did; read with the atomic loads.
 type Stats struct {
-	Requests       atomic.Int64
-	GatewayErrors  atomic.Int64 // gateway-made 4xx/5xx answers
+	Requests      atomic.Int64
+	GatewayErrors atomic.Int64 // gateway-made 4xx/5xx answers
+	// FrontendErrors counts refusals by the access checks (IP control,
+	// auth, flow control): the seed's 前端错误, not billed.
+	FrontendErrors atomic.Int64
+	ConnsRefused   atomic.Int64 // closed at accept by Config.AdmitConn
 	UpstreamDials  atomic.Int64
 	UpstreamReused atomic.Int64
 	Retries        atomic.Int64
@@ -219,6 +223,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	l := s.loopFor(c)
 	if s.draining.Load() {
+		return nil, gnet.Close
+	}
+	if s.cfg.AdmitConn != nil && !s.admitConn(c) {
 		return nil, gnet.Close
 	}
 	if s.conns.Load() >= int64(s.cfg.MaxConns) {

@@ -9,6 +9,10 @@ type Published struct {
 	// <ServiceId>.<BaseDomain>.
 	BaseDomain string             `json:"BaseDomain"`
 	Services   []PublishedService `json:"Services"`
+	// Access, Traffic and IPControl are nil when nothing of theirs exists.
+	Access    *Access    `json:"Access,omitempty"`
+	Traffic   *Traffic   `json:"Traffic,omitempty"`
+	IPControl *IPControl `json:"IPControl,omitempty"`
 }
 
 // PublishedService is one service and its released environments.

@@ -20,6 +20,12 @@ type Snapshot struct {
 	Router    *router.Table
 	// Backends is indexed by router.Route.Index.
 	Backends []Backend
+	// Access (access.go), Traffic (traffic.go) and IP (ipcontrol.go) are
+	// the compiled checks; each indexes its per-route parts by
+	// router.Route.Index. Never nil after Compile.
+	Access  *Access
+	Traffic *Traffic
+	IP      *IPControl
 }
 
 // Kind is how a route is served.
@@ -110,6 +116,15 @@ func Compile(p *model.Published) (*Snapshot, error) {
 			return nil, err
 		}
 		s.Backends[i] = b
+	}
+	if s.Access, err = compileAccess(p, t); err != nil {
+		return nil, err
+	}
+	if s.Traffic, err = compileTraffic(p, t); err != nil {
+		return nil, err
+	}
+	if s.IP, err = compileIPControl(p, t); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
