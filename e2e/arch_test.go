@@ -19,10 +19,11 @@ func TestImportDirection(t *testing.T) {
 		"model":      {},
 		"limiter":    {},
 		"bpf":        {},
+		"ipset":      {},
 		"edge/http1": {},
 		"router":     {"model", "edge/http1"},
-		"snapshot":   {"model", "router"},
-		"edge":       {"edge/http1", "router", "snapshot", "model"},
+		"snapshot":   {"model", "router", "ipset"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

@@ -60,6 +60,7 @@ type client struct {
 	parser http1.Parser
 	ip     []byte
 	ipBuf  [48]byte
+	peer   netip.Addr // the socket peer, unmapped (ipcheck.go)
 
 	// The request being served.
 	active      bool
@@ -113,6 +114,7 @@ func (l *loop) openClient(c gnet.Conn) {
 	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok {
 			cl.ip = ip.Unmap().AppendTo(cl.ipBuf[:0])
+			cl.peer = ip.Unmap()
 		}
 	}
 	c.SetContext(cl)

@@ -56,6 +56,9 @@ type Config struct {
 	// appending it to what the client sent.
 	XFFReplace  bool
 	Underscores UnderscorePolicy
+	// TrustedProxies are the proxies whose X-Forwarded-For the IP checks
+	// believe (ipcheck.go). Empty: the client is always the socket peer.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults.

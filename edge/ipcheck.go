@@ -1,14 +1,108 @@
 package edge
 
-import "github.com/edgegate/edgegate/edge/http1"
+import (
+	"net/netip"
+
+	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ipset"
+	"github.com/edgegate/edgegate/snapshot"
+)
+
+// errIPForbidden answers a request whose client address an IP strategy or
+// an IPControl plugin of the API refuses (seed 000 插件使用 → IP访问控制).
+// A front-end error: counted in Stats.FrontendErrors, not billed.
+var errIPForbidden = &failure{403, "IPForbidden", "the client address is not allowed to call this API"}
 
 // ipRT is the per-API IP control state of an installed snapshot.
-type ipRT struct{}
+type ipRT struct {
+	ctl *snapshot.IPControl
+	// trusted are Config.TrustedProxies; nil means X-Forwarded-For is
+	// never consulted.
+	trusted *ipset.Set
+}
 
-func (s *Server) installIPControl(rt *runtime) error { return nil }
+func (s *Server) installIPControl(rt *runtime) error {
+	rt.ipc.ctl = rt.snap.IP
+	if len(s.cfg.TrustedProxies) > 0 {
+		var b ipset.Builder
+		for _, p := range s.cfg.TrustedProxies {
+			b.AddPrefix(p)
+		}
+		rt.ipc.trusted = b.Build()
+	}
+	return nil
+}
 
 // checkIP judges the client address against the API's IP strategies and
-// IP-control plugins.
+// IP-control plugins: every rule that applies must admit it. It does not
+// allocate.
 func (cl *client) checkIP(a *apiRT, req *http1.Request) bool {
-	return true
+	rules := cl.rt.ipc.ctl.Rules(a.id)
+	if len(rules) == 0 {
+		return true
+	}
+	if snapshot.AdmitIP(rules, cl.clientIP(req)) == nil {
+		return true
+	}
+	cl.l.s.Stats.FrontendErrors.Add(1)
+	cl.fail(errIPForbidden)
+	return false
+}
+
+// clientIP is the address the IP checks judge. It is the socket peer,
+// unless the peer is a trusted proxy (Config.TrustedProxies): then
+// X-Forwarded-For is read from the right (the last field line, its last
+// element first) and the client is the first address that is not a
+// trusted proxy; when every listed address is trusted, the left-most one.
+// Only addresses a trusted proxy appended are believed, so a client can't
+// choose its address by sending the header itself. An element that is
+// not an address (nor address:port) makes the client unknown: the zero
+// Addr, which every IP rule refuses. It allocates only on such garbage.
+func (cl *client) clientIP(req *http1.Request) netip.Addr {
+	tr := cl.rt.ipc.trusted
+	if tr == nil || !tr.Contains(cl.peer) {
+		return cl.peer
+	}
+	client := cl.peer
+	hs := req.Headers
+	for i := len(hs) - 1; i >= 0; i-- {
+		if hs[i].Kind != http1.KindXForwardedFor {
+			continue
+		}
+		v := hs[i].Value
+		for end := len(v); end > 0; {
+			start := end - 1
+			for start >= 0 && v[start] != ',' {
+				start--
+			}
+			elem := trimOWS(v[start+1 : end])
+			end = start
+			if len(elem) == 0 {
+				continue
+			}
+			a, ok := parseForwardedAddr(elem)
+			if !ok {
+				return netip.Addr{}
+			}
+			client = a
+			if !tr.Contains(a) {
+				return a
+			}
+		}
+	}
+	return client
+}
+
+// parseForwardedAddr reads one X-Forwarded-For element: an address, or
+// an address with a port ("192.0.2.1:4711", "[2001:db8::1]:4711"), which
+// some proxies write.
+func parseForwardedAddr(b []byte) (netip.Addr, bool) {
+	s := b2s(b)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
 }

@@ -26,6 +26,7 @@ func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "client connection cap (503 past it)")
 	fs.BoolVar(&cfg.XFFReplace, "xff-replace", false, "send X-Forwarded-For as the client address only (default: append)")
 	fs.StringVar(underscores, "underscore-headers", "drop", "request header names with '_': drop, reject (400) or allow")
+	ipControlFlags(fs, cfg)
 }
 
 func parseUnderscores(s string, cfg *edge.Config) error {
