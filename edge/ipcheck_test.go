@@ -112,7 +112,7 @@ func TestIPCheckBlackAndWhite(t *testing.T) {
 func TestIPCheckPluginAndStrategy(t *testing.T) {
 	plugin := func(typ, blocks string) *model.Traffic {
 		return &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-ip", PluginType: "IPControl",
-			PluginData: `{"type":"` + typ + `","blocks":"` + blocks + `"}`,
+			PluginData:  `{"type":"` + typ + `","blocks":"` + blocks + `"}`,
 			Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-m"}}}}}
 	}
 	white := &model.IPControl{Strategies: []model.IPStrategy{strategy("WHITE", "127.0.0.1", "api-m")}}
