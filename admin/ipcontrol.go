@@ -3,16 +3,57 @@ package admin
 import (
 	"github.com/tidwall/buntdb"
 
+	"github.com/edgegate/edgegate/admin/store"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
 
-// ipActions are the Actions of IP strategies (issue 7).
+// ipActions are the Actions of IP strategies (issue 7; seed IP策略相关接口),
+// in ipstrategies.go.
 func (a *Admin) ipActions() map[string]tcapi.Handler {
-	return map[string]tcapi.Handler{}
+	return map[string]tcapi.Handler{
+		"CreateIPStrategy":             a.createIPStrategy,
+		"ModifyIPStrategy":             a.modifyIPStrategy,
+		"DeleteIPStrategy":             a.deleteIPStrategy,
+		"DescribeIPStrategy":           a.describeIPStrategy,
+		"DescribeIPStrategysStatus":    a.describeIPStrategiesStatus, // the Action's own spelling, and the SDK's
+		"DescribeIPStrategiesStatus":   a.describeIPStrategiesStatus, // the seed's overview spelling (line 1987)
+		"BindIPStrategy":               a.bindIPStrategy,
+		"UnBindIPStrategy":             a.unBindIPStrategy,
+		"DescribeIPStrategyApisStatus": a.describeIPStrategyApisStatus,
+	}
 }
 
-// publishIPControl adds IP strategies (issue 7) to what is published.
+// publishIPControl adds IP strategies (issue 7) to what is published: the
+// bound ones of services that exist, with their bindings.
 func (a *Admin) publishIPControl(tx *buntdb.Tx, p *model.Published) error {
+	recs, err := listIPStrategies(tx, "")
+	if err != nil {
+		return err
+	}
+	var ipc model.IPControl
+	exists := map[string]bool{}
+	for _, r := range recs {
+		if len(r.Bindings) == 0 {
+			continue
+		}
+		ok, seen := exists[r.ServiceId]
+		if !seen {
+			var s serviceRecord
+			ok, err = store.GetJSON(tx, svcKey(r.ServiceId), &s)
+			if err != nil {
+				return err
+			}
+			exists[r.ServiceId] = ok
+		}
+		if !ok {
+			continue
+		}
+		ipc.Strategies = append(ipc.Strategies, model.IPStrategy{StrategyId: r.StrategyId, ServiceId: r.ServiceId,
+			StrategyType: r.StrategyType, StrategyData: r.StrategyData, Bindings: r.Bindings})
+	}
+	if len(ipc.Strategies) > 0 {
+		p.IPControl = &ipc
+	}
 	return nil
 }

@@ -367,6 +367,8 @@ func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) 
 			tx.AscendKeys(p+"*", func(k, _ string) bool { keys = append(keys, k); return true })
 		}
 		keys = append(keys, svcKey(in.ServiceId))
+		// The service's IP strategies go with it (ipstrategies.go).
+		tx.AscendKeys(ipsPrefix(in.ServiceId)+"*", func(k, _ string) bool { keys = append(keys, k); return true })
 		for _, k := range keys {
 			if _, err := tx.Delete(k); err != nil {
 				return false, err
