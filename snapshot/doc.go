@@ -7,5 +7,8 @@
 // A Snapshot is never mutated after Compile returns and is read concurrently
 // by every event loop.
 //
-// Imports: model and router only; never edge or admin.
+// IP strategies and IPControl plugins compile into per-route rule lists
+// over shared ipset sets (ipcontrol.go).
+//
+// Imports: model, router and ipset only; never edge or admin.
 package snapshot
