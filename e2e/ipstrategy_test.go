@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -384,5 +387,62 @@ func TestIPStrategyTrustedProxies(t *testing.T) {
 		if code, _ := edgeCode(cp, svc, "/release/echo", hdr...); code != c.want {
 			t.Errorf("X-Forwarded-For %q: %d, want %d", c.xff, code, c.want)
 		}
+	}
+}
+
+// TestIPStrategySplitMode: a remote edge (edgegate edge) enforces a
+// binding, and drops it, within 1 s of the Action.
+func TestIPStrategySplitMode(t *testing.T) {
+	dir := t.TempDir()
+	adminData, edgeData := filepath.Join(dir, "admin"), filepath.Join(dir, "edge")
+	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	edgeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	startProc(t, adminAddr, "admin", "--data", adminData, "--admin-listen", adminAddr)
+	creds, err := os.ReadFile(filepath.Join(adminData, "admin-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(edgeData, 0o750)
+	os.WriteFile(filepath.Join(edgeData, "admin-credentials.json"), creds, 0o600)
+	startProc(t, edgeAddr, "edge", "--control", "http://"+adminAddr, "--data", edgeData, "--listen", edgeAddr)
+	var cr struct{ SecretId, SecretKey string }
+	json.Unmarshal(creds, &cr)
+	c := &tcapi.Client{Endpoint: "http://" + adminAddr, SecretId: cr.SecretId, SecretKey: cr.SecretKey, Region: "ap-guangzhou", Version: "2018-08-08", Service: "apigateway"}
+	must := func(action string, params map[string]any) json.RawMessage {
+		t.Helper()
+		code, raw := call(t, c, action, params)
+		if code != "" {
+			t.Fatalf("%s: %s", action, code)
+		}
+		return raw
+	}
+	var svc struct{ ServiceId string }
+	json.Unmarshal(must("CreateService", map[string]any{"ServiceName": "ipsplit", "Protocol": "http"}), &svc)
+	var api struct{ Result struct{ ApiId string } }
+	json.Unmarshal(must("CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5, "Protocol": "HTTP",
+		"RequestConfig": map[string]string{"Path": "/v", "Method": "GET"}, "ServiceMockReturnMessage": "ok"}), &api)
+	must("ReleaseService", map[string]any{"ServiceId": svc.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "v1"})
+	var st struct{ Result struct{ StrategyId string } }
+	json.Unmarshal(must("CreateIPStrategy", map[string]any{"ServiceId": svc.ServiceId, "StrategyName": "local", "StrategyType": "BLACK", "StrategyData": "127.0.0.0/8\n::1"}), &st)
+	edge := &controlPlane{Addr: edgeAddr}
+	if !eventually(2*time.Second, func() bool { code, _ := edge.get(svc.ServiceId, "/release/v"); return code == 200 }) {
+		t.Fatal("the edge never served the release")
+	}
+	bind := map[string]any{"ServiceId": svc.ServiceId, "StrategyId": st.Result.StrategyId, "EnvironmentName": "release", "BindApiIds": []string{api.Result.ApiId}}
+	for _, step := range []struct {
+		action string
+		want   int
+	}{{"BindIPStrategy", 403}, {"UnBindIPStrategy", 200}} {
+		params := bind
+		if step.action == "UnBindIPStrategy" {
+			params = map[string]any{"ServiceId": svc.ServiceId, "StrategyId": st.Result.StrategyId, "EnvironmentName": "release", "UnBindApiIds": []string{api.Result.ApiId}}
+		}
+		must(step.action, params)
+		at := time.Now()
+		if !eventually(time.Second, func() bool { code, _ := edge.get(svc.ServiceId, "/release/v"); return code == step.want }) {
+			code, body := edge.get(svc.ServiceId, "/release/v")
+			t.Fatalf("1 s after %s the remote edge answers %d %s", step.action, code, body)
+		}
+		t.Logf("%s reached the remote edge after %v", step.action, time.Since(at))
 	}
 }
