@@ -96,6 +96,10 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("%q: err %v, want an EntryError naming it", bad, err)
 		}
 	}
+	// A literal backslash-n separates too (the console's example).
+	if s, n, err := Parse(`1.1.1.1\n2.2.2.0/24\n`); err != nil || n != 2 || !s.Contains(netip.MustParseAddr("2.2.2.9")) {
+		t.Errorf(`literal \n: %v %d`, err, n)
+	}
 	s, n, err := Parse(" 10.0.0.1 ;\t10.0.0.0/30\n\n::ffff:10.0.0.9 ")
 	if err != nil || n != 3 || !s.Contains(netip.MustParseAddr("10.0.0.9")) {
 		t.Errorf("blanks and mapped entries: %v %d", err, n)

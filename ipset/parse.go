@@ -23,8 +23,13 @@ func (e *EntryError) Error() string {
 const separators = ";\n\r"
 
 // Entries splits a list into its entries, trimming blanks around each
-// and dropping empty ones.
+// and dropping empty ones. The two characters `\n` also separate entries:
+// the console's own example writes the plugin's list that way
+// ("1.1.1.1\\n1.1.1.0/24" in JSON), and no entry can hold a backslash.
 func Entries(list string) []string {
+	if strings.Contains(list, `\n`) {
+		list = strings.ReplaceAll(list, `\n`, "\n")
+	}
 	var out []string
 	for list != "" {
 		i := strings.IndexAny(list, separators)

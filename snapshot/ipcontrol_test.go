@@ -134,6 +134,7 @@ func TestValidateIPControlPlugin(t *testing.T) {
 		`{"type":"white_list","blocks":"1.1.1.1\n1.1.1.0/24"}`,
 		`{"type":"black_list","blocks":"1.1.1.1;2001:db8::/32","descriptions":{"1.1.1.1":"desc"}}`,
 		`{"type":"BLACK_LIST","blocks":"10.0.0.1-10.0.0.9"}`,
+		`{"type":"white_list","blocks":"1.1.1.1\\n1.1.1.0/24"}`, // the console's example, a literal backslash-n
 	} {
 		if err := ValidatePluginData("IPControl", good); err != nil {
 			t.Errorf("%s: %v", good, err)
