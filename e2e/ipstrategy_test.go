@@ -349,12 +349,13 @@ func TestIPStrategyBadInput(t *testing.T) {
 
 // TestIPStrategyTrustedProxies: with --trusted-proxies naming this
 // machine, the right-most X-Forwarded-For address that is not a trusted
-// proxy is the client the strategy judges.
+// proxy is the client the strategy judges. The Actions go through the
+// SDK's GET form here.
 func TestIPStrategyTrustedProxies(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
 	cp := startControlPlane(t, "--trusted-proxies", "127.0.0.0/8,10.0.0.0/8")
-	c := cp.sdk("", "")
+	c := cp.sdk("", "GET") // the SDK's GET form, arrays as BindApiIds.0=…
 	svc, echoAPI, _ := ipService(t, cp, c, up)
 	cb := apigw.NewCreateIPStrategyRequest()
 	cb.ServiceId, cb.StrategyName = common.StringPtr(svc), common.StringPtr("bad-net")
