@@ -9,7 +9,7 @@ type IPControl struct {
 
 // IPStrategy is an IP strategy of a service (seed: IPStrategy).
 // StrategyType is WHITE or BLACK; StrategyData the seed's list of IPs and
-// CIDRs separated by ';'. Bindings are the APIs it applies to per
+// CIDRs (and a-b ranges) separated by ';' or line breaks (ipset.Parse). Bindings are the APIs it applies to per
 // environment (seed: BindIPStrategy).
 type IPStrategy struct {
 	StrategyId   string              `json:"StrategyId"`
