@@ -170,7 +170,11 @@ func TestPublishCarriesAccess(t *testing.T) {
 		t.Fatalf("unbind not published: %+v", acc.Apps)
 	}
 	// The published document (what remote edges receive) carries it too.
-	var doc struct{ Access struct{ Keys []struct{ SecretId, SecretKey string } } }
+	var doc struct {
+		Access struct {
+			Keys []struct{ SecretId, SecretKey string }
+		}
+	}
 	json.Unmarshal(ta.current.doc, &doc)
 	if len(doc.Access.Keys) != 1 || doc.Access.Keys[0].SecretKey != rot {
 		t.Fatalf("EdgeSync document: %s", ta.current.doc)

@@ -116,15 +116,16 @@ func New(opts Options) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
+	// Secrets are checked against the key file before anything is written.
+	if err := a.openSecrets(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The log only grows between compactions; one per start keeps it small.
 	if err := db.Compact(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("admin: compacting the store: %w", err)
-	}
-	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
-	if err := a.openSecrets(); err != nil {
-		db.Close()
-		return nil, err
 	}
 	var p *published
 	err = db.View(func(tx *buntdb.Tx) error {

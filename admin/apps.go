@@ -408,7 +408,9 @@ func (a *Admin) describeApiBindApiAppsStatus(_ context.Context, r *tcapi.Request
 		return nil, tcapi.Errorf(errMissing, "ApiIds is required")
 	}
 	return a.appBindings(r, in.Limit, in.Offset, in.Filters, []string{"ApiAppId", "Environment", "Keyword"},
-		func(_ appRecord, b appBindingRe) bool { return b.ServiceId == in.ServiceId && contains(in.ApiIds, b.ApiId) })
+		func(_ appRecord, b appBindingRe) bool {
+			return b.ServiceId == in.ServiceId && contains(in.ApiIds, b.ApiId)
+		})
 }
 
 // UpdateApiAppKey replaces an app's secret (seed 更新应用密钥). ApiAppKey

@@ -130,8 +130,8 @@ var secretRecords = []string{apiKeyPrefix, apiAppPrefix}
 // openSecrets loads the master key (when configured) and checks the store
 // against it before anything is compiled: every sealed secret must open.
 // With a key, clear secrets left from a start without one are sealed in
-// place (one transaction), and the store is compacted so their clear
-// copies leave the file.
+// place (one transaction); New's compaction then drops their clear copies.
+// A refused start writes nothing.
 func (a *Admin) openSecrets() error {
 	if a.opts.SecretKeyFile != "" {
 		key, created, err := LoadSecretKey(a.opts.SecretKeyFile)
@@ -147,8 +147,9 @@ func (a *Admin) openSecrets() error {
 	} else {
 		a.log.Warn("admin: no --secret-key-file: API key and app secrets are stored in clear in the store; anyone with a copy of it can sign requests")
 	}
-	migrated := 0
-	err := a.db.Update(func(tx *buntdb.Tx) error {
+	type rewrite struct{ k, v string }
+	var todo []rewrite
+	err := a.db.View(func(tx *buntdb.Tx) error {
 		if v, err := tx.Get(secretCheckKey); err == nil {
 			if a.seal == nil {
 				return ErrSecretKeyRequired
@@ -158,12 +159,8 @@ func (a *Admin) openSecrets() error {
 				return ErrSecretKeyMismatch
 			}
 		} else if a.seal != nil {
-			if _, _, err := tx.Set(secretCheckKey, a.sealSecret(secretCheckKey, secretCheckValue), nil); err != nil {
-				return err
-			}
+			todo = append(todo, rewrite{secretCheckKey, a.sealSecret(secretCheckKey, secretCheckValue)})
 		}
-		type rewrite struct{ k, v string }
-		var todo []rewrite
 		var ferr error
 		for _, prefix := range secretRecords {
 			tx.AscendKeys(prefix+"*", func(k, v string) bool {
@@ -190,22 +187,26 @@ func (a *Admin) openSecrets() error {
 				return ferr
 			}
 		}
+		return nil
+	})
+	if err != nil || len(todo) == 0 {
+		// Nothing written: a refused start leaves the store as it was.
+		return err
+	}
+	err = a.db.Update(func(tx *buntdb.Tx) error {
 		for _, r := range todo {
 			if _, _, err := tx.Set(r.k, r.v, nil); err != nil {
 				return err
 			}
 		}
-		migrated = len(todo)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if migrated > 0 {
-		a.log.Info("admin: sealed secrets stored in clear by an earlier start", "count", migrated)
-		if err := a.db.Compact(); err != nil {
-			return fmt.Errorf("admin: compacting the store after sealing secrets: %w", err)
-		}
+	if len(todo) > 1 || todo[0].k != secretCheckKey {
+		a.log.Info("admin: sealed secrets stored in clear by an earlier start", "count", len(todo))
 	}
+	// New compacts next, so the clear copies leave the file.
 	return nil
 }
