@@ -154,7 +154,8 @@ func (a *Admin) accessActions() map[string]tcapi.Handler {
 
 // publishAccess adds every key (secret in clear), every usage plan with
 // its keys and bindings, and every app with its bound APIs to what is
-// published; the edge verifies callers against them (model.Access).
+// published; the edge verifies callers against them (model.Access). It
+// runs after the services are filled in (Admin.compile).
 func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 	keys, err := scan[keyRecord](tx, apiKeyPrefix)
 	if err != nil {
@@ -168,6 +169,25 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 	if err != nil {
 		return err
 	}
+	// Only bindings that can apply are published: to a released service
+	// environment, and for an API to one its running version has. Others
+	// (not yet released, or left by a deleted API or service) admit
+	// nothing, and the edge never sees a reference it can't resolve.
+	live := map[string]bool{}
+	for _, s := range p.Services {
+		for _, e := range s.Environments {
+			live[s.Service.ServiceId+"/"+e.EnvironmentName] = true
+			for _, api := range e.Apis {
+				live[s.Service.ServiceId+"/"+e.EnvironmentName+"/"+api.ApiId] = true
+			}
+		}
+	}
+	applies := func(svc, env, api string) bool {
+		if api == "" {
+			return live[svc+"/"+env]
+		}
+		return live[svc+"/"+env+"/"+api]
+	}
 	var acc model.Access
 	for _, k := range keys {
 		secret, err := a.openSecret(apiKeyKey(k.AccessKeyId), k.Secret)
@@ -180,6 +200,9 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 		mp := model.UsagePlan{UsagePlanId: pl.UsagePlanId, MaxRequestNum: pl.MaxRequestNum, MaxRequestNumPreSec: pl.MaxRequestNumPreSec,
 			SecretIds: append([]string(nil), pl.SecretIds...)}
 		for _, b := range pl.Bindings {
+			if !applies(b.ServiceId, b.Environment, b.ApiId) {
+				continue
+			}
 			mp.Bindings = append(mp.Bindings, model.PlanBinding{ServiceId: b.ServiceId, Environment: b.Environment, ApiId: b.ApiId})
 		}
 		acc.Plans = append(acc.Plans, mp)
@@ -191,6 +214,9 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 		}
 		ma := model.App{ApiAppId: ap.ApiAppId, ApiAppKey: ap.ApiAppKey, ApiAppSecret: secret, Status: 1}
 		for _, b := range ap.Apis {
+			if !applies(b.ServiceId, b.Environment, b.ApiId) {
+				continue
+			}
 			ma.Apis = append(ma.Apis, model.AppBinding{ServiceId: b.ServiceId, Environment: b.Environment, ApiId: b.ApiId})
 		}
 		acc.Apps = append(acc.Apps, ma)

@@ -349,3 +349,36 @@ func TestKeyAndPlanInput(t *testing.T) {
 	ta.want("UnsupportedOperation.UnsupportedUnBindEnvironment", "UnBindEnvironment", map[string]any{"UsagePlanIds": []string{p}, "Environment": "release", "ServiceId": svc})
 	ta.want("InvalidParameterValue.InvalidEnv", "BindApiApp", map[string]any{"ApiAppId": "app-x", "Environment": "live", "ServiceId": svc, "ApiId": "x"})
 }
+
+// TestPublishOnlyLiveBindings: a binding to an environment that is not
+// released, or to an API its running version lacks, is not published;
+// it is once a release makes it apply, and goes when the API does.
+func TestPublishOnlyLiveBindings(t *testing.T) {
+	ta := newTestAdmin(t, t.TempDir(), Options{})
+	svc, apis := ta.service() // released to release only
+	kid, _ := ta.key()
+	plan := ta.plan()
+	ta.must("BindSecretIds", map[string]any{"UsagePlanId": plan, "AccessKeyIds": []string{kid}})
+	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "API", "Environment": "test", "ServiceId": svc, "ApiIds": apis})
+	bindings := func() int {
+		acc := ta.Snapshot().Published.Access
+		if acc == nil || len(acc.Plans) != 1 {
+			t.Fatalf("published plans: %+v", acc)
+		}
+		return len(acc.Plans[0].Bindings)
+	}
+	if n := bindings(); n != 0 {
+		t.Fatalf("bindings to an unreleased environment published: %d", n)
+	}
+	ta.must("ReleaseService", map[string]any{"ServiceId": svc, "EnvironmentName": "test", "ReleaseDesc": "r"})
+	if n := bindings(); n != 2 {
+		t.Fatalf("after release %d bindings published, want 2", n)
+	}
+	ta.must("DeleteApi", map[string]any{"ServiceId": svc, "ApiId": apis[0]})
+	ta.must("ReleaseService", map[string]any{"ServiceId": svc, "EnvironmentName": "test", "ReleaseDesc": "r2"})
+	if n := bindings(); n != 1 {
+		t.Fatalf("after the API left the release %d bindings published, want 1", n)
+	}
+	// The stale binding can still be removed.
+	ta.must("UnBindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "API", "Environment": "test", "ServiceId": svc, "ApiIds": apis[:1]})
+}
