@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/edgegate/edgegate/admin/tcapi"
@@ -381,4 +382,30 @@ func TestPublishOnlyLiveBindings(t *testing.T) {
 	}
 	// The stale binding can still be removed.
 	ta.must("UnBindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "API", "Environment": "test", "ServiceId": svc, "ApiIds": apis[:1]})
+}
+
+func TestLoadSecretKey(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	raw := bytes.Repeat([]byte{0xab}, 32)
+	if k, created, err := LoadSecretKey(write("raw", raw, 0o600)); err != nil || created || !bytes.Equal(k, raw) {
+		t.Fatalf("raw: %x %v %v", k, created, err)
+	}
+	if k, _, err := LoadSecretKey(write("hex", []byte(strings.Repeat("ab", 32)+"\n"), 0o600)); err != nil || !bytes.Equal(k, raw) {
+		t.Fatalf("hex: %x %v", k, err)
+	}
+	for name, b := range map[string][]byte{"short": raw[:31], "long": append(raw, 1), "badhex": []byte(strings.Repeat("zz", 32))} {
+		if _, _, err := LoadSecretKey(write(name, b, 0o600)); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if _, _, err := LoadSecretKey(write("open", raw, 0o644)); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a world-readable key file: %v", err)
+	}
 }

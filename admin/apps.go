@@ -506,6 +506,22 @@ type usagePlanSummary struct {
 	ModifiedTime        string `json:"ModifiedTime"`
 }
 
+// servicePlanList is the seed's UsagePlanList of a service's details: its
+// service-level plans.
+func servicePlanList(tx *buntdb.Tx, svc string) ([]usagePlanSummary, error) {
+	plans, err := scan[planRecord](tx, planPrefix)
+	ups := []usagePlanSummary{}
+	for _, p := range plans {
+		for _, b := range p.Bindings {
+			if b.ServiceId == svc && b.ApiId == "" {
+				ups = append(ups, usagePlanSummary{Environment: b.Environment, UsagePlanId: p.UsagePlanId, UsagePlanName: p.UsagePlanName,
+					UsagePlanDesc: p.UsagePlanDesc, MaxRequestNumPreSec: p.MaxRequestNumPreSec, CreatedTime: p.CreatedTime, ModifiedTime: p.ModifiedTime})
+			}
+		}
+	}
+	return ups, err
+}
+
 // DescribeServiceForApiApp is DescribeService for an app's user: the
 // fields at the top level of Response, with the service-level plans.
 func (a *Admin) describeServiceForApiApp(_ context.Context, r *tcapi.Request) (any, error) {
@@ -534,18 +550,9 @@ func (a *Admin) describeServiceForApiApp(_ context.Context, r *tcapi.Request) (a
 		for i := range apis {
 			set = append(set, apiIDStatus(&apis[i].Api))
 		}
-		plans, err := scan[planRecord](tx, planPrefix)
+		ups, err := servicePlanList(tx, s.ServiceId)
 		if err != nil {
 			return err
-		}
-		ups := []usagePlanSummary{}
-		for _, p := range plans {
-			for _, b := range p.Bindings {
-				if b.ServiceId == s.ServiceId && b.ApiId == "" {
-					ups = append(ups, usagePlanSummary{Environment: b.Environment, UsagePlanId: p.UsagePlanId, UsagePlanName: p.UsagePlanName,
-						UsagePlanDesc: p.UsagePlanDesc, MaxRequestNumPreSec: p.MaxRequestNumPreSec, CreatedTime: p.CreatedTime, ModifiedTime: p.ModifiedTime})
-				}
-			}
 		}
 		out = map[string]any{
 			"ServiceId": v.ServiceId, "AvailableEnvironments": v.AvailableEnvironments,

@@ -63,6 +63,9 @@ func LoadSecretKey(path string) (key []byte, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("admin: secret key file: %w", err)
 	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, false, fmt.Errorf("admin: secret key file %s is readable by other users (mode %v); chmod 600 it", path, st.Mode().Perm())
+	}
 	if len(b) == 32 {
 		return b, false, nil
 	}

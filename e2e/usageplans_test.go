@@ -146,6 +146,12 @@ func TestSDKUsagePlans(t *testing.T) {
 		t.Fatalf("DescribeServiceUsagePlan: %s", mustSDK(c.DescribeServiceUsagePlan(dsp)).ToJsonString())
 	}
 
+	dsv := apigw.NewDescribeServiceRequest()
+	dsv.ServiceId = common.StringPtr(svc)
+	if r := mustSDK(c.DescribeService(dsv)).Response; *r.UsagePlanTotalCount != 2 || len(r.UsagePlanList) != 2 || *r.UsagePlanList[0].UsagePlanId == "" {
+		t.Fatalf("DescribeService UsagePlanList: %s", mustSDK(c.DescribeService(dsv)).ToJsonString())
+	}
+
 	// Demote gold to its APIs; DescribeApiUsagePlan shows them.
 	dm := apigw.NewDemoteServiceUsagePlanRequest()
 	dm.UsagePlanId = gold.UsagePlanId
