@@ -107,6 +107,13 @@ func TestSDKApiKeys(t *testing.T) {
 		t.Errorf("unknown filter: %v", err)
 	}
 
+	// The same with GET (v1-style form arrays: Filters.0.Values.0).
+	gr := apigw.NewDescribeApiKeysStatusRequest()
+	gr.Filters = []*apigw.Filter{{Name: common.StringPtr("AccessKeyId"), Values: common.StringPtrs([]string{"partner_01", *auto.AccessKeyId})}}
+	if n := *mustSDK(cp.sdk("", "GET").DescribeApiKeysStatus(gr)).Response.Result.TotalCount; n != 2 {
+		t.Errorf("GET filter AccessKeyId: %d", n)
+	}
+
 	// Disable / enable, with the seed's status errors.
 	dis := apigw.NewDisableApiKeyRequest()
 	dis.AccessKeyId = auto.AccessKeyId

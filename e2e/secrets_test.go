@@ -81,6 +81,11 @@ func TestSecretKeyFile(t *testing.T) {
 	}
 	refused("does not open the stored secrets", "--secret-key-file", other)
 	refused("start with --secret-key-file")
+	// The control plane alone (split mode) checks the same way.
+	out, err := exec.Command(gatewayBin, "admin", "--data", cp.Data, "--admin-listen", cp.Admin, "--secret-key-file", other).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not open the stored secrets") {
+		t.Fatalf("edgegate admin with another key file: %v\n%s", err, out)
+	}
 	after, _ := os.ReadFile(filepath.Join(cp.Data, "edgegate.db"))
 	if !bytes.Equal(before, after) {
 		t.Fatal("a refused start changed the database file")

@@ -197,7 +197,7 @@ func TestSDKUsagePlans(t *testing.T) {
 	us := apigw.NewUnBindSecretIdsRequest()
 	us.UsagePlanId = gold.UsagePlanId
 	us.AccessKeyIds = common.StringPtrs([]string{k2})
-	mustSDK(c.UnBindSecretIds(us))
+	mustSDK(cp.sdk("", "GET").UnBindSecretIds(us)) // arrays as AccessKeyIds.0
 	if _, err := c.UnBindSecretIds(us); sdkCode(err) != "ResourceNotFound.InvalidAccessKeyId" {
 		t.Fatalf("unbind key twice: %v", err)
 	}
