@@ -33,6 +33,10 @@ type Options struct {
 	Port int
 	// Limits are the tenant limits (seed 使用限制); zero fields take the seed's.
 	Limits Limits
+	// SecretKeyFile, when set, is the master key file that seals the API
+	// key and app secrets in the store (see secrets.go); empty stores them
+	// in clear and warns at start.
+	SecretKeyFile string
 	// Publish, when set, receives every new snapshot (edgegate run swaps it
 	// into the in-process edge). It must not block for long.
 	Publish func(*snapshot.Snapshot) error
@@ -44,6 +48,13 @@ type Options struct {
 type Limits struct {
 	Services       int // 50
 	ApisPerService int // 200
+	// Keys, usage plans and apps (access.go).
+	UsagePlans  int // 200
+	ApiKeys     int // 400
+	KeysPerPlan int // 50
+	PlansPerKey int // 10
+	ApisPerPlan int // 10000
+	ApiApps     int // 400 (no seed figure; the same as keys)
 }
 
 // Admin is the control plane.
@@ -53,6 +64,7 @@ type Admin struct {
 	db    *store.DB
 	creds credentials
 	api   *tcapi.Server
+	seal  *sealer // nil: secrets stored in clear
 
 	mu sync.Mutex // serialises writing Actions
 
@@ -92,6 +104,7 @@ func New(opts Options) (*Admin, error) {
 	if opts.Limits.ApisPerService <= 0 {
 		opts.Limits.ApisPerService = 200
 	}
+	accessLimitDefaults(&opts.Limits)
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("admin: data directory: %w", err)
 	}
@@ -103,12 +116,17 @@ func New(opts Options) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
+	// Secrets are checked against the key file before anything is written.
+	if err := a.openSecrets(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The log only grows between compactions; one per start keeps it small.
 	if err := db.Compact(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("admin: compacting the store: %w", err)
 	}
-	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
 	var p *published
 	err = db.View(func(tx *buntdb.Tx) error {
 		var err error

@@ -9,6 +9,11 @@
 // durable: a crash in between is healed on the next start, which compiles
 // from the store.
 //
+// Keys, usage plans and apps (access.go, keys.go, usageplans.go,
+// planbind.go, apps.go) join the published value as model.Access; their
+// secrets are sealed at rest under the --secret-key-file master key
+// (secrets.go).
+//
 // Sub-packages: tcapi (signing, envelope, decoding) and store (durable
 // BuntDB). admin imports model, router (through snapshot) and snapshot;
 // edge never imports admin.

@@ -220,6 +220,10 @@ func (a *Admin) describeService(_ context.Context, r *tcapi.Request) (any, error
 		for i := range apis {
 			set = append(set, apiIDStatus(&apis[i].Api))
 		}
+		plans, err := servicePlanList(tx, s.ServiceId)
+		if err != nil {
+			return err
+		}
 		out = map[string]any{
 			"ServiceId": v.ServiceId, "AvailableEnvironments": v.AvailableEnvironments,
 			"ServiceName": v.ServiceName, "ServiceDesc": v.ServiceDesc, "Protocol": v.Protocol,
@@ -229,7 +233,7 @@ func (a *Admin) describeService(_ context.Context, r *tcapi.Request) (any, error
 			"InternalSubDomain": v.InnerSubDomain, "OuterSubDomain": v.OuterSubDomain,
 			"InnerHttpPort": v.InnerHttpPort, "InnerHttpsPort": 0,
 			"ApiTotalCount": len(set), "ApiIdStatusSet": set,
-			"UsagePlanTotalCount": 0, "UsagePlanList": []any{},
+			"UsagePlanTotalCount": len(plans), "UsagePlanList": plans,
 			"IpVersion": v.IpVersion, "UserType": "", "SetId": 0, "Tags": v.Tags,
 			"InstanceId": v.InstanceId, "InstanceName": "", "SetType": v.SetType,
 			"ProjectId": s.ProjectId, "TceArch": s.TceArch,

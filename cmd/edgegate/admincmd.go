@@ -27,6 +27,8 @@ func adminCmd(args []string) error {
 	var limits admin.Limits
 	fs.IntVar(&limits.Services, "max-services", 0, "tenant limit on services (default 50)")
 	fs.IntVar(&limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
+	var secretKeyFile string
+	accessFlags(fs, &limits, &secretKeyFile)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -42,7 +44,7 @@ func adminCmd(args []string) error {
 		fmt.Printf("repaired %s: %+v\n", admin.DBPath(*data), res)
 		return nil
 	}
-	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, Log: log})
+	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, Log: log, SecretKeyFile: secretKeyFile})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/edge"
 )
 
@@ -41,4 +42,15 @@ func parseUnderscores(s string, cfg *edge.Config) error {
 		return fmt.Errorf("--underscore-headers must be drop, reject or allow")
 	}
 	return nil
+}
+
+// accessFlags registers the keys, usage plans and apps flags shared by run
+// and admin (README "Keys, usage plans and apps").
+func accessFlags(fs *flag.FlagSet, l *admin.Limits, secretKeyFile *string) {
+	fs.StringVar(secretKeyFile, "secret-key-file", "", "master key file (32 bytes or 64 hex digits; created 0600 if absent) sealing API key and app secrets in the store; without it they are stored in clear")
+	fs.IntVar(&l.UsagePlans, "max-usage-plans", 0, "tenant limit on usage plans (default 200, seed 使用限制)")
+	fs.IntVar(&l.ApiKeys, "max-api-keys", 0, "tenant limit on API keys (default 400)")
+	fs.IntVar(&l.KeysPerPlan, "max-keys-per-plan", 0, "API keys one usage plan may hold (default 50)")
+	fs.IntVar(&l.PlansPerKey, "max-plans-per-key", 0, "usage plans one API key may be bound to (default 10)")
+	fs.IntVar(&l.ApiApps, "max-api-apps", 0, "tenant limit on applications (default 400)")
 }

@@ -29,6 +29,7 @@ var demoConfig []byte
 type runFlags struct {
 	data, adminListen, config, baseDomain string
 	underscores                           string
+	secretKeyFile                         string
 	pprof, demo, static                   bool
 	limits                                admin.Limits
 	cfg                                   edge.Config
@@ -46,6 +47,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof/ on the admin listener")
 	fs.IntVar(&f.limits.Services, "max-services", 0, "tenant limit on services (default 50, seed 使用限制)")
 	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
+	accessFlags(fs, &f.limits, &f.secretKeyFile)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -108,6 +110,7 @@ func runCmd(args []string) error {
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
+		SecretKeyFile: f.secretKeyFile,
 		Publish: func(s *snapshot.Snapshot) error {
 			if srv == nil {
 				return nil // the edge starts from a.Snapshot()
