@@ -17,6 +17,7 @@ const (
 	errUnsupported  = "UnsupportedOperation"
 	errFilterName   = "InvalidParameterValue.InvalidFilterNotSupportedName"
 	errNoAPI        = "ResourceNotFound.InvalidApi"
+	errFormat       = "InvalidParameter.FormatError"
 )
 
 // compileError turns a snapshot or router compile failure into the Action

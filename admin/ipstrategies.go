@@ -38,7 +38,6 @@ const (
 const (
 	errNoIPStrategy     = "ResourceNotFound.InvalidIPStrategy"
 	errIPStrategyLimit  = "LimitExceeded.IpStrategyLimitExceeded"
-	errFormat           = "InvalidParameter.FormatError"
 	errLengthExceeded   = "InvalidParameterValue.LengthExceeded"
 	errIPStrategyInUse  = "ResourceInUse"
 	ipStrategyKeyPrefix = "ips:"

@@ -17,8 +17,6 @@ import (
 // and UpdateApiKey (更换后的密钥详情); DescribeApiKeysStatus (查询密钥列表:
 // "本接口不会显示密钥 Key") answers AccessKeySecret "".
 
-const errFormat = "InvalidParameter.FormatError"
-
 // validKeyPart: letters, digits and '_' within [lo, hi] (seed CreateApiKey:
 // AccessKeyId 5-50, AccessKeySecret 10-50).
 func validKeyPart(s string, lo, hi int) bool {
