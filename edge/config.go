@@ -56,6 +56,10 @@ type Config struct {
 	// appending it to what the client sent.
 	XFFReplace  bool
 	Underscores UnderscorePolicy
+
+	// AuthCheckDate makes key-pair auth check a Date header within 15
+	// minutes too (the seed checks X-Date only; issue 5).
+	AuthCheckDate bool
 }
 
 // Defaults.
