@@ -20,9 +20,10 @@ func TestImportDirection(t *testing.T) {
 		"limiter":    {},
 		"bpf":        {},
 		"edge/http1": {},
+		"auth":       {},
 		"router":     {"model", "edge/http1"},
-		"snapshot":   {"model", "router"},
-		"edge":       {"edge/http1", "router", "snapshot", "model"},
+		"snapshot":   {"model", "router", "auth"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "auth"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

@@ -117,6 +117,17 @@ func compileAccess(p *model.Published, t *router.Table) (*Access, error) {
 	if p.Access != nil {
 		ma = *p.Access
 	}
+	// IDs go into response header lines: refuse what would break them.
+	for _, k := range ma.Keys {
+		if k.SecretId == "" || !validHeaderValue(k.SecretId) {
+			return nil, fmt.Errorf("access: SecretId %q is not a valid header value", k.SecretId)
+		}
+	}
+	for _, pl := range ma.Plans {
+		if pl.UsagePlanId == "" || !validHeaderValue(pl.UsagePlanId) {
+			return nil, fmt.Errorf("access: UsagePlanId %q is not a valid header value", pl.UsagePlanId)
+		}
+	}
 	for _, k := range ma.Keys {
 		acc.Keys[k.SecretId] = &KeyInfo{SecretId: k.SecretId, Secret: auth.NewSecret(k.SecretKey), Enabled: k.Status == 1}
 	}
