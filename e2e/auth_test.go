@@ -202,17 +202,21 @@ func TestKeyPairAuth(t *testing.T) {
 	}
 	check("environment binding reaches /sec2", "/sec2", signed("AKIDa", "secret-a", "hmac-sha1"), 200, "")
 
-	// The request reached the backend with its own headers.
+	// The request reached the backend with its own headers and the
+	// verified identity; a client's own X-Secret-ID is replaced.
 	req, _ := http.NewRequest("GET", g.url("/sec"), nil)
 	req.Host = g.Host
 	for k, v := range signed("AKIDa", "secret-a", "hmac-sha256") {
 		req.Header.Set(k, v)
 	}
+	req.Header.Set("X-Secret-ID", "AKIDspoofed")
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := decodeEcho(t, resp); e.URI != "/echo" || http.Header(e.Headers).Get("Source") != "e2e" {
+	e := decodeEcho(t, resp)
+	uh := http.Header(e.Headers)
+	if e.URI != "/echo" || uh.Get("Source") != "e2e" || len(uh.Values("X-Secret-Id")) != 1 || uh.Get("X-Secret-ID") != "AKIDa" || uh.Get("X-UsagePlan-ID") != "usagePlan-a" {
 		t.Errorf("upstream saw %s %v", e.URI, e.Headers)
 	}
 }

@@ -29,6 +29,10 @@ type authLoop struct {
 	tokens *auth.TokenCache
 	hv     reqHeaders
 	p      auth.Params
+	// up is the identity header lines sent upstream with the request
+	// being handled (a key pair's X-Secret-ID and X-UsagePlan-ID), nil
+	// otherwise; set by checkAuth, read by appendUpstreamHead.
+	up []byte
 }
 
 // tokenCacheSize is the verified-token cache per event loop (entries of
@@ -69,6 +73,18 @@ func equalFoldBytes(a, b []byte) bool {
 	return true
 }
 
+// isIdentityHeader reports the names the gateway sets upstream for a
+// verified key: a client's own copies never reach the backend.
+func isIdentityHeader(name []byte) bool {
+	switch len(name) {
+	case len("x-secret-id"):
+		return equalFold(name, "x-secret-id")
+	case len("x-usageplan-id"):
+		return equalFold(name, "x-usageplan-id")
+	}
+	return false
+}
+
 var (
 	hdrAuthorization = []byte("authorization")
 	hdrCookie        = []byte("cookie")
@@ -80,13 +96,14 @@ var (
 // (credentials missing or wrong) or a 403 (valid credentials, not allowed
 // on this API), counted in Stats.FrontendErrors.
 func (cl *client) checkAuth(a *apiRT, req *http1.Request, rr *router.Request, res *router.Result) bool {
+	l := cl.l
+	al := &l.auth
+	al.up = nil
 	acc := cl.rt.access.acc
 	ra := &acc.Routes[a.id]
 	if ra.Kind == snapshot.AuthNone {
 		return true
 	}
-	l := cl.l
-	al := &l.auth
 	if al.v == nil {
 		al.v, al.tokens = auth.NewVerifier(), auth.NewTokenCache(tokenCacheSize)
 	}
@@ -146,6 +163,7 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 		return auth.NotAllowed
 	}
 	cl.respExtra = append(cl.respExtra, g.RespHeader...)
+	al.up = g.RespHeader
 	return auth.OK
 }
 

@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,4 +117,62 @@ func BenchmarkProxyRoundTripAuth(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkProxyAuthRatio measures the throughput ratio keypair/none in
+// alternating rounds of 200 ms each (16 keep-alive connections, one event
+// loop), so drifting load on a shared machine hits both variants alike. It
+// reports the median per-round ratio and each variant's median req/s.
+func BenchmarkProxyAuthRatio(b *testing.B) {
+	up := startRawUpstream(b, "hello, world")
+	s := startDocServer(b, authDoc(up.ln.Addr().String()))
+	reqs := [2]string{
+		"GET /release/p HTTP/1.1\r\nHost: service-t.localhost\r\nX-Date: x\r\nSource: bench\r\nAuthorization: hmac id=\"AKIDbench\", algorithm=\"hmac-sha1\", headers=\"x-date source\", signature=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\r\n\r\n",
+		signedGet("/release/k"),
+	}
+	const conns, rounds = 16, 12
+	var rts [2][]*roundTripper
+	for v := range 2 {
+		for range conns {
+			rts[v] = append(rts[v], newRoundTripper(b, s.Addr(), reqs[v]))
+		}
+	}
+	round := func(v int) float64 {
+		var n atomic.Int64
+		stop := time.Now().Add(200 * time.Millisecond)
+		var wg sync.WaitGroup
+		for _, rt := range rts[v] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					if code, err := rt.do(); err != nil || code != 200 {
+						b.Error(code, err)
+						return
+					}
+					n.Add(1)
+				}
+			}()
+		}
+		start := time.Now()
+		wg.Wait()
+		return float64(n.Load()) / time.Since(start).Seconds()
+	}
+	for b.Loop() {
+		var ratios, rps0, rps1 []float64
+		round(0)
+		round(1) // warm
+		for range rounds {
+			a, k := round(0), round(1)
+			rps0, rps1, ratios = append(rps0, a), append(rps1, k), append(ratios, k/a)
+		}
+		b.ReportMetric(median(ratios), "ratio")
+		b.ReportMetric(median(rps0), "none-req/s")
+		b.ReportMetric(median(rps1), "keypair-req/s")
+	}
+}
+
+func median(x []float64) float64 {
+	sort.Float64s(x)
+	return x[len(x)/2]
 }
