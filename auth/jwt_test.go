@@ -119,7 +119,7 @@ func TestJWT(t *testing.T) {
 				"cut sig":    {tok[:len(tok)-10], TokenSignatureInvalid},
 				"garbage":    {"not a token at all", MalformedToken},
 				"four parts": {tok + ".x", MalformedToken},
-				"crit":       {makeTokenHdr(`{"alg":"` + s.alg + `","crit":["x"]}`, valid, s.sign), MalformedToken},
+				"crit":       {makeTokenHdr(`{"alg":"`+s.alg+`","crit":["x"]}`, valid, s.sign), MalformedToken},
 				"empty":      {"", MissingToken},
 			} {
 				_, c := k.VerifyJWT([]byte(tc.tok), now)
