@@ -88,6 +88,7 @@ func makeToken(alg string, claims map[string]any, sign func([]byte) []byte) stri
 func TestJWT(t *testing.T) {
 	now := time.Now().Unix()
 	signers := newSigners(t)
+	others := newSigners(t) // same algorithms, different keys
 	for i, s := range signers {
 		t.Run(s.alg, func(t *testing.T) {
 			k, err := ParseJWK(s.jwk)
@@ -107,7 +108,8 @@ func TestJWT(t *testing.T) {
 				"expired":       {makeToken(s.alg, map[string]any{"exp": now - Leeway - 1}, s.sign), TokenExpired},
 				"not yet valid": {makeToken(s.alg, map[string]any{"exp": now + 600, "nbf": now + Leeway + 5}, s.sign), TokenNotYetValid},
 				"iat future":    {makeToken(s.alg, map[string]any{"iat": now + 3600}, s.sign), TokenIssuedInFuture},
-				"wrong key":     {makeToken(s.alg, valid, func(in []byte) []byte { return s.sign([]byte("x" + string(in))) }), TokenSignatureInvalid},
+				"wrong key":     {makeToken(s.alg, valid, others[i].sign), TokenSignatureInvalid},
+				"other input":   {makeToken(s.alg, valid, func(in []byte) []byte { return s.sign([]byte("x" + string(in))) }), TokenSignatureInvalid},
 				"other alg":     {makeToken(other.alg, valid, other.sign), TokenAlgNotAllowed},
 				"alg none":      {b64.EncodeToString([]byte(`{"alg":"none"}`)) + "." + b64.EncodeToString([]byte(mustJSON(valid))) + ".", TokenAlgNotAllowed},
 				"HS256 with public key": {makeToken("HS256", valid, func(in []byte) []byte {

@@ -328,3 +328,22 @@ func TestAppAuth(t *testing.T) {
 		t.Errorf("key pair on an APP API: %+v", r)
 	}
 }
+
+// TestAuthCheckDate: with --auth-check-date a Date-only request is held to
+// the 15 minutes too.
+func TestAuthCheckDate(t *testing.T) {
+	up := startUpstream(t)
+	g := startGateway(t, accessConfig(up, keyA, "AKIDa"), "--auth-check-date")
+	c := g.client()
+	for _, tc := range []struct {
+		age    time.Duration
+		status int
+		code   string
+	}{{time.Hour, 401, "RequestExpired"}, {time.Minute, 200, ""}} {
+		h := map[string]string{"Date": httpDate(time.Now().Add(-tc.age))}
+		h["Authorization"] = seedKeyPairAuth("AKIDa", "secret-a", "hmac-sha1", []string{"Date"}, h)
+		if r := g.authGet(c, "/sec", h); r.status != tc.status || r.code != tc.code {
+			t.Errorf("Date %v old: %d %q, want %d %q", tc.age, r.status, r.code, tc.status, tc.code)
+		}
+	}
+}
