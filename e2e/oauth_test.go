@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +37,17 @@ func TestOAuthJWT(t *testing.T) {
 		d := sha256.Sum256(in)
 		s, _ := rsa.SignPKCS1v15(rand.Reader, rk, crypto.SHA256, d[:])
 		return s
+	}
+	rk2, _ := rsa.GenerateKey(rand.Reader, 2048)
+	otherRSA := func(in []byte) []byte {
+		d := sha256.Sum256(in)
+		s, _ := rsa.SignPKCS1v15(rand.Reader, rk2, crypto.SHA256, d[:])
+		return s
+	}
+	hsWithPublicKey := func(in []byte) []byte {
+		m := hmac.New(sha256.New, rsaJWK)
+		m.Write(in)
+		return m.Sum(nil)
 	}
 	mPub, mPriv, _ := mldsa65.GenerateKey(rand.Reader)
 	mlJWK, _ := json.Marshal(map[string]string{"kty": "AKP", "alg": "ML-DSA-65", "pub": rawURL.EncodeToString(mPub.Bytes())})
@@ -93,6 +106,9 @@ func TestOAuthJWT(t *testing.T) {
 		{"alg none", "/biz", bearer(jwsToken("none", valid, func([]byte) []byte { return nil })), 401, "TokenAlgorithmNotAllowed"},
 		{"ML-DSA token on the RSA API", "/biz", bearer(mlTok), 401, "TokenAlgorithmNotAllowed"},
 		{"garbage", "/biz", bearer("garbage"), 401, "InvalidToken"},
+		{"RS256 wrong key", "/biz", bearer(jwsToken("RS256", valid, otherRSA)), 401, "TokenSignatureInvalid"},
+		{"HS256 keyed with the public key", "/biz", bearer(jwsToken("HS256", valid, hsWithPublicKey)), 401, "TokenAlgorithmNotAllowed"},
+		{"truncated", "/biz", bearer(rsTok[:strings.LastIndexByte(rsTok, '.')]), 401, "InvalidToken"},
 		{"tampered signature", "/biz", bearer(rsTok[:len(rsTok)-4] + "AAAA"), 401, "TokenSignatureInvalid"},
 		{"ML-DSA-65 valid (query)", "/pq?access_token=" + mlTok, nil, 200, ""},
 		{"ML-DSA-65 in the wrong place", "/pq", bearer(mlTok), 401, "MissingToken"},
