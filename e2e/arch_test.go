@@ -21,9 +21,10 @@ func TestImportDirection(t *testing.T) {
 		"bpf":        {},
 		"ipset":      {},
 		"edge/http1": {},
+		"auth":       {},
 		"router":     {"model", "edge/http1"},
-		"snapshot":   {"model", "router", "ipset"},
-		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset"},
+		"snapshot":   {"model", "router", "ipset", "auth"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset", "auth"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

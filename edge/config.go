@@ -59,6 +59,10 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For the IP checks
 	// believe (ipcheck.go). Empty: the client is always the socket peer.
 	TrustedProxies []netip.Prefix
+
+	// AuthCheckDate makes key-pair auth check a Date header within 15
+	// minutes too (the seed checks X-Date only; issue 5).
+	AuthCheckDate bool
 }
 
 // Defaults.

@@ -18,5 +18,8 @@
 // and resumes reading on a connection by editing its epoll registration,
 // and the same file stops the listeners for a graceful drain.
 //
-// Imports: edge/http1, router, snapshot, model; never admin.
+// Authentication (auth.go) keeps an auth.Verifier and a token cache per
+// loop, created on first use.
+//
+// Imports: edge/http1, router, snapshot, model, auth; never admin.
 package edge

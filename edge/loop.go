@@ -29,6 +29,7 @@ type loop struct {
 	w     writer
 	tmp   []byte
 	hex   [24]byte
+	auth  authLoop // auth.go: verifier, token cache, header view
 
 	ids reqIDGen
 

@@ -51,6 +51,9 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 			if h.Underscore && dropUnderscore {
 				continue
 			}
+			if l.auth.up != nil && isIdentityHeader(h.Name) {
+				continue // the gateway's verified values replace the client's (auth.go)
+			}
 		case http1.KindXForwardedFor:
 			xff = true
 			continue
@@ -79,6 +82,7 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 	dst = append(dst, "\r\nX-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)
 	dst = append(dst, "\r\n"...)
+	dst = append(dst, l.auth.up...)
 	for i := range rb.SetHeaders {
 		h := &rb.SetHeaders[i]
 		dst = append(dst, h.Name...)

@@ -17,6 +17,10 @@ import (
 type File struct {
 	BaseDomain string        `json:"BaseDomain,omitempty"`
 	Services   []FileService `json:"Services"`
+	// Access holds API keys, usage plans with their bindings, and apps
+	// (the same shape the control plane publishes; see model/access.go).
+	// A key or app is enabled only with Status: 1.
+	Access *Access `json:"Access,omitempty"`
 }
 
 // FileService is one service in a File.
@@ -118,7 +122,62 @@ func (f *File) Published() (*Published, error) {
 		}
 		p.Services = append(p.Services, ps)
 	}
+	if f.Access != nil {
+		if err := f.Access.check(); err != nil {
+			return nil, fmt.Errorf("Access: %w", err)
+		}
+		p.Access = f.Access
+	}
 	return p, nil
+}
+
+// check rejects what the control plane would never publish: empty or
+// duplicate IDs, unknown statuses, plans naming unknown keys.
+func (a *Access) check() error {
+	keys := map[string]bool{}
+	for i, k := range a.Keys {
+		if k.SecretId == "" || k.SecretKey == "" {
+			return fmt.Errorf("Keys[%d]: SecretId and SecretKey are required", i)
+		}
+		if keys[k.SecretId] {
+			return fmt.Errorf("Keys[%d]: duplicate SecretId %q", i, k.SecretId)
+		}
+		if k.Status != 0 && k.Status != 1 {
+			return fmt.Errorf("Keys[%d]: Status %d: want 1 (enabled) or 0 (disabled)", i, k.Status)
+		}
+		keys[k.SecretId] = true
+	}
+	plans := map[string]bool{}
+	for i, pl := range a.Plans {
+		if pl.UsagePlanId == "" || plans[pl.UsagePlanId] {
+			return fmt.Errorf("Plans[%d]: UsagePlanId missing or duplicate", i)
+		}
+		plans[pl.UsagePlanId] = true
+		for _, id := range pl.SecretIds {
+			if !keys[id] {
+				return fmt.Errorf("plan %s: SecretIds: unknown key %q", pl.UsagePlanId, id)
+			}
+		}
+		for j, b := range pl.Bindings {
+			if b.ServiceId == "" || b.Environment == "" {
+				return fmt.Errorf("plan %s: Bindings[%d]: ServiceId and Environment are required", pl.UsagePlanId, j)
+			}
+		}
+	}
+	apps := map[string]bool{}
+	for i, ap := range a.Apps {
+		if ap.ApiAppId == "" || ap.ApiAppKey == "" || ap.ApiAppSecret == "" {
+			return fmt.Errorf("Apps[%d]: ApiAppId, ApiAppKey and ApiAppSecret are required", i)
+		}
+		if apps[ap.ApiAppKey] {
+			return fmt.Errorf("Apps[%d]: duplicate ApiAppKey %q", i, ap.ApiAppKey)
+		}
+		if ap.Status != 0 && ap.Status != 1 {
+			return fmt.Errorf("Apps[%d]: Status %d: want 1 (enabled) or 0 (disabled)", i, ap.Status)
+		}
+		apps[ap.ApiAppKey] = true
+	}
+	return nil
 }
 
 func validID(s string) bool {

@@ -56,3 +56,27 @@ func TestParseFileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFileAccess(t *testing.T) {
+	base := "Services: [{ServiceId: s1, Apis: []}]\nAccess:\n"
+	p, err := ParseFile([]byte(base + `  Keys: [{SecretId: k1, SecretKey: x, Status: 1}]
+  Plans: [{UsagePlanId: p1, MaxRequestNum: -1, MaxRequestNumPreSec: -1, SecretIds: [k1], Bindings: [{ServiceId: s1, Environment: release}]}]
+  Apps: [{ApiAppId: a1, ApiAppKey: ak, ApiAppSecret: as, Status: 1, Apis: [{ServiceId: s1, Environment: release, ApiId: x}]}]
+`))
+	if err != nil || p.Access == nil || p.Access.Keys[0].SecretKey != "x" || p.Access.Plans[0].Bindings[0].Environment != "release" || p.Access.Apps[0].Apis[0].ApiId != "x" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for name, bad := range map[string]string{
+		"no secret":      "  Keys: [{SecretId: k1}]\n",
+		"duplicate key":  "  Keys: [{SecretId: k1, SecretKey: x}, {SecretId: k1, SecretKey: y}]\n",
+		"bad status":     "  Keys: [{SecretId: k1, SecretKey: x, Status: 2}]\n",
+		"unknown key":    "  Plans: [{UsagePlanId: p1, SecretIds: [nope]}]\n",
+		"binding no env": "  Plans: [{UsagePlanId: p1, Bindings: [{ServiceId: s1}]}]\n",
+		"app no secret":  "  Apps: [{ApiAppId: a1, ApiAppKey: ak}]\n",
+		"unknown field":  "  Keys: [{SecretId: k1, SecretKey: x, Secret: y}]\n",
+	} {
+		if _, err := ParseFile([]byte(base + bad)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

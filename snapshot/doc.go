@@ -1,6 +1,8 @@
 // Package snapshot compiles a model.Published into the immutable value the
 // data plane serves from: the router's match tables plus, for every route,
-// its compiled backend (targets, timeouts, health rules, mock response).
+// its compiled backend (targets, timeouts, health rules, mock response)
+// and its authentication data (access.go: granted keys and apps with
+// pre-keyed secrets, OAuth keys and token locations).
 //
 // It is the contract between the planes: the control plane compiles (and so
 // validates) with it, the edge swaps the result in with one pointer store.
@@ -10,5 +12,5 @@
 // IP strategies and IPControl plugins compile into per-route rule lists
 // over shared ipset sets (ipcontrol.go).
 //
-// Imports: model, router and ipset only; never edge or admin.
+// Imports: model, router, ipset and auth only; never edge or admin.
 package snapshot

@@ -136,13 +136,7 @@ func compileBackend(a *model.API) (Backend, error) {
 	unsupported := func(field, msg string, args ...any) (Backend, error) {
 		return Backend{}, &Error{ServiceId: a.ServiceId, ApiId: a.ApiId, Field: field, Msg: fmt.Sprintf(msg, args...), Unsupported: true}
 	}
-	// Authentication arrives with the access-control work; until then an
-	// API that asks for it is refused rather than served open (fail closed).
-	switch strings.ToUpper(a.AuthType) {
-	case "", "NONE":
-	default:
-		return unsupported("AuthType", "%s authentication is not available yet; use NONE", a.AuthType)
-	}
+	// AuthType is compiled by compileAccess (access.go).
 	var b Backend
 	timeout := time.Duration(a.ServiceTimeout) * time.Second
 	if a.ServiceTimeout < 0 {

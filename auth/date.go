@@ -1,0 +1,42 @@
+package auth
+
+import "time"
+
+var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// ParseHTTPDate reads an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT",
+// RFC 9110 §5.6.7, the form the seed's examples use) into unix seconds.
+// The obsolete RFC 850 and asctime forms are not accepted. It does not
+// allocate.
+func ParseHTTPDate(b []byte) (int64, bool) {
+	if len(b) != 29 || b[3] != ',' || b[4] != ' ' || b[7] != ' ' || b[11] != ' ' ||
+		b[16] != ' ' || b[19] != ':' || b[22] != ':' || b[25] != ' ' || string(b[26:]) != "GMT" {
+		return 0, false
+	}
+	mon := -1
+	for i, m := range months {
+		if string(b[8:11]) == m {
+			mon = i
+		}
+	}
+	day, ok1 := num(b[5:7])
+	year, ok2 := num(b[12:16])
+	hh, ok3 := num(b[17:19])
+	mm, ok4 := num(b[20:22])
+	ss, ok5 := num(b[23:25])
+	if mon < 0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
+		return 0, false
+	}
+	return time.Date(year, time.Month(mon+1), day, hh, mm, ss, 0, time.UTC).Unix(), true
+}
+
+func num(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}

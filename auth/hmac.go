@@ -1,0 +1,312 @@
+package auth
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding"
+	"encoding/base64"
+	"hash"
+)
+
+// Alg is a key-pair or app signature algorithm.
+type Alg uint8
+
+// Algorithms (seed 密钥对认证 names hmac-sha1; hmac-sha256 is the app
+// scheme's default and accepted for key pairs too).
+const (
+	SHA1   Alg = 1
+	SHA256 Alg = 2
+)
+
+// ParseAlg reads "hmac-sha1" or "hmac-sha256" (ASCII case-insensitive).
+func ParseAlg(b []byte) (Alg, bool) {
+	switch {
+	case equalFold(b, "hmac-sha1"):
+		return SHA1, true
+	case equalFold(b, "hmac-sha256"):
+		return SHA256, true
+	}
+	return 0, false
+}
+
+func newHash(a Alg) hash.Hash {
+	if a == SHA1 {
+		return sha1.New()
+	}
+	return sha256.New()
+}
+
+// Secret is a pre-keyed HMAC (RFC 2104) for one secret: the hash states
+// after the ipad and opad blocks, for each algorithm, computed once when a
+// snapshot is installed. A Verifier restores a state instead of re-keying,
+// which keeps a verification to two short hash runs. Immutable; shared.
+type Secret struct {
+	inner, outer [3][]byte // by Alg
+}
+
+// NewSecret pre-keys key for every algorithm.
+func NewSecret(key string) *Secret {
+	s := &Secret{}
+	for _, a := range []Alg{SHA1, SHA256} {
+		h := newHash(a)
+		k := []byte(key)
+		if len(k) > h.BlockSize() {
+			h.Write(k)
+			k = h.Sum(nil)
+			h.Reset()
+		}
+		pad := make([]byte, h.BlockSize())
+		copy(pad, k)
+		for i := range pad {
+			pad[i] ^= 0x36
+		}
+		h.Write(pad)
+		s.inner[a], _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+		h.Reset()
+		for i := range pad {
+			pad[i] ^= 0x36 ^ 0x5c
+		}
+		h.Write(pad)
+		s.outer[a], _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+	}
+	return s
+}
+
+// Headers gives a request's header values by name (ASCII
+// case-insensitive); the edge implements it over its parsed request.
+type Headers interface {
+	Get(name []byte) (value []byte, ok bool)
+}
+
+// Verifier holds one event loop's hash objects and buffers. Not safe for
+// concurrent use; never allocates once its buffers have grown.
+type Verifier struct {
+	h   [3]hash.Hash
+	u   [3]encoding.BinaryUnmarshaler
+	msg []byte
+	in  [64]byte
+	mac [64]byte
+	sig [96]byte
+	qs  []span
+}
+
+type span struct{ off, end, keyEnd int }
+
+// NewVerifier returns a Verifier for one event loop.
+func NewVerifier() *Verifier {
+	v := &Verifier{msg: make([]byte, 0, 1024), qs: make([]span, 0, 32)}
+	for _, a := range []Alg{SHA1, SHA256} {
+		v.h[a] = newHash(a)
+		v.u[a] = v.h[a].(encoding.BinaryUnmarshaler)
+	}
+	return v
+}
+
+// Sum computes HMAC(secret, msg) into the Verifier's buffer; the result is
+// valid until the next call.
+func (v *Verifier) Sum(s *Secret, a Alg, msg []byte) []byte {
+	h, u := v.h[a], v.u[a]
+	_ = u.UnmarshalBinary(s.inner[a])
+	h.Write(msg)
+	in := h.Sum(v.in[:0])
+	_ = u.UnmarshalBinary(s.outer[a])
+	h.Write(in)
+	return h.Sum(v.mac[:0])
+}
+
+// equalSig reports, in constant time over the MAC, whether sigB64 is the
+// standard Base64 of HMAC(s, msg).
+func (v *Verifier) equalSig(s *Secret, a Alg, msg, sigB64 []byte) bool {
+	if base64.StdEncoding.DecodedLen(len(sigB64)) > len(v.sig) {
+		return false
+	}
+	n, err := base64.StdEncoding.Decode(v.sig[:], sigB64)
+	if err != nil {
+		return false
+	}
+	mac := v.Sum(s, a, msg)
+	return subtle.ConstantTimeCompare(mac, v.sig[:n]) == 1
+}
+
+// Params are the parts of an hmac Authorization value. They alias the
+// parsed header value.
+type Params struct {
+	ID        []byte // id="…" (key pair) or apikey="…" (app)
+	Algorithm []byte
+	Headers   []byte // space-separated header names, in signing order
+	Signature []byte
+	APIKey    bool // the id came as apikey="…"
+}
+
+// ParseAuthorization parses
+//
+//	hmac id="…", algorithm="…", headers="…", signature="…"
+//
+// (seed 密钥对认证) and the app form with apikey="…" instead of id="…".
+// The "hmac" scheme word is optional for the apikey form. Parameters may
+// come in any order; unknown ones are ignored; values are quoted strings
+// without escapes. It does not allocate.
+func ParseAuthorization(v []byte, p *Params) Code {
+	*p = Params{}
+	i := skipSpace(v, 0)
+	if len(v)-i >= 5 && equalFold(v[i:i+4], "hmac") && v[i+4] == ' ' {
+		i += 5
+	}
+	for {
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == ',') {
+			i++
+		}
+		if i == len(v) {
+			break
+		}
+		ns := i
+		for i < len(v) && v[i] != '=' && v[i] != ' ' && v[i] != ',' {
+			i++
+		}
+		name := v[ns:i]
+		if i+1 >= len(v) || v[i] != '=' || v[i+1] != '"' {
+			return BadAuthorization
+		}
+		i += 2
+		vs := i
+		for i < len(v) && v[i] != '"' {
+			i++
+		}
+		if i == len(v) {
+			return BadAuthorization
+		}
+		val := v[vs:i]
+		i++
+		switch {
+		case equalFold(name, "id"):
+			p.ID = val
+		case equalFold(name, "apikey"):
+			p.ID, p.APIKey = val, true
+		case equalFold(name, "algorithm"):
+			p.Algorithm = val
+		case equalFold(name, "headers"):
+			p.Headers = val
+		case equalFold(name, "signature"):
+			p.Signature = val
+		}
+	}
+	if len(p.ID) == 0 || len(p.Algorithm) == 0 || len(p.Signature) == 0 || len(p.Headers) == 0 {
+		return BadAuthorization
+	}
+	return OK
+}
+
+// appendSignedHeaders appends the seed's header part of a signing string:
+// for each name in list, "lower-cased name: value", joined by "\n".
+func appendSignedHeaders(dst, list []byte, hs Headers) ([]byte, Code) {
+	first := true
+	for i := 0; i < len(list); {
+		for i < len(list) && list[i] == ' ' {
+			i++
+		}
+		s := i
+		for i < len(list) && list[i] != ' ' {
+			i++
+		}
+		if s == i {
+			continue
+		}
+		name := list[s:i]
+		val, ok := hs.Get(name)
+		if !ok {
+			return dst, MissingSignedHeader
+		}
+		if !first {
+			dst = append(dst, '\n')
+		}
+		first = false
+		for _, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+		dst = append(dst, ": "...)
+		dst = append(dst, val...)
+	}
+	if first {
+		return dst, BadAuthorization
+	}
+	return dst, OK
+}
+
+// VerifyKeyPair checks a key-pair signature (seed 密钥对认证): the signing
+// string is built from the headers p names, in order; the signature is
+// Base64(HMAC(secret, signing string)). Dates are checked by CheckDate.
+func (v *Verifier) VerifyKeyPair(p *Params, a Alg, s *Secret, hs Headers) Code {
+	msg, c := appendSignedHeaders(v.msg[:0], p.Headers, hs)
+	v.msg = msg[:0]
+	if c != OK {
+		return c
+	}
+	if !v.equalSig(s, a, msg, p.Signature) {
+		return SignatureMismatch
+	}
+	return OK
+}
+
+// MaxSkew is how far X-Date may be from now (seed API调用: 15 minutes).
+const MaxSkew = 15 * 60
+
+// CheckDate applies the seed's date rule (API调用): a request carries
+// X-Date or Date; X-Date must be within MaxSkew of now (unix seconds).
+// Date is not time-checked unless checkDate is set.
+func CheckDate(hs Headers, now int64, checkDate bool) Code {
+	if xd, ok := hs.Get(xDate); ok {
+		return checkSkew(xd, now)
+	}
+	d, ok := hs.Get(date)
+	if !ok {
+		return MissingDate
+	}
+	if checkDate {
+		return checkSkew(d, now)
+	}
+	return OK
+}
+
+var (
+	xDate = []byte("x-date")
+	date  = []byte("date")
+)
+
+func checkSkew(v []byte, now int64) Code {
+	t, ok := ParseHTTPDate(v)
+	if !ok {
+		return BadDate
+	}
+	if d := now - t; d > MaxSkew || d < -MaxSkew {
+		return DateExpired
+	}
+	return OK
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// equalFold compares b with the lower-case ASCII s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,62 @@
+//go:build !race
+
+package edge
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// A key-pair signed request allocates nothing in steady state: parse,
+// route, verify, forward and relay over the whole process.
+func TestKeyPairRoundTripAllocs(t *testing.T) {
+	up := startRawUpstream(t, "hello, world")
+	s := startDocServer(t, authDoc(up.ln.Addr().String()))
+	rt := newRoundTripper(t, s.Addr(), signedGet("/release/k"))
+	for range 200 {
+		if code, err := rt.do(); err != nil || code != 200 {
+			t.Fatalf("%d %v", code, err)
+		}
+	}
+	allocs := testing.AllocsPerRun(2000, func() {
+		if code, err := rt.do(); err != nil || code != 200 {
+			t.Fatalf("%d %v", code, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per signed request, want 0", allocs)
+	}
+}
+
+// A request with a cached OAuth token allocates nothing either.
+func TestOAuthCachedRoundTripAllocs(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	jwk := `{"kty":"OKP","crv":"Ed25519","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`
+	s := startDocServer(t, `
+Services:
+  - ServiceId: service-t
+    Apis:
+      - {ApiId: a-oauth, AuthType: OAUTH, ApiBusinessType: OAUTH, OauthConfig: {PublicKey: '`+jwk+`'}, RequestConfig: {Path: /token, Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: t}
+      - {ApiId: a-biz, AuthType: OAUTH, AuthRelationApiId: a-oauth, RequestConfig: {Path: /biz, Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: ok}
+`)
+	in := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA"}`)) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(`{"exp":`+strconv.FormatInt(time.Now().Unix()+600, 10)+`}`))
+	tok := in + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, []byte(in)))
+	rt := newRoundTripper(t, s.Addr(), "GET /release/biz HTTP/1.1\r\nHost: service-t.localhost\r\nAuthorization: Bearer "+tok+"\r\n\r\n")
+	for range 200 {
+		if code, err := rt.do(); err != nil || code != 200 {
+			t.Fatalf("%d %v", code, err)
+		}
+	}
+	if n := testing.AllocsPerRun(2000, func() { rt.do() }); n != 0 {
+		t.Errorf("%v allocations per cached-token request, want 0", n)
+	}
+	bad := newRoundTripper(t, s.Addr(), "GET /release/biz HTTP/1.1\r\nHost: service-t.localhost\r\nAuthorization: Bearer "+tok[:len(tok)-4]+"AAAA\r\n\r\n")
+	if code, _ := bad.do(); code != 401 {
+		t.Errorf("tampered token: %d", code)
+	}
+}
