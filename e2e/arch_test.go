@@ -23,7 +23,7 @@ func TestImportDirection(t *testing.T) {
 		"edge/http1": {},
 		"router":     {"model", "edge/http1"},
 		"snapshot":   {"model", "router", "cond"},
-		"edge":       {"edge/http1", "router", "snapshot", "model"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "cond"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

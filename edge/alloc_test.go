@@ -5,6 +5,8 @@ package edge
 import (
 	"fmt"
 	"testing"
+
+	"github.com/edgegate/edgegate/cond"
 )
 
 // The hot path allocates nothing: a keep-alive GET through parse, route,
@@ -63,5 +65,18 @@ func TestCORSAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("%q: %v allocations per request, want 0", req, allocs)
 		}
+	}
+}
+
+// A parameter strategy's condition evaluates against a routed request
+// without allocating.
+func TestCondEvalAllocs(t *testing.T) {
+	r := condFixture(t)
+	p, err := cond.Parse(`header.x-tier == "gold" && (query.page > 2 || path.id in [1, 42]) && !(ip prefix "192.168.")`)
+	if err != nil || !p.Eval(r) {
+		t.Fatalf("%v", err)
+	}
+	if n := testing.AllocsPerRun(1000, func() { p.Eval(r) }); n != 0 {
+		t.Fatalf("Eval on a live request allocates %v times", n)
 	}
 }

@@ -52,7 +52,7 @@ const corsAPIs = `
 
 func corsTraffic() *model.Traffic {
 	return &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-c", PluginType: snapshot.PluginCors,
-		PluginData: `{"allow_origin":["https://app.example.com"],"allow_methods":["GET","POST"],"allow_headers":["X-Api-ID"],"expose_headers":["X-Request-Id"],"allow_credentials":true,"max_age":600}`,
+		PluginData:  `{"allow_origin":["https://app.example.com"],"allow_methods":["GET","POST"],"allow_headers":["X-Api-ID"],"expose_headers":["X-Request-Id"],"allow_credentials":true,"max_age":600}`,
 		Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-c"}}}}}
 }
 
