@@ -195,7 +195,7 @@ func ParseTree(src string) (*Node, error) {
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 func (p *parser) errAt(t token, msg string) error {
 	got := t.text
