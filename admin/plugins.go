@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/buntdb"
@@ -21,8 +22,22 @@ func pluginKey(id string) string { return "plugin:" + id }
 
 const errNoPlugin = "ResourceNotFound.InvalidPlugin"
 
+const pluginSeqKey = "meta:pluginseq"
+
+func nextPluginSeq(tx *buntdb.Tx) (int64, error) {
+	n := int64(0)
+	if v, err := tx.Get(pluginSeqKey); err == nil {
+		n, _ = strconv.ParseInt(v, 10, 64)
+	}
+	n++
+	_, _, err := tx.Set(pluginSeqKey, strconv.FormatInt(n, 10), nil)
+	return n, err
+}
+
 // pluginRecord is a stored plugin.
 type pluginRecord struct {
+	// Seq orders plugins by creation (CreatedTime has whole seconds).
+	Seq             int64              `json:"Seq"`
 	PluginId        string             `json:"PluginId"`
 	PluginName      string             `json:"PluginName"`
 	PluginType      string             `json:"PluginType"`
@@ -71,12 +86,7 @@ func listPlugins(tx *buntdb.Tx) ([]pluginRecord, error) {
 		out = append(out, p)
 		return true
 	})
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].CreatedTime != out[j].CreatedTime {
-			return out[i].CreatedTime < out[j].CreatedTime
-		}
-		return out[i].PluginId < out[j].PluginId
-	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, ferr
 }
 
@@ -232,6 +242,11 @@ func (a *Admin) createPlugin(_ context.Context, r *tcapi.Request) (any, error) {
 		CreatedTime: now, ModifiedTime: now}
 	var view pluginView
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+		seq, err := nextPluginSeq(tx)
+		if err != nil {
+			return false, err
+		}
+		rec.Seq = seq
 		view = viewPlugin(tx, &rec, 20, 0)
 		return false, store.SetJSON(tx, pluginKey(rec.PluginId), rec)
 	})
