@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -338,6 +339,25 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	// The service keeps serving with strategies set (they compile).
 	if resp := f.edge(t, "GET", "/release/echo"); resp.StatusCode != 200 {
 		t.Errorf("edge after strategies: %d", resp.StatusCode)
+	}
+
+	// A crash keeps every acknowledged plugin, attachment and strategy, and
+	// the restarted edge serves them.
+	cors2 := f.createPlugin(t, "cors_again", "Cors", corsData)
+	f.mustAction(t, "AttachPlugin", map[string]any{"PluginId": cors2, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.other}}, nil)
+	f.cp.stop(syscall.SIGKILL)
+	f.cp.start()
+	c = f.cp.sdk("", "")
+	pre = f.edge(t, "OPTIONS", "/release/other", "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET")
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("preflight after a crash: %d %v", pre.StatusCode, pre.Header)
+	}
+	if r = mustSDK(c.DescribePlugins(apigw.NewDescribePluginsRequest())).Response.Result; *r.TotalCount != 3 || *r.PluginSet[0].PluginId != cors2 {
+		t.Errorf("plugins after a crash: %+v", r)
+	}
+	ss = mustSDK(c.DescribeServiceEnvironmentStrategy(dss)).Response.Result
+	if *ss.EnvironmentList[2].EnvironmentName != "release" || *ss.EnvironmentList[2].Strategy != 100 {
+		t.Errorf("service strategy after a crash: %+v", ss.EnvironmentList[2])
 	}
 }
 

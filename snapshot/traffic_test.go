@@ -257,3 +257,27 @@ func TestValidatePluginData(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPluginData: ValidatePluginData never panics, and data it accepts
+// always compiles once attached (the control plane relies on that).
+func FuzzPluginData(f *testing.F) {
+	for _, s := range []string{
+		`{"expire_type":"second","api_rate_limit":5,"spec_ip_rate_limits":[{"ip_key":"::1","rate_limit":1}]}`,
+		`{"default_window":60,"default_rate_limit":5,"strategies":[{"name":"a","strategy_weight":1,"parameters":[{"type":"path"}],"rate_limit":1,"window":1,"condition":"method == \"GET\""}]}`,
+		`{"allow_origin":["https://*.a.b","*"],"allow_methods":["*"],"allow_headers":["*"],"max_age":1}`,
+		`{}`, `[]`, `null`, `{"expire_type":`,
+	} {
+		for _, typ := range []string{PluginTrafficControl, PluginTrafficControlByParameter, PluginCors} {
+			f.Add(typ, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, typ, data string) {
+		if ValidatePluginData(typ, data) != nil || typ == PluginIPControl {
+			return
+		}
+		p := trafficPublished(t, &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-f", PluginType: typ, PluginData: data, Attachments: attach("release", "api-a")}}})
+		if _, err := Compile(p); err != nil {
+			t.Fatalf("accepted %s %q but Compile fails: %v", typ, data, err)
+		}
+	})
+}
