@@ -20,7 +20,7 @@ type pluginFixture struct {
 	cp         *controlPlane
 	sdk        *apigw.Client
 	svc, apiID string
-	other      string // a second API (MOCK, GET /other)
+	other      string // a second API (MOCK, GET /other, EnableCORS)
 }
 
 func newPluginFixture(t *testing.T) *pluginFixture {
@@ -44,6 +44,7 @@ func newPluginFixture(t *testing.T) *pluginFixture {
 	cm.ServiceType, cm.ServiceTimeout, cm.Protocol = common.StringPtr("MOCK"), common.Int64Ptr(5), common.StringPtr("HTTP")
 	cm.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/other"), Method: common.StringPtr("GET")}
 	cm.ServiceMockReturnMessage = common.StringPtr("other")
+	cm.EnableCORS = common.BoolPtr(true)
 	f.other = *mustSDK(c.CreateApi(cm)).Response.Result.ApiId
 	rs := apigw.NewReleaseServiceRequest()
 	rs.ServiceId, rs.EnvironmentName, rs.ReleaseDesc = common.StringPtr(f.svc), common.StringPtr("release"), common.StringPtr("v1")
@@ -143,6 +144,11 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	// Before AttachPlugin the edge knows nothing of CORS.
 	if resp := f.edge(t, "GET", "/release/echo", "Origin", "https://app.example.com"); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("before attach: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	// EnableCORS alone: the permissive default (seed: Allow-Origin *).
+	if resp := f.edge(t, "GET", "/release/other", "Origin", "https://any.example"); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("EnableCORS: %d %v", resp.StatusCode, resp.Header)
 	}
 
 	// AttachPlugin: CORS and the basic flow control on the echo API; the
@@ -342,7 +348,8 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	}
 
 	// A crash keeps every acknowledged plugin, attachment and strategy, and
-	// the restarted edge serves them.
+	// the restarted edge serves them. The plugin on /other overrides its
+	// EnableCORS default (its origin, not "*").
 	cors2 := f.createPlugin(t, "cors_again", "Cors", corsData)
 	f.mustAction(t, "AttachPlugin", map[string]any{"PluginId": cors2, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.other}}, nil)
 	f.cp.stop(syscall.SIGKILL)
