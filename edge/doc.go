@@ -18,5 +18,5 @@
 // and resumes reading on a connection by editing its epoll registration,
 // and the same file stops the listeners for a graceful drain.
 //
-// Imports: edge/http1, router, snapshot, model; never admin.
+// Imports: edge/http1, router, snapshot, model, cond; never admin.
 package edge

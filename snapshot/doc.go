@@ -7,5 +7,9 @@
 // A Snapshot is never mutated after Compile returns and is read concurrently
 // by every event loop.
 //
-// Imports: model and router only; never edge or admin.
+// Traffic rules (traffic.go, plugins.go) compile plugins and environment
+// strategies into per-route limits and CORS policies; parameter-strategy
+// conditions are compiled with package cond.
+//
+// Imports: model, router and cond only; never edge or admin.
 package snapshot
