@@ -1,8 +1,10 @@
 package edge
 
 import (
+	"github.com/edgegate/edgegate/cond"
 	"github.com/edgegate/edgegate/edge/http1"
 	"github.com/edgegate/edgegate/router"
+	"github.com/edgegate/edgegate/snapshot"
 )
 
 // condReq lets a parameter strategy's compiled condition (cond.Program)
@@ -63,3 +65,18 @@ func (r *condReq) PathParam(name string) ([]byte, bool) {
 
 func (r *condReq) Method() []byte   { return r.req.Method }
 func (r *condReq) ClientIP() []byte { return r.ip }
+
+// param returns the value a parameter strategy counts by (seed
+// 参数流量控制: each distinct value has its own limit); false when the
+// request lacks it, in which case the strategy does not apply.
+func (r *condReq) param(ref snapshot.ParamRef) ([]byte, bool) {
+	switch ref.Src {
+	case cond.Header:
+		return r.Header(ref.Name)
+	case cond.Query:
+		return r.Query(ref.Name)
+	case cond.Path:
+		return r.PathParam(ref.Name)
+	}
+	return nil, false
+}

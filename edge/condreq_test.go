@@ -7,6 +7,7 @@ import (
 	"github.com/edgegate/edgegate/edge/http1"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/router"
+	"github.com/edgegate/edgegate/snapshot"
 )
 
 // condFixture routes one parsed request and points a condReq at it.
@@ -55,8 +56,20 @@ func TestCondReqReadsTheRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %v", src, got, want)
 		}
 	}
-	if v, _ := r.PathParam(""); string(v) != "/users/42" {
-		t.Errorf("whole path %q", v)
+	for ref, want := range map[snapshot.ParamRef]string{
+		{Src: cond.Header, Name: "x-user"}: "alice",
+		{Src: cond.Query, Name: "q"}:       "sh%20oes",
+		{Src: cond.Path, Name: "id"}:       "42",
+		{Src: cond.Path}:                   "/users/42",
+		{Src: cond.Query, Name: "nope"}:    "<absent>",
+	} {
+		v, ok := r.param(ref)
+		if !ok {
+			v = []byte("<absent>")
+		}
+		if string(v) != want {
+			t.Errorf("param %+v = %q, want %q", ref, v, want)
+		}
 	}
 }
 
