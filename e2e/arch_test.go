@@ -17,14 +17,15 @@ func TestImportDirection(t *testing.T) {
 	// allowed[pkg] lists the project packages pkg may import (directly).
 	allowed := map[string][]string{
 		"model":      {},
+		"cond":       {},
 		"limiter":    {},
 		"bpf":        {},
 		"ipset":      {},
 		"edge/http1": {},
 		"auth":       {},
 		"router":     {"model", "edge/http1"},
-		"snapshot":   {"model", "router", "ipset", "auth"},
-		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset", "auth"},
+		"snapshot":   {"model", "router", "ipset", "auth", "cond"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset", "auth", "cond"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

@@ -341,6 +341,10 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 
 	rt := s.rt.Load()
 	cl.rt = rt
+	// A CORS preflight is answered by the gateway (cors.go).
+	if isPreflightCandidate(rt, req) && cl.preflight(req, rt) {
+		return
+	}
 	rr := &l.rreq
 	rr.Host, rr.Method, rr.Path, rr.Query, rr.Headers = req.Host, req.Method, req.Path, req.Query, req.Headers
 	rr.Body, rr.Form = nil, false

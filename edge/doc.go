@@ -21,5 +21,5 @@
 // Authentication (auth.go) keeps an auth.Verifier and a token cache per
 // loop, created on first use.
 //
-// Imports: edge/http1, router, snapshot, model, auth; never admin.
+// Imports: edge/http1, router, snapshot, model, ipset, auth, cond; never admin.
 package edge

@@ -12,5 +12,9 @@
 // IP strategies and IPControl plugins compile into per-route rule lists
 // over shared ipset sets (ipcontrol.go).
 //
-// Imports: model, router, ipset and auth only; never edge or admin.
+// Traffic rules (traffic.go, plugins.go) compile plugins and environment
+// strategies into per-route limits and CORS policies; parameter-strategy
+// conditions are compiled with package cond.
+//
+// Imports: model, router, ipset, auth and cond only; never edge or admin.
 package snapshot
