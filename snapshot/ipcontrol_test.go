@@ -52,7 +52,7 @@ func TestCompileIPControl(t *testing.T) {
 		{PluginId: "plugin-ipc", PluginType: "IPControl", PluginData: `{"type":"white_list","blocks":"10.0.0.0/8;192.0.2.0/24"}`,
 			Attachments: []model.PluginAttachment{{ServiceId: "service-s", Environment: "release", ApiId: "api-a"}}},
 		// Other plugin types are not IP control's business.
-		{PluginId: "plugin-tc", PluginType: "TrafficControl", PluginData: `{}`,
+		{PluginId: "plugin-tc", PluginType: "TrafficControl", PluginData: `{"expire_type":"second","api_rate_limit":100}`,
 			Attachments: []model.PluginAttachment{{ServiceId: "service-s", Environment: "release", ApiId: "api-b"}}},
 	}}
 	s, err := Compile(p)
