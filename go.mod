@@ -7,11 +7,12 @@ require (
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tencentcloud/tencentcloud-sdk-go v1.0.162
 	github.com/tidwall/buntdb v1.3.0
-	golang.org/x/sys v0.30.0
+	golang.org/x/sys v0.31.0
 	sigs.k8s.io/yaml v1.4.0
 )
 
 require (
+	github.com/cilium/ebpf v0.19.0 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
 	github.com/tidwall/btree v1.4.2 // indirect
 	github.com/tidwall/gjson v1.14.3 // indirect
