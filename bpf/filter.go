@@ -349,10 +349,12 @@ func (f *Filter) writeMaps(p, old *Policy) error {
 // RuleCounter is one rule's counts: packets seen by XDP (summed over CPUs)
 // and connections judged by the twin at accept.
 type RuleCounter struct {
-	Rule                      uint32
-	Name                      string
-	Passed, Dropped           uint64 // XDP packets
-	ConnsPassed, ConnsRefused uint64 // twin, at accept
+	Rule         uint32 `json:"rule"`
+	Name         string `json:"name"`
+	Passed       uint64 `json:"xdp_passed"` // XDP packets
+	Dropped      uint64 `json:"xdp_dropped"`
+	ConnsPassed  uint64 `json:"conns_passed"` // twin, at accept
+	ConnsRefused uint64 `json:"conns_refused"`
 }
 
 // Counters returns the per-rule counters of the current policy; rule 0
@@ -404,4 +406,14 @@ func (f *Filter) closeXDP() error {
 		f.objs = nil
 	}
 	return errors.Join(errs...)
+}
+
+// Probe loads the program (unpinned, unattached) and unloads it: nil when
+// this kernel and these privileges run it; errors wrap ebpf.ErrNotSupported
+// or EPERM when the kernel refuses BPF.
+func Probe() error {
+	f := newFilter(nil, "", &Policy{Rules: []Rule{{Name: "default"}}})
+	err := f.load(f.policy)
+	f.closeXDP()
+	return err
 }
