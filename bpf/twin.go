@@ -26,10 +26,9 @@ type lpm4 struct {
 	m       [33]map[uint64]uint32
 }
 
-type key6 struct {
-	port   uint16
-	hi, lo uint64
-}
+// key6 is {port, high 64 bits, low 64 bits}: no padding, so the map
+// hashes it as plain memory.
+type key6 [3]uint64
 
 type lpm6 struct {
 	present [3]uint64 // bit n: some prefix of length n (0..128)
@@ -69,7 +68,7 @@ func (t *Table) add(l4 *lpm4, l6 *lpm6, e Entry) {
 		l6.m[n] = map[key6]uint32{}
 	}
 	b := a.As16()
-	k := key6{e.Port, binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+	k := key6{uint64(e.Port), binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 	if _, dup := l6.m[n][k]; !dup {
 		l6.m[n][k] = e.Rule
 	}
@@ -97,14 +96,14 @@ func (l *lpm6) lookup(port uint16, hi, lo uint64) (uint32, bool) {
 			b := 63 - bits.LeadingZeros64(p)
 			p &^= 1 << b
 			n := w*64 + b
-			k := key6{port: port}
+			k := key6{uint64(port)}
 			switch {
 			case n == 0:
 			case n <= 64:
-				k.hi = hi & (^uint64(0) << (64 - n))
+				k[1] = hi & (^uint64(0) << (64 - n))
 			default:
-				k.hi = hi
-				k.lo = lo & (^uint64(0) << (128 - n))
+				k[1] = hi
+				k[2] = lo & (^uint64(0) << (128 - n))
 			}
 			if r, ok := l.m[n][k]; ok {
 				return r, true
