@@ -100,6 +100,12 @@ func Open(opts Options, p *Policy) (*Filter, error) {
 		f.log.Info("ip prefilter: accept-time twin only", "mode", f.mode, "reason", why, "deny", len(p.Deny), "allow", len(p.Allow))
 		return f, nil
 	}
+	for _, name := range opts.Ifaces {
+		// A misspelt interface is a configuration error in every mode.
+		if _, err := net.InterfaceByName(name); err != nil {
+			return nil, fmt.Errorf("--xdp-iface %q: %w", name, err)
+		}
+	}
 	err := f.openXDP(opts, p)
 	if err == nil {
 		f.log.Info("ip prefilter: XDP attached", "mode", f.mode, "ifaces", strings.Join(opts.Ifaces, ","),

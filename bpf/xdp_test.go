@@ -219,3 +219,41 @@ func TestXDPPinnedMapsSurviveRestart(t *testing.T) {
 		t.Fatal("counters map not pinned")
 	}
 }
+
+// TestXDPVerifierAccepts loads the committed object through the verifier.
+func TestXDPVerifierAccepts(t *testing.T) {
+	if err := Probe(); err != nil {
+		skipIfNoBPF(t, err)
+		t.Fatalf("verifier rejected the program: %v", err)
+	}
+}
+
+// TestOpenFallsBack: in auto mode a failure to load or attach leaves the
+// twin running; an explicit mode fails instead; a misspelt interface fails
+// in every mode. The pin directory here is not on bpffs, so loading fails
+// before anything is attached to lo.
+func TestOpenFallsBack(t *testing.T) {
+	p := testPolicy(t)
+	pin := filepath.Join(t.TempDir(), "edgegate")
+	f, err := Open(Options{Mode: ModeAuto, Ifaces: []string{"lo"}, PinDir: pin}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Mode() != "twin" || f.Admit(netip.MustParseAddr("203.0.113.9"), gwPort) {
+		t.Fatalf("mode %s, or the twin admits a denied source", f.Mode())
+	}
+	if _, err := Open(Options{Mode: ModeNative, Ifaces: []string{"lo"}, PinDir: pin}, p); err == nil {
+		t.Fatal("native mode started without XDP")
+	}
+	if _, err := Open(Options{Mode: ModeAuto, Ifaces: []string{"nosuchif0"}}, p); err == nil {
+		t.Fatal("unknown interface accepted")
+	}
+	f, err = Open(Options{Mode: ModeOff, Ifaces: []string{"lo"}}, p)
+	if err != nil || f.Mode() != "twin" {
+		t.Fatalf("off: %v %v", f, err)
+	}
+	if _, err := ParseMode("fast"); err == nil {
+		t.Fatal("bad --xdp accepted")
+	}
+}

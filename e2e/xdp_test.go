@@ -184,6 +184,21 @@ func TestXDPNetns(t *testing.T) {
 	if strings.Count(logs.String(), "XDP attached") != 1 {
 		t.Fatalf("the program was re-attached:\n%s", logs.String())
 	}
+
+	// A clean exit detaches the program.
+	if out, _ := exec.Command("ip", "-n", nsGW, "link", "show", vGW).CombinedOutput(); !strings.Contains(string(out), "xdp") {
+		t.Fatalf("no XDP program on %s while running:\n%s", vGW, out)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+		exited <- nil // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not stop")
+	}
+	if out, _ := exec.Command("ip", "-n", nsGW, "link", "show", vGW).CombinedOutput(); strings.Contains(string(out), "xdp") {
+		t.Fatalf("XDP still attached after exit:\n%s", out)
+	}
 }
 
 // startUpstreamIn runs the upstream role inside network namespace ns.
