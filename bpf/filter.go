@@ -341,12 +341,24 @@ func (f *Filter) writeMaps(p, old *Policy) error {
 		return err
 	}
 	f.state = want
-	zero := make([]xdpCounter, ebpf.MustPossibleCPU())
+	var ids []uint32
 	for id := range p.Rules {
 		if old == nil || id >= len(old.Rules) || old.Rules[id] != p.Rules[id] {
-			if err := f.objs.Counters.Put(uint32(id), zero); err != nil {
-				return fmt.Errorf("xdp: reset counters: %w", err)
-			}
+			ids = append(ids, uint32(id))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// Per-CPU batch values are flat: one per CPU per key.
+	ncpu := ebpf.MustPossibleCPU()
+	if _, err := f.objs.Counters.BatchUpdate(ids, make([]xdpCounter, len(ids)*ncpu), nil); err == nil {
+		return nil
+	}
+	zero := make([]xdpCounter, ncpu)
+	for _, id := range ids {
+		if err := f.objs.Counters.Put(id, zero); err != nil {
+			return fmt.Errorf("xdp: reset counters: %w", err)
 		}
 	}
 	return nil
