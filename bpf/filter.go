@@ -338,6 +338,11 @@ func (f *Filter) writeMaps(p, old *Policy) error {
 		f.state.ports = nil // rewrite the whole ports array once
 	}
 	if err := writeState(f.objs, f.state, want); err != nil {
+		// Partly written: learn what the maps hold so the next update's
+		// difference is exact (ports are rewritten whole).
+		if st, rerr := readState(f.objs); rerr == nil {
+			f.state = st
+		}
 		return err
 	}
 	f.state = want
