@@ -141,3 +141,45 @@ func TestApplySwapsTwin(t *testing.T) {
 		t.Fatal("address no longer denied is refused")
 	}
 }
+
+// TestAdmitDuringApply: event loops call Admit while a reload swaps the
+// table (run under -race); each verdict is one of the two policies'.
+func TestAdmitDuringApply(t *testing.T) {
+	a := testPolicy(t)
+	b, err := Compile(&File{Deny: []string{"192.0.2.0/24"}}, gwPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFilter(nil, "", a)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			src := netip.MustParseAddr("203.0.113.9") // denied by a, not b
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					f.Admit(src, gwPort)
+				}
+			}
+		}()
+	}
+	for i := range 200 {
+		p := a
+		if i%2 == 0 {
+			p = b
+		}
+		if err := f.Apply(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	<-done
+	<-done
+	if f.Admit(netip.MustParseAddr("203.0.113.9"), gwPort) {
+		t.Fatal("last policy (a) not in force")
+	}
+}
