@@ -26,7 +26,9 @@ import (
 // namespace holds two source addresses. The denied one completes no TCP
 // handshake (its SYNs are dropped: the connect times out, it is neither
 // refused nor reset), the allowed one gets 200; a firewall file change and
-// SIGHUP flip them without a restart.
+// SIGHUP flip them without a restart. A crash leaves the program filtering
+// (pinned link and maps); the restart takes them over; a clean exit
+// detaches.
 func TestXDPNetns(t *testing.T) {
 	if err := bpf.Probe(); err != nil {
 		if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
@@ -79,30 +81,50 @@ func TestXDPNetns(t *testing.T) {
 		}
 	}
 	writeFW("10.201.0.3")
-	// Fixed ports are safe here: the namespace is this test's alone.
-	// ip netns exec execs in place, so the gateway is cmd's process.
-	cmd := exec.Command("ip", "netns", "exec", nsGW, gatewayBin, "run", "--data", filepath.Join(dir, "data"),
-		"--listen", "10.201.0.1:8080", "--admin-listen", "10.201.0.1:9000", "--config", cfgPath,
-		"--firewall", fwPath, "--xdp", "native", "--xdp-iface", vGW)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+	// The pins live on a bpffs the test mounts (ip netns exec keeps other
+	// mounts), so a second gateway finds the first one's maps and link.
+	bpffs := filepath.Join(dir, "bpffs")
+	if err := os.Mkdir(bpffs, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
+	if err := unix.Mount("bpf", bpffs, "bpf", 0, "mode=0700"); err != nil {
+		t.Fatalf("mount bpffs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(bpffs, unix.MNT_DETACH) })
+
+	// Fixed ports are safe here: the namespace is this test's alone.
+	// ip netns exec execs in place, so the gateway is cmd's process.
+	type proc struct {
+		cmd    *exec.Cmd
+		logs   *lockedBuffer
+		exited chan error
+	}
+	start := func() *proc {
+		cmd := exec.Command("ip", "netns", "exec", nsGW, gatewayBin, "run", "--data", filepath.Join(dir, "data"),
+			"--listen", "10.201.0.1:8080", "--admin-listen", "10.201.0.1:9000", "--config", cfgPath,
+			"--firewall", fwPath, "--xdp", "native", "--xdp-iface", vGW, "--xdp-pin", filepath.Join(bpffs, "edgegate"))
+		g := &proc{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan error, 1)}
+		cmd.Stdout, cmd.Stderr = g.logs, g.logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs.String())
-		}
-	})
+		go func() { g.exited <- cmd.Wait() }()
+		t.Cleanup(func() {
+			cmd.Process.Signal(syscall.SIGTERM) // an error if it already exited
+			select {
+			case <-g.exited:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-g.exited
+			}
+			if t.Failed() {
+				t.Logf("gateway log:\n%s", g.logs.String())
+			}
+		})
+		return g
+	}
+	g := start()
+	logs, exited, cmd := g.logs, g.exited, g.cmd
 
 	// curl from the client namespace with a chosen source address: the
 	// HTTP status, or curl's exit code (28: connect timed out).
@@ -185,19 +207,46 @@ func TestXDPNetns(t *testing.T) {
 		t.Fatalf("the program was re-attached:\n%s", logs.String())
 	}
 
-	// A clean exit detaches the program.
-	if out, _ := exec.Command("ip", "-n", nsGW, "link", "show", vGW).CombinedOutput(); !strings.Contains(string(out), "xdp") {
-		t.Fatalf("no XDP program on %s while running:\n%s", vGW, out)
+	// A crash (SIGKILL) leaves the pinned link: the kernel keeps dropping
+	// the denied source while no gateway runs (the allowed one is refused:
+	// nothing listens).
+	attached := func() bool {
+		out, _ := exec.Command("ip", "-n", nsGW, "link", "show", vGW).CombinedOutput()
+		return strings.Contains(string(out), "xdp")
+	}
+	if !attached() {
+		t.Fatal("no XDP program on the veth while running")
+	}
+	cmd.Process.Kill()
+	exited <- <-exited // keep it for the cleanup
+	if !attached() {
+		t.Fatal("the crash detached the program")
+	}
+	denied("10.201.0.2")
+	if _, rc := get("10.201.0.3", api); rc != 7 {
+		t.Fatalf("allowed source while down: curl exit %d, want 7 (refused)", rc)
+	}
+
+	// The restart reuses the pinned maps and swaps its program onto the
+	// pinned link; then a clean exit detaches.
+	g = start()
+	logs, exited, cmd = g.logs, g.exited, g.cmd
+	waitOK("10.201.0.3")
+	denied("10.201.0.2")
+	for _, want := range []string{"reusing pinned maps", "replaced the program on the pinned link"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("restart did not log %q:\n%s", want, logs.String())
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-exited:
-		exited <- nil // for the cleanup
+	case err := <-exited:
+		exited <- err
 	case <-time.After(10 * time.Second):
 		t.Fatal("gateway did not stop")
 	}
-	if out, _ := exec.Command("ip", "-n", nsGW, "link", "show", vGW).CombinedOutput(); strings.Contains(string(out), "xdp") {
-		t.Fatalf("XDP still attached after exit:\n%s", out)
+	if attached() {
+		t.Fatal("XDP still attached after a clean exit")
 	}
 }
 
