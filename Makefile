@@ -5,7 +5,7 @@ LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/edgegate
 FUZZTIME ?= 30s
 
-.PHONY: all build run deps test test-race bench fuzz generate lint fmt clean
+.PHONY: all build run deps test test-race bench fuzz generate lint fmt clean bpf-deps check-generate
 
 all: build
 
@@ -17,8 +17,9 @@ run: build
 	./$(BIN) run --demo
 
 # Everything CI checks: formatting, vet, unit, fuzz-seed and end-to-end tests.
-# The README's quick start (run as a test) calls curl.
-test: deps
+# The README's quick start (run as a test) calls curl; check-generate proves
+# the committed XDP object current (installs clang with apt-get if missing).
+test: deps check-generate
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -43,8 +44,33 @@ fuzz:
 		done; \
 	done
 
-generate:
+generate: bpf-deps
 	$(GO) generate ./...
+
+# The XDP object (bpf/xdp_bpfel.o) is committed; it was built by this clang
+# major version. Other versions emit different (equally valid) bytes.
+BPF_CLANG_MAJOR := 14
+
+bpf-deps:
+	@command -v clang >/dev/null && command -v llvm-strip >/dev/null && test -f /usr/include/bpf/bpf_helpers.h || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm libbpf-dev; }
+
+# Rebuild the XDP object in a temp dir with the go:generate line of
+# bpf/gen.go and compare with the committed files: the Go file always, the
+# object byte for byte when clang is BPF_CLANG_MAJOR (bpf2go passes
+# -fno-ident and -fdebug-prefix-map, so same clang and headers give the
+# same bytes). Fails when someone edited xdp_filter.c without `make generate`.
+check-generate: bpf-deps
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/bpf2go github.com/cilium/ebpf/cmd/bpf2go; \
+	mkdir $$tmp/bpf; cp bpf/xdp_filter.c $$tmp/bpf/; \
+	args=$$(sed -n 's|^//go:generate go run github.com/cilium/ebpf/cmd/bpf2go ||p' bpf/gen.go); \
+	(cd $$tmp/bpf && eval GOPACKAGE=bpf $$tmp/bpf2go $$args >/dev/null); \
+	cmp -s $$tmp/bpf/xdp_bpfel.go bpf/xdp_bpfel.go || { echo "bpf/xdp_bpfel.go is stale: run make generate"; exit 1; }; \
+	if clang --version | head -1 | grep -q "version $(BPF_CLANG_MAJOR)\."; then \
+		cmp -s $$tmp/bpf/xdp_bpfel.o bpf/xdp_bpfel.o || { echo "bpf/xdp_bpfel.o is stale: run make generate"; exit 1; }; \
+		echo "check-generate: bpf/ output is current"; \
+	else echo "check-generate: clang is not $(BPF_CLANG_MAJOR); compared the Go file only"; fi
 
 lint: fmt
 	$(GO) vet ./...

@@ -3,12 +3,13 @@ module github.com/edgegate/edgegate
 go 1.26.8
 
 require (
+	github.com/cilium/ebpf v0.19.0
 	github.com/cloudflare/circl v1.6.1
 	github.com/gorilla/websocket v1.5.3
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tencentcloud/tencentcloud-sdk-go v1.0.162
 	github.com/tidwall/buntdb v1.3.0
-	golang.org/x/sys v0.30.0
+	golang.org/x/sys v0.31.0
 	sigs.k8s.io/yaml v1.4.0
 )
 

@@ -37,6 +37,8 @@ func edgeCmd(args []string) error {
 	var cfg edge.Config
 	var underscores string
 	edgeFlags(fs, &cfg, &underscores)
+	var ff firewallFlags
+	addFirewallFlags(fs, &ff)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -65,6 +67,11 @@ func edgeCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	fw, err := startFirewall(&ff, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer fw.close()
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err
@@ -72,6 +79,7 @@ func edgeCmd(args []string) error {
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	fw.listening(srv.Addr())
 	if *id == "" {
 		host, _ := os.Hostname()
 		*id = host + "/" + srv.Addr()
@@ -80,7 +88,7 @@ func edgeCmd(args []string) error {
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
-	err = serve(srv, nil, log, nil)
+	err = serve(srv, nil, log, fw.onHUP(nil))
 	close(stop)
 	return err
 }

@@ -33,6 +33,7 @@ type runFlags struct {
 	pprof, demo, static                   bool
 	limits                                admin.Limits
 	cfg                                   edge.Config
+	fw                                    firewallFlags
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
@@ -49,6 +50,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
 	accessFlags(fs, &f.limits, &f.secretKeyFile)
 	edgeFlags(fs, &f.cfg, &f.underscores)
+	addFirewallFlags(fs, &f.fw)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -103,8 +105,13 @@ func runCmd(args []string) error {
 		return err
 	}
 	log := newLogger()
+	fw, err := startFirewall(&f.fw, &f.cfg, log)
+	if err != nil {
+		return err
+	}
+	defer fw.close()
 	if f.config != "" || f.static {
-		return runStatic(f, log)
+		return runStatic(f, log, fw)
 	}
 
 	var srv *edge.Server
@@ -129,6 +136,7 @@ func runCmd(args []string) error {
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
 	}
+	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
 	var hs *http.Server
@@ -143,11 +151,11 @@ func runCmd(args []string) error {
 			}
 		}
 	}
-	return serve(srv, hs, log, nil)
+	return serve(srv, hs, log, fw.onHUP(nil))
 }
 
 // runStatic serves a configuration file; SIGHUP reloads it.
-func runStatic(f *runFlags, log *slog.Logger) error {
+func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	revision := uint64(1)
 	snap, err := f.loadFile(revision)
 	if err != nil {
@@ -160,6 +168,7 @@ func runStatic(f *runFlags, log *slog.Logger) error {
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
 	}
+	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
@@ -184,7 +193,7 @@ func runStatic(f *runFlags, log *slog.Logger) error {
 		}
 		log.Info("reloaded", "revision", next.Revision)
 	}
-	return serve(srv, hs, log, reload)
+	return serve(srv, hs, log, fw.onHUP(reload))
 }
 
 // serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
@@ -245,6 +254,9 @@ func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool,
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	if firewallStats != nil {
+		mux.Handle("GET /stats/firewall", firewallStats)
 	}
 	if api != nil {
 		mux.Handle("/", api)
