@@ -9,8 +9,11 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -424,4 +427,42 @@ func TestKeyDisableReachesRemoteEdge(t *testing.T) {
 	dis.AccessKeyId = key.AccessKeyId
 	mustSDK(c.DisableApiKey(dis))
 	inEffect(t, "DisableApiKey on the remote edge", time.Now(), probe, 401, "SecretIdDisabled")
+}
+
+// TestREADMEKeyPairExample runs the README's key-pair example (create an
+// API, a key, a plan, bind, sign a curl request) as a user would paste it.
+func TestREADMEKeyPairExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- keypair-example -->\n```bash\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no keypair-example block")
+	}
+	cp := startControlPlane(t)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(m[1]))
+	cmd.Env = append(os.Environ(), "EG="+gatewayBin, "ADMIN=http://"+cp.Admin, "DATA="+cp.Data,
+		"PORT="+cp.Addr[strings.LastIndexByte(cp.Addr, ':')+1:])
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("example failed: %v\n%s", err, out)
+	}
+	s := strings.ReplaceAll(string(out), "\r\n", "\n")
+	if !strings.HasPrefix(s, "HTTP/1.1 200") || !strings.Contains(s, "\nX-Secret-ID: AKID") ||
+		!strings.Contains(s, "\nX-UsagePlan-ID: usagePlan-") || !strings.HasSuffix(strings.TrimSpace(s), "your orders") {
+		t.Fatalf("the signed request did not pass:\n%s", out)
+	}
+	// What the README says an unsigned request gets.
+	code, raw := call(t, cp.client(), "DescribeServicesStatus", map[string]any{})
+	var list struct {
+		Result struct{ ServiceSet []struct{ ServiceId, ServiceName string } }
+	}
+	if code != "" || json.Unmarshal(raw, &list) != nil || len(list.Result.ServiceSet) != 1 {
+		t.Fatalf("DescribeServicesStatus: %s %s", code, raw)
+	}
+	g := &gateway{t: t, Addr: cp.Addr, Host: list.Result.ServiceSet[0].ServiceId + ".localhost"}
+	if r := g.authGet(g.client(), "/orders", nil); r.status != 401 || r.code != "MissingAuthorization" {
+		t.Errorf("unsigned request: %+v", r)
+	}
 }
