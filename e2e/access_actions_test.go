@@ -456,7 +456,9 @@ func TestREADMEKeyPairExample(t *testing.T) {
 	// What the README says an unsigned request gets.
 	code, raw := call(t, cp.client(), "DescribeServicesStatus", map[string]any{})
 	var list struct {
-		Result struct{ ServiceSet []struct{ ServiceId, ServiceName string } }
+		Result struct {
+			ServiceSet []struct{ ServiceId, ServiceName string }
+		}
 	}
 	if code != "" || json.Unmarshal(raw, &list) != nil || len(list.Result.ServiceSet) != 1 {
 		t.Fatalf("DescribeServicesStatus: %s %s", code, raw)
