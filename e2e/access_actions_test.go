@@ -347,6 +347,26 @@ func TestOAuthThroughActions(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d %q", tc.name, r.status, r.code, tc.status, tc.code)
 		}
 	}
+
+	// A new key with ModifyApiIncrement (a bad one is refused and changes
+	// nothing), in effect with the next release.
+	mi := apigw.NewModifyApiIncrementRequest()
+	mi.ServiceId, mi.ApiId, mi.BusinessType = common.StringPtr(svc), common.StringPtr(authAPI), common.StringPtr("OAUTH")
+	mi.PublicKey = common.StringPtr("not a key")
+	if _, err := c.ModifyApiIncrement(mi); sdkCode(err) != "InvalidParameterValue.InvalidPublicKey" {
+		t.Errorf("ModifyApiIncrement with a bad key: %v", err)
+	}
+	jwk2, _ := json.Marshal(map[string]string{"kty": "RSA", "n": rawURL.EncodeToString(other.N.Bytes()), "e": rawURL.EncodeToString(big.NewInt(int64(other.E)).Bytes())})
+	mi.PublicKey = common.StringPtr(string(jwk2))
+	mustSDK(c.ModifyApiIncrement(mi))
+	sdkRelease(c, svc)
+	at := time.Now()
+	inEffect(t, "ModifyApiIncrement + ReleaseService (old key)", at, func() authResult {
+		return g.authGet(hc, "/biz", bearer(jwsToken("RS256", claims, signWith(rk))))
+	}, 401, "TokenSignatureInvalid")
+	if r := g.authGet(hc, "/biz", bearer(jwsToken("RS256", claims, signWith(other)))); r.status != 200 {
+		t.Errorf("token of the new key: %+v", r)
+	}
 }
 
 // sdkAPIID finds the ApiId of path in svc.
