@@ -239,21 +239,6 @@ func plansOfKey(plans []planRecord, id string) []planRecord {
 	return out
 }
 
-// keyLive: the key is in a plan that can admit traffic, so a change to it
-// must reach the edge.
-func keyLive(tx *buntdb.Tx, id string) (bool, error) {
-	plans, err := scan[planRecord](tx, planPrefix)
-	if err != nil {
-		return false, err
-	}
-	for _, p := range plansOfKey(plans, id) {
-		if p.live() {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // overlap: two bindings reach the same API of the same service
 // environment (a service-level binding reaches every API in it).
 func overlap(x, y planBindingRe) bool {

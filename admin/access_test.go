@@ -115,8 +115,9 @@ func TestPublishCarriesAccess(t *testing.T) {
 	kid, secret := ta.key()
 	plan := ta.plan()
 	rev := ta.Revision()
-	// Neither a new key nor a new plan nor binding a key to an unbound plan
-	// can change traffic: no new revision.
+	// Neither renaming a plan nor binding a key to an unbound plan can
+	// change traffic: no new revision. (Creating a key publishes: the key
+	// table is the edge's, see TestKeyTableFollowsStore.)
 	ta.must("BindSecretIds", map[string]any{"UsagePlanId": plan, "AccessKeyIds": []string{kid}})
 	ta.must("ModifyUsagePlan", map[string]any{"UsagePlanId": plan, "UsagePlanName": "renamed"})
 	if ta.Revision() != rev {

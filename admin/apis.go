@@ -282,6 +282,20 @@ func (a *Admin) modifyAPIIncrement(_ context.Context, r *tcapi.Request) (any, er
 			s.Api.OauthConfig.LoginRedirectUrl = *in.LoginRedirectUrl
 		}
 		s.Api.ModifiedTime = isoTime(a.opts.Now())
+		// The new key is checked as CreateApi checks it, so a bad one is
+		// refused here (InvalidParameterValue.InvalidPublicKey), not at
+		// the next release.
+		svc, err := getService(tx, in.ServiceId)
+		if err != nil {
+			return false, err
+		}
+		list, err := listAPIs(tx, in.ServiceId)
+		if err != nil {
+			return false, err
+		}
+		if err := a.validateAPIs(svc, workingSet(list, &s.Api.API, "")); err != nil {
+			return false, err
+		}
 		return false, store.SetJSON(tx, apiKey(in.ServiceId, in.ApiId), s)
 	})
 	if err != nil {
@@ -306,9 +320,23 @@ func (a *Admin) deleteAPI(_ context.Context, r *tcapi.Request) (any, error) {
 		if _, err := getAPI(tx, in.ServiceId, in.ApiId); err != nil {
 			return false, err
 		}
+		// An authorization API still named by a business API's
+		// AuthRelationApiId stays: without it the service would not
+		// compile at its next release.
+		list, err := listAPIs(tx, in.ServiceId)
+		if err != nil {
+			return false, err
+		}
+		for i := range list {
+			if b := list[i].Api; b.ApiId != in.ApiId && b.AuthRelationApiId == in.ApiId &&
+				strings.EqualFold(b.AuthType, "OAUTH") && !strings.EqualFold(b.ApiBusinessType, "OAUTH") {
+				return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteApi",
+					"API %s is the authorization API of business API %s (AuthRelationApiId); change or delete that one first", in.ApiId, b.ApiId)
+			}
+		}
 		// Released versions keep their frozen copy: the API keeps serving
 		// until the next release, like every other edit.
-		_, err := tx.Delete(apiKey(in.ServiceId, in.ApiId))
+		_, err = tx.Delete(apiKey(in.ServiceId, in.ApiId))
 		return false, err
 	})
 	if err != nil {

@@ -83,8 +83,8 @@ func (a *Admin) createApiApp(_ context.Context, r *tcapi.Request) (any, error) {
 		if n >= a.opts.Limits.ApiApps {
 			return false, tcapi.Errorf("LimitExceeded.ApiAppCountLimitExceeded", "at most %d applications", a.opts.Limits.ApiApps)
 		}
-		// An app bound to no API admits nothing: no publish.
-		return false, store.SetJSON(tx, apiAppKey(ap.ApiAppId), ap)
+		// Published even unbound, as keys are (createApiKey).
+		return true, store.SetJSON(tx, apiAppKey(ap.ApiAppId), ap)
 	})
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (a *Admin) deleteApiApp(_ context.Context, r *tcapi.Request) (any, error) {
 				ap.ApiAppId, b.ApiId, b.ServiceId, b.Environment)
 		}
 		_, err = tx.Delete(apiAppKey(ap.ApiAppId))
-		return false, err
+		return true, err
 	})
 	if err != nil {
 		return nil, err
@@ -453,7 +453,7 @@ func (a *Admin) updateApiAppKey(_ context.Context, r *tcapi.Request) (any, error
 		}
 		ap.Secret = a.sealSecret(apiAppKey(ap.ApiAppId), secret)
 		ap.ModifiedTime = isoTime(a.opts.Now())
-		return len(ap.Apis) > 0, store.SetJSON(tx, apiAppKey(ap.ApiAppId), ap)
+		return true, store.SetJSON(tx, apiAppKey(ap.ApiAppId), ap)
 	})
 	if err != nil {
 		return nil, err

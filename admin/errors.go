@@ -36,6 +36,12 @@ func compileError(err error) error {
 			code = errUnsupported
 		case strings.HasPrefix(se.Field, "ServiceConfig"):
 			code = "InvalidParameterValue.InvalidServiceConfig"
+		case se.Field == "OauthConfig.PublicKey":
+			// CreateApi/ModifyApi 错误码: the public key's format.
+			code = "InvalidParameterValue.InvalidPublicKey"
+		case se.Field == "AuthRelationApiId":
+			// The SDK's spelling (the seed also has InvalidOAuthApi).
+			code = "ResourceNotFound.InvalidOauthApi"
 		}
 		return tcapi.Errorf(code, "%s", se.Error())
 	}

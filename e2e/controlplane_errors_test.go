@@ -87,7 +87,7 @@ func TestActionBadInput(t *testing.T) {
 			"RequestConfig": map[string]string{"Path": "/u/{id}", "Method": "GET"}, "ServiceMockReturnMessage": "x"}, "InvalidParameterValue.InvalidApiRequestConfig"},
 		{"oauth without authorization api", nil, "CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 1, "Protocol": "HTTP", "AuthType": "OAUTH",
 			"ApiBusinessType": "NORMAL", "AuthRelationApiId": "api-nothere1",
-			"RequestConfig": map[string]string{"Path": "/s", "Method": "GET"}, "ServiceMockReturnMessage": "x"}, "InvalidParameterValue"},
+			"RequestConfig": map[string]string{"Path": "/s", "Method": "GET"}, "ServiceMockReturnMessage": "x"}, "ResourceNotFound.InvalidOauthApi"},
 		{"scf backend", nil, "CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "SCF", "ServiceTimeout": 1, "Protocol": "HTTP",
 			"RequestConfig": map[string]string{"Path": "/f", "Method": "GET"}, "ServiceScfFunctionName": "fn"}, "UnsupportedOperation"},
 		{"tls backend", nil, "CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "HTTP", "ServiceTimeout": 1, "Protocol": "HTTP",

@@ -171,6 +171,13 @@ func compileAccess(p *model.Published, t *router.Table) (*Access, error) {
 						return fail("OauthConfig.PublicKey", "%v", err)
 					}
 				}
+				// Its token location too, so a bad one is refused on this
+				// API rather than on the first business API linked to it.
+				if a.OauthConfig != nil {
+					if _, err := ParseTokenLocation(a.OauthConfig.TokenLocation); err != nil {
+						return fail("OauthConfig.TokenLocation", "%v", err)
+					}
+				}
 				continue
 			}
 			if a.AuthRelationApiId == "" {

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -116,5 +117,29 @@ func TestParseTokenLocation(t *testing.T) {
 		if _, err := ParseTokenLocation(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestAuthorizationAPITokenLocation: an authorization API's TokenLocation
+// is checked on that API, with no business API linked to it yet, so the
+// Action that writes it is the one refused.
+func TestAuthorizationAPITokenLocation(t *testing.T) {
+	f := func(loc string) error {
+		t.Helper()
+		doc := strings.NewReplacer("%JWK%", edJWK, "%LOC%", loc).Replace(accessDoc)
+		doc = doc[:strings.Index(doc, "      - {ApiId: a-biz")] + doc[strings.Index(doc, "Access:"):]
+		p, err := model.ParseFile([]byte(doc))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		_, err = Compile(p)
+		return err
+	}
+	if err := f("method.req.query.access_token"); err != nil {
+		t.Fatalf("good location: %v", err)
+	}
+	var se *Error
+	if err := f("somewhere"); !errors.As(err, &se) || se.ApiId != "a-oauth" || se.Field != "OauthConfig.TokenLocation" {
+		t.Fatalf("bad location on the authorization API: %v", err)
 	}
 }
