@@ -68,9 +68,11 @@ type Admin struct {
 
 	mu sync.Mutex // serialises writing Actions
 
-	pubMu   sync.Mutex
-	current *published
-	changed chan struct{} // closed when current changes
+	pubMu    sync.Mutex
+	current  *published
+	changed  chan struct{} // closed when current changes
+	quit     chan struct{} // closed by StopWaiting
+	quitOnce sync.Once
 
 	edgesMu sync.Mutex
 	edges   map[string]*edgeInfo
@@ -116,7 +118,7 @@ func New(opts Options) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), edges: map[string]*edgeInfo{}}
+	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), quit: make(chan struct{}), edges: map[string]*edgeInfo{}}
 	// Secrets are checked against the key file before anything is written.
 	if err := a.openSecrets(); err != nil {
 		db.Close()
@@ -323,6 +325,10 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	return &published{revision: rev, snap: snap, doc: doc}, nil
 }
 
+// StopWaiting ends every EdgeSync long-poll now (answering the current
+// revision), so that a graceful HTTP shutdown does not wait out the polls.
+func (a *Admin) StopWaiting() { a.quitOnce.Do(func() { close(a.quit) }) }
+
 // wait returns the current revision once it is newer than have, or the
 // current one when ctx-like timeout fires.
 func (a *Admin) wait(have uint64, timeout time.Duration) *published {
@@ -338,6 +344,8 @@ func (a *Admin) wait(have uint64, timeout time.Duration) *published {
 		select {
 		case <-ch:
 		case <-deadline.C:
+			return p
+		case <-a.quit:
 			return p
 		}
 	}

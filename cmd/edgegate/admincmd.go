@@ -72,6 +72,7 @@ func adminCmd(args []string) error {
 		log.Info("stopping", "signal", sig.String())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		a.StopWaiting()
 		_ = hs.Shutdown(ctx)
 		return nil
 	}
