@@ -172,11 +172,16 @@ func (t *Table) find(key uint64, ms int64) int {
 	b1, b2 := t.buckets(key)
 	victim := -1
 	for {
+		// Two-choice: the emptier bucket; if both are full, the way whose
+		// window closes first.
 		victim = -1
 		best := uint64(math.MaxUint64)
-		for n := 0; n < 2*ways && best > 0; n++ {
+		var empty [2]int
+		var first [2]int
+		for n := 0; n < 2*ways; n++ {
+			b := n / ways
 			i := b1 + n
-			if n >= ways {
+			if b == 1 {
 				i = b2 + n - ways
 			}
 			k := t.keys[i].Load()
@@ -184,12 +189,22 @@ func (t *Table) find(key uint64, ms int64) int {
 				return i // inserted by another loop meanwhile
 			}
 			if k == 0 {
-				victim, best = i, 0
+				if empty[b] == 0 {
+					first[b] = i
+				}
+				empty[b]++
 				continue
 			}
 			if e := t.slots[i*t.stride].Load(); e < best || victim < 0 {
 				victim, best = i, e
 			}
+		}
+		if empty[0] > 0 && empty[0] >= empty[1] {
+			victim = first[0]
+		} else if empty[1] > 0 {
+			victim = first[1]
+		} else if j := t.relocate(b1, b2); j >= 0 {
+			victim = j
 		}
 		old := t.keys[victim].Load()
 		if old == key {
@@ -211,4 +226,49 @@ func (t *Table) find(key uint64, ms int64) int {
 		}
 		return victim
 	}
+}
+
+// relocate makes room in a full bucket pair without losing a count: it
+// moves one resident key to an empty way of its other bucket (one step of
+// cuckoo hashing) and returns the way it freed, or -1. The copy is made
+// before the key appears in its new way; a take on the moving key that
+// lands in the old way during the copy may be lost (at most one per loop:
+// the same approximation as eviction).
+func (t *Table) relocate(b1, b2 int) int {
+	for n := 0; n < 2*ways; n++ {
+		i := b1 + n
+		if n >= ways {
+			i = b2 + n - ways
+		}
+		k := t.keys[i].Load()
+		if k == 0 {
+			continue
+		}
+		a1, a2 := t.buckets(k)
+		alt := a1
+		if alt == b1 || alt == b2 {
+			alt = a2
+		}
+		if alt == b1 || alt == b2 {
+			continue
+		}
+		for j := alt; j < alt+ways; j++ {
+			if t.keys[j].Load() != 0 {
+				continue
+			}
+			src := t.slots[i*t.stride : (i+1)*t.stride]
+			dst := t.slots[j*t.stride : (j+1)*t.stride]
+			for x := range dst {
+				dst[x].Store(src[x].Load())
+			}
+			if !t.keys[j].CompareAndSwap(0, k) {
+				break // taken meanwhile: try another key
+			}
+			if !t.keys[i].CompareAndSwap(k, 0) {
+				return -1 // changed meanwhile: let find rescan
+			}
+			return i
+		}
+	}
+	return -1
 }
