@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -90,7 +91,7 @@ func (r *TableRule) KeyString(value string) uint64 { return nz(HashString(r.seed
 // Key64 is Key for a numeric or pre-hashed value (an IPv4 address).
 func (r *TableRule) Key64(v uint64) uint64 { return nz(Hash64(r.seed, v)) }
 
-func nz(h uint64) uint64 { return max(h, 1) }
+func nz(h uint64) uint64 { return max(h&^busy, 1) }
 
 // Take checks one request for key under r at now and counts it if
 // admitted. Any loop may call it; no leases (keys are many and cold).
@@ -164,39 +165,53 @@ func (t *Table) lookup(key uint64) int {
 	return -1
 }
 
+// busy marks a way being (re)initialised for the key in the low bits:
+// lookups do not see it until its slot is clear. Keys use 63 bits.
+const busy = 1 << 63
+
 // find returns key's way, inserting it (and evicting) when absent.
 func (t *Table) find(key uint64, ms int64) int {
 	if i := t.lookup(key); i >= 0 {
 		return i
 	}
 	b1, b2 := t.buckets(key)
-	victim := -1
 	for {
-		// Two-choice: the emptier bucket; if both are full, the way whose
-		// window closes first.
-		victim = -1
+		// Two-choice: the emptier bucket; if both are full, one resident
+		// moves to its other bucket, or else the way whose window closes
+		// first is evicted.
+		victim, victimKey, relocated := -1, uint64(0), false
 		best := uint64(math.MaxUint64)
-		var empty [2]int
-		var first [2]int
+		var empty, first [2]int
 		for n := 0; n < 2*ways; n++ {
 			b := n / ways
 			i := b1 + n
 			if b == 1 {
 				i = b2 + n - ways
 			}
-			k := t.keys[i].Load()
-			if k == key {
+			switch k := t.keys[i].Load(); {
+			case k == key:
 				return i // inserted by another loop meanwhile
-			}
-			if k == 0 {
+			case k == key|busy:
+				// Another loop is inserting this key: a take now would be
+				// wiped by its clear, so yield until it publishes (a dozen
+				// stores; the only wait in the package, and only for two
+				// loops meeting the same new key at once).
+				for t.keys[i].Load() == key|busy {
+					runtime.Gosched()
+				}
+				n = -1 // rescan
+				victim, best, empty, first = -1, math.MaxUint64, [2]int{}, [2]int{}
+			case k == 0:
 				if empty[b] == 0 {
 					first[b] = i
 				}
 				empty[b]++
-				continue
-			}
-			if e := t.slots[i*t.stride].Load(); e < best || victim < 0 {
-				victim, best = i, e
+			case k&busy != 0:
+				// another key being inserted: not a victim
+			default:
+				if e := t.slots[i*t.stride].Load(); e < best || victim < 0 {
+					victim, best, victimKey = i, e, k
+				}
 			}
 		}
 		if empty[0] > 0 && empty[0] >= empty[1] {
@@ -204,13 +219,18 @@ func (t *Table) find(key uint64, ms int64) int {
 		} else if empty[1] > 0 {
 			victim = first[1]
 		} else if j := t.relocate(b1, b2); j >= 0 {
-			victim = j
+			victim, relocated = j, true
 		}
-		old := t.keys[victim].Load()
-		if old == key {
-			return victim
+		if victim < 0 {
+			continue
 		}
-		if !t.keys[victim].CompareAndSwap(old, key) {
+		// Claim only what the scan saw there: an empty way, or the
+		// evicted (or relocated-away) key.
+		old := uint64(0)
+		if empty[0] == 0 && empty[1] == 0 && !relocated {
+			old = victimKey
+		}
+		if !t.keys[victim].CompareAndSwap(old, key|busy) {
 			continue
 		}
 		s := t.slots[victim*t.stride : (victim+1)*t.stride]
@@ -218,22 +238,60 @@ func (t *Table) find(key uint64, ms int64) int {
 			t.evictions.Add(1)
 		}
 		window(s).clear()
-		// Two loops inserting the same key at once: the way found first by
-		// lookup's scan order wins and the other gives its way back.
-		if j := t.lookup(key); j >= 0 && j != victim {
-			t.keys[victim].CompareAndSwap(key, 0)
-			return j
+		if t.publish(key, victim, b1, b2) {
+			return victim
 		}
-		return victim
 	}
+}
+
+// publish makes a claimed (busy) way visible unless another loop is
+// inserting the same key into another way: then one claim wins, so a key
+// never has two counts. A published claim or one earlier in scan order
+// wins over ours; for a later one we wait until it publishes (ours gives
+// way) or sees ours and gives way. Nobody ever takes back another's claim,
+// so no late clear can wipe a published key.
+func (t *Table) publish(key uint64, mine, b1, b2 int) bool {
+	pos := func(i int) int {
+		if i >= b1 && i < b1+ways {
+			return i - b1
+		}
+		return ways + i - b2
+	}
+	for n := 0; n < 2*ways; n++ {
+		i := b1 + n
+		if n >= ways {
+			i = b2 + n - ways
+		}
+		if i == mine {
+			continue
+		}
+		switch t.keys[i].Load() {
+		case key:
+			t.keys[mine].CompareAndSwap(key|busy, 0)
+			return false // rescan finds it
+		case key | busy:
+			if pos(i) < pos(mine) {
+				t.keys[mine].CompareAndSwap(key|busy, 0)
+				return false // rescan waits for it
+			}
+			// A later claim: it gives way once it sees ours, or publishes
+			// if it looked before we claimed; wait to see which.
+			for t.keys[i].Load() == key|busy {
+				runtime.Gosched()
+			}
+			n--
+		}
+	}
+	t.keys[mine].Store(key)
+	return true
 }
 
 // relocate makes room in a full bucket pair without losing a count: it
 // moves one resident key to an empty way of its other bucket (one step of
-// cuckoo hashing) and returns the way it freed, or -1. The copy is made
-// before the key appears in its new way; a take on the moving key that
-// lands in the old way during the copy may be lost (at most one per loop:
-// the same approximation as eviction).
+// cuckoo hashing) and returns the way it freed, or -1. The new way is
+// claimed (busy) before the copy; a take on the moving key that lands in
+// the old way during the copy may be lost (at most one per loop: the same
+// approximation as eviction).
 func (t *Table) relocate(b1, b2 int) int {
 	for n := 0; n < 2*ways; n++ {
 		i := b1 + n
@@ -241,7 +299,7 @@ func (t *Table) relocate(b1, b2 int) int {
 			i = b2 + n - ways
 		}
 		k := t.keys[i].Load()
-		if k == 0 {
+		if k == 0 || k&busy != 0 {
 			continue
 		}
 		a1, a2 := t.buckets(k)
@@ -253,7 +311,7 @@ func (t *Table) relocate(b1, b2 int) int {
 			continue
 		}
 		for j := alt; j < alt+ways; j++ {
-			if t.keys[j].Load() != 0 {
+			if !t.keys[j].CompareAndSwap(0, k|busy) {
 				continue
 			}
 			src := t.slots[i*t.stride : (i+1)*t.stride]
@@ -261,9 +319,7 @@ func (t *Table) relocate(b1, b2 int) int {
 			for x := range dst {
 				dst[x].Store(src[x].Load())
 			}
-			if !t.keys[j].CompareAndSwap(0, k) {
-				break // taken meanwhile: try another key
-			}
+			t.keys[j].Store(k)
 			if !t.keys[i].CompareAndSwap(k, 0) {
 				return -1 // changed meanwhile: let find rescan
 			}

@@ -13,8 +13,8 @@ import (
 // heap, and every key keeps its own count (no evictions while the table
 // is within capacity).
 func TestTableBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocates 80 MB")
+	if testing.Short() || raceOn {
+		t.Skip("allocates 80 MB; minutes under the race detector")
 	}
 	const keys = 1_000_000
 	const budget = 80 * keys
