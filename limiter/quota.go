@@ -18,7 +18,8 @@ func NewQuota(max int64) *Quota {
 }
 
 // Take counts one request if the quota has room. One atomic add; a
-// refusal takes it back, so a refused request never uses quota.
+// refusal takes it back, so a refused request never uses quota. A refusal
+// has Reset 0: a lifetime quota does not free up with time.
 func (q *Quota) Take() Result {
 	m := q.max.Load()
 	u := q.used.Add(1)
