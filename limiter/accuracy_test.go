@@ -143,3 +143,42 @@ func TestTableAccuracy(t *testing.T) {
 		}
 	}
 }
+
+// TestNoBoundaryBurst: the fixed-window failure. N requests just before a
+// window boundary and N more just after: a fixed window admits 2N, a
+// sliding window N; N more are admitted once the first burst is a full
+// window old (plus the 1 ms resolution), not before.
+func TestNoBoundaryBurst(t *testing.T) {
+	const n = 100
+	ms := int64(time.Millisecond)
+	for _, per := range windows {
+		l := Limit{N: n, Per: per}
+		c, _ := NewCounter(l, 2)
+		tab, _ := NewTable(16, 128)
+		r, _ := tab.Rule(1, l)
+		key := r.KeyString("198.51.100.1")
+		takers := map[string]taker{
+			"counter": func(loop int, now int64) bool { return c.Take(loop, now).OK },
+			"table":   func(loop int, now int64) bool { return tab.Take(r, key, now).OK },
+		}
+		for name, take := range takers {
+			burst := func(at int64) (admitted int) {
+				for i := range 2 * n {
+					if take(i%2, at) {
+						admitted++
+					}
+				}
+				return admitted
+			}
+			boundary := 1000 * int64(per) // aligned, as a fixed window's would be
+			before := burst(boundary - ms)
+			after := burst(boundary + ms)
+			early := burst(boundary - ms + int64(per))       // exactly one window later: still inside
+			late := burst(boundary - ms + int64(per) + 2*ms) // a window and 2 ms later: first burst gone
+			if before != n || after != 0 || early != 0 || late != n {
+				t.Errorf("%v %s: admitted %d before the boundary, %d after, %d a window later, %d after that; want %d, 0, 0, %d",
+					per, name, before, after, early, late, n, n)
+			}
+		}
+	}
+}
