@@ -2,6 +2,7 @@ package limiter
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,4 +195,62 @@ func TestConcurrent(t *testing.T) {
 			t.Errorf("4 keys of 64 each: %d admitted", v)
 		}
 	}
+}
+
+// TestConcurrentSliding: real goroutines on a moving clock (real time
+// sped up 8x: 4 s of windows in 0.5 s) hammer a 1000/s limit shared with
+// leases and a table key from four loops; every window position over the
+// recorded admission times holds at most N + tolerance. Run with -race.
+func TestConcurrentSliding(t *testing.T) {
+	const loops = 4
+	l := Limit{N: 1000, Per: Second}
+	c := mustCounter(t, l.N, l.Per, loops)
+	tab, _ := NewTable(64, 8)
+	r, _ := tab.Rule(2, Limit{N: 64, Per: Second})
+	key := r.KeyString("192.0.2.1")
+	begin := time.Now()
+	start := int64(time.Hour)
+	end := start + 4*int64(time.Second)
+	adm := make([][]int64, loops)
+	tadm := make([][]int64, loops)
+	var wg sync.WaitGroup
+	for loop := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				now := start + 8*int64(time.Since(begin))
+				if now >= end {
+					return
+				}
+				if c.Take(loop, now).OK {
+					adm[loop] = append(adm[loop], now)
+				}
+				if tab.Take(r, key, now).OK {
+					tadm[loop] = append(tadm[loop], now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	check := func(name string, per [][]int64, n int64, tol int64) {
+		var all []int64
+		for _, a := range per {
+			all = append(all, a...)
+		}
+		slices.Sort(all)
+		lo, most := 0, 0
+		for hi, at := range all {
+			for all[lo] <= at-int64(time.Second) {
+				lo++
+			}
+			most = max(most, hi-lo+1)
+		}
+		t.Logf("%s: %d admitted over 4 s, at most %d in a window (limit %d)", name, len(all), most, n)
+		if int64(most) > n+tol || len(all) < 3*int(n) {
+			t.Errorf("%s: %d admitted in one window, limit %d + %d (%d in all)", name, most, n, tol, len(all))
+		}
+	}
+	check("counter", adm, l.N, l.Tolerance())
+	check("table", tadm, 64, 0)
 }
