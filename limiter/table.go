@@ -102,6 +102,7 @@ func (t *Table) Take(r *TableRule, key uint64, now int64) Result {
 }
 
 func (t *Table) take(r *TableRule, key uint64, now int64) (Result, int) {
+	key = nz(key) // the top bit is the busy flag
 	ms := nowMs(now)
 	i := t.find(key, ms)
 	s := t.slots[i*t.stride : (i+1)*t.stride]
@@ -118,12 +119,14 @@ func (t *Table) take(r *TableRule, key uint64, now int64) (Result, int) {
 
 // Refund gives back one admission Take made for key.
 func (t *Table) Refund(key uint64) {
+	key = nz(key)
 	if i := t.lookup(key); i >= 0 {
 		t.refundAt(key, i)
 	}
 }
 
 func (t *Table) refundAt(key uint64, i int) {
+	key = nz(key)
 	if t.keys[i].Load() == key { // not evicted meanwhile
 		window(t.slots[i*t.stride+1 : (i+1)*t.stride]).refund(1)
 	}
@@ -131,7 +134,7 @@ func (t *Table) refundAt(key uint64, i int) {
 
 // Used is key's window count under r at now (0 if absent).
 func (t *Table) Used(r *TableRule, key uint64, now int64) int64 {
-	i := t.lookup(key)
+	i := t.lookup(nz(key))
 	if i < 0 {
 		return 0
 	}
