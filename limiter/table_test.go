@@ -199,3 +199,24 @@ func TestTableEvictsEmptyFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestHash: the string and byte forms agree at every length, and seeds
+// and values separate.
+func TestHash(t *testing.T) {
+	s := "0123456789abcdefghijklmnopqrstuvwxyz-_.~ABCDEF"
+	seen := map[uint64]string{}
+	for n := 0; n <= len(s); n++ {
+		v := s[:n]
+		h := HashString(1, v)
+		if h != Hash(1, []byte(v)) {
+			t.Fatalf("length %d: HashString and Hash differ", n)
+		}
+		if h == HashString(2, v) {
+			t.Errorf("length %d: seeds 1 and 2 collide", n)
+		}
+		if o, dup := seen[h]; dup {
+			t.Errorf("%q and %q collide", o, v)
+		}
+		seen[h] = v
+	}
+}
