@@ -1,0 +1,334 @@
+package limiter
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+)
+
+// Table counts high-cardinality keys (client IPs, parameter values) in a
+// fixed amount of memory, shared by every rule and every loop. A key is a
+// 64-bit hash of (rule, value); it may live in one of two buckets of 8
+// ways (two-choice hashing keeps buckets even, so the table fills to its
+// capacity with almost no early evictions). A key that finds both buckets
+// full evicts the way whose window empties first: a way whose last
+// admission is older than its window holds nothing, so evicting it loses
+// nothing; otherwise the evicted key restarts at zero (it may be admitted
+// again, up to its limit, within its window: the documented approximation).
+//
+// Memory: 8 bytes of key and 8*(3+marks) bytes of slot per way,
+// capacity*21/16 ways; with marks = 4 that is 84 bytes per key of
+// capacity (a 1,000,000-key table is 84 MB; TestTableBudget measures it).
+// Filled to capacity, at most a few keys in a million are evicted early.
+//
+// A rule with limit N counts in steps of q = ceil(N/marks): exact for
+// N <= marks, otherwise a refusal may come up to q-1 early (never late).
+type Table struct {
+	keys      []atomic.Uint64 // per way: key hash, 0 = empty
+	slots     []atomic.Uint64 // per way: expiry (ms), then a window of 2+marks words
+	nb        uint64          // buckets
+	k         int64           // marks per slot
+	stride    int
+	seed      uint64
+	evictions atomic.Int64
+}
+
+const ways = 8
+
+// NewTable returns a table for capacity keys with marks marks per key.
+func NewTable(capacity int, marks int) (*Table, error) {
+	if capacity < 1 || marks < 1 || marks > 1024 {
+		return nil, fmt.Errorf("limiter: invalid table size %d keys, %d marks", capacity, marks)
+	}
+	n := (uint64(capacity)*21/16 + ways - 1) / ways
+	n = max(n, 2)
+	if n > math.MaxUint32 {
+		return nil, fmt.Errorf("limiter: table of %d keys is too large", capacity)
+	}
+	stride := 3 + marks
+	return &Table{
+		keys:   make([]atomic.Uint64, n*ways),
+		slots:  make([]atomic.Uint64, n*ways*uint64(stride)),
+		nb:     n,
+		k:      int64(marks),
+		stride: stride,
+		seed:   rand.Uint64(),
+	}, nil
+}
+
+// Bytes is the table's memory.
+func (t *Table) Bytes() int64 { return int64(len(t.keys)+len(t.slots)) * 8 }
+
+// Evictions counts keys evicted while their window was still open (a
+// lossy eviction: the key restarts at zero).
+func (t *Table) Evictions() int64 { return t.evictions.Load() }
+
+// TableRule is a limit compiled for a table, with its key seed.
+type TableRule struct {
+	p    params
+	seed uint64
+}
+
+// Rule compiles l for the table; id tells rules apart (two rules with the
+// same id share keys). Call it at snapshot compile time.
+func (t *Table) Rule(id uint64, l Limit) (*TableRule, error) {
+	if !l.valid() {
+		return nil, fmt.Errorf("limiter: invalid limit %d per %v", l.N, l.Per)
+	}
+	return &TableRule{p: compile(l, (l.N+t.k-1)/t.k), seed: Hash64(t.seed, id)}, nil
+}
+
+// Limit returns the rule's limit.
+func (r *TableRule) Limit() Limit { return Limit{N: r.p.n, Per: perOf(&r.p)} }
+
+// Key is the table key of value under r.
+func (r *TableRule) Key(value []byte) uint64 { return nz(Hash(r.seed, value)) }
+
+// KeyString is Key for a string.
+func (r *TableRule) KeyString(value string) uint64 { return nz(HashString(r.seed, value)) }
+
+// Key64 is Key for a numeric or pre-hashed value (an IPv4 address).
+func (r *TableRule) Key64(v uint64) uint64 { return nz(Hash64(r.seed, v)) }
+
+func nz(h uint64) uint64 { return max(h&^busy, 1) }
+
+// Take checks one request for key under r at now and counts it if
+// admitted. Any loop may call it; no leases (keys are many and cold).
+func (t *Table) Take(r *TableRule, key uint64, now int64) Result {
+	res, _ := t.take(r, key, now)
+	return res
+}
+
+func (t *Table) take(r *TableRule, key uint64, now int64) (Result, int) {
+	key = nz(key) // the top bit is the busy flag
+	ms := nowMs(now)
+	i := t.find(key, ms)
+	s := t.slots[i*t.stride : (i+1)*t.stride]
+	w := window(s[1:])
+	got, used := w.take(&r.p, ms, 1)
+	if got == 0 {
+		return Result{Limit: r.p.n, Reset: w.reset(&r.p, ms)}, i
+	}
+	if e := uint64(ms + r.p.perMs + 1); s[0].Load() < e {
+		s[0].Store(e)
+	}
+	return Result{OK: true, Limit: r.p.n, Remaining: r.p.n - used}, i
+}
+
+// Refund gives back one admission Take made for key.
+func (t *Table) Refund(key uint64) {
+	key = nz(key)
+	if i := t.lookup(key); i >= 0 {
+		t.refundAt(key, i)
+	}
+}
+
+func (t *Table) refundAt(key uint64, i int) {
+	key = nz(key)
+	if t.keys[i].Load() == key { // not evicted meanwhile
+		window(t.slots[i*t.stride+1 : (i+1)*t.stride]).refund(1)
+	}
+}
+
+// Used is key's window count under r at now (0 if absent).
+func (t *Table) Used(r *TableRule, key uint64, now int64) int64 {
+	i := t.lookup(nz(key))
+	if i < 0 {
+		return 0
+	}
+	w := window(t.slots[i*t.stride+1 : (i+1)*t.stride])
+	tl := w.advance(&r.p, nowMs(now))
+	return max(int64(w[0].Load())-int64(tl)*r.p.q, 0)
+}
+
+// buckets maps a key to its two buckets (Lemire's multiply-shift range
+// reduction, so the bucket count need not be a power of two).
+func (t *Table) buckets(key uint64) (int, int) {
+	b1 := (key & math.MaxUint32) * t.nb >> 32
+	b2 := (key >> 32) * t.nb >> 32
+	if b2 == b1 {
+		b2 = (b1 + 1) % t.nb
+	}
+	return int(b1) * ways, int(b2) * ways
+}
+
+func (t *Table) lookup(key uint64) int {
+	b1, b2 := t.buckets(key)
+	for i := b1; i < b1+ways; i++ {
+		if t.keys[i].Load() == key {
+			return i
+		}
+	}
+	for i := b2; i < b2+ways; i++ {
+		if t.keys[i].Load() == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// busy marks a way being (re)initialised for the key in the low bits:
+// lookups do not see it until its slot is clear. Keys use 63 bits.
+const busy = 1 << 63
+
+// find returns key's way, inserting it (and evicting) when absent.
+func (t *Table) find(key uint64, ms int64) int {
+	if i := t.lookup(key); i >= 0 {
+		return i
+	}
+	b1, b2 := t.buckets(key)
+	for {
+		// Two-choice: the emptier bucket; if both are full, one resident
+		// moves to its other bucket, or else the way whose window closes
+		// first is evicted.
+		victim, victimKey, relocated := -1, uint64(0), false
+		best := uint64(math.MaxUint64)
+		var empty, first [2]int
+		for n := 0; n < 2*ways; n++ {
+			b := n / ways
+			i := b1 + n
+			if b == 1 {
+				i = b2 + n - ways
+			}
+			switch k := t.keys[i].Load(); {
+			case k == key:
+				return i // inserted by another loop meanwhile
+			case k == key|busy:
+				// Another loop is inserting this key: a take now would be
+				// wiped by its clear, so yield until it publishes (a dozen
+				// stores; the only wait in the package, and only for two
+				// loops meeting the same new key at once).
+				for t.keys[i].Load() == key|busy {
+					runtime.Gosched()
+				}
+				n = -1 // rescan
+				victim, best, empty, first = -1, math.MaxUint64, [2]int{}, [2]int{}
+			case k == 0:
+				if empty[b] == 0 {
+					first[b] = i
+				}
+				empty[b]++
+			case k&busy != 0:
+				// another key being inserted: not a victim
+			default:
+				if e := t.slots[i*t.stride].Load(); e < best || victim < 0 {
+					victim, best, victimKey = i, e, k
+				}
+			}
+		}
+		if empty[0] > 0 && empty[0] >= empty[1] {
+			victim = first[0]
+		} else if empty[1] > 0 {
+			victim = first[1]
+		} else if j := t.relocate(b1, b2); j >= 0 {
+			victim, relocated = j, true
+		}
+		if victim < 0 {
+			continue
+		}
+		// Claim only what the scan saw there: an empty way, or the
+		// evicted (or relocated-away) key.
+		old := uint64(0)
+		if empty[0] == 0 && empty[1] == 0 && !relocated {
+			old = victimKey
+		}
+		if !t.keys[victim].CompareAndSwap(old, key|busy) {
+			continue
+		}
+		s := t.slots[victim*t.stride : (victim+1)*t.stride]
+		if old != 0 && int64(s[0].Load()) > ms {
+			t.evictions.Add(1)
+		}
+		window(s).clear()
+		if t.publish(key, victim, b1, b2) {
+			return victim
+		}
+	}
+}
+
+// publish makes a claimed (busy) way visible unless another loop is
+// inserting the same key into another way: then one claim wins, so a key
+// never has two counts. A published claim or one earlier in scan order
+// wins over ours; for a later one we wait until it publishes (ours gives
+// way) or sees ours and gives way. Nobody ever takes back another's claim,
+// so no late clear can wipe a published key.
+func (t *Table) publish(key uint64, mine, b1, b2 int) bool {
+	pos := func(i int) int {
+		if i >= b1 && i < b1+ways {
+			return i - b1
+		}
+		return ways + i - b2
+	}
+	for n := 0; n < 2*ways; n++ {
+		i := b1 + n
+		if n >= ways {
+			i = b2 + n - ways
+		}
+		if i == mine {
+			continue
+		}
+		switch t.keys[i].Load() {
+		case key:
+			t.keys[mine].CompareAndSwap(key|busy, 0)
+			return false // rescan finds it
+		case key | busy:
+			if pos(i) < pos(mine) {
+				t.keys[mine].CompareAndSwap(key|busy, 0)
+				return false // rescan waits for it
+			}
+			// A later claim: it gives way once it sees ours, or publishes
+			// if it looked before we claimed; wait to see which.
+			for t.keys[i].Load() == key|busy {
+				runtime.Gosched()
+			}
+			n--
+		}
+	}
+	t.keys[mine].Store(key)
+	return true
+}
+
+// relocate makes room in a full bucket pair without losing a count: it
+// moves one resident key to an empty way of its other bucket (one step of
+// cuckoo hashing) and returns the way it freed, or -1. The new way is
+// claimed (busy) before the copy; a take on the moving key that lands in
+// the old way during the copy may be lost (at most one per loop: the same
+// approximation as eviction).
+func (t *Table) relocate(b1, b2 int) int {
+	for n := 0; n < 2*ways; n++ {
+		i := b1 + n
+		if n >= ways {
+			i = b2 + n - ways
+		}
+		k := t.keys[i].Load()
+		if k == 0 || k&busy != 0 {
+			continue
+		}
+		a1, a2 := t.buckets(k)
+		alt := a1
+		if alt == b1 || alt == b2 {
+			alt = a2
+		}
+		if alt == b1 || alt == b2 {
+			continue
+		}
+		for j := alt; j < alt+ways; j++ {
+			if !t.keys[j].CompareAndSwap(0, k|busy) {
+				continue
+			}
+			src := t.slots[i*t.stride : (i+1)*t.stride]
+			dst := t.slots[j*t.stride : (j+1)*t.stride]
+			for x := range dst {
+				dst[x].Store(src[x].Load())
+			}
+			t.keys[j].Store(k)
+			if !t.keys[i].CompareAndSwap(k, 0) {
+				return -1 // changed meanwhile: let find rescan
+			}
+			return i
+		}
+	}
+	return -1
+}
