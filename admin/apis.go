@@ -51,18 +51,7 @@ func listAPIs(tx *buntdb.Tx, svc string) ([]storedAPI, error) {
 }
 
 func getAPI(tx *buntdb.Tx, svc, id string) (storedAPI, error) {
-	var s storedAPI
-	if id == "" {
-		return s, tcapi.Errorf(errMissing, "ApiId is required")
-	}
-	found, err := store.GetJSON(tx, apiKey(svc, id), &s)
-	if err != nil {
-		return s, err
-	}
-	if !found {
-		return s, tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, svc)
-	}
-	return s, nil
+	return getRecord[storedAPI](tx, "ApiId", id, apiKey(svc, id), errNoAPI, "API "+id+" does not exist in service "+svc)
 }
 
 // checkAPI validates an API's own fields (the ones the seed marks

@@ -20,18 +20,7 @@ import (
 const errNoApp = "ResourceNotFound.InvalidApiApp"
 
 func getApp(tx *buntdb.Tx, id string) (appRecord, error) {
-	var ap appRecord
-	if id == "" {
-		return ap, tcapi.Errorf(errMissing, "ApiAppId is required")
-	}
-	found, err := store.GetJSON(tx, apiAppKey(id), &ap)
-	if err != nil {
-		return ap, err
-	}
-	if !found {
-		return ap, tcapi.Errorf(errNoApp, "application %s does not exist", id)
-	}
-	return ap, nil
+	return getRecord[appRecord](tx, "ApiAppId", id, apiAppKey(id), errNoApp, "application "+id+" does not exist")
 }
 
 // apiAppInfo is the seed's ApiAppInfo.

@@ -89,18 +89,7 @@ func listIPStrategies(tx *buntdb.Tx, svc string) ([]ipStrategyRecord, error) {
 }
 
 func getIPStrategy(tx *buntdb.Tx, svc, id string) (ipStrategyRecord, error) {
-	var r ipStrategyRecord
-	if id == "" {
-		return r, tcapi.Errorf(errMissing, "StrategyId is required")
-	}
-	found, err := store.GetJSON(tx, ipsKey(svc, id), &r)
-	if err != nil {
-		return r, err
-	}
-	if !found {
-		return r, tcapi.Errorf(errNoIPStrategy, "IP strategy %s does not exist in service %s", id, svc)
-	}
-	return r, nil
+	return getRecord[ipStrategyRecord](tx, "StrategyId", id, ipsKey(svc, id), errNoIPStrategy, "IP strategy "+id+" does not exist in service "+svc)
 }
 
 // checkStrategyData validates every entry of a strategy's list (IPs, CIDR

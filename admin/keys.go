@@ -59,18 +59,7 @@ func keyView(k keyRecord, secret string) apiKeyView {
 }
 
 func getKey(tx *buntdb.Tx, id string) (keyRecord, error) {
-	var k keyRecord
-	if id == "" {
-		return k, tcapi.Errorf(errMissing, "AccessKeyId is required")
-	}
-	found, err := store.GetJSON(tx, apiKeyKey(id), &k)
-	if err != nil {
-		return k, err
-	}
-	if !found {
-		return k, tcapi.Errorf("ResourceNotFound.InvalidAccessKeyId", "API key %s does not exist", id)
-	}
-	return k, nil
+	return getRecord[keyRecord](tx, "AccessKeyId", id, apiKeyKey(id), "ResourceNotFound.InvalidAccessKeyId", "API key "+id+" does not exist")
 }
 
 func (a *Admin) createApiKey(_ context.Context, r *tcapi.Request) (any, error) {

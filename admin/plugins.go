@@ -60,18 +60,7 @@ type pluginAttachment struct {
 }
 
 func getPlugin(tx *buntdb.Tx, id string) (pluginRecord, error) {
-	var p pluginRecord
-	if id == "" {
-		return p, tcapi.Errorf(errMissing, "PluginId is required")
-	}
-	found, err := store.GetJSON(tx, pluginKey(id), &p)
-	if err != nil {
-		return p, err
-	}
-	if !found {
-		return p, tcapi.Errorf(errNoPlugin, "plugin %s does not exist", id)
-	}
-	return p, nil
+	return getRecord[pluginRecord](tx, "PluginId", id, pluginKey(id), errNoPlugin, "plugin "+id+" does not exist")
 }
 
 // listPlugins returns every plugin, oldest first.

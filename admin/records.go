@@ -5,6 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/buntdb"
+
+	"github.com/edgegate/edgegate/admin/store"
+	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
 
@@ -165,4 +169,21 @@ func newID(prefix string) string {
 		sb.WriteByte(alphabet[int(c)%len(alphabet)])
 	}
 	return sb.String()
+}
+
+// getRecord loads the record a request names by its id field: an empty id
+// is MissingParameter, an absent record notFound with msg.
+func getRecord[T any](tx *buntdb.Tx, field, id, key, notFound, msg string) (T, error) {
+	var v T
+	if id == "" {
+		return v, tcapi.Errorf(errMissing, "%s is required", field)
+	}
+	found, err := store.GetJSON(tx, key, &v)
+	if err != nil {
+		return v, err
+	}
+	if !found {
+		return v, tcapi.Errorf(notFound, "%s", msg)
+	}
+	return v, nil
 }

@@ -133,18 +133,7 @@ type serviceIDReq struct {
 
 // getService loads a service or answers ResourceNotFound.InvalidService.
 func getService(tx *buntdb.Tx, id string) (serviceRecord, error) {
-	var s serviceRecord
-	if id == "" {
-		return s, tcapi.Errorf(errMissing, "ServiceId is required")
-	}
-	found, err := store.GetJSON(tx, svcKey(id), &s)
-	if err != nil {
-		return s, err
-	}
-	if !found {
-		return s, tcapi.Errorf("ResourceNotFound.InvalidService", "service %s does not exist", id)
-	}
-	return s, nil
+	return getRecord[serviceRecord](tx, "ServiceId", id, svcKey(id), "ResourceNotFound.InvalidService", "service "+id+" does not exist")
 }
 
 // releasedEnvs lists the environments a service is released to.

@@ -24,18 +24,7 @@ import (
 const errNoPlan = "ResourceNotFound.InvalidUsagePlan"
 
 func getPlan(tx *buntdb.Tx, id string) (planRecord, error) {
-	var p planRecord
-	if id == "" {
-		return p, tcapi.Errorf(errMissing, "UsagePlanId is required")
-	}
-	found, err := store.GetJSON(tx, planKey(id), &p)
-	if err != nil {
-		return p, err
-	}
-	if !found {
-		return p, tcapi.Errorf(errNoPlan, "usage plan %s does not exist", id)
-	}
-	return p, nil
+	return getRecord[planRecord](tx, "UsagePlanId", id, planKey(id), errNoPlan, "usage plan "+id+" does not exist")
 }
 
 // checkPlanLimits: MaxRequestNum -1 or 1..999999999, MaxRequestNumPreSec
