@@ -191,3 +191,11 @@ func TestPluginLimits(t *testing.T) {
 		}
 	}
 }
+
+func replaceOnce(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if strings.Count(s, old) != 1 {
+		t.Fatalf("%q not found once", old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
