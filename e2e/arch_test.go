@@ -25,7 +25,7 @@ func TestImportDirection(t *testing.T) {
 		"auth":       {},
 		"router":     {"model", "edge/http1"},
 		"snapshot":   {"model", "router", "ipset", "auth", "cond"},
-		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset", "auth", "cond"},
+		"edge":       {"edge/http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

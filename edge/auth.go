@@ -33,6 +33,10 @@ type authLoop struct {
 	// being handled (a key pair's X-Secret-ID and X-UsagePlan-ID), nil
 	// otherwise; set by checkAuth, read by appendUpstreamHead.
 	up []byte
+	// grant and app are the verified caller of the request being handled
+	// (a key-pair's grant, an app), nil otherwise; read by checkTraffic.
+	grant *snapshot.Grant
+	app   *snapshot.AppInfo
 }
 
 // tokenCacheSize is the verified-token cache per event loop (entries of
@@ -98,7 +102,7 @@ var (
 func (cl *client) checkAuth(a *apiRT, req *http1.Request, rr *router.Request, res *router.Result) bool {
 	l := cl.l
 	al := &l.auth
-	al.up = nil
+	al.up, al.grant, al.app = nil, nil, nil
 	acc := cl.rt.access.acc
 	ra := &acc.Routes[a.id]
 	if ra.Kind == snapshot.AuthNone {
@@ -163,7 +167,7 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 		return auth.NotAllowed
 	}
 	cl.respExtra = append(cl.respExtra, g.RespHeader...)
-	al.up = g.RespHeader
+	al.up, al.grant = g.RespHeader, g
 	return auth.OK
 }
 
@@ -201,6 +205,7 @@ func (cl *client) checkApp(acc *snapshot.Access, ra *snapshot.RouteAuth, hv *req
 	if ra.Apps[string(p.ID)] == nil {
 		return auth.NotAllowed
 	}
+	al.app = app
 	return auth.OK
 }
 

@@ -63,6 +63,11 @@ type Config struct {
 	// AuthCheckDate makes key-pair auth check a Date header within 15
 	// minutes too (the seed checks X-Date only; issue 5).
 	AuthCheckDate bool
+
+	// LimiterKeys is the capacity of the rate limiter's key table (client
+	// IPs, apps, parameter values), 84 bytes per key; default
+	// DefaultLimiterKeys. README "Rate limiting".
+	LimiterKeys int
 }
 
 // Defaults.
@@ -129,6 +134,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.LimiterKeys <= 0 {
+		c.LimiterKeys = DefaultLimiterKeys
 	}
 	return nil
 }

@@ -21,5 +21,9 @@
 // Authentication (auth.go) keeps an auth.Verifier and a token cache per
 // loop, created on first use.
 //
-// Imports: edge/http1, router, snapshot, model, ipset, auth, cond; never admin.
+// Rate limits (limits.go) check limiter counters kept in the Server's
+// Registry by stable id, so a reload keeps every window and quota.
+//
+// Imports: edge/http1, router, snapshot, model, ipset, auth, cond, limiter;
+// never admin.
 package edge

@@ -30,6 +30,7 @@ type loop struct {
 	tmp   []byte
 	hex   [24]byte
 	auth  authLoop // auth.go: verifier, token cache, header view
+	lim   limLoop  // limits.go: steps scratch, condition view
 
 	ids reqIDGen
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/edgegate/edgegate/limiter"
 	"github.com/edgegate/edgegate/snapshot"
 )
 
@@ -44,6 +45,12 @@ type Server struct {
 
 	// Stats, all loops.
 	Stats Stats
+
+	// Rate limiting (limits.go): counters and quotas by stable id, kept
+	// across reloads; the key table, created on first need.
+	lim    *limiter.Registry
+	limMu  sync.Mutex
+	limTab *limiter.Table
 }
 
 // Stats counts what the engine did; read with the atomic loads.
@@ -87,6 +94,7 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 		port:    p,
 	}
 	s.targets.init(s)
+	s.lim = limiter.NewRegistry(cfg.Loops)
 	empty := []*loop{}
 	s.loops.Store(&empty)
 	if err := s.Swap(snap); err != nil {
@@ -162,6 +170,7 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 		return err
 	}
 	s.rt.Store(rt)
+	s.lim.Sweep() // limits no rule asks for any more
 	s.Stats.Swaps.Add(1)
 	return nil
 }

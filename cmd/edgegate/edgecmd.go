@@ -76,6 +76,11 @@ func edgeCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	stopQuotas, err := startQuotas(srv, *data, log)
+	if err != nil {
+		return err
+	}
+	defer stopQuotas()
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}

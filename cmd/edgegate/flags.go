@@ -28,6 +28,7 @@ func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.BoolVar(&cfg.XFFReplace, "xff-replace", false, "send X-Forwarded-For as the client address only (default: append)")
 	fs.StringVar(underscores, "underscore-headers", "drop", "request header names with '_': drop, reject (400) or allow")
 	ipControlFlags(fs, cfg)
+	fs.IntVar(&cfg.LimiterKeys, "limiter-keys", 0, "rate limiter key table capacity: distinct client IPs, apps and parameter values counted at once, 84 bytes each (default 1048576)")
 	fs.BoolVar(&cfg.AuthCheckDate, "auth-check-date", false, "key-pair auth: check a Date header within 15 minutes too (default: only X-Date is checked, as the seed says)")
 }
 

@@ -133,6 +133,11 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	stopQuotas, err := startQuotas(srv, f.data, log)
+	if err != nil {
+		return err
+	}
+	defer stopQuotas()
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
 	}

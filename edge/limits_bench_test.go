@@ -1,0 +1,105 @@
+package edge
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/edgegate/edgegate/model"
+)
+
+// limitsBenchDoc has two key-pair APIs on the same upstream: api-base
+// under a usage plan without limits, api-lim under a plan with a QPS cap
+// and a quota, a TrafficControl plugin (API and per-IP limits) and a
+// service strategy, all far above what the benchmark reaches, so every
+// call is admitted and checked against five rules.
+func limitsBenchDoc(upstream string) (string, *model.Traffic) {
+	doc := `
+Services:
+  - ServiceId: service-t
+    Apis:
+      - ApiId: api-base
+        RequestConfig: {Path: /k, Method: GET}
+        AuthType: SECRET
+        ServiceType: HTTP
+        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
+      - ApiId: api-lim
+        RequestConfig: {Path: /l, Method: GET}
+        AuthType: SECRET
+        ServiceType: HTTP
+        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
+Access:
+  Keys:
+    - {SecretId: AKIDbench, SecretKey: bench-secret-0123456789, Status: 1}
+  Plans:
+    - UsagePlanId: usagePlan-free
+      MaxRequestNum: -1
+      MaxRequestNumPreSec: -1
+      SecretIds: [AKIDbench]
+      Bindings: [{ServiceId: service-t, Environment: release, ApiId: api-base}]
+    - UsagePlanId: usagePlan-lim
+      MaxRequestNum: 999999999999
+      MaxRequestNumPreSec: 100000000
+      SecretIds: [AKIDbench]
+      Bindings: [{ServiceId: service-t, Environment: release, ApiId: api-lim}]
+`
+	tr := &model.Traffic{
+		Plugins: []model.Plugin{{PluginId: "plugin-tc", PluginType: "TrafficControl",
+			Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-lim"}},
+			PluginData:  `{"expire_type":"second","api_rate_limit":100000000,"ip_rate_limit":100000000}`}},
+		Strategies: []model.EnvStrategy{{ServiceId: "service-t", Environment: "release", ApiId: "api-lim", Strategy: 100000000}},
+	}
+	return doc, tr
+}
+
+// BenchmarkProxyLimitsRatio measures the throughput ratio limited/base in
+// alternating rounds of 200 ms (16 keep-alive connections, one event
+// loop), as BenchmarkProxyAuthRatio does: the same signed call, with and
+// without a usage plan's QPS cap and quota and a flow-control plugin.
+func BenchmarkProxyLimitsRatio(b *testing.B) {
+	up := startRawUpstream(b, "hello, world")
+	doc, tr := limitsBenchDoc(up.ln.Addr().String())
+	s := startLimitsServer(b, doc, tr, 1)
+	reqs := [2]string{signedGet("/release/k"), signedGet("/release/l")}
+	const conns, rounds = 16, 12
+	var rts [2][]*roundTripper
+	for v := range 2 {
+		for range conns {
+			rts[v] = append(rts[v], newRoundTripper(b, s.Addr(), reqs[v]))
+		}
+	}
+	round := func(v int) float64 {
+		var n atomic.Int64
+		stop := time.Now().Add(200 * time.Millisecond)
+		var wg sync.WaitGroup
+		for _, rt := range rts[v] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					if code, err := rt.do(); err != nil || code != 200 {
+						b.Error(code, err)
+						return
+					}
+					n.Add(1)
+				}
+			}()
+		}
+		start := time.Now()
+		wg.Wait()
+		return float64(n.Load()) / time.Since(start).Seconds()
+	}
+	for b.Loop() {
+		var ratios, rps0, rps1 []float64
+		round(0)
+		round(1) // warm
+		for range rounds {
+			a, k := round(0), round(1)
+			rps0, rps1, ratios = append(rps0, a), append(rps1, k), append(ratios, k/a)
+		}
+		b.ReportMetric(median(ratios), "ratio")
+		b.ReportMetric(median(rps0), "base-req/s")
+		b.ReportMetric(median(rps1), "limited-req/s")
+	}
+}

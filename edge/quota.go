@@ -1,0 +1,11 @@
+package edge
+
+import "github.com/edgegate/edgegate/limiter"
+
+// QuotaCounts are the usage-plan quota counts (MaxRequestNum), sorted by
+// id, for the caller to persist (cmd/edgegate writes <data>/quota.json
+// every second and after a graceful stop; README "Rate limiting").
+func (s *Server) QuotaCounts() []limiter.QuotaCount { return s.lim.Snapshot(nil) }
+
+// RestoreQuotas loads persisted quota counts. Call it before Start.
+func (s *Server) RestoreQuotas(counts []limiter.QuotaCount) { s.lim.Restore(counts) }
