@@ -123,6 +123,13 @@ func TestJWT(t *testing.T) {
 				"four parts": {tok + ".x", MalformedToken},
 				"crit":       {makeTokenHdr(`{"alg":"`+s.alg+`","crit":["x"]}`, valid, s.sign), MalformedToken},
 				"empty":      {"", MissingToken},
+				// RELIABILITY.md: the key is pinned per API, so header fields that
+				// name another key (kid, jku, an embedded jwk) change nothing.
+				"jku elsewhere": {makeTokenHdr(`{"alg":"`+s.alg+`","kid":"evil","jku":"https://attacker.example/jwks.json"}`, valid, others[i].sign), TokenSignatureInvalid},
+				"embedded jwk":  {makeTokenHdr(`{"alg":"`+s.alg+`","jwk":`+others[i].jwk+`}`, valid, others[i].sign), TokenSignatureInvalid},
+				"null sig":      {tok[:strings.LastIndexByte(tok, '.')+1], MalformedToken},
+				"oversized":     {makeTokenHdr(`{"alg":"`+s.alg+`","pad":"`+strings.Repeat("a", 20<<10)+`"}`, valid, s.sign), MalformedToken},
+				"bad base64":    {"e30!." + tok[strings.IndexByte(tok, '.')+1:], MalformedToken},
 			} {
 				_, c := k.VerifyJWT([]byte(tc.tok), now)
 				if name == "cut sig" && c == MalformedToken {
@@ -131,6 +138,12 @@ func TestJWT(t *testing.T) {
 				if c != tc.want {
 					t.Errorf("%s: %v, want %v", name, c, tc.want)
 				}
+			}
+			// An aud array (jwt-go CVE-2020-26160) neither breaks parsing nor
+			// changes the outcome: the seed defines no audience check.
+			withAud := map[string]any{"exp": now + 600, "aud": []string{"a", "b"}}
+			if _, c := k.VerifyJWT([]byte(makeToken(s.alg, withAud, s.sign)), now); c != OK {
+				t.Errorf("aud array: %v", c)
 			}
 			// The cache answers a verified token, and never a tampered one.
 			cache := NewTokenCache(64)
