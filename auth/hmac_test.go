@@ -79,6 +79,14 @@ func TestKeyPair(t *testing.T) {
 			if c := v.VerifyKeyPair(&p2, a, s, h); c != SignatureMismatch {
 				t.Errorf("garbage signature: %v", c)
 			}
+			p2.Signature = nil // RELIABILITY.md: an empty signature never matches
+			if c := v.VerifyKeyPair(&p2, a, s, h); c != SignatureMismatch {
+				t.Errorf("empty signature: %v", c)
+			}
+			p2.Signature = []byte(sig[:len(sig)-4]) // a truncated signature
+			if c := v.VerifyKeyPair(&p2, a, s, h); c != SignatureMismatch {
+				t.Errorf("truncated signature: %v", c)
+			}
 			if c := v.VerifyKeyPair(&p, a, NewSecret("other"), h); c != SignatureMismatch {
 				t.Errorf("wrong secret: %v", c)
 			}
