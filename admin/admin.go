@@ -40,8 +40,11 @@ type Options struct {
 	// Publish, when set, receives every new snapshot (edgegate run swaps it
 	// into the in-process edge). It must not block for long.
 	Publish func(*snapshot.Snapshot) error
-	Log     *slog.Logger
-	Now     func() time.Time
+	// LocalQuotaUsed, when set, reports the in-process edge's usage-plan
+	// quota counts (plan id → requests used) for InUseRequestNum.
+	LocalQuotaUsed func() map[string]int64
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // Limits are per-tenant quotas (seed: 使用限制).

@@ -21,6 +21,7 @@ type edgeInfo struct {
 	Revision uint64 `json:"Revision"`
 	LastSeen string `json:"LastSeen"`
 	seen     time.Time
+	quotas   map[string]int64 // plan id → quota used, as last reported
 }
 
 // maxWait bounds a long-poll.
@@ -32,6 +33,9 @@ func (a *Admin) edgeSync(ctx context.Context, r *tcapi.Request) (any, error) {
 		Address     string `json:"Address"`
 		Revision    uint64 `json:"Revision"`
 		WaitSeconds int64  `json:"WaitSeconds"`
+		// Quotas are the edge's usage-plan quota counts (plan id → used),
+		// summed into InUseRequestNum.
+		Quotas map[string]int64 `json:"Quotas"`
 	}
 	if err := r.Decode(&in); err != nil {
 		return nil, err
@@ -42,7 +46,7 @@ func (a *Admin) edgeSync(ctx context.Context, r *tcapi.Request) (any, error) {
 	if in.WaitSeconds < 0 || in.WaitSeconds > int64(maxWait/time.Second) {
 		return nil, tcapi.Errorf(errInvalidValue, "WaitSeconds: 0 to %d", int(maxWait/time.Second))
 	}
-	a.seeEdge(in.EdgeId, in.Address, in.Revision)
+	a.seeEdge(in.EdgeId, in.Address, in.Revision, in.Quotas)
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl)-time.Second)
@@ -55,7 +59,7 @@ func (a *Admin) edgeSync(ctx context.Context, r *tcapi.Request) (any, error) {
 	return out, nil
 }
 
-func (a *Admin) seeEdge(id, addr string, rev uint64) {
+func (a *Admin) seeEdge(id, addr string, rev uint64, quotas map[string]int64) {
 	a.edgesMu.Lock()
 	defer a.edgesMu.Unlock()
 	e := a.edges[id]
@@ -68,6 +72,30 @@ func (a *Admin) seeEdge(id, addr string, rev uint64) {
 	}
 	now := a.opts.Now()
 	e.Address, e.Revision, e.seen, e.LastSeen = addr, rev, now, isoTime(now)
+	if len(quotas) <= maxQuotaReport {
+		e.quotas = quotas
+	}
+}
+
+// maxQuotaReport bounds the quota counts one edge may report (the tenant
+// limit is 200 plans; room for plans deleted since).
+const maxQuotaReport = 10000
+
+// quotaUsed is a plan's quota use (InUseRequestNum): the in-process edge's
+// count plus the last count each remote edge reported with EdgeSync (up to
+// one long-poll old). Each edge counts its own quota (README "Rate
+// limiting"), so the sum is what the plan has used cluster-wide.
+func (a *Admin) quotaUsed(planID string) int64 {
+	var n int64
+	if a.opts.LocalQuotaUsed != nil {
+		n = a.opts.LocalQuotaUsed()[planID]
+	}
+	a.edgesMu.Lock()
+	for _, e := range a.edges {
+		n += e.quotas[planID]
+	}
+	a.edgesMu.Unlock()
+	return n
 }
 
 // describeEdges lists the edges that followed this admin, with the

@@ -283,10 +283,10 @@ type apiUsagePlan struct {
 	ServiceName         string `json:"ServiceName"`
 }
 
-// bindingView describes binding b of plan p. InUseRequestNum is 0: quota
-// use is counted by the edges, not the control plane.
-func bindingView(tx *buntdb.Tx, p planRecord, b planBindingRe, withPlan bool) apiUsagePlan {
-	v := apiUsagePlan{ServiceId: b.ServiceId, ApiId: b.ApiId, Environment: b.Environment,
+// bindingView describes binding b of plan p; used is the plan's quota use
+// as the edges report it (quotaUsed).
+func bindingView(tx *buntdb.Tx, p planRecord, b planBindingRe, withPlan bool, used int64) apiUsagePlan {
+	v := apiUsagePlan{ServiceId: b.ServiceId, ApiId: b.ApiId, Environment: b.Environment, InUseRequestNum: used,
 		MaxRequestNum: p.MaxRequestNum, MaxRequestNumPreSec: p.MaxRequestNumPreSec,
 		CreatedTime: b.CreatedTime, ModifiedTime: p.ModifiedTime}
 	if withPlan {
@@ -332,7 +332,7 @@ func (a *Admin) describeUsagePlanEnvironments(_ context.Context, r *tcapi.Reques
 		}
 		for _, b := range p.Bindings {
 			if (b.ApiId == "") == (bt == "SERVICE") {
-				set = append(set, bindingView(tx, p, b, false))
+				set = append(set, bindingView(tx, p, b, false, a.quotaUsed(p.UsagePlanId)))
 			}
 		}
 		return nil
@@ -370,7 +370,7 @@ func (a *Admin) servicePlans(r *tcapi.Request, apiLevel bool, listName string) (
 		for _, p := range plans {
 			for _, b := range p.Bindings {
 				if b.ServiceId == in.ServiceId && (apiLevel || b.ApiId == "") {
-					set = append(set, bindingView(tx, p, b, true))
+					set = append(set, bindingView(tx, p, b, true, a.quotaUsed(p.UsagePlanId)))
 				}
 			}
 		}

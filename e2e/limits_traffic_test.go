@@ -298,8 +298,19 @@ func TestQuotaPersistence(t *testing.T) {
 	svc := sdkCreateService(c, "quota")
 	api := sdkAPI(c, svc, "/q", func(ca *apigw.CreateApiRequest) { ca.AuthType = common.StringPtr("SECRET") })
 	sdkRelease(c, svc)
-	id, sk, _ := sdkKeyPlan(t, c, svc, api, -1, 30)
+	id, sk, plan := sdkKeyPlan(t, c, svc, api, -1, 30)
 	hdr := keyPairHeaders(id, sk, "hmac-sha256")
+	// inUse is the plan's InUseRequestNum as the control plane reports it.
+	inUse := func() int64 {
+		t.Helper()
+		req := apigw.NewDescribeUsagePlanEnvironmentsRequest()
+		req.UsagePlanId, req.BindType = common.StringPtr(plan), common.StringPtr("API")
+		l := mustSDK(cp.sdk("", "").DescribeUsagePlanEnvironments(req)).Response.Result.EnvironmentList
+		if len(l) != 1 || l[0].InUseRequestNum == nil {
+			t.Fatalf("DescribeUsagePlanEnvironments: %d bindings", len(l))
+		}
+		return *l[0].InUseRequestNum
+	}
 	hc := clientFrom("127.0.0.1")
 	used := func(r limResp) int {
 		t.Helper()
@@ -331,6 +342,9 @@ func TestQuotaPersistence(t *testing.T) {
 	hc = clientFrom("127.0.0.1")
 	if u := used(get()); u != 11 {
 		t.Fatalf("after SIGTERM: used %d, want 11", u)
+	}
+	if n := inUse(); n != 11 {
+		t.Fatalf("InUseRequestNum %d, want 11", n)
 	}
 	for range 9 {
 		used(get())

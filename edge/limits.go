@@ -261,6 +261,9 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 	return nil
 }
 
+// quotaPrefix starts the limiter id of a plan's quota counter.
+const quotaPrefix = "quota:"
+
 // installPlans binds every key grant of a SECRET route to its plan's
 // limits. The QPS cap (MaxRequestNumPreSec) counts per key within the
 // plan, counter "plan:<plan>:key:<SecretId>" (seed 000 lists it with each
@@ -279,7 +282,7 @@ func (s *Server) installPlans(rt *runtime) error {
 		}
 		d := &planDef{qps: p.MaxRequestNumPreSec, max: p.MaxRequestNum}
 		if p.MaxRequestNum >= 0 {
-			d.quota = s.lim.Quota("quota:"+p.UsagePlanId, p.MaxRequestNum)
+			d.quota = s.lim.Quota(quotaPrefix+p.UsagePlanId, p.MaxRequestNum)
 			d.quotaInfo = &limitInfo{codeQuota, fmt.Sprintf("usage plan quota exhausted: %s allows %d requests in total (MaxRequestNum)", p.UsagePlanId, p.MaxRequestNum)}
 		}
 		plans[p.UsagePlanId] = d

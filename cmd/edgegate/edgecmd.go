@@ -132,7 +132,7 @@ func follow(c *tcapi.Client, id string, srv *edge.Server, statePath string, rev 
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
-		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20})
+		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed()})
 		cancel()
 		var resp struct {
 			Revision  uint64          `json:"Revision"`

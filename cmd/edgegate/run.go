@@ -118,6 +118,12 @@ func runCmd(args []string) error {
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
 		SecretKeyFile: f.secretKeyFile,
+		LocalQuotaUsed: func() map[string]int64 {
+			if srv == nil {
+				return nil
+			}
+			return srv.PlanQuotaUsed()
+		},
 		Publish: func(s *snapshot.Snapshot) error {
 			if srv == nil {
 				return nil // the edge starts from a.Snapshot()

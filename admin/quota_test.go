@@ -1,0 +1,41 @@
+package admin
+
+import "testing"
+
+// TestInUseRequestNum: a plan's InUseRequestNum is the in-process edge's
+// count plus the last count each remote edge reported with EdgeSync; a new
+// report from an edge replaces its previous one.
+func TestInUseRequestNum(t *testing.T) {
+	local := map[string]int64{}
+	ta := newTestAdmin(t, t.TempDir(), Options{LocalQuotaUsed: func() map[string]int64 { return local }})
+	svc, _ := ta.service()
+	plan := ta.plan()
+	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "SERVICE", "Environment": "release", "ServiceId": svc})
+	inUse := func() float64 {
+		t.Helper()
+		r := result(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
+		l := r["EnvironmentList"].([]any)
+		if len(l) != 1 {
+			t.Fatalf("%d bindings", len(l))
+		}
+		return l[0].(map[string]any)["InUseRequestNum"].(float64)
+	}
+	if n := inUse(); n != 0 {
+		t.Fatalf("unused plan: %v", n)
+	}
+	local[plan] = 7
+	sync := func(edge string, used int64) {
+		t.Helper()
+		ta.must("EdgeSync", map[string]any{"EdgeId": edge, "Revision": ta.Revision(), "WaitSeconds": 0,
+			"Quotas": map[string]int64{plan: used, "usagePlan-other": 99}})
+	}
+	sync("edge-a", 5)
+	sync("edge-b", 3)
+	if n := inUse(); n != 15 {
+		t.Fatalf("InUseRequestNum %v, want 7+5+3", n)
+	}
+	sync("edge-a", 9) // a later report replaces the earlier one
+	if n := inUse(); n != 19 {
+		t.Fatalf("InUseRequestNum %v, want 7+9+3", n)
+	}
+}
