@@ -829,7 +829,11 @@ func (cl *client) checkWatch(now int64) bool {
 		}
 	}
 	// Upload and tunnel direction: client paused while the upstream drains.
-	if cl.rpaused && cl.pausedForPeer && cl.active && u != nil && u.c != nil && !u.dead && u.c.OutboundBuffered() <= l.s.cfg.LowWater {
+	// A body still to send counts as the peer's reason whatever paused the
+	// reads: a pause taken while the connection was being dialed
+	// (limitBuffered) must end once it is up and drained.
+	forPeer := cl.pausedForPeer || (!cl.bodyDone && cl.toUp)
+	if cl.rpaused && forPeer && cl.active && u != nil && u.c != nil && !u.dead && u.c.OutboundBuffered() <= l.s.cfg.LowWater {
 		cl.resumeRead()
 		cl.process()
 	}
@@ -845,7 +849,11 @@ func (cl *client) checkWatch(now int64) bool {
 }
 
 func (cl *client) pauseRead(forPeer bool) {
-	if cl.rpaused || cl.l.epfd < 0 {
+	if cl.rpaused {
+		cl.pausedForPeer = cl.pausedForPeer || forPeer
+		return
+	}
+	if cl.l.epfd < 0 {
 		return
 	}
 	cl.rpaused, cl.pausedForPeer = true, forPeer
