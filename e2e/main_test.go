@@ -48,7 +48,13 @@ type upstreamProc struct {
 
 func startUpstream(t *testing.T) *upstreamProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
+	return startUpstreamCmd(t, exec.Command(os.Args[0]))
+}
+
+// startUpstreamCmd runs cmd (this test binary, possibly wrapped, e.g. in
+// "ip netns exec") in the upstream role and waits for its addresses.
+func startUpstreamCmd(t *testing.T, cmd *exec.Cmd) *upstreamProc {
+	t.Helper()
 	cmd.Env = append(os.Environ(), roleEnv+"=upstream")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -253,39 +252,7 @@ func TestXDPNetns(t *testing.T) {
 // startUpstreamIn runs the upstream role inside network namespace ns.
 func startUpstreamIn(t *testing.T, ns string) *upstreamProc {
 	t.Helper()
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0])
-	cmd.Env = append(os.Environ(), roleEnv+"=upstream")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	br := bufio.NewReader(out)
-	u := &upstreamProc{}
-	for u.HTTP == "" || u.Raw == "" {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("upstream did not start: %v", err)
-		}
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "HTTP" {
-			u.HTTP = f[1]
-		} else if len(f) == 2 && f[0] == "RAW" {
-			u.Raw = f[1]
-		}
-	}
-	return u
+	return startUpstreamCmd(t, exec.Command("ip", "netns", "exec", ns, os.Args[0]))
 }
 
 // TestFirewallTwin: without --xdp-iface the accept-time twin judges
