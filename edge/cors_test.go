@@ -2,10 +2,8 @@ package edge
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
@@ -14,24 +12,7 @@ import (
 // startTrafficServer is startTestServer with traffic rules published.
 func startTrafficServer(t testing.TB, apis string, tr *model.Traffic) *Server {
 	t.Helper()
-	p, err := model.ParseFile([]byte("Services:\n  - ServiceId: service-t\n    Apis:\n" + apis))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Traffic = tr
-	snap, err := snapshot.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{Listen: "127.0.0.1:0", Loops: 1}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
-	return s
+	return startServer(t, "Services:\n  - ServiceId: service-t\n    Apis:\n"+apis, tr, Config{Loops: 1})
 }
 
 const corsAPIs = `

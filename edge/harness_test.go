@@ -69,15 +69,24 @@ func (u *rawUpstream) serve(c net.Conn) {
 // startTestServer runs an in-process edge with one loop serving apis.
 func startTestServer(t testing.TB, apis string) *Server {
 	t.Helper()
-	p, err := model.ParseFile([]byte("Services:\n  - ServiceId: service-t\n    Apis:\n" + apis))
+	return startServer(t, "Services:\n  - ServiceId: service-t\n    Apis:\n"+apis, nil, Config{Loops: 1})
+}
+
+// startServer runs an in-process edge on loopback serving a whole config
+// document, with traffic rules (plugins, strategies) when given.
+func startServer(t testing.TB, doc string, traffic *model.Traffic, cfg Config) *Server {
+	t.Helper()
+	p, err := model.ParseFile([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Traffic = traffic
 	snap, err := snapshot.Compile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Listen: "127.0.0.1:0", Loops: 1}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg.Listen = "127.0.0.1:0"
+	s, err := New(cfg, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,7 @@
 package edge
 
 import (
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/edgegate/edgegate/model"
 )
@@ -62,44 +59,5 @@ func BenchmarkProxyLimitsRatio(b *testing.B) {
 	doc, tr := limitsBenchDoc(up.ln.Addr().String())
 	s := startLimitsServer(b, doc, tr, 1)
 	reqs := [2]string{signedGet("/release/k"), signedGet("/release/l")}
-	const conns, rounds = 16, 12
-	var rts [2][]*roundTripper
-	for v := range 2 {
-		for range conns {
-			rts[v] = append(rts[v], newRoundTripper(b, s.Addr(), reqs[v]))
-		}
-	}
-	round := func(v int) float64 {
-		var n atomic.Int64
-		stop := time.Now().Add(200 * time.Millisecond)
-		var wg sync.WaitGroup
-		for _, rt := range rts[v] {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for time.Now().Before(stop) {
-					if code, err := rt.do(); err != nil || code != 200 {
-						b.Error(code, err)
-						return
-					}
-					n.Add(1)
-				}
-			}()
-		}
-		start := time.Now()
-		wg.Wait()
-		return float64(n.Load()) / time.Since(start).Seconds()
-	}
-	for b.Loop() {
-		var ratios, rps0, rps1 []float64
-		round(0)
-		round(1) // warm
-		for range rounds {
-			a, k := round(0), round(1)
-			rps0, rps1, ratios = append(rps0, a), append(rps1, k), append(ratios, k/a)
-		}
-		b.ReportMetric(median(ratios), "ratio")
-		b.ReportMetric(median(rps0), "base-req/s")
-		b.ReportMetric(median(rps1), "limited-req/s")
-	}
+	ratioBench(b, s.Addr(), reqs, "base-req/s", "limited-req/s")
 }

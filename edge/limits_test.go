@@ -7,12 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"log/slog"
 
 	"github.com/edgegate/edgegate/model"
-	"github.com/edgegate/edgegate/snapshot"
 )
 
 // limitsDoc is authDoc with a usage plan of 5 QPS per key and a quota of
@@ -64,24 +60,7 @@ func limitsTraffic() *model.Traffic {
 // startLimitsServer serves doc with traffic added, on loops event loops.
 func startLimitsServer(t testing.TB, doc string, traffic *model.Traffic, loops int) *Server {
 	t.Helper()
-	p, err := model.ParseFile([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Traffic = traffic
-	snap, err := snapshot.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{Listen: "127.0.0.1:0", Loops: loops, LimiterKeys: 1 << 12}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
-	return s
+	return startServer(t, doc, traffic, Config{Loops: loops, LimiterKeys: 1 << 12})
 }
 
 type rawResp struct {
