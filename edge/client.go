@@ -61,6 +61,10 @@ type client struct {
 	ip     []byte
 	ipBuf  [48]byte
 	peer   netip.Addr // the socket peer, unmapped (ipcheck.go)
+	// caller is clientIP's answer for the current request, once known
+	// (the IP checks and the per-IP and parameter limits all ask).
+	caller      netip.Addr
+	callerKnown bool
 
 	// The request being served.
 	active      bool
@@ -268,6 +272,7 @@ func (cl *client) beginRequest(now int64) {
 	cl.body, cl.bodyLeft, cl.bodyTotal, cl.bodyDone = bodyNone, 0, 0, true
 	cl.started = now
 	cl.respExtra = cl.respExtra[:0]
+	cl.callerKnown = false
 	l.ids.next(&cl.id)
 	l.s.inflight.Add(1)
 	l.s.Stats.Requests.Add(1)

@@ -59,6 +59,14 @@ func (cl *client) checkIP(a *apiRT, req *http1.Request) bool {
 // not an address (nor address:port) makes the client unknown: the zero
 // Addr, which every IP rule refuses. It allocates only on such garbage.
 func (cl *client) clientIP(req *http1.Request) netip.Addr {
+	if !cl.callerKnown {
+		cl.caller, cl.callerKnown = cl.forwardedFor(req), true
+	}
+	return cl.caller
+}
+
+// forwardedFor computes clientIP (once per request).
+func (cl *client) forwardedFor(req *http1.Request) netip.Addr {
 	tr := cl.rt.ipc.trusted
 	if tr == nil || !tr.Contains(cl.peer) {
 		return cl.peer
