@@ -184,37 +184,8 @@ func (r *Route) Build(b *Backend, req *Request, res *Result, sys *System) *Param
 
 	// Query.
 	q0 := len(b.URI)
-	b.URI = append(b.URI, '?')
-	n := 0
-	for q := req.Query; len(q) > 0; {
-		var arg []byte
-		arg, q = nextArg(q)
-		if len(arg) == 0 || nameListed(argName(arg), pl.dropQuery) {
-			continue
-		}
-		if n > 0 {
-			b.URI = append(b.URI, '&')
-		}
-		b.URI = append(b.URI, arg...)
-		n++
-	}
-	for i := range pl.outs {
-		o := &pl.outs[i]
-		if o.pos != posQuery {
-			continue
-		}
-		val, ok := b.outValue(o, sys)
-		if !ok {
-			continue
-		}
-		if n > 0 {
-			b.URI = append(b.URI, '&')
-		}
-		b.URI = append(b.URI, o.nameB...)
-		b.URI = append(b.URI, '=')
-		b.URI = appendEscape(b.URI, val)
-		n++
-	}
+	var n int
+	b.URI, n = b.appendArgs(append(b.URI, '?'), req.Query, pl.dropQuery, pl.outs, posQuery, sys)
 	if n == 0 {
 		b.URI = b.URI[:q0]
 	}
@@ -250,39 +221,47 @@ func (r *Route) Build(b *Backend, req *Request, res *Result, sys *System) *Param
 
 	// Body.
 	if pl.bodyEdit && req.Form {
-		n := 0
-		for q := req.Body; len(q) > 0; {
-			var arg []byte
-			arg, q = nextArg(q)
-			if len(arg) == 0 || nameListed(argName(arg), pl.dropBody) {
-				continue
-			}
-			if n > 0 {
-				b.Body = append(b.Body, '&')
-			}
-			b.Body = append(b.Body, arg...)
-			n++
-		}
-		for i := range pl.outs {
-			o := &pl.outs[i]
-			if o.pos != posBody {
-				continue
-			}
-			val, ok := b.outValue(o, sys)
-			if !ok {
-				continue
-			}
-			if n > 0 {
-				b.Body = append(b.Body, '&')
-			}
-			b.Body = append(b.Body, o.nameB...)
-			b.Body = append(b.Body, '=')
-			b.Body = appendEscape(b.Body, val)
-			n++
-		}
+		b.Body, _ = b.appendArgs(b.Body, req.Body, pl.dropBody, pl.outs, posBody, sys)
 		b.BodySet = true
 	}
 	return nil
+}
+
+// appendArgs appends a urlencoded argument list (a query or a form body):
+// the client's arguments in src minus the dropped names, then the emitted
+// parameters at pos. It returns the list and how many arguments it holds.
+func (b *Backend) appendArgs(dst, src []byte, drop []string, outs []outParam, pos position, sys *System) ([]byte, int) {
+	n := 0
+	for q := src; len(q) > 0; {
+		var arg []byte
+		arg, q = nextArg(q)
+		if len(arg) == 0 || nameListed(argName(arg), drop) {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, '&')
+		}
+		dst = append(dst, arg...)
+		n++
+	}
+	for i := range outs {
+		o := &outs[i]
+		if o.pos != pos {
+			continue
+		}
+		val, ok := b.outValue(o, sys)
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, '&')
+		}
+		dst = append(dst, o.nameB...)
+		dst = append(dst, '=')
+		dst = appendEscape(dst, val)
+		n++
+	}
+	return dst, n
 }
 
 // outValue resolves the value of an emitted parameter; false means none.
