@@ -37,7 +37,7 @@ bench:
 
 # Run each fuzz target for FUZZTIME.
 fuzz:
-	@for pkg in ./edge/http1 ./router ./cond ./snapshot; do \
+	@for pkg in ./http1 ./router ./cond ./snapshot; do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$f"; \
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \

@@ -7,6 +7,8 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"testing"
+
+	"github.com/edgegate/edgegate/ascii"
 )
 
 // typicalRequest is a key-pair signed request of the seed's shape.
@@ -39,7 +41,7 @@ type fixedHeaders struct{ names, vals [][]byte }
 
 func (f *fixedHeaders) Get(name []byte) ([]byte, bool) {
 	for i, n := range f.names {
-		if equalFold(name, string(n)) {
+		if ascii.EqualFold(name, string(n)) {
 			return f.vals[i], true
 		}
 	}

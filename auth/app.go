@@ -1,6 +1,10 @@
 package auth
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/edgegate/edgegate/ascii"
+)
 
 // VerifyApp checks a Tencent Cloud API Gateway application signature
 // (AuthType APP; Tencent Cloud API Gateway "应用认证方式"). The signing
@@ -110,7 +114,7 @@ func listHas(list []byte, name string) bool {
 		for i < len(list) && list[i] != ' ' {
 			i++
 		}
-		if equalFold(list[s:i], name) {
+		if ascii.EqualFold(list[s:i], name) {
 			return true
 		}
 	}

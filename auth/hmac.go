@@ -7,6 +7,8 @@ import (
 	"encoding"
 	"encoding/base64"
 	"hash"
+
+	"github.com/edgegate/edgegate/ascii"
 )
 
 // Alg is a key-pair or app signature algorithm.
@@ -22,9 +24,9 @@ const (
 // ParseAlg reads "hmac-sha1" or "hmac-sha256" (ASCII case-insensitive).
 func ParseAlg(b []byte) (Alg, bool) {
 	switch {
-	case equalFold(b, "hmac-sha1"):
+	case ascii.EqualFold(b, "hmac-sha1"):
 		return SHA1, true
-	case equalFold(b, "hmac-sha256"):
+	case ascii.EqualFold(b, "hmac-sha256"):
 		return SHA256, true
 	}
 	return 0, false
@@ -150,7 +152,7 @@ type Params struct {
 func ParseAuthorization(v []byte, p *Params) Code {
 	*p = Params{}
 	i := skipSpace(v, 0)
-	if len(v)-i >= 5 && equalFold(v[i:i+4], "hmac") && v[i+4] == ' ' {
+	if len(v)-i >= 5 && ascii.EqualFold(v[i:i+4], "hmac") && v[i+4] == ' ' {
 		i += 5
 	}
 	for {
@@ -179,15 +181,15 @@ func ParseAuthorization(v []byte, p *Params) Code {
 		val := v[vs:i]
 		i++
 		switch {
-		case equalFold(name, "id"):
+		case ascii.EqualFold(name, "id"):
 			p.ID = val
-		case equalFold(name, "apikey"):
+		case ascii.EqualFold(name, "apikey"):
 			p.ID, p.APIKey = val, true
-		case equalFold(name, "algorithm"):
+		case ascii.EqualFold(name, "algorithm"):
 			p.Algorithm = val
-		case equalFold(name, "headers"):
+		case ascii.EqualFold(name, "headers"):
 			p.Headers = val
-		case equalFold(name, "signature"):
+		case ascii.EqualFold(name, "signature"):
 			p.Signature = val
 		}
 	}
@@ -292,21 +294,4 @@ func skipSpace(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// equalFold compares b with the lower-case ASCII s, ignoring case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }

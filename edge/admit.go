@@ -1,7 +1,7 @@
 package edge
 
 import (
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 )
 

@@ -3,8 +3,9 @@ package edge
 import (
 	"bytes"
 
+	"github.com/edgegate/edgegate/ascii"
 	"github.com/edgegate/edgegate/auth"
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -51,30 +52,14 @@ type reqHeaders struct{ req *http1.Request }
 func (h *reqHeaders) Get(name []byte) ([]byte, bool) {
 	hs := h.req.Headers
 	for i := range hs {
-		if len(hs[i].Name) == len(name) && equalFoldBytes(hs[i].Name, name) {
+		if len(hs[i].Name) == len(name) && ascii.EqualFoldBytes(hs[i].Name, name) {
 			return hs[i].Value, true
 		}
 	}
-	if len(name) == 4 && equalFold(name, "host") && len(h.req.Host) > 0 {
+	if len(name) == 4 && ascii.EqualFold(name, "host") && len(h.req.Host) > 0 {
 		return h.req.Host, true
 	}
 	return nil, false
-}
-
-func equalFoldBytes(a, b []byte) bool {
-	for i := range a {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // isIdentityHeader reports the names the gateway sets upstream for a
@@ -82,9 +67,9 @@ func equalFoldBytes(a, b []byte) bool {
 func isIdentityHeader(name []byte) bool {
 	switch len(name) {
 	case len("x-secret-id"):
-		return equalFold(name, "x-secret-id")
+		return ascii.EqualFold(name, "x-secret-id")
 	case len("x-usageplan-id"):
-		return equalFold(name, "x-usageplan-id")
+		return ascii.EqualFold(name, "x-usageplan-id")
 	}
 	return false
 }
@@ -216,7 +201,7 @@ func tokenFrom(loc snapshot.TokenLocation, hv *reqHeaders, query []byte) []byte 
 	switch loc.From {
 	case snapshot.TokenHeader:
 		v, _ := hv.Get(s2b(loc.Name))
-		if loc.Bearer && len(v) > 7 && equalFold(v[:7], "bearer ") {
+		if loc.Bearer && len(v) > 7 && ascii.EqualFold(v[:7], "bearer ") {
 			v = bytes.TrimLeft(v[7:], " ")
 		}
 		return v

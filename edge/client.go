@@ -7,7 +7,8 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/snapshot"
 )
 
@@ -303,11 +304,11 @@ func isForm(req *http1.Request) bool {
 	const form = "application/x-www-form-urlencoded"
 	for i := range req.Headers {
 		h := &req.Headers[i]
-		if h.Kind != http1.KindOther || !equalFold(h.Name, "content-type") {
+		if h.Kind != http1.KindOther || !ascii.EqualFold(h.Name, "content-type") {
 			continue
 		}
 		v := h.Value
-		if len(v) < len(form) || !equalFold(v[:len(form)], form) {
+		if len(v) < len(form) || !ascii.EqualFold(v[:len(form)], form) {
 			return false
 		}
 		return len(v) == len(form) || v[len(form)] == ';' || v[len(form)] == ' '
@@ -378,7 +379,7 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 		cl.respondMock(a)
 		return
 	case snapshot.KindWebSocket:
-		if req.Upgrade == nil || !equalFold(req.Upgrade, "websocket") {
+		if req.Upgrade == nil || !ascii.EqualFold(req.Upgrade, "websocket") {
 			cl.fail(errWSNotUpgrade)
 			return
 		}

@@ -2,7 +2,7 @@ package edge
 
 import (
 	"github.com/edgegate/edgegate/cond"
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"
 )

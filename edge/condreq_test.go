@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/edgegate/edgegate/cond"
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"

@@ -6,7 +6,7 @@ import (
 	goruntime "runtime"
 	"time"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 )
 
 // UnderscorePolicy says what happens to request header names holding '_'.

@@ -4,7 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/snapshot"
 )
 
@@ -53,7 +54,7 @@ func newCorsRT(p *snapshot.CORS) *corsRT {
 // headerValue returns the first value of the field named lower.
 func headerValue(hs []http1.Header, lower string) ([]byte, bool) {
 	for i := range hs {
-		if equalFold(hs[i].Name, lower) {
+		if ascii.EqualFold(hs[i].Name, lower) {
 			return hs[i].Value, true
 		}
 	}

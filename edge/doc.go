@@ -24,6 +24,6 @@
 // Rate limits (limits.go) check limiter counters kept in the Server's
 // Registry by stable id, so a reload keeps every window and quota.
 //
-// Imports: edge/http1, router, snapshot, model, ipset, auth, cond, limiter;
+// Imports: http1, ascii, router, snapshot, model, ipset, auth, cond, limiter;
 // never admin.
 package edge

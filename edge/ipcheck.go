@@ -3,7 +3,8 @@ package edge
 import (
 	"net/netip"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/ipset"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -83,7 +84,7 @@ func (cl *client) forwardedFor(req *http1.Request) netip.Addr {
 			for start >= 0 && v[start] != ',' {
 				start--
 			}
-			elem := trimOWS(v[start+1 : end])
+			elem := ascii.TrimOWS(v[start+1 : end])
 			end = start
 			if len(elem) == 0 {
 				continue

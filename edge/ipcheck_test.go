@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/ipset"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"

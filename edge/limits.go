@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/cond"
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/limiter"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"

@@ -5,7 +5,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 )
 

@@ -3,7 +3,7 @@ package edge
 import (
 	"strconv"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 )
 
 // appendUpstreamHead renders the request head sent to the backend. Client

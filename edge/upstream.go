@@ -7,7 +7,8 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 )
 
 type upPhase uint8
@@ -242,7 +243,7 @@ func (u *upstream) process() {
 		u.parser.Reset()
 		if r.Status < 200 {
 			if r.Status == 101 {
-				if !cl.ws || r.Upgrade == nil || !equalFold(r.Upgrade, "websocket") {
+				if !cl.ws || r.Upgrade == nil || !ascii.EqualFold(r.Upgrade, "websocket") {
 					u.t.fail(s.clk.now())
 					cl.upstreamFailed(errUpstreamBad, false, false)
 					return
@@ -433,34 +434,7 @@ func (u *upstream) resumeRead() {
 // just "chunked".
 func codingIsChunkedOnly(hs []http1.Header) bool {
 	for i := range hs {
-		if hs[i].Kind == http1.KindTransferEncoding && !equalFold(trimOWS(hs[i].Value), "chunked") {
-			return false
-		}
-	}
-	return true
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// equalFold compares b with a lower-case ASCII string, ignoring case.
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
+		if hs[i].Kind == http1.KindTransferEncoding && !ascii.EqualFold(ascii.TrimOWS(hs[i].Value), "chunked") {
 			return false
 		}
 	}

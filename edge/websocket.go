@@ -3,7 +3,8 @@ package edge
 import (
 	"encoding/base64"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 )
 
 // validWebSocketRequest checks the RFC 6455 §4.1 handshake fields the
@@ -18,10 +19,10 @@ func validWebSocketRequest(req *http1.Request) bool {
 	for i := range req.Headers {
 		h := &req.Headers[i]
 		switch {
-		case equalFold(h.Name, "sec-websocket-key"):
+		case ascii.EqualFold(h.Name, "sec-websocket-key"):
 			key = h.Value
 			keys++
-		case equalFold(h.Name, "sec-websocket-version"):
+		case ascii.EqualFold(h.Name, "sec-websocket-version"):
 			version = h.Value
 		}
 	}

@@ -3,7 +3,7 @@ package edge
 import (
 	"github.com/panjf2000/gnet/v2"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 )
 
 // writerCap is the size of a loop's gather buffer. It never grows, so the

@@ -3,7 +3,8 @@ package router
 import (
 	"strconv"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/http1"
 )
 
 // System holds the request-level values system parameters can carry; the
@@ -112,7 +113,7 @@ func (r *Route) Build(b *Backend, req *Request, res *Result, sys *System) *Param
 			raw, found = findArg(req.Query, in.name)
 		case posHeader:
 			for j := range req.Headers {
-				if equalFold(req.Headers[j].Name, in.name) {
+				if ascii.EqualFoldString(req.Headers[j].Name, in.name) {
 					raw, found = req.Headers[j].Value, true
 					break
 				}
@@ -194,7 +195,7 @@ func (r *Route) Build(b *Backend, req *Request, res *Result, sys *System) *Param
 	if len(pl.dropHeader) > 0 {
 		for j := range req.Headers {
 			for _, name := range pl.dropHeader {
-				if equalFold(req.Headers[j].Name, name) {
+				if ascii.EqualFoldString(req.Headers[j].Name, name) {
 					b.DropHeaders = append(b.DropHeaders, j)
 					break
 				}

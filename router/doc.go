@@ -47,7 +47,7 @@
 //
 // # Imports
 //
-// The standard library (no net, os/exec or syscall), model and edge/http1
+// The standard library (no net, os/exec or syscall), model and http1
 // (for its Header type); never edge, admin or anything with sockets. A
 // test enforces it.
 package router

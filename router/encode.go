@@ -87,28 +87,6 @@ func findArg(q []byte, name string) ([]byte, bool) {
 	return nil, false
 }
 
-// equalFold compares ASCII case-insensitively (header names).
-func equalFold(a []byte, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x != y {
-			if 'A' <= x && x <= 'Z' {
-				x += 'a' - 'A'
-			}
-			if 'A' <= y && y <= 'Z' {
-				y += 'a' - 'A'
-			}
-			if x != y {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // validHeaderValue refuses bytes that could split or end a field line
 // (RFC 9110 §5.5: CR, LF and NUL are never allowed).
 func validHeaderValue(v []byte) bool {

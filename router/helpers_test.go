@@ -3,7 +3,7 @@ package router
 import (
 	"testing"
 
-	"github.com/edgegate/edgegate/edge/http1"
+	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/model"
 )
 

@@ -11,11 +11,12 @@ import (
 
 // TestImports proves the package stays a leaf (DESIGN.md: router must not
 // know about sockets): the standard library less networking and process
-// control, model, and edge/http1 for its Header type only.
+// control, model, http1 for its Header type only, and ascii.
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
-		"github.com/edgegate/edgegate/model":      true,
-		"github.com/edgegate/edgegate/edge/http1": true,
+		"github.com/edgegate/edgegate/model": true,
+		"github.com/edgegate/edgegate/http1": true,
+		"github.com/edgegate/edgegate/ascii": true,
 	}
 	banned := []string{"net", "os/exec", "syscall", "unsafe", "plugin"}
 	for _, dir := range []string{".", "routertest"} {
@@ -35,7 +36,7 @@ func TestImports(t *testing.T) {
 				p, _ := strconv.Unquote(im.Path.Value)
 				std := !strings.Contains(strings.SplitN(p, "/", 2)[0], ".")
 				ok := std || allowed[p]
-				if dir == "routertest" && p == "github.com/edgegate/edgegate/edge/http1" {
+				if dir == "routertest" && p == "github.com/edgegate/edgegate/http1" {
 					ok = false
 				}
 				for _, b := range banned {

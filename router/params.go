@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/edgegate/edgegate/ascii"
 	"github.com/edgegate/edgegate/model"
 )
 
@@ -76,7 +77,7 @@ func validValue(t valueType, v []byte) bool {
 	case tDouble:
 		return validDouble(v)
 	case tBool:
-		return equalFold(v, "true") || equalFold(v, "false")
+		return ascii.EqualFoldString(v, "true") || ascii.EqualFoldString(v, "false")
 	}
 	return true
 }

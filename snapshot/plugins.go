@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/edgegate/edgegate/ascii"
 	"github.com/edgegate/edgegate/cond"
 )
 
@@ -476,13 +477,13 @@ func (c *CORS) AllowsOrigin(origin []byte) bool {
 		return len(origin) > 0
 	}
 	for _, o := range c.Origins {
-		if asciiEqualFold(origin, o) {
+		if ascii.EqualFoldString(origin, o) {
 			return true
 		}
 	}
 	for _, w := range c.Wildcards {
-		if len(origin) > len(w.Prefix)+len(w.Suffix) && asciiEqualFold(origin[:len(w.Prefix)], w.Prefix) &&
-			asciiEqualFold(origin[len(origin)-len(w.Suffix):], w.Suffix) &&
+		if len(origin) > len(w.Prefix)+len(w.Suffix) && ascii.EqualFoldString(origin[:len(w.Prefix)], w.Prefix) &&
+			ascii.EqualFoldString(origin[len(origin)-len(w.Suffix):], w.Suffix) &&
 			bytes.IndexByte(origin[len(w.Prefix):len(origin)-len(w.Suffix)], '/') < 0 {
 			return true
 		}
@@ -498,25 +499,6 @@ func (c *CORS) AllowsMethod(method []byte) bool {
 		}
 	}
 	return false
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // enableCORS is the policy of an API's EnableCORS switch without a Cors

@@ -1,6 +1,10 @@
 package http1
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/edgegate/edgegate/ascii"
+)
 
 // slashPath is Request.Path for an absolute-form target without a path.
 // Its capacity is 1 so that an append by the caller copies it.
@@ -134,9 +138,9 @@ func parseTarget(t []byte, r *Request) *Error {
 	// absolute-form = absolute-URI; only http and https (RFC 9110 §4.2).
 	var rest []byte
 	switch {
-	case len(t) >= 7 && eqFoldAny(t[:7], "http://"):
+	case len(t) >= 7 && ascii.EqualFold(t[:7], "http://"):
 		rest = t[7:]
-	case len(t) >= 8 && eqFoldAny(t[:8], "https://"):
+	case len(t) >= 8 && ascii.EqualFold(t[:8], "https://"):
 		rest = t[8:]
 	default:
 		return ErrBadTarget

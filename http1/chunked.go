@@ -1,6 +1,10 @@
 package http1
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/edgegate/edgegate/ascii"
+)
 
 // Chunked framing limits.
 const (
@@ -317,7 +321,7 @@ func fieldLine(line []byte, bare bool) (Header, *Error) {
 			return Header{}, ErrBareLF
 		}
 		return Header{}, ErrBadHeaderName // no colon
-	case j == 0 && isOWS(line[0]):
+	case j == 0 && ascii.IsOWS(line[0]):
 		return Header{}, ErrObsFold
 	case line[j] == '\r':
 		// Inside a line, a CR is never followed by the LF that ends it.
@@ -326,7 +330,7 @@ func fieldLine(line []byte, bare bool) (Header, *Error) {
 		return Header{}, ErrBadHeaderName
 	}
 	k := j + 1
-	for k < len(line) && isOWS(line[k]) {
+	for k < len(line) && ascii.IsOWS(line[k]) {
 		k++
 	}
 	vs := k
@@ -338,7 +342,7 @@ func fieldLine(line []byte, bare bool) (Header, *Error) {
 		return Header{}, ErrBareLF
 	}
 	ve := k
-	for ve > vs && isOWS(line[ve-1]) {
+	for ve > vs && ascii.IsOWS(line[ve-1]) {
 		ve--
 	}
 	name := line[:j:j]
@@ -369,7 +373,7 @@ func forbiddenTrailer(name []byte) bool {
 		return true
 	}
 	for _, d := range trailerDenied {
-		if eqFold(name, d) {
+		if ascii.EqualFoldToken(name, d) {
 			return true
 		}
 	}

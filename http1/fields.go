@@ -3,6 +3,8 @@ package http1
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/edgegate/edgegate/ascii"
 )
 
 // maxConnectionOptions bounds the options a message may list in Connection,
@@ -91,7 +93,7 @@ func parseFields(buf []byte, i int, h []Header, maxH, maxBytes int, st *fieldSta
 
 		// OWS field-value OWS CRLF
 		k := j + 1
-		for k < len(buf) && isOWS(buf[k]) {
+		for k < len(buf) && ascii.IsOWS(buf[k]) {
 			k++
 		}
 		vs := k
@@ -103,7 +105,7 @@ func parseFields(buf []byte, i int, h []Header, maxH, maxBytes int, st *fieldSta
 			return h, 0, ls, valueError(buf, k)
 		}
 		ve := k
-		for ve > vs && isOWS(buf[ve-1]) {
+		for ve > vs && ascii.IsOWS(buf[ve-1]) {
 			ve--
 		}
 		i = k + 2
@@ -160,7 +162,7 @@ func skipValue(buf []byte, k int) int {
 func nameError(buf []byte, i, j int) *Error {
 	c := buf[j]
 	switch {
-	case j == i && isOWS(c):
+	case j == i && ascii.IsOWS(c):
 		// A line that starts with whitespace: obs-fold (RFC 9112 §5.2),
 		// or whitespace before the first field (§2.2). Both are rejected.
 		return ErrObsFold
@@ -216,7 +218,7 @@ func (st *fieldState) field(kind Kind, v []byte) *Error {
 			st.upgrade = v
 		}
 	case KindExpect:
-		if eqFoldAny(v, "100-continue") {
+		if ascii.EqualFold(v, "100-continue") {
 			st.expect100 = true
 		}
 	case KindTrailer:
@@ -264,12 +266,12 @@ func (st *fieldState) transferEncoding(v []byte) {
 			continue
 		}
 		switch {
-		case eqFold(elem, "chunked"):
+		case ascii.EqualFoldToken(elem, "chunked"):
 			st.teChunked++
 			st.teLastChunked = true
 			continue
-		case eqFold(elem, "gzip"), eqFold(elem, "deflate"), eqFold(elem, "compress"),
-			eqFold(elem, "x-gzip"), eqFold(elem, "x-compress"):
+		case ascii.EqualFoldToken(elem, "gzip"), ascii.EqualFoldToken(elem, "deflate"), ascii.EqualFoldToken(elem, "compress"),
+			ascii.EqualFoldToken(elem, "x-gzip"), ascii.EqualFoldToken(elem, "x-compress"):
 			st.teKnown = true
 		default:
 			st.teUnknown = true
@@ -303,11 +305,11 @@ func (st *fieldState) connection(v []byte) *Error {
 			return ErrBadConnection
 		}
 		switch {
-		case eqFold(elem, "close"):
+		case ascii.EqualFoldToken(elem, "close"):
 			st.connClose = true
-		case eqFold(elem, "keep-alive"):
+		case ascii.EqualFoldToken(elem, "keep-alive"):
 			st.connKeepAlive = true
-		case eqFold(elem, "upgrade"):
+		case ascii.EqualFoldToken(elem, "upgrade"):
 			st.connUpgrade = true
 		default:
 			st.connOther = true
@@ -338,29 +340,12 @@ func markHopByHop(h []Header) {
 				continue
 			}
 			for fi := range h {
-				if (h[fi].Kind == KindOther || h[fi].Kind == KindXForwardedFor) && len(h[fi].Name) == len(elem) && eqFoldToken(h[fi].Name, elem) {
+				if (h[fi].Kind == KindOther || h[fi].Kind == KindXForwardedFor) && len(h[fi].Name) == len(elem) && ascii.EqualFoldBytes(h[fi].Name, elem) {
 					h[fi].Kind = KindHopByHop
 				}
 			}
 		}
 	}
-}
-
-// eqFoldToken compares two tokens ignoring ASCII case.
-func eqFoldToken(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
 }
 
 // HopByHop reports whether a field of kind k must not be forwarded as
@@ -383,100 +368,100 @@ func (k Kind) HopByHop() bool {
 func classify(n []byte) Kind {
 	switch len(n) {
 	case 2:
-		if eqFold(n, "te") {
+		if ascii.EqualFoldToken(n, "te") {
 			return KindTE
 		}
 	case 4:
-		if eqFold(n, "host") {
+		if ascii.EqualFoldToken(n, "host") {
 			return KindHost
 		}
 	case 6:
-		if eqFold(n, "expect") {
+		if ascii.EqualFoldToken(n, "expect") {
 			return KindExpect
 		}
 	case 7:
 		switch n[0] | 0x20 {
 		case 't':
-			if eqFold(n, "trailer") {
+			if ascii.EqualFoldToken(n, "trailer") {
 				return KindTrailer
 			}
 		case 'u':
-			if eqFold(n, "upgrade") {
+			if ascii.EqualFoldToken(n, "upgrade") {
 				return KindUpgrade
 			}
 		}
 	case 9:
 		switch n[0] | 0x20 {
 		case 'f':
-			if eqFold(n, "forwarded") {
+			if ascii.EqualFoldToken(n, "forwarded") {
 				return KindForwarded
 			}
 		case 'x':
-			if eqFold(n, "x-real-ip") {
+			if ascii.EqualFoldToken(n, "x-real-ip") {
 				return KindXRealIP
 			}
 		}
 	case 10:
 		switch n[0] | 0x20 {
 		case 'c':
-			if eqFold(n, "connection") {
+			if ascii.EqualFoldToken(n, "connection") {
 				return KindConnection
 			}
 		case 'k':
-			if eqFold(n, "keep-alive") {
+			if ascii.EqualFoldToken(n, "keep-alive") {
 				return KindKeepAlive
 			}
 		}
 	case 12:
-		if eqFold(n, "x-request-id") {
+		if ascii.EqualFoldToken(n, "x-request-id") {
 			return KindXRequestID
 		}
 	case 14:
-		if eqFold(n, "content-length") {
+		if ascii.EqualFoldToken(n, "content-length") {
 			return KindContentLength
 		}
 	case 15:
-		if eqFold(n, "x-forwarded-for") {
+		if ascii.EqualFoldToken(n, "x-forwarded-for") {
 			return KindXForwardedFor
 		}
 	case 16:
 		switch n[0] | 0x20 {
 		case 'p':
-			if eqFold(n, "proxy-connection") {
+			if ascii.EqualFoldToken(n, "proxy-connection") {
 				return KindProxyConnection
 			}
 		case 'x':
-			if eqFold(n, "x-forwarded-host") {
+			if ascii.EqualFoldToken(n, "x-forwarded-host") {
 				return KindXForwardedHost
 			}
-			if eqFold(n, "x-forwarded-port") {
+			if ascii.EqualFoldToken(n, "x-forwarded-port") {
 				return KindXForwardedPort
 			}
 		}
 	case 17:
 		switch n[0] | 0x20 {
 		case 't':
-			if eqFold(n, "transfer-encoding") {
+			if ascii.EqualFoldToken(n, "transfer-encoding") {
 				return KindTransferEncoding
 			}
 		case 'x':
-			if eqFold(n, "x-forwarded-proto") {
+			if ascii.EqualFoldToken(n, "x-forwarded-proto") {
 				return KindXForwardedProto
 			}
 		}
 	case 18:
 		switch n[0] | 0x20 {
 		case 'p':
-			if eqFold(n, "proxy-authenticate") {
+			if ascii.EqualFoldToken(n, "proxy-authenticate") {
 				return KindProxyAuthenticate
 			}
 		case 'x':
-			if eqFold(n, "x-forwarded-prefix") {
+			if ascii.EqualFoldToken(n, "x-forwarded-prefix") {
 				return KindXForwardedPrefix
 			}
 		}
 	case 19:
-		if eqFold(n, "proxy-authorization") {
+		if ascii.EqualFoldToken(n, "proxy-authorization") {
 			return KindProxyAuthorization
 		}
 	}

@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/edgegate/edgegate/ascii"
+
 // Byte class tables, built once at init. Each is a [256]bool so that a
 // check is one indexed load with no bounds check.
 var (
@@ -76,53 +78,6 @@ func isToken(s []byte) bool {
 	return true
 }
 
-// eqFold reports whether the token s equals lit, ignoring ASCII case. lit
-// must be lower case and made of letters, digits and '-'; s must be a
-// token: then c|0x20 equals a lower case letter, a digit or '-' only for
-// that character or its upper case form (the other bytes that fold onto
-// them are CTLs, which no token holds).
-func eqFold(s []byte, lit string) bool {
-	if len(s) != len(lit) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i]|0x20 != lit[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// eqFoldAny is eqFold for an s that may hold any bytes.
-func eqFoldAny(s []byte, lit string) bool {
-	if len(s) != len(lit) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lit[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func isOWS(c byte) bool { return c == ' ' || c == '\t' }
-
-// trimOWS removes leading and trailing SP and HTAB.
-func trimOWS(s []byte) []byte {
-	for len(s) > 0 && isOWS(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isOWS(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // nextListElem splits the first element off a comma-separated list
 // (RFC 9110 §5.6.1) and returns it with OWS trimmed, and the rest after
 // the comma. ok is false when s holds no more elements.
@@ -132,8 +87,8 @@ func nextListElem(s []byte) (elem, rest []byte, ok bool) {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == ',' {
-			return trimOWS(s[:i]), s[i+1:], true
+			return ascii.TrimOWS(s[:i]), s[i+1:], true
 		}
 	}
-	return trimOWS(s), nil, true
+	return ascii.TrimOWS(s), nil, true
 }

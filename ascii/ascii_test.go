@@ -1,0 +1,85 @@
+package ascii
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestEqualFold(t *testing.T) {
+	for _, c := range []struct {
+		b, lit string
+		want   bool
+	}{
+		{"Content-Type", "content-type", true},
+		{"CONTENT-TYPE", "content-type", true},
+		{"content-typ", "content-type", false},
+		{"content-typf", "content-type", false},
+		{"", "", true},
+		{"\xc0", "\xe0", false}, // not ASCII: no folding
+		{"K", "k", true},
+	} {
+		if got := EqualFold([]byte(c.b), c.lit); got != c.want {
+			t.Errorf("EqualFold(%q, %q) = %v", c.b, c.lit, got)
+		}
+		if got := EqualFoldString([]byte(c.b), strings.ToUpper(c.lit)); got != c.want && c.lit != "\xe0" {
+			t.Errorf("EqualFoldString(%q, %q) = %v", c.b, strings.ToUpper(c.lit), got)
+		}
+		if got := EqualFoldBytes([]byte(c.b), []byte(c.lit)); got != c.want {
+			t.Errorf("EqualFoldBytes(%q, %q) = %v", c.b, c.lit, got)
+		}
+	}
+	// The token fast path agrees with the general one on tokens.
+	for _, tok := range []string{"Host", "X-Date", "transfer-ENCODING", "a1-b2"} {
+		for _, lit := range []string{"host", "x-date", "transfer-encoding", "a1-b2", "a1-b3"} {
+			if EqualFoldToken([]byte(tok), lit) != EqualFold([]byte(tok), lit) {
+				t.Errorf("EqualFoldToken(%q, %q) disagrees with EqualFold", tok, lit)
+			}
+		}
+	}
+}
+
+func TestTrimOWS(t *testing.T) {
+	for in, want := range map[string]string{" \t a b\t ": "a b", "": "", " \t": "", "x": "x", "\va\v": "\va\v"} {
+		if got := TrimOWS([]byte(in)); !bytes.Equal(got, []byte(want)) {
+			t.Errorf("TrimOWS(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzEqualFold(f *testing.F) {
+	f.Add([]byte("Content-Length"), "content-length")
+	f.Fuzz(func(t *testing.T, b []byte, s string) {
+		want := len(b) == len(s) && strings.EqualFold(asASCII(b), asASCII([]byte(s))) && bytes.Equal(nonLetters(b), nonLetters([]byte(s)))
+		if got := EqualFoldString(b, s); got != want {
+			t.Fatalf("EqualFoldString(%q, %q) = %v, want %v", b, s, got, want)
+		}
+	})
+}
+
+// asASCII keeps a byte string's ASCII letters lower-cased and masks the rest,
+// so strings.EqualFold cannot apply Unicode folding.
+func asASCII(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' {
+			out[i] = c | 0x20
+		} else {
+			out[i] = '.'
+		}
+	}
+	return string(out)
+}
+
+// nonLetters masks the letters, so the rest must match byte for byte.
+func nonLetters(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' {
+			out[i] = 'a'
+		} else {
+			out[i] = c
+		}
+	}
+	return out
+}
