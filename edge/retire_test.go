@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	goruntime "runtime"
 	"strconv"
@@ -15,8 +13,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-
-	"github.com/edgegate/edgegate/snapshot"
 )
 
 // Tests of target retirement: reference counts, per-loop pool slots and
@@ -94,21 +90,6 @@ func (u *countingUpstream) serve(c net.Conn) {
 	}
 }
 
-// serveSnap runs an edge on loopback serving snap.
-func serveSnap(t testing.TB, snap *snapshot.Snapshot, cfg Config) *Server {
-	t.Helper()
-	cfg.Listen = "127.0.0.1:0"
-	s, err := New(cfg, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
-	return s
-}
-
 // onLoops runs f on every event loop, on its own goroutine, and waits.
 func onLoops(t testing.TB, s *Server, f func(l *loop)) {
 	t.Helper()
@@ -141,14 +122,14 @@ func TestReloadsRetireTargets(t *testing.T) {
 	for i := range ups {
 		ups[i] = startCountingUpstream(t, fmt.Sprint("u", i), false)
 	}
-	snapFor := func(i int) *snapshot.Snapshot {
+	apisFor := func(i int) string {
 		far := func(host string) string { return net.JoinHostPort(host, strconv.Itoa(10000+i)) }
 		set := 2 * (i % 2)
-		return compileAPIs(t, targetAPI("x", "HealthCheckPath: /hc, HealthCheckIntervalMs: 100", ups[set].addr(), ups[set+1].addr())+
+		return targetAPI("x", "HealthCheckPath: /hc, HealthCheckIntervalMs: 100", ups[set].addr(), ups[set+1].addr()) +
 			// Never dialed: no request goes there and the first check is a minute away.
-			targetAPI("d", "HealthCheckPath: /hc, HealthCheckIntervalMs: 60000", far("192.0.2.1"), far("192.0.2.2")))
+			targetAPI("d", "HealthCheckPath: /hc, HealthCheckIntervalMs: 60000", far("192.0.2.1"), far("192.0.2.2"))
 	}
-	s := serveSnap(t, snapFor(0), Config{Loops: loops})
+	s := startServer(t, svcDoc+apisFor(0), nil, Config{Loops: loops})
 	var cs []net.Conn
 	request := func(i int) {
 		for _, c := range cs {
@@ -175,7 +156,7 @@ func TestReloadsRetireTargets(t *testing.T) {
 	g0 := goruntime.NumGoroutine()
 
 	for i := 1; i <= reloads; i++ {
-		if err := s.Swap(snapFor(i)); err != nil {
+		if err := s.Swap(compileAPIs(t, apisFor(i))); err != nil {
 			t.Fatal(err)
 		}
 		request(i)
@@ -200,41 +181,53 @@ func TestReloadsRetireTargets(t *testing.T) {
 	t.Logf("%d connections, %d goroutines before and %d after %d reloads", len(cs), g0, goruntime.NumGoroutine(), reloads)
 }
 
-// A request in flight on a target that a reload retires finishes
-// normally, and its connection is not pooled under the id, now reused by
-// a new target.
-func TestRetiredTargetInFlight(t *testing.T) {
+// retiredMidRequest runs API x on a holding upstream, sends req (whose
+// path must mention "hold") on a connection, and while the upstream holds
+// it reloads twice: to s2, retiring the target, and once every loop has
+// dropped its slot, to s3, whose new target reuses the retired id.
+// before runs on the connection first. It returns the server, the
+// connection (its answer not read) and the holding upstream.
+func retiredMidRequest(t *testing.T, req string, before func(net.Conn)) (*Server, net.Conn, *countingUpstream) {
+	t.Helper()
 	slow := startCountingUpstream(t, "slow", true)
 	s2, s3 := startRawUpstream(t, "s2"), startRawUpstream(t, "s3")
-	snapTo := func(addr string) *snapshot.Snapshot { return compileAPIs(t, targetAPI("x", "", addr)) }
-	s := serveSnap(t, snapTo(slow.addr()), Config{Loops: 1})
+	s := startServer(t, svcDoc+targetAPI("x", "", slow.addr()), nil, Config{Loops: 1})
 	c, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	fmt.Fprintf(c, "GET /release/x/hold HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
+	t.Cleanup(func() { c.Close() })
+	if before != nil {
+		before(c)
+	}
+	fmt.Fprintf(c, "%s HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n", req)
 	select {
 	case <-slow.got:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the request did not reach the upstream")
 	}
 	old := apiTargets(t, s, "x")[0]
-
-	if err := s.Swap(snapTo(s2.ln.Addr().String())); err != nil {
+	if err := s.Swap(compileAPIs(t, targetAPI("x", "", s2.ln.Addr().String()))); err != nil {
 		t.Fatal(err)
 	}
 	if !old.retired.Load() {
 		t.Fatal("the replaced target was not retired")
 	}
 	waitFor(t, "the loop to drop the retired slot", func() bool { return old.slotsHeld.Load() == 0 })
-	if err := s.Swap(snapTo(s3.ln.Addr().String())); err != nil {
+	if err := s.Swap(compileAPIs(t, targetAPI("x", "", s3.ln.Addr().String()))); err != nil {
 		t.Fatal(err)
 	}
 	if now := apiTargets(t, s, "x")[0]; now.id != old.id {
 		t.Fatalf("the new target has id %d, want the retired %d reused", now.id, old.id)
 	}
+	return s, c, slow
+}
 
+// A request in flight on a target that a reload retires finishes
+// normally, and its connection is not pooled under the id, now reused by
+// a new target.
+func TestRetiredTargetInFlight(t *testing.T) {
+	_, c, slow := retiredMidRequest(t, "GET /release/x/hold", nil)
 	close(slow.hold)
 	if code, body := readAnswer(t, c); code != 200 || body != "slow" {
 		t.Fatalf("in-flight request: %d %q", code, body)
@@ -250,41 +243,16 @@ func TestRetiredTargetInFlight(t *testing.T) {
 // closed before the answer: a stale close, resent once), dials its own
 // backend: it does not take the new target's pooled connection.
 func TestRetiredTargetRetryDials(t *testing.T) {
-	slow := startCountingUpstream(t, "slow", true)
-	s2, s3 := startRawUpstream(t, "s2"), startRawUpstream(t, "s3")
-	snapTo := func(addr string) *snapshot.Snapshot { return compileAPIs(t, targetAPI("x", "", addr)) }
-	s := serveSnap(t, snapTo(slow.addr()), Config{Loops: 1})
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if code, body := roundTrip(t, c, "/release/x"); code != 200 || body != "slow" {
-		t.Fatalf("first request: %d %q", code, body)
-	}
-	// The next request reuses the pooled connection; the upstream holds it.
-	fmt.Fprintf(c, "GET /release/x/hold-drop HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
-	select {
-	case <-slow.got:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the request did not reach the upstream")
-	}
-	old := apiTargets(t, s, "x")[0]
-	if err := s.Swap(snapTo(s2.ln.Addr().String())); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the loop to drop the retired slot", func() bool { return old.slotsHeld.Load() == 0 })
-	if err := s.Swap(snapTo(s3.ln.Addr().String())); err != nil {
-		t.Fatal(err)
-	}
-	if now := apiTargets(t, s, "x")[0]; now.id != old.id {
-		t.Fatalf("the new target has id %d, want the retired %d reused", now.id, old.id)
-	}
+	// A first request leaves a pooled connection, which the held one reuses.
+	s, c, slow := retiredMidRequest(t, "GET /release/x/hold-drop", func(c net.Conn) {
+		if code, body := roundTrip(t, c, "/release/x"); code != 200 || body != "slow" {
+			t.Fatalf("first request: %d %q", code, body)
+		}
+	})
 	// Park a connection to s3 in the reused slot.
 	if code, body := get(t, s, "/release/x"); code != 200 || body != "s3" {
 		t.Fatalf("request to the new target: %d %q", code, body)
 	}
-
 	close(slow.hold) // the upstream closes the held connection unanswered
 	if code, body := readAnswer(t, c); code != 200 || body != "slow" {
 		t.Errorf("retried request: %d %q, want the retired target's own backend to answer", code, body)
