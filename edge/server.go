@@ -158,10 +158,11 @@ func (s *Server) Inflight() int64 { return s.inflight.Load() }
 func (s *Server) Conns() int64 { return s.conns.Load() }
 
 // Swap installs a new snapshot. Requests in flight finish on the one they
-// started with; an identical snapshot is a no-op. The new runtime is built
-// without side effects, so a snapshot that fails to build leaves the
-// server exactly as it was; targets are registered, checks started and
-// unused targets retired only after the pointer store.
+// started with; an identical snapshot is a no-op. The new runtime's
+// targets are only planned while it is built, so a snapshot that fails
+// to build leaves the targets, their checks and health as they were;
+// targets are registered, checks started and unused targets retired only
+// after the pointer store.
 func (s *Server) Swap(snap *snapshot.Snapshot) error {
 	if snap == nil {
 		return errors.New("edge: nil snapshot")
