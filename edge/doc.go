@@ -7,9 +7,12 @@
 // client's loop (EventLoop.Enroll) and pooled per loop, so a proxied request
 // never crosses goroutines and needs no lock. Cross-loop state (target
 // health, counters, the installed snapshot) is reached through atomics only.
+// A target is one (address, health config) pair, shared by the snapshots
+// that name it and retired when none does: each loop then drops its pooled
+// connections to it in a task on its own goroutine (targets.go).
 // Goroutines exist for dialing new upstream connections, active health
-// checks, the coarse clock and the ticker that drives per-loop sweeps;
-// never per request.
+// checks (one per checked target), the coarse clock and the ticker that
+// drives per-loop sweeps; never per request.
 //
 // The running configuration is one immutable *runtime behind an
 // atomic.Pointer; a request keeps the runtime it started with.

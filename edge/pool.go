@@ -6,9 +6,11 @@ type pool struct {
 	idle []*upstream
 }
 
-// poolGet returns a live idle connection to t, or nil.
+// poolGet returns a live idle connection to t, or nil. A retired target
+// (a request that started on an older runtime) always dials: its id may
+// already name another target's slot.
 func (l *loop) poolGet(t *target) *upstream {
-	if t.id >= len(l.pools) {
+	if t.id >= len(l.pools) || t.retired.Load() {
 		return nil
 	}
 	p := &l.pools[t.id]
@@ -25,9 +27,15 @@ func (l *loop) poolGet(t *target) *upstream {
 	return nil
 }
 
-// poolPut parks an idle connection, or closes it when the pool is full.
+// poolPut parks an idle connection, or closes it when the pool is full or
+// its target is retired (the slot is dropped or about to be, and may be
+// handed to a new target).
 func (l *loop) poolPut(u *upstream) {
 	if u.dead || u.closeMe || u.c == nil {
+		return
+	}
+	if u.t.retired.Load() {
+		u.close()
 		return
 	}
 	for u.t.id >= len(l.pools) {
@@ -64,4 +72,24 @@ func (p *pool) prune(l *loop, now int64) {
 		p.idle[i] = nil
 	}
 	p.idle = keep
+}
+
+// dropTargets closes this loop's idle connections to retired targets and
+// lets go of their pool slots, so their ids can be reused (retire). Runs
+// on the loop.
+func (l *loop) dropTargets(ts []*target) {
+	l.enter()
+	defer l.exit()
+	for _, t := range ts {
+		if t.id < len(l.pools) {
+			p := &l.pools[t.id]
+			for i, u := range p.idle {
+				u.inPool = false
+				u.close()
+				p.idle[i] = nil
+			}
+			p.idle = p.idle[:0]
+		}
+		t.slotsHeld.Add(-1)
+	}
 }

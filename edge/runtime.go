@@ -13,9 +13,10 @@ import (
 // from it once (targets bound to their health records, rendered mock
 // answers). Immutable once stored.
 type runtime struct {
-	snap   *snapshot.Snapshot
-	router *router.Table
-	apis   []apiRT // by router.Route.Index
+	snap    *snapshot.Snapshot
+	router  *router.Table
+	apis    []apiRT   // by router.Route.Index
+	targets []*target // every target the apis use, once each
 	// The checks' own compiled state (auth.go, limits.go, ipcheck.go).
 	access  accessRT
 	traffic trafficRT
@@ -35,13 +36,17 @@ type apiRT struct {
 	mockBody []byte
 }
 
-func (s *Server) install(snap *snapshot.Snapshot) (*runtime, error) {
+// build derives the runtime of snap without side effects: targets come
+// from a plan (live ones looked up, fresh ones only reserved), nothing is
+// registered and no check is started, so a build that fails leaves the
+// server as it was. Swap commits the plan after storing the runtime.
+func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 	routes := snap.Router.Routes()
 	if len(routes) != len(snap.Backends) {
-		return nil, fmt.Errorf("edge: snapshot has %d routes and %d backends", len(routes), len(snap.Backends))
+		return nil, nil, fmt.Errorf("edge: snapshot has %d routes and %d backends", len(routes), len(snap.Backends))
 	}
 	rt := &runtime{snap: snap, router: snap.Router, apis: make([]apiRT, len(routes))}
-	checked := map[*target]bool{}
+	plan := s.targets.plan()
 	for i, r := range routes {
 		b := &snap.Backends[i]
 		a := &rt.apis[i]
@@ -60,23 +65,19 @@ func (s *Server) install(snap *snapshot.Snapshot) (*runtime, error) {
 		default:
 			weights := make([]int, len(b.Targets))
 			for j, t := range b.Targets {
-				tg := s.targets.get(t.Addr, b.Health)
-				a.targets = append(a.targets, tg)
+				a.targets = append(a.targets, plan.get(t.Addr, b.Health))
 				weights[j] = t.Weight
-				if b.Health.CheckPath != "" {
-					checked[tg] = true
-				}
 			}
 			a.sched = schedule(weights)
 		}
 	}
-	s.targets.syncChecks(checked)
+	rt.targets = plan.list
 	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl} {
 		if err := f(rt); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return rt, nil
+	return rt, plan, nil
 }
 
 // renderMock pre-renders a mock answer up to the per-request headers.

@@ -26,6 +26,7 @@ type Server struct {
 	clk *clock
 
 	rt      atomic.Pointer[runtime]
+	swapMu  sync.Mutex // one Swap at a time: build, store, commit
 	targets targetRegistry
 
 	eng     gnet.Engine
@@ -157,19 +158,31 @@ func (s *Server) Inflight() int64 { return s.inflight.Load() }
 func (s *Server) Conns() int64 { return s.conns.Load() }
 
 // Swap installs a new snapshot. Requests in flight finish on the one they
-// started with; an identical revision is a no-op.
+// started with; an identical snapshot is a no-op. The new runtime's
+// targets are only planned while it is built, so a snapshot that fails
+// to build leaves the targets, their checks and health as they were;
+// targets are registered, checks started and unused targets retired only
+// after the pointer store.
 func (s *Server) Swap(snap *snapshot.Snapshot) error {
 	if snap == nil {
 		return errors.New("edge: nil snapshot")
 	}
-	if old := s.rt.Load(); old != nil && old.snap == snap {
+	s.swapMu.Lock()
+	defer s.swapMu.Unlock()
+	old := s.rt.Load()
+	if old != nil && old.snap == snap {
 		return nil
 	}
-	rt, err := s.install(snap)
+	rt, plan, err := s.build(snap)
 	if err != nil {
 		return err
 	}
 	s.rt.Store(rt)
+	var replaced []*target
+	if old != nil {
+		replaced = old.targets
+	}
+	s.targets.commit(plan, replaced)
 	s.lim.Sweep() // limits no rule asks for any more
 	s.Stats.Swaps.Add(1)
 	return nil

@@ -5,190 +5,221 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/panjf2000/gnet/v2"
 
 	"github.com/edgegate/edgegate/snapshot"
 )
 
-// target is one backend address. Its health outlives snapshots: targets
-// are kept by address in the server's registry, so a reload does not
-// forget that a backend is down.
-type target struct {
-	id   int
+// targetKey names a target: one backend address under one health
+// configuration. Two APIs on the same address with different settings
+// (seed 000 HealthCheckConf: RequestVolumeThreshold,
+// SleepWindowInMilliseconds; the check path and interval) get two targets
+// with their own state, and the same pair in the next snapshot gets the
+// same target back, so a reload does not forget that a backend is down.
+type targetKey struct {
 	addr string
+	h    snapshot.Health
+}
+
+// target is one backend address under one health configuration. Its
+// settings never change; its health is atomics, written by any loop and
+// by its active check.
+type target struct {
+	// id is this target's slot in every loop's pools; it is handed to a
+	// new target only after every loop has dropped the slot (retire).
+	id       int
+	addr     string
+	h        snapshot.Health
+	maxFails int32
+	cooldown int64 // ns
 
 	fails     atomic.Int32
 	downUntil atomic.Int64 // clock nanos; 0 = up
-	maxFails  atomic.Int32
-	cooldown  atomic.Int64
+	// retired is set once no installed runtime uses the target: its
+	// connections are closed rather than pooled.
+	retired atomic.Bool
+	// slotsHeld counts the loops that have not yet dropped the retired
+	// target's pool slot; the id is free once it reaches 0.
+	slotsHeld atomic.Int32
 
-	check      atomic.Pointer[snapshot.Health] // active check settings, nil = none
-	checkerOn  atomic.Bool
-	stopSignal chan struct{}
+	// Owned by the registry, under its mu.
+	refs      int // installed runtimes that use the target
+	stopCheck context.CancelFunc
 }
 
-func (t *target) available(now int64) bool { return now >= t.downUntil.Load() }
-
-// ok records a good answer (cheap when already healthy: one load).
-func (t *target) ok() {
-	if t.fails.Load() != 0 {
-		t.fails.Store(0)
-	}
+func newTarget(id int, k targetKey) *target {
+	return &target{id: id, addr: k.addr, h: k.h,
+		maxFails: int32(max(k.h.MaxFails, 1)), cooldown: int64(k.h.Cooldown)}
 }
 
-// fail records a failure; MaxFails in a row eject the target for the
-// cool-down (seed: HealthCheckConf RequestVolumeThreshold and
-// SleepWindowInMilliseconds).
-func (t *target) fail(now int64) {
-	if n := t.fails.Add(1); n >= t.maxFails.Load() {
-		t.fails.Store(0)
-		t.downUntil.Store(now + t.cooldown.Load())
-	}
-}
+func (t *target) key() targetKey { return targetKey{t.addr, t.h} }
 
+// targetRegistry keeps the targets of the installed runtime by key, with
+// a reference count each, and recycles the ids of retired ones. Only
+// Swap (serialised by Server.swapMu) changes it; it is never used on the
+// request path.
 type targetRegistry struct {
-	s      *Server
-	mu     sync.Mutex
-	byAddr map[string]*target
-	list   []*target
-	stop   chan struct{}
+	s       *Server
+	mu      sync.Mutex
+	live    map[targetKey]*target
+	free    []int     // ids no loop holds a slot for
+	leaving []*target // retired; some loop may still hold the slot
+	nextID  int       // ids handed out so far
+
+	ctx    context.Context // parent of the active checks; ended by stopChecks
+	cancel context.CancelFunc
+	checks sync.WaitGroup
+	client *http.Client
 }
 
 func (r *targetRegistry) init(s *Server) {
 	r.s = s
-	r.byAddr = map[string]*target{}
-	r.stop = make(chan struct{})
+	r.live = map[targetKey]*target{}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
-// get returns the target for addr, creating it once.
-func (r *targetRegistry) get(addr string, h snapshot.Health) *target {
+// targetPlan is the set of targets a runtime being built will use: live
+// targets it shares with the installed runtime, and fresh ones that exist
+// only in the plan until commit. Building a plan changes nothing shared,
+// so a build that fails leaves the registry as it was.
+type targetPlan struct {
+	r      *targetRegistry
+	use    map[targetKey]*target
+	list   []*target // use, in first-use order
+	fresh  []*target
+	ids    []int // reusable ids at plan time, taken in order
+	taken  int   // how many of ids the fresh targets took
+	nextID int
+}
+
+// plan starts the target plan of a new runtime.
+func (r *targetRegistry) plan() *targetPlan {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	t := r.byAddr[addr]
-	if t == nil {
-		t = &target{id: len(r.list), addr: addr}
-		r.byAddr[addr] = t
-		r.list = append(r.list, t)
-	}
-	t.maxFails.Store(int32(max(h.MaxFails, 1)))
-	t.cooldown.Store(int64(h.Cooldown))
-	if h.CheckPath != "" {
-		hc := h
-		t.check.Store(&hc)
-		if t.checkerOn.CompareAndSwap(false, true) {
-			go r.runCheck(t)
+	p := &targetPlan{r: r, use: map[targetKey]*target{}, nextID: r.nextID}
+	p.ids = append(p.ids, r.free...)
+	for _, t := range r.leaving {
+		if t.slotsHeld.Load() == 0 {
+			p.ids = append(p.ids, t.id)
 		}
 	}
+	return p
+}
+
+// get returns the target for addr under h: the live one, or a fresh one
+// with a reserved id.
+func (p *targetPlan) get(addr string, h snapshot.Health) *target {
+	k := targetKey{addr, h}
+	if t := p.use[k]; t != nil {
+		return t
+	}
+	p.r.mu.Lock()
+	t := p.r.live[k]
+	p.r.mu.Unlock()
+	if t == nil {
+		id := p.nextID
+		if p.taken < len(p.ids) {
+			id = p.ids[p.taken]
+			p.taken++
+		} else {
+			p.nextID++
+		}
+		t = newTarget(id, k)
+		p.fresh = append(p.fresh, t)
+	}
+	p.use[k] = t
+	p.list = append(p.list, t)
 	return t
 }
 
-// syncChecks turns off active checks that no backend asks for any more.
-func (r *targetRegistry) syncChecks(wanted map[*target]bool) {
+// commit makes the plan of the runtime just stored the registry's state:
+// its fresh targets are registered (and their active checks started),
+// each target counts the installed runtimes that use it, and targets that
+// the replaced runtime was the last to use are retired. Called by Swap,
+// after the pointer store, with Server.swapMu held.
+func (r *targetRegistry) commit(p *targetPlan, replaced []*target) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, t := range r.list {
-		if !wanted[t] {
-			t.check.Store(nil)
+	// Ids the plan saw free are now reused or on the free list; the
+	// retired targets they came from are gone for good.
+	planned := make(map[int]bool, len(p.ids))
+	for _, id := range p.ids {
+		planned[id] = true
+	}
+	r.free = append(r.free[:0], p.ids[p.taken:]...)
+	keep := r.leaving[:0]
+	for _, t := range r.leaving {
+		if !planned[t.id] {
+			keep = append(keep, t)
 		}
+	}
+	clear(r.leaving[len(keep):])
+	r.leaving = keep
+	r.nextID = p.nextID
+	for _, t := range p.fresh {
+		r.live[t.key()] = t
+		if t.h.CheckPath != "" && r.ctx.Err() == nil {
+			r.startCheck(t)
+		}
+	}
+	for _, t := range p.list {
+		t.refs++
+	}
+	var gone []*target
+	for _, t := range replaced {
+		if t.refs--; t.refs == 0 {
+			gone = append(gone, t)
+		}
+	}
+	if len(gone) > 0 {
+		r.retire(gone)
 	}
 }
 
-func (r *targetRegistry) stopChecks() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	select {
-	case <-r.stop:
-	default:
-		close(r.stop)
+// retire takes targets out of service: their checks stop, and every loop
+// is asked to close its idle connections to them and drop their pool
+// slot, on its own goroutine (loops own their pools and nothing on the
+// request path locks). Requests still holding one finish normally; the
+// retired flag keeps their connections out of the pools.
+func (r *targetRegistry) retire(gone []*target) {
+	loops := *r.s.loops.Load()
+	for _, t := range gone {
+		delete(r.live, t.key())
+		t.retired.Store(true)
+		if t.stopCheck != nil {
+			t.stopCheck()
+		}
+		t.slotsHeld.Store(int32(len(loops)))
+		r.leaving = append(r.leaving, t)
 	}
-}
-
-// runCheck is the active HTTP health check of one target: a GET of the
-// configured path; 2xx/3xx brings it back, anything else ejects it.
-func (r *targetRegistry) runCheck(t *target) {
-	defer t.checkerOn.Store(false)
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	for {
-		h := t.check.Load()
-		if h == nil {
-			return
-		}
-		select {
-		case <-r.stop:
-			return
-		case <-time.After(h.CheckInterval):
-		}
-		h = t.check.Load()
-		if h == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), h.CheckInterval)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+t.addr+h.CheckPath, nil)
-		req.Header.Set("User-Agent", "edgegate-health-check")
-		resp, err := client.Do(req)
-		good := err == nil && resp.StatusCode < 400
-		if resp != nil {
-			resp.Body.Close()
-		}
-		cancel()
-		now := r.s.clk.now()
-		if good {
-			t.fails.Store(0)
-			t.downUntil.Store(0)
-		} else {
-			t.downUntil.Store(now + int64(h.CheckInterval) + t.cooldown.Load())
-		}
-	}
-}
-
-// pick chooses a target for a: weighted round-robin over the ones that are
-// up, skipping exclude. A backend with one target always gets it: ejecting
-// the only target would turn a blip into a cool-down of 502s.
-func (l *loop) pick(a *apiRT, exclude *target) *target {
-	n := len(a.sched)
-	if n == 0 {
-		return nil
-	}
-	if len(a.targets) == 1 {
-		if a.targets[0] == exclude {
+	for _, l := range loops {
+		err := l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			l.dropTargets(gone)
 			return nil
-		}
-		return a.targets[0]
-	}
-	for a.id >= len(l.cursors) {
-		l.cursors = append(l.cursors, 0)
-	}
-	c := l.cursors[a.id]
-	now := l.s.clk.now()
-	for i := 0; i < n; i++ {
-		t := a.targets[a.sched[(int(c)+i)%n]]
-		if t != exclude && t.available(now) {
-			l.cursors[a.id] = c + uint32(i) + 1
-			return t
-		}
-	}
-	return nil
-}
-
-// schedule spreads targets by weight with nginx's smooth weighted
-// round-robin, so heavy targets are interleaved rather than bunched.
-func schedule(weights []int) []uint16 {
-	total := 0
-	for _, w := range weights {
-		total += w
-	}
-	cur := make([]int, len(weights))
-	out := make([]uint16, 0, total)
-	for range total {
-		best := 0
-		for i, w := range weights {
-			cur[i] += w
-			if cur[i] > cur[best] {
-				best = i
+		}))
+		if err != nil {
+			// The engine is stopping: the loop will not touch its pools again.
+			for _, t := range gone {
+				t.slotsHeld.Add(-1)
 			}
 		}
-		cur[best] -= total
-		out = append(out, uint16(best))
 	}
-	return out
+}
+
+// stopChecks ends every active check and waits for them (shutdown).
+func (r *targetRegistry) stopChecks() {
+	r.mu.Lock()
+	r.cancel()
+	r.mu.Unlock()
+	r.checks.Wait()
+}
+
+// counts reports the live targets and the retired ones whose ids are not
+// yet free again.
+func (r *targetRegistry) counts() (live, leaving int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.live), len(r.leaving)
 }
