@@ -27,6 +27,23 @@ type trafficRT struct {
 	plans map[*snapshot.Grant]*planRT
 	// tab is the process's key table (per-IP, per-app, per-value counts).
 	tab *limiter.Table
+	// quotaMax holds each usage-plan quota's maximum, applied by Swap once
+	// this runtime is stored (the quotas are live objects shared across
+	// reloads; a build that fails must not change them).
+	quotaMax []quotaMax
+}
+
+type quotaMax struct {
+	q   *limiter.Quota
+	max int64
+}
+
+// commitQuotas applies rt's usage-plan maxima; Swap calls it after the
+// pointer store.
+func (rt *runtime) commitQuotas() {
+	for _, m := range rt.traffic.quotaMax {
+		m.q.SetMax(m.max)
+	}
 }
 
 // limitInfo names a rule for its 429: a stable code and a message built
@@ -283,6 +300,7 @@ func (s *Server) installPlans(rt *runtime) error {
 		d := &planDef{qps: p.MaxRequestNumPreSec, max: p.MaxRequestNum}
 		if p.MaxRequestNum >= 0 {
 			d.quota = s.lim.Quota(quotaPrefix+p.UsagePlanId, p.MaxRequestNum)
+			rt.traffic.quotaMax = append(rt.traffic.quotaMax, quotaMax{d.quota, p.MaxRequestNum})
 			d.quotaInfo = &limitInfo{codeQuota, fmt.Sprintf("usage plan quota exhausted: %s allows %d requests in total (MaxRequestNum)", p.UsagePlanId, p.MaxRequestNum)}
 		}
 		plans[p.UsagePlanId] = d

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/edgegate/edgegate/model"
+	"github.com/edgegate/edgegate/snapshot"
 )
 
 // limitsDoc is authDoc with a usage plan of 5 QPS per key and a quota of
@@ -170,4 +171,40 @@ func replaceOnce(t testing.TB, s, old, new string) string {
 		t.Fatalf("%q not found once", old)
 	}
 	return strings.Replace(s, old, new, 1)
+}
+
+// A snapshot that fails to build after its usage plans were bound must not
+// change a live quota's maximum (the quota objects outlive snapshots).
+func TestSwapFailedBuildKeepsQuotaMax(t *testing.T) {
+	up := startRawUpstream(t, "hello")
+	doc := limitsDoc(up.ln.Addr().String())
+	s := startLimitsServer(t, doc, limitsTraffic(), 1)
+	p, err := model.ParseFile([]byte(strings.Replace(doc, "MaxRequestNum: 8", "MaxRequestNum: 1000", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Traffic = limitsTraffic()
+	bad, err := snapshot.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Traffic = &snapshot.Traffic{Routes: []snapshot.RouteTraffic{{
+		Flow: &snapshot.FlowControl{Window: snapshot.Second, SpecialIPs: map[string]int64{"not-an-ip": 1}, KeyPrefix: "t:"},
+	}}}
+	if err := s.Swap(bad); err == nil {
+		t.Fatal("a snapshot with an invalid special IP was installed")
+	}
+	if m := s.lim.Quota(quotaPrefix+"usagePlan-b", 0).Max(); m != 8 {
+		t.Fatalf("failed build changed the live quota's maximum to %d, want 8", m)
+	}
+	good, err := snapshot.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Swap(good); err != nil {
+		t.Fatal(err)
+	}
+	if m := s.lim.Quota(quotaPrefix+"usagePlan-b", 0).Max(); m != 1000 {
+		t.Fatalf("installed snapshot's quota maximum is %d, want 1000", m)
+	}
 }

@@ -178,6 +178,7 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 		return err
 	}
 	s.rt.Store(rt)
+	rt.commitQuotas()
 	var replaced []*target
 	if old != nil {
 		replaced = old.targets

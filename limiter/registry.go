@@ -50,14 +50,16 @@ func (r *Registry) Counter(id string, l Limit) (*Counter, error) {
 	return c, nil
 }
 
-// Quota returns the quota for id with maximum max (< 0: unlimited),
-// keeping its count across reloads and limit changes, and taking a count
-// restored by Restore.
+// Quota returns the quota for id, keeping its count across reloads and
+// limit changes, and taking a count restored by Restore. A new quota
+// starts with maximum max (< 0: unlimited); an existing one keeps its
+// maximum until the caller calls SetMax, which it does once the rule that
+// asked is in force (a snapshot that fails to build must not change a
+// live quota).
 func (r *Registry) Quota(id string, max int64) *Quota {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e, ok := r.quotas[id]; ok {
-		e.v.SetMax(max)
 		e.used = true
 		return e.v
 	}

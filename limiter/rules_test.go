@@ -116,7 +116,11 @@ func TestRegistry(t *testing.T) {
 	for range 7 {
 		q.Take()
 	}
-	if r.Quota("plan:p:key:k", 200) != q || q.Max() != 200 || q.Used() != 7 {
+	if r.Quota("plan:p:key:k", 200) != q || q.Max() != 100 || q.Used() != 7 {
+		t.Fatalf("quota after reload: max %d used %d (the maximum changes only through SetMax)", q.Max(), q.Used())
+	}
+	q.SetMax(200)
+	if q.Max() != 200 || q.Used() != 7 {
 		t.Error("reload lost the quota count")
 	}
 	snap := r.Snapshot(nil)
