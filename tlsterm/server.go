@@ -223,4 +223,3 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	return Stats{Running: len(s.slots), Queued: len(s.queue)}
 }
-
