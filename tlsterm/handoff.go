@@ -11,8 +11,10 @@ import (
 // line per Write: "LABEL <client_random hex> <secret hex>\n") and keeps the
 // secrets the record layer needs. One per handshake.
 type keyLog struct {
-	clientRandom [32]byte
+	clientRandom [32]byte // from the ClientHello (Handshake.Feed) or the log
+	haveRandom   bool
 	master       secret // TLS 1.2 CLIENT_RANDOM
+	resumed      secret // TLS 1.2 master secret carried in the session ticket
 	serverHS     secret // SERVER_HANDSHAKE_TRAFFIC_SECRET
 	clientApp    secret // CLIENT_TRAFFIC_SECRET_0
 	serverApp    secret // SERVER_TRAFFIC_SECRET_0
@@ -46,15 +48,49 @@ func (k *keyLog) Write(line []byte) (int, error) {
 	if hex.DecodedLen(len(f[1])) != 32 || hex.DecodedLen(len(f[2])) > 48 {
 		return 0, fmt.Errorf("key log %s: bad lengths", f[0])
 	}
-	if _, err := hex.Decode(k.clientRandom[:], f[1]); err != nil {
-		return 0, err
+	var cr [32]byte
+	if _, err := hex.Decode(cr[:], f[1]); err != nil || (k.haveRandom && cr != k.clientRandom) {
+		return 0, fmt.Errorf("key log %s: not this handshake's client random", f[0])
 	}
+	k.clientRandom, k.haveRandom = cr, true
 	n, err := hex.Decode(dst.b[:], f[2])
 	if err != nil {
 		return 0, err
 	}
 	dst.n = n
 	return len(line), nil
+}
+
+// ticketExtraTag marks the SessionState.Extra entry that carries a TLS 1.2
+// master secret.
+const ticketExtraTag = "tlsterm/tls12-master\x00"
+
+// wrap is the WrapSession hook: a TLS 1.2 ticket also carries the master
+// secret in SessionState.Extra, because crypto/tls logs no key for a
+// resumed TLS 1.2 session and the record layer needs it then. The ticket is
+// encrypted with the server's ticket keys like the secret crypto/tls keeps in it.
+func (k *keyLog) wrap(cs tls.ConnectionState, ss *tls.SessionState) *tls.SessionState {
+	m := k.master
+	if m.n == 0 {
+		m = k.resumed // a resumed session's new ticket wraps the same secret
+	}
+	if cs.Version == tls.VersionTLS12 && m.n == 48 {
+		ss.Extra = append(ss.Extra, append([]byte(ticketExtraTag), m.bytes()...))
+	}
+	return ss
+}
+
+// unwrap is the UnwrapSession hook: it keeps a ticket's TLS 1.2 master
+// secret for the handoff of a resumed session.
+func (k *keyLog) unwrap(ss *tls.SessionState) {
+	if ss == nil {
+		return
+	}
+	for _, e := range ss.Extra {
+		if m, ok := bytes.CutPrefix(e, []byte(ticketExtraTag)); ok && len(m) == 48 {
+			k.resumed.n = copy(k.resumed.b[:], m)
+		}
+	}
 }
 
 // handoff builds the record layer from the logged secrets and the bytes the
@@ -129,18 +165,23 @@ func handoff13(s *suiteInfo, k *keyLog, written []byte) (*Conn, error) {
 }
 
 // handoff12: the key block comes from the master secret and both randoms
-// (the server random read from the ServerHello that went out). Each side's
+// (the server random read from the ServerHello that went out); a resumed
+// session's master secret comes from its ticket (see wrap). Each side's
 // Finished was record 0 under the new keys, so both sequences start at 1.
 // The server's Finished record is opened as a check of the derivation.
 func handoff12(s *suiteInfo, k *keyLog, written []byte) (*Conn, error) {
-	if !s.tls12 || k.master.n != 48 {
-		return nil, fmt.Errorf("tls 1.2 master secret missing from the key log")
+	master := k.master
+	if master.n == 0 {
+		master = k.resumed // a resumed session: no key log line
+	}
+	if !s.tls12 || master.n != 48 {
+		return nil, fmt.Errorf("tls 1.2 master secret missing from the key log and ticket")
 	}
 	// Record header (5), handshake header (4), server_version (2), random (32).
 	if len(written) < 43 || written[0] != recordHandshake || written[5] != 2 {
 		return nil, fmt.Errorf("no ServerHello in the server's output")
 	}
-	cli, srv, err := keys12(s, k.master.bytes(), k.clientRandom[:], written[11:43])
+	cli, srv, err := keys12(s, master.bytes(), k.clientRandom[:], written[11:43])
 	if err != nil {
 		return nil, err
 	}

@@ -104,6 +104,13 @@ func (h *Handshake) Feed(b []byte) int {
 	start := false
 	if h.state == stIdle && firstRecordIn(h.buf) {
 		h.state, start = stQueued, true
+		// The ClientHello's random (record header 5, handshake header 4,
+		// legacy_version 2): TLS 1.2 key expansion needs it, and crypto/tls
+		// logs it only for full handshakes.
+		if len(h.buf) >= 43 && h.buf[0] == recordHandshake && h.buf[5] == 1 {
+			copy(h.klog.clientRandom[:], h.buf[11:43])
+			h.klog.haveRandom = true
+		}
 	}
 	h.cond.Broadcast()
 	h.mu.Unlock()
@@ -192,6 +199,14 @@ func (h *Handshake) run() {
 
 	cfg := h.s.base.Clone()
 	cfg.KeyLogWriter = &h.klog
+	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		return cfg.EncryptTicket(cs, h.klog.wrap(cs, ss))
+	}
+	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := cfg.DecryptTicket(identity, cs)
+		h.klog.unwrap(ss)
+		return ss, err
+	}
 	tc := tls.Server(transport{h}, cfg)
 	err := tc.Handshake()
 

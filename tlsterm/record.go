@@ -395,7 +395,7 @@ func (c *Conn) seal(dst []byte, typ uint8, p []byte) ([]byte, error) {
 		dst = append(dst, typ)
 		hdr := dst[start : start+recordHeaderLen]
 		inner := dst[start+recordHeaderLen:]
-		dst = c.out.aead.Seal(inner[:0], c.out.nonceXOR(), inner, hdr)
+		c.out.aead.Seal(inner[:0], c.out.nonceXOR(), inner, hdr)
 		dst = dst[:start+recordHeaderLen+n]
 	} else {
 		ex := c.suite.explicit
