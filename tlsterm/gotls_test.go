@@ -127,7 +127,7 @@ func TestSNI(t *testing.T) {
 	}{
 		{withDef, "example.com", "ecdsa", ""},
 		{withDef, "EXAMPLE.com", "ecdsa", ""},
-		{withDef, "www.example.com", "ecdsa", ""},  // wildcard
+		{withDef, "www.example.com", "ecdsa", ""},   // wildcard
 		{withDef, "a.b.example.com", "default", ""}, // wildcards cover one label
 		{withDef, "unknown.test", "default", ""},
 		{withDef, "", "default", ""},

@@ -90,7 +90,7 @@ type connEvents struct {
 	done chan struct{}
 }
 
-func (e *connEvents) HandshakeWrite(b []byte)   { e.nc.Write(b) }
+func (e *connEvents) HandshakeWrite(b []byte)  { e.nc.Write(b) }
 func (e *connEvents) HandshakeDone(*Handshake) { close(e.done) }
 
 func (ts *testServer) serve(nc net.Conn) {
