@@ -302,11 +302,10 @@ func TestPostHandshakeMessages13(t *testing.T) {
 		{[]byte{1, recordCCS}, ErrUnexpectedMessage, AlertUnexpectedMessage},                                        // protected CCS
 		{[]byte{1, 2, 3, 99}, ErrUnexpectedMessage, AlertUnexpectedMessage},                                         // unknown type
 	}
-	for i, tc := range cases {
+	for _, tc := range cases {
 		srv, cli := newPair(t, tls.TLS_AES_128_GCM_SHA256)
 		rec, _ := cli.sealInner(nil, tc.inner)
 		_, _, err := srv.Open(make([]byte, 0, MaxPlaintext), rec)
-		t.Logf("case %d: %v", i, err)
 		expectAlert(t, srv, cli, err, tc.err, tc.alert)
 	}
 	// A change_cipher_spec record in clear after the handshake.
