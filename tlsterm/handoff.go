@@ -130,16 +130,16 @@ func handoff13(s *suiteInfo, k *keyLog, written []byte) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{suite: s, vers13: true}
-	if c.in.aead, c.in.iv, err = keys13(s, k.clientApp.bytes()); err != nil {
+	c, err := newConn13(s, k.clientApp.bytes(), k.serverApp.bytes())
+	if err != nil {
 		return nil, err
 	}
-	if c.out.aead, c.out.iv, err = keys13(s, k.serverApp.bytes()); err != nil {
-		return nil, err
-	}
-	c.in.secret, c.out.secret = k.clientApp.b, k.serverApp.b
 	hs := halfConn{aead: hsAEAD, iv: hsIV}
-	scratch := make([]byte, 0, MaxPlaintext+tagLen)
+	longest := 0
+	for rec, rest := nextRecord(written); rec != nil; rec, rest = nextRecord(rest) {
+		longest = max(longest, len(rec))
+	}
+	scratch := make([]byte, 0, longest) // not in place: a failed Open wipes its output
 	appStarted := false
 	for rec, rest := nextRecord(written); rec != nil; rec, rest = nextRecord(rest) {
 		if rec[0] != recordAppData {
@@ -181,13 +181,10 @@ func handoff12(s *suiteInfo, k *keyLog, written []byte) (*Conn, error) {
 	if len(written) < 43 || written[0] != recordHandshake || written[5] != 2 {
 		return nil, fmt.Errorf("no ServerHello in the server's output")
 	}
-	cli, srv, err := keys12(s, master.bytes(), k.clientRandom[:], written[11:43])
+	c, err := newConn12(s, master.bytes(), k.clientRandom[:], written[11:43])
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{suite: s}
-	c.in.aead, c.in.iv = cli.aead, cli.iv
-	c.out.aead, c.out.iv = srv.aead, srv.iv
 	var fin []byte
 	afterCCS := false
 	for rec, rest := nextRecord(written); rec != nil; rec, rest = nextRecord(rest) {
@@ -201,11 +198,40 @@ func handoff12(s *suiteInfo, k *keyLog, written []byte) (*Conn, error) {
 		return nil, fmt.Errorf("no server Finished in the server's output")
 	}
 	probe := Conn{suite: s, in: c.out}
+	probe.in.seq = 0 // the Finished is the first record under the new key
 	scratch := make([]byte, 0, len(fin))
 	if _, err := probe.open12(scratch, fin); err != nil {
 		return nil, fmt.Errorf("server Finished does not open under the derived key")
 	}
-	c.in.seq, c.out.seq = 1, 1
+	return c, nil
+}
+
+// newConn13 is a server's TLS 1.3 record layer from the two application
+// traffic secrets, both sequences at 0.
+func newConn13(s *suiteInfo, clientSecret, serverSecret []byte) (*Conn, error) {
+	c := &Conn{suite: s, vers13: true}
+	var err error
+	if c.in.aead, c.in.iv, err = keys13(s, clientSecret); err != nil {
+		return nil, err
+	}
+	if c.out.aead, c.out.iv, err = keys13(s, serverSecret); err != nil {
+		return nil, err
+	}
+	copy(c.in.secret[:], clientSecret)
+	copy(c.out.secret[:], serverSecret)
+	return c, nil
+}
+
+// newConn12 is a server's TLS 1.2 record layer from the master secret,
+// both sequences at 1 (after the Finished messages).
+func newConn12(s *suiteInfo, master, clientRandom, serverRandom []byte) (*Conn, error) {
+	cli, srv, err := keys12(s, master, clientRandom, serverRandom)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{suite: s}
+	c.in.aead, c.in.iv, c.in.seq = cli.aead, cli.iv, 1
+	c.out.aead, c.out.iv, c.out.seq = srv.aead, srv.iv, 1
 	return c, nil
 }
 

@@ -10,41 +10,32 @@ import (
 )
 
 // newPair builds a server Conn and its mirror (the client's record layer)
-// for a suite, from random secrets, the way handoff derives them.
+// for a suite from random secrets, with handoff's constructors.
 func newPair(t testing.TB, id uint16) (srv, cli *Conn) {
 	t.Helper()
 	s := suiteByID(id)
 	if s == nil {
 		t.Fatalf("suite %#x", id)
 	}
-	srv, cli = &Conn{suite: s, vers13: !s.tls12}, &Conn{suite: s, vers13: !s.tls12}
+	var err error
 	if s.tls12 {
 		var m [48]byte
 		var cr, sr [32]byte
 		rand.Read(m[:])
 		rand.Read(cr[:])
 		rand.Read(sr[:])
-		ck, sk, err := keys12(s, m[:], cr[:], sr[:])
-		if err != nil {
+		if srv, err = newConn12(s, m[:], cr[:], sr[:]); err != nil {
 			t.Fatal(err)
 		}
-		srv.in.aead, srv.in.iv, srv.out.aead, srv.out.iv = ck.aead, ck.iv, sk.aead, sk.iv
-		cli.in.aead, cli.in.iv, cli.out.aead, cli.out.iv = sk.aead, sk.iv, ck.aead, ck.iv
-		srv.in.seq, srv.out.seq, cli.in.seq, cli.out.seq = 1, 1, 1, 1
-		return srv, cli
-	}
-	var cs, ss [48]byte
-	rand.Read(cs[:s.hashLen()])
-	rand.Read(ss[:s.hashLen()])
-	half := func(secret [48]byte) halfConn {
-		a, iv, err := keys13(s, secret[:s.hashLen()])
-		if err != nil {
+	} else {
+		cs, ss := make([]byte, s.hashLen()), make([]byte, s.hashLen())
+		rand.Read(cs)
+		rand.Read(ss)
+		if srv, err = newConn13(s, cs, ss); err != nil {
 			t.Fatal(err)
 		}
-		return halfConn{aead: a, iv: iv, secret: secret}
 	}
-	srv.in, srv.out = half(cs), half(ss)
-	cli.in, cli.out = half(ss), half(cs)
+	cli = &Conn{suite: s, vers13: srv.vers13, in: srv.out, out: srv.in}
 	return srv, cli
 }
 
