@@ -185,7 +185,7 @@ func rawConn(t *testing.T, ts *testServer, b []byte) net.Conn {
 }
 
 func TestBadHandshakeInput(t *testing.T) {
-	ts := startServer(t, Config{HandshakeTimeout: 300 * time.Millisecond}, false)
+	ts := startServer(t, Config{HandshakeTimeout: time.Second}, false)
 	base := runtime.NumGoroutine()
 	hello := clientHello(t, &tls.Config{ServerName: "example.com"})
 	sslv2 := []byte{0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10}
