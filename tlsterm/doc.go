@@ -102,9 +102,11 @@
 //   - Session tickets: keys rotate when the caller calls RotateTicketKeys
 //     (every DefaultTicketKeyPeriod, one hour, is the intended schedule);
 //     TicketKeysKept (4) keys are held, so a ticket resumes for 3 to 4
-//     periods and then falls back to a full handshake. 0-RTT is off:
-//     crypto/tls servers accept no early data over TCP, and our tickets
-//     allow none, so a client with early data gets a 1-RTT connection.
+//     periods and then falls back to a full handshake. 0-RTT is off: our
+//     tickets allow no early data, so clients holding them never offer it;
+//     a client that offers it anyway (with a ticket from another server,
+//     RFC 8446 §4.2.10) gets unsupported_extension from crypto/tls, which
+//     accepts early data only over QUIC, and the handshake ends.
 //   - Limits: HandshakeTimeout (10 s) bounds a handshake from NewHandshake,
 //     queueing included; the goroutine always ends. A handshake takes no
 //     goroutine until its first record is complete (a silent or slow

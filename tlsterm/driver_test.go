@@ -237,3 +237,19 @@ func hasAlert(b []byte) bool {
 	}
 	return last != nil && (last[0] == recordAlert || (last[0] == recordAppData && len(last) == recordHeaderLen+2+1+tagLen))
 }
+
+func TestTinyTimeout(t *testing.T) {
+	// The timer may fire before NewHandshake has returned.
+	s, err := NewServer(Config{Certificates: testTable(t, true), HandshakeTimeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2000 {
+		e := newMemEvents()
+		h := s.NewHandshake(e)
+		e.wait(t)
+		if _, _, _, err := h.Result(); err != ErrHandshakeTimeout {
+			t.Fatalf("err %v", err)
+		}
+	}
+}

@@ -101,9 +101,10 @@ func TestGoClientVersionsAndSuites(t *testing.T) {
 	_ = p
 }
 
-func TestGoClientRSAOnly(t *testing.T) {
-	// A TLS 1.3 client that only verifies RSA-PSS signatures gets the RSA
-	// certificate: selection asks SupportsCertificate.
+func TestECDSAPreferred(t *testing.T) {
+	// A client that takes both gets the ECDSA certificate, whatever the
+	// table's entry order (RSA-only clients: TestGoClientVersionsAndSuites,
+	// TestOpenSSLSuites).
 	ts := startServer(t, Config{}, false)
 	c, err := goClient(t, ts, &tls.Config{ServerName: "example.com", MinVersion: tls.VersionTLS12,
 		MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})

@@ -80,7 +80,10 @@ type Handshake struct {
 func (s *Server) NewHandshake(ev Events) *Handshake {
 	h := &Handshake{s: s, ev: ev, recStart: -1, recEnd: -1}
 	h.cond.L = &h.mu
+	// Under the lock: the timer may fire before AfterFunc returns.
+	h.mu.Lock()
 	h.timer = time.AfterFunc(s.timeout, func() { h.stop(ErrHandshakeTimeout) })
+	h.mu.Unlock()
 	return h
 }
 
@@ -164,8 +167,9 @@ func (h *Handshake) stop(err error) {
 	case stIdle, stQueued:
 		// A queued handshake stays in the queue; the worker skips it.
 		h.state, h.err = stDone, err
+		tm := h.timer
 		h.mu.Unlock()
-		h.timer.Stop()
+		tm.Stop()
 		h.ev.HandshakeDone(h)
 		return
 	case stRunning:
