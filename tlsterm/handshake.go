@@ -69,7 +69,7 @@ type Handshake struct {
 	err      error
 	leftover []byte
 
-	// Worker-only.
+	// Worker-only (Feed sets klog's client random before a worker starts).
 	klog    keyLog
 	written []byte // copy of what the server sent (key handoff checks)
 }
