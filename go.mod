@@ -9,6 +9,7 @@ require (
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tencentcloud/tencentcloud-sdk-go v1.0.162
 	github.com/tidwall/buntdb v1.3.0
+	golang.org/x/crypto v0.11.1-0.20230711161743-2e82bdd1719d
 	golang.org/x/sys v0.31.0
 	sigs.k8s.io/yaml v1.4.0
 )
@@ -25,7 +26,6 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect
-	golang.org/x/crypto v0.11.1-0.20230711161743-2e82bdd1719d // indirect
 	golang.org/x/sync v0.11.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
