@@ -853,28 +853,3 @@ func (cl *client) checkWatch(now int64) bool {
 	}
 	return cl.rpaused || (cl.up != nil && cl.up.rpaused)
 }
-
-func (cl *client) pauseRead(forPeer bool) {
-	if cl.rpaused {
-		cl.pausedForPeer = cl.pausedForPeer || forPeer
-		return
-	}
-	if cl.l.epfd < 0 {
-		return
-	}
-	cl.rpaused, cl.pausedForPeer = true, forPeer
-	cl.applyPause()
-	cl.l.watchClient(cl)
-}
-
-func (cl *client) applyPause() {
-	setReading(cl.l.epfd, cl.c.Fd(), false, cl.c.OutboundBuffered() > 0)
-}
-
-func (cl *client) resumeRead() {
-	if !cl.rpaused {
-		return
-	}
-	cl.rpaused = false
-	setReading(cl.l.epfd, cl.c.Fd(), true, cl.c.OutboundBuffered() > 0)
-}

@@ -407,29 +407,6 @@ func (u *upstream) finish() {
 	cl.kick()
 }
 
-func (u *upstream) pauseRead() {
-	if u.rpaused || u.l.epfd < 0 {
-		return
-	}
-	u.rpaused = true
-	u.applyPause()
-}
-
-func (u *upstream) applyPause() {
-	setReading(u.l.epfd, u.c.Fd(), false, u.c.OutboundBuffered() > 0)
-}
-
-func (u *upstream) resumeRead() {
-	if !u.rpaused {
-		return
-	}
-	u.rpaused = false
-	if u.dead {
-		return
-	}
-	setReading(u.l.epfd, u.c.Fd(), true, u.c.OutboundBuffered() > 0)
-}
-
 // codingIsChunkedOnly reports whether every Transfer-Encoding field says
 // just "chunked".
 func codingIsChunkedOnly(hs []http1.Header) bool {
