@@ -197,7 +197,7 @@ func (l *loop) drain() {
 	for cl := l.clients; cl != nil; {
 		next := cl.next
 		cl.closeAfter = true
-		if !cl.active && cl.c.InboundBuffered() == 0 {
+		if !cl.inRequest() && cl.c.InboundBuffered() == 0 {
 			cl.close()
 		}
 		cl = next

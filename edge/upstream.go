@@ -191,18 +191,10 @@ func (u *upstream) endClose() {
 	}
 	cl.up = nil
 	u.cl = nil
-	cl.respDone = true
+	cl.ans = ansDone
 	cl.closeAfter = cl.closeAfter || !u.rechunk
 	cl.finishRequest()
 	cl.kick()
-}
-
-// kick resumes the client's request processing after a response ended in
-// a callback other than the client's own.
-func (cl *client) kick() {
-	if !cl.dead && !cl.closeMe && !cl.active && !cl.flushClose && cl.c.InboundBuffered() > 0 {
-		cl.process()
-	}
 }
 
 // process handles bytes from the backend.
@@ -328,7 +320,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	if cl.ws {
 		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
 	}
-	cl.respStarted = true
+	cl.ans = ansStarted
 	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
 	l.w.copy(l.tmp)
 	return true
@@ -394,11 +386,11 @@ func (u *upstream) finish() {
 	l := u.l
 	cl.up = nil
 	u.cl = nil
-	cl.respDone = true
+	cl.ans = ansDone
 	if u.rpaused {
 		u.resumeRead()
 	}
-	if u.keepAlive && cl.bodyDone && !u.dead {
+	if u.keepAlive && cl.state != stBody && !u.dead {
 		l.poolPut(u)
 	} else {
 		u.close()

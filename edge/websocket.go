@@ -59,8 +59,8 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	l.tmp = b[:0]
 	u.t.ok()
 	u.phase = upTunnel
-	cl.tunnel = true
-	cl.respStarted = true
+	cl.state = stTunnel
+	cl.ans = ansStarted
 	cl.closeAfter = true
 	_, _ = cl.c.Write(b)
 	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
