@@ -219,7 +219,10 @@ func (cl *client) abortPeer() {
 	}
 }
 
-// finishRequest ends the current request once its response is out.
+// finishRequest ends the current request once its response is out. A
+// kept-alive connection goes on at once with a request pipelined behind
+// it, whichever callback ended this one (the upstream's, a timer, a failed
+// dial): nothing else would look at bytes already read (issue 11, defect 1).
 func (cl *client) finishRequest() {
 	if !cl.inRequest() {
 		return
@@ -246,13 +249,8 @@ func (cl *client) finishRequest() {
 	if cl.rpaused {
 		cl.resumeRead()
 	}
-}
-
-// kick resumes the client's request processing after a response ended in
-// a callback other than the client's own.
-func (cl *client) kick() {
-	if !cl.dead && !cl.closeMe && cl.state == stHead && cl.c.InboundBuffered() > 0 {
-		cl.process()
+	if !cl.closeMe && cl.c.InboundBuffered() > 0 {
+		cl.process() // a no-op inside process: its loop goes on
 	}
 }
 

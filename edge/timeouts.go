@@ -94,6 +94,7 @@ func (cl *client) checkWatch(now int64) bool {
 		if !u.dead {
 			u.process() // bytes that arrived before the pause
 		}
+		u = cl.up // that may have ended the response and begun the next request
 	}
 	// Upload and tunnel direction: client paused while the upstream drains.
 	// A body still to send counts as the peer's reason whatever paused the

@@ -194,7 +194,6 @@ func (u *upstream) endClose() {
 	cl.ans = ansDone
 	cl.closeAfter = cl.closeAfter || !u.rechunk
 	cl.finishRequest()
-	cl.kick()
 }
 
 // process handles bytes from the backend.
@@ -396,7 +395,6 @@ func (u *upstream) finish() {
 		u.close()
 	}
 	cl.finishRequest()
-	cl.kick()
 }
 
 // codingIsChunkedOnly reports whether every Transfer-Encoding field says
