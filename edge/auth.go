@@ -63,7 +63,10 @@ func (h *reqHeaders) Get(name []byte) ([]byte, bool) {
 }
 
 // isIdentityHeader reports the names the gateway sets upstream for a
-// verified key: a client's own copies never reach the backend.
+// verified key (authLoop.up): a client's own copies never reach the
+// backend, on any API. App and OAuth callers get no such header; the
+// forwarding fields (X-Forwarded-*, X-Real-IP, X-Request-Id) have their
+// own http1.Kind and are handled in appendUpstreamHead.
 func isIdentityHeader(name []byte) bool {
 	switch len(name) {
 	case len("x-secret-id"):

@@ -13,7 +13,8 @@ import (
 // address appended (or alone with XFFReplace); X-Real-IP,
 // X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id are always the
 // gateway's, whatever the client sent (client-sent X-Forwarded-Port,
-// X-Forwarded-Prefix and Forwarded are dropped, not trusted).
+// X-Forwarded-Prefix and Forwarded are dropped, not trusted); so are
+// X-Secret-ID and X-UsagePlan-ID, sent only for a verified key pair.
 func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a *apiRT) []byte {
 	rb := &l.rb
 	method := rb.Method
@@ -51,8 +52,11 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 			if h.Underscore && dropUnderscore {
 				continue
 			}
-			if l.auth.up != nil && isIdentityHeader(h.Name) {
-				continue // the gateway's verified values replace the client's (auth.go)
+			if isIdentityHeader(h.Name) {
+				// Asserted by the gateway alone, on every API whatever its
+				// auth type, so one backend behind both kinds can trust
+				// them (auth.go; issue 11, defect 3).
+				continue
 			}
 		case http1.KindXForwardedFor:
 			xff = true
