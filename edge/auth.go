@@ -288,6 +288,6 @@ func (cl *client) refuseAuth(k snapshot.AuthKind, c auth.Code) {
 			cl.respExtra = append(cl.respExtra, wwwAuthHMAC...)
 		}
 	}
-	cl.l.s.Stats.FrontendErrors.Add(1)
+	cl.l.ctr.add(cFrontendErrors, 1)
 	cl.fail(f)
 }

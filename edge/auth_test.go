@@ -72,7 +72,7 @@ func TestKeyPairThroughEdge(t *testing.T) {
 			t.Errorf("%q: %d %v, want %d", tc.req[:20], code, err, tc.want)
 		}
 	}
-	if n := s.Stats.FrontendErrors.Load(); n != 1 {
+	if n := s.Stats().FrontendErrors; n != 1 {
 		t.Errorf("FrontendErrors = %d, want 1", n)
 	}
 }

@@ -232,7 +232,7 @@ func (cl *client) finishRequest() {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}
 	cl.state = stHead
-	l.s.inflight.Add(-1)
+	l.ctr.add(cInflight, -1)
 	if cl.head != nil {
 		l.putBuf(cl.head)
 		cl.head = nil

@@ -10,7 +10,7 @@ func (cl *client) connect(t *target) {
 	l := cl.l
 	cl.t = t
 	if u := l.poolGet(t); u != nil {
-		l.s.Stats.UpstreamReused.Add(1)
+		l.ctr.add(cUpstreamReused, 1)
 		cl.attach(u)
 		cl.sendHead()
 		return
@@ -75,7 +75,7 @@ func (cl *client) upstreamFailed(f *failure, retryable, connectFailed bool) {
 				cl.retarget(next)
 			}
 			cl.retried = true
-			l.s.Stats.Retries.Add(1)
+			l.ctr.add(cRetries, 1)
 			cl.connect(next)
 			return
 		}

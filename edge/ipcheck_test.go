@@ -90,7 +90,7 @@ func TestIPCheckBlackAndWhite(t *testing.T) {
 	if code, _ := ipGet(t, s, "/release/open"); code != 200 {
 		t.Errorf("unbound API: %d", code)
 	}
-	if n := s.Stats.FrontendErrors.Load(); n != 1 {
+	if n := s.Stats().FrontendErrors; n != 1 {
 		t.Errorf("FrontendErrors %d, want 1", n)
 	}
 

@@ -107,7 +107,7 @@ func TestUsagePlanLimits(t *testing.T) {
 			t.Fatalf("6th call: %d %v %s", r.code, r.h, r.body)
 		}
 	}
-	if n := s.Stats.FrontendErrors.Load(); n != 1 {
+	if n := s.Stats().FrontendErrors; n != 1 {
 		t.Errorf("FrontendErrors = %d, want 1", n)
 	}
 	// Restore the counts into a new server.

@@ -54,8 +54,8 @@ func (cl *client) beginRequest(now int64) {
 	cl.respExtra = cl.respExtra[:0]
 	cl.callerKnown = false
 	l.ids.next(&cl.id)
-	l.s.inflight.Add(1)
-	l.s.Stats.Requests.Add(1)
+	l.ctr.add(cInflight, 1)
+	l.ctr.add(cRequests, 1)
 }
 
 // maxFormBody bounds a urlencoded body the gateway reads for an API that

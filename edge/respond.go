@@ -111,7 +111,7 @@ func (cl *client) fail(f *failure) { cl.failParts(f.status, f.code, f.msg, nil) 
 
 func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	l := cl.l
-	l.s.Stats.GatewayErrors.Add(1)
+	l.ctr.add(cGatewayErrors, 1)
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read
 	}

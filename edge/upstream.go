@@ -60,7 +60,7 @@ type upstream struct {
 // timeout), then enrolls the socket on this loop; OnOpen picks it up.
 // gnet's own Register dials without a timeout, hence our dial.
 func (l *loop) dial(u *upstream) {
-	l.s.Stats.UpstreamDials.Add(1)
+	l.ctr.add(cUpstreamDials, 1)
 	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
 	go func() {
 		conn, err := net.DialTimeout("tcp", addr, timeout)
