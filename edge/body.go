@@ -62,7 +62,6 @@ func (cl *client) pumpBody() bool {
 			cl.state = stWait
 		}
 	case bodyChunked:
-	chunks:
 		for consumed < len(buf) && cl.state == stBody {
 			n, ev, data, tr, err := cl.dec.Next(buf[consumed:])
 			consumed += n
@@ -70,27 +69,21 @@ func (cl *client) pumpBody() bool {
 				bad = err
 				break
 			}
-			switch ev {
-			case http1.ChunkData:
+			if ev == http1.ChunkMore {
+				break
+			}
+			if ev == http1.ChunkData {
 				cl.bodyTotal += int64(len(data))
 				if cl.bodyTotal > l.s.cfg.MaxBodyBytes {
 					bad = &http1.Error{Status: errBodyTooLarge.status, Code: errBodyTooLarge.code, Msg: errBodyTooLarge.msg}
-					break chunks
+					break
 				}
-				if cl.toUp {
-					l.w.body(data, true, &l.hex)
-				}
-			case http1.ChunkTrailer:
-				if cl.toUp {
-					l.w.trailer(&tr, &cl.zeroSent)
-				}
-			case http1.ChunkDone:
-				if cl.toUp {
-					l.w.end(cl.zeroSent)
-				}
+			}
+			if cl.toUp {
+				l.w.chunk(ev, data, &tr, true, &cl.zeroSent, &l.hex)
+			}
+			if ev == http1.ChunkDone {
 				cl.state = stWait
-			case http1.ChunkMore:
-				break chunks
 			}
 		}
 	}

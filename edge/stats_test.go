@@ -31,12 +31,7 @@ func TestStatsSumsLoops(t *testing.T) {
 // Over real connections on two loops: requests, gateway errors and open
 // connections add up, and in-flight and connection counts return to 0.
 func TestStatsThroughEdge(t *testing.T) {
-	s := startServer(t, "Services:\n  - ServiceId: service-t\n    Apis:\n"+`
-      - ApiId: api-m
-        RequestConfig: {Path: /m, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: hi
-`, nil, Config{Loops: 2})
+	s := startServer(t, serviceDoc(mockAPI("api-m", "/m", "hi")), Config{Loops: 2}, nil, nil)
 	const conns, each = 8, 5
 	var rts []*roundTripper
 	for range conns {

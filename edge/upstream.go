@@ -359,17 +359,9 @@ func (u *upstream) relay(data []byte) (int, bool) {
 			cl.abort()
 			return consumed, false
 		}
+		l.w.chunk(ev, chunk, &tr, u.rechunk, &u.zeroSent, &l.hex)
 		switch ev {
-		case http1.ChunkData:
-			l.w.body(chunk, u.rechunk, &l.hex)
-		case http1.ChunkTrailer:
-			if u.rechunk {
-				l.w.trailer(&tr, &u.zeroSent)
-			}
 		case http1.ChunkDone:
-			if u.rechunk {
-				l.w.end(u.zeroSent)
-			}
 			return consumed, true
 		case http1.ChunkMore:
 			return consumed, false
