@@ -81,20 +81,9 @@ func (u *trapUpstream) serve(c net.Conn) {
 // nobody listens on, /sec needs a key pair; /echo is the good API.
 func pipelineConfig(up *upstreamProc, trap *trapUpstream, refused int) string {
 	return config(up, fmt.Sprintf(`
-      - ApiId: api-trap
-        RequestConfig: {Path: /trap, Method: ANY}
-        ServiceType: HTTP
-        ServiceTimeout: 1
-        ServiceConfig: {Url: "http://%s", Path: /}
-      - ApiId: api-refused
-        RequestConfig: {Path: /refused, Method: ANY}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://127.0.0.1:%d", Path: /}
-      - ApiId: api-sec
-        RequestConfig: {Path: /sec, Method: ANY}
-        AuthType: SECRET
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%s", Path: /echo}
+      - {ApiId: api-trap, RequestConfig: {Path: /trap, Method: ANY}, ServiceType: HTTP, ServiceTimeout: 1, ServiceConfig: {Url: "http://%s", Path: /}}
+      - {ApiId: api-refused, RequestConfig: {Path: /refused, Method: ANY}, ServiceType: HTTP, ServiceConfig: {Url: "http://127.0.0.1:%d", Path: /}}
+      - {ApiId: api-sec, RequestConfig: {Path: /sec, Method: ANY}, AuthType: SECRET, ServiceType: HTTP, ServiceConfig: {Url: "http://%s", Path: /echo}}
 `, trap.ln.Addr(), refused, up.HTTP))
 }
 
