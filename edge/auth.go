@@ -63,7 +63,10 @@ func (h *reqHeaders) Get(name []byte) ([]byte, bool) {
 }
 
 // isIdentityHeader reports the names the gateway sets upstream for a
-// verified key: a client's own copies never reach the backend.
+// verified key (authLoop.up): a client's own copies never reach the
+// backend, on any API. App and OAuth callers get no such header; the
+// forwarding fields (X-Forwarded-*, X-Real-IP, X-Request-Id) have their
+// own http1.Kind and are handled in appendUpstreamHead.
 func isIdentityHeader(name []byte) bool {
 	switch len(name) {
 	case len("x-secret-id"):
@@ -117,22 +120,33 @@ func (cl *client) checkAuth(a *apiRT, req *http1.Request, rr *router.Request, re
 	return false
 }
 
-func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv *reqHeaders, now int64) auth.Code {
-	al := &cl.l.auth
+// parseSigned reads the request's Authorization into al.p and its
+// algorithm; keyPair refuses the app scheme's apikey="…" form.
+func (al *authLoop) parseSigned(hv *reqHeaders, keyPair bool) (auth.Alg, auth.Code) {
 	p := &al.p
 	h, ok := hv.Get(hdrAuthorization)
 	if !ok || len(h) == 0 {
-		return auth.MissingAuthorization
+		return 0, auth.MissingAuthorization
 	}
 	if c := auth.ParseAuthorization(h, p); c != auth.OK {
-		return c
+		return 0, c
 	}
-	if p.APIKey {
-		return auth.BadAuthorization // apikey="…" is the app scheme
+	if keyPair && p.APIKey {
+		return 0, auth.BadAuthorization
 	}
 	alg, ok := auth.ParseAlg(p.Algorithm)
 	if !ok {
-		return auth.UnsupportedAlgorithm
+		return 0, auth.UnsupportedAlgorithm
+	}
+	return alg, auth.OK
+}
+
+func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv *reqHeaders, now int64) auth.Code {
+	al := &cl.l.auth
+	p := &al.p
+	alg, c := al.parseSigned(hv, true)
+	if c != auth.OK {
+		return c
 	}
 	k := acc.Keys[string(p.ID)]
 	if k == nil {
@@ -159,16 +173,9 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 func (cl *client) checkApp(acc *snapshot.Access, ra *snapshot.RouteAuth, hv *reqHeaders, req *http1.Request, res *router.Result, now int64) auth.Code {
 	al := &cl.l.auth
 	p := &al.p
-	h, ok := hv.Get(hdrAuthorization)
-	if !ok || len(h) == 0 {
-		return auth.MissingAuthorization
-	}
-	if c := auth.ParseAuthorization(h, p); c != auth.OK {
+	alg, c := al.parseSigned(hv, false)
+	if c != auth.OK {
 		return c
-	}
-	alg, ok := auth.ParseAlg(p.Algorithm)
-	if !ok {
-		return auth.UnsupportedAlgorithm
 	}
 	app := acc.Apps[string(p.ID)]
 	if app == nil {
@@ -285,6 +292,6 @@ func (cl *client) refuseAuth(k snapshot.AuthKind, c auth.Code) {
 			cl.respExtra = append(cl.respExtra, wwwAuthHMAC...)
 		}
 	}
-	cl.l.s.Stats.FrontendErrors.Add(1)
+	cl.l.ctr.add(cFrontendErrors, 1)
 	cl.fail(f)
 }

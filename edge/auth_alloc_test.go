@@ -16,20 +16,7 @@ import (
 func TestKeyPairRoundTripAllocs(t *testing.T) {
 	up := startRawUpstream(t, "hello, world")
 	s := startDocServer(t, authDoc(up.ln.Addr().String()))
-	rt := newRoundTripper(t, s.Addr(), signedGet("/release/k"))
-	for range 200 {
-		if code, err := rt.do(); err != nil || code != 200 {
-			t.Fatalf("%d %v", code, err)
-		}
-	}
-	allocs := testing.AllocsPerRun(2000, func() {
-		if code, err := rt.do(); err != nil || code != 200 {
-			t.Fatalf("%d %v", code, err)
-		}
-	})
-	if allocs != 0 {
-		t.Errorf("%v allocations per signed request, want 0", allocs)
-	}
+	noAllocs(t, newRoundTripper(t, s.Addr(), signedGet("/release/k")), 200)
 }
 
 // A request with a cached OAuth token allocates nothing either.
@@ -47,14 +34,7 @@ Services:
 		base64.RawURLEncoding.EncodeToString([]byte(`{"exp":`+strconv.FormatInt(time.Now().Unix()+600, 10)+`}`))
 	tok := in + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, []byte(in)))
 	rt := newRoundTripper(t, s.Addr(), "GET /release/biz HTTP/1.1\r\nHost: service-t.localhost\r\nAuthorization: Bearer "+tok+"\r\n\r\n")
-	for range 200 {
-		if code, err := rt.do(); err != nil || code != 200 {
-			t.Fatalf("%d %v", code, err)
-		}
-	}
-	if n := testing.AllocsPerRun(2000, func() { rt.do() }); n != 0 {
-		t.Errorf("%v allocations per cached-token request, want 0", n)
-	}
+	noAllocs(t, rt, 200)
 	bad := newRoundTripper(t, s.Addr(), "GET /release/biz HTTP/1.1\r\nHost: service-t.localhost\r\nAuthorization: Bearer "+tok[:len(tok)-4]+"AAAA\r\n\r\n")
 	if code, _ := bad.do(); code != 401 {
 		t.Errorf("tampered token: %d", code)

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/edgegate/edgegate/http1"
@@ -12,30 +11,18 @@ import (
 // upstream and back, on loopback, one connection (latency-bound).
 func BenchmarkProxyRoundTrip(b *testing.B) {
 	up := startRawUpstream(b, "hello, world")
-	s := startTestServer(b, fmt.Sprintf(`
-      - ApiId: api-p
-        RequestConfig: {Path: /p, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%s", Path: /}
-`, up.ln.Addr()))
-	rt := newRoundTripper(b, s.Addr(), "GET /release/p HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
-	b.ReportAllocs()
-	for b.Loop() {
-		if code, err := rt.do(); err != nil || code != 200 {
-			b.Fatal(code, err)
-		}
-	}
+	s := startTestServer(b, proxyAPI("api-p", "/p", up.ln.Addr().String(), ""))
+	benchRoundTrips(b, newRoundTripper(b, s.Addr(), "GET /release/p HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n"))
 }
 
 // BenchmarkMockRoundTrip is one keep-alive GET answered by the loop itself.
 func BenchmarkMockRoundTrip(b *testing.B) {
-	s := startTestServer(b, `
-      - ApiId: api-m
-        RequestConfig: {Path: /m, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: hello, world
-`)
-	rt := newRoundTripper(b, s.Addr(), "GET /release/m HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
+	s := startTestServer(b, mockAPI("api-m", "/m", "hello, world"))
+	benchRoundTrips(b, newRoundTripper(b, s.Addr(), "GET /release/m HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n"))
+}
+
+// benchRoundTrips times rt's request, answered 200, one at a time.
+func benchRoundTrips(b *testing.B, rt *roundTripper) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if code, err := rt.do(); err != nil || code != 200 {
@@ -82,40 +69,17 @@ func BenchmarkStages(b *testing.B) {
 	}
 	head := make([]byte, 0, 1024)
 	rewrite := func() { head = l.appendUpstreamHead(head[:0], cl, &req, &rt.apis[0]) }
-	b.Run("parse", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			parse()
-		}
-	})
-	parse()
-	b.Run("route", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			route()
-		}
-	})
-	route()
-	b.Run("build", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			build()
-		}
-	})
-	build()
-	b.Run("rewrite", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			rewrite()
-		}
-	})
-	b.Run("all", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			parse()
-			route()
-			build()
-			rewrite()
-		}
-	})
+	all := func() { parse(); route(); build(); rewrite() }
+	for _, st := range []struct {
+		name string
+		run  func()
+	}{{"parse", parse}, {"route", route}, {"build", build}, {"rewrite", rewrite}, {"all", all}} {
+		b.Run(st.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				st.run()
+			}
+		})
+		st.run() // the next stage works on this one's result
+	}
 }

@@ -149,8 +149,8 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	b = append(b, "\r\n"...)
 	l.tmp = b[:0]
 	_, _ = cl.c.Write(b)
-	cl.respStarted, cl.respDone = true, true
-	if cl.bodyDone {
+	cl.ans = ansDone
+	if cl.state != stBody {
 		cl.finishRequest()
 	}
 	return true

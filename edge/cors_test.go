@@ -12,7 +12,7 @@ import (
 // startTrafficServer is startTestServer with traffic rules published.
 func startTrafficServer(t testing.TB, apis string, tr *model.Traffic) *Server {
 	t.Helper()
-	return startServer(t, "Services:\n  - ServiceId: service-t\n    Apis:\n"+apis, tr, Config{Loops: 1})
+	return startServer(t, serviceDoc(apis), Config{Loops: 1}, nil, tr)
 }
 
 const corsAPIs = `

@@ -6,13 +6,22 @@
 // only on that loop's goroutine; upstream connections are enrolled on the
 // client's loop (EventLoop.Enroll) and pooled per loop, so a proxied request
 // never crosses goroutines and needs no lock. Cross-loop state (target
-// health, counters, the installed snapshot) is reached through atomics only.
+// health, the installed snapshot) is reached through atomics only. Request
+// counters are per loop (stats.go): a cache-line-padded block that only the
+// owning loop writes, summed on read by Server.Stats, the connection cap,
+// the tick and the drain.
 // A target is one (address, health config) pair, shared by the snapshots
 // that name it and retired when none does: each loop then drops its pooled
 // connections to it in a task on its own goroutine (targets.go).
 // Goroutines exist for dialing new upstream connections, active health
 // checks (one per checked target), the coarse clock and the ticker that
 // drives per-loop sweeps; never per request.
+//
+// A client connection is a small state machine (client.go: reading a head,
+// reading a body, waiting for the answer, tunnel, flush, linger) whose
+// process() switches on the state; request.go reads and routes a head,
+// body.go pumps the body, forward.go is the upstream attempt, respond.go the
+// gateway-made answers, timeouts.go the deadlines.
 //
 // The running configuration is one immutable *runtime behind an
 // atomic.Pointer; a request keeps the runtime it started with.

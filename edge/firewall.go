@@ -25,6 +25,5 @@ func (s *Server) admitConn(c gnet.Conn) bool {
 	if s.cfg.AdmitConn(ip.Unmap(), port) {
 		return true
 	}
-	s.Stats.ConnsRefused.Add(1)
 	return false
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,21 +67,78 @@ func (u *rawUpstream) serve(c net.Conn) {
 	}
 }
 
+// The config documents of these tests: the service service-t with APIs
+// written by proxyAPI and mockAPI (YAML entries of its Apis list), and
+// key-pair access for testKeyID under usage plans written by keyPlan.
+
+const testKeyID, testKeySecret = "AKIDbench", "bench-secret-0123456789"
+
+// serviceDoc is a config document: service-t with apis.
+func serviceDoc(apis ...string) string {
+	return "Services:\n  - ServiceId: service-t\n    Apis:\n" + strings.Join(apis, "")
+}
+
+// proxyAPI forwards GET path to upstream's "/"; authType "" is NONE.
+func proxyAPI(id, path, upstream, authType string) string {
+	auth := ""
+	if authType != "" {
+		auth = "\n        AuthType: " + authType
+	}
+	return fmt.Sprintf(`
+      - ApiId: %s
+        RequestConfig: {Path: %s, Method: GET}%s
+        ServiceType: HTTP
+        ServiceConfig: {Url: "http://%s", Path: /}
+`, id, path, auth, upstream)
+}
+
+// mockAPI answers GET path with msg.
+func mockAPI(id, path, msg string) string {
+	return fmt.Sprintf(`
+      - ApiId: %s
+        RequestConfig: {Path: %s, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: %s
+`, id, path, msg)
+}
+
+// keyAccess is the Access section: testKeyID under plans.
+func keyAccess(plans ...string) string {
+	return "Access:\n  Keys:\n    - {SecretId: " + testKeyID + ", SecretKey: " + testKeySecret +
+		", Status: 1}\n  Plans:\n" + strings.Join(plans, "")
+}
+
+// keyPlan is a usage plan of testKeyID with a quota and a QPS cap (-1: no
+// limit), bound to the release environment, or to api alone when given.
+func keyPlan(id string, quota, qps int64, api string) string {
+	bind := ""
+	if api != "" {
+		bind = ", ApiId: " + api
+	}
+	return fmt.Sprintf(`    - UsagePlanId: %s
+      MaxRequestNum: %d
+      MaxRequestNumPreSec: %d
+      SecretIds: [%s]
+      Bindings: [{ServiceId: service-t, Environment: release%s}]
+`, id, quota, qps, testKeyID, bind)
+}
+
 // startTestServer runs an in-process edge with one loop serving apis.
-func startTestServer(t testing.TB, apis string) *Server {
+func startTestServer(t testing.TB, apis ...string) *Server {
 	t.Helper()
-	return startServer(t, "Services:\n  - ServiceId: service-t\n    Apis:\n"+apis, nil, Config{Loops: 1})
+	return startServer(t, serviceDoc(apis...), Config{Loops: 1}, nil, nil)
 }
 
 // startServer runs an in-process edge on loopback serving a whole config
-// document, with traffic rules (plugins, strategies) when given.
-func startServer(t testing.TB, doc string, traffic *model.Traffic, cfg Config) *Server {
+// document, with IP control and traffic rules (plugins, strategies) when
+// given.
+func startServer(t testing.TB, doc string, cfg Config, ipc *model.IPControl, traffic *model.Traffic) *Server {
 	t.Helper()
 	p, err := model.ParseFile([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Traffic = traffic
+	p.IPControl, p.Traffic = ipc, traffic
 	snap, err := snapshot.Compile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +153,24 @@ func startServer(t testing.TB, doc string, traffic *model.Traffic, cfg Config) *
 	}
 	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
 	return s
+}
+
+// noAllocs checks that rt's request, answered with code, allocates
+// nothing in steady state (measured over the whole process, gnet's loop
+// included) once warmed up.
+func noAllocs(t *testing.T, rt *roundTripper, code int) {
+	t.Helper()
+	check := func() {
+		if got, err := rt.do(); err != nil || got != code {
+			t.Fatalf("%q: %d %v, want %d", rt.req[:min(len(rt.req), 30)], got, err, code)
+		}
+	}
+	for range 200 { // warm the pools and buffers
+		check()
+	}
+	if n := testing.AllocsPerRun(1000, check); n != 0 {
+		t.Errorf("%q: %v allocations per request, want 0", rt.req[:min(len(rt.req), 30)], n)
+	}
 }
 
 // roundTripper sends one fixed request and reads one response with fixed

@@ -45,7 +45,7 @@ func (cl *client) checkIP(a *apiRT, req *http1.Request) bool {
 	if snapshot.AdmitIP(rules, cl.clientIP(req)) == nil {
 		return true
 	}
-	cl.l.s.Stats.FrontendErrors.Add(1)
+	cl.l.ctr.add(cFrontendErrors, 1)
 	cl.fail(errIPForbidden)
 	return false
 }

@@ -16,12 +16,7 @@ import (
 // with 403.
 func TestIPCheckAllocs(t *testing.T) {
 	up := startRawUpstream(t, "hello, world")
-	apis := fmt.Sprintf(`
-      - ApiId: api-p
-        RequestConfig: {Path: /p, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%s", Path: /}
-`, up.ln.Addr()) + ipAPIs
+	apis := proxyAPI("api-p", "/p", up.ln.Addr().String(), "") + ipAPIs
 	big := ""
 	for i := range 1000 {
 		big += fmt.Sprintf("198.%d.%d.0/24;", i>>8, i&255)
@@ -41,19 +36,6 @@ func TestIPCheckAllocs(t *testing.T) {
 		{"GET /release/m HTTP/1.1\r\nHost: service-t.localhost\r\nX-Forwarded-For: 192.0.2.1, 203.0.113.5\r\n\r\n", 200},
 		{"GET /release/open HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n", 403},
 	} {
-		rt := newRoundTripper(t, s.Addr(), c.req)
-		for range 200 {
-			if code, err := rt.do(); err != nil || code != c.code {
-				t.Fatalf("%q: %d %v", c.req, code, err)
-			}
-		}
-		allocs := testing.AllocsPerRun(2000, func() {
-			if code, err := rt.do(); err != nil || code != c.code {
-				t.Fatalf("%q: %d %v", c.req, code, err)
-			}
-		})
-		if allocs != 0 {
-			t.Errorf("%q: %v allocations per request, want 0", c.req, allocs)
-		}
+		noAllocs(t, newRoundTripper(t, s.Addr(), c.req), c.code)
 	}
 }

@@ -2,53 +2,23 @@ package edge
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/ipset"
 	"github.com/edgegate/edgegate/model"
-	"github.com/edgegate/edgegate/snapshot"
 )
 
-// ipAPIs are a mock API and a proxied one, for IP control tests.
-const ipAPIs = `
-      - ApiId: api-m
-        RequestConfig: {Path: /m, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: hello, world
-      - ApiId: api-open
-        RequestConfig: {Path: /open, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: open
-`
+// ipAPIs are two mock APIs, for IP control tests.
+var ipAPIs = mockAPI("api-m", "/m", "hello, world") + mockAPI("api-open", "/open", "open")
 
 // startIPServer runs an in-process edge whose snapshot carries the given
 // IP strategies and plugins.
 func startIPServer(t testing.TB, cfg Config, apis string, ipc *model.IPControl, traffic *model.Traffic) *Server {
 	t.Helper()
-	p, err := model.ParseFile([]byte("Services:\n  - ServiceId: service-t\n    Apis:\n" + apis))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.IPControl, p.Traffic = ipc, traffic
-	snap, err := snapshot.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listen, cfg.Loops = "127.0.0.1:0", 1
-	s, err := New(cfg, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(timeoutCtx(t, 5*time.Second)) })
-	return s
+	cfg.Loops = 1
+	return startServer(t, serviceDoc(apis), cfg, ipc, traffic)
 }
 
 func strategy(typ, data string, apis ...string) model.IPStrategy {
@@ -90,7 +60,7 @@ func TestIPCheckBlackAndWhite(t *testing.T) {
 	if code, _ := ipGet(t, s, "/release/open"); code != 200 {
 		t.Errorf("unbound API: %d", code)
 	}
-	if n := s.Stats.FrontendErrors.Load(); n != 1 {
+	if n := s.Stats().FrontendErrors; n != 1 {
 		t.Errorf("FrontendErrors %d, want 1", n)
 	}
 

@@ -483,6 +483,6 @@ func (cl *client) refuseLimit(li *limitInfo, r limiter.Result) {
 		b = append(b, "\r\n"...)
 	}
 	cl.respExtra = b
-	cl.l.s.Stats.FrontendErrors.Add(1)
+	cl.l.ctr.add(cFrontendErrors, 1)
 	cl.failParts(429, li.code, li.msg, nil)
 }

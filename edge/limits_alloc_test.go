@@ -23,10 +23,7 @@ func TestLimitsAllocs(t *testing.T) {
 		},
 		Strategies: []model.EnvStrategy{{ServiceId: "service-t", Environment: "release", Strategy: 1000000}},
 	}
-	doc := limitsDoc(up.ln.Addr().String())
-	doc = replaceOnce(t, doc, "MaxRequestNum: 8", "MaxRequestNum: 100000000")
-	doc = replaceOnce(t, doc, "MaxRequestNumPreSec: 5", "MaxRequestNumPreSec: 2000")
-	s := startLimitsServer(t, doc, tr, 1)
+	s := startLimitsServer(t, limitsDocPlan(up.ln.Addr().String(), 100000000, 2000), tr, 1)
 	for _, c := range []struct {
 		req  string
 		code int
@@ -34,19 +31,7 @@ func TestLimitsAllocs(t *testing.T) {
 		{signedGet("/release/k"), 200},
 		{"GET /release/q?u=alice HTTP/1.1\r\nHost: service-t.localhost\r\nX-Tier: free\r\n\r\n", 200},
 	} {
-		rt := newRoundTripper(t, s.Addr(), c.req)
-		for range 200 {
-			if code, err := rt.do(); err != nil || code != c.code {
-				t.Fatalf("%q: %d %v", c.req[:30], code, err)
-			}
-		}
-		if n := testing.AllocsPerRun(1000, func() {
-			if code, err := rt.do(); err != nil || code != c.code {
-				t.Fatalf("%q: %d %v", c.req[:30], code, err)
-			}
-		}); n != 0 {
-			t.Errorf("%q: %v allocations per request, want 0", c.req[:30], n)
-		}
+		noAllocs(t, newRoundTripper(t, s.Addr(), c.req), c.code)
 	}
 	// A refusal: the strategy's limit of 1 per minute on another API.
 	s2 := startLimitsServer(t, limitsDoc(up.ln.Addr().String()), limitsTraffic(), 1)
@@ -54,12 +39,5 @@ func TestLimitsAllocs(t *testing.T) {
 	if code, _ := rt.do(); code != 200 {
 		t.Fatal(code)
 	}
-	for range 100 {
-		if code, err := rt.do(); err != nil || code != 429 {
-			t.Fatal(code, err)
-		}
-	}
-	if n := testing.AllocsPerRun(1000, func() { rt.do() }); n != 0 {
-		t.Errorf("refusal: %v allocations per request, want 0", n)
-	}
+	noAllocs(t, rt, 429)
 }

@@ -12,35 +12,8 @@ import (
 // service strategy, all far above what the benchmark reaches, so every
 // call is admitted and checked against five rules.
 func limitsBenchDoc(upstream string) (string, *model.Traffic) {
-	doc := `
-Services:
-  - ServiceId: service-t
-    Apis:
-      - ApiId: api-base
-        RequestConfig: {Path: /k, Method: GET}
-        AuthType: SECRET
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
-      - ApiId: api-lim
-        RequestConfig: {Path: /l, Method: GET}
-        AuthType: SECRET
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
-Access:
-  Keys:
-    - {SecretId: AKIDbench, SecretKey: bench-secret-0123456789, Status: 1}
-  Plans:
-    - UsagePlanId: usagePlan-free
-      MaxRequestNum: -1
-      MaxRequestNumPreSec: -1
-      SecretIds: [AKIDbench]
-      Bindings: [{ServiceId: service-t, Environment: release, ApiId: api-base}]
-    - UsagePlanId: usagePlan-lim
-      MaxRequestNum: 999999999999
-      MaxRequestNumPreSec: 100000000
-      SecretIds: [AKIDbench]
-      Bindings: [{ServiceId: service-t, Environment: release, ApiId: api-lim}]
-`
+	doc := serviceDoc(proxyAPI("api-base", "/k", upstream, "SECRET"), proxyAPI("api-lim", "/l", upstream, "SECRET")) +
+		keyAccess(keyPlan("usagePlan-free", -1, -1, "api-base"), keyPlan("usagePlan-lim", 999999999999, 100000000, "api-lim"))
 	tr := &model.Traffic{
 		Plugins: []model.Plugin{{PluginId: "plugin-tc", PluginType: "TrafficControl",
 			Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-lim"}},

@@ -16,34 +16,12 @@ import (
 // 8, and a TrafficControl plugin on an open API (2 per second per IP)
 // and a parameter plugin (1 per second per value of query.u when
 // header.x-tier is "free").
-func limitsDoc(upstream string) string {
-	return `
-Services:
-  - ServiceId: service-t
-    Apis:
-      - ApiId: api-open
-        RequestConfig: {Path: /p, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
-      - ApiId: api-key
-        RequestConfig: {Path: /k, Method: GET}
-        AuthType: SECRET
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://` + upstream + `", Path: /}
-      - ApiId: api-param
-        RequestConfig: {Path: /q, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: ok
-Access:
-  Keys:
-    - {SecretId: AKIDbench, SecretKey: bench-secret-0123456789, Status: 1}
-  Plans:
-    - UsagePlanId: usagePlan-b
-      MaxRequestNum: 8
-      MaxRequestNumPreSec: 5
-      SecretIds: [AKIDbench]
-      Bindings: [{ServiceId: service-t, Environment: release}]
-`
+func limitsDoc(upstream string) string { return limitsDocPlan(upstream, 8, 5) }
+
+// limitsDocPlan is limitsDoc with another quota and QPS cap.
+func limitsDocPlan(upstream string, quota, qps int64) string {
+	return serviceDoc(proxyAPI("api-open", "/p", upstream, ""), proxyAPI("api-key", "/k", upstream, "SECRET"),
+		mockAPI("api-param", "/q", "ok")) + keyAccess(keyPlan("usagePlan-b", quota, qps, ""))
 }
 
 func limitsTraffic() *model.Traffic {
@@ -61,7 +39,7 @@ func limitsTraffic() *model.Traffic {
 // startLimitsServer serves doc with traffic added, on loops event loops.
 func startLimitsServer(t testing.TB, doc string, traffic *model.Traffic, loops int) *Server {
 	t.Helper()
-	return startServer(t, doc, traffic, Config{Loops: loops, LimiterKeys: 1 << 12})
+	return startServer(t, doc, Config{Loops: loops, LimiterKeys: 1 << 12}, nil, traffic)
 }
 
 type rawResp struct {
@@ -108,7 +86,7 @@ func TestUsagePlanLimits(t *testing.T) {
 			t.Fatalf("6th call: %d %v %s", r.code, r.h, r.body)
 		}
 	}
-	if n := s.Stats.FrontendErrors.Load(); n != 1 {
+	if n := s.Stats().FrontendErrors; n != 1 {
 		t.Errorf("FrontendErrors = %d, want 1", n)
 	}
 	// Restore the counts into a new server.

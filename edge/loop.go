@@ -50,6 +50,8 @@ type loop struct {
 	lastSweep int64
 
 	tickTask, drainTask gnet.Runnable
+
+	ctr counters // this loop's counts (stats.go)
 }
 
 type closer interface{ closed() }
@@ -150,7 +152,7 @@ func (l *loop) watchClient(cl *client) {
 	cl.watched = true
 	cl.outMark, cl.outProgress = cl.c.OutboundBuffered(), l.s.clk.now()
 	l.watch = append(l.watch, cl)
-	l.s.paused.Add(1)
+	l.ctr.add(cPaused, 1)
 }
 
 const sweepEvery = 100e6 // ns between timeout sweeps
@@ -167,7 +169,7 @@ func (l *loop) tick() {
 			continue
 		}
 		cl.watched = false
-		l.s.paused.Add(-1)
+		l.ctr.add(cPaused, -1)
 		last := len(l.watch) - 1
 		l.watch[i] = l.watch[last]
 		l.watch[last] = nil
@@ -197,7 +199,7 @@ func (l *loop) drain() {
 	for cl := l.clients; cl != nil; {
 		next := cl.next
 		cl.closeAfter = true
-		if !cl.active && cl.c.InboundBuffered() == 0 {
+		if !cl.inRequest() && cl.c.InboundBuffered() == 0 {
 			cl.close()
 		}
 		cl = next
@@ -209,6 +211,6 @@ func (l *loop) drain() {
 func (l *loop) refusal(f *failure) []byte {
 	var id [reqIDLen]byte
 	l.ids.next(&id)
-	l.s.Stats.GatewayErrors.Add(1)
+	l.ctr.add(cGatewayErrors, 1)
 	return appendError(l.tmp[:0], l.s.clk, f, id[:], nil, true)
 }

@@ -13,7 +13,8 @@ import (
 // address appended (or alone with XFFReplace); X-Real-IP,
 // X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id are always the
 // gateway's, whatever the client sent (client-sent X-Forwarded-Port,
-// X-Forwarded-Prefix and Forwarded are dropped, not trusted).
+// X-Forwarded-Prefix and Forwarded are dropped, not trusted); so are
+// X-Secret-ID and X-UsagePlan-ID, sent only for a verified key pair.
 func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a *apiRT) []byte {
 	rb := &l.rb
 	method := rb.Method
@@ -51,8 +52,11 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 			if h.Underscore && dropUnderscore {
 				continue
 			}
-			if l.auth.up != nil && isIdentityHeader(h.Name) {
-				continue // the gateway's verified values replace the client's (auth.go)
+			if isIdentityHeader(h.Name) {
+				// Asserted by the gateway alone, on every API whatever its
+				// auth type, so one backend behind both kinds can trust
+				// them (auth.go; issue 11, defect 3).
+				continue
 			}
 		case http1.KindXForwardedFor:
 			xff = true
@@ -60,10 +64,7 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 		default:
 			continue
 		}
-		dst = append(dst, h.Name...)
-		dst = append(dst, ": "...)
-		dst = append(dst, h.Value...)
-		dst = append(dst, "\r\n"...)
+		dst = appendField(dst, h.Name, h.Value)
 	}
 	dst = append(dst, "X-Forwarded-For: "...)
 	if xff && !l.s.cfg.XFFReplace {
@@ -84,11 +85,7 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, l.auth.up...)
 	for i := range rb.SetHeaders {
-		h := &rb.SetHeaders[i]
-		dst = append(dst, h.Name...)
-		dst = append(dst, ": "...)
-		dst = append(dst, h.Value...)
-		dst = append(dst, "\r\n"...)
+		dst = appendField(dst, rb.SetHeaders[i].Name, rb.SetHeaders[i].Value)
 	}
 	switch {
 	case rb.BodySet:
@@ -113,23 +110,7 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *upstream) []byte {
 	dst = appendStatusLine(dst, r.Status, r.Reason)
 	keepCL := u.mode == respNone && r.Status != 204 // HEAD and 304 keep the backend's Content-Length
-	for i := range r.Headers {
-		h := &r.Headers[i]
-		switch h.Kind {
-		case http1.KindConnection, http1.KindKeepAlive, http1.KindProxyConnection, http1.KindTE,
-			http1.KindTrailer, http1.KindTransferEncoding, http1.KindUpgrade, http1.KindHopByHop,
-			http1.KindXRequestID:
-			continue
-		case http1.KindContentLength:
-			if !keepCL {
-				continue
-			}
-		}
-		dst = append(dst, h.Name...)
-		dst = append(dst, ": "...)
-		dst = append(dst, h.Value...)
-		dst = append(dst, "\r\n"...)
-	}
+	dst = appendRelayed(dst, r.Headers, keepCL)
 	dst = append(dst, "X-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)
 	dst = append(dst, "\r\n"...)
@@ -150,6 +131,36 @@ func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *
 	} else if cl.minor == 0 {
 		dst = append(dst, "Connection: keep-alive\r\n"...)
 	}
+	return append(dst, "\r\n"...)
+}
+
+// appendRelayed appends the backend's response fields the client gets:
+// not the hop-by-hop ones (RFC 9110 §7.6.1), not X-Request-Id (the
+// gateway's own), and Content-Length only with keepCL (the gateway frames
+// the body itself).
+func appendRelayed(dst []byte, hs []http1.Header, keepCL bool) []byte {
+	for i := range hs {
+		h := &hs[i]
+		switch h.Kind {
+		case http1.KindConnection, http1.KindKeepAlive, http1.KindProxyConnection, http1.KindTE,
+			http1.KindTrailer, http1.KindTransferEncoding, http1.KindUpgrade, http1.KindHopByHop,
+			http1.KindXRequestID:
+			continue
+		case http1.KindContentLength:
+			if !keepCL {
+				continue
+			}
+		}
+		dst = appendField(dst, h.Name, h.Value)
+	}
+	return dst
+}
+
+// appendField appends the header line "name: value\r\n".
+func appendField(dst, name, value []byte) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ": "...)
+	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
 }
 

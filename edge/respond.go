@@ -105,3 +105,63 @@ func routerMessage(code string) string {
 	}
 	return "the request cannot be routed"
 }
+
+// fail answers the request with a gateway-made error.
+func (cl *client) fail(f *failure) { cl.failParts(f.status, f.code, f.msg, nil) }
+
+func (cl *client) failParts(status int, code, msg string, allow []byte) {
+	l := cl.l
+	l.ctr.add(cGatewayErrors, 1)
+	if cl.state == stBody {
+		cl.closeAfter = true // the body is not read
+	}
+	b := appendErrorParts(l.tmp[:0], l.s.clk, status, code, msg, cl.id[:], allow, cl.respExtra, cl.closeAfter)
+	if cl.isHead {
+		b = b[:headLen(b)]
+	}
+	l.tmp = b[:0]
+	if cl.dead {
+		return
+	}
+	_, _ = cl.c.Write(b)
+	cl.ans = ansDone
+	cl.finishRequest()
+}
+
+// headLen is the length of the head in a rendered response.
+func headLen(b []byte) int {
+	for i := 3; i < len(b); i++ {
+		if b[i] == '\n' && b[i-1] == '\r' && b[i-2] == '\n' && b[i-3] == '\r' {
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// respondMock answers from the API's mock configuration.
+func (cl *client) respondMock(a *apiRT) {
+	l := cl.l
+	b := append(l.tmp[:0], a.mockHead...)
+	b = append(b, "Date: "...)
+	b = append(b, l.s.clk.httpDate()...)
+	b = append(b, "\r\nX-Request-Id: "...)
+	b = append(b, cl.id[:]...)
+	b = append(b, "\r\n"...)
+	b = append(b, cl.respExtra...)
+	if cl.closeAfter {
+		b = append(b, "Connection: close\r\n"...)
+	} else if cl.minor == 0 {
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	if !cl.isHead {
+		b = append(b, a.mockBody...)
+	}
+	l.tmp = b[:0]
+	_, _ = cl.c.Write(b)
+	cl.ans = ansDone
+	if cl.state != stBody {
+		cl.finishRequest()
+	}
+	// Otherwise pumpBody drains the body and then finishes.
+}

@@ -129,7 +129,7 @@ func TestReloadsRetireTargets(t *testing.T) {
 			// Never dialed: no request goes there and the first check is a minute away.
 			targetAPI("d", "HealthCheckPath: /hc, HealthCheckIntervalMs: 60000", far("192.0.2.1"), far("192.0.2.2"))
 	}
-	s := startServer(t, svcDoc+apisFor(0), nil, Config{Loops: loops})
+	s := startServer(t, svcDoc+apisFor(0), Config{Loops: loops}, nil, nil)
 	var cs []net.Conn
 	request := func(i int) {
 		for _, c := range cs {
@@ -191,7 +191,7 @@ func retiredMidRequest(t *testing.T, req string, before func(net.Conn)) (*Server
 	t.Helper()
 	slow := startCountingUpstream(t, "slow", true)
 	s2, s3 := startRawUpstream(t, "s2"), startRawUpstream(t, "s3")
-	s := startServer(t, svcDoc+targetAPI("x", "", slow.addr()), nil, Config{Loops: 1})
+	s := startServer(t, svcDoc+targetAPI("x", "", slow.addr()), Config{Loops: 1}, nil, nil)
 	c, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)

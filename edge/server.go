@@ -40,32 +40,14 @@ type Server struct {
 	loops   atomic.Pointer[[]*loop]
 
 	draining atomic.Bool
-	conns    atomic.Int64 // open client connections
-	inflight atomic.Int64 // requests between head and end of response
-	paused   atomic.Int64 // connections with reading paused, all loops
-
-	// Stats, all loops.
-	Stats Stats
+	// The request counts are per loop (stats.go); a swap is not a request.
+	swaps atomic.Int64
 
 	// Rate limiting (limits.go): counters and quotas by stable id, kept
 	// across reloads; the key table, created on first need.
 	lim    *limiter.Registry
 	limMu  sync.Mutex
 	limTab *limiter.Table
-}
-
-// Stats counts what the engine did; read with the atomic loads.
-type Stats struct {
-	Requests      atomic.Int64
-	GatewayErrors atomic.Int64 // gateway-made 4xx/5xx answers
-	// FrontendErrors counts refusals by the access checks (IP control,
-	// auth, flow control): the seed's 前端错误, not billed.
-	FrontendErrors atomic.Int64
-	ConnsRefused   atomic.Int64 // closed at accept by Config.AdmitConn
-	UpstreamDials  atomic.Int64
-	UpstreamReused atomic.Int64
-	Retries        atomic.Int64
-	Swaps          atomic.Int64
 }
 
 // New prepares a Server that will serve snap.
@@ -151,12 +133,6 @@ func (s *Server) Config() Config { return s.cfg }
 // Revision is the revision of the installed snapshot.
 func (s *Server) Revision() uint64 { return s.rt.Load().snap.Revision }
 
-// Inflight is the number of requests being served.
-func (s *Server) Inflight() int64 { return s.inflight.Load() }
-
-// Conns is the number of open client connections.
-func (s *Server) Conns() int64 { return s.conns.Load() }
-
 // Swap installs a new snapshot. Requests in flight finish on the one they
 // started with; an identical snapshot is a no-op. The new runtime's
 // targets are only planned while it is built, so a snapshot that fails
@@ -185,7 +161,7 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 	}
 	s.targets.commit(plan, replaced)
 	s.lim.Sweep() // limits no rule asks for any more
-	s.Stats.Swaps.Add(1)
+	s.swaps.Add(1)
 	return nil
 }
 
@@ -206,10 +182,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer t.Stop()
 	var err error
 wait:
-	for s.inflight.Load() > 0 {
+	for s.Inflight() > 0 {
 		select {
 		case <-ctx.Done():
-			err = fmt.Errorf("edge: drain ended with %d requests in flight: %w", s.inflight.Load(), ctx.Err())
+			err = fmt.Errorf("edge: drain ended with %d requests in flight: %w", s.Inflight(), ctx.Err())
 			break wait
 		case <-t.C:
 		}
@@ -249,12 +225,13 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	if s.cfg.AdmitConn != nil && !s.admitConn(c) {
+		l.ctr.add(cConnsRefused, 1)
 		return nil, gnet.Close
 	}
-	if s.conns.Load() >= int64(s.cfg.MaxConns) {
+	if s.sum(cConns) >= int64(s.cfg.MaxConns) {
 		return l.refusal(errOverloaded), gnet.Close
 	}
-	s.conns.Add(1)
+	l.ctr.add(cConns, 1)
 	l.openClient(c)
 	return nil, gnet.None
 }
@@ -274,7 +251,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	switch x := c.Context().(type) {
 	case *client:
-		s.conns.Add(-1)
+		x.l.ctr.add(cConns, -1)
 		x.l.onClosed(x, err)
 	case *upstream:
 		x.l.onClosed(x, err)
@@ -288,7 +265,7 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	for _, l := range *s.loops.Load() {
 		l.execute(l.tickTask)
 	}
-	if s.paused.Load() > 0 {
+	if s.sum(cPaused) > 0 {
 		return time.Millisecond, gnet.None
 	}
 	return 10 * time.Millisecond, gnet.None

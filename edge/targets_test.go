@@ -145,7 +145,7 @@ func TestSwapFailedBuildHasNoSideEffects(t *testing.T) {
 	check := "HealthCheckPath: /hc, HealthCheckIntervalMs: 60000"
 	s := startServer(t, svcDoc+
 		targetAPI("p", "RequestVolumeThreshold: 1, SleepWindowInMilliseconds: 60000", dead, upA)+
-		targetAPI("c", check, upA), nil, Config{Loops: 1})
+		targetAPI("c", check, upA), Config{Loops: 1}, nil, nil)
 	live0, _ := s.targets.counts()
 	checks0 := checkers()
 	if checks0 != 1 {
@@ -187,7 +187,7 @@ func TestHealthPerAddressAndConfig(t *testing.T) {
 	upA := up.ln.Addr().String()
 	s := startServer(t, svcDoc+
 		targetAPI("a", "RequestVolumeThreshold: 1, SleepWindowInMilliseconds: 60000", dead, upA)+
-		targetAPI("b", "RequestVolumeThreshold: 3, SleepWindowInMilliseconds: 60000", dead, upA), nil, Config{Loops: 1})
+		targetAPI("b", "RequestVolumeThreshold: 3, SleepWindowInMilliseconds: 60000", dead, upA), Config{Loops: 1}, nil, nil)
 	deadA, deadB := apiTargets(t, s, "a")[0], apiTargets(t, s, "b")[0]
 	if deadA.addr != dead || deadB.addr != dead {
 		t.Fatalf("first targets are %s and %s, want %s", deadA.addr, deadB.addr, dead)
@@ -219,7 +219,7 @@ func TestReloadKeepsHealthByKey(t *testing.T) {
 	upA := up.ln.Addr().String()
 	api := func(health string) string { return targetAPI("a", health, dead, upA) }
 	strict := "RequestVolumeThreshold: 1, SleepWindowInMilliseconds: 60000"
-	s := startServer(t, svcDoc+api(strict), nil, Config{Loops: 1})
+	s := startServer(t, svcDoc+api(strict), Config{Loops: 1}, nil, nil)
 	if code, _ := get(t, s, "/release/a"); code != 200 {
 		t.Fatalf("GET: %d", code)
 	}

@@ -60,7 +60,7 @@ type upstream struct {
 // timeout), then enrolls the socket on this loop; OnOpen picks it up.
 // gnet's own Register dials without a timeout, hence our dial.
 func (l *loop) dial(u *upstream) {
-	l.s.Stats.UpstreamDials.Add(1)
+	l.ctr.add(cUpstreamDials, 1)
 	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
 	go func() {
 		conn, err := net.DialTimeout("tcp", addr, timeout)
@@ -191,18 +191,9 @@ func (u *upstream) endClose() {
 	}
 	cl.up = nil
 	u.cl = nil
-	cl.respDone = true
+	cl.ans = ansDone
 	cl.closeAfter = cl.closeAfter || !u.rechunk
 	cl.finishRequest()
-	cl.kick()
-}
-
-// kick resumes the client's request processing after a response ended in
-// a callback other than the client's own.
-func (cl *client) kick() {
-	if !cl.dead && !cl.closeMe && !cl.active && !cl.flushClose && cl.c.InboundBuffered() > 0 {
-		cl.process()
-	}
 }
 
 // process handles bytes from the backend.
@@ -328,7 +319,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	if cl.ws {
 		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
 	}
-	cl.respStarted = true
+	cl.ans = ansStarted
 	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
 	l.w.copy(l.tmp)
 	return true
@@ -368,17 +359,9 @@ func (u *upstream) relay(data []byte) (int, bool) {
 			cl.abort()
 			return consumed, false
 		}
+		l.w.chunk(ev, chunk, &tr, u.rechunk, &u.zeroSent, &l.hex)
 		switch ev {
-		case http1.ChunkData:
-			l.w.body(chunk, u.rechunk, &l.hex)
-		case http1.ChunkTrailer:
-			if u.rechunk {
-				l.w.trailer(&tr, &u.zeroSent)
-			}
 		case http1.ChunkDone:
-			if u.rechunk {
-				l.w.end(u.zeroSent)
-			}
 			return consumed, true
 		case http1.ChunkMore:
 			return consumed, false
@@ -394,40 +377,16 @@ func (u *upstream) finish() {
 	l := u.l
 	cl.up = nil
 	u.cl = nil
-	cl.respDone = true
+	cl.ans = ansDone
 	if u.rpaused {
 		u.resumeRead()
 	}
-	if u.keepAlive && cl.bodyDone && !u.dead {
+	if u.keepAlive && cl.state != stBody && !u.dead {
 		l.poolPut(u)
 	} else {
 		u.close()
 	}
 	cl.finishRequest()
-	cl.kick()
-}
-
-func (u *upstream) pauseRead() {
-	if u.rpaused || u.l.epfd < 0 {
-		return
-	}
-	u.rpaused = true
-	u.applyPause()
-}
-
-func (u *upstream) applyPause() {
-	setReading(u.l.epfd, u.c.Fd(), false, u.c.OutboundBuffered() > 0)
-}
-
-func (u *upstream) resumeRead() {
-	if !u.rpaused {
-		return
-	}
-	u.rpaused = false
-	if u.dead {
-		return
-	}
-	setReading(u.l.epfd, u.c.Fd(), true, u.c.OutboundBuffered() > 0)
 }
 
 // codingIsChunkedOnly reports whether every Transfer-Encoding field says

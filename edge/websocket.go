@@ -5,6 +5,7 @@ import (
 
 	"github.com/edgegate/edgegate/ascii"
 	"github.com/edgegate/edgegate/http1"
+	"github.com/panjf2000/gnet/v2"
 )
 
 // validWebSocketRequest checks the RFC 6455 §4.1 handshake fields the
@@ -40,27 +41,15 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	cl := u.cl
 	l := u.l
 	b := appendStatusLine(l.tmp[:0], 101, r.Reason)
-	for i := range r.Headers {
-		h := &r.Headers[i]
-		switch h.Kind {
-		case http1.KindConnection, http1.KindKeepAlive, http1.KindProxyConnection, http1.KindTE,
-			http1.KindTrailer, http1.KindTransferEncoding, http1.KindUpgrade, http1.KindHopByHop,
-			http1.KindContentLength, http1.KindXRequestID:
-			continue
-		}
-		b = append(b, h.Name...)
-		b = append(b, ": "...)
-		b = append(b, h.Value...)
-		b = append(b, "\r\n"...)
-	}
+	b = appendRelayed(b, r.Headers, false)
 	b = append(b, "Connection: Upgrade\r\nUpgrade: websocket\r\nX-Request-Id: "...)
 	b = append(b, cl.id[:]...)
 	b = append(b, "\r\n\r\n"...)
 	l.tmp = b[:0]
 	u.t.ok()
 	u.phase = upTunnel
-	cl.tunnel = true
-	cl.respStarted = true
+	cl.state = stTunnel
+	cl.ans = ansStarted
 	cl.closeAfter = true
 	_, _ = cl.c.Write(b)
 	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
@@ -77,17 +66,7 @@ func (cl *client) pipe() {
 		cl.close()
 		return
 	}
-	buf, _ := cl.c.Peek(-1)
-	if len(buf) == 0 {
-		return
-	}
-	_, _ = u.c.Write(buf)
-	if cl.dead {
-		return
-	}
-	_, _ = cl.c.Discard(len(buf))
-	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
-	if !u.dead && u.c.OutboundBuffered() > cl.l.s.cfg.HighWater {
+	if cl.tunnelMove(cl.c, u.c, &cl.dead, &u.dead) {
 		cl.pauseRead(true)
 	}
 }
@@ -95,21 +74,28 @@ func (cl *client) pipe() {
 // pipe forwards what the backend sent to the client.
 func (u *upstream) pipe() {
 	cl := u.cl
-	buf, _ := u.c.Peek(-1)
-	if len(buf) == 0 {
-		return
-	}
-	_, _ = cl.c.Write(buf)
-	if u.dead {
-		return
-	}
-	_, _ = u.c.Discard(len(buf))
-	if cl.dead {
-		return
-	}
-	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
-	if cl.c.OutboundBuffered() > cl.l.s.cfg.HighWater {
+	if cl.tunnelMove(u.c, cl.c, &u.dead, &cl.dead) {
 		u.pauseRead()
 		cl.l.watchClient(cl)
 	}
+}
+
+// tunnelMove moves what from holds to to, one direction of cl's tunnel,
+// and restarts the tunnel's idle time. It reports whether to's queue is
+// past HighWater: then from must pause until to drains.
+func (cl *client) tunnelMove(from, to gnet.Conn, fromDead, toDead *bool) bool {
+	buf, _ := from.Peek(-1)
+	if len(buf) == 0 {
+		return false
+	}
+	_, _ = to.Write(buf)
+	if *fromDead {
+		return false
+	}
+	_, _ = from.Discard(len(buf))
+	if *toDead {
+		return false
+	}
+	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
+	return to.OutboundBuffered() > cl.l.s.cfg.HighWater
 }

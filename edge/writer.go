@@ -124,3 +124,21 @@ func (w *writer) end(zeroSent bool) {
 	}
 	w.str("\r\n")
 }
+
+// chunk queues what one decoded chunked-body event becomes on the way
+// out: data as one canonical chunk (raw bytes when chunked is off, for an
+// HTTP/1.0 client), and, when chunked, the trailer fields and the end.
+func (w *writer) chunk(ev http1.ChunkEvent, data []byte, tr *http1.Header, chunked bool, zeroSent *bool, hex *[24]byte) {
+	switch ev {
+	case http1.ChunkData:
+		w.body(data, chunked, hex)
+	case http1.ChunkTrailer:
+		if chunked {
+			w.trailer(tr, zeroSent)
+		}
+	case http1.ChunkDone:
+		if chunked {
+			w.end(*zeroSent)
+		}
+	}
+}

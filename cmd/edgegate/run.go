@@ -254,11 +254,11 @@ func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool,
 		fmt.Fprintf(w, `{"status":"ok","revision":%d}`+"\n", srv.Revision())
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		st := &srv.Stats
+		st := srv.Stats()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"revision":%d,"conns":%d,"inflight":%d,"requests":%d,"gateway_errors":%d,"frontend_errors":%d,"conns_refused":%d,"upstream_dials":%d,"upstream_reused":%d,"retries":%d,"swaps":%d}`+"\n",
-			srv.Revision(), srv.Conns(), srv.Inflight(), st.Requests.Load(), st.GatewayErrors.Load(),
-			st.FrontendErrors.Load(), st.ConnsRefused.Load(), st.UpstreamDials.Load(), st.UpstreamReused.Load(), st.Retries.Load(), st.Swaps.Load())
+			srv.Revision(), st.Conns, st.Inflight, st.Requests, st.GatewayErrors,
+			st.FrontendErrors, st.ConnsRefused, st.UpstreamDials, st.UpstreamReused, st.Retries, st.Swaps)
 	})
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
