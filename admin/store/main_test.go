@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -73,6 +74,34 @@ func runChild(mode, path string) int {
 				}
 			}
 		}
+	case "update-crash":
+		// One acknowledged write, then a second one killed at a step.
+		step := os.Getenv("STORE_TEST_STEP")
+		var armed atomic.Bool
+		opts := Options{Logger: log, hook: func(s string) error {
+			if armed.Load() && s == step {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+			return nil
+		}}
+		db, err := Open(path, opts)
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		if err := db.Update(func(tx *buntdb.Tx) error { _, _, err := tx.Set("acked", "1", nil); return err }); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		armed.Store(true)
+		fmt.Println("update returned:", db.Update(func(tx *buntdb.Tx) error {
+			tx.Delete("acked")
+			tx.Set("k", "2", nil)
+			_, _, err := tx.Set("m", "2", nil)
+			return err
+		}))
+		return 3
 	case "compact-crash":
 		step := os.Getenv("STORE_TEST_STEP")
 		opts := Options{Logger: log, hook: func(s string) error {
