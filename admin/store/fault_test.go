@@ -51,11 +51,29 @@ func fill(t *testing.T, dir string) string {
 	}
 }
 
+// openTiny opens a database on a small tmpfs (see mountTinyFS); the caller
+// closes it.
+func openTiny(t *testing.T, lb *logBuf) (db *DB, dir, path string) {
+	t.Helper()
+	dir = mountTinyFS(t)
+	path = filepath.Join(dir, "edgegate.db")
+	return mustOpen(t, path, testOpts(lb)), dir, path
+}
+
+// reopen closes db, opens path again and checks that it holds want.
+func reopen(t *testing.T, db *DB, path string, opts Options, want map[string]string) *DB {
+	t.Helper()
+	db.Close()
+	db = mustOpen(t, path, opts)
+	if got := dump(t, db); !sameState(want, got) {
+		t.Fatalf("after reopen: %s", diffState(want, got))
+	}
+	return db
+}
+
 func TestFullDisk(t *testing.T) {
-	dir := mountTinyFS(t)
 	var lb logBuf
-	path := filepath.Join(dir, "edgegate.db")
-	db := mustOpen(t, path, testOpts(&lb))
+	db, dir, path := openTiny(t, &lb)
 	defer db.Close()
 	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1", "b", "2") })
 	want := dump(t, db)
@@ -98,21 +116,15 @@ func TestFullDisk(t *testing.T) {
 	if err := db.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	db = mustOpen(t, path, testOpts(&lb))
-	if got := dump(t, db); !sameState(want, got) {
-		t.Fatalf("after reopen: %s", diffState(want, got))
-	}
+	reopen(t, db, path, testOpts(&lb), want).Close()
 }
 
 // TestMarkerWriteFailsOnFullDisk: the transaction's data fits in the file's
 // last page, its marker (a write of its own) does not. Update fails, the data
 // is taken back, and writes work again once there is room.
 func TestMarkerWriteFailsOnFullDisk(t *testing.T) {
-	dir := mountTinyFS(t)
 	var lb logBuf
-	path := filepath.Join(dir, "edgegate.db")
-	db := mustOpen(t, path, testOpts(&lb))
+	db, dir, path := openTiny(t, &lb)
 	defer db.Close()
 	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1") })
 	want := dump(t, db)
@@ -141,11 +153,7 @@ func TestMarkerWriteFailsOnFullDisk(t *testing.T) {
 	os.Remove(filler)
 	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "k", v) })
 	want["k"] = v
-	db.Close()
-	db = mustOpen(t, path, testOpts(&lb))
-	if got := dump(t, db); !sameState(want, got) {
-		t.Fatalf("after reopen: %s", diffState(want, got))
-	}
+	reopen(t, db, path, testOpts(&lb), want).Close()
 }
 
 // TestUpdateStepFailure fails Update after its data is written and after its

@@ -76,16 +76,8 @@ func runChild(mode, path string) int {
 		}
 	case "update-crash":
 		// One acknowledged write, then a second one killed at a step.
-		step := os.Getenv("STORE_TEST_STEP")
 		var armed atomic.Bool
-		opts := Options{Logger: log, hook: func(s string) error {
-			if armed.Load() && s == step {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
-			}
-			return nil
-		}}
-		db, err := Open(path, opts)
+		db, err := Open(path, Options{Logger: log, hook: killAt(&armed)})
 		if err != nil {
 			fmt.Println("error:", err)
 			return 1
@@ -103,15 +95,9 @@ func runChild(mode, path string) int {
 		}))
 		return 3
 	case "compact-crash":
-		step := os.Getenv("STORE_TEST_STEP")
-		opts := Options{Logger: log, hook: func(s string) error {
-			if s == step {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
-			}
-			return nil
-		}}
-		db, err := Open(path, opts)
+		armed := new(atomic.Bool)
+		armed.Store(true)
+		db, err := Open(path, Options{Logger: log, hook: killAt(armed)})
 		if err != nil {
 			fmt.Println("error:", err)
 			return 1
@@ -121,6 +107,19 @@ func runChild(mode, path string) int {
 	}
 	fmt.Println("unknown child mode", mode)
 	return 2
+}
+
+// killAt is a hook that kills the process with SIGKILL at the step named by
+// STORE_TEST_STEP, once armed.
+func killAt(armed *atomic.Bool) func(string) error {
+	step := os.Getenv("STORE_TEST_STEP")
+	return func(s string) error {
+		if armed.Load() && s == step {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+		return nil
+	}
 }
 
 // child returns a command that re-executes the test binary in mode.
