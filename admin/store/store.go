@@ -358,8 +358,10 @@ func (db *DB) Update(fn func(tx *buntdb.Tx) error) error {
 	return nil
 }
 
-// size returns the file's size, i.e. where BuntDB's next write begins: all
-// writes go through Update, Compact or Index, which hold mu exclusively.
+// size returns the file's size, i.e. where BuntDB's next write begins:
+// nothing else appends while Update holds mu exclusively (Compact replaces
+// the file under mu too; BuntDB's background work writes nothing with
+// OnExpired set and AutoShrink off).
 func (db *DB) size() (int64, error) {
 	fi, err := db.f.Stat()
 	if err != nil {
