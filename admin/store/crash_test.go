@@ -46,11 +46,27 @@ func TestKill9DuringWrites(t *testing.T) {
 				lines <- sc.Text()
 			}
 		}()
-		// Kill anywhere from during Open to well into the writes.
-		time.Sleep(time.Duration(5+rng.IntN(150)) * time.Millisecond)
+		// Kill anywhere from during Open to well into the writes: even
+		// rounds count from the start, odd ones from the moment the child
+		// has opened the database (a slow start, e.g. under -race on a
+		// busy machine, must not leave every round without writes).
+		if round%2 == 1 {
+			select {
+			case l := <-lines:
+				if l != "opened" {
+					t.Fatalf("round %d: child said %q", round, l)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("round %d: child did not open the database", round)
+			}
+		}
+		time.Sleep(time.Duration(5+rng.IntN(150)) * time.Millisecond) // the random kill moment, not a sync point
 		cmd.Process.Signal(syscall.SIGKILL)
 		n := 0
 		for l := range lines {
+			if l == "opened" {
+				continue
+			}
 			if _, err := strconv.Atoi(l); err != nil {
 				t.Fatalf("round %d: child said %q", round, l)
 			}

@@ -53,6 +53,7 @@ func runChild(mode, path string) int {
 			fmt.Println("error:", err)
 			return 1
 		}
+		fmt.Println("opened")
 		for i := 0; ; i++ {
 			k := fmt.Sprintf("r%s-%06d", round, i)
 			err := db.Update(func(tx *buntdb.Tx) error {
