@@ -15,7 +15,7 @@ var quiet = slog.New(slog.DiscardHandler)
 var benchValue = svc{ID: "service-0123abcd", Name: "a typical service record with a few fields", APIs: 12}
 
 // BenchmarkUpdate is one acknowledged write: a JSON value of ~90 bytes,
-// BuntDB's write and fsync, the marker, and this package's own fsync.
+// BuntDB's write of it, the read-back, the marker's write and the fsync.
 func BenchmarkUpdate(b *testing.B) {
 	db := mustOpen(b, filepath.Join(b.TempDir(), "edgegate.db"), Options{Logger: quiet})
 	defer db.Close()

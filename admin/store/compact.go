@@ -16,21 +16,15 @@ func (db *DB) snapshot() ([]byte, error) {
 		return nil, fmt.Errorf("store: snapshot: %w", err)
 	}
 	b := body.Bytes()
-	var p pendingWrite
-	for off := 0; off < len(b); {
-		c, err := parseCommand(b, off)
-		if err != nil {
-			return nil, fmt.Errorf("store: snapshot: BuntDB wrote an unreadable command at %d: %v", off, err)
-		}
-		p.commands++
-		p.sum += hashOf(c)
-		off = c.end
+	count, sum, err := sumCommands(b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: snapshot: BuntDB wrote %w", err)
 	}
 	out := make([]byte, 0, len(headerBytes)+len(b)+96)
 	out = append(out, headerBytes...)
-	if p.commands > 0 {
+	if count > 0 {
 		out = append(out, b...)
-		out = appendMarkerCommand(out, int64(len(headerBytes)), p.commands+1, p.sum)
+		out = appendMarkerCommand(out, int64(len(headerBytes)), count+1, sum)
 	}
 	return out, nil
 }
@@ -117,10 +111,7 @@ func (db *DB) compactLocked() error {
 	if err != nil {
 		return err
 	}
-	var before int64
-	if fi, err := db.f.Stat(); err == nil {
-		before = fi.Size()
-	}
+	before, _ := db.size()
 	renamed, err := db.writeAtomic(db.path, data, "compact")
 	if !renamed {
 		return fmt.Errorf("store: compact %s (nothing was changed): %w", db.path, err)

@@ -17,9 +17,9 @@
 //
 // A DB is safe for concurrent use. BuntDB runs one writer at a time and no
 // reader during a write; this package keeps that order and extends the write
-// side over its fsync: Update holds the lock from the start of fn until the
-// data is durable, so a reader never sees a write that a crash could still
-// take back, and readers wait for at most one fsync. View runs concurrently
+// side over the marker and the fsync: Update holds the lock from the start
+// of fn until the data is durable, so a reader never sees a write that a
+// crash could still take back, and readers wait for at most one fsync. View runs concurrently
 // with other Views and with Backup's in-memory copy. Compact and Index hold
 // the lock exclusively. fn must not call back into the DB (deadlock).
 // Open takes an exclusive flock: a second Open of the same path — from
@@ -28,37 +28,51 @@
 //
 // # Durability, exactly
 //
-//   - When Update returns nil, the transaction's bytes have been written and
-//     fsynced through a descriptor this package owns. BuntDB (SyncPolicy
-//     Always) also fsyncs but ignores the error; because every open file
-//     description sees a writeback error, ours reports it even after
-//     BuntDB's call consumed its own.
+//   - An Update that writes anything makes two appends and one fsync, all
+//     with the lock held. First BuntDB commits fn's transaction as usual
+//     (one write(2) of its commands). Then the package reads those bytes
+//     back through a second descriptor it owns on the same file (from the
+//     file's size before the commit to its size after), counts and hashes
+//     the commands, and commits the transaction's marker (format, below) as
+//     a second, one-command BuntDB transaction; it reads the marker back to
+//     check BuntDB wrote exactly it. Last it fsyncs through its own
+//     descriptor and checks the error. Only public BuntDB API is used.
+//   - When Update returns nil, both writes have been fsynced through that
+//     descriptor. BuntDB never fsyncs on its own (SyncPolicy Never): its
+//     fsync would ignore the error. fsync covers the file whichever
+//     descriptor wrote it, and every open file description sees a writeback
+//     error, so ours reports one however the pages were written.
 //   - When Update returns an error, nothing of the transaction is visible,
 //     now or after a restart, except in one case: a failed fsync, after
 //     which the file is truncated back and reloaded, and a crash before that
 //     truncation reaches the disk may bring the unacknowledged transaction
 //     back whole (never in part).
-//     A failed write (ENOSPC, EIO) is rolled back by BuntDB, which truncates
-//     what it appended; a full disk therefore fails writes and keeps reads
-//     and later writes (once there is room) working.
+//     A failed write of the data (ENOSPC, EIO) is rolled back by BuntDB,
+//     which truncates what it appended. A failure after it — reading back,
+//     the marker's write (ENOSPC when the data filled the last block), the
+//     fsync — is undone by truncating the file to where the transaction
+//     began and reloading it. A full disk therefore fails writes and keeps
+//     reads and later writes (once there is room) working.
 //     If fn returns an error or panics, BuntDB rolls back — plain BuntDB
 //     would commit a panicking transaction's partial changes; here the
 //     panic is turned into a rollback and then resumed.
-//   - Transactions are atomic on disk. BuntDB writes a transaction with one
-//     write(2), but a crash can tear it, and its own load keeps every
-//     complete command before the tear, i.e. part of a transaction. Here
-//     every transaction ends with a marker (the format, below), and Open
-//     drops an unfinished final transaction whole and logs it: it was never
-//     acknowledged.
+//   - Transactions are atomic on disk. A crash can tear BuntDB's write, or
+//     fall between the data and the marker, and BuntDB's own load would keep
+//     every complete command, i.e. part of a transaction or a transaction
+//     never acknowledged. Here a transaction counts only with its marker
+//     (the format, below): Open drops a final transaction without one whole,
+//     complete commands or not, and logs it; it was never acknowledged.
 //   - Damage is detected, not replayed. Each marker carries a checksum of its
 //     transaction, so a changed byte anywhere before the final transaction
 //     makes Open fail with a *CorruptError that says where, what is intact,
 //     and how to recover; the file is left untouched. A torn final write is
 //     told apart from a damaged length field by what follows: a torn write
-//     is a prefix, so nothing valid can follow it. The one case left
-//     ambiguous is damage to the framing of the final command of the final
-//     transaction that makes it look cut short (a length digit grown, after
-//     that transaction's marker): it is dropped like a torn write.
+//     is a prefix, so nothing valid can follow it (a transaction's own
+//     marker included, now that it comes last). The one case left
+//     ambiguous, in a final transaction written by an earlier version (its
+//     marker among its commands), is damage to the framing of its final
+//     command that makes it look cut short (a length digit grown, after the
+//     marker): it is dropped like a torn write.
 //   - Compact and Backup write a temporary file, fsync it, rename it into
 //     place and fsync the directory: a crash at any point leaves the old
 //     file or the new one, both complete. If the directory fsync fails after
@@ -77,9 +91,12 @@
 // The file stays BuntDB's append-only file (RESP SET/DEL/FLUSHDB commands),
 // readable by BuntDB itself. A file starts with a header and each
 // transaction carries one extra DEL of a key that never exists, the marker:
-// "\x00eg:tx1:START:COUNT:SUM:CRC" (format.go). Keys beginning with
-// "\x00eg:tx1:" are reserved. A plain BuntDB file is accepted (with
-// BuntDB's own rules) and rewritten in this format on Open.
+// "\x00eg:tx1:START:COUNT:SUM:CRC" (format.go). Update writes it right after
+// the transaction's commands; earlier versions wrote it among them, in the
+// same format, and such files open as they did (testdata/v1.db). Keys
+// beginning with "\x00eg:tx1:" (or within two bytes of it) are reserved:
+// Update refuses them. A plain BuntDB file is accepted (with BuntDB's own
+// rules) and rewritten in this format on Open.
 //
 // # Recovery
 //

@@ -51,11 +51,29 @@ func fill(t *testing.T, dir string) string {
 	}
 }
 
+// openTiny opens a database on a small tmpfs (see mountTinyFS); the caller
+// closes it.
+func openTiny(t *testing.T, lb *logBuf) (db *DB, dir, path string) {
+	t.Helper()
+	dir = mountTinyFS(t)
+	path = filepath.Join(dir, "edgegate.db")
+	return mustOpen(t, path, testOpts(lb)), dir, path
+}
+
+// reopen closes db, opens path again and checks that it holds want.
+func reopen(t *testing.T, db *DB, path string, opts Options, want map[string]string) *DB {
+	t.Helper()
+	db.Close()
+	db = mustOpen(t, path, opts)
+	if got := dump(t, db); !sameState(want, got) {
+		t.Fatalf("after reopen: %s", diffState(want, got))
+	}
+	return db
+}
+
 func TestFullDisk(t *testing.T) {
-	dir := mountTinyFS(t)
 	var lb logBuf
-	path := filepath.Join(dir, "edgegate.db")
-	db := mustOpen(t, path, testOpts(&lb))
+	db, dir, path := openTiny(t, &lb)
 	defer db.Close()
 	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1", "b", "2") })
 	want := dump(t, db)
@@ -98,11 +116,81 @@ func TestFullDisk(t *testing.T) {
 	if err := db.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	db = mustOpen(t, path, testOpts(&lb))
-	if got := dump(t, db); !sameState(want, got) {
-		t.Fatalf("after reopen: %s", diffState(want, got))
+	reopen(t, db, path, testOpts(&lb), want).Close()
+}
+
+// TestMarkerWriteFailsOnFullDisk: the transaction's data fits in the file's
+// last page, its marker (a write of its own) does not. Update fails, the data
+// is taken back, and writes work again once there is room.
+func TestMarkerWriteFailsOnFullDisk(t *testing.T) {
+	var lb logBuf
+	db, dir, path := openTiny(t, &lb)
+	defer db.Close()
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1") })
+	want := dump(t, db)
+	filler := fill(t, dir)
+	size := checkClean(t, path).size
+	const page = 4096 // tmpfs allocates whole pages
+	room := page - size%page
+	// DEL "a" and SET "k" to a value of n (4-digit) bytes, 10 bytes short
+	// of the page's end.
+	n := room - 10 - len("*2\r\n$3\r\ndel\r\n$1\r\na\r\n") - len("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1234\r\n\r\n")
+	if n < 1000 {
+		t.Fatalf("only %d bytes left in the last page", room)
 	}
+	v := strings.Repeat("x", n)
+	err := db.Update(func(tx *buntdb.Tx) error { tx.Delete("a"); return set(tx, "k", v) })
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "marking") {
+		t.Fatalf("Update whose marker does not fit: %v", err)
+	}
+	t.Logf("the error: %v", err)
+	if got := dump(t, db); !sameState(want, got) {
+		t.Fatalf("after a failed marker write: %s", diffState(want, got))
+	}
+	if r := checkClean(t, path); r.size != size {
+		t.Fatalf("file is %d bytes, was %d", r.size, size)
+	}
+	os.Remove(filler)
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "k", v) })
+	want["k"] = v
+	reopen(t, db, path, testOpts(&lb), want).Close()
+}
+
+// TestUpdateStepFailure fails Update after its data is written and after its
+// marker is: either way it is rolled back in memory and on disk.
+func TestUpdateStepFailure(t *testing.T) {
+	var lb logBuf
+	path := filepath.Join(t.TempDir(), "edgegate.db")
+	var failAt atomic.Value
+	failAt.Store("")
+	boom := errors.New("injected failure")
+	opts := testOpts(&lb)
+	opts.hook = func(s string) error {
+		if s == failAt.Load() {
+			return boom
+		}
+		return nil
+	}
+	db := mustOpen(t, path, opts)
+	defer db.Close()
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1") })
+	want := dump(t, db)
+	size := checkClean(t, path).size
+	for _, step := range []string{"update/data-written", "update/marked"} {
+		failAt.Store(step)
+		err := db.Update(func(tx *buntdb.Tx) error { tx.Delete("a"); return set(tx, "b", "2") })
+		if !errors.Is(err, boom) {
+			t.Fatalf("%s: Update returned %v", step, err)
+		}
+		if got := dump(t, db); !sameState(want, got) {
+			t.Fatalf("%s: %s", step, diffState(want, got))
+		}
+		if r := checkClean(t, path); r.size != size {
+			t.Fatalf("%s: file is %d bytes, was %d", step, r.size, size)
+		}
+	}
+	failAt.Store("")
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "b", "2") })
 }
 
 // failingSync fails the fsync of the database file while armed.

@@ -29,7 +29,14 @@ import (
 // damaged. A file begins with a header, the marker of an empty transaction
 // at offset 0 (START 0, COUNT 1, SUM 0). BuntDB replays a marker as the
 // deletion of a missing key: a no-op.
-
+//
+// Where the marker sits among its transaction's commands is free: up to
+// commit c9d808e it went into the transaction's own write, at a random place
+// (testdata/v1.db); since then Update appends it as a write of its own right
+// after the transaction's (store.go, seal), computed from the bytes read
+// back. scanMarked reads both, so the format, and its name tx1, are
+// unchanged. A transaction whose marker is missing is an unfinished final
+// write, whether its commands are complete or not.
 const markerPrefix = "\x00eg:tx1:"
 
 var (
@@ -163,8 +170,7 @@ func truncateForMsg(s string) string {
 }
 
 // commandHash is the CRC-64 of a command's canonical form: the lower-case
-// name and each argument, length-prefixed. The commit side (txinfo.go)
-// computes the same value from BuntDB's pending items.
+// name and each argument, length-prefixed.
 func commandHash(name string, args ...string) uint64 {
 	var lb [binary.MaxVarintLen64]byte
 	h := crc64.Update(0, crc64Table, []byte(name))
@@ -182,6 +188,36 @@ func hashOf(c command) uint64 {
 		return commandHash(c.name, c.args[0], c.args[1], strings.ToLower(c.args[2]), c.args[3])
 	}
 	return commandHash(c.name, c.args...)
+}
+
+// sumCommands counts the commands in b, which must be whole commands and
+// nothing else, and sums their hashes: COUNT-1 and SUM of the marker that
+// b's transaction needs. check, when not nil, may refuse a command.
+func sumCommands(b []byte, check func(command) error) (n int, sum uint64, err error) {
+	for off := 0; off < len(b); {
+		c, err := parseCommand(b, off)
+		if err != nil {
+			return 0, 0, fmt.Errorf("unreadable command at offset %d: %w", off, err)
+		}
+		if check != nil {
+			if err := check(c); err != nil {
+				return 0, 0, err
+			}
+		}
+		n++
+		sum += hashOf(c)
+		off = c.end
+	}
+	return n, sum, nil
+}
+
+// refuseReserved refuses a command on a key in the markers' namespace: a DEL
+// of one would read as a damaged marker when the file is next opened.
+func refuseReserved(c command) error {
+	if len(c.args) > 0 && looksLikeMarker(c.args[0]) {
+		return fmt.Errorf("key %q is reserved for the store's transaction markers", truncateForMsg(c.args[0]))
+	}
+	return nil
 }
 
 // marker is a decoded transaction marker.
@@ -202,7 +238,11 @@ func markerKey(start int64, count int, sum uint64) string {
 }
 
 func appendMarkerCommand(b []byte, start int64, count int, sum uint64) []byte {
-	k := markerKey(start, count, sum)
+	return appendDel(b, markerKey(start, count, sum))
+}
+
+// appendDel appends a DEL of k as BuntDB writes it.
+func appendDel(b []byte, k string) []byte {
 	b = append(b, "*2\r\n$3\r\ndel\r\n$"...)
 	b = strconv.AppendInt(b, int64(len(k)), 10)
 	b = append(b, "\r\n"...)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -52,6 +53,7 @@ func runChild(mode, path string) int {
 			fmt.Println("error:", err)
 			return 1
 		}
+		fmt.Println("opened")
 		for i := 0; ; i++ {
 			k := fmt.Sprintf("r%s-%06d", round, i)
 			err := db.Update(func(tx *buntdb.Tx) error {
@@ -73,16 +75,30 @@ func runChild(mode, path string) int {
 				}
 			}
 		}
+	case "update-crash":
+		// One acknowledged write, then a second one killed at a step.
+		var armed atomic.Bool
+		db, err := Open(path, Options{Logger: log, hook: killAt(&armed)})
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		if err := db.Update(func(tx *buntdb.Tx) error { _, _, err := tx.Set("acked", "1", nil); return err }); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		armed.Store(true)
+		fmt.Println("update returned:", db.Update(func(tx *buntdb.Tx) error {
+			tx.Delete("acked")
+			tx.Set("k", "2", nil)
+			_, _, err := tx.Set("m", "2", nil)
+			return err
+		}))
+		return 3
 	case "compact-crash":
-		step := os.Getenv("STORE_TEST_STEP")
-		opts := Options{Logger: log, hook: func(s string) error {
-			if s == step {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
-			}
-			return nil
-		}}
-		db, err := Open(path, opts)
+		armed := new(atomic.Bool)
+		armed.Store(true)
+		db, err := Open(path, Options{Logger: log, hook: killAt(armed)})
 		if err != nil {
 			fmt.Println("error:", err)
 			return 1
@@ -92,6 +108,19 @@ func runChild(mode, path string) int {
 	}
 	fmt.Println("unknown child mode", mode)
 	return 2
+}
+
+// killAt is a hook that kills the process with SIGKILL at the step named by
+// STORE_TEST_STEP, once armed.
+func killAt(armed *atomic.Bool) func(string) error {
+	step := os.Getenv("STORE_TEST_STEP")
+	return func(s string) error {
+		if armed.Load() && s == step {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+		return nil
+	}
 }
 
 // child returns a command that re-executes the test binary in mode.

@@ -28,7 +28,8 @@ type Options struct {
 	// Default "edgegate admin --repair".
 	RepairCommand string
 
-	// hook, when set, runs between the steps of Compact and Backup
+	// hook, when set, runs between the steps of Update
+	// ("update/data-written", "update/marked"), Compact and Backup
 	// ("compact/temp-written", "compact/temp-synced", "compact/renamed",
 	// "compact/dir-synced", and the same with "backup/"); an error aborts
 	// there. Tests use it to fail or crash at each step.
@@ -47,7 +48,8 @@ type DB struct {
 	// write that is not yet durable; View and Backup share it.
 	mu       sync.RWMutex
 	bdb      *buntdb.DB
-	f        *os.File // our own descriptor on path: fstat, fsync, truncate
+	f        *os.File // our own descriptor on path: fstat, read back, fsync, truncate
+	readBuf  []byte   // Update's read-back buffer, reused
 	indexes  []indexDef
 	closed   bool
 	failed   error // set when memory and file may disagree; see ErrFailed
@@ -66,9 +68,6 @@ const compactSuffix = ".compact.tmp"
 // Open opens the database file at path, creating it (and nothing above it)
 // when absent. See the package documentation for what it checks.
 func Open(path string, opts Options) (*DB, error) {
-	if _, err := loadLayout(); err != nil {
-		return nil, err
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -183,7 +182,9 @@ func (db *DB) openEngine() error {
 	}
 	var cfg buntdb.Config
 	if err = bdb.ReadConfig(&cfg); err == nil {
-		cfg.SyncPolicy = buntdb.Always
+		// Update fsyncs through db.f once both of a transaction's writes
+		// are in; BuntDB's own fsync would only double it, error ignored.
+		cfg.SyncPolicy = buntdb.Never
 		cfg.AutoShrinkDisabled = true
 		cfg.OnExpired = db.expired
 		err = bdb.SetConfig(cfg)
@@ -275,29 +276,39 @@ func (db *DB) writeReady() error {
 // rolls the transaction back; the panic is then resumed.
 var errPanicked = errors.New("store: update function panicked")
 
+// maxKeptReadBuf bounds the read-back buffer kept between Updates.
+const maxKeptReadBuf = 1 << 20
+
 // Update runs fn in a read-write transaction. A nil return means the change
 // is on disk (fsynced through the package's own descriptor) and visible to
 // readers; readers never see it before. If fn returns an error, or panics,
-// nothing is changed and that error (or panic) is passed on. If the write or
-// the fsync fails, nothing is changed in memory (BuntDB rolls back a failed
-// write and truncates what it appended; a failed fsync is undone by
-// truncating the file back and reloading it) and a wrapped error is
-// returned; only if that undo itself fails does the DB turn to ErrFailed.
+// nothing is changed and that error (or panic) is passed on. If a write or
+// the fsync fails, nothing is changed in memory and a wrapped error is
+// returned: BuntDB rolls back a failed write of the data and truncates what
+// it appended; after any later failure (reading the data back, writing the
+// marker, the fsync) the file is truncated back to where the transaction
+// began and reloaded. Only if that undo itself fails does the DB turn to
+// ErrFailed.
 //
 // fn must not call methods of db (it would deadlock), nor create indexes
-// through tx (they would not survive a reload: use Index).
+// through tx (they would not survive a reload: use Index), nor write keys in
+// the reserved marker namespace (refused: the transaction is rolled back).
 func (db *DB) Update(fn func(tx *buntdb.Tx) error) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if err := db.writeReady(); err != nil {
 		return err
 	}
+	start, err := db.size()
+	if err != nil {
+		return err
+	}
 	var (
-		start    int64 = -1
-		panicked bool
-		pval     any
+		committing bool // fn succeeded: an error now is BuntDB's write
+		panicked   bool
+		pval       any
 	)
-	err := db.bdb.Update(func(tx *buntdb.Tx) (err error) {
+	err = db.bdb.Update(func(tx *buntdb.Tx) (err error) {
 		// BuntDB's managed transactions commit when fn panics (the deferred
 		// commit sees a nil error): turn a panic into a rollback.
 		defer func() {
@@ -305,74 +316,134 @@ func (db *DB) Update(fn func(tx *buntdb.Tx) error) error {
 				panicked, pval, err = true, r, errPanicked
 			}
 		}()
-		if err := fn(tx); err != nil {
-			return err
-		}
-		start, err = db.mark(tx)
+		err = fn(tx)
+		committing = err == nil
 		return err
 	})
 	if panicked {
 		panic(pval)
 	}
 	if err != nil {
-		if start >= 0 {
-			// The commit's write failed; BuntDB rolled memory back and
-			// truncated what it had appended. Check the file agrees.
-			if fi, serr := db.f.Stat(); serr != nil || fi.Size() != start {
-				if terr := db.f.Truncate(start); terr != nil {
-					return db.fail(fmt.Errorf("write failed (%v) and the file could not be truncated back: %w", err, terr))
-				}
-			}
-			return fmt.Errorf("store: write %s (nothing was changed): %w", db.path, err)
+		if !committing {
+			return err // rolled back; nothing was written
 		}
-		return err
+		// The data write failed; BuntDB rolled memory back and truncated
+		// what it had appended. Check the file agrees.
+		if end, serr := db.size(); serr != nil || end != start {
+			if terr := db.f.Truncate(start); terr != nil {
+				return db.fail(fmt.Errorf("write failed (%v) and the file could not be truncated back: %w", err, terr))
+			}
+		}
+		return fmt.Errorf("store: write %s (nothing was changed): %w", db.path, err)
 	}
-	if start < 0 {
+	end, err := db.size()
+	if err != nil {
+		return db.undo(start, "stat", err)
+	}
+	if end == start {
 		return nil // nothing to write
 	}
+	if err := db.step("update/data-written"); err != nil {
+		return db.undo(start, "update", err)
+	}
+	if err := db.seal(start, end); err != nil {
+		return db.undo(start, "marking", err)
+	}
+	if err := db.step("update/marked"); err != nil {
+		return db.undo(start, "update", err)
+	}
 	if err := db.sync(db.f); err != nil {
-		return db.undo(start, err)
+		return db.undo(start, "fsync", err)
 	}
 	return nil
 }
 
-// mark appends the transaction marker to tx (see format.go) and returns the
-// offset where the transaction's write will begin, or -1 when the
-// transaction writes nothing.
-func (db *DB) mark(tx *buntdb.Tx) (int64, error) {
-	p, err := pending(tx)
-	if err != nil || p.commands == 0 {
-		return -1, err
-	}
+// size returns the file's size, i.e. where BuntDB's next write begins:
+// nothing else appends while Update holds mu exclusively (Compact replaces
+// the file under mu too; BuntDB's background work writes nothing with
+// OnExpired set and AutoShrink off).
+func (db *DB) size() (int64, error) {
 	fi, err := db.f.Stat()
 	if err != nil {
-		return -1, fmt.Errorf("store: stat %s: %w", db.path, err)
+		return 0, fmt.Errorf("store: stat %s: %w", db.path, err)
 	}
-	start := fi.Size()
-	k := markerKey(start, p.commands+1, p.sum)
-	if _, _, err := tx.Set(k, "", nil); err != nil {
-		return -1, err
+	return fi.Size(), nil
+}
+
+// seal appends the marker of the transaction that BuntDB has just written at
+// file offsets [start, end) (format.go): it reads those bytes back through
+// db.f, counts and hashes their commands, and commits the marker as a
+// transaction of its own — a Set and a Delete of the marker key in one BuntDB
+// transaction write exactly one DEL of it. It then reads the marker back: if
+// BuntDB wrote anything else, the file would not open, so that is an error.
+func (db *DB) seal(start, end int64) error {
+	data, err := db.readAt(start, int(end-start))
+	if err != nil {
+		return err
 	}
-	if _, err := tx.Delete(k); err != nil {
-		return -1, err
+	count, sum, err := sumCommands(data, refuseReserved)
+	if err != nil {
+		return fmt.Errorf("the transaction at offset %d: %w", start, err)
 	}
-	return start, nil
+	k := markerKey(start, count+1, sum)
+	want := appendDel(nil, k)
+	err = db.bdb.Update(func(tx *buntdb.Tx) error {
+		if _, _, err := tx.Set(k, "", nil); err != nil {
+			return err
+		}
+		_, err := tx.Delete(k)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write the marker: %w", err)
+	}
+	after, err := db.size()
+	if err != nil {
+		return err
+	}
+	if after != end+int64(len(want)) {
+		return fmt.Errorf("BuntDB wrote %d bytes for the %d-byte marker (an unsupported github.com/tidwall/buntdb version?)", after-end, len(want))
+	}
+	got, err := db.readAt(end, len(want))
+	if err != nil {
+		return err
+	}
+	if string(got) != string(want) {
+		return fmt.Errorf("BuntDB wrote %q for the marker %q (an unsupported github.com/tidwall/buntdb version?)", got, want)
+	}
+	return nil
+}
+
+// readAt reads n bytes at off through db.f into a buffer reused by the next
+// call.
+func (db *DB) readAt(off int64, n int) ([]byte, error) {
+	if cap(db.readBuf) < n {
+		db.readBuf = make([]byte, n)
+	}
+	buf := db.readBuf[:n]
+	if cap(db.readBuf) > maxKeptReadBuf {
+		db.readBuf = nil // do not keep a large transaction's buffer
+	}
+	if _, err := db.f.ReadAt(buf, off); err != nil {
+		return nil, fmt.Errorf("read back %d bytes at offset %d: %w", n, off, err)
+	}
+	return buf, nil
 }
 
 // undo takes back a transaction that BuntDB wrote and applied but that could
-// not be fsynced: truncate the file to where it began and reload.
-func (db *DB) undo(start int64, cause error) error {
-	db.log.Error("store: fsync failed; rolling the transaction back", "path", db.path, "offset", start, "err", cause)
+// not be marked or fsynced: truncate the file to where it began and reload.
+func (db *DB) undo(start int64, what string, cause error) error {
+	db.log.Error("store: "+what+" failed; rolling the transaction back", "path", db.path, "offset", start, "err", cause)
 	if err := db.f.Truncate(start); err != nil {
-		return db.fail(fmt.Errorf("fsync failed (%v) and the file could not be truncated back: %w", cause, err))
+		return db.fail(fmt.Errorf("%s failed (%v) and the file could not be truncated back: %w", what, cause, err))
 	}
 	if err := db.sync(db.f); err != nil {
 		db.log.Error("store: fsync after truncating failed too", "path", db.path, "err", err)
 	}
 	if err := db.reload(); err != nil {
-		return db.fail(fmt.Errorf("fsync failed (%v) and reloading the file failed: %w", cause, err))
+		return db.fail(fmt.Errorf("%s failed (%v) and reloading the file failed: %w", what, cause, err))
 	}
-	return fmt.Errorf("store: fsync %s (the transaction was rolled back): %w", db.path, cause)
+	return fmt.Errorf("store: %s %s (the transaction was rolled back): %w", what, db.path, cause)
 }
 
 // View runs fn in a read-only transaction. Everything it sees is durable.

@@ -91,8 +91,8 @@ func TestReopenKeepsEverything(t *testing.T) {
 }
 
 // TestBuntConfig: every BuntDB instance the DB opens (first and after a
-// reload) syncs every commit, never shrinks by itself, and leaves expiry
-// deletions to us.
+// reload) leaves fsync to Update (one per transaction, error checked), never
+// shrinks by itself, and leaves expiry deletions to us.
 func TestBuntConfig(t *testing.T) {
 	var lb logBuf
 	db := mustOpen(t, filepath.Join(t.TempDir(), "edgegate.db"), testOpts(&lb))
@@ -102,7 +102,7 @@ func TestBuntConfig(t *testing.T) {
 		if err := db.bdb.ReadConfig(&cfg); err != nil {
 			t.Fatal(err)
 		}
-		if cfg.SyncPolicy != buntdb.Always || !cfg.AutoShrinkDisabled || cfg.OnExpired == nil {
+		if cfg.SyncPolicy != buntdb.Never || !cfg.AutoShrinkDisabled || cfg.OnExpired == nil {
 			t.Fatalf("%s: BuntDB config %+v", when, cfg)
 		}
 	}
@@ -218,13 +218,10 @@ func TestUpdatePanicRollsBack(t *testing.T) {
 	}
 }
 
-// TestTxLayout checks what txinfo.go reads out of BuntDB's transactions:
-// after every kind of write, each transaction's marker must count and sum
-// exactly the commands BuntDB appended (scan verifies both).
-func TestTxLayout(t *testing.T) {
-	if _, err := loadLayout(); err != nil {
-		t.Fatal(err)
-	}
+// TestMarkersMatchWrites: after every kind of write, each transaction's
+// marker counts and sums exactly the commands BuntDB appended (scan verifies
+// both), and follows them.
+func TestMarkersMatchWrites(t *testing.T) {
 	var lb logBuf
 	path := filepath.Join(t.TempDir(), "edgegate.db")
 	db := mustOpen(t, path, testOpts(&lb))
@@ -248,6 +245,35 @@ func TestTxLayout(t *testing.T) {
 			t.Fatalf("step %d: %d transactions in the file", i, r.txns)
 		}
 	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, inside := markerPositions(t, data); inside != 0 || last != len(steps)+1 {
+		t.Fatalf("%d markers last in their transaction, %d inside; want all %d last", last, inside, len(steps)+1)
+	}
+}
+
+// TestReservedKeysRefused: a key in the markers' namespace would make the
+// file unopenable once deleted; Update refuses it and changes nothing.
+func TestReservedKeysRefused(t *testing.T) {
+	var lb logBuf
+	path := filepath.Join(t.TempDir(), "edgegate.db")
+	db := mustOpen(t, path, testOpts(&lb))
+	defer db.Close()
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "a", "1") })
+	want := dump(t, db)
+	for _, k := range []string{markerPrefix + "0:1:0", "\x00eg:tx2:x"} {
+		err := db.Update(func(tx *buntdb.Tx) error { return set(tx, "b", "2", k, "v") })
+		if err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Fatalf("Update of %q: %v", k, err)
+		}
+		if got := dump(t, db); !sameState(want, got) {
+			t.Fatalf("after a refused Update: %s", diffState(want, got))
+		}
+		checkClean(t, path)
+	}
+	mustUpdate(t, db, func(tx *buntdb.Tx) error { return set(tx, "c", "3") })
 }
 
 func TestConcurrentUpdatesAndViews(t *testing.T) {

@@ -35,6 +35,20 @@
 // never read (no signature covers it). A GET's Content-Type is not
 // restricted: it is only a signed header.
 //
+// Slow and large requests are bounded before any signature work
+// (Server.Bounds, transport.go; defaults in brackets): the head must arrive
+// within HeaderTimeout [5 s] and hold at most MaxHeaderBytes [64 KiB] (past
+// either, net/http answers a plain 400 or 431 and closes: no handler runs);
+// a POST body must arrive within BodyTimeout [30 s] of the head, else it is
+// answered UnsupportedProtocol; a kept-alive connection idle for
+// IdleTimeout [90 s] is closed. ServeHTTP enforces BodyTimeout on any
+// http.Server; Bounds.HTTPServer makes the http.Server that enforces the
+// others (no ReadTimeout or WriteTimeout: they would cut EdgeSync
+// long-polls). A request answered before its body was read to the end
+// (refused first, too large, too slow, or a GET's body) is answered with
+// Connection: close and the rest of its body is not read: net/http would
+// otherwise drain it, at the client's pace, before the next request.
+//
 // TC3: the canonical query string is the URL's raw query exactly as sent;
 // header values are compared both lower-cased (the seed) and verbatim (what
 // SDK v1.0.162 signs); X-TC-Content-SHA256: UNSIGNED-PAYLOAD is accepted
@@ -58,6 +72,7 @@
 //	form POST carrying an Authorization header            UnsupportedProtocol
 //	JSON POST without Authorization                       MissingParameter (Authorization)
 //	JSON POST body over 10 MB, form body over 1 MB        RequestSizeLimitExceeded
+//	POST body not in within Bounds.BodyTimeout (30 s)     UnsupportedProtocol (connection closed)
 //	Authorization not TC3-HMAC-SHA256, or malformed       AuthFailure.SignatureFailure
 //	v1 parameters not URL-decodable, or a name repeated   InvalidParameter
 //	X-TC-Action/-Version/-Timestamp absent; v1 Action,
@@ -95,7 +110,9 @@
 // names belong to a version. Decode adds UnknownParameter, InvalidParameter
 // and MissingParameter, each naming the parameter ("Filters.0.Name").
 // RequestSizeLimitExceeded is the public Tencent Cloud code for the seed's
-// size limits, which name none.
+// size limits, which name none. A body too slow to arrive is
+// UnsupportedProtocol (seed 公共错误码: an HTTP(S) request protocol error),
+// like the other transport failures: the request never became a call.
 //
 // TC3 as SDK v1.0.162 uses it signs only content-type and host: the Action
 // header is not covered, so within MaxSkew a captured request could be

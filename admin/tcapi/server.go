@@ -2,9 +2,7 @@ package tcapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -87,6 +85,10 @@ type Server struct {
 	// default 1<<18. When full of live entries, v1 requests get
 	// RequestLimitExceeded until some expire.
 	NonceCacheSize int
+	// Bounds limit slow and large requests before any signature work
+	// (transport.go). ServeHTTP enforces BodyTimeout; serve the Server with
+	// Bounds.HTTPServer for the others.
+	Bounds Bounds
 
 	once    sync.Once
 	nonces  nonceCache
@@ -143,12 +145,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	start := time.Now()
 	req := &Request{RequestId: newRequestID(), ClientIP: clientIP(r)}
-	payload, err := s.serve(r, req)
+	body := s.body(w, r, start)
+	payload, err := s.serve(r, req, body)
+	body.finish()
 	code, err := writeResponse(w, req.RequestId, payload, err)
 	s.logRequest(r.Context(), req, code, err, time.Since(start))
 }
 
-func (s *Server) serve(r *http.Request, req *Request) (any, error) {
+func (s *Server) serve(r *http.Request, req *Request, rb *reqBody) (any, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		return nil, unsupportedProtocol("method " + short(r.Method) + " is not allowed")
 	}
@@ -184,7 +188,7 @@ func (s *Server) serve(r *http.Request, req *Request) (any, error) {
 			if auth == "" {
 				return nil, MissingParameterError("Authorization")
 			}
-			body, be := readBody(r, MaxJSONPOSTSize)
+			body, be := rb.read(MaxJSONPOSTSize)
 			if be != nil {
 				return nil, be
 			}
@@ -193,7 +197,7 @@ func (s *Server) serve(r *http.Request, req *Request) (any, error) {
 			if auth != "" {
 				return nil, unsupportedProtocol("an application/x-www-form-urlencoded POST must be signed with HmacSHA1 or HmacSHA256, not an Authorization header")
 			}
-			body, be := readBody(r, MaxFormPOSTSize)
+			body, be := rb.read(MaxFormPOSTSize)
 			if be != nil {
 				return nil, be
 			}
@@ -244,29 +248,6 @@ func (s *Server) call(ctx context.Context, h Handler, req *Request) (payload any
 		}
 	}()
 	return h(ctx, req)
-}
-
-func readBody(r *http.Request, limit int64) ([]byte, *Error) {
-	if r.ContentLength > limit {
-		return nil, sizeError(limit)
-	}
-	// Read at most limit+1 bytes: enough to tell an oversized body, never more.
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if int64(len(body)) > limit {
-		return nil, sizeError(limit)
-	}
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, sizeError(mbe.Limit)
-		}
-		return nil, Errorf(CodeInvalidParameter, "The request body could not be read.")
-	}
-	return body, nil
-}
-
-func sizeError(limit int64) *Error {
-	return Errorf(CodeRequestSizeLimitExceeded, "The request exceeds the size limit of %d bytes for its method and content type.", limit)
 }
 
 func clientIP(r *http.Request) string {

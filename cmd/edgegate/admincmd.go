@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/admin"
+	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
 // adminCmd runs the control plane alone (split mode): the Action API and
@@ -59,7 +60,7 @@ func adminCmd(args []string) error {
 		fmt.Fprintf(w, `{"status":"ok","revision":%d}`+"\n", a.Revision())
 	})
 	mux.Handle("/", a.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 90 * time.Second}
+	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("edgegate admin serving", "version", version, "listen", ln.Addr().String(), "revision", a.Revision(), "data", *data)

@@ -15,9 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/edgegate/edgegate/admin"
+	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
@@ -273,7 +273,7 @@ func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool,
 		mux.Handle("/", api)
 	}
 	// Long-polls (EdgeSync) hold a request up to ~25 s.
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 90 * time.Second}
+	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener stopped", "err", err)
