@@ -1,12 +1,10 @@
 package admin
 
 import (
-	"encoding/json"
 	"sort"
 
 	"github.com/tidwall/buntdb"
 
-	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
 
@@ -23,8 +21,16 @@ const (
 )
 
 func apiKeyKey(id string) string { return apiKeyPrefix + id }
-func planKey(id string) string   { return planPrefix + id }
 func apiAppKey(id string) string { return apiAppPrefix + id }
+
+var (
+	apiKeys = kind[keyRecord]{prefix: apiKeyPrefix, field: "AccessKeyId", notFound: "ResourceNotFound.InvalidAccessKeyId",
+		what: "API key", id: func(k *keyRecord) string { return k.AccessKeyId }}
+	usagePlans = kind[planRecord]{prefix: planPrefix, field: "UsagePlanId", notFound: "ResourceNotFound.InvalidUsagePlan",
+		what: "usage plan", id: func(p *planRecord) string { return p.UsagePlanId }}
+	apiApps = kind[appRecord]{prefix: apiAppPrefix, field: "ApiAppId", notFound: "ResourceNotFound.InvalidApiApp",
+		what: "application", id: func(a *appRecord) string { return a.ApiAppId }}
+)
 
 // keyRecord is a stored API key (seed: ApiKey). Secret is its stored form
 // (secrets.go).
@@ -54,9 +60,7 @@ type planRecord struct {
 // planBindingRe binds a plan to a service environment (ApiId empty) or to
 // one API in it.
 type planBindingRe struct {
-	ServiceId   string `json:"ServiceId"`
-	Environment string `json:"Environment"`
-	ApiId       string `json:"ApiId,omitempty"`
+	target
 	CreatedTime string `json:"CreatedTime"`
 }
 
@@ -78,9 +82,7 @@ type appRecord struct {
 }
 
 type appBindingRe struct {
-	ServiceId      string `json:"ServiceId"`
-	Environment    string `json:"Environment"`
-	ApiId          string `json:"ApiId"`
+	target
 	AuthorizedTime string `json:"AuthorizedTime"`
 }
 
@@ -95,77 +97,20 @@ func accessLimitDefaults(l *Limits) {
 	}
 }
 
-// scan decodes every record under prefix, in key order.
-func scan[T any](tx *buntdb.Tx, prefix string) ([]T, error) {
-	var out []T
-	var ferr error
-	tx.AscendKeys(prefix+"*", func(_, v string) bool {
-		var r T
-		if ferr = json.Unmarshal([]byte(v), &r); ferr != nil {
-			return false
-		}
-		out = append(out, r)
-		return true
-	})
-	return out, ferr
-}
-
-// accessActions are the Actions of keys, usage plans and apps (issue 5).
-func (a *Admin) accessActions() map[string]tcapi.Handler {
-	return map[string]tcapi.Handler{
-		// Keys (seed: 密钥相关接口).
-		"CreateApiKey":          a.createApiKey,
-		"DeleteApiKey":          a.deleteApiKey,
-		"DescribeApiKey":        a.describeApiKey,
-		"DescribeApiKeysStatus": a.describeApiKeysStatus,
-		"DisableApiKey":         a.disableApiKey,
-		"EnableApiKey":          a.enableApiKey,
-		"UpdateApiKey":          a.updateApiKey,
-		// Usage plans (seed: 使用计划相关接口, and two in 服务/API相关接口).
-		"CreateUsagePlan":               a.createUsagePlan,
-		"DeleteUsagePlan":               a.deleteUsagePlan,
-		"DescribeUsagePlan":             a.describeUsagePlan,
-		"DescribeUsagePlansStatus":      a.describeUsagePlansStatus,
-		"ModifyUsagePlan":               a.modifyUsagePlan,
-		"BindSecretIds":                 a.bindSecretIds,
-		"UnBindSecretIds":               a.unBindSecretIds,
-		"DescribeUsagePlanSecretIds":    a.describeUsagePlanSecretIds,
-		"BindEnvironment":               a.bindEnvironment,
-		"UnBindEnvironment":             a.unBindEnvironment,
-		"DescribeUsagePlanEnvironments": a.describeUsagePlanEnvironments,
-		"DescribeApiUsagePlan":          a.describeApiUsagePlan,
-		"DescribeServiceUsagePlan":      a.describeServiceUsagePlan,
-		"DemoteServiceUsagePlan":        a.demoteServiceUsagePlan,
-		// Apps (seed: 应用相关接口).
-		"CreateApiApp":                 a.createApiApp,
-		"DeleteApiApp":                 a.deleteApiApp,
-		"DescribeApiApp":               a.describeApiApp,
-		"DescribeApiAppsStatus":        a.describeApiAppsStatus,
-		"ModifyApiApp":                 a.modifyApiApp,
-		"BindApiApp":                   a.bindApiApp,
-		"UnbindApiApp":                 a.unbindApiApp,
-		"DescribeApiAppBindApisStatus": a.describeApiAppBindApisStatus,
-		"DescribeApiBindApiAppsStatus": a.describeApiBindApiAppsStatus,
-		"DescribeApiForApiApp":         a.describeApiForApiApp,
-		"DescribeServiceForApiApp":     a.describeServiceForApiApp,
-		"UpdateApiAppKey":              a.updateApiAppKey,
-	}
-}
-
 // publishAccess adds every key (secret in clear), every usage plan with
 // its keys and bindings, and every app with its bound APIs to what is
 // published; the edge verifies callers against them (model.Access). It
 // runs after the services are filled in (Admin.compile).
 func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
-	keys, err := scan[keyRecord](tx, apiKeyPrefix)
+	keys, err := apiKeys.all(tx)
 	if err != nil {
 		return err
 	}
-	plans, err := scan[planRecord](tx, planPrefix)
+	plans, err := usagePlans.all(tx)
 	if err != nil {
 		return err
 	}
-	apps, err := scan[appRecord](tx, apiAppPrefix)
+	apps, err := apiApps.all(tx)
 	if err != nil {
 		return err
 	}
