@@ -411,18 +411,22 @@ func apiEnvironments(tx *buntdb.Tx, svc, apiID string) []string {
 	return envs
 }
 
-// apiIdStatus is the seed's ApiIdStatus / DesApisStatus.
+// apiIdStatus is the seed's ApiIdStatus (lines 8993-9018) and, with
+// VpcId and Tags, DesApisStatus: one view serves both.
 type apiIdStatus struct {
 	ServiceId, ApiId, ApiDesc, Path, Method, CreatedTime, ModifiedTime string
-	ApiName, UniqVpcId, ApiType, Protocol                              string
+	ApiName                                                            string
+	VpcId                                                              int64
+	UniqVpcId, ApiType, Protocol                                       string
 	IsDebugAfterCharge                                                 bool
 	AuthType, ApiBusinessType, AuthRelationApiId                       string
 	OauthConfig                                                        *model.OauthConfig
 	RelationBuniessApiIds, Tags                                        []string
+	TokenLocation                                                      string
 }
 
 func apiIDStatus(r *apiRecord) apiIdStatus {
-	return apiIdStatus{
+	st := apiIdStatus{
 		ServiceId: r.ServiceId, ApiId: r.ApiId, ApiDesc: r.ApiDesc, Path: r.RequestConfig.Path,
 		Method: r.RequestConfig.Method, CreatedTime: r.CreatedTime, ModifiedTime: r.ModifiedTime,
 		ApiName: r.ApiName, UniqVpcId: r.ServiceConfig.UniqVpcId, ApiType: r.apiType(), Protocol: r.Protocol,
@@ -430,6 +434,10 @@ func apiIDStatus(r *apiRecord) apiIdStatus {
 		AuthRelationApiId: r.AuthRelationApiId, OauthConfig: r.OauthConfig,
 		RelationBuniessApiIds: []string{}, Tags: []string{},
 	}
+	if r.OauthConfig != nil {
+		st.TokenLocation = r.OauthConfig.TokenLocation
+	}
+	return st
 }
 
 // apisStatus is the seed's ApisStatus.

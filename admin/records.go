@@ -102,16 +102,16 @@ type apiFields struct {
 // ErrorCode is the seed's ResponseErrorCodeReq / ErrorCodes.
 type ErrorCode struct {
 	Code          int64  `json:"Code"`
-	Msg           string `json:"Msg,omitempty"`
-	Desc          string `json:"Desc,omitempty"`
-	ConvertedCode int64  `json:"ConvertedCode,omitempty"`
-	NeedConvert   bool   `json:"NeedConvert,omitempty"`
+	Msg           string `json:"Msg"`
+	Desc          string `json:"Desc"`
+	ConvertedCode int64  `json:"ConvertedCode"`
+	NeedConvert   bool   `json:"NeedConvert"`
 }
 
 // Base64TriggerRule is the seed's Base64EncodedTriggerRule.
 type Base64TriggerRule struct {
 	Name  string   `json:"Name"`
-	Value []string `json:"Value,omitempty"`
+	Value []string `json:"Value"`
 }
 
 // apiRecord is a stored API.
