@@ -40,8 +40,7 @@ type keyRecord struct {
 	AccessKeyType string `json:"AccessKeyType"`
 	Status        int    `json:"Status"`
 	Secret        string `json:"Secret"`
-	CreatedTime   string `json:"CreatedTime"`
-	ModifiedTime  string `json:"ModifiedTime"`
+	stamps
 }
 
 // planRecord is a stored usage plan with its keys and bindings.
@@ -53,8 +52,7 @@ type planRecord struct {
 	MaxRequestNumPreSec int64           `json:"MaxRequestNumPreSec"`
 	SecretIds           []string        `json:"SecretIds,omitempty"`
 	Bindings            []planBindingRe `json:"Bindings,omitempty"`
-	CreatedTime         string          `json:"CreatedTime"`
-	ModifiedTime        string          `json:"ModifiedTime"`
+	stamps
 }
 
 // planBindingRe binds a plan to a service environment (ApiId empty) or to
@@ -69,16 +67,15 @@ func (p *planRecord) live() bool { return len(p.SecretIds) > 0 && len(p.Bindings
 
 // appRecord is a stored application (seed: ApiAppInfo) and its bindings.
 type appRecord struct {
-	ApiAppId     string         `json:"ApiAppId"`
-	ApiAppName   string         `json:"ApiAppName"`
-	ApiAppDesc   string         `json:"ApiAppDesc,omitempty"`
-	ApiAppKey    string         `json:"ApiAppKey"`
-	Secret       string         `json:"Secret"`
-	ProjectId    string         `json:"ProjectId,omitempty"`
-	Tags         []Tag          `json:"Tags,omitempty"`
-	Apis         []appBindingRe `json:"Apis,omitempty"`
-	CreatedTime  string         `json:"CreatedTime"`
-	ModifiedTime string         `json:"ModifiedTime"`
+	ApiAppId   string         `json:"ApiAppId"`
+	ApiAppName string         `json:"ApiAppName"`
+	ApiAppDesc string         `json:"ApiAppDesc,omitempty"`
+	ApiAppKey  string         `json:"ApiAppKey"`
+	Secret     string         `json:"Secret"`
+	ProjectId  string         `json:"ProjectId,omitempty"`
+	Tags       []Tag          `json:"Tags,omitempty"`
+	Apis       []appBindingRe `json:"Apis,omitempty"`
+	stamps
 }
 
 type appBindingRe struct {

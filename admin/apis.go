@@ -157,14 +157,9 @@ func (in *createAPIReq) Check() error {
 type createAPIRsp struct{ ApiId, Path, Method, CreatedTime, CreateTime string }
 
 func (a *Admin) createAPI(_ context.Context, in *createAPIReq) (*result[createAPIRsp], error) {
-	now := a.now()
 	in.ApiId = newID("api-")
-	rec := apiRecord{apiFields: in.apiFields, CreatedTime: now, ModifiedTime: now}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		svc, err := getService(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
+	rec := apiRecord{apiFields: in.apiFields, stamps: a.stamped()}
+	err := a.inService(in.ServiceId, func(tx *buntdb.Tx, svc serviceRecord) (bool, error) {
 		l := limit{prefix: apiPrefix(svc.ServiceId), max: a.opts.Limits.ApisPerService, code: "LimitExceeded.ApiCountLimitExceeded", what: "APIs per service"}
 		if err := l.check(tx); err != nil {
 			return false, err
@@ -201,7 +196,7 @@ func (a *Admin) modifyAPI(_ context.Context, in *modifyAPIReq) (*none, error) {
 		if in.ServiceTimeout == 0 {
 			in.ServiceTimeout = old.Api.ServiceTimeout
 		}
-		rec := apiRecord{apiFields: in.apiFields, CreatedTime: old.Api.CreatedTime, ModifiedTime: a.now()}
+		rec := apiRecord{apiFields: in.apiFields, stamps: stamps{old.Api.CreatedTime, a.now()}}
 		return false, a.putAPI(tx, svc, storedAPI{Seq: old.Seq, Api: rec})
 	})
 }
@@ -209,15 +204,12 @@ func (a *Admin) modifyAPI(_ context.Context, in *modifyAPIReq) (*none, error) {
 type modifyAPIIncrementReq struct {
 	ServiceId        string  `json:"ServiceId"`
 	ApiId            string  `json:"ApiId"`
-	BusinessType     string  `json:"BusinessType"`
+	BusinessType     string  `json:"BusinessType" tcapi:"required"`
 	PublicKey        *string `json:"PublicKey"`
 	LoginRedirectUrl *string `json:"LoginRedirectUrl"`
 }
 
 func (in *modifyAPIIncrementReq) Check() error {
-	if in.BusinessType == "" {
-		return tcapi.Errorf(errMissing, "BusinessType is required")
-	}
 	if !strings.EqualFold(in.BusinessType, "OAUTH") {
 		return tcapi.Errorf("InvalidParameterValue.InvalidApiBusinessType", "BusinessType %q: only OAUTH APIs can be modified incrementally", in.BusinessType)
 	}

@@ -48,9 +48,8 @@ func (in *createApiAppReq) Check() error {
 }
 
 func (a *Admin) createApiApp(_ context.Context, in *createApiAppReq) (*result[apiAppInfo], error) {
-	now := a.now()
 	ap := appRecord{ApiAppId: newID("app-"), ApiAppName: in.ApiAppName, ApiAppDesc: in.ApiAppDesc,
-		ApiAppKey: "APID" + randomString(28), ProjectId: in.ProjectId, Tags: in.Tags, CreatedTime: now, ModifiedTime: now}
+		ApiAppKey: "APID" + randomString(28), ProjectId: in.ProjectId, Tags: in.Tags, stamps: a.stamped()}
 	secret := randomString(40)
 	ap.Secret = a.sealSecret(apiAppKey(ap.ApiAppId), secret)
 	// Published even unbound, as keys are (createApiKey).
@@ -59,7 +58,7 @@ func (a *Admin) createApiApp(_ context.Context, in *createApiAppReq) (*result[ap
 }
 
 type appIDReq struct {
-	ApiAppId string `json:"ApiAppId"`
+	ApiAppId string `json:"ApiAppId" tcapi:"required"`
 }
 
 // DeleteApiApp deletes an app bound to no API (seed:
@@ -77,9 +76,6 @@ func (a *Admin) deleteApiApp(_ context.Context, in *appIDReq) (*result[bool], er
 // DescribeApiApp searches one app by ID (seed 搜索应用: it lists no
 // not-found code, so an unknown ID is an empty result).
 func (a *Admin) describeApiApp(_ context.Context, in *appIDReq) (*result[apiAppInfos], error) {
-	if in.ApiAppId == "" {
-		return nil, tcapi.Errorf(errMissing, "ApiAppId is required")
-	}
 	set := []apiAppInfo{}
 	err := a.db.View(func(tx *buntdb.Tx) error {
 		var ap appRecord
@@ -225,14 +221,7 @@ func (a *Admin) appBindings(ctx context.Context, in *listParams, allowed []strin
 
 type appBindApisReq struct {
 	listParams
-	ApiAppId string `json:"ApiAppId"`
-}
-
-func (in *appBindApisReq) Check() error {
-	if in.ApiAppId == "" {
-		return tcapi.Errorf(errMissing, "ApiAppId is required")
-	}
-	return nil
+	ApiAppId string `json:"ApiAppId" tcapi:"required"`
 }
 
 func (a *Admin) describeApiAppBindApisStatus(ctx context.Context, in *appBindApisReq) (*result[apiAppApiInfos], error) {
@@ -242,18 +231,8 @@ func (a *Admin) describeApiAppBindApisStatus(ctx context.Context, in *appBindApi
 
 type apiBindAppsReq struct {
 	listParams
-	ServiceId string   `json:"ServiceId"`
-	ApiIds    []string `json:"ApiIds"`
-}
-
-func (in *apiBindAppsReq) Check() error {
-	if in.ServiceId == "" {
-		return tcapi.Errorf(errMissing, "ServiceId is required")
-	}
-	if len(in.ApiIds) == 0 {
-		return tcapi.Errorf(errMissing, "ApiIds is required")
-	}
-	return nil
+	ServiceId string   `json:"ServiceId" tcapi:"required"`
+	ApiIds    []string `json:"ApiIds" tcapi:"required"`
 }
 
 func (a *Admin) describeApiBindApiAppsStatus(ctx context.Context, in *apiBindAppsReq) (*result[apiAppApiInfos], error) {
@@ -265,14 +244,11 @@ func (a *Admin) describeApiBindApiAppsStatus(ctx context.Context, in *apiBindApp
 
 type updateApiAppKeyReq struct {
 	ApiAppId     string `json:"ApiAppId"`
-	ApiAppKey    string `json:"ApiAppKey"`
+	ApiAppKey    string `json:"ApiAppKey" tcapi:"required"`
 	ApiAppSecret string `json:"ApiAppSecret"`
 }
 
 func (in *updateApiAppKeyReq) Check() error {
-	if in.ApiAppKey == "" {
-		return tcapi.Errorf(errMissing, "ApiAppKey is required")
-	}
 	if in.ApiAppSecret != "" {
 		return checkKeyPart("ApiAppSecret", in.ApiAppSecret, 10, 50)
 	}
@@ -304,14 +280,7 @@ func (a *Admin) updateApiAppKey(_ context.Context, in *updateApiAppKeyReq) (*res
 // apiRegion is the ApiRegion of the *ForApiApp Actions: required by the
 // seed, and otherwise unused (one region).
 type apiRegion struct {
-	ApiRegion string `json:"ApiRegion"`
-}
-
-func (in *apiRegion) Check() error {
-	if in.ApiRegion == "" {
-		return tcapi.Errorf(errMissing, "ApiRegion is required")
-	}
-	return nil
+	ApiRegion string `json:"ApiRegion" tcapi:"required"`
 }
 
 type apiForAppReq struct {

@@ -28,7 +28,7 @@ type edgeInfo struct {
 const maxWait = 25 * time.Second
 
 type edgeSyncReq struct {
-	EdgeId      string `json:"EdgeId"`
+	EdgeId      string `json:"EdgeId" tcapi:"required"`
 	Address     string `json:"Address"`
 	Revision    uint64 `json:"Revision"`
 	WaitSeconds int64  `json:"WaitSeconds"`
@@ -38,9 +38,6 @@ type edgeSyncReq struct {
 }
 
 func (in *edgeSyncReq) Check() error {
-	if in.EdgeId == "" {
-		return tcapi.Errorf(errMissing, "EdgeId is required")
-	}
 	if in.WaitSeconds < 0 || in.WaitSeconds > int64(maxWait/time.Second) {
 		return tcapi.Errorf(errInvalidValue, "WaitSeconds: 0 to %d", int(maxWait/time.Second))
 	}

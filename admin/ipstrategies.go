@@ -44,15 +44,14 @@ func ipsPrefix(svc string) string  { return ipStrategyKeyPrefix + svc + ":" }
 // ipStrategyRecord is a stored IP strategy. Bindings are sorted by
 // environment, then ApiId.
 type ipStrategyRecord struct {
-	Seq          int64                     `json:"Seq"` // creation order
-	StrategyId   string                    `json:"StrategyId"`
-	StrategyName string                    `json:"StrategyName"`
-	StrategyType string                    `json:"StrategyType"`
-	StrategyData string                    `json:"StrategyData"`
-	ServiceId    string                    `json:"ServiceId"`
-	CreatedTime  string                    `json:"CreatedTime"`
-	ModifiedTime string                    `json:"ModifiedTime"`
-	Bindings     []model.IPStrategyBinding `json:"Bindings,omitempty"`
+	Seq          int64  `json:"Seq"` // creation order
+	StrategyId   string `json:"StrategyId"`
+	StrategyName string `json:"StrategyName"`
+	StrategyType string `json:"StrategyType"`
+	StrategyData string `json:"StrategyData"`
+	ServiceId    string `json:"ServiceId"`
+	stamps
+	Bindings []model.IPStrategyBinding `json:"Bindings,omitempty"`
 }
 
 // listIPStrategies returns the strategies of svc (every service when svc
@@ -147,7 +146,7 @@ func boundAPIs(bs []model.IPStrategyBinding, env string) []string {
 }
 
 type createIPStrategyReq struct {
-	ServiceId    string `json:"ServiceId"`
+	ServiceId    string `json:"ServiceId" tcapi:"required"`
 	StrategyName string `json:"StrategyName"`
 	StrategyType string `json:"StrategyType"`
 	StrategyData string `json:"StrategyData"`
@@ -155,8 +154,6 @@ type createIPStrategyReq struct {
 
 func (in *createIPStrategyReq) Check() error {
 	switch {
-	case in.ServiceId == "":
-		return tcapi.Errorf(errMissing, "ServiceId is required")
 	case strings.TrimSpace(in.StrategyName) == "":
 		return tcapi.Errorf(errMissing, "StrategyName is required")
 	case utf8.RuneCountInString(in.StrategyName) > maxStrategyName:
@@ -173,13 +170,9 @@ func (in *createIPStrategyReq) Check() error {
 }
 
 func (a *Admin) createIPStrategy(_ context.Context, in *createIPStrategyReq) (*result[ipStrategyView], error) {
-	now := a.now()
 	rec := ipStrategyRecord{StrategyId: newID("ipstrategy-"), StrategyName: in.StrategyName, StrategyType: in.StrategyType,
-		StrategyData: in.StrategyData, ServiceId: in.ServiceId, CreatedTime: now, ModifiedTime: now}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+		StrategyData: in.StrategyData, ServiceId: in.ServiceId, stamps: a.stamped()}
+	err := a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		l := limit{prefix: ipsPrefix(in.ServiceId), max: maxIPStrategiesPerService, code: "LimitExceeded.IpStrategyLimitExceeded", what: "IP strategies in a service"}
 		if err := l.check(tx); err != nil {
 			return false, err
@@ -211,8 +204,8 @@ func (a *Admin) modifyIPStrategy(_ context.Context, in *modifyIPStrategyReq) (*r
 }
 
 type ipStrategyIDReq struct {
-	ServiceId  string `json:"ServiceId"`
-	StrategyId string `json:"StrategyId"`
+	ServiceId  string `json:"ServiceId" tcapi:"required"`
+	StrategyId string `json:"StrategyId" tcapi:"required"`
 }
 
 // deleteIPStrategy deletes a strategy with its bindings. The seed lists
@@ -220,9 +213,6 @@ type ipStrategyIDReq struct {
 // bound strategy is deleted too, and its APIs stop being filtered.
 func (a *Admin) deleteIPStrategy(_ context.Context, in *ipStrategyIDReq) (*result[bool], error) {
 	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
-		if in.ServiceId == "" {
-			return false, tcapi.Errorf(errMissing, "ServiceId is required")
-		}
 		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
 		if err != nil {
 			return false, err
@@ -307,34 +297,27 @@ func (a *Admin) describeIPStrategiesStatus(_ context.Context, in *ipStrategiesRe
 type bindIPStrategyReq struct {
 	ipStrategyIDReq
 	EnvironmentName string   `json:"EnvironmentName"`
-	BindApiIds      []string `json:"BindApiIds"`
+	BindApiIds      []string `json:"BindApiIds" tcapi:"required"`
 }
 
 func (in *bindIPStrategyReq) Check() error {
-	return checkBindInput(&in.ipStrategyIDReq, in.EnvironmentName, in.BindApiIds, "BindApiIds")
+	return checkBindInput(in.EnvironmentName, in.BindApiIds, "BindApiIds")
 }
 
 type unBindIPStrategyReq struct {
 	ipStrategyIDReq
 	EnvironmentName string   `json:"EnvironmentName"`
-	UnBindApiIds    []string `json:"UnBindApiIds"`
+	UnBindApiIds    []string `json:"UnBindApiIds" tcapi:"required"`
 }
 
 func (in *unBindIPStrategyReq) Check() error {
-	return checkBindInput(&in.ipStrategyIDReq, in.EnvironmentName, in.UnBindApiIds, "UnBindApiIds")
+	return checkBindInput(in.EnvironmentName, in.UnBindApiIds, "UnBindApiIds")
 }
 
 // checkBindInput checks the common input of BindIPStrategy and
 // UnBindIPStrategy.
-func checkBindInput(in *ipStrategyIDReq, env string, apis []string, field string) error {
-	switch {
-	case in.ServiceId == "":
-		return tcapi.Errorf(errMissing, "ServiceId is required")
-	case in.StrategyId == "":
-		return tcapi.Errorf(errMissing, "StrategyId is required")
-	case len(apis) == 0:
-		return tcapi.Errorf(errMissing, "%s is required", field)
-	case contains(apis, ""):
+func checkBindInput(env string, apis []string, field string) error {
+	if contains(apis, "") {
 		return tcapi.Errorf(errInvalidValue, "%s holds an empty ApiId", field)
 	}
 	return checkEnv(env)

@@ -97,9 +97,8 @@ func (a *Admin) createApiKey(_ context.Context, in *createApiKeyReq) (*result[ap
 		in.AccessKeyId = "AKID" + randomString(32)
 		in.AccessKeySecret = randomString(40)
 	}
-	now := a.now()
 	rec := keyRecord{AccessKeyId: in.AccessKeyId, SecretName: in.SecretName, AccessKeyType: in.AccessKeyType,
-		Status: 1, CreatedTime: now, ModifiedTime: now}
+		Status: 1, stamps: a.stamped()}
 	rec.Secret = a.sealSecret(apiKeyKey(rec.AccessKeyId), in.AccessKeySecret)
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		if exists(tx, apiKeyKey(rec.AccessKeyId)) {

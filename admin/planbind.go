@@ -52,7 +52,7 @@ func unbind[B bound](list *[]B, t target, code, owner string) error {
 }
 
 type planEnvReq struct {
-	UsagePlanIds []string `json:"UsagePlanIds"`
+	UsagePlanIds []string `json:"UsagePlanIds" tcapi:"required"`
 	BindType     string   `json:"BindType"`
 	Environment  string   `json:"Environment"`
 	ServiceId    string   `json:"ServiceId"`
@@ -76,9 +76,6 @@ func (in *planEnvReq) targets(tx *buntdb.Tx, mustExist bool) ([]target, error) {
 	bt, err := bindType(in.BindType)
 	if err != nil {
 		return nil, err
-	}
-	if len(in.UsagePlanIds) == 0 {
-		return nil, tcapi.Errorf(errMissing, "UsagePlanIds is required")
 	}
 	if err := checkEnv(in.Environment); err != nil {
 		return nil, err

@@ -23,18 +23,17 @@ const pluginSeqKey = "meta:pluginseq"
 // pluginRecord is a stored plugin.
 type pluginRecord struct {
 	// Seq orders plugins by creation (CreatedTime has whole seconds).
-	Seq             int64              `json:"Seq"`
-	PluginId        string             `json:"PluginId"`
-	PluginName      string             `json:"PluginName"`
-	PluginType      string             `json:"PluginType"`
-	PluginData      string             `json:"PluginData"`
-	Description     string             `json:"Description,omitempty"`
-	PluginAttribute string             `json:"PluginAttribute,omitempty"`
-	ProjectId       string             `json:"ProjectId,omitempty"`
-	Tags            []Tag              `json:"Tags,omitempty"`
-	CreatedTime     string             `json:"CreatedTime"`
-	ModifiedTime    string             `json:"ModifiedTime"`
-	Attachments     []pluginAttachment `json:"Attachments,omitempty"`
+	Seq             int64  `json:"Seq"`
+	PluginId        string `json:"PluginId"`
+	PluginName      string `json:"PluginName"`
+	PluginType      string `json:"PluginType"`
+	PluginData      string `json:"PluginData"`
+	Description     string `json:"Description,omitempty"`
+	PluginAttribute string `json:"PluginAttribute,omitempty"`
+	ProjectId       string `json:"ProjectId,omitempty"`
+	Tags            []Tag  `json:"Tags,omitempty"`
+	stamps
+	Attachments []pluginAttachment `json:"Attachments,omitempty"`
 }
 
 // pluginAttachment is one API the plugin is bound to in one environment.
@@ -139,7 +138,7 @@ func hiddenList[T any](a *Admin, h *hiddenPaging, collect func(tx *buntdb.Tx) ([
 }
 
 type createPluginReq struct {
-	PluginName      string `json:"PluginName"`
+	PluginName      string `json:"PluginName" tcapi:"required"`
 	PluginType      string `json:"PluginType"`
 	Description     string `json:"Description"`
 	PluginData      string `json:"PluginData"`
@@ -150,8 +149,6 @@ type createPluginReq struct {
 
 func (in *createPluginReq) Check() error {
 	switch {
-	case in.PluginName == "":
-		return tcapi.Errorf(errMissing, "PluginName is required")
 	case in.PluginType == "":
 		return tcapi.Errorf(errMissing, "PluginType is required (IPControl, TrafficControl, TrafficControlByParameter or Cors)")
 	case in.PluginData == "":
@@ -179,10 +176,9 @@ func checkPluginDesc(d *string) error {
 }
 
 func (a *Admin) createPlugin(_ context.Context, in *createPluginReq) (*result[pluginView], error) {
-	now := a.now()
 	rec := pluginRecord{PluginId: newID("plugin-"), PluginName: in.PluginName, PluginType: in.PluginType, PluginData: in.PluginData,
 		Description: in.Description, PluginAttribute: in.PluginAttribute, ProjectId: in.ProjectId, Tags: in.Tags,
-		CreatedTime: now, ModifiedTime: now}
+		stamps: a.stamped()}
 	var view pluginView
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
 		seq, err := nextSeq(tx, pluginSeqKey)
@@ -318,17 +314,7 @@ func attachConflict(all []pluginRecord, p *pluginRecord, t target) *pluginRecord
 type attachPluginReq struct {
 	PluginId string `json:"PluginId"`
 	envReq
-	ApiIds []string `json:"ApiIds"`
-}
-
-func (in *attachPluginReq) Check() error {
-	if err := in.envReq.Check(); err != nil {
-		return err
-	}
-	if len(in.ApiIds) == 0 {
-		return tcapi.Errorf(errMissing, "ApiIds is required")
-	}
-	return nil
+	ApiIds []string `json:"ApiIds" tcapi:"required"`
 }
 
 func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bool], error) {
@@ -363,17 +349,7 @@ func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bo
 type detachPluginReq struct {
 	PluginId string `json:"PluginId"`
 	envReq
-	ApiId string `json:"ApiId"`
-}
-
-func (in *detachPluginReq) Check() error {
-	if err := in.envReq.Check(); err != nil {
-		return err
-	}
-	if in.ApiId == "" {
-		return tcapi.Errorf(errMissing, "ApiId is required")
-	}
-	return nil
+	ApiId string `json:"ApiId" tcapi:"required"`
 }
 
 func (a *Admin) detachPlugin(_ context.Context, in *detachPluginReq) (*result[bool], error) {

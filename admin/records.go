@@ -34,12 +34,21 @@ func histPrefix(svc, env string) string { return "hist:" + svc + ":" + env + ":"
 
 const revisionKey = "meta:revision"
 
-// serviceRecord is a stored service: every CreateService field, plus times.
+// serviceRecord is a stored service: every CreateService parameter, its
+// ID and times.
 type serviceRecord struct {
-	ServiceId        string   `json:"ServiceId"`
-	ServiceName      string   `json:"ServiceName"`
-	ServiceDesc      string   `json:"ServiceDesc,omitempty"`
+	ServiceId string `json:"ServiceId"`
+	serviceFields
+	stamps
+}
+
+// serviceFields are CreateService's parameters, stored as given but for
+// ServiceName and Protocol (lower case) and the defaults createService
+// fills in.
+type serviceFields struct {
+	ServiceName      string   `json:"ServiceName" tcapi:"required"`
 	Protocol         string   `json:"Protocol"`
+	ServiceDesc      string   `json:"ServiceDesc,omitempty"`
 	ExclusiveSetName string   `json:"ExclusiveSetName,omitempty"`
 	NetTypes         []string `json:"NetTypes,omitempty"`
 	IpVersion        string   `json:"IpVersion,omitempty"`
@@ -49,8 +58,6 @@ type serviceRecord struct {
 	InstanceId       string   `json:"InstanceId,omitempty"`
 	ProjectId        string   `json:"ProjectId,omitempty"`
 	TceArch          string   `json:"TceArch,omitempty"`
-	CreatedTime      string   `json:"CreatedTime"`
-	ModifiedTime     string   `json:"ModifiedTime"`
 }
 
 // Tag is the seed's Tag.
@@ -117,8 +124,7 @@ type Base64TriggerRule struct {
 // apiRecord is a stored API.
 type apiRecord struct {
 	apiFields
-	CreatedTime  string `json:"CreatedTime"`
-	ModifiedTime string `json:"ModifiedTime"`
+	stamps
 }
 
 // versionRecord is a frozen copy of a service's APIs (ReleaseService).
@@ -150,6 +156,18 @@ func validEnvironment(e string) bool {
 		}
 	}
 	return false
+}
+
+// stamps are a record's creation and last modification times.
+type stamps struct {
+	CreatedTime  string `json:"CreatedTime"`
+	ModifiedTime string `json:"ModifiedTime"`
+}
+
+// stamped: the times of a record created now.
+func (a *Admin) stamped() stamps {
+	now := a.now()
+	return stamps{now, now}
 }
 
 // isoTime formats t as the seed's Datetime_iso.

@@ -44,17 +44,7 @@ func switchEnv(tx *buntdb.Tx, svc, env string, h historyRecord) error {
 type releaseServiceReq struct {
 	envReq
 	ApiIds      []string `json:"ApiIds"`
-	ReleaseDesc string   `json:"ReleaseDesc"`
-}
-
-func (in *releaseServiceReq) Check() error {
-	if err := in.envReq.Check(); err != nil {
-		return err
-	}
-	if in.ReleaseDesc == "" {
-		return tcapi.Errorf(errMissing, "ReleaseDesc is required")
-	}
-	return nil
+	ReleaseDesc string   `json:"ReleaseDesc" tcapi:"required"`
 }
 
 // releaseInfo is the seed's ReleaseService structure.
@@ -117,10 +107,7 @@ func (in *unReleaseServiceReq) Check() error {
 
 // UnReleaseService takes an environment offline.
 func (a *Admin) unReleaseService(_ context.Context, in *unReleaseServiceReq) (*result[bool], error) {
-	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+	return done(a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		var e envRecord
 		found, err := store.GetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), &e)
 		if err != nil {
@@ -136,27 +123,14 @@ func (a *Admin) unReleaseService(_ context.Context, in *unReleaseServiceReq) (*r
 
 type updateServiceReq struct {
 	envReq
-	VersionName string `json:"VersionName"`
+	VersionName string `json:"VersionName" tcapi:"required"`
 	UpdateDesc  string `json:"UpdateDesc"`
-}
-
-func (in *updateServiceReq) Check() error {
-	if err := in.envReq.Check(); err != nil {
-		return err
-	}
-	if in.VersionName == "" {
-		return tcapi.Errorf(errMissing, "VersionName is required")
-	}
-	return nil
 }
 
 // UpdateService switches an environment to a released version (rollback
 // or forward).
 func (a *Admin) updateService(_ context.Context, in *updateServiceReq) (*result[bool], error) {
-	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+	return done(a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		var v versionRecord
 		found, err := store.GetJSON(tx, verKey(in.ServiceId, in.VersionName), &v)
 		if err != nil {

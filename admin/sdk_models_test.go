@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -121,11 +120,7 @@ func TestActionsMatchSDK(t *testing.T) {
 		if notInSDK[x.name] != "" {
 			t.Errorf("%s is listed in notInSDK, but the SDK has it", x.name)
 		}
-		var errs []string
-		compareResponse(x.resp, s[1], x.name, &errs, map[[2]reflect.Type]bool{})
-		compareRequest(s[0], x.req, x.name, &errs, map[[2]reflect.Type]bool{})
-		checkSent(s[1], x.resp, x.name, &errs, map[[2]reflect.Type]bool{})
-		for _, e := range errs {
+		for _, e := range checkAction(x.name, x.req, x.resp, s[0], s[1]) {
 			t.Error(e)
 		}
 	}
@@ -139,47 +134,73 @@ func TestActionsMatchSDK(t *testing.T) {
 	}
 }
 
-// jsonField is one member as encoding/json sees a struct.
-type jsonField struct {
-	name      string
-	typ       reflect.Type
-	omitempty bool
+// checkAction compares our request and response types of an Action with
+// the SDK's, in the three directions.
+func checkAction(name string, req, resp, sdkReq, sdkResp reflect.Type) []string {
+	var errs []string
+	// What we send decodes into the SDK's response.
+	compare(resp, sdkResp, name, flow{beyondSDK, "we send it, the SDK's %[2]s has no such member (list %[3]q in beyondSDK, with the reason)"}, &errs, map[[2]reflect.Type]bool{})
+	// What the SDK sends decodes into our request.
+	compare(sdkReq, req, name, flow{notFromSDK, "the SDK sends it, %[2]s has no such member and refuses it (UnknownParameter)"}, &errs, map[[2]reflect.Type]bool{})
+	// We send every member of the SDK's response (TestResponsesAlwaysComplete
+	// makes it a value, never nil).
+	compare(sdkResp, resp, name, flow{notSent, "the SDK's %[1]s has it, %[2]s never sends it (the SDK's users get nil; list %[3]q in notSent, with the reason)"}, &errs, map[[2]reflect.Type]bool{})
+	return errs
 }
 
-// jsonFields lists the members encoding/json reads and writes for struct
-// type t: json tag names or Go names, embedded structs flattened, the
-// shallower of two same-named members winning.
-func jsonFields(t reflect.Type) map[string]jsonField {
-	out := map[string]jsonField{}
-	depth := map[string]int{}
-	var walk func(t reflect.Type, d int)
-	walk = func(t reflect.Type, d int) {
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			if tag == "-" {
-				continue
-			}
-			name, opts, _ := strings.Cut(tag, ",")
-			if f.Anonymous && name == "" && deref(f.Type).Kind() == reflect.Struct {
-				walk(deref(f.Type), d+1)
-				continue
-			}
-			if !f.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			if old, ok := depth[name]; ok && old <= d {
-				continue
-			}
-			depth[name] = d
-			out[name] = jsonField{name, f.Type, strings.Contains(","+opts+",", ",omitempty,")}
+// flow is one direction of compare: the members the receiving side may
+// lack (by the sender's type and member), and the report when it does
+// (%[1]s the sender's type, %[2]s the receiver's, %[3]s the key).
+type flow struct {
+	exempt  map[string]string
+	missing string
+}
+
+// compare checks that every member of the struct type from exists in the
+// struct type to with a type it decodes into, walking nested structs and
+// lists (but for RequestId at the top, the envelope's).
+func compare(from, to reflect.Type, path string, f flow, errs *[]string, seen map[[2]reflect.Type]bool) {
+	from, to = deref(from), deref(to)
+	if seen[[2]reflect.Type{from, to}] {
+		return
+	}
+	seen[[2]reflect.Type{from, to}] = true
+	dst := map[string]reflect.Type{}
+	for _, p := range tcapi.Params(to) {
+		dst[p.Name] = p.Type
+	}
+	for _, p := range tcapi.Params(from) {
+		at, key := path+"."+p.Name, typeKey(from, p.Name)
+		tt, ok := dst[p.Name]
+		switch {
+		case ok:
+			compareValue(p.Type, tt, at, f, errs, seen)
+		case p.Name == "RequestId" && !strings.Contains(path, "."), f.exempt[key] != "":
+		default:
+			*errs = append(*errs, at+": "+fmt.Sprintf(f.missing, from, to, key))
 		}
 	}
-	walk(t, 0)
-	return out
+}
+
+// compareValue checks that a value of type from decodes into type to, and
+// walks into objects and list elements.
+func compareValue(from, to reflect.Type, path string, f flow, errs *[]string, seen map[[2]reflect.Type]bool) {
+	kf, kt := kindOf(from), kindOf(to)
+	if !fits(kf, kt) {
+		*errs = append(*errs, fmt.Sprintf("%s: %s (%s) does not decode into %s (%s)", path, kindNames[kf], from, kindNames[kt], to))
+		return
+	}
+	from, to = deref(from), deref(to)
+	switch {
+	case kf == jArray && kt == jArray:
+		compareValue(from.Elem(), to.Elem(), path+"[]", f, errs, seen)
+	case kf == jObject && kt == jObject && to.Kind() == reflect.Struct:
+		if from.Kind() == reflect.Map {
+			*errs = append(*errs, fmt.Sprintf("%s: a map (%s) cannot be checked against %s", path, from, to))
+			return
+		}
+		compare(from, to, path, f, errs, seen)
+	}
 }
 
 func deref(t reflect.Type) reflect.Type {
@@ -237,97 +258,6 @@ func fits(from, to jsonKind) bool {
 
 func typeKey(t reflect.Type, member string) string { return deref(t).String() + "." + member }
 
-// compareResponse checks that every member ours sends exists in the SDK's
-// sdk with a type it decodes, walking nested structs and lists.
-func compareResponse(ours, sdk reflect.Type, path string, errs *[]string, seen map[[2]reflect.Type]bool) {
-	ours, sdk = deref(ours), deref(sdk)
-	if seen[[2]reflect.Type{ours, sdk}] {
-		return
-	}
-	seen[[2]reflect.Type{ours, sdk}] = true
-	sf := jsonFields(sdk)
-	for name, f := range jsonFields(ours) {
-		p := path + "." + name
-		s, ok := sf[name]
-		if !ok {
-			if beyondSDK[typeKey(ours, name)] == "" {
-				*errs = append(*errs, fmt.Sprintf("%s: we send it, the SDK's %s has no such member (list %q in beyondSDK, with the reason)", p, sdk, typeKey(ours, name)))
-			}
-			continue
-		}
-		compareValue(f.typ, s.typ, p, errs, seen, compareResponse)
-	}
-}
-
-// compareRequest checks that every member the SDK's request sdk may send
-// exists in ours with a type it decodes into.
-func compareRequest(sdk, ours reflect.Type, path string, errs *[]string, seen map[[2]reflect.Type]bool) {
-	ours, sdk = deref(ours), deref(sdk)
-	if seen[[2]reflect.Type{sdk, ours}] || kindOf(ours) == jAny || ours.Kind() == reflect.Map {
-		return
-	}
-	seen[[2]reflect.Type{sdk, ours}] = true
-	of := jsonFields(ours)
-	for name, s := range jsonFields(sdk) {
-		p := path + "." + name
-		f, ok := of[name]
-		if !ok {
-			if notFromSDK[typeKey(sdk, name)] == "" {
-				*errs = append(*errs, fmt.Sprintf("%s: the SDK sends it, %s has no such member and refuses it (UnknownParameter)", p, ours))
-			}
-			continue
-		}
-		compareValue(s.typ, f.typ, p, errs, seen, compareRequest)
-	}
-}
-
-// checkSent checks that ours sends every member of the SDK's response
-// sdk (with its seed default or zero value: TestResponsesAlwaysComplete),
-// walking nested structs and lists, but for those listed in notSent.
-func checkSent(sdk, ours reflect.Type, path string, errs *[]string, seen map[[2]reflect.Type]bool) {
-	sdk, ours = deref(sdk), deref(ours)
-	if seen[[2]reflect.Type{sdk, ours}] || ours.Kind() != reflect.Struct {
-		return
-	}
-	seen[[2]reflect.Type{sdk, ours}] = true
-	of := jsonFields(ours)
-	for name, s := range jsonFields(sdk) {
-		p := path + "." + name
-		f, ok := of[name]
-		switch {
-		case !ok && name == "RequestId" && !strings.Contains(path, "."):
-			// The envelope's (tcapi).
-		case !ok && notSent[typeKey(sdk, name)] == "":
-			*errs = append(*errs, fmt.Sprintf("%s: the SDK's %s has it, %s never sends it (the SDK's users get nil; list %q in notSent, with the reason)", p, sdk, ours, typeKey(sdk, name)))
-		case ok && kindOf(s.typ) == jObject:
-			checkSent(s.typ, f.typ, p, errs, seen)
-		case ok && kindOf(s.typ) == jArray && kindOf(f.typ) == jArray:
-			checkSent(deref(s.typ).Elem(), deref(f.typ).Elem(), p+"[]", errs, seen)
-		}
-	}
-}
-
-// compareValue checks that a value of type from decodes into type to,
-// and walks into objects and list elements with next.
-func compareValue(from, to reflect.Type, path string, errs *[]string, seen map[[2]reflect.Type]bool,
-	next func(a, b reflect.Type, path string, errs *[]string, seen map[[2]reflect.Type]bool)) {
-	kf, kt := kindOf(from), kindOf(to)
-	if !fits(kf, kt) {
-		*errs = append(*errs, fmt.Sprintf("%s: %s (%s) does not decode into %s (%s)", path, kindNames[kf], from, kindNames[kt], to))
-		return
-	}
-	switch {
-	case kf == jArray && kt == jArray:
-		compareValue(deref(from).Elem(), deref(to).Elem(), path+"[]", errs, seen, next)
-	case kf == jObject && kt == jObject:
-		if deref(from).Kind() == reflect.Struct && deref(to).Kind() == reflect.Struct {
-			next(from, to, path, errs, seen)
-		} else if deref(from).Kind() == reflect.Map && deref(to).Kind() == reflect.Struct {
-			*errs = append(*errs, fmt.Sprintf("%s: a map (%s) cannot be checked against the SDK's %s", path, from, to))
-		}
-	}
-}
-
 // TestResponsesAlwaysComplete: the response types of this package never
 // leave a member out (no omitempty): the SDK's users get a value, or the
 // seed's default, never nil for a member the seed always sends.
@@ -347,17 +277,11 @@ func TestResponsesAlwaysComplete(t *testing.T) {
 			return
 		}
 		seen[typ] = true
-		fs := jsonFields(typ)
-		names := make([]string, 0, len(fs))
-		for n := range fs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if fs[n].omitempty && !allowed[typeKey(typ, n)] {
-				t.Errorf("%s.%s (%s): omitempty in a response", path, n, typeKey(typ, n))
+		for _, p := range tcapi.Params(typ) {
+			if p.OmitEmpty && !allowed[typeKey(typ, p.Name)] {
+				t.Errorf("%s.%s (%s): omitempty in a response", path, p.Name, typeKey(typ, p.Name))
 			}
-			walk(fs[n].typ, path+"."+n)
+			walk(p.Type, path+"."+p.Name)
 		}
 	}
 	for _, x := range actionTable {
@@ -447,23 +371,20 @@ func TestSDKCheckFindsMismatches(t *testing.T) {
 		L []ourItem
 	}
 	type ours struct{ Result ourResult }
-	var errs []string
-	compareResponse(reflect.TypeFor[ours](), reflect.TypeFor[sdkResponse](), "X", &errs, map[[2]reflect.Type]bool{})
-	compareRequest(reflect.TypeFor[sdkResult](), reflect.TypeFor[struct{ N float64 }](), "Y", &errs, map[[2]reflect.Type]bool{})
-	checkSent(reflect.TypeFor[sdkResponse](), reflect.TypeFor[ours](), "Z", &errs, map[[2]reflect.Type]bool{})
+	errs := checkAction("X", reflect.TypeFor[struct{ N float64 }](), reflect.TypeFor[ours](), reflect.TypeFor[sdkResult](), reflect.TypeFor[sdkResponse]())
 	got := strings.Join(errs, "\n")
 	for _, want := range []string{
 		"X.Result.N: number (float64) does not decode into integer",
 		"X.Result.L[].A: integer (int) does not decode into string",
 		"X.Result.L[].Extra: we send it",
-		"Y.L: the SDK sends it",
-		"Z.Result.L[].B: the SDK's",
+		"X.L: the SDK sends it",
+		"X.Result.L[].B: the SDK's",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "Y.N") || strings.Contains(got, "RequestId") {
+	if strings.Contains(got, "X.N") || strings.Contains(got, "RequestId") {
 		t.Errorf("false report:\n%s", got)
 	}
 }

@@ -11,25 +11,7 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
-type createServiceReq struct {
-	ServiceName      string   `json:"ServiceName"`
-	Protocol         string   `json:"Protocol"`
-	ServiceDesc      string   `json:"ServiceDesc"`
-	ExclusiveSetName string   `json:"ExclusiveSetName"`
-	NetTypes         []string `json:"NetTypes"`
-	IpVersion        string   `json:"IpVersion"`
-	SetServerName    string   `json:"SetServerName"`
-	AppIdType        string   `json:"AppIdType"`
-	Tags             []Tag    `json:"Tags"`
-	InstanceId       string   `json:"InstanceId"`
-	ProjectId        string   `json:"ProjectId"`
-	TceArch          string   `json:"TceArch"`
-}
-
-func (in *createServiceReq) Check() error {
-	if in.ServiceName == "" {
-		return tcapi.Errorf(errMissing, "ServiceName is required")
-	}
+func (in *serviceFields) Check() error {
 	if err := checkServiceName(in.ServiceName); err != nil {
 		return err
 	}
@@ -95,24 +77,14 @@ type createServiceResp struct {
 	IpVersion      string   `json:"IpVersion"`
 }
 
-func (a *Admin) createService(_ context.Context, in *createServiceReq) (*createServiceResp, error) {
+func (a *Admin) createService(_ context.Context, in *serviceFields) (*createServiceResp, error) {
+	rec := serviceRecord{ServiceId: newID("service-"), serviceFields: *in, stamps: a.stamped()}
+	rec.ServiceName, rec.Protocol = strings.ToLower(in.ServiceName), strings.ToLower(in.Protocol)
 	// NetTypes default OUTER, IpVersion IPv4 (seed CreateService).
-	netTypes := in.NetTypes
-	if len(netTypes) == 0 {
-		netTypes = []string{"OUTER"}
+	if len(rec.NetTypes) == 0 {
+		rec.NetTypes = []string{"OUTER"}
 	}
-	ipv := in.IpVersion
-	if ipv == "" {
-		ipv = "IPv4"
-	}
-	now := a.now()
-	rec := serviceRecord{
-		ServiceId: newID("service-"), ServiceName: strings.ToLower(in.ServiceName), ServiceDesc: in.ServiceDesc,
-		Protocol: strings.ToLower(in.Protocol), ExclusiveSetName: in.ExclusiveSetName,
-		NetTypes: netTypes, IpVersion: ipv, SetServerName: in.SetServerName, AppIdType: in.AppIdType,
-		Tags: in.Tags, InstanceId: in.InstanceId, ProjectId: in.ProjectId, TceArch: in.TceArch,
-		CreatedTime: now, ModifiedTime: now,
-	}
+	rec.IpVersion = or(rec.IpVersion, "IPv4")
 	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, false)
 	if err != nil {
 		return nil, err
@@ -134,6 +106,18 @@ type serviceIDReq struct {
 // getService loads a service or answers ResourceNotFound.InvalidService.
 func getService(tx *buntdb.Tx, id string) (serviceRecord, error) {
 	return getRecord[serviceRecord](tx, "ServiceId", id, svcKey(id), "ResourceNotFound.InvalidService", "service "+id+" does not exist")
+}
+
+// inService runs fn in a write (Admin.write) on service id, which must
+// exist.
+func (a *Admin) inService(id string, fn func(tx *buntdb.Tx, svc serviceRecord) (publish bool, err error)) error {
+	return a.write(func(tx *buntdb.Tx) (bool, error) {
+		svc, err := getService(tx, id)
+		if err != nil {
+			return false, err
+		}
+		return fn(tx, svc)
+	})
 }
 
 // releasedEnvs lists the environments a service is released to.

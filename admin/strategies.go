@@ -65,10 +65,7 @@ func (in *strategyReq) set(m map[string]int64, k string) {
 // updateStrategies loads the strategies of service in.ServiceId, lets fn
 // change them and stores them back; a change is always published.
 func (a *Admin) updateStrategies(in *strategyReq, fn func(tx *buntdb.Tx, s *strategyRecord) error) error {
-	return a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+	return a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		s, err := getStrategies(tx, in.ServiceId)
 		if err == nil {
 			err = fn(tx, &s)
@@ -82,15 +79,12 @@ func (a *Admin) updateStrategies(in *strategyReq, fn func(tx *buntdb.Tx, s *stra
 
 type serviceStrategyReq struct {
 	strategyReq
-	EnvironmentNames []string `json:"EnvironmentNames"`
+	EnvironmentNames []string `json:"EnvironmentNames" tcapi:"required"`
 }
 
 func (in *serviceStrategyReq) Check() error {
 	if err := in.strategyReq.Check(); err != nil {
 		return err
-	}
-	if len(in.EnvironmentNames) == 0 {
-		return tcapi.Errorf(errMissing, "EnvironmentNames is required")
 	}
 	return checkEnvs(in.EnvironmentNames)
 }
@@ -119,20 +113,14 @@ func (a *Admin) modifyServiceEnvironmentStrategy(_ context.Context, in *serviceS
 type apiStrategyReq struct {
 	strategyReq
 	EnvironmentName string   `json:"EnvironmentName"`
-	ApiIds          []string `json:"ApiIds"`
+	ApiIds          []string `json:"ApiIds" tcapi:"required"`
 }
 
 func (in *apiStrategyReq) Check() error {
 	if err := in.strategyReq.Check(); err != nil {
 		return err
 	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return err
-	}
-	if len(in.ApiIds) == 0 {
-		return tcapi.Errorf(errMissing, "ApiIds is required")
-	}
-	return nil
+	return checkEnv(in.EnvironmentName)
 }
 
 func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, in *apiStrategyReq) (*result[bool], error) {

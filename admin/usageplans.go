@@ -101,9 +101,8 @@ func (in *createUsagePlanReq) Check() error {
 }
 
 func (a *Admin) createUsagePlan(_ context.Context, in *createUsagePlanReq) (*result[usagePlanInfo], error) {
-	now := a.now()
 	// No quota and no rate limit unless given (seed CreateUsagePlan: -1).
-	p := planRecord{UsagePlanId: newID("usagePlan-"), MaxRequestNum: -1, MaxRequestNumPreSec: -1, CreatedTime: now, ModifiedTime: now}
+	p := planRecord{UsagePlanId: newID("usagePlan-"), MaxRequestNum: -1, MaxRequestNumPreSec: -1, stamps: a.stamped()}
 	in.apply(&p)
 	l := limit{prefix: planPrefix, max: a.opts.Limits.UsagePlans, code: "LimitExceeded.UsagePlanLimitExceeded", what: "usage plans"}
 	return resultOf(planInfo(p), a.insert(l, usagePlans.key(p.UsagePlanId), p, false))
@@ -201,14 +200,7 @@ func (a *Admin) modifyUsagePlan(_ context.Context, in *modifyUsagePlanReq) (*res
 
 type planKeysReq struct {
 	UsagePlanId  string   `json:"UsagePlanId"`
-	AccessKeyIds []string `json:"AccessKeyIds"`
-}
-
-func (in *planKeysReq) Check() error {
-	if len(in.AccessKeyIds) == 0 {
-		return tcapi.Errorf(errMissing, "AccessKeyIds is required")
-	}
-	return nil
+	AccessKeyIds []string `json:"AccessKeyIds" tcapi:"required"`
 }
 
 func (a *Admin) bindSecretIds(_ context.Context, in *planKeysReq) (*result[bool], error) {
