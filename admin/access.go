@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/tidwall/buntdb"
@@ -174,7 +175,7 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 func plansOfKey(plans []planRecord, id string) []planRecord {
 	var out []planRecord
 	for _, p := range plans {
-		if contains(p.SecretIds, id) {
+		if slices.Contains(p.SecretIds, id) {
 			out = append(out, p)
 		}
 	}
@@ -200,7 +201,7 @@ func keyConflict(plans []planRecord, p *planRecord) (key, other string) {
 			continue
 		}
 		for _, k := range p.SecretIds {
-			if !contains(q.SecretIds, k) {
+			if !slices.Contains(q.SecretIds, k) {
 				continue
 			}
 			for _, bp := range p.Bindings {

@@ -202,11 +202,9 @@ func (a *Admin) modifyAPI(_ context.Context, in *modifyAPIReq) (*none, error) {
 }
 
 type modifyAPIIncrementReq struct {
-	ServiceId        string  `json:"ServiceId"`
-	ApiId            string  `json:"ApiId"`
-	BusinessType     string  `json:"BusinessType" tcapi:"required"`
-	PublicKey        *string `json:"PublicKey"`
-	LoginRedirectUrl *string `json:"LoginRedirectUrl"`
+	ServiceId, ApiId            string
+	BusinessType                string `tcapi:"required"`
+	PublicKey, LoginRedirectUrl *string
 }
 
 func (in *modifyAPIIncrementReq) Check() error {
@@ -242,9 +240,7 @@ func (a *Admin) modifyAPIIncrement(_ context.Context, in *modifyAPIIncrementReq)
 }
 
 type deleteAPIReq struct {
-	ServiceId         string `json:"ServiceId"`
-	ApiId             string `json:"ApiId"`
-	InternalReqSource string `json:"InternalReqSource"`
+	ServiceId, ApiId, InternalReqSource string
 }
 
 func (a *Admin) deleteAPI(_ context.Context, in *deleteAPIReq) (*result[bool], error) {
@@ -306,22 +302,17 @@ type apiInfo struct {
 	InternalDomain                                                                                                                string
 	ServiceWebsocketTransportFunctionName, ServiceWebsocketTransportFunctionNamespace, ServiceWebsocketTransportFunctionQualifier string
 
-	MicroServices             []model.MicroServiceReq
-	MicroServicesInfo         []int64
-	ServiceTsfLoadBalanceConf *model.TsfLoadBalanceConf
-	ServiceTsfHealthCheckConf *model.HealthCheckConf
-	EnableCORS                bool
-	Tags                      []Tag
-	Environments              []string
-	IsBase64Encoded           bool
-	IsBase64Trigger           bool
-	Base64EncodedTriggerRules []Base64TriggerRule
-	EventBusId                string
-	ServiceScfFunctionType    string
-	EIAMAppId                 string
-	EIAMAppType               string
-	EIAMAuthType              string
-	TokenTimeout              int64
+	MicroServices                                                            []model.MicroServiceReq
+	MicroServicesInfo                                                        []int64
+	ServiceTsfLoadBalanceConf                                                *model.TsfLoadBalanceConf
+	ServiceTsfHealthCheckConf                                                *model.HealthCheckConf
+	EnableCORS                                                               bool
+	Tags                                                                     []Tag
+	Environments                                                             []string
+	IsBase64Encoded, IsBase64Trigger                                         bool
+	Base64EncodedTriggerRules                                                []Base64TriggerRule
+	EventBusId, ServiceScfFunctionType, EIAMAppId, EIAMAppType, EIAMAuthType string
+	TokenTimeout                                                             int64
 
 	TargetServices                []model.TargetServicesReq
 	TargetServicesLoadBalanceConf int64
@@ -332,8 +323,7 @@ type apiInfo struct {
 
 // describeAPIReq names an API.
 type describeAPIReq struct {
-	ServiceId string `json:"ServiceId"`
-	ApiId     string `json:"ApiId"`
+	ServiceId, ApiId string
 }
 
 func (a *Admin) describeAPI(_ context.Context, in *describeAPIReq) (*result[apiInfo], error) {
@@ -439,7 +429,7 @@ type apisStatus struct {
 }
 
 type describeAPIsReq struct {
-	ServiceId string `json:"ServiceId"`
+	ServiceId string
 	listParams
 }
 
@@ -463,6 +453,22 @@ func (a *Admin) describeAPIsStatus(_ context.Context, in *describeAPIsReq) (*res
 			return set, err
 		})
 	return resultOf(apisStatus{n, set}, err)
+}
+
+// eachAPI runs fn on each of ids, which must be APIs of service svc;
+// changed: fn changed something for one of them.
+func eachAPI(tx *buntdb.Tx, svc string, ids []string, fn func(id string) (bool, error)) (changed bool, err error) {
+	for _, id := range ids {
+		if _, err := getAPI(tx, svc, id); err != nil {
+			return false, err
+		}
+		c, err := fn(id)
+		if err != nil {
+			return false, err
+		}
+		changed = changed || c
+	}
+	return changed, nil
 }
 
 // serviceAPIs checks that the service exists and lists its APIs.

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"slices"
 
 	"github.com/tidwall/buntdb"
 
@@ -34,10 +35,9 @@ type apiAppInfos struct {
 }
 
 type createApiAppReq struct {
-	ApiAppName string `json:"ApiAppName"`
-	ApiAppDesc string `json:"ApiAppDesc"`
-	Tags       []Tag  `json:"Tags"`
-	ProjectId  string `json:"ProjectId"`
+	ApiAppName, ApiAppDesc string
+	Tags                   []Tag
+	ProjectId              string
 }
 
 func (in *createApiAppReq) Check() error {
@@ -58,18 +58,14 @@ func (a *Admin) createApiApp(_ context.Context, in *createApiAppReq) (*result[ap
 }
 
 type appIDReq struct {
-	ApiAppId string `json:"ApiAppId" tcapi:"required"`
+	ApiAppId string `tcapi:"required"`
 }
 
 // DeleteApiApp deletes an app bound to no API (seed:
 // UnsupportedOperation.ResourceAssociated).
 func (a *Admin) deleteApiApp(_ context.Context, in *appIDReq) (*result[bool], error) {
 	return done(apiApps.remove(a, in.ApiAppId, func(_ *buntdb.Tx, ap *appRecord) (bool, error) {
-		if len(ap.Apis) > 0 {
-			return false, tcapi.Errorf("UnsupportedOperation.ResourceAssociated", "application %s is bound to %s; unbind it (UnbindApiApp) first",
-				ap.ApiAppId, ap.Apis[0].target)
-		}
-		return true, nil
+		return true, unbound(ap.Apis, "UnsupportedOperation.ResourceAssociated", "application "+ap.ApiAppId, "UnbindApiApp")
 	}))
 }
 
@@ -107,10 +103,8 @@ func (a *Admin) describeApiAppsStatus(_ context.Context, in *listParams) (*resul
 }
 
 type modifyApiAppReq struct {
-	ApiAppId   string  `json:"ApiAppId"`
-	ApiAppName *string `json:"ApiAppName"`
-	ApiAppDesc *string `json:"ApiAppDesc"`
-	ProjectId  *string `json:"ProjectId"`
+	ApiAppId                          string
+	ApiAppName, ApiAppDesc, ProjectId *string
 }
 
 func (in *modifyApiAppReq) Check() error {
@@ -136,10 +130,7 @@ func (a *Admin) modifyApiApp(_ context.Context, in *modifyApiAppReq) (*result[bo
 }
 
 type appAPIReq struct {
-	ApiAppId    string `json:"ApiAppId"`
-	Environment string `json:"Environment"`
-	ServiceId   string `json:"ServiceId"`
-	ApiId       string `json:"ApiId"`
+	ApiAppId, Environment, ServiceId, ApiId string
 }
 
 func (in *appAPIReq) Check() error {
@@ -221,7 +212,7 @@ func (a *Admin) appBindings(ctx context.Context, in *listParams, allowed []strin
 
 type appBindApisReq struct {
 	listParams
-	ApiAppId string `json:"ApiAppId" tcapi:"required"`
+	ApiAppId string `tcapi:"required"`
 }
 
 func (a *Admin) describeApiAppBindApisStatus(ctx context.Context, in *appBindApisReq) (*result[apiAppApiInfos], error) {
@@ -231,21 +222,21 @@ func (a *Admin) describeApiAppBindApisStatus(ctx context.Context, in *appBindApi
 
 type apiBindAppsReq struct {
 	listParams
-	ServiceId string   `json:"ServiceId" tcapi:"required"`
-	ApiIds    []string `json:"ApiIds" tcapi:"required"`
+	ServiceId string   `tcapi:"required"`
+	ApiIds    []string `tcapi:"required"`
 }
 
 func (a *Admin) describeApiBindApiAppsStatus(ctx context.Context, in *apiBindAppsReq) (*result[apiAppApiInfos], error) {
 	return a.appBindings(ctx, &in.listParams, []string{"ApiAppId", "Environment", "Keyword"},
 		func(_ appRecord, b appBindingRe) bool {
-			return b.ServiceId == in.ServiceId && contains(in.ApiIds, b.ApiId)
+			return b.ServiceId == in.ServiceId && slices.Contains(in.ApiIds, b.ApiId)
 		})
 }
 
 type updateApiAppKeyReq struct {
-	ApiAppId     string `json:"ApiAppId"`
-	ApiAppKey    string `json:"ApiAppKey" tcapi:"required"`
-	ApiAppSecret string `json:"ApiAppSecret"`
+	ApiAppId     string
+	ApiAppKey    string `tcapi:"required"`
+	ApiAppSecret string
 }
 
 func (in *updateApiAppKeyReq) Check() error {
@@ -280,7 +271,7 @@ func (a *Admin) updateApiAppKey(_ context.Context, in *updateApiAppKeyReq) (*res
 // apiRegion is the ApiRegion of the *ForApiApp Actions: required by the
 // seed, and otherwise unused (one region).
 type apiRegion struct {
-	ApiRegion string `json:"ApiRegion" tcapi:"required"`
+	ApiRegion string `tcapi:"required"`
 }
 
 type apiForAppReq struct {

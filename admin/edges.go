@@ -28,13 +28,13 @@ type edgeInfo struct {
 const maxWait = 25 * time.Second
 
 type edgeSyncReq struct {
-	EdgeId      string `json:"EdgeId" tcapi:"required"`
-	Address     string `json:"Address"`
-	Revision    uint64 `json:"Revision"`
-	WaitSeconds int64  `json:"WaitSeconds"`
+	EdgeId      string `tcapi:"required"`
+	Address     string
+	Revision    uint64
+	WaitSeconds int64
 	// Quotas are the edge's usage-plan quota counts (plan id → used),
 	// summed into InUseRequestNum.
-	Quotas map[string]int64 `json:"Quotas"`
+	Quotas map[string]int64
 }
 
 func (in *edgeSyncReq) Check() error {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -138,7 +139,7 @@ func (r *ipStrategyRecord) view() ipStrategyView {
 func boundAPIs(bs []model.IPStrategyBinding, env string) []string {
 	var out []string
 	for _, b := range bs {
-		if (env == "" || b.Environment == env) && !contains(out, b.ApiId) {
+		if (env == "" || b.Environment == env) && !slices.Contains(out, b.ApiId) {
 			out = append(out, b.ApiId)
 		}
 	}
@@ -146,10 +147,8 @@ func boundAPIs(bs []model.IPStrategyBinding, env string) []string {
 }
 
 type createIPStrategyReq struct {
-	ServiceId    string `json:"ServiceId" tcapi:"required"`
-	StrategyName string `json:"StrategyName"`
-	StrategyType string `json:"StrategyType"`
-	StrategyData string `json:"StrategyData"`
+	ServiceId                                string `tcapi:"required"`
+	StrategyName, StrategyType, StrategyData string
 }
 
 func (in *createIPStrategyReq) Check() error {
@@ -188,9 +187,7 @@ func (a *Admin) createIPStrategy(_ context.Context, in *createIPStrategyReq) (*r
 }
 
 type modifyIPStrategyReq struct {
-	ServiceId    string `json:"ServiceId"`
-	StrategyId   string `json:"StrategyId"`
-	StrategyData string `json:"StrategyData"`
+	ServiceId, StrategyId, StrategyData string
 }
 
 func (a *Admin) modifyIPStrategy(_ context.Context, in *modifyIPStrategyReq) (*result[bool], error) {
@@ -204,8 +201,8 @@ func (a *Admin) modifyIPStrategy(_ context.Context, in *modifyIPStrategyReq) (*r
 }
 
 type ipStrategyIDReq struct {
-	ServiceId  string `json:"ServiceId" tcapi:"required"`
-	StrategyId string `json:"StrategyId" tcapi:"required"`
+	ServiceId  string `tcapi:"required"`
+	StrategyId string `tcapi:"required"`
 }
 
 // deleteIPStrategy deletes a strategy with its bindings. The seed lists
@@ -225,7 +222,7 @@ func (a *Admin) deleteIPStrategy(_ context.Context, in *ipStrategyIDReq) (*resul
 // ipEnvReq names a strategy, an environment and a page.
 type ipEnvReq struct {
 	ipStrategyIDReq
-	EnvironmentName string `json:"EnvironmentName"`
+	EnvironmentName string
 	listParams
 }
 
@@ -265,8 +262,8 @@ func boundAPIStatus(tx *buntdb.Tx, svc, id string) apiIdStatus {
 }
 
 type ipStrategiesReq struct {
-	ServiceId string   `json:"ServiceId"`
-	Filters   []Filter `json:"Filters"`
+	ServiceId string
+	Filters   []Filter
 }
 
 // ipStrategiesStatus is the seed's IPStrategysStatus.
@@ -294,34 +291,32 @@ func (a *Admin) describeIPStrategiesStatus(_ context.Context, in *ipStrategiesRe
 	return resultOf(ipStrategiesStatus{n, set}, err)
 }
 
-type bindIPStrategyReq struct {
+// ipBindReq is the common input of BindIPStrategy and UnBindIPStrategy.
+type ipBindReq struct {
 	ipStrategyIDReq
-	EnvironmentName string   `json:"EnvironmentName"`
-	BindApiIds      []string `json:"BindApiIds" tcapi:"required"`
+	EnvironmentName string
 }
 
-func (in *bindIPStrategyReq) Check() error {
-	return checkBindInput(in.EnvironmentName, in.BindApiIds, "BindApiIds")
-}
-
-type unBindIPStrategyReq struct {
-	ipStrategyIDReq
-	EnvironmentName string   `json:"EnvironmentName"`
-	UnBindApiIds    []string `json:"UnBindApiIds" tcapi:"required"`
-}
-
-func (in *unBindIPStrategyReq) Check() error {
-	return checkBindInput(in.EnvironmentName, in.UnBindApiIds, "UnBindApiIds")
-}
-
-// checkBindInput checks the common input of BindIPStrategy and
-// UnBindIPStrategy.
-func checkBindInput(env string, apis []string, field string) error {
-	if contains(apis, "") {
+func (in *ipBindReq) check(apis []string, field string) error {
+	if slices.Contains(apis, "") {
 		return tcapi.Errorf(errInvalidValue, "%s holds an empty ApiId", field)
 	}
-	return checkEnv(env)
+	return checkEnv(in.EnvironmentName)
 }
+
+type bindIPStrategyReq struct {
+	ipBindReq
+	BindApiIds []string `tcapi:"required"`
+}
+
+func (in *bindIPStrategyReq) Check() error { return in.check(in.BindApiIds, "BindApiIds") }
+
+type unBindIPStrategyReq struct {
+	ipBindReq
+	UnBindApiIds []string `tcapi:"required"`
+}
+
+func (in *unBindIPStrategyReq) Check() error { return in.check(in.UnBindApiIds, "UnBindApiIds") }
 
 // bindIPStrategy binds APIs in one environment. An API takes one IP
 // strategy per environment: binding it to a second one is refused with
@@ -334,26 +329,23 @@ func (a *Admin) bindIPStrategy(_ context.Context, in *bindIPStrategyReq) (*resul
 		if err != nil {
 			return false, err
 		}
-		changed := false
-		for _, api := range in.BindApiIds {
-			if _, err := getAPI(tx, in.ServiceId, api); err != nil {
-				return false, err
-			}
+		changed, err := eachAPI(tx, in.ServiceId, in.BindApiIds, func(api string) (bool, error) {
 			if o := boundElsewhere(others, rec, in.EnvironmentName, api); o != "" {
 				return false, tcapi.Errorf(tcapi.CodeResourceInUse,
 					"API %s is already bound to IP strategy %s in %s; an API takes one IP strategy per environment: unbind it first",
 					api, o, in.EnvironmentName)
 			}
-			if !hasBinding(rec.Bindings, in.EnvironmentName, api) {
-				rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: in.EnvironmentName, ApiId: api})
-				changed = true
+			if hasBinding(rec.Bindings, in.EnvironmentName, api) {
+				return false, nil
 			}
-		}
+			rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: in.EnvironmentName, ApiId: api})
+			return true, nil
+		})
 		if changed {
 			sortBindings(rec.Bindings)
 			rec.ModifiedTime = a.now()
 		}
-		return changed, nil
+		return changed, err
 	}))
 }
 
@@ -387,7 +379,7 @@ func (a *Admin) unBindIPStrategy(_ context.Context, in *unBindIPStrategyReq) (*r
 		}
 		kept := rec.Bindings[:0]
 		for _, b := range rec.Bindings {
-			if b.Environment != in.EnvironmentName || !contains(drop, b.ApiId) {
+			if b.Environment != in.EnvironmentName || !slices.Contains(drop, b.ApiId) {
 				kept = append(kept, b)
 			}
 		}

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,10 +63,7 @@ func keyView(k keyRecord, secret string) apiKeyView {
 }
 
 type createApiKeyReq struct {
-	SecretName      string `json:"SecretName"`
-	AccessKeyType   string `json:"AccessKeyType"`
-	AccessKeyId     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
+	SecretName, AccessKeyType, AccessKeyId, AccessKeySecret string
 }
 
 func (in *createApiKeyReq) Check() error {
@@ -116,7 +114,7 @@ func (a *Admin) createApiKey(_ context.Context, in *createApiKeyReq) (*result[ap
 }
 
 type accessKeyIDReq struct {
-	AccessKeyId string `json:"AccessKeyId"`
+	AccessKeyId string
 }
 
 // DeleteApiKey deletes a disabled key bound to no plan (the seed's
@@ -204,7 +202,7 @@ func (a *Admin) describeApiKeysStatus(_ context.Context, in *listParams) (*resul
 // boundToAny: key id is bound to one of the plans named.
 func boundToAny(plans []planRecord, id string, planIDs []string) bool {
 	for _, p := range plans {
-		if contains(planIDs, p.UsagePlanId) && contains(p.SecretIds, id) {
+		if slices.Contains(planIDs, p.UsagePlanId) && slices.Contains(p.SecretIds, id) {
 			return true
 		}
 	}
@@ -232,8 +230,7 @@ func (a *Admin) setKeyStatus(id string, status int) error {
 }
 
 type updateApiKeyReq struct {
-	AccessKeyId     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
+	AccessKeyId, AccessKeySecret string
 }
 
 // UpdateApiKey rotates a key's secret (seed 更换密钥): auto keys get a new

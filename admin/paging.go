@@ -33,20 +33,19 @@ type none struct{}
 
 // Filter is the seed's Filter.
 type Filter struct {
-	Name   string   `json:"Name"`
-	Values []string `json:"Values"`
+	Name   string
+	Values []string
 }
 
 // pageParams are the seed's Limit and Offset of Describe* lists.
 type pageParams struct {
-	Limit  *int64 `json:"Limit"`
-	Offset *int64 `json:"Offset"`
+	Limit, Offset *int64
 }
 
 // listParams are paging and the seed's Filters.
 type listParams struct {
 	pageParams
-	Filters []Filter `json:"Filters"`
+	Filters []Filter
 }
 
 // bounds validates Limit (default 20, at most 100) and Offset (default 0).

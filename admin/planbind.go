@@ -51,12 +51,19 @@ func unbind[B bound](list *[]B, t target, code, owner string) error {
 	return nil
 }
 
+// unbound refuses to delete owner while list holds a binding (code; how
+// says how to remove it).
+func unbound[B bound](list []B, code, owner, how string) error {
+	if len(list) > 0 {
+		return tcapi.Errorf(code, "%s is bound to %s; unbind it (%s) first", owner, list[0].at(), how)
+	}
+	return nil
+}
+
 type planEnvReq struct {
-	UsagePlanIds []string `json:"UsagePlanIds" tcapi:"required"`
-	BindType     string   `json:"BindType"`
-	Environment  string   `json:"Environment"`
-	ServiceId    string   `json:"ServiceId"`
-	ApiIds       []string `json:"ApiIds"`
+	UsagePlanIds                     []string `tcapi:"required"`
+	BindType, Environment, ServiceId string
+	ApiIds                           []string
 }
 
 // bindType: SERVICE (the default, seed BindEnvironment) or API.
@@ -208,9 +215,7 @@ func (a *Admin) unBindEnvironment(_ context.Context, in *planEnvReq) (*result[bo
 }
 
 type demoteReq struct {
-	UsagePlanId string `json:"UsagePlanId"`
-	ServiceId   string `json:"ServiceId"`
-	Environment string `json:"Environment"`
+	UsagePlanId, ServiceId, Environment string
 }
 
 // DemoteServiceUsagePlan turns a plan's service-level binding of one
@@ -288,7 +293,7 @@ type usagePlanEnvironmentStatus struct {
 
 type planEnvsReq struct {
 	planPageReq
-	BindType string `json:"BindType"`
+	BindType string
 }
 
 func (a *Admin) describeUsagePlanEnvironments(_ context.Context, in *planEnvsReq) (*result[usagePlanEnvironmentStatus], error) {

@@ -119,8 +119,7 @@ func viewPlugin(tx *buntdb.Tx, p *pluginRecord, limit, offset int) pluginView {
 // 支持过滤), so any is refused.
 type hiddenPaging struct {
 	listParams
-	Order   string `json:"Order"`
-	OrderBy string `json:"OrderBy"`
+	Order, OrderBy string
 }
 
 // list answers the plugin list collect makes, checking OrderBy and the
@@ -138,22 +137,16 @@ func hiddenList[T any](a *Admin, h *hiddenPaging, collect func(tx *buntdb.Tx) ([
 }
 
 type createPluginReq struct {
-	PluginName      string `json:"PluginName" tcapi:"required"`
-	PluginType      string `json:"PluginType"`
-	Description     string `json:"Description"`
-	PluginData      string `json:"PluginData"`
-	PluginAttribute string `json:"PluginAttribute"`
-	Tags            []Tag  `json:"Tags"`
-	ProjectId       string `json:"ProjectId"`
+	PluginName      string `tcapi:"required"`
+	PluginType      string `tcapi:"required"`
+	Description     string
+	PluginData      string `tcapi:"required"`
+	PluginAttribute string
+	Tags            []Tag
+	ProjectId       string
 }
 
 func (in *createPluginReq) Check() error {
-	switch {
-	case in.PluginType == "":
-		return tcapi.Errorf(errMissing, "PluginType is required (IPControl, TrafficControl, TrafficControlByParameter or Cors)")
-	case in.PluginData == "":
-		return tcapi.Errorf(errMissing, "PluginData is required: the plugin's JSON definition")
-	}
 	if err := checkPluginName(in.PluginName); err != nil {
 		return err
 	}
@@ -193,11 +186,8 @@ func (a *Admin) createPlugin(_ context.Context, in *createPluginReq) (*result[pl
 }
 
 type modifyPluginReq struct {
-	PluginId    string  `json:"PluginId"`
-	PluginName  *string `json:"PluginName"`
-	Description *string `json:"Description"`
-	PluginData  *string `json:"PluginData"`
-	ProjectId   *string `json:"ProjectId"`
+	PluginId                                       string
+	PluginName, Description, PluginData, ProjectId *string
 }
 
 func (in *modifyPluginReq) Check() error {
@@ -229,7 +219,7 @@ func (a *Admin) modifyPlugin(_ context.Context, in *modifyPluginReq) (*result[bo
 }
 
 type pluginIDReq struct {
-	PluginId string `json:"PluginId"`
+	PluginId string
 }
 
 // deletePlugin removes a plugin and, with it, its attachments (the seed
@@ -260,10 +250,8 @@ func (a *Admin) describePlugin(_ context.Context, in *describePluginReq) (*resul
 }
 
 type describePluginsReq struct {
-	PluginIds       []string `json:"PluginIds"`
-	PluginName      string   `json:"PluginName"`
-	PluginType      string   `json:"PluginType"`
-	PluginAttribute string   `json:"PluginAttribute"`
+	PluginIds                               []string
+	PluginName, PluginType, PluginAttribute string
 	hiddenPaging
 }
 
@@ -279,7 +267,7 @@ func (a *Admin) describePlugins(_ context.Context, in *describePluginsReq) (*res
 		var set []pluginView
 		for i := range all {
 			p := &all[i]
-			if (len(in.PluginIds) == 0 || contains(in.PluginIds, p.PluginId)) &&
+			if (len(in.PluginIds) == 0 || slices.Contains(in.PluginIds, p.PluginId)) &&
 				(in.PluginName == "" || anySub([]string{in.PluginName}, p.PluginName)) &&
 				(in.PluginType == "" || p.PluginType == in.PluginType) &&
 				(in.PluginAttribute == "" || or(p.PluginAttribute, "System") == in.PluginAttribute) {
@@ -312,9 +300,9 @@ func attachConflict(all []pluginRecord, p *pluginRecord, t target) *pluginRecord
 }
 
 type attachPluginReq struct {
-	PluginId string `json:"PluginId"`
+	PluginId string
 	envReq
-	ApiIds []string `json:"ApiIds" tcapi:"required"`
+	ApiIds []string `tcapi:"required"`
 }
 
 func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bool], error) {
@@ -326,30 +314,26 @@ func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bo
 		if err != nil {
 			return false, err
 		}
-		changed := false
-		for _, id := range in.ApiIds {
-			if _, err := getAPI(tx, in.ServiceId, id); err != nil {
-				return false, err
-			}
+		return eachAPI(tx, in.ServiceId, in.ApiIds, func(id string) (bool, error) {
 			t := target{in.ServiceId, in.EnvironmentName, id}
 			if o := attachConflict(all, p, t); o != nil {
 				return false, tcapi.Errorf("UnsupportedOperation.AttachPlugin",
 					"API %s already has %s plugin %s in %s; an API takes one flow-control plugin and one Cors plugin (detach %s first)",
 					id, o.PluginType, o.PluginId, in.EnvironmentName, o.PluginId)
 			}
-			if findBinding(p.Attachments, t) < 0 {
-				p.Attachments = append(p.Attachments, pluginAttachment{t, a.now()})
-				changed = true
+			if findBinding(p.Attachments, t) >= 0 {
+				return false, nil
 			}
-		}
-		return changed, nil
+			p.Attachments = append(p.Attachments, pluginAttachment{t, a.now()})
+			return true, nil
+		})
 	}))
 }
 
 type detachPluginReq struct {
-	PluginId string `json:"PluginId"`
+	PluginId string
 	envReq
-	ApiId string `json:"ApiId" tcapi:"required"`
+	ApiId string `tcapi:"required"`
 }
 
 func (a *Admin) detachPlugin(_ context.Context, in *detachPluginReq) (*result[bool], error) {
@@ -388,7 +372,7 @@ type apiInfoSummary struct {
 }
 
 type allPluginApisReq struct {
-	PluginId string `json:"PluginId"`
+	PluginId string
 	envReq
 	hiddenPaging
 }

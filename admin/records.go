@@ -117,8 +117,8 @@ type ErrorCode struct {
 
 // Base64TriggerRule is the seed's Base64EncodedTriggerRule.
 type Base64TriggerRule struct {
-	Name  string   `json:"Name"`
-	Value []string `json:"Value"`
+	Name  string
+	Value []string
 }
 
 // apiRecord is a stored API.

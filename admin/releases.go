@@ -23,8 +23,7 @@ func checkEnv(env string) error {
 
 // envReq names a service environment (EnvironmentName required).
 type envReq struct {
-	ServiceId       string `json:"ServiceId"`
-	EnvironmentName string `json:"EnvironmentName"`
+	ServiceId, EnvironmentName string
 }
 
 func (in *envReq) Check() error { return checkEnv(in.EnvironmentName) }
@@ -43,8 +42,8 @@ func switchEnv(tx *buntdb.Tx, svc, env string, h historyRecord) error {
 
 type releaseServiceReq struct {
 	envReq
-	ApiIds      []string `json:"ApiIds"`
-	ReleaseDesc string   `json:"ReleaseDesc" tcapi:"required"`
+	ApiIds      []string
+	ReleaseDesc string `tcapi:"required"`
 }
 
 // releaseInfo is the seed's ReleaseService structure.
@@ -92,7 +91,7 @@ func (a *Admin) releaseService(_ context.Context, in *releaseServiceReq) (*resul
 
 type unReleaseServiceReq struct {
 	envReq
-	ApiIds []string `json:"ApiIds"`
+	ApiIds []string
 }
 
 func (in *unReleaseServiceReq) Check() error {
@@ -123,8 +122,8 @@ func (a *Admin) unReleaseService(_ context.Context, in *unReleaseServiceReq) (*r
 
 type updateServiceReq struct {
 	envReq
-	VersionName string `json:"VersionName" tcapi:"required"`
-	UpdateDesc  string `json:"UpdateDesc"`
+	VersionName string `tcapi:"required"`
+	UpdateDesc  string
 }
 
 // UpdateService switches an environment to a released version (rollback
@@ -145,7 +144,7 @@ func (a *Admin) updateService(_ context.Context, in *updateServiceReq) (*result[
 
 // servicePageReq names a service and a page of one of its lists.
 type servicePageReq struct {
-	ServiceId string `json:"ServiceId"`
+	ServiceId string
 	pageParams
 }
 

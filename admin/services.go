@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/buntdb"
@@ -67,14 +68,9 @@ func checkNetTypes(nt []string) error {
 
 // createServiceResp is CreateService's output.
 type createServiceResp struct {
-	ServiceId      string   `json:"ServiceId"`
-	ServiceName    string   `json:"ServiceName"`
-	ServiceDesc    string   `json:"ServiceDesc"`
-	OuterSubDomain string   `json:"OuterSubDomain"`
-	InnerSubDomain string   `json:"InnerSubDomain"`
-	CreatedTime    string   `json:"CreatedTime"`
-	NetTypes       []string `json:"NetTypes"`
-	IpVersion      string   `json:"IpVersion"`
+	ServiceId, ServiceName, ServiceDesc, OuterSubDomain, InnerSubDomain, CreatedTime string
+	NetTypes                                                                         []string
+	IpVersion                                                                        string
 }
 
 func (a *Admin) createService(_ context.Context, in *serviceFields) (*createServiceResp, error) {
@@ -100,7 +96,7 @@ func serviceLimit(max int) limit {
 
 // serviceIDReq names a service.
 type serviceIDReq struct {
-	ServiceId string `json:"ServiceId"`
+	ServiceId string
 }
 
 // getService loads a service or answers ResourceNotFound.InvalidService.
@@ -135,24 +131,15 @@ func releasedEnvs(tx *buntdb.Tx, svc string) []envRecord {
 
 // serviceView is the seed's Service structure (DescribeServicesStatus).
 type serviceView struct {
-	ServiceId             string   `json:"ServiceId"`
-	ServiceName           string   `json:"ServiceName"`
-	ServiceDesc           string   `json:"ServiceDesc"`
-	Protocol              string   `json:"Protocol"`
-	CreatedTime           string   `json:"CreatedTime"`
-	ModifiedTime          string   `json:"ModifiedTime"`
-	NetTypes              []string `json:"NetTypes"`
-	ExclusiveSetName      string   `json:"ExclusiveSetName"`
-	IpVersion             string   `json:"IpVersion"`
-	AvailableEnvironments []string `json:"AvailableEnvironments"`
-	OuterSubDomain        string   `json:"OuterSubDomain"`
-	InnerSubDomain        string   `json:"InnerSubDomain"`
-	InnerHttpPort         int64    `json:"InnerHttpPort"`
-	InnerHttpsPort        int64    `json:"InnerHttpsPort"`
-	Tags                  []Tag    `json:"Tags"`
-	InstanceId            string   `json:"InstanceId"`
-	SetType               string   `json:"SetType"`
-	TradeIsolateStatus    int64    `json:"TradeIsolateStatus"`
+	ServiceId, ServiceName, ServiceDesc, Protocol, CreatedTime, ModifiedTime string
+	NetTypes                                                                 []string
+	ExclusiveSetName, IpVersion                                              string
+	AvailableEnvironments                                                    []string
+	OuterSubDomain, InnerSubDomain                                           string
+	InnerHttpPort, InnerHttpsPort                                            int64
+	Tags                                                                     []Tag
+	InstanceId, SetType                                                      string
+	TradeIsolateStatus                                                       int64
 }
 
 func (a *Admin) serviceView(tx *buntdb.Tx, s serviceRecord) serviceView {
@@ -173,39 +160,26 @@ func (a *Admin) serviceView(tx *buntdb.Tx, s serviceRecord) serviceView {
 // fields at the top level of Response, with its APIs and service-level
 // usage plans.
 type serviceDetail struct {
-	ServiceId             string             `json:"ServiceId"`
-	AvailableEnvironments []string           `json:"AvailableEnvironments"`
-	ServiceName           string             `json:"ServiceName"`
-	ServiceDesc           string             `json:"ServiceDesc"`
-	Protocol              string             `json:"Protocol"`
-	CreatedTime           string             `json:"CreatedTime"`
-	ModifiedTime          string             `json:"ModifiedTime"`
-	ExclusiveSetName      string             `json:"ExclusiveSetName"`
-	NetTypes              []string           `json:"NetTypes"`
-	InternalSubDomain     string             `json:"InternalSubDomain"`
-	OuterSubDomain        string             `json:"OuterSubDomain"`
-	InnerHttpPort         int64              `json:"InnerHttpPort"`
-	InnerHttpsPort        int64              `json:"InnerHttpsPort"`
-	ApiTotalCount         int                `json:"ApiTotalCount"`
-	ApiIdStatusSet        []apiIdStatus      `json:"ApiIdStatusSet"`
-	UsagePlanTotalCount   int                `json:"UsagePlanTotalCount"`
-	UsagePlanList         []usagePlanSummary `json:"UsagePlanList"`
-	IpVersion             string             `json:"IpVersion"`
-	UserType              string             `json:"UserType"`
-	SetId                 int64              `json:"SetId"`
-	Tags                  []Tag              `json:"Tags"`
+	ServiceId                                                                       string
+	AvailableEnvironments                                                           []string
+	ServiceName, ServiceDesc, Protocol, CreatedTime, ModifiedTime, ExclusiveSetName string
+	NetTypes                                                                        []string
+	InternalSubDomain, OuterSubDomain                                               string
+	InnerHttpPort, InnerHttpsPort                                                   int64
+	ApiTotalCount                                                                   int
+	ApiIdStatusSet                                                                  []apiIdStatus
+	UsagePlanTotalCount                                                             int
+	UsagePlanList                                                                   []usagePlanSummary
+	IpVersion, UserType                                                             string
+	SetId                                                                           int64
+	Tags                                                                            []Tag
 }
 
 // serviceDetailsResp is DescribeService's output: the seed names the
 // creation time CreateTime here, the SDK CreatedTime; both are sent.
 type serviceDetailsResp struct {
 	serviceDetail
-	CreateTime   string `json:"CreateTime"`
-	InstanceId   string `json:"InstanceId"`
-	InstanceName string `json:"InstanceName"`
-	SetType      string `json:"SetType"`
-	ProjectId    string `json:"ProjectId"`
-	TceArch      string `json:"TceArch"`
+	CreateTime, InstanceId, InstanceName, SetType, ProjectId, TceArch string
 }
 
 // serviceDetails describes service id for DescribeService and
@@ -250,8 +224,8 @@ func (a *Admin) describeService(_ context.Context, in *serviceIDReq) (*serviceDe
 
 // servicesStatus is the seed's ServicesStatus.
 type servicesStatus struct {
-	TotalCount int           `json:"TotalCount"`
-	ServiceSet []serviceView `json:"ServiceSet"`
+	TotalCount int
+	ServiceSet []serviceView
 }
 
 func (a *Admin) describeServicesStatus(_ context.Context, in *listParams) (*result[servicesStatus], error) {
@@ -274,12 +248,10 @@ func (a *Admin) describeServicesStatus(_ context.Context, in *listParams) (*resu
 }
 
 type modifyServiceReq struct {
-	ServiceId   string   `json:"ServiceId"`
-	ServiceName *string  `json:"ServiceName"`
-	ServiceDesc *string  `json:"ServiceDesc"`
-	Protocol    *string  `json:"Protocol"`
-	NetTypes    []string `json:"NetTypes"`
-	ProjectId   *string  `json:"ProjectId"`
+	ServiceId                          string
+	ServiceName, ServiceDesc, Protocol *string
+	NetTypes                           []string
+	ProjectId                          *string
 }
 
 func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, error) {
@@ -306,7 +278,7 @@ func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, e
 				return false, err
 			}
 			for _, old := range s.NetTypes {
-				if !contains(in.NetTypes, old) {
+				if !slices.Contains(in.NetTypes, old) {
 					return false, tcapi.Errorf("UnsupportedOperation.ReduceNetTypes", "network types can be added, not removed (%s)", old)
 				}
 			}
@@ -320,8 +292,8 @@ func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, e
 }
 
 type deleteServiceReq struct {
-	ServiceId        string `json:"ServiceId"`
-	SkipVerification int64  `json:"SkipVerification"`
+	ServiceId        string
+	SkipVerification int64
 }
 
 func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[bool], error) {
@@ -347,13 +319,4 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 		_, err := tx.Delete(svcKey(in.ServiceId))
 		return false, err
 	}))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -38,8 +38,8 @@ func getStrategies(tx *buntdb.Tx, svc string) (strategyRecord, error) {
 
 // strategyReq is the cap every Modify*EnvironmentStrategy sets.
 type strategyReq struct {
-	ServiceId string `json:"ServiceId"`
-	Strategy  *int64 `json:"Strategy"`
+	ServiceId string
+	Strategy  *int64
 }
 
 func (in *strategyReq) Check() error {
@@ -79,7 +79,7 @@ func (a *Admin) updateStrategies(in *strategyReq, fn func(tx *buntdb.Tx, s *stra
 
 type serviceStrategyReq struct {
 	strategyReq
-	EnvironmentNames []string `json:"EnvironmentNames" tcapi:"required"`
+	EnvironmentNames []string `tcapi:"required"`
 }
 
 func (in *serviceStrategyReq) Check() error {
@@ -112,8 +112,8 @@ func (a *Admin) modifyServiceEnvironmentStrategy(_ context.Context, in *serviceS
 
 type apiStrategyReq struct {
 	strategyReq
-	EnvironmentName string   `json:"EnvironmentName"`
-	ApiIds          []string `json:"ApiIds" tcapi:"required"`
+	EnvironmentName string
+	ApiIds          []string `tcapi:"required"`
 }
 
 func (in *apiStrategyReq) Check() error {
@@ -125,11 +125,6 @@ func (in *apiStrategyReq) Check() error {
 
 func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, in *apiStrategyReq) (*result[bool], error) {
 	return done(a.updateStrategies(&in.strategyReq, func(tx *buntdb.Tx, s *strategyRecord) error {
-		for _, id := range in.ApiIds {
-			if _, err := getAPI(tx, in.ServiceId, id); err != nil {
-				return err
-			}
-		}
 		if s.Api == nil {
 			s.Api = map[string]map[string]int64{}
 		}
@@ -138,10 +133,11 @@ func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, in *apiStrategyR
 			m = map[string]int64{}
 			s.Api[in.EnvironmentName] = m
 		}
-		for _, id := range in.ApiIds {
+		_, err := eachAPI(tx, in.ServiceId, in.ApiIds, func(id string) (bool, error) {
 			in.set(m, id)
-		}
-		return nil
+			return true, nil
+		})
+		return err
 	}))
 }
 
@@ -212,8 +208,8 @@ type apiEnvironmentStrategyStatus struct {
 
 type apiStrategiesReq struct {
 	servicePageReq
-	EnvironmentNames []string `json:"EnvironmentNames"`
-	ApiId            string   `json:"ApiId"`
+	EnvironmentNames []string
+	ApiId            string
 }
 
 func (a *Admin) describeApiEnvironmentStrategy(_ context.Context, in *apiStrategiesReq) (*result[apiEnvironmentStrategyStatus], error) {

@@ -24,10 +24,8 @@ import (
 // planFields are the fields CreateUsagePlan sets and ModifyUsagePlan may
 // change.
 type planFields struct {
-	UsagePlanName       *string `json:"UsagePlanName"`
-	UsagePlanDesc       *string `json:"UsagePlanDesc"`
-	MaxRequestNum       *int64  `json:"MaxRequestNum"`
-	MaxRequestNumPreSec *int64  `json:"MaxRequestNumPreSec"`
+	UsagePlanName, UsagePlanDesc       *string
+	MaxRequestNum, MaxRequestNumPreSec *int64
 }
 
 // Check: MaxRequestNum -1 or 1..999999999, MaxRequestNumPreSec -1 or
@@ -109,18 +107,14 @@ func (a *Admin) createUsagePlan(_ context.Context, in *createUsagePlanReq) (*res
 }
 
 type planIDReq struct {
-	UsagePlanId string `json:"UsagePlanId"`
+	UsagePlanId string
 }
 
 // DeleteUsagePlan deletes a plan bound to no environment (seed:
 // UnsupportedOperation.UsagePlanInUse); its key bindings go with it.
 func (a *Admin) deleteUsagePlan(_ context.Context, in *planIDReq) (*result[bool], error) {
 	return done(usagePlans.remove(a, in.UsagePlanId, func(_ *buntdb.Tx, p *planRecord) (bool, error) {
-		if len(p.Bindings) > 0 {
-			return false, tcapi.Errorf("UnsupportedOperation.UsagePlanInUse", "usage plan %s is bound to %s; unbind it (UnBindEnvironment) first",
-				p.UsagePlanId, p.Bindings[0].target)
-		}
-		return false, nil
+		return false, unbound(p.Bindings, "UnsupportedOperation.UsagePlanInUse", "usage plan "+p.UsagePlanId, "UnBindEnvironment")
 	}))
 }
 
@@ -180,7 +174,7 @@ func (a *Admin) describeUsagePlansStatus(_ context.Context, in *listParams) (*re
 }
 
 type modifyUsagePlanReq struct {
-	UsagePlanId string `json:"UsagePlanId"`
+	UsagePlanId string
 	planFields
 }
 
@@ -199,8 +193,8 @@ func (a *Admin) modifyUsagePlan(_ context.Context, in *modifyUsagePlanReq) (*res
 }
 
 type planKeysReq struct {
-	UsagePlanId  string   `json:"UsagePlanId"`
-	AccessKeyIds []string `json:"AccessKeyIds" tcapi:"required"`
+	UsagePlanId  string
+	AccessKeyIds []string `tcapi:"required"`
 }
 
 func (a *Admin) bindSecretIds(_ context.Context, in *planKeysReq) (*result[bool], error) {
@@ -220,7 +214,7 @@ func (a *Admin) bindSecretIds(_ context.Context, in *planKeysReq) (*result[bool]
 			if k.Status != 1 {
 				return false, tcapi.Errorf("UnsupportedOperation.InvalidStatus", "API key %s is disabled; enable it before binding it", id)
 			}
-			if contains(p.SecretIds, id) {
+			if slices.Contains(p.SecretIds, id) {
 				return false, tcapi.Errorf("UnsupportedOperation.AlreadyBindUsagePlan", "API key %s is already bound to usage plan %s", id, p.UsagePlanId)
 			}
 			if n := len(plansOfKey(plans, id)); n >= a.opts.Limits.PlansPerKey {

@@ -96,29 +96,29 @@ func decodeValue(path string, n *node, v reflect.Value, o fieldOpts) error {
 		v.Set(reflect.ValueOf(generic(n)))
 		return nil
 	case reflect.String:
-		if isText {
+		switch {
+		case isText:
 			v.SetString(text)
-			return nil
-		}
-		if n.kind == kString {
+		case n.kind == kString:
 			v.SetString(n.str)
-			return nil
+		default:
+			return typeError(path, n, "String")
 		}
-		return typeError(path, n, "String")
+		return nil
 	case reflect.Bool:
+		b, ok := n.b, n.kind == kBool
 		if isText {
-			b, err := strconv.ParseBool(text)
-			if err != nil {
+			var err error
+			if b, err = strconv.ParseBool(text); err != nil {
 				return InvalidParameterError(path, "expected Boolean (true or false)")
 			}
-			v.SetBool(b)
-			return nil
+			ok = true
 		}
-		if n.kind == kBool {
-			v.SetBool(n.b)
-			return nil
+		if !ok {
+			return typeError(path, n, "Boolean")
 		}
-		return typeError(path, n, "Boolean")
+		v.SetBool(b)
+		return nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return setNumber(path, n, text, isText, "Integer", func(s string) error {
 			i, err := strconv.ParseInt(s, 10, t.Bits())
