@@ -139,9 +139,10 @@ func ActionNames() []string {
 }
 
 // ActionParams returns the Go type an Action decodes its business
-// parameters into: a struct whose json tags are the wire names (embedded
-// structs flattened, as encoding/json does). Clients such as `edgegate
-// ctl` type their parameters from it. ok is false for an unknown Action.
+// parameters into: a struct whose members tcapi.Params lists with their
+// wire names, Go types and whether they are required (embedded structs
+// flattened). Clients such as `edgegate ctl` type their parameters from it.
+// ok is false for an unknown Action.
 func ActionParams(name string) (t reflect.Type, ok bool) {
 	for _, x := range actionTable {
 		if x.name == name {

@@ -93,7 +93,7 @@ func (a *Admin) describeApiAppsStatus(_ context.Context, in *listParams) (*resul
 			var set []apiAppInfo
 			for _, ap := range apps {
 				if fs.match("ApiAppId", ap.ApiAppId) && fs.matchSub("ApiAppName", ap.ApiAppName) &&
-					(fs["KeyWord"] == nil || anySub(fs["KeyWord"], ap.ApiAppName, ap.ApiAppId)) {
+					fs.matchSub("KeyWord", ap.ApiAppName, ap.ApiAppId) {
 					set = append(set, appInfo(ap, ""))
 				}
 			}
@@ -130,7 +130,8 @@ func (a *Admin) modifyApiApp(_ context.Context, in *modifyApiAppReq) (*result[bo
 }
 
 type appAPIReq struct {
-	ApiAppId, Environment, ServiceId, ApiId string
+	ApiAppId, Environment string
+	ServiceId, ApiId      string `tcapi:"required"`
 }
 
 func (in *appAPIReq) Check() error {
@@ -162,10 +163,7 @@ func (a *Admin) bindApiApp(_ context.Context, in *appAPIReq) (*result[bool], err
 
 // UnbindApiApp removes one binding; it works on a deleted API or service.
 func (a *Admin) unbindApiApp(_ context.Context, in *appAPIReq) (*result[bool], error) {
-	return done(apiApps.update(a, in.ApiAppId, func(tx *buntdb.Tx, ap *appRecord) (bool, error) {
-		if in.ServiceId == "" || in.ApiId == "" {
-			return false, tcapi.Errorf(errMissing, "ServiceId and ApiId are required")
-		}
+	return done(apiApps.update(a, in.ApiAppId, func(_ *buntdb.Tx, ap *appRecord) (bool, error) {
 		return true, unbind(&ap.Apis, in.target(), errNoAPI, "application "+ap.ApiAppId)
 	}))
 }
@@ -200,7 +198,7 @@ func (a *Admin) appBindings(ctx context.Context, in *listParams, allowed []strin
 				}
 				if fs.match("ApiAppId", v.ApiAppId) && fs.match("ApiId", v.ApiId) && fs.matchSub("ApiName", v.ApiName) &&
 					fs.match("ServiceId", v.ServiceId) && fs.match("Environment", v.EnvironmentName) &&
-					(fs["Keyword"] == nil || anySub(fs["Keyword"], v.ApiAppName, v.ApiAppId, v.ApiName, v.ApiId)) {
+					fs.matchSub("Keyword", v.ApiAppName, v.ApiAppId, v.ApiName, v.ApiId) {
 					set = append(set, v)
 				}
 			}

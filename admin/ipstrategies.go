@@ -442,7 +442,7 @@ func (a *Admin) describeIPStrategyApisStatus(_ context.Context, in *ipEnvReq) (*
 			api := &apis[i].Api
 			path, name := api.RequestConfig.Path, api.ApiName
 			if hasBinding(rec.Bindings, in.EnvironmentName, api.ApiId) || !fs.matchSub("ApiPath", path) || !fs.matchSub("ApiName", name) ||
-				!(fs.matchSub("KeyWord", path) || fs.matchSub("KeyWord", name)) {
+				!fs.matchSub("KeyWord", path, name) {
 				continue
 			}
 			item := ipStrategyAPI{ApiId: api.ApiId, ApiName: name, ApiType: api.apiType(), Path: path, Method: api.RequestConfig.Method}

@@ -170,10 +170,7 @@ func (a *Admin) describeApiKeysStatus(_ context.Context, in *listParams) (*resul
 			var set []apiKeyView
 			for _, k := range keys {
 				if !fs.match("AccessKeyId", k.AccessKeyId) || !fs.matchSub("SecretName", k.SecretName) ||
-					!fs.match("Status", strconv.Itoa(k.Status)) {
-					continue
-				}
-				if vals, ok := fs["KeyWord"]; ok && !anySub(vals, k.SecretName, k.AccessKeyId) {
+					!fs.match("Status", strconv.Itoa(k.Status)) || !fs.matchSub("KeyWord", k.SecretName, k.AccessKeyId) {
 					continue
 				}
 				if vals, ok := fs["NotUsagePlanId"]; ok && boundToAny(plans, k.AccessKeyId, vals) {

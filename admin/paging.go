@@ -140,14 +140,15 @@ func (fs filters) match(name, v string) bool {
 	return false
 }
 
-// matchSub: no filter, or v contains one of its values (names are searched
-// by substring, as the console's search box does).
-func (fs filters) matchSub(name, v string) bool {
+// matchSub: no filter, or one of vs contains one of its values (names are
+// searched by substring, as the console's search box does; a keyword
+// searches several).
+func (fs filters) matchSub(name string, vs ...string) bool {
 	vals, ok := fs[name]
 	if !ok {
 		return true
 	}
-	return anySub(vals, v)
+	return anySub(vals, vs...)
 }
 
 // matchAny: no filter, or one of vs equals one of its values.

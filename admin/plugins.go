@@ -122,8 +122,8 @@ type hiddenPaging struct {
 	Order, OrderBy string
 }
 
-// list answers the plugin list collect makes, checking OrderBy and the
-// (reserved) filters, then paging.
+// hiddenList answers the list collect makes, checking the (reserved)
+// filters and OrderBy, then paging.
 func hiddenList[T any](a *Admin, h *hiddenPaging, collect func(tx *buntdb.Tx) ([]T, error)) (int, []T, error) {
 	if _, err := parseFilters(h.Filters); err != nil {
 		return 0, nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -386,5 +387,32 @@ func TestSDKCheckFindsMismatches(t *testing.T) {
 	}
 	if strings.Contains(got, "X.N") || strings.Contains(got, "RequestId") {
 		t.Errorf("false report:\n%s", got)
+	}
+}
+
+// TestActionTableExported: ActionNames lists every Action once, sorted, and
+// ActionParams gives each its request type (as a client types parameters).
+func TestActionTableExported(t *testing.T) {
+	names := ActionNames()
+	if len(names) != len(actionTable) || !slices.IsSorted(names) {
+		t.Fatalf("ActionNames: %v", names)
+	}
+	for _, n := range names {
+		if _, ok := ActionParams(n); !ok {
+			t.Errorf("ActionParams(%s) unknown", n)
+		}
+	}
+	typ, ok := ActionParams("CreateService")
+	var got []string
+	for _, p := range tcapi.Params(typ) {
+		if p.Required {
+			got = append(got, p.Name)
+		}
+	}
+	if !ok || strings.Join(got, ",") != "ServiceName" {
+		t.Errorf("CreateService required parameters: %v", got)
+	}
+	if _, ok := ActionParams("Nope"); ok {
+		t.Error("ActionParams of an unknown Action")
 	}
 }
