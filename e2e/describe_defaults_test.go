@@ -26,13 +26,13 @@ func TestDescribeDefaults(t *testing.T) {
 	cs.ServiceName = common.StringPtr("defaults")
 	cs.Protocol = common.StringPtr("http")
 	svc := *mustSDK(c.CreateService(cs)).Response.ServiceId
+	// The seed's required parameters only (CreateApi, seed lines 3248-3256;
+	// a MOCK backend needs its message).
 	ca := apigw.NewCreateApiRequest()
-	ca.ServiceId = common.StringPtr(svc)
-	ca.ServiceType = common.StringPtr("MOCK")
-	ca.ServiceTimeout = common.Int64Ptr(5)
-	ca.Protocol = common.StringPtr("HTTP")
-	ca.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/d"), Method: common.StringPtr("GET")}
-	ca.ServiceMockReturnMessage = common.StringPtr("ok")
+	if err := ca.FromJsonString(`{"ServiceId":"` + svc + `","ServiceType":"MOCK","ServiceTimeout":5,"Protocol":"HTTP",
+		"RequestConfig":{"Path":"/d","Method":"GET"},"ServiceMockReturnMessage":"ok"}`); err != nil {
+		t.Fatal(err)
+	}
 	api := *mustSDK(c.CreateApi(ca)).Response.Result.ApiId
 
 	da := apigw.NewDescribeApiRequest()
