@@ -1,12 +1,11 @@
 package admin
 
 import (
-	"encoding/json"
+	"slices"
 	"sort"
 
 	"github.com/tidwall/buntdb"
 
-	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
 
@@ -23,8 +22,16 @@ const (
 )
 
 func apiKeyKey(id string) string { return apiKeyPrefix + id }
-func planKey(id string) string   { return planPrefix + id }
 func apiAppKey(id string) string { return apiAppPrefix + id }
+
+var (
+	apiKeys = kind[keyRecord]{prefix: apiKeyPrefix, field: "AccessKeyId", notFound: "ResourceNotFound.InvalidAccessKeyId",
+		what: "API key", id: func(k *keyRecord) string { return k.AccessKeyId }}
+	usagePlans = kind[planRecord]{prefix: planPrefix, field: "UsagePlanId", notFound: "ResourceNotFound.InvalidUsagePlan",
+		what: "usage plan", id: func(p *planRecord) string { return p.UsagePlanId }}
+	apiApps = kind[appRecord]{prefix: apiAppPrefix, field: "ApiAppId", notFound: "ResourceNotFound.InvalidApiApp",
+		what: "application", id: func(a *appRecord) string { return a.ApiAppId }}
+)
 
 // keyRecord is a stored API key (seed: ApiKey). Secret is its stored form
 // (secrets.go).
@@ -34,8 +41,7 @@ type keyRecord struct {
 	AccessKeyType string `json:"AccessKeyType"`
 	Status        int    `json:"Status"`
 	Secret        string `json:"Secret"`
-	CreatedTime   string `json:"CreatedTime"`
-	ModifiedTime  string `json:"ModifiedTime"`
+	stamps
 }
 
 // planRecord is a stored usage plan with its keys and bindings.
@@ -47,16 +53,13 @@ type planRecord struct {
 	MaxRequestNumPreSec int64           `json:"MaxRequestNumPreSec"`
 	SecretIds           []string        `json:"SecretIds,omitempty"`
 	Bindings            []planBindingRe `json:"Bindings,omitempty"`
-	CreatedTime         string          `json:"CreatedTime"`
-	ModifiedTime        string          `json:"ModifiedTime"`
+	stamps
 }
 
 // planBindingRe binds a plan to a service environment (ApiId empty) or to
 // one API in it.
 type planBindingRe struct {
-	ServiceId   string `json:"ServiceId"`
-	Environment string `json:"Environment"`
-	ApiId       string `json:"ApiId,omitempty"`
+	target
 	CreatedTime string `json:"CreatedTime"`
 }
 
@@ -65,22 +68,19 @@ func (p *planRecord) live() bool { return len(p.SecretIds) > 0 && len(p.Bindings
 
 // appRecord is a stored application (seed: ApiAppInfo) and its bindings.
 type appRecord struct {
-	ApiAppId     string         `json:"ApiAppId"`
-	ApiAppName   string         `json:"ApiAppName"`
-	ApiAppDesc   string         `json:"ApiAppDesc,omitempty"`
-	ApiAppKey    string         `json:"ApiAppKey"`
-	Secret       string         `json:"Secret"`
-	ProjectId    string         `json:"ProjectId,omitempty"`
-	Tags         []Tag          `json:"Tags,omitempty"`
-	Apis         []appBindingRe `json:"Apis,omitempty"`
-	CreatedTime  string         `json:"CreatedTime"`
-	ModifiedTime string         `json:"ModifiedTime"`
+	ApiAppId   string         `json:"ApiAppId"`
+	ApiAppName string         `json:"ApiAppName"`
+	ApiAppDesc string         `json:"ApiAppDesc,omitempty"`
+	ApiAppKey  string         `json:"ApiAppKey"`
+	Secret     string         `json:"Secret"`
+	ProjectId  string         `json:"ProjectId,omitempty"`
+	Tags       []Tag          `json:"Tags,omitempty"`
+	Apis       []appBindingRe `json:"Apis,omitempty"`
+	stamps
 }
 
 type appBindingRe struct {
-	ServiceId      string `json:"ServiceId"`
-	Environment    string `json:"Environment"`
-	ApiId          string `json:"ApiId"`
+	target
 	AuthorizedTime string `json:"AuthorizedTime"`
 }
 
@@ -95,77 +95,20 @@ func accessLimitDefaults(l *Limits) {
 	}
 }
 
-// scan decodes every record under prefix, in key order.
-func scan[T any](tx *buntdb.Tx, prefix string) ([]T, error) {
-	var out []T
-	var ferr error
-	tx.AscendKeys(prefix+"*", func(_, v string) bool {
-		var r T
-		if ferr = json.Unmarshal([]byte(v), &r); ferr != nil {
-			return false
-		}
-		out = append(out, r)
-		return true
-	})
-	return out, ferr
-}
-
-// accessActions are the Actions of keys, usage plans and apps (issue 5).
-func (a *Admin) accessActions() map[string]tcapi.Handler {
-	return map[string]tcapi.Handler{
-		// Keys (seed: 密钥相关接口).
-		"CreateApiKey":          a.createApiKey,
-		"DeleteApiKey":          a.deleteApiKey,
-		"DescribeApiKey":        a.describeApiKey,
-		"DescribeApiKeysStatus": a.describeApiKeysStatus,
-		"DisableApiKey":         a.disableApiKey,
-		"EnableApiKey":          a.enableApiKey,
-		"UpdateApiKey":          a.updateApiKey,
-		// Usage plans (seed: 使用计划相关接口, and two in 服务/API相关接口).
-		"CreateUsagePlan":               a.createUsagePlan,
-		"DeleteUsagePlan":               a.deleteUsagePlan,
-		"DescribeUsagePlan":             a.describeUsagePlan,
-		"DescribeUsagePlansStatus":      a.describeUsagePlansStatus,
-		"ModifyUsagePlan":               a.modifyUsagePlan,
-		"BindSecretIds":                 a.bindSecretIds,
-		"UnBindSecretIds":               a.unBindSecretIds,
-		"DescribeUsagePlanSecretIds":    a.describeUsagePlanSecretIds,
-		"BindEnvironment":               a.bindEnvironment,
-		"UnBindEnvironment":             a.unBindEnvironment,
-		"DescribeUsagePlanEnvironments": a.describeUsagePlanEnvironments,
-		"DescribeApiUsagePlan":          a.describeApiUsagePlan,
-		"DescribeServiceUsagePlan":      a.describeServiceUsagePlan,
-		"DemoteServiceUsagePlan":        a.demoteServiceUsagePlan,
-		// Apps (seed: 应用相关接口).
-		"CreateApiApp":                 a.createApiApp,
-		"DeleteApiApp":                 a.deleteApiApp,
-		"DescribeApiApp":               a.describeApiApp,
-		"DescribeApiAppsStatus":        a.describeApiAppsStatus,
-		"ModifyApiApp":                 a.modifyApiApp,
-		"BindApiApp":                   a.bindApiApp,
-		"UnbindApiApp":                 a.unbindApiApp,
-		"DescribeApiAppBindApisStatus": a.describeApiAppBindApisStatus,
-		"DescribeApiBindApiAppsStatus": a.describeApiBindApiAppsStatus,
-		"DescribeApiForApiApp":         a.describeApiForApiApp,
-		"DescribeServiceForApiApp":     a.describeServiceForApiApp,
-		"UpdateApiAppKey":              a.updateApiAppKey,
-	}
-}
-
 // publishAccess adds every key (secret in clear), every usage plan with
 // its keys and bindings, and every app with its bound APIs to what is
 // published; the edge verifies callers against them (model.Access). It
 // runs after the services are filled in (Admin.compile).
 func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
-	keys, err := scan[keyRecord](tx, apiKeyPrefix)
+	keys, err := apiKeys.all(tx)
 	if err != nil {
 		return err
 	}
-	plans, err := scan[planRecord](tx, planPrefix)
+	plans, err := usagePlans.all(tx)
 	if err != nil {
 		return err
 	}
-	apps, err := scan[appRecord](tx, apiAppPrefix)
+	apps, err := apiApps.all(tx)
 	if err != nil {
 		return err
 	}
@@ -232,7 +175,7 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 func plansOfKey(plans []planRecord, id string) []planRecord {
 	var out []planRecord
 	for _, p := range plans {
-		if contains(p.SecretIds, id) {
+		if slices.Contains(p.SecretIds, id) {
 			out = append(out, p)
 		}
 	}
@@ -258,7 +201,7 @@ func keyConflict(plans []planRecord, p *planRecord) (key, other string) {
 			continue
 		}
 		for _, k := range p.SecretIds {
-			if !contains(q.SecretIds, k) {
+			if !slices.Contains(q.SecretIds, k) {
 				continue
 			}
 			for _, bp := range p.Bindings {

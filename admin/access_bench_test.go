@@ -29,7 +29,7 @@ func BenchmarkPublishAccess(b *testing.B) {
 				return err
 			}
 			ap := appRecord{ApiAppId: fmt.Sprintf("app-%08d", i), ApiAppKey: "APID" + randomString(28),
-				Apis: []appBindingRe{{ServiceId: "service-x", Environment: "release", ApiId: "api-a"}}}
+				Apis: []appBindingRe{{target: target{"service-x", "release", "api-a"}}}}
 			ap.Secret = a.sealSecret(apiAppKey(ap.ApiAppId), randomString(40))
 			if err := store.SetJSON(tx, apiAppKey(ap.ApiAppId), ap); err != nil {
 				return err
@@ -38,8 +38,8 @@ func BenchmarkPublishAccess(b *testing.B) {
 		for i := range 200 {
 			p := planRecord{UsagePlanId: fmt.Sprintf("usagePlan-%08d", i), MaxRequestNum: -1, MaxRequestNumPreSec: 100,
 				SecretIds: []string{fmt.Sprintf("AKID%032d", 2*i), fmt.Sprintf("AKID%032d", 2*i+1)},
-				Bindings:  []planBindingRe{{ServiceId: "service-x", Environment: "release", ApiId: "api-a"}, {ServiceId: "service-x", Environment: "release", ApiId: "api-b"}}}
-			if err := store.SetJSON(tx, planKey(p.UsagePlanId), p); err != nil {
+				Bindings:  []planBindingRe{{target: target{"service-x", "release", "api-a"}}, {target: target{"service-x", "release", "api-b"}}}}
+			if err := store.SetJSON(tx, usagePlans.key(p.UsagePlanId), p); err != nil {
 				return err
 			}
 		}

@@ -83,7 +83,7 @@ func (ta *testAdmin) want(code, action string, params any) {
 	}
 }
 
-func result(m map[string]any) map[string]any { return m["Result"].(map[string]any) }
+func resultMap(m map[string]any) map[string]any { return m["Result"].(map[string]any) }
 
 // service creates a released service with two MOCK APIs.
 func (ta *testAdmin) service() (svc string, apis []string) {
@@ -91,19 +91,19 @@ func (ta *testAdmin) service() (svc string, apis []string) {
 	for _, p := range []string{"/a", "/b"} {
 		r := ta.must("CreateApi", map[string]any{"ServiceId": svc, "ServiceType": "MOCK", "ServiceTimeout": 5,
 			"RequestConfig": map[string]any{"Path": p, "Method": "GET"}, "ServiceMockReturnMessage": "m"})
-		apis = append(apis, result(r)["ApiId"].(string))
+		apis = append(apis, resultMap(r)["ApiId"].(string))
 	}
 	ta.must("ReleaseService", map[string]any{"ServiceId": svc, "EnvironmentName": "release", "ReleaseDesc": "r"})
 	return svc, apis
 }
 
 func (ta *testAdmin) key() (id, secret string) {
-	r := result(ta.must("CreateApiKey", map[string]any{"SecretName": "k"}))
+	r := resultMap(ta.must("CreateApiKey", map[string]any{"SecretName": "k"}))
 	return r["AccessKeyId"].(string), r["AccessKeySecret"].(string)
 }
 
 func (ta *testAdmin) plan() string {
-	return result(ta.must("CreateUsagePlan", map[string]any{"UsagePlanName": "p", "MaxRequestNumPreSec": 100}))["UsagePlanId"].(string)
+	return resultMap(ta.must("CreateUsagePlan", map[string]any{"UsagePlanName": "p", "MaxRequestNumPreSec": 100}))["UsagePlanId"].(string)
 }
 
 // TestPublishCarriesAccess: after binding, the published value holds the
@@ -142,7 +142,7 @@ func TestPublishCarriesAccess(t *testing.T) {
 		t.Fatalf("disable not published: %+v", acc.Keys)
 	}
 	ta.must("EnableApiKey", map[string]any{"AccessKeyId": kid})
-	rot := result(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"].(string)
+	rot := resultMap(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"].(string)
 	if rot == secret {
 		t.Fatal("rotation kept the secret")
 	}
@@ -154,7 +154,7 @@ func TestPublishCarriesAccess(t *testing.T) {
 		t.Fatalf("limit change not published: %+v", acc.Plans)
 	}
 
-	app := result(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
+	app := resultMap(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
 	appID, appKey, appSecret := app["ApiAppId"].(string), app["ApiAppKey"].(string), app["ApiAppSecret"].(string)
 	ta.must("BindApiApp", map[string]any{"ApiAppId": appID, "Environment": "release", "ServiceId": svc, "ApiId": apis[1]})
 	acc = ta.Snapshot().Published.Access
@@ -245,7 +245,7 @@ func TestAccessLimits(t *testing.T) {
 	ta.must("BindSecretIds", map[string]any{"UsagePlanId": p2, "AccessKeyIds": []string{k1}})
 	ta.want("LimitExceeded", "BindSecretIds", map[string]any{"UsagePlanId": p3, "AccessKeyIds": []string{k1}})
 	// All or nothing: the refused call bound nothing.
-	if ids := result(ta.must("DescribeUsagePlan", map[string]any{"UsagePlanId": p3}))["BindSecretIds"].([]any); len(ids) != 0 {
+	if ids := resultMap(ta.must("DescribeUsagePlan", map[string]any{"UsagePlanId": p3}))["BindSecretIds"].([]any); len(ids) != 0 {
 		t.Fatalf("refused bind left %v", ids)
 	}
 	ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"})
@@ -266,8 +266,8 @@ func TestSecretsAtRest(t *testing.T) {
 	kid, secret := ta.key()
 	manual := "manual_secret_value_42"
 	ta.must("CreateApiKey", map[string]any{"SecretName": "m", "AccessKeyType": "manual", "AccessKeyId": "mykey_1", "AccessKeySecret": manual})
-	rotated := result(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": "mykey_1", "AccessKeySecret": "manual_secret_value_43"}))["AccessKeySecret"].(string)
-	app := result(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
+	rotated := resultMap(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": "mykey_1", "AccessKeySecret": "manual_secret_value_43"}))["AccessKeySecret"].(string)
+	app := resultMap(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
 	appSecret := app["ApiAppSecret"].(string)
 	db, err := os.ReadFile(DBPath(dir))
 	if err != nil {
@@ -285,7 +285,7 @@ func TestSecretsAtRest(t *testing.T) {
 
 	// The same key file opens them.
 	ta = newTestAdmin(t, dir, Options{SecretKeyFile: keyFile})
-	if got := result(ta.must("DescribeApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"]; got != secret {
+	if got := resultMap(ta.must("DescribeApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"]; got != secret {
 		t.Fatalf("after restart DescribeApiKey secret = %v", got)
 	}
 	ta.Close()

@@ -2,9 +2,7 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/tidwall/buntdb"
@@ -24,39 +22,42 @@ type storedAPI struct {
 
 const apiSeqKey = "meta:apiseq"
 
-func nextSeq(tx *buntdb.Tx) (int64, error) {
-	n := int64(0)
-	if v, err := tx.Get(apiSeqKey); err == nil {
-		n, _ = strconv.ParseInt(v, 10, 64)
-	}
-	n++
-	_, _, err := tx.Set(apiSeqKey, strconv.FormatInt(n, 10), nil)
-	return n, err
-}
-
 // listAPIs returns a service's APIs in definition order.
 func listAPIs(tx *buntdb.Tx, svc string) ([]storedAPI, error) {
-	var out []storedAPI
-	var ferr error
-	tx.AscendKeys(apiPrefix(svc)+"*", func(_, v string) bool {
-		var s storedAPI
-		if ferr = json.Unmarshal([]byte(v), &s); ferr != nil {
-			return false
-		}
-		out = append(out, s)
-		return true
-	})
+	out, err := scan[storedAPI](tx, apiPrefix(svc))
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return out, ferr
+	return out, err
 }
 
 func getAPI(tx *buntdb.Tx, svc, id string) (storedAPI, error) {
 	return getRecord[storedAPI](tx, "ApiId", id, apiKey(svc, id), errNoAPI, "API "+id+" does not exist in service "+svc)
 }
 
-// checkAPI validates an API's own fields (the ones the seed marks
+// serviceAPI loads an API and the service it belongs to.
+func serviceAPI(tx *buntdb.Tx, svc, id string) (serviceRecord, storedAPI, error) {
+	s, err := getService(tx, svc)
+	if err != nil {
+		return s, storedAPI{}, err
+	}
+	api, err := getAPI(tx, svc, id)
+	return s, api, err
+}
+
+// The seed's defaults of an API's type and authentication (CreateApi,
+// seed lines 3251-3252), which Describe* show for an API that set neither.
+func (r *apiRecord) apiType() string  { return or(r.ApiType, "NORMAL") }
+func (r *apiRecord) authType() string { return or(r.AuthType, "NONE") }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// check validates an API's own fields (the ones the seed marks
 // required, and their options).
-func checkAPI(f *apiFields) error {
+func (f *apiFields) check() error {
 	switch {
 	case f.ServiceId == "":
 		return tcapi.Errorf(errMissing, "ServiceId is required")
@@ -105,101 +106,82 @@ func checkAPI(f *apiFields) error {
 	return nil
 }
 
-// validateAPIs compiles a service's working set of APIs as if released,
-// so that a bad API is refused when it is written, not at release time.
-func (a *Admin) validateAPIs(svc serviceRecord, apis []model.API) error {
+// putAPI stores s in svc once the service's working set of APIs, with s in
+// it, compiles as if released: a bad API is refused when it is written,
+// not at release time.
+func (a *Admin) putAPI(tx *buntdb.Tx, svc serviceRecord, s storedAPI) error {
+	list, err := listAPIs(tx, svc.ServiceId)
+	if err != nil {
+		return err
+	}
+	apis := make([]model.API, 0, len(list)+1)
+	placed := false
+	for i := range list {
+		if list[i].Api.ApiId == s.Api.ApiId {
+			apis, placed = append(apis, s.Api.API), true
+		} else {
+			apis = append(apis, list[i].Api.API)
+		}
+	}
+	if !placed {
+		apis = append(apis, s.Api.API)
+	}
 	p := &model.Published{BaseDomain: a.opts.BaseDomain, Services: []model.PublishedService{{
 		Service:      model.Service{ServiceId: svc.ServiceId, ServiceName: svc.ServiceName, Protocol: svc.Protocol},
 		Environments: []model.PublishedEnvironment{{EnvironmentName: "validate", Apis: apis}},
 	}}}
-	_, err := snapshot.Compile(p)
-	return compileError(err)
+	if _, err := snapshot.Compile(p); err != nil {
+		return compileError(err)
+	}
+	return store.SetJSON(tx, apiKey(svc.ServiceId, s.Api.ApiId), s)
 }
 
-// workingSet returns the service's APIs as model values, with replace (by
-// ApiId) swapped in or appended, and drop left out.
-func workingSet(list []storedAPI, replace *model.API, drop string) []model.API {
-	out := make([]model.API, 0, len(list)+1)
-	placed := false
-	for i := range list {
-		api := list[i].Api.API
-		switch {
-		case api.ApiId == drop:
-			continue
-		case replace != nil && api.ApiId == replace.ApiId:
-			out = append(out, *replace)
-			placed = true
-		default:
-			out = append(out, api)
-		}
-	}
-	if replace != nil && !placed {
-		out = append(out, *replace)
-	}
-	return out
-}
+// createAPIReq is CreateApi's input: an API definition without ApiId.
+type createAPIReq struct{ apiFields }
 
-func (a *Admin) createAPI(_ context.Context, r *tcapi.Request) (any, error) {
-	var in apiFields
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+func (in *createAPIReq) Check() error {
 	if in.ApiId != "" {
-		return nil, tcapi.Errorf("UnknownParameter", "ApiId is assigned by CreateApi")
+		return tcapi.Errorf(tcapi.CodeUnknownParameter, "ApiId is assigned by CreateApi")
 	}
-	if err := checkAPI(&in); err != nil {
-		return nil, err
+	if err := in.check(); err != nil {
+		return err
 	}
 	if in.ServiceTimeout == 0 {
-		return nil, tcapi.Errorf(errMissing, "ServiceTimeout is required")
+		return tcapi.Errorf(errMissing, "ServiceTimeout is required")
 	}
-	now := isoTime(a.opts.Now())
-	in.ApiId = newID("api-")
-	rec := apiRecord{apiFields: in, CreatedTime: now, ModifiedTime: now}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		svc, err := getService(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		list, err := listAPIs(tx, svc.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		if len(list) >= a.opts.Limits.ApisPerService {
-			return false, tcapi.Errorf("LimitExceeded.ApiCountLimitExceeded", "at most %d APIs per service", a.opts.Limits.ApisPerService)
-		}
-		if err := a.validateAPIs(svc, workingSet(list, &rec.API, "")); err != nil {
-			return false, err
-		}
-		seq, err := nextSeq(tx)
-		if err != nil {
-			return false, err
-		}
-		return false, store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: seq, Api: rec})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{
-		"ApiId": rec.ApiId, "Path": rec.RequestConfig.Path, "Method": rec.RequestConfig.Method,
-		"CreatedTime": rec.CreatedTime, "CreateTime": rec.CreatedTime,
-	}}, nil
+	return nil
 }
 
-func (a *Admin) modifyAPI(_ context.Context, r *tcapi.Request) (any, error) {
-	var in apiFields
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkAPI(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		svc, err := getService(tx, in.ServiceId)
+// createAPIRsp is the seed's CreateApiRsp. The seed names the creation
+// time CreateTime, the SDK CreatedTime: both are sent.
+type createAPIRsp struct{ ApiId, Path, Method, CreatedTime, CreateTime string }
+
+func (a *Admin) createAPI(_ context.Context, in *createAPIReq) (*result[createAPIRsp], error) {
+	in.ApiId = newID("api-")
+	rec := apiRecord{apiFields: in.apiFields, stamps: a.stamped()}
+	err := a.inService(in.ServiceId, func(tx *buntdb.Tx, svc serviceRecord) (bool, error) {
+		l := limit{prefix: apiPrefix(svc.ServiceId), max: a.opts.Limits.ApisPerService, code: "LimitExceeded.ApiCountLimitExceeded", what: "APIs per service"}
+		if err := l.check(tx); err != nil {
+			return false, err
+		}
+		seq, err := nextSeq(tx, apiSeqKey)
 		if err != nil {
 			return false, err
 		}
-		old, err := getAPI(tx, svc.ServiceId, in.ApiId)
+		return false, a.putAPI(tx, svc, storedAPI{Seq: seq, Api: rec})
+	})
+	return resultOf(createAPIRsp{ApiId: rec.ApiId, Path: rec.RequestConfig.Path, Method: rec.RequestConfig.Method,
+		CreatedTime: rec.CreatedTime, CreateTime: rec.CreatedTime}, err)
+}
+
+// modifyAPIReq is ModifyApi's input: the API's whole new definition.
+type modifyAPIReq struct{ apiFields }
+
+func (in *modifyAPIReq) Check() error { return in.check() }
+
+func (a *Admin) modifyAPI(_ context.Context, in *modifyAPIReq) (*none, error) {
+	return nil, a.write(func(tx *buntdb.Tx) (bool, error) {
+		svc, old, err := serviceAPI(tx, in.ServiceId, in.ApiId)
 		if err != nil {
 			return false, err
 		}
@@ -214,47 +196,30 @@ func (a *Admin) modifyAPI(_ context.Context, r *tcapi.Request) (any, error) {
 		if in.ServiceTimeout == 0 {
 			in.ServiceTimeout = old.Api.ServiceTimeout
 		}
-		rec := apiRecord{apiFields: in, CreatedTime: old.Api.CreatedTime, ModifiedTime: isoTime(a.opts.Now())}
-		list, err := listAPIs(tx, svc.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		if err := a.validateAPIs(svc, workingSet(list, &rec.API, "")); err != nil {
-			return false, err
-		}
-		return false, store.SetJSON(tx, apiKey(svc.ServiceId, rec.ApiId), storedAPI{Seq: old.Seq, Api: rec})
+		rec := apiRecord{apiFields: in.apiFields, stamps: stamps{old.Api.CreatedTime, a.now()}}
+		return false, a.putAPI(tx, svc, storedAPI{Seq: old.Seq, Api: rec})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
 }
 
-func (a *Admin) modifyAPIIncrement(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId        string  `json:"ServiceId"`
-		ApiId            string  `json:"ApiId"`
-		BusinessType     string  `json:"BusinessType"`
-		PublicKey        *string `json:"PublicKey"`
-		LoginRedirectUrl *string `json:"LoginRedirectUrl"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if in.BusinessType == "" {
-		return nil, tcapi.Errorf(errMissing, "BusinessType is required")
-	}
+type modifyAPIIncrementReq struct {
+	ServiceId, ApiId            string
+	BusinessType                string `tcapi:"required"`
+	PublicKey, LoginRedirectUrl *string
+}
+
+func (in *modifyAPIIncrementReq) Check() error {
 	if !strings.EqualFold(in.BusinessType, "OAUTH") {
-		return nil, tcapi.Errorf("InvalidParameterValue.InvalidApiBusinessType", "BusinessType %q: only OAUTH APIs can be modified incrementally", in.BusinessType)
+		return tcapi.Errorf("InvalidParameterValue.InvalidApiBusinessType", "BusinessType %q: only OAUTH APIs can be modified incrementally", in.BusinessType)
 	}
 	if in.PublicKey == nil && in.LoginRedirectUrl == nil {
-		return nil, tcapi.Errorf("InvalidParameterValue.NothingModifyForOauth", "give PublicKey or LoginRedirectUrl")
+		return tcapi.Errorf("InvalidParameterValue.NothingModifyForOauth", "give PublicKey or LoginRedirectUrl")
 	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		s, err := getAPI(tx, in.ServiceId, in.ApiId)
+	return nil
+}
+
+func (a *Admin) modifyAPIIncrement(_ context.Context, in *modifyAPIIncrementReq) (*none, error) {
+	return nil, a.write(func(tx *buntdb.Tx) (bool, error) {
+		svc, s, err := serviceAPI(tx, in.ServiceId, in.ApiId)
 		if err != nil {
 			return false, err
 		}
@@ -264,49 +229,23 @@ func (a *Admin) modifyAPIIncrement(_ context.Context, r *tcapi.Request) (any, er
 		if s.Api.OauthConfig == nil {
 			s.Api.OauthConfig = &model.OauthConfig{}
 		}
-		if in.PublicKey != nil {
-			s.Api.OauthConfig.PublicKey = *in.PublicKey
-		}
-		if in.LoginRedirectUrl != nil {
-			s.Api.OauthConfig.LoginRedirectUrl = *in.LoginRedirectUrl
-		}
-		s.Api.ModifiedTime = isoTime(a.opts.Now())
+		setIf(&s.Api.OauthConfig.PublicKey, in.PublicKey)
+		setIf(&s.Api.OauthConfig.LoginRedirectUrl, in.LoginRedirectUrl)
+		s.Api.ModifiedTime = a.now()
 		// The new key is checked as CreateApi checks it, so a bad one is
 		// refused here (InvalidParameterValue.InvalidPublicKey), not at
 		// the next release.
-		svc, err := getService(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		list, err := listAPIs(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		if err := a.validateAPIs(svc, workingSet(list, &s.Api.API, "")); err != nil {
-			return false, err
-		}
-		return false, store.SetJSON(tx, apiKey(in.ServiceId, in.ApiId), s)
+		return false, a.putAPI(tx, svc, s)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
 }
 
-func (a *Admin) deleteAPI(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId         string `json:"ServiceId"`
-		ApiId             string `json:"ApiId"`
-		InternalReqSource string `json:"InternalReqSource"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		if _, err := getAPI(tx, in.ServiceId, in.ApiId); err != nil {
+type deleteAPIReq struct {
+	ServiceId, ApiId, InternalReqSource string
+}
+
+func (a *Admin) deleteAPI(_ context.Context, in *deleteAPIReq) (*result[bool], error) {
+	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
+		if _, _, err := serviceAPI(tx, in.ServiceId, in.ApiId); err != nil {
 			return false, err
 		}
 		// An authorization API still named by a business API's
@@ -327,50 +266,113 @@ func (a *Admin) deleteAPI(_ context.Context, r *tcapi.Request) (any, error) {
 		// until the next release, like every other edit.
 		_, err = tx.Delete(apiKey(in.ServiceId, in.ApiId))
 		return false, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+	}))
 }
 
-// apiInfo is the seed's ApiInfo (DescribeApi).
+// apiInfo is the seed's ApiInfo (DescribeApi, DescribeApiForApiApp; seed
+// lines 8049-8117), where every member is required (必选 是): each one is
+// sent, with the seed's default for what the API never set (apiType,
+// authType; TokenTimeout 7200, seed line 3303) and the zero value
+// otherwise (Bool false: EnableCORS, IsDebugAfterCharge, ... are off
+// unless set, seed lines 3257, 3282-3283, 3297). The last members are what
+// Edgegate's APIs carry beyond ApiInfo (TARGET backends, mock status and
+// headers), so that a ModifyApi can send back what DescribeApi read.
 type apiInfo struct {
-	apiRecord
-	ServiceName       string   `json:"ServiceName"`
-	ServiceDesc       string   `json:"ServiceDesc"`
-	Environments      []string `json:"Environments"`
-	InternalDomain    string   `json:"InternalDomain"`
-	MicroServicesInfo []int64  `json:"MicroServicesInfo"`
-	Tags              []Tag    `json:"Tags"`
+	ServiceId, ServiceName, ServiceDesc, ApiId, ApiDesc, CreatedTime, ModifiedTime string
+	ApiName, ApiType, Protocol, AuthType, ApiBusinessType, AuthRelationApiId       string
+	OauthConfig                                                                    *model.OauthConfig
+	IsDebugAfterCharge                                                             bool
+	RequestConfig                                                                  model.RequestConfig
+	ResponseType, ResponseSuccessExample, ResponseFailExample                      string
+	ResponseErrorCodes                                                             []ErrorCode
+	RequestParameters                                                              []model.RequestParameter
+	ServiceTimeout                                                                 int64
+	ServiceType                                                                    string
+	ServiceConfig                                                                  model.ServiceConfig
+	ServiceParameters                                                              []model.ServiceParameter
+	ConstantParameters                                                             []model.ConstantParameter
+	ServiceMockReturnMessage                                                       string
+
+	ServiceScfFunctionName, ServiceScfFunctionNamespace, ServiceScfFunctionQualifier string
+	// The SDK's spelling and the seed's (line 8088).
+	ServiceScfIsIntegratedResponse, ServiceScfsIntegratedResponse bool
+
+	ServiceWebsocketRegisterFunctionName, ServiceWebsocketRegisterFunctionNamespace, ServiceWebsocketRegisterFunctionQualifier    string
+	ServiceWebsocketCleanupFunctionName, ServiceWebsocketCleanupFunctionNamespace, ServiceWebsocketCleanupFunctionQualifier       string
+	InternalDomain                                                                                                                string
+	ServiceWebsocketTransportFunctionName, ServiceWebsocketTransportFunctionNamespace, ServiceWebsocketTransportFunctionQualifier string
+
+	MicroServices                                                            []model.MicroServiceReq
+	MicroServicesInfo                                                        []int64
+	ServiceTsfLoadBalanceConf                                                *model.TsfLoadBalanceConf
+	ServiceTsfHealthCheckConf                                                *model.HealthCheckConf
+	EnableCORS                                                               bool
+	Tags                                                                     []Tag
+	Environments                                                             []string
+	IsBase64Encoded, IsBase64Trigger                                         bool
+	Base64EncodedTriggerRules                                                []Base64TriggerRule
+	EventBusId, ServiceScfFunctionType, EIAMAppId, EIAMAppType, EIAMAuthType string
+	TokenTimeout                                                             int64
+
+	TargetServices                []model.TargetServicesReq
+	TargetServicesLoadBalanceConf int64
+	TargetServicesHealthCheckConf *model.HealthCheckConf
+	ServiceMockStatusCode         int
+	ServiceMockHeaders            []model.KV
 }
 
-func (a *Admin) describeAPI(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId string `json:"ServiceId"`
-		ApiId     string `json:"ApiId"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+// describeAPIReq names an API.
+type describeAPIReq struct {
+	ServiceId, ApiId string
+}
+
+func (a *Admin) describeAPI(_ context.Context, in *describeAPIReq) (*result[apiInfo], error) {
 	var out apiInfo
 	err := a.db.View(func(tx *buntdb.Tx) error {
-		svc, err := getService(tx, in.ServiceId)
+		svc, s, err := serviceAPI(tx, in.ServiceId, in.ApiId)
 		if err != nil {
 			return err
 		}
-		s, err := getAPI(tx, svc.ServiceId, in.ApiId)
-		if err != nil {
-			return err
+		r := &s.Api
+		tokenTimeout := r.TokenTimeout
+		if tokenTimeout == 0 {
+			tokenTimeout = 7200
 		}
-		out = apiInfo{apiRecord: s.Api, ServiceName: svc.ServiceName, ServiceDesc: svc.ServiceDesc,
-			Environments: apiEnvironments(tx, svc.ServiceId, in.ApiId), MicroServicesInfo: []int64{}, Tags: []Tag{}}
+		out = apiInfo{
+			ServiceId: svc.ServiceId, ServiceName: svc.ServiceName, ServiceDesc: svc.ServiceDesc, ApiId: r.ApiId, ApiDesc: r.ApiDesc,
+			CreatedTime: r.CreatedTime, ModifiedTime: r.ModifiedTime, ApiName: r.ApiName, ApiType: r.apiType(), Protocol: r.Protocol,
+			AuthType: r.authType(), ApiBusinessType: r.ApiBusinessType, AuthRelationApiId: r.AuthRelationApiId, OauthConfig: r.OauthConfig,
+			IsDebugAfterCharge: r.IsDebugAfterCharge, RequestConfig: r.RequestConfig, ResponseType: r.ResponseType,
+			ResponseSuccessExample: r.ResponseSuccessExample, ResponseFailExample: r.ResponseFailExample,
+			ResponseErrorCodes: orEmpty(r.ResponseErrorCodes), RequestParameters: orEmpty(r.RequestParameters),
+			ServiceTimeout: r.ServiceTimeout, ServiceType: r.ServiceType, ServiceConfig: r.ServiceConfig,
+			ServiceParameters: orEmpty(r.ServiceParameters), ConstantParameters: orEmpty(r.ConstantParameters),
+			ServiceMockReturnMessage: r.ServiceMockReturnMessage, ServiceScfFunctionName: r.ServiceScfFunctionName,
+			ServiceScfFunctionNamespace: r.ServiceScfFunctionNamespace, ServiceScfFunctionQualifier: r.ServiceScfFunctionQualifier,
+			ServiceScfIsIntegratedResponse: r.ServiceScfIsIntegratedResponse, ServiceScfsIntegratedResponse: r.ServiceScfIsIntegratedResponse,
+			ServiceWebsocketRegisterFunctionName:       r.ServiceWebsocketRegisterFunctionName,
+			ServiceWebsocketRegisterFunctionNamespace:  r.ServiceWebsocketRegisterFunctionNamespace,
+			ServiceWebsocketRegisterFunctionQualifier:  r.ServiceWebsocketRegisterFunctionQualifier,
+			ServiceWebsocketCleanupFunctionName:        r.ServiceWebsocketCleanupFunctionName,
+			ServiceWebsocketCleanupFunctionNamespace:   r.ServiceWebsocketCleanupFunctionNamespace,
+			ServiceWebsocketCleanupFunctionQualifier:   r.ServiceWebsocketCleanupFunctionQualifier,
+			ServiceWebsocketTransportFunctionName:      r.ServiceWebsocketTransportFunctionName,
+			ServiceWebsocketTransportFunctionNamespace: r.ServiceWebsocketTransportFunctionNamespace,
+			ServiceWebsocketTransportFunctionQualifier: r.ServiceWebsocketTransportFunctionQualifier,
+			MicroServices: orEmpty(r.MicroServices), MicroServicesInfo: []int64{},
+			ServiceTsfLoadBalanceConf: r.ServiceTsfLoadBalanceConf, ServiceTsfHealthCheckConf: r.ServiceTsfHealthCheckConf,
+			EnableCORS: r.EnableCORS, Tags: []Tag{}, Environments: apiEnvironments(tx, svc.ServiceId, r.ApiId),
+			IsBase64Encoded: r.IsBase64Encoded, IsBase64Trigger: r.IsBase64Trigger,
+			Base64EncodedTriggerRules: orEmpty(r.Base64EncodedTriggerRules), EventBusId: r.EventBusId,
+			ServiceScfFunctionType: r.ServiceScfFunctionType, EIAMAppId: r.EIAMAppId, EIAMAppType: r.EIAMAppType,
+			EIAMAuthType: r.EIAMAuthType, TokenTimeout: tokenTimeout,
+			TargetServices: orEmpty(r.TargetServices), TargetServicesLoadBalanceConf: r.TargetServicesLoadBalanceConf,
+			TargetServicesHealthCheckConf: r.TargetServicesHealthCheckConf,
+			ServiceMockStatusCode:         r.ServiceMockStatusCode, ServiceMockHeaders: orEmpty(r.ServiceMockHeaders),
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": out}, nil
+	return resultOf(out, err)
 }
 
 // apiEnvironments lists the environments whose running version has the API.
@@ -391,90 +393,88 @@ func apiEnvironments(tx *buntdb.Tx, svc, apiID string) []string {
 	return envs
 }
 
-// apiIdStatus is the seed's ApiIdStatus / DesApisStatus.
+// apiIdStatus is the seed's ApiIdStatus (lines 8993-9018) and, with
+// VpcId and Tags, DesApisStatus: one view serves both.
 type apiIdStatus struct {
-	ServiceId             string             `json:"ServiceId"`
-	ApiId                 string             `json:"ApiId"`
-	ApiDesc               string             `json:"ApiDesc"`
-	Path                  string             `json:"Path"`
-	Method                string             `json:"Method"`
-	CreatedTime           string             `json:"CreatedTime"`
-	ModifiedTime          string             `json:"ModifiedTime"`
-	ApiName               string             `json:"ApiName"`
-	UniqVpcId             string             `json:"UniqVpcId"`
-	ApiType               string             `json:"ApiType"`
-	Protocol              string             `json:"Protocol"`
-	IsDebugAfterCharge    bool               `json:"IsDebugAfterCharge"`
-	AuthType              string             `json:"AuthType"`
-	ApiBusinessType       string             `json:"ApiBusinessType"`
-	AuthRelationApiId     string             `json:"AuthRelationApiId"`
-	OauthConfig           *model.OauthConfig `json:"OauthConfig,omitempty"`
-	RelationBuniessApiIds []string           `json:"RelationBuniessApiIds"`
-	Tags                  []string           `json:"Tags"`
+	ServiceId, ApiId, ApiDesc, Path, Method, CreatedTime, ModifiedTime string
+	ApiName                                                            string
+	VpcId                                                              int64
+	UniqVpcId, ApiType, Protocol                                       string
+	IsDebugAfterCharge                                                 bool
+	AuthType, ApiBusinessType, AuthRelationApiId                       string
+	OauthConfig                                                        *model.OauthConfig
+	RelationBuniessApiIds, Tags                                        []string
+	TokenLocation                                                      string
 }
 
 func apiIDStatus(r *apiRecord) apiIdStatus {
-	authType := r.AuthType
-	if authType == "" {
-		authType = "NONE"
-	}
-	apiType := r.ApiType
-	if apiType == "" {
-		apiType = "NORMAL"
-	}
-	return apiIdStatus{
+	st := apiIdStatus{
 		ServiceId: r.ServiceId, ApiId: r.ApiId, ApiDesc: r.ApiDesc, Path: r.RequestConfig.Path,
 		Method: r.RequestConfig.Method, CreatedTime: r.CreatedTime, ModifiedTime: r.ModifiedTime,
-		ApiName: r.ApiName, UniqVpcId: r.ServiceConfig.UniqVpcId, ApiType: apiType, Protocol: r.Protocol,
-		IsDebugAfterCharge: r.IsDebugAfterCharge, AuthType: authType, ApiBusinessType: r.ApiBusinessType,
+		ApiName: r.ApiName, UniqVpcId: r.ServiceConfig.UniqVpcId, ApiType: r.apiType(), Protocol: r.Protocol,
+		IsDebugAfterCharge: r.IsDebugAfterCharge, AuthType: r.authType(), ApiBusinessType: r.ApiBusinessType,
 		AuthRelationApiId: r.AuthRelationApiId, OauthConfig: r.OauthConfig,
 		RelationBuniessApiIds: []string{}, Tags: []string{},
 	}
+	if r.OauthConfig != nil {
+		st.TokenLocation = r.OauthConfig.TokenLocation
+	}
+	return st
 }
 
-func (a *Admin) describeAPIsStatus(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId string   `json:"ServiceId"`
-		Limit     *int64   `json:"Limit"`
-		Offset    *int64   `json:"Offset"`
-		Filters   []Filter `json:"Filters"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := parseFilters(in.Filters, "ApiId", "ApiName", "ApiPath", "ApiType", "AuthRelationApiId",
-		"AuthType", "ApiBuninessType", "ApiBusinessType", "NotUsagePlanId", "Environment", "Tags", "TagKeys")
-	if err != nil {
-		return nil, err
-	}
-	var set []apiIdStatus
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
-		}
-		list, err := listAPIs(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
-		for i := range list {
-			st := apiIDStatus(&list[i].Api)
-			if fs.match("ApiId", st.ApiId) && fs.matchSub("ApiName", st.ApiName) && fs.matchSub("ApiPath", st.Path) &&
-				fs.match("ApiType", st.ApiType) && fs.match("AuthRelationApiId", st.AuthRelationApiId) &&
-				fs.match("AuthType", st.AuthType) && fs.match("ApiBuninessType", st.ApiBusinessType) &&
-				fs.match("ApiBusinessType", st.ApiBusinessType) &&
-				fs.matchAny("Environment", apiEnvironments(tx, in.ServiceId, st.ApiId)) &&
-				fs.matchAny("Tags", nil) && fs.matchAny("TagKeys", nil) {
-				set = append(set, st)
+// apisStatus is the seed's ApisStatus.
+type apisStatus struct {
+	TotalCount     int
+	ApiIdStatusSet []apiIdStatus
+}
+
+type describeAPIsReq struct {
+	ServiceId string
+	listParams
+}
+
+func (a *Admin) describeAPIsStatus(_ context.Context, in *describeAPIsReq) (*result[apisStatus], error) {
+	n, set, err := describeList(a, &in.pageParams, in.Filters, []string{"ApiId", "ApiName", "ApiPath", "ApiType", "AuthRelationApiId",
+		"AuthType", "ApiBuninessType", "ApiBusinessType", "NotUsagePlanId", "Environment", "Tags", "TagKeys"},
+		func(tx *buntdb.Tx, fs filters) ([]apiIdStatus, error) {
+			list, err := serviceAPIs(tx, in.ServiceId)
+			var set []apiIdStatus
+			for i := range list {
+				st := apiIDStatus(&list[i].Api)
+				if fs.match("ApiId", st.ApiId) && fs.matchSub("ApiName", st.ApiName) && fs.matchSub("ApiPath", st.Path) &&
+					fs.match("ApiType", st.ApiType) && fs.match("AuthRelationApiId", st.AuthRelationApiId) &&
+					fs.match("AuthType", st.AuthType) && fs.match("ApiBuninessType", st.ApiBusinessType) &&
+					fs.match("ApiBusinessType", st.ApiBusinessType) &&
+					fs.matchAny("Environment", apiEnvironments(tx, in.ServiceId, st.ApiId)) &&
+					fs.matchAny("Tags", nil) && fs.matchAny("TagKeys", nil) {
+					set = append(set, st)
+				}
 			}
+			return set, err
+		})
+	return resultOf(apisStatus{n, set}, err)
+}
+
+// eachAPI runs fn on each of ids, which must be APIs of service svc;
+// changed: fn changed something for one of them.
+func eachAPI(tx *buntdb.Tx, svc string, ids []string, fn func(id string) (bool, error)) (changed bool, err error) {
+	for _, id := range ids {
+		if _, err := getAPI(tx, svc, id); err != nil {
+			return false, err
 		}
-		return nil
-	})
-	if err != nil {
+		c, err := fn(id)
+		if err != nil {
+			return false, err
+		}
+		changed = changed || c
+	}
+	return changed, nil
+}
+
+// serviceAPIs checks that the service exists and lists its APIs.
+func serviceAPIs(tx *buntdb.Tx, svc string) ([]storedAPI, error) {
+	if _, err := getService(tx, svc); err != nil {
 		return nil, err
 	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(set), "ApiIdStatusSet": page(set, limit, offset)}}, nil
+	return listAPIs(tx, svc)
 }

@@ -37,7 +37,7 @@ func TestKeyTableFollowsStore(t *testing.T) {
 		t.Fatalf("disabled unbound key published with status %d", st)
 	}
 	ta.must("EnableApiKey", map[string]any{"AccessKeyId": kid})
-	rot := result(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"].(string)
+	rot := resultMap(ta.must("UpdateApiKey", map[string]any{"AccessKeyId": kid}))["AccessKeySecret"].(string)
 	if st, s, _ := published(kid); st != 1 || s != rot {
 		t.Fatalf("rotated unbound key: status %d, old secret still published: %v", st, s != rot)
 	}
@@ -59,7 +59,7 @@ func TestKeyTableFollowsStore(t *testing.T) {
 		}
 		return "", false
 	}
-	app := result(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
+	app := resultMap(ta.must("CreateApiApp", map[string]any{"ApiAppName": "a"}))
 	appID := app["ApiAppId"].(string)
 	if s, ok := appOf(appID); !ok || s != app["ApiAppSecret"] {
 		t.Fatalf("new unbound app: published %v", ok)
@@ -102,14 +102,14 @@ func TestOAuthConfigCodes(t *testing.T) {
 	ta.want("ResourceNotFound.InvalidOauthApi", "CreateApi", api("/b1", biz("api-nothere")))
 	ta.want("ResourceNotFound.InvalidOauthApi", "CreateApi", api("/b1", biz("")))
 
-	authID := result(ta.must("CreateApi", api("/token", authz(jwk, "method.req.query.access_token"))))["ApiId"].(string)
-	bizID := result(ta.must("CreateApi", api("/biz", biz(authID))))["ApiId"].(string)
+	authID := resultMap(ta.must("CreateApi", api("/token", authz(jwk, "method.req.query.access_token"))))["ApiId"].(string)
+	bizID := resultMap(ta.must("CreateApi", api("/biz", biz(authID))))["ApiId"].(string)
 	ta.want("ResourceNotFound.InvalidOauthApi", "CreateApi", api("/b2", biz(bizID)))
 
 	// ModifyApiIncrement: a bad key is refused and the stored one kept.
 	ta.want("InvalidParameterValue.InvalidPublicKey", "ModifyApiIncrement",
 		map[string]any{"ServiceId": svc, "ApiId": authID, "BusinessType": "OAUTH", "PublicKey": "not a key"})
-	got := result(ta.must("DescribeApi", map[string]any{"ServiceId": svc, "ApiId": authID}))
+	got := resultMap(ta.must("DescribeApi", map[string]any{"ServiceId": svc, "ApiId": authID}))
 	if oc := got["OauthConfig"].(map[string]any); oc["PublicKey"] != jwk {
 		t.Fatalf("stored key changed by a refused ModifyApiIncrement: %v", oc["PublicKey"])
 	}

@@ -9,12 +9,45 @@
 // durable: a crash in between is healed on the next start, which compiles
 // from the store.
 //
+// # Actions
+//
+// Every Action is a typed method, listed once in actionTable (actions.go):
+//
+//	act("DescribeFoo", (*Admin).describeFoo)
+//	func (a *Admin) describeFoo(ctx context.Context, in *fooReq) (*result[fooInfo], error)
+//
+// tcapi.Action does the rest: it decodes the parameters into a new fooReq
+// (strict: unknown, mistyped and missing parameters answer with their
+// codes), runs fooReq's Check when it has one, and writes the response into
+// the seed's envelope. To add an Action:
+//
+//   - declare its request type: members named by their Go fields (the wire
+//     names, no json tags), `tcapi:"required"` on the seed's 必选 ones (an
+//     empty string or list counts as missing), embedding the shared inputs
+//     (pageParams, listParams, envReq, serviceIDReq, ...);
+//   - put stateless validation in a Check method, in the order the codes
+//     should be reported; checks against the store go in the Action;
+//   - declare its response type after the seed's output structure, every
+//     member always present (no omitempty: an SDK user must read the seed's
+//     default, not nil): result[T] for a seed output "Result T", done(err)
+//     for "Result Bool", none for RequestId only, or a struct of the
+//     members at the top of Response;
+//   - write through a.write (or kind.update / kind.remove, a.inService,
+//     a.insert within a limit), read a list with describeList (paging,
+//     filters, one read transaction);
+//   - add it to actionTable, and, when SDK v1.0.162 lacks it, to notInSDK
+//     in sdk_models_test.go, which compares every request and response type
+//     with the SDK's models.
+//
+// ActionNames and ActionParams expose the table to clients (edgegate ctl).
+//
 // Keys, usage plans and apps (access.go, keys.go, usageplans.go,
 // planbind.go, apps.go) join the published value as model.Access; their
 // secrets are sealed at rest under the --secret-key-file master key
-// (secrets.go).
+// (secrets.go). Plans, apps and plugins reach a target (service,
+// environment, API) through the binding helpers of planbind.go.
 //
-// Sub-packages: tcapi (signing, envelope, decoding) and store (durable
-// BuntDB). admin imports model, router (through snapshot) and snapshot;
-// edge never imports admin.
+// Sub-packages: tcapi (signing, envelope, decoding, the typed Action
+// wrapper) and store (durable BuntDB). admin imports model, router (through
+// snapshot) and snapshot; edge never imports admin.
 package admin

@@ -27,34 +27,40 @@ type edgeInfo struct {
 // maxWait bounds a long-poll.
 const maxWait = 25 * time.Second
 
-func (a *Admin) edgeSync(ctx context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		EdgeId      string `json:"EdgeId"`
-		Address     string `json:"Address"`
-		Revision    uint64 `json:"Revision"`
-		WaitSeconds int64  `json:"WaitSeconds"`
-		// Quotas are the edge's usage-plan quota counts (plan id → used),
-		// summed into InUseRequestNum.
-		Quotas map[string]int64 `json:"Quotas"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if in.EdgeId == "" {
-		return nil, tcapi.Errorf(errMissing, "EdgeId is required")
-	}
+type edgeSyncReq struct {
+	EdgeId      string `tcapi:"required"`
+	Address     string
+	Revision    uint64
+	WaitSeconds int64
+	// Quotas are the edge's usage-plan quota counts (plan id → used),
+	// summed into InUseRequestNum.
+	Quotas map[string]int64
+}
+
+func (in *edgeSyncReq) Check() error {
 	if in.WaitSeconds < 0 || in.WaitSeconds > int64(maxWait/time.Second) {
-		return nil, tcapi.Errorf(errInvalidValue, "WaitSeconds: 0 to %d", int(maxWait/time.Second))
+		return tcapi.Errorf(errInvalidValue, "WaitSeconds: 0 to %d", int(maxWait/time.Second))
 	}
+	return nil
+}
+
+// edgeSyncResp carries the current revision, and its Published document
+// when the edge is behind.
+type edgeSyncResp struct {
+	Revision  uint64
+	Published json.RawMessage `json:",omitempty"`
+}
+
+func (a *Admin) edgeSync(ctx context.Context, in *edgeSyncReq) (*edgeSyncResp, error) {
 	a.seeEdge(in.EdgeId, in.Address, in.Revision, in.Quotas)
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl)-time.Second)
 	}
 	p := a.wait(in.Revision, max(wait, 0))
-	out := map[string]any{"Revision": p.revision}
+	out := &edgeSyncResp{Revision: p.revision}
 	if p.revision != in.Revision {
-		out["Published"] = json.RawMessage(p.doc)
+		out.Published = p.doc
 	}
 	return out, nil
 }
@@ -98,13 +104,16 @@ func (a *Admin) quotaUsed(planID string) int64 {
 	return n
 }
 
+// edgeSet is DescribeEdges' Result.
+type edgeSet struct {
+	TotalCount int
+	Revision   uint64
+	EdgeSet    []edgeInfo
+}
+
 // describeEdges lists the edges that followed this admin, with the
 // revision each last reported (Edgegate extension).
-func (a *Admin) describeEdges(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct{}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+func (a *Admin) describeEdges(_ context.Context, _ *struct{}) (*result[edgeSet], error) {
 	a.edgesMu.Lock()
 	list := make([]edgeInfo, 0, len(a.edges))
 	for _, e := range a.edges {
@@ -112,5 +121,5 @@ func (a *Admin) describeEdges(_ context.Context, r *tcapi.Request) (any, error) 
 	}
 	a.edgesMu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].EdgeId < list[j].EdgeId })
-	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "Revision": a.Revision(), "EdgeSet": list}}, nil
+	return resultOf(edgeSet{len(list), a.Revision(), list}, nil)
 }

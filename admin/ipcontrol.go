@@ -4,25 +4,8 @@ import (
 	"github.com/tidwall/buntdb"
 
 	"github.com/edgegate/edgegate/admin/store"
-	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
-
-// ipActions are the Actions of IP strategies (issue 7; seed IP策略相关接口),
-// in ipstrategies.go.
-func (a *Admin) ipActions() map[string]tcapi.Handler {
-	return map[string]tcapi.Handler{
-		"CreateIPStrategy":             a.createIPStrategy,
-		"ModifyIPStrategy":             a.modifyIPStrategy,
-		"DeleteIPStrategy":             a.deleteIPStrategy,
-		"DescribeIPStrategy":           a.describeIPStrategy,
-		"DescribeIPStrategysStatus":    a.describeIPStrategiesStatus, // the Action's own spelling, and the SDK's
-		"DescribeIPStrategiesStatus":   a.describeIPStrategiesStatus, // the seed's overview spelling (line 1987)
-		"BindIPStrategy":               a.bindIPStrategy,
-		"UnBindIPStrategy":             a.unBindIPStrategy,
-		"DescribeIPStrategyApisStatus": a.describeIPStrategyApisStatus,
-	}
-}
 
 // publishIPControl adds IP strategies (issue 7) to what is published: the
 // bound ones of services that exist, with their bindings.

@@ -2,10 +2,9 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -22,10 +21,8 @@ import (
 // under ips:<ServiceId>:<StrategyId> with its bindings; an API is bound to
 // at most one strategy per environment. Writes that change what the edge
 // enforces (data of a bound strategy, bind, unbind, deleting a bound
-// strategy) publish; the rest only commit.
-
-// Keys: ips:<ServiceId>:<StrategyId> holds an ipStrategyRecord;
-// meta:ipsseq the last creation sequence number.
+// strategy) publish; the rest only commit. meta:ipsseq is the last
+// creation sequence number.
 
 // Limits on IP strategies. The seed names LimitExceeded.IpStrategyLimitExceeded
 // without a number; these are Edgegate's (README "IP strategies").
@@ -37,9 +34,7 @@ const (
 // Error codes of the IP strategy Actions (seed: each Action's 错误码).
 const (
 	errNoIPStrategy     = "ResourceNotFound.InvalidIPStrategy"
-	errIPStrategyLimit  = "LimitExceeded.IpStrategyLimitExceeded"
 	errLengthExceeded   = "InvalidParameterValue.LengthExceeded"
-	errIPStrategyInUse  = "ResourceInUse"
 	ipStrategyKeyPrefix = "ips:"
 	ipsSeqKey           = "meta:ipsseq"
 )
@@ -50,46 +45,59 @@ func ipsPrefix(svc string) string  { return ipStrategyKeyPrefix + svc + ":" }
 // ipStrategyRecord is a stored IP strategy. Bindings are sorted by
 // environment, then ApiId.
 type ipStrategyRecord struct {
-	Seq          int64                     `json:"Seq"` // creation order
-	StrategyId   string                    `json:"StrategyId"`
-	StrategyName string                    `json:"StrategyName"`
-	StrategyType string                    `json:"StrategyType"`
-	StrategyData string                    `json:"StrategyData"`
-	ServiceId    string                    `json:"ServiceId"`
-	CreatedTime  string                    `json:"CreatedTime"`
-	ModifiedTime string                    `json:"ModifiedTime"`
-	Bindings     []model.IPStrategyBinding `json:"Bindings,omitempty"`
+	Seq          int64  `json:"Seq"` // creation order
+	StrategyId   string `json:"StrategyId"`
+	StrategyName string `json:"StrategyName"`
+	StrategyType string `json:"StrategyType"`
+	StrategyData string `json:"StrategyData"`
+	ServiceId    string `json:"ServiceId"`
+	stamps
+	Bindings []model.IPStrategyBinding `json:"Bindings,omitempty"`
 }
 
 // listIPStrategies returns the strategies of svc (every service when svc
 // is empty) in creation order.
 func listIPStrategies(tx *buntdb.Tx, svc string) ([]ipStrategyRecord, error) {
-	pat := ipStrategyKeyPrefix + "*"
+	prefix := ipStrategyKeyPrefix
 	if svc != "" {
-		pat = ipsPrefix(svc) + "*"
+		prefix = ipsPrefix(svc)
 	}
-	var out []ipStrategyRecord
-	var ferr error
-	tx.AscendKeys(pat, func(k, v string) bool {
-		var r ipStrategyRecord
-		if err := json.Unmarshal([]byte(v), &r); err != nil {
-			ferr = errors.New("store: decode " + k + ": " + err.Error())
-			return false
-		}
-		out = append(out, r)
-		return true
-	})
+	out, err := scan[ipStrategyRecord](tx, prefix)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Seq != out[j].Seq {
 			return out[i].Seq < out[j].Seq
 		}
 		return out[i].StrategyId < out[j].StrategyId
 	})
-	return out, ferr
+	return out, err
 }
 
 func getIPStrategy(tx *buntdb.Tx, svc, id string) (ipStrategyRecord, error) {
 	return getRecord[ipStrategyRecord](tx, "StrategyId", id, ipsKey(svc, id), errNoIPStrategy, "IP strategy "+id+" does not exist in service "+svc)
+}
+
+// serviceIPStrategy loads strategy id of service svc, which must exist.
+func serviceIPStrategy(tx *buntdb.Tx, svc, id string) (ipStrategyRecord, error) {
+	if _, err := getService(tx, svc); err != nil {
+		return ipStrategyRecord{}, err
+	}
+	return getIPStrategy(tx, svc, id)
+}
+
+// updateIPStrategy loads strategy id of svc, lets fn change it and stores
+// it back; fn says whether the change reaches the edges.
+func (a *Admin) updateIPStrategy(svc, id string, fn func(tx *buntdb.Tx, r *ipStrategyRecord) (bool, error)) error {
+	return a.write(func(tx *buntdb.Tx) (bool, error) {
+		rec, err := serviceIPStrategy(tx, svc, id)
+		if err != nil {
+			return false, err
+		}
+		publish, err := fn(tx, &rec)
+		if err != nil {
+			return false, err
+		}
+		return publish, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
+	})
 }
 
 // checkStrategyData validates every entry of a strategy's list (IPs, CIDR
@@ -116,200 +124,131 @@ func checkStrategyData(typ, data string) error {
 
 // ipStrategyView is the seed's IPStrategy.
 type ipStrategyView struct {
-	StrategyId        string        `json:"StrategyId"`
-	StrategyName      string        `json:"StrategyName"`
-	StrategyType      string        `json:"StrategyType"`
-	StrategyData      string        `json:"StrategyData"`
-	CreatedTime       string        `json:"CreatedTime"`
-	ModifiedTime      string        `json:"ModifiedTime"`
-	ServiceId         string        `json:"ServiceId"`
-	BindApiTotalCount int           `json:"BindApiTotalCount"`
-	BindApis          []apiIdStatus `json:"BindApis"`
+	StrategyId, StrategyName, StrategyType, StrategyData, CreatedTime, ModifiedTime, ServiceId string
+	BindApiTotalCount                                                                          int
+	BindApis                                                                                   []apiIdStatus
 }
 
 func (r *ipStrategyRecord) view() ipStrategyView {
-	return ipStrategyView{StrategyId: r.StrategyId, StrategyName: r.StrategyName, StrategyType: r.StrategyType,
-		StrategyData: r.StrategyData, CreatedTime: r.CreatedTime, ModifiedTime: r.ModifiedTime, ServiceId: r.ServiceId,
-		BindApiTotalCount: len(boundAPIs(r.Bindings, "")), BindApis: []apiIdStatus{}}
+	return ipStrategyView{r.StrategyId, r.StrategyName, r.StrategyType, r.StrategyData, r.CreatedTime, r.ModifiedTime, r.ServiceId,
+		len(boundAPIs(r.Bindings, "")), []apiIdStatus{}}
 }
 
 // boundAPIs lists the ApiIds bound in env (every environment when env is
 // empty), each once, in binding order.
 func boundAPIs(bs []model.IPStrategyBinding, env string) []string {
 	var out []string
-	seen := map[string]bool{}
 	for _, b := range bs {
-		if (env == "" || b.Environment == env) && !seen[b.ApiId] {
-			seen[b.ApiId] = true
+		if (env == "" || b.Environment == env) && !slices.Contains(out, b.ApiId) {
 			out = append(out, b.ApiId)
 		}
 	}
 	return out
 }
 
-func (a *Admin) createIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId    string `json:"ServiceId"`
-		StrategyName string `json:"StrategyName"`
-		StrategyType string `json:"StrategyType"`
-		StrategyData string `json:"StrategyData"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if in.ServiceId == "" {
-		return nil, tcapi.Errorf(errMissing, "ServiceId is required")
-	}
-	if strings.TrimSpace(in.StrategyName) == "" {
-		return nil, tcapi.Errorf(errMissing, "StrategyName is required")
-	}
-	if utf8.RuneCountInString(in.StrategyName) > maxStrategyName {
-		return nil, tcapi.Errorf(errLengthExceeded, "StrategyName is longer than %d characters", maxStrategyName)
-	}
-	if in.StrategyType == "" {
-		return nil, tcapi.Errorf(errMissing, "StrategyType is required: WHITE or BLACK")
+type createIPStrategyReq struct {
+	ServiceId                                string `tcapi:"required"`
+	StrategyName, StrategyType, StrategyData string
+}
+
+func (in *createIPStrategyReq) Check() error {
+	switch {
+	case strings.TrimSpace(in.StrategyName) == "":
+		return tcapi.Errorf(errMissing, "StrategyName is required")
+	case utf8.RuneCountInString(in.StrategyName) > maxStrategyName:
+		return tcapi.Errorf(errLengthExceeded, "StrategyName is longer than %d characters", maxStrategyName)
+	case in.StrategyType == "":
+		return tcapi.Errorf(errMissing, "StrategyType is required: WHITE or BLACK")
 	}
 	typ := strings.ToUpper(in.StrategyType)
 	if typ != snapshot.StrategyWhite && typ != snapshot.StrategyBlack {
-		return nil, tcapi.Errorf(errNotInOptions, "StrategyType %q: want WHITE or BLACK", in.StrategyType)
+		return tcapi.Errorf(errNotInOptions, "StrategyType %q: want WHITE or BLACK", in.StrategyType)
 	}
-	if err := checkStrategyData(typ, in.StrategyData); err != nil {
-		return nil, err
-	}
-	now := isoTime(a.opts.Now())
-	rec := ipStrategyRecord{StrategyId: newID("ipstrategy-"), StrategyName: in.StrategyName, StrategyType: typ,
-		StrategyData: in.StrategyData, ServiceId: in.ServiceId, CreatedTime: now, ModifiedTime: now}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
+	in.StrategyType = typ
+	return checkStrategyData(typ, in.StrategyData)
+}
+
+func (a *Admin) createIPStrategy(_ context.Context, in *createIPStrategyReq) (*result[ipStrategyView], error) {
+	rec := ipStrategyRecord{StrategyId: newID("ipstrategy-"), StrategyName: in.StrategyName, StrategyType: in.StrategyType,
+		StrategyData: in.StrategyData, ServiceId: in.ServiceId, stamps: a.stamped()}
+	err := a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
+		l := limit{prefix: ipsPrefix(in.ServiceId), max: maxIPStrategiesPerService, code: "LimitExceeded.IpStrategyLimitExceeded", what: "IP strategies in a service"}
+		if err := l.check(tx); err != nil {
 			return false, err
 		}
-		list, err := listIPStrategies(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		if len(list) >= maxIPStrategiesPerService {
-			return false, tcapi.Errorf(errIPStrategyLimit, "a service has at most %d IP strategies", maxIPStrategiesPerService)
-		}
-		n := int64(0)
-		if v, err := tx.Get(ipsSeqKey); err == nil {
-			n, _ = strconv.ParseInt(v, 10, 64)
-		}
-		rec.Seq = n + 1
-		if _, _, err := tx.Set(ipsSeqKey, strconv.FormatInt(rec.Seq, 10), nil); err != nil {
+		var err error
+		if rec.Seq, err = nextSeq(tx, ipsSeqKey); err != nil {
 			return false, err
 		}
 		// Unbound, it changes no traffic: nothing to publish.
 		return false, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": rec.view()}, nil
+	return resultOf(rec.view(), err)
 }
 
-func (a *Admin) modifyIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId    string `json:"ServiceId"`
-		StrategyId   string `json:"StrategyId"`
-		StrategyData string `json:"StrategyData"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
-		if err != nil {
-			return false, err
-		}
+type modifyIPStrategyReq struct {
+	ServiceId, StrategyId, StrategyData string
+}
+
+func (a *Admin) modifyIPStrategy(_ context.Context, in *modifyIPStrategyReq) (*result[bool], error) {
+	return done(a.updateIPStrategy(in.ServiceId, in.StrategyId, func(_ *buntdb.Tx, rec *ipStrategyRecord) (bool, error) {
 		if err := checkStrategyData(rec.StrategyType, in.StrategyData); err != nil {
 			return false, err
 		}
-		rec.StrategyData, rec.ModifiedTime = in.StrategyData, isoTime(a.opts.Now())
-		return len(rec.Bindings) > 0, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		rec.StrategyData, rec.ModifiedTime = in.StrategyData, a.now()
+		return len(rec.Bindings) > 0, nil
+	}))
+}
+
+type ipStrategyIDReq struct {
+	ServiceId  string `tcapi:"required"`
+	StrategyId string `tcapi:"required"`
 }
 
 // deleteIPStrategy deletes a strategy with its bindings. The seed lists
 // no "in use" error for DeleteIPStrategy (only InvalidIPStrategy), so a
 // bound strategy is deleted too, and its APIs stop being filtered.
-func (a *Admin) deleteIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId  string `json:"ServiceId"`
-		StrategyId string `json:"StrategyId"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if in.ServiceId == "" {
-			return false, tcapi.Errorf(errMissing, "ServiceId is required")
-		}
+func (a *Admin) deleteIPStrategy(_ context.Context, in *ipStrategyIDReq) (*result[bool], error) {
+	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
 		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
 		if err != nil {
 			return false, err
 		}
 		_, err = tx.Delete(ipsKey(rec.ServiceId, rec.StrategyId))
 		return len(rec.Bindings) > 0, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+	}))
 }
 
-func (a *Admin) describeIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		StrategyId      string   `json:"StrategyId"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		Limit           *int64   `json:"Limit"`
-		Offset          *int64   `json:"Offset"`
-		Filters         []Filter `json:"Filters"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	// Filters are reserved: "目前不支持过滤" (seed line 3916).
-	if _, err := parseFilters(in.Filters); err != nil {
-		return nil, err
-	}
-	if in.EnvironmentName != "" {
-		if err := checkEnv(in.EnvironmentName); err != nil {
-			return nil, err
-		}
-	}
+// ipEnvReq names a strategy, an environment and a page.
+type ipEnvReq struct {
+	ipStrategyIDReq
+	EnvironmentName string
+	listParams
+}
+
+func (a *Admin) describeIPStrategy(_ context.Context, in *ipEnvReq) (*result[ipStrategyView], error) {
 	var out ipStrategyView
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+	// Filters are reserved: "目前不支持过滤" (seed line 3916).
+	_, _, err := describeList(a, &in.pageParams, in.Filters, nil, func(tx *buntdb.Tx, _ filters) ([]struct{}, error) {
+		if in.EnvironmentName != "" {
+			if err := checkEnv(in.EnvironmentName); err != nil {
+				return nil, err
+			}
 		}
-		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
+		rec, err := serviceIPStrategy(tx, in.ServiceId, in.StrategyId)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = rec.view()
 		ids := boundAPIs(rec.Bindings, in.EnvironmentName)
 		out.BindApiTotalCount = len(ids)
+		limit, offset, _ := in.bounds()
 		for _, id := range page(ids, limit, offset) {
 			out.BindApis = append(out.BindApis, boundAPIStatus(tx, rec.ServiceId, id))
 		}
-		return nil
+		return nil, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": out}, nil
+	return resultOf(out, err)
 }
 
 // boundAPIStatus describes a bound API; one deleted since it was bound
@@ -322,171 +261,132 @@ func boundAPIStatus(tx *buntdb.Tx, svc, id string) apiIdStatus {
 	return apiIdStatus{ServiceId: svc, ApiId: id, RelationBuniessApiIds: []string{}, Tags: []string{}}
 }
 
-func (a *Admin) describeIPStrategiesStatus(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId string   `json:"ServiceId"`
-		Filters   []Filter `json:"Filters"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	fs, err := parseFilters(in.Filters, "StrategyName")
-	if err != nil {
-		return nil, err
-	}
-	set := []ipStrategyView{}
-	err = a.db.View(func(tx *buntdb.Tx) error {
+type ipStrategiesReq struct {
+	ServiceId string
+	Filters   []Filter
+}
+
+// ipStrategiesStatus is the seed's IPStrategysStatus.
+type ipStrategiesStatus struct {
+	TotalCount  int
+	StrategySet []ipStrategyView
+}
+
+// describeIPStrategiesStatus lists every strategy of a service (the
+// Action has no paging).
+func (a *Admin) describeIPStrategiesStatus(_ context.Context, in *ipStrategiesReq) (*result[ipStrategiesStatus], error) {
+	n, set, err := describeList(a, nil, in.Filters, []string{"StrategyName"}, func(tx *buntdb.Tx, fs filters) ([]ipStrategyView, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return nil, err
 		}
 		list, err := listIPStrategies(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
+		var set []ipStrategyView
 		for i := range list {
 			if fs.matchSub("StrategyName", list[i].StrategyName) {
 				set = append(set, list[i].view())
 			}
 		}
-		return nil
+		return set, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(set), "StrategySet": set}}, nil
+	return resultOf(ipStrategiesStatus{n, set}, err)
 }
 
-// bindInput checks the common input of BindIPStrategy and UnBindIPStrategy.
-func bindInput(svc, id, env string, apis []string, field string) error {
-	switch {
-	case svc == "":
-		return tcapi.Errorf(errMissing, "ServiceId is required")
-	case id == "":
-		return tcapi.Errorf(errMissing, "StrategyId is required")
-	case len(apis) == 0:
-		return tcapi.Errorf(errMissing, "%s is required", field)
-	}
-	for _, api := range apis {
-		if api == "" {
-			return tcapi.Errorf(errInvalidValue, "%s holds an empty ApiId", field)
-		}
-	}
-	return checkEnv(env)
+// ipBindReq is the common input of BindIPStrategy and UnBindIPStrategy.
+type ipBindReq struct {
+	ipStrategyIDReq
+	EnvironmentName string
 }
+
+func (in *ipBindReq) check(apis []string, field string) error {
+	if slices.Contains(apis, "") {
+		return tcapi.Errorf(errInvalidValue, "%s holds an empty ApiId", field)
+	}
+	return checkEnv(in.EnvironmentName)
+}
+
+type bindIPStrategyReq struct {
+	ipBindReq
+	BindApiIds []string `tcapi:"required"`
+}
+
+func (in *bindIPStrategyReq) Check() error { return in.check(in.BindApiIds, "BindApiIds") }
+
+type unBindIPStrategyReq struct {
+	ipBindReq
+	UnBindApiIds []string `tcapi:"required"`
+}
+
+func (in *unBindIPStrategyReq) Check() error { return in.check(in.UnBindApiIds, "UnBindApiIds") }
 
 // bindIPStrategy binds APIs in one environment. An API takes one IP
 // strategy per environment: binding it to a second one is refused with
 // ResourceInUse (unbind the first); binding it again to the same one is
 // a no-op. The APIs must exist in the service; they apply at the edge
 // where the environment runs them.
-func (a *Admin) bindIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		StrategyId      string   `json:"StrategyId"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		BindApiIds      []string `json:"BindApiIds"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := bindInput(in.ServiceId, in.StrategyId, in.EnvironmentName, in.BindApiIds, "BindApiIds"); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
-		if err != nil {
-			return false, err
-		}
+func (a *Admin) bindIPStrategy(_ context.Context, in *bindIPStrategyReq) (*result[bool], error) {
+	return done(a.updateIPStrategy(in.ServiceId, in.StrategyId, func(tx *buntdb.Tx, rec *ipStrategyRecord) (bool, error) {
 		others, err := listIPStrategies(tx, in.ServiceId)
 		if err != nil {
 			return false, err
 		}
-		changed := false
-		for _, api := range in.BindApiIds {
-			if _, err := getAPI(tx, in.ServiceId, api); err != nil {
-				return false, err
+		changed, err := eachAPI(tx, in.ServiceId, in.BindApiIds, func(api string) (bool, error) {
+			if o := boundElsewhere(others, rec, in.EnvironmentName, api); o != "" {
+				return false, tcapi.Errorf(tcapi.CodeResourceInUse,
+					"API %s is already bound to IP strategy %s in %s; an API takes one IP strategy per environment: unbind it first",
+					api, o, in.EnvironmentName)
 			}
-			for i := range others {
-				o := &others[i]
-				if o.StrategyId != rec.StrategyId && hasBinding(o.Bindings, in.EnvironmentName, api) {
-					return false, tcapi.Errorf(errIPStrategyInUse,
-						"API %s is already bound to IP strategy %s in %s; an API takes one IP strategy per environment: unbind it first",
-						api, o.StrategyId, in.EnvironmentName)
-				}
+			if hasBinding(rec.Bindings, in.EnvironmentName, api) {
+				return false, nil
 			}
-			if !hasBinding(rec.Bindings, in.EnvironmentName, api) {
-				rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: in.EnvironmentName, ApiId: api})
-				changed = true
-			}
+			rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: in.EnvironmentName, ApiId: api})
+			return true, nil
+		})
+		if changed {
+			sortBindings(rec.Bindings)
+			rec.ModifiedTime = a.now()
 		}
-		if !changed {
-			return false, nil
+		return changed, err
+	}))
+}
+
+// boundElsewhere returns the strategy other than rec that api is bound to
+// in env, or "".
+func boundElsewhere(all []ipStrategyRecord, rec *ipStrategyRecord, env, api string) string {
+	for i := range all {
+		if all[i].StrategyId != rec.StrategyId && hasBinding(all[i].Bindings, env, api) {
+			return all[i].StrategyId
 		}
-		sortBindings(rec.Bindings)
-		rec.ModifiedTime = isoTime(a.opts.Now())
-		return true, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
-	})
-	if err != nil {
-		return nil, err
 	}
-	return map[string]any{"Result": true}, nil
+	return ""
 }
 
 // unBindIPStrategy removes bindings. The seed lists no business error for
 // it: an API that exists but is not bound is a no-op; an ApiId that is
 // neither bound nor an API of the service is ResourceNotFound.InvalidApi
 // (a binding of an API deleted since is still removed).
-func (a *Admin) unBindIPStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		StrategyId      string   `json:"StrategyId"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		UnBindApiIds    []string `json:"UnBindApiIds"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := bindInput(in.ServiceId, in.StrategyId, in.EnvironmentName, in.UnBindApiIds, "UnBindApiIds"); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
-		if err != nil {
-			return false, err
-		}
-		drop := map[string]bool{}
+func (a *Admin) unBindIPStrategy(_ context.Context, in *unBindIPStrategyReq) (*result[bool], error) {
+	return done(a.updateIPStrategy(in.ServiceId, in.StrategyId, func(tx *buntdb.Tx, rec *ipStrategyRecord) (bool, error) {
+		var drop []string
 		for _, api := range in.UnBindApiIds {
-			if !hasBinding(rec.Bindings, in.EnvironmentName, api) {
-				if _, err := getAPI(tx, in.ServiceId, api); err != nil {
-					return false, err
-				}
-				continue
+			if hasBinding(rec.Bindings, in.EnvironmentName, api) {
+				drop = append(drop, api)
+			} else if _, err := getAPI(tx, in.ServiceId, api); err != nil {
+				return false, err
 			}
-			drop[api] = true
 		}
 		if len(drop) == 0 {
 			return false, nil
 		}
 		kept := rec.Bindings[:0]
 		for _, b := range rec.Bindings {
-			if !(b.Environment == in.EnvironmentName && drop[b.ApiId]) {
+			if b.Environment != in.EnvironmentName || !slices.Contains(drop, b.ApiId) {
 				kept = append(kept, b)
 			}
 		}
 		rec.Bindings = kept
-		rec.ModifiedTime = isoTime(a.opts.Now())
-		return true, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		rec.ModifiedTime = a.now()
+		return true, nil
+	}))
 }
 
 func hasBinding(bs []model.IPStrategyBinding, env, api string) bool {
@@ -509,13 +409,13 @@ func sortBindings(bs []model.IPStrategyBinding) {
 
 // ipStrategyAPI is the seed's IPStrategyApi.
 type ipStrategyAPI struct {
-	ApiId                string `json:"ApiId"`
-	ApiName              string `json:"ApiName"`
-	ApiType              string `json:"ApiType"`
-	Path                 string `json:"Path"`
-	Method               string `json:"Method"`
-	OtherIPStrategyId    string `json:"OtherIPStrategyId"`
-	OtherEnvironmentName string `json:"OtherEnvironmentName"`
+	ApiId, ApiName, ApiType, Path, Method, OtherIPStrategyId, OtherEnvironmentName string
+}
+
+// ipStrategyApiStatus is the seed's IPStrategyApiStatus.
+type ipStrategyApiStatus struct {
+	TotalCount     int
+	ApiIdStatusSet []ipStrategyAPI
 }
 
 // describeIPStrategyApisStatus lists the APIs the strategy can still be
@@ -523,69 +423,35 @@ type ipStrategyAPI struct {
 // there (seed line 3942). An API bound to another strategy in that
 // environment carries its ID in OtherIPStrategyId (binding it would be
 // refused until it is unbound there).
-func (a *Admin) describeIPStrategyApisStatus(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		StrategyId      string   `json:"StrategyId"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		Limit           *int64   `json:"Limit"`
-		Offset          *int64   `json:"Offset"`
-		Filters         []Filter `json:"Filters"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := parseFilters(in.Filters, "ApiPath", "ApiName", "KeyWord")
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	set := []ipStrategyAPI{}
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+func (a *Admin) describeIPStrategyApisStatus(_ context.Context, in *ipEnvReq) (*result[ipStrategyApiStatus], error) {
+	n, set, err := describeList(a, &in.pageParams, in.Filters, []string{"ApiPath", "ApiName", "KeyWord"}, func(tx *buntdb.Tx, fs filters) ([]ipStrategyAPI, error) {
+		if err := checkEnv(in.EnvironmentName); err != nil {
+			return nil, err
 		}
-		rec, err := getIPStrategy(tx, in.ServiceId, in.StrategyId)
+		rec, err := serviceIPStrategy(tx, in.ServiceId, in.StrategyId)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		all, err := listIPStrategies(tx, in.ServiceId)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		apis, err := listAPIs(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
+		var set []ipStrategyAPI
 		for i := range apis {
 			api := &apis[i].Api
-			if hasBinding(rec.Bindings, in.EnvironmentName, api.ApiId) {
-				continue
-			}
 			path, name := api.RequestConfig.Path, api.ApiName
-			if !fs.matchSub("ApiPath", path) || !fs.matchSub("ApiName", name) ||
-				!(fs.matchSub("KeyWord", path) || fs.matchSub("KeyWord", name)) {
+			if hasBinding(rec.Bindings, in.EnvironmentName, api.ApiId) || !fs.matchSub("ApiPath", path) || !fs.matchSub("ApiName", name) ||
+				!fs.matchSub("KeyWord", path, name) {
 				continue
 			}
-			st := apiIDStatus(api)
-			item := ipStrategyAPI{ApiId: st.ApiId, ApiName: st.ApiName, ApiType: st.ApiType, Path: st.Path, Method: st.Method}
-			for j := range all {
-				if all[j].StrategyId != rec.StrategyId && hasBinding(all[j].Bindings, in.EnvironmentName, api.ApiId) {
-					item.OtherIPStrategyId, item.OtherEnvironmentName = all[j].StrategyId, in.EnvironmentName
-				}
+			item := ipStrategyAPI{ApiId: api.ApiId, ApiName: name, ApiType: api.apiType(), Path: path, Method: api.RequestConfig.Method}
+			if o := boundElsewhere(all, &rec, in.EnvironmentName, api.ApiId); o != "" {
+				item.OtherIPStrategyId, item.OtherEnvironmentName = o, in.EnvironmentName
 			}
 			set = append(set, item)
 		}
-		return nil
+		return set, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(set), "ApiIdStatusSet": page(set, limit, offset)}}, nil
+	return resultOf(ipStrategyApiStatus{n, set}, err)
 }

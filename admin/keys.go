@@ -2,13 +2,13 @@ package admin
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tidwall/buntdb"
 
-	"github.com/edgegate/edgegate/admin/store"
 	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
@@ -17,21 +17,22 @@ import (
 // and UpdateApiKey (更换后的密钥详情); DescribeApiKeysStatus (查询密钥列表:
 // "本接口不会显示密钥 Key") answers AccessKeySecret "".
 
-// validKeyPart: letters, digits and '_' within [lo, hi] (seed CreateApiKey:
+// checkKeyPart: letters, digits and '_' within [lo, hi] (seed CreateApiKey:
 // AccessKeyId 5-50, AccessKeySecret 10-50).
-func validKeyPart(s string, lo, hi int) bool {
-	if len(s) < lo || len(s) > hi {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
+func checkKeyPart(field, s string, lo, hi int) error {
+	ok := len(s) >= lo && len(s) <= hi
+	for i := 0; ok && i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 	}
-	return true
+	if !ok {
+		return tcapi.Errorf(errFormat, "%s: %d to %d letters, digits or '_'", field, lo, hi)
+	}
+	return nil
 }
 
+// checkName: a name that is required and at most max characters (seed:
+// the Create* of keys, plans and apps).
 func checkName(field, v string, max int) error {
 	if strings.TrimSpace(v) == "" {
 		return tcapi.Errorf(errMissing, "%s is required", field)
@@ -42,274 +43,199 @@ func checkName(field, v string, max int) error {
 	return nil
 }
 
+// checkDesc: a description of plans and apps, at most 200 characters.
+func checkDesc(field, desc string) error {
+	if utf8.RuneCountInString(desc) > 200 {
+		return tcapi.Errorf(errFormat, "%s: at most 200 characters", field)
+	}
+	return nil
+}
+
 // apiKeyView is the seed's ApiKey.
 type apiKeyView struct {
-	AccessKeyId     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
-	AccessKeyType   string `json:"AccessKeyType"`
-	SecretName      string `json:"SecretName"`
-	ModifiedTime    string `json:"ModifiedTime"`
-	Status          int    `json:"Status"`
-	CreatedTime     string `json:"CreatedTime"`
+	AccessKeyId, AccessKeySecret, AccessKeyType, SecretName, ModifiedTime string
+	Status                                                                int
+	CreatedTime                                                           string
 }
 
 func keyView(k keyRecord, secret string) apiKeyView {
-	return apiKeyView{AccessKeyId: k.AccessKeyId, AccessKeySecret: secret, AccessKeyType: k.AccessKeyType,
-		SecretName: k.SecretName, ModifiedTime: k.ModifiedTime, Status: k.Status, CreatedTime: k.CreatedTime}
+	return apiKeyView{k.AccessKeyId, secret, k.AccessKeyType, k.SecretName, k.ModifiedTime, k.Status, k.CreatedTime}
 }
 
-func getKey(tx *buntdb.Tx, id string) (keyRecord, error) {
-	return getRecord[keyRecord](tx, "AccessKeyId", id, apiKeyKey(id), "ResourceNotFound.InvalidAccessKeyId", "API key "+id+" does not exist")
+type createApiKeyReq struct {
+	SecretName, AccessKeyType, AccessKeyId, AccessKeySecret string
 }
 
-func (a *Admin) createApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		SecretName      string `json:"SecretName"`
-		AccessKeyType   string `json:"AccessKeyType"`
-		AccessKeyId     string `json:"AccessKeyId"`
-		AccessKeySecret string `json:"AccessKeySecret"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+func (in *createApiKeyReq) Check() error {
 	if err := checkName("SecretName", in.SecretName, 50); err != nil {
-		return nil, err
+		return err
 	}
 	switch in.AccessKeyType {
 	case "", "auto":
 		if in.AccessKeyId != "" || in.AccessKeySecret != "" {
-			return nil, tcapi.Errorf(errInvalidValue, "AccessKeyId and AccessKeySecret are chosen by the user only with AccessKeyType manual")
+			return tcapi.Errorf(errInvalidValue, "AccessKeyId and AccessKeySecret are chosen by the user only with AccessKeyType manual")
 		}
+	case "manual":
+		if in.AccessKeyId == "" || in.AccessKeySecret == "" {
+			return tcapi.Errorf(errMissing, "AccessKeyType manual needs AccessKeyId and AccessKeySecret")
+		}
+		if err := checkKeyPart("AccessKeyId", in.AccessKeyId, 5, 50); err != nil {
+			return err
+		}
+		return checkKeyPart("AccessKeySecret", in.AccessKeySecret, 10, 50)
+	default:
+		return tcapi.Errorf(errNotInOptions, "AccessKeyType %q: want auto or manual", in.AccessKeyType)
+	}
+	return nil
+}
+
+func (a *Admin) createApiKey(_ context.Context, in *createApiKeyReq) (*result[apiKeyView], error) {
+	if in.AccessKeyType != "manual" {
 		in.AccessKeyType = "auto"
 		in.AccessKeyId = "AKID" + randomString(32)
 		in.AccessKeySecret = randomString(40)
-	case "manual":
-		if in.AccessKeyId == "" || in.AccessKeySecret == "" {
-			return nil, tcapi.Errorf(errMissing, "AccessKeyType manual needs AccessKeyId and AccessKeySecret")
-		}
-		if !validKeyPart(in.AccessKeyId, 5, 50) {
-			return nil, tcapi.Errorf(errFormat, "AccessKeyId: 5 to 50 letters, digits or '_'")
-		}
-		if !validKeyPart(in.AccessKeySecret, 10, 50) {
-			return nil, tcapi.Errorf(errFormat, "AccessKeySecret: 10 to 50 letters, digits or '_'")
-		}
-	default:
-		return nil, tcapi.Errorf(errNotInOptions, "AccessKeyType %q: want auto or manual", in.AccessKeyType)
 	}
-	now := isoTime(a.opts.Now())
 	rec := keyRecord{AccessKeyId: in.AccessKeyId, SecretName: in.SecretName, AccessKeyType: in.AccessKeyType,
-		Status: 1, CreatedTime: now, ModifiedTime: now}
+		Status: 1, stamps: a.stamped()}
 	rec.Secret = a.sealSecret(apiKeyKey(rec.AccessKeyId), in.AccessKeySecret)
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := tx.Get(apiKeyKey(rec.AccessKeyId)); err == nil {
+		if exists(tx, apiKeyKey(rec.AccessKeyId)) {
 			return false, tcapi.Errorf("FailedOperation.AccessKeyExist", "API key %s already exists", rec.AccessKeyId)
 		}
-		n := 0
-		tx.AscendKeys(apiKeyPrefix+"*", func(string, string) bool { n++; return true })
-		if n >= a.opts.Limits.ApiKeys {
-			return false, tcapi.Errorf("LimitExceeded.ApiKeyCountLimitExceeded", "at most %d API keys", a.opts.Limits.ApiKeys)
+		l := limit{prefix: apiKeyPrefix, max: a.opts.Limits.ApiKeys, code: "LimitExceeded.ApiKeyCountLimitExceeded", what: "API keys"}
+		if err := l.check(tx); err != nil {
+			return false, err
 		}
 		// Published even unbound: the edge tells a known key that is not
 		// allowed here (403) from an unknown one (401) by its key table.
-		return true, store.SetJSON(tx, apiKeyKey(rec.AccessKeyId), rec)
+		return true, apiKeys.put(tx, &rec)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": keyView(rec, in.AccessKeySecret)}, nil
+	return resultOf(keyView(rec, in.AccessKeySecret), err)
 }
 
 type accessKeyIDReq struct {
-	AccessKeyId string `json:"AccessKeyId"`
+	AccessKeyId string
 }
 
 // DeleteApiKey deletes a disabled key bound to no plan (the seed's
 // UnsupportedOperation.InvalidStatus and ResourceIsInUse); so a deleted key
 // had already stopped working.
-func (a *Admin) deleteApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	var in accessKeyIDReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		k, err := getKey(tx, in.AccessKeyId)
-		if err != nil {
-			return false, err
-		}
+func (a *Admin) deleteApiKey(_ context.Context, in *accessKeyIDReq) (*result[bool], error) {
+	return done(apiKeys.remove(a, in.AccessKeyId, func(tx *buntdb.Tx, k *keyRecord) (bool, error) {
 		if k.Status == 1 {
 			return false, tcapi.Errorf("UnsupportedOperation.InvalidStatus", "API key %s is enabled; disable it (DisableApiKey) before deleting it", k.AccessKeyId)
 		}
-		plans, err := scan[planRecord](tx, planPrefix)
+		plans, err := usagePlans.all(tx)
 		if err != nil {
 			return false, err
 		}
 		if bound := plansOfKey(plans, k.AccessKeyId); len(bound) > 0 {
 			return false, tcapi.Errorf("UnsupportedOperation.ResourceIsInUse", "API key %s is bound to usage plan %s; unbind it (UnBindSecretIds) first", k.AccessKeyId, bound[0].UsagePlanId)
 		}
-		_, err = tx.Delete(apiKeyKey(k.AccessKeyId))
-		return true, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		return true, nil
+	}))
 }
 
-func (a *Admin) describeApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	var in accessKeyIDReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+func (a *Admin) describeApiKey(_ context.Context, in *accessKeyIDReq) (*result[apiKeyView], error) {
 	var out apiKeyView
 	err := a.db.View(func(tx *buntdb.Tx) error {
-		k, err := getKey(tx, in.AccessKeyId)
+		k, err := apiKeys.get(tx, in.AccessKeyId)
 		if err != nil {
 			return err
 		}
 		secret, err := a.openSecret(apiKeyKey(k.AccessKeyId), k.Secret)
-		if err != nil {
-			return err
-		}
 		out = keyView(k, secret)
-		return nil
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": out}, nil
+	return resultOf(out, err)
 }
 
-func (a *Admin) describeApiKeysStatus(_ context.Context, r *tcapi.Request) (any, error) {
-	var in describeServicesReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := parseFilters(in.Filters, "AccessKeyId", "AccessKeySecret", "SecretName", "NotUsagePlanId", "Status", "KeyWord")
-	if err != nil {
-		return nil, err
-	}
-	set := []apiKeyView{}
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		keys, err := scan[keyRecord](tx, apiKeyPrefix)
-		if err != nil {
-			return err
-		}
-		plans, err := scan[planRecord](tx, planPrefix)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if !fs.match("AccessKeyId", k.AccessKeyId) || !fs.matchSub("SecretName", k.SecretName) ||
-				!fs.match("Status", strconv.Itoa(k.Status)) {
-				continue
+// apiKeysStatus is the seed's ApiKeysStatus.
+type apiKeysStatus struct {
+	TotalCount int
+	ApiKeySet  []apiKeyView
+}
+
+func (a *Admin) describeApiKeysStatus(_ context.Context, in *listParams) (*result[apiKeysStatus], error) {
+	n, set, err := describeList(a, &in.pageParams, in.Filters, []string{"AccessKeyId", "AccessKeySecret", "SecretName", "NotUsagePlanId", "Status", "KeyWord"},
+		func(tx *buntdb.Tx, fs filters) ([]apiKeyView, error) {
+			keys, err := apiKeys.all(tx)
+			if err != nil {
+				return nil, err
 			}
-			if vals, ok := fs["KeyWord"]; ok && !anySub(vals, k.SecretName, k.AccessKeyId) {
-				continue
+			plans, err := usagePlans.all(tx)
+			if err != nil {
+				return nil, err
 			}
-			if vals, ok := fs["NotUsagePlanId"]; ok && boundToAny(plans, k.AccessKeyId, vals) {
-				continue
-			}
-			if vals, ok := fs["AccessKeySecret"]; ok {
-				secret, err := a.openSecret(apiKeyKey(k.AccessKeyId), k.Secret)
-				if err != nil {
-					return err
-				}
-				hit := false
-				for _, v := range vals {
-					hit = sameSecret(v, secret) || hit
-				}
-				if !hit {
+			var set []apiKeyView
+			for _, k := range keys {
+				if !fs.match("AccessKeyId", k.AccessKeyId) || !fs.matchSub("SecretName", k.SecretName) ||
+					!fs.match("Status", strconv.Itoa(k.Status)) || !fs.matchSub("KeyWord", k.SecretName, k.AccessKeyId) {
 					continue
 				}
+				if vals, ok := fs["NotUsagePlanId"]; ok && boundToAny(plans, k.AccessKeyId, vals) {
+					continue
+				}
+				if vals, ok := fs["AccessKeySecret"]; ok {
+					secret, err := a.openSecret(apiKeyKey(k.AccessKeyId), k.Secret)
+					if err != nil {
+						return nil, err
+					}
+					hit := false
+					for _, v := range vals {
+						hit = sameSecret(v, secret) || hit
+					}
+					if !hit {
+						continue
+					}
+				}
+				set = append(set, keyView(k, ""))
 			}
-			set = append(set, keyView(k, ""))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(set), "ApiKeySet": page(set, limit, offset)}}, nil
-}
-
-// anySub: one of vals is a case-insensitive substring of one of fields.
-func anySub(vals []string, fields ...string) bool {
-	for _, v := range vals {
-		for _, f := range fields {
-			if strings.Contains(strings.ToLower(f), strings.ToLower(v)) {
-				return true
-			}
-		}
-	}
-	return false
+			return set, nil
+		})
+	return resultOf(apiKeysStatus{n, set}, err)
 }
 
 // boundToAny: key id is bound to one of the plans named.
 func boundToAny(plans []planRecord, id string, planIDs []string) bool {
 	for _, p := range plans {
-		if contains(planIDs, p.UsagePlanId) && contains(p.SecretIds, id) {
+		if slices.Contains(planIDs, p.UsagePlanId) && slices.Contains(p.SecretIds, id) {
 			return true
 		}
 	}
 	return false
 }
 
-func (a *Admin) disableApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	return a.setKeyStatus(r, 0)
+func (a *Admin) disableApiKey(_ context.Context, in *accessKeyIDReq) (*result[bool], error) {
+	return done(a.setKeyStatus(in.AccessKeyId, 0))
 }
 
-func (a *Admin) enableApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	return a.setKeyStatus(r, 1)
+func (a *Admin) enableApiKey(_ context.Context, in *accessKeyIDReq) (*result[bool], error) {
+	return done(a.setKeyStatus(in.AccessKeyId, 1))
 }
 
-func (a *Admin) setKeyStatus(r *tcapi.Request, status int) (any, error) {
-	var in accessKeyIDReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		k, err := getKey(tx, in.AccessKeyId)
-		if err != nil {
-			return false, err
-		}
+func (a *Admin) setKeyStatus(id string, status int) error {
+	return apiKeys.update(a, id, func(_ *buntdb.Tx, k *keyRecord) (bool, error) {
 		if k.Status == status {
 			word := map[int]string{0: "disabled", 1: "enabled"}[status]
 			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedUpdateApiKey", "API key %s is already %s", k.AccessKeyId, word)
 		}
 		k.Status = status
-		k.ModifiedTime = isoTime(a.opts.Now())
-		if err := store.SetJSON(tx, apiKeyKey(k.AccessKeyId), k); err != nil {
-			return false, err
-		}
+		k.ModifiedTime = a.now()
 		return true, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+}
+
+type updateApiKeyReq struct {
+	AccessKeyId, AccessKeySecret string
 }
 
 // UpdateApiKey rotates a key's secret (seed 更换密钥): auto keys get a new
 // random one, manual keys take AccessKeySecret. The old secret stops
 // working with the revision this publishes.
-func (a *Admin) updateApiKey(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		AccessKeyId     string `json:"AccessKeyId"`
-		AccessKeySecret string `json:"AccessKeySecret"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
+func (a *Admin) updateApiKey(_ context.Context, in *updateApiKeyReq) (*result[apiKeyView], error) {
 	var out apiKeyView
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		k, err := getKey(tx, in.AccessKeyId)
-		if err != nil {
-			return false, err
-		}
+	err := apiKeys.update(a, in.AccessKeyId, func(_ *buntdb.Tx, k *keyRecord) (bool, error) {
 		old, err := a.openSecret(apiKeyKey(k.AccessKeyId), k.Secret)
 		if err != nil {
 			return false, err
@@ -322,21 +248,27 @@ func (a *Admin) updateApiKey(_ context.Context, r *tcapi.Request) (any, error) {
 			return false, tcapi.Errorf(errInvalidValue, "API key %s is an auto key: its new secret is generated, leave AccessKeySecret out", k.AccessKeyId)
 		case secret == "":
 			secret = randomString(40)
-		case !validKeyPart(secret, 10, 50):
-			return false, tcapi.Errorf(errFormat, "AccessKeySecret: 10 to 50 letters, digits or '_'")
-		case sameSecret(secret, old):
-			return false, tcapi.Errorf(errInvalidValue, "AccessKeySecret is the key's current secret; a rotation needs a new one")
 		}
-		k.Secret = a.sealSecret(apiKeyKey(k.AccessKeyId), secret)
-		k.ModifiedTime = isoTime(a.opts.Now())
-		if err := store.SetJSON(tx, apiKeyKey(k.AccessKeyId), k); err != nil {
+		if err := a.rotate(&k.Secret, apiKeyKey(k.AccessKeyId), secret, old, "AccessKeySecret"); err != nil {
 			return false, err
 		}
-		out = keyView(k, secret)
+		k.ModifiedTime = a.now()
+		out = keyView(*k, secret)
 		return true, nil
 	})
-	if err != nil {
-		return nil, err
+	return resultOf(out, err)
+}
+
+// rotate seals secret, a new one the user chose (checked: 10-50 letters,
+// digits or '_', not the current secret old) or one generated, into
+// *stored, the Secret of record id.
+func (a *Admin) rotate(stored *string, id, secret, old, field string) error {
+	if err := checkKeyPart(field, secret, 10, 50); err != nil {
+		return err
 	}
-	return map[string]any{"Result": out}, nil
+	if sameSecret(secret, old) {
+		return tcapi.Errorf(errInvalidValue, "%s is the current secret; a new one is needed", field)
+	}
+	*stored = a.sealSecret(id, secret)
+	return nil
 }

@@ -3,23 +3,59 @@ package admin
 import (
 	"strings"
 
+	"github.com/tidwall/buntdb"
+
 	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
-// Filter is the seed's Filter.
-type Filter struct {
-	Name   string   `json:"Name"`
-	Values []string `json:"Values"`
+// Responses shared by many Actions.
+
+// result is the Response of an Action whose seed output is one member,
+// Result.
+type result[T any] struct {
+	Result T `json:"Result"`
 }
 
-// paging validates Limit (default 20, at most 100) and Offset (default 0).
-func paging(limit, offset *int64) (int, int, error) {
-	l, o := int64(20), int64(0)
-	if limit != nil {
-		l = *limit
+// resultOf answers v as Result, or err.
+func resultOf[T any](v T, err error) (*result[T], error) {
+	if err != nil {
+		return nil, err
 	}
-	if offset != nil {
-		o = *offset
+	return &result[T]{v}, nil
+}
+
+// done answers Result true (the seed's "Result Bool" of writing Actions),
+// or err.
+func done(err error) (*result[bool], error) { return resultOf(true, err) }
+
+// none is the Response of an Action whose seed output is RequestId only.
+type none struct{}
+
+// Filter is the seed's Filter.
+type Filter struct {
+	Name   string
+	Values []string
+}
+
+// pageParams are the seed's Limit and Offset of Describe* lists.
+type pageParams struct {
+	Limit, Offset *int64
+}
+
+// listParams are paging and the seed's Filters.
+type listParams struct {
+	pageParams
+	Filters []Filter
+}
+
+// bounds validates Limit (default 20, at most 100) and Offset (default 0).
+func (p pageParams) bounds() (limit, offset int, err error) {
+	l, o := int64(20), int64(0)
+	if p.Limit != nil {
+		l = *p.Limit
+	}
+	if p.Offset != nil {
+		o = *p.Offset
 	}
 	if l < 1 || l > 100 {
 		return 0, 0, tcapi.Errorf(errInvalidValue, "Limit %d: want 1 to 100", l)
@@ -28,6 +64,38 @@ func paging(limit, offset *int64) (int, int, error) {
 		return 0, 0, tcapi.Errorf(errInvalidValue, "Offset %d: must not be negative", o)
 	}
 	return int(l), int(o), nil
+}
+
+// describeList answers a Describe* list: it validates paging (p nil: the
+// Action has none, every item is answered), then the filter names against
+// allowed (nil: the Action takes no filter), then collects the matching
+// items in one read transaction. It returns how many matched and the page
+// asked for (never nil, so JSON says []).
+func describeList[T any](a *Admin, p *pageParams, in []Filter, allowed []string, collect func(tx *buntdb.Tx, fs filters) ([]T, error)) (int, []T, error) {
+	limit, offset := -1, 0
+	if p != nil {
+		var err error
+		if limit, offset, err = p.bounds(); err != nil {
+			return 0, nil, err
+		}
+	}
+	fs, err := parseFilters(in, allowed...)
+	if err != nil {
+		return 0, nil, err
+	}
+	var all []T
+	err = a.db.View(func(tx *buntdb.Tx) error {
+		var err error
+		all, err = collect(tx, fs)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if limit < 0 {
+		return len(all), orEmpty(all), nil
+	}
+	return len(all), page(all, limit, offset), nil
 }
 
 // page returns items[offset:offset+limit] (never nil, so JSON says []).
@@ -72,19 +140,15 @@ func (fs filters) match(name, v string) bool {
 	return false
 }
 
-// matchSub: no filter, or v contains one of its values (names are searched
-// by substring, as the console's search box does).
-func (fs filters) matchSub(name, v string) bool {
+// matchSub: no filter, or one of vs contains one of its values (names are
+// searched by substring, as the console's search box does; a keyword
+// searches several).
+func (fs filters) matchSub(name string, vs ...string) bool {
 	vals, ok := fs[name]
 	if !ok {
 		return true
 	}
-	for _, x := range vals {
-		if strings.Contains(strings.ToLower(v), strings.ToLower(x)) {
-			return true
-		}
-	}
-	return false
+	return anySub(vals, vs...)
 }
 
 // matchAny: no filter, or one of vs equals one of its values.
@@ -95,6 +159,18 @@ func (fs filters) matchAny(name string, vs []string) bool {
 	for _, v := range vs {
 		if fs.match(name, v) {
 			return true
+		}
+	}
+	return false
+}
+
+// anySub: one of vals is a case-insensitive substring of one of fields.
+func anySub(vals []string, fields ...string) bool {
+	for _, v := range vals {
+		for _, f := range fields {
+			if strings.Contains(strings.ToLower(f), strings.ToLower(v)) {
+				return true
+			}
 		}
 	}
 	return false

@@ -13,7 +13,7 @@ func TestInUseRequestNum(t *testing.T) {
 	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "SERVICE", "Environment": "release", "ServiceId": svc})
 	inUse := func() float64 {
 		t.Helper()
-		r := result(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
+		r := resultMap(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
 		l := r["EnvironmentList"].([]any)
 		if len(l) != 1 {
 			t.Fatalf("%d bindings", len(l))

@@ -2,6 +2,9 @@ package admin
 
 import (
 	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,12 +34,21 @@ func histPrefix(svc, env string) string { return "hist:" + svc + ":" + env + ":"
 
 const revisionKey = "meta:revision"
 
-// serviceRecord is a stored service: every CreateService field, plus times.
+// serviceRecord is a stored service: every CreateService parameter, its
+// ID and times.
 type serviceRecord struct {
-	ServiceId        string   `json:"ServiceId"`
-	ServiceName      string   `json:"ServiceName"`
-	ServiceDesc      string   `json:"ServiceDesc,omitempty"`
+	ServiceId string `json:"ServiceId"`
+	serviceFields
+	stamps
+}
+
+// serviceFields are CreateService's parameters, stored as given but for
+// ServiceName and Protocol (lower case) and the defaults createService
+// fills in.
+type serviceFields struct {
+	ServiceName      string   `json:"ServiceName" tcapi:"required"`
 	Protocol         string   `json:"Protocol"`
+	ServiceDesc      string   `json:"ServiceDesc,omitempty"`
 	ExclusiveSetName string   `json:"ExclusiveSetName,omitempty"`
 	NetTypes         []string `json:"NetTypes,omitempty"`
 	IpVersion        string   `json:"IpVersion,omitempty"`
@@ -46,8 +58,6 @@ type serviceRecord struct {
 	InstanceId       string   `json:"InstanceId,omitempty"`
 	ProjectId        string   `json:"ProjectId,omitempty"`
 	TceArch          string   `json:"TceArch,omitempty"`
-	CreatedTime      string   `json:"CreatedTime"`
-	ModifiedTime     string   `json:"ModifiedTime"`
 }
 
 // Tag is the seed's Tag.
@@ -99,23 +109,22 @@ type apiFields struct {
 // ErrorCode is the seed's ResponseErrorCodeReq / ErrorCodes.
 type ErrorCode struct {
 	Code          int64  `json:"Code"`
-	Msg           string `json:"Msg,omitempty"`
-	Desc          string `json:"Desc,omitempty"`
-	ConvertedCode int64  `json:"ConvertedCode,omitempty"`
-	NeedConvert   bool   `json:"NeedConvert,omitempty"`
+	Msg           string `json:"Msg"`
+	Desc          string `json:"Desc"`
+	ConvertedCode int64  `json:"ConvertedCode"`
+	NeedConvert   bool   `json:"NeedConvert"`
 }
 
 // Base64TriggerRule is the seed's Base64EncodedTriggerRule.
 type Base64TriggerRule struct {
-	Name  string   `json:"Name"`
-	Value []string `json:"Value,omitempty"`
+	Name  string
+	Value []string
 }
 
 // apiRecord is a stored API.
 type apiRecord struct {
 	apiFields
-	CreatedTime  string `json:"CreatedTime"`
-	ModifiedTime string `json:"ModifiedTime"`
+	stamps
 }
 
 // versionRecord is a frozen copy of a service's APIs (ReleaseService).
@@ -133,12 +142,9 @@ type envRecord struct {
 	Status          int    `json:"Status"` // 1 released, 0 offline
 }
 
-// historyRecord is one release or switch of an environment.
-type historyRecord struct {
-	VersionName string `json:"VersionName"`
-	VersionDesc string `json:"VersionDesc,omitempty"`
-	ReleaseTime string `json:"ReleaseTime"`
-}
+// historyRecord is one release or switch of an environment, stored as the
+// seed's ServiceReleaseHistoryInfo that describes it.
+type historyRecord struct{ VersionName, VersionDesc, ReleaseTime string }
 
 // environments are the seed's three environments (ReleaseService).
 var environments = []string{"test", "prepub", "release"}
@@ -150,6 +156,18 @@ func validEnvironment(e string) bool {
 		}
 	}
 	return false
+}
+
+// stamps are a record's creation and last modification times.
+type stamps struct {
+	CreatedTime  string `json:"CreatedTime"`
+	ModifiedTime string `json:"ModifiedTime"`
+}
+
+// stamped: the times of a record created now.
+func (a *Admin) stamped() stamps {
+	now := a.now()
+	return stamps{now, now}
 }
 
 // isoTime formats t as the seed's Datetime_iso.
@@ -186,4 +204,147 @@ func getRecord[T any](tx *buntdb.Tx, field, id, key, notFound, msg string) (T, e
 		return v, tcapi.Errorf(notFound, "%s", msg)
 	}
 	return v, nil
+}
+
+// scan decodes every record under prefix, in key order.
+func scan[T any](tx *buntdb.Tx, prefix string) ([]T, error) {
+	var out []T
+	var ferr error
+	tx.AscendKeys(prefix+"*", func(k, v string) bool {
+		var r T
+		if err := json.Unmarshal([]byte(v), &r); err != nil {
+			ferr = fmt.Errorf("store: decode %s: %w", k, err)
+			return false
+		}
+		out = append(out, r)
+		return true
+	})
+	return out, ferr
+}
+
+// deletePrefix deletes every record under prefix.
+func deletePrefix(tx *buntdb.Tx, prefix string) error {
+	var keys []string
+	tx.AscendKeys(prefix+"*", func(k, _ string) bool { keys = append(keys, k); return true })
+	for _, k := range keys {
+		if _, err := tx.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exists(tx *buntdb.Tx, key string) bool {
+	_, err := tx.Get(key)
+	return err == nil
+}
+
+// nextSeq returns the next value of the counter under key (creation order
+// of APIs, plugins and IP strategies: CreatedTime has whole seconds).
+func nextSeq(tx *buntdb.Tx, key string) (int64, error) {
+	n := int64(0)
+	if v, err := tx.Get(key); err == nil {
+		n, _ = strconv.ParseInt(v, 10, 64)
+	}
+	n++
+	_, _, err := tx.Set(key, strconv.FormatInt(n, 10), nil)
+	return n, err
+}
+
+// limit is a tenant limit on one kind of record (seed 使用限制).
+type limit struct {
+	prefix     string // the records' store keys
+	max        int
+	code, what string // the refusal: code, "at most <max> <what>"
+}
+
+// check refuses one more record when prefix already holds max.
+func (l limit) check(tx *buntdb.Tx) error {
+	n := 0
+	tx.AscendKeys(l.prefix+"*", func(string, string) bool { n++; return true })
+	if n >= l.max {
+		return tcapi.Errorf(l.code, "at most %d %s", l.max, l.what)
+	}
+	return nil
+}
+
+// insert stores rec, a new record, under key within l; publish says
+// whether it changes what the edges serve.
+func (a *Admin) insert(l limit, key string, rec any, publish bool) error {
+	return a.write(func(tx *buntdb.Tx) (bool, error) {
+		if err := l.check(tx); err != nil {
+			return false, err
+		}
+		return publish, store.SetJSON(tx, key, rec)
+	})
+}
+
+// now is the current time as the seed's Datetime_iso.
+func (a *Admin) now() string { return isoTime(a.opts.Now()) }
+
+// setIf sets *dst to *v when the optional parameter v was given.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// orEmpty makes a nil list an empty one, so JSON says [].
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// kind is one kind of record stored under prefix+id (keys, usage plans,
+// apps, plugins): how a request names one and how it is not found.
+type kind[T any] struct {
+	prefix   string // store keys: prefix + id
+	field    string // the parameter that names one: AccessKeyId, ...
+	notFound string // the code for an id that names none
+	what     string // "API key", for messages
+	id       func(*T) string
+}
+
+func (k kind[T]) key(id string) string { return k.prefix + id }
+
+// get loads the record id names (see getRecord).
+func (k kind[T]) get(tx *buntdb.Tx, id string) (T, error) {
+	return getRecord[T](tx, k.field, id, k.key(id), k.notFound, k.what+" "+id+" does not exist")
+}
+
+func (k kind[T]) put(tx *buntdb.Tx, r *T) error { return store.SetJSON(tx, k.key(k.id(r)), r) }
+
+// all lists every record of the kind, in id order.
+func (k kind[T]) all(tx *buntdb.Tx) ([]T, error) { return scan[T](tx, k.prefix) }
+
+// update loads record id, lets fn change it and stores it back, in one
+// write; fn says whether the change reaches the edges (Admin.write).
+func (k kind[T]) update(a *Admin, id string, fn func(tx *buntdb.Tx, r *T) (publish bool, err error)) error {
+	return k.change(a, id, fn, false)
+}
+
+// remove deletes record id once fn allows it; fn says whether the
+// deletion reaches the edges.
+func (k kind[T]) remove(a *Admin, id string, fn func(tx *buntdb.Tx, r *T) (publish bool, err error)) error {
+	return k.change(a, id, fn, true)
+}
+
+func (k kind[T]) change(a *Admin, id string, fn func(tx *buntdb.Tx, r *T) (bool, error), del bool) error {
+	return a.write(func(tx *buntdb.Tx) (bool, error) {
+		r, err := k.get(tx, id)
+		if err != nil {
+			return false, err
+		}
+		publish, err := fn(tx, &r)
+		if err != nil {
+			return false, err
+		}
+		if del {
+			_, err = tx.Delete(k.key(id))
+			return publish, err
+		}
+		return publish, k.put(tx, &r)
+	})
 }

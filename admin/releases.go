@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -22,43 +21,45 @@ func checkEnv(env string) error {
 	return nil
 }
 
-// addHistory appends a release or switch to an environment's history.
-func addHistory(tx *buntdb.Tx, svc, env string, h historyRecord) error {
+// envReq names a service environment (EnvironmentName required).
+type envReq struct {
+	ServiceId, EnvironmentName string
+}
+
+func (in *envReq) Check() error { return checkEnv(in.EnvironmentName) }
+
+// switchEnv puts environment env of svc on version ver and records it in
+// the environment's history.
+func switchEnv(tx *buntdb.Tx, svc, env string, h historyRecord) error {
+	err := store.SetJSON(tx, envKey(svc, env), envRecord{EnvironmentName: env, VersionName: h.VersionName, Status: 1})
+	if err != nil {
+		return err
+	}
 	n := 0
 	tx.AscendKeys(histPrefix(svc, env)+"*", func(string, string) bool { n++; return true })
 	return store.SetJSON(tx, histPrefix(svc, env)+fmt.Sprintf("%012d", n+1), h)
 }
 
+type releaseServiceReq struct {
+	envReq
+	ApiIds      []string
+	ReleaseDesc string `tcapi:"required"`
+}
+
+// releaseInfo is the seed's ReleaseService structure.
+type releaseInfo struct{ ReleaseDesc, ReleaseVersion string }
+
 // ReleaseService freezes the service's current APIs into a new version and
 // puts the environment on it (seed: ReleaseService). Edits made afterwards
 // change nothing on the edge until the next release.
-func (a *Admin) releaseService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		ApiIds          []string `json:"ApiIds"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		ReleaseDesc     string   `json:"ReleaseDesc"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	if in.ReleaseDesc == "" {
-		return nil, tcapi.Errorf(errMissing, "ReleaseDesc is required")
-	}
+func (a *Admin) releaseService(_ context.Context, in *releaseServiceReq) (*result[releaseInfo], error) {
 	var version string
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		svc, err := getService(tx, in.ServiceId)
+		list, err := serviceAPIs(tx, in.ServiceId)
 		if err != nil {
 			return false, err
 		}
-		list, err := listAPIs(tx, svc.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		v := versionRecord{VersionDesc: in.ReleaseDesc, ReleaseTime: isoTime(a.opts.Now())}
+		v := versionRecord{VersionDesc: in.ReleaseDesc, ReleaseTime: a.now(), Apis: []apiRecord{}}
 		want := map[string]bool{}
 		for _, id := range in.ApiIds {
 			want[id] = true
@@ -70,239 +71,153 @@ func (a *Admin) releaseService(_ context.Context, r *tcapi.Request) (any, error)
 			}
 		}
 		for id := range want {
-			return false, tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, svc.ServiceId)
+			return false, tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, in.ServiceId)
 		}
 		// Versions are named by release time (seed: ReleaseVersion), made
 		// unique within the service.
 		base := a.opts.Now().UTC().Format("20060102150405")
 		version = base
-		for n := 2; ; n++ {
-			if _, err := tx.Get(verKey(svc.ServiceId, version)); err == buntdb.ErrNotFound {
-				break
-			}
+		for n := 2; exists(tx, verKey(in.ServiceId, version)); n++ {
 			version = fmt.Sprintf("%s-%d", base, n)
 		}
 		v.VersionName = version
-		if v.Apis == nil {
-			v.Apis = []apiRecord{}
-		}
-		if err := store.SetJSON(tx, verKey(svc.ServiceId, version), v); err != nil {
+		if err := store.SetJSON(tx, verKey(in.ServiceId, version), v); err != nil {
 			return false, err
 		}
-		if err := store.SetJSON(tx, envKey(svc.ServiceId, in.EnvironmentName),
-			envRecord{EnvironmentName: in.EnvironmentName, VersionName: version, Status: 1}); err != nil {
-			return false, err
-		}
-		if err := addHistory(tx, svc.ServiceId, in.EnvironmentName, historyRecord{VersionName: version, VersionDesc: in.ReleaseDesc, ReleaseTime: v.ReleaseTime}); err != nil {
-			return false, err
-		}
-		return true, nil
+		return true, switchEnv(tx, in.ServiceId, in.EnvironmentName, historyRecord{VersionName: version, VersionDesc: in.ReleaseDesc, ReleaseTime: v.ReleaseTime})
 	})
-	if err != nil {
-		return nil, err
+	return resultOf(releaseInfo{in.ReleaseDesc, version}, err)
+}
+
+type unReleaseServiceReq struct {
+	envReq
+	ApiIds []string
+}
+
+func (in *unReleaseServiceReq) Check() error {
+	if err := in.envReq.Check(); err != nil {
+		return err
 	}
-	return map[string]any{"Result": map[string]any{"ReleaseDesc": in.ReleaseDesc, "ReleaseVersion": version}}, nil
+	if len(in.ApiIds) > 0 {
+		return tcapi.Errorf(errUnsupported, "taking single APIs offline is not supported; release a version without them instead")
+	}
+	return nil
 }
 
 // UnReleaseService takes an environment offline.
-func (a *Admin) unReleaseService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		ApiIds          []string `json:"ApiIds"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	if len(in.ApiIds) > 0 {
-		return nil, tcapi.Errorf(errUnsupported, "taking single APIs offline is not supported; release a version without them instead")
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+func (a *Admin) unReleaseService(_ context.Context, in *unReleaseServiceReq) (*result[bool], error) {
+	return done(a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		var e envRecord
 		found, err := store.GetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), &e)
 		if err != nil {
 			return false, err
 		}
 		if !found || e.Status != 1 {
-			return false, tcapi.Errorf("ResourceNotFound", "service %s is not released to %s", in.ServiceId, in.EnvironmentName)
+			return false, tcapi.Errorf(tcapi.CodeResourceNotFound, "service %s is not released to %s", in.ServiceId, in.EnvironmentName)
 		}
 		e.Status = 0
-		if err := store.SetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), e); err != nil {
-			return false, err
-		}
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		return true, store.SetJSON(tx, envKey(in.ServiceId, in.EnvironmentName), e)
+	}))
+}
+
+type updateServiceReq struct {
+	envReq
+	VersionName string `tcapi:"required"`
+	UpdateDesc  string
 }
 
 // UpdateService switches an environment to a released version (rollback
 // or forward).
-func (a *Admin) updateService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string `json:"ServiceId"`
-		EnvironmentName string `json:"EnvironmentName"`
-		VersionName     string `json:"VersionName"`
-		UpdateDesc      string `json:"UpdateDesc"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	if in.VersionName == "" {
-		return nil, tcapi.Errorf(errMissing, "VersionName is required")
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+func (a *Admin) updateService(_ context.Context, in *updateServiceReq) (*result[bool], error) {
+	return done(a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		var v versionRecord
 		found, err := store.GetJSON(tx, verKey(in.ServiceId, in.VersionName), &v)
 		if err != nil {
 			return false, err
 		}
 		if !found {
-			return false, tcapi.Errorf("ResourceNotFound", "service %s has no version %s", in.ServiceId, in.VersionName)
+			return false, tcapi.Errorf(tcapi.CodeResourceNotFound, "service %s has no version %s", in.ServiceId, in.VersionName)
 		}
-		if err := store.SetJSON(tx, envKey(in.ServiceId, in.EnvironmentName),
-			envRecord{EnvironmentName: in.EnvironmentName, VersionName: in.VersionName, Status: 1}); err != nil {
-			return false, err
-		}
-		desc := in.UpdateDesc
-		if desc == "" {
-			desc = v.VersionDesc
-		}
-		if err := addHistory(tx, in.ServiceId, in.EnvironmentName, historyRecord{VersionName: in.VersionName, VersionDesc: desc, ReleaseTime: isoTime(a.opts.Now())}); err != nil {
-			return false, err
-		}
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		return true, switchEnv(tx, in.ServiceId, in.EnvironmentName, historyRecord{VersionName: in.VersionName, VersionDesc: or(in.UpdateDesc, v.VersionDesc), ReleaseTime: a.now()})
+	}))
 }
 
-type pageReq struct {
-	ServiceId string `json:"ServiceId"`
-	Limit     *int64 `json:"Limit"`
-	Offset    *int64 `json:"Offset"`
+// servicePageReq names a service and a page of one of its lists.
+type servicePageReq struct {
+	ServiceId string
+	pageParams
 }
 
 // environmentView is the seed's Environment.
 type environmentView struct {
-	EnvironmentName string `json:"EnvironmentName"`
-	Url             string `json:"Url"`
-	Status          int    `json:"Status"`
-	VersionName     string `json:"VersionName"`
+	EnvironmentName, Url string
+	Status               int
+	VersionName          string
 }
 
-func (a *Admin) describeServiceEnvironmentList(_ context.Context, r *tcapi.Request) (any, error) {
-	var in pageReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	var list []environmentView
-	err = a.db.View(func(tx *buntdb.Tx) error {
+// serviceEnvironmentSet is the seed's ServiceEnvironmentSet.
+type serviceEnvironmentSet struct {
+	TotalCount      int
+	EnvironmentList []environmentView
+}
+
+func (a *Admin) describeServiceEnvironmentList(_ context.Context, in *servicePageReq) (*result[serviceEnvironmentSet], error) {
+	n, list, err := describeList(a, &in.pageParams, nil, nil, func(tx *buntdb.Tx, _ filters) ([]environmentView, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return nil, err
 		}
+		var list []environmentView
 		for _, name := range environments {
 			var e envRecord
 			if _, err := store.GetJSON(tx, envKey(in.ServiceId, name), &e); err != nil {
-				return err
+				return nil, err
 			}
-			list = append(list, environmentView{EnvironmentName: name, Url: a.envURL(in.ServiceId, name), Status: e.Status, VersionName: e.VersionName})
+			list = append(list, environmentView{name, a.envURL(in.ServiceId, name), e.Status, e.VersionName})
 		}
-		return nil
+		return list, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "EnvironmentList": page(list, limit, offset)}}, nil
+	return resultOf(serviceEnvironmentSet{n, list}, err)
 }
 
-func (a *Admin) describeServiceEnvironmentReleaseHistory(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string `json:"ServiceId"`
-		EnvironmentName string `json:"EnvironmentName"`
-		Limit           *int64 `json:"Limit"`
-		Offset          *int64 `json:"Offset"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	var list []historyRecord
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
-		}
-		var ferr error
-		tx.DescendKeys(histPrefix(in.ServiceId, in.EnvironmentName)+"*", func(_, v string) bool {
-			var h historyRecord
-			if ferr = json.Unmarshal([]byte(v), &h); ferr != nil {
-				return false
-			}
-			list = append(list, h)
-			return true
-		})
-		return ferr
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "VersionList": page(list, limit, offset)}}, nil
+// versionList is the seed's ServiceReleaseHistory and
+// ServiceReleaseVersion.
+type versionList struct {
+	TotalCount  int
+	VersionList []historyRecord
 }
 
-func (a *Admin) describeServiceReleaseVersion(_ context.Context, r *tcapi.Request) (any, error) {
-	var in pageReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	var list []historyRecord
-	err = a.db.View(func(tx *buntdb.Tx) error {
+type releaseHistoryReq struct {
+	envReq
+	pageParams
+}
+
+func (a *Admin) describeServiceEnvironmentReleaseHistory(_ context.Context, in *releaseHistoryReq) (*result[versionList], error) {
+	n, list, err := describeList(a, &in.pageParams, nil, nil, func(tx *buntdb.Tx, _ filters) ([]historyRecord, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return nil, err
 		}
-		var ferr error
-		tx.AscendKeys(verPrefix(in.ServiceId)+"*", func(_, v string) bool {
-			var vr versionRecord
-			if ferr = json.Unmarshal([]byte(v), &vr); ferr != nil {
-				return false
-			}
-			list = append(list, historyRecord{VersionName: vr.VersionName, VersionDesc: vr.VersionDesc, ReleaseTime: vr.ReleaseTime})
-			return true
-		})
-		return ferr
+		list, err := scan[historyRecord](tx, histPrefix(in.ServiceId, in.EnvironmentName))
+		// Newest first.
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+		return list, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].VersionName > list[j].VersionName })
-	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "VersionList": page(list, limit, offset)}}, nil
+	return resultOf(versionList{n, list}, err)
+}
+
+func (a *Admin) describeServiceReleaseVersion(_ context.Context, in *servicePageReq) (*result[versionList], error) {
+	n, list, err := describeList(a, &in.pageParams, nil, nil, func(tx *buntdb.Tx, _ filters) ([]historyRecord, error) {
+		if _, err := getService(tx, in.ServiceId); err != nil {
+			return nil, err
+		}
+		vers, err := scan[versionRecord](tx, verPrefix(in.ServiceId))
+		var list []historyRecord
+		for _, v := range vers {
+			list = append(list, historyRecord{VersionName: v.VersionName, VersionDesc: v.VersionDesc, ReleaseTime: v.ReleaseTime})
+		}
+		sort.SliceStable(list, func(i, j int) bool { return list[i].VersionName > list[j].VersionName })
+		return list, err
+	})
+	return resultOf(versionList{n, list}, err)
 }

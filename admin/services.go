@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/buntdb"
@@ -11,34 +12,37 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
-type createServiceReq struct {
-	ServiceName      string   `json:"ServiceName"`
-	Protocol         string   `json:"Protocol"`
-	ServiceDesc      string   `json:"ServiceDesc"`
-	ExclusiveSetName string   `json:"ExclusiveSetName"`
-	NetTypes         []string `json:"NetTypes"`
-	IpVersion        string   `json:"IpVersion"`
-	SetServerName    string   `json:"SetServerName"`
-	AppIdType        string   `json:"AppIdType"`
-	Tags             []Tag    `json:"Tags"`
-	InstanceId       string   `json:"InstanceId"`
-	ProjectId        string   `json:"ProjectId"`
-	TceArch          string   `json:"TceArch"`
+func (in *serviceFields) Check() error {
+	if err := checkServiceName(in.ServiceName); err != nil {
+		return err
+	}
+	if err := checkProtocol(in.Protocol); err != nil {
+		return err
+	}
+	if err := checkNetTypes(in.NetTypes); err != nil {
+		return err
+	}
+	if in.IpVersion != "" && in.IpVersion != "IPv4" && in.IpVersion != "IPv6" {
+		return tcapi.Errorf(errNotInOptions, "IpVersion %q: want IPv4 or IPv6", in.IpVersion)
+	}
+	if in.TceArch != "" && in.TceArch != "arm" && in.TceArch != "x86" {
+		return tcapi.Errorf(errNotInOptions, "TceArch %q: want arm or x86", in.TceArch)
+	}
+	return nil
 }
 
-// validServiceName: letters and digits, at most 30, compared and stored in
+// checkServiceName: letters and digits, at most 30, compared and stored in
 // lower case (seed, 创建服务: 不区分大小写，均以小写体现 … 长度限制为 30 字符).
-func validServiceName(n string) bool {
-	if n == "" || len(n) > 30 {
-		return false
+func checkServiceName(n string) error {
+	ok := n != "" && len(n) <= 30
+	for i := 0; ok && i < len(n); i++ {
+		c := n[i] | 0x20
+		ok = c >= 'a' && c <= 'z' || n[i] >= '0' && n[i] <= '9'
 	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
-		}
+	if !ok {
+		return tcapi.Errorf(errInvalidValue, "ServiceName %q: letters and digits only, at most 30 characters", n)
 	}
-	return true
+	return nil
 }
 
 func checkProtocol(p string) error {
@@ -62,78 +66,54 @@ func checkNetTypes(nt []string) error {
 	return nil
 }
 
-func checkIPVersion(v string) error {
-	if v != "" && v != "IPv4" && v != "IPv6" {
-		return tcapi.Errorf(errNotInOptions, "IpVersion %q: want IPv4 or IPv6", v)
-	}
-	return nil
+// createServiceResp is CreateService's output.
+type createServiceResp struct {
+	ServiceId, ServiceName, ServiceDesc, OuterSubDomain, InnerSubDomain, CreatedTime string
+	NetTypes                                                                         []string
+	IpVersion                                                                        string
 }
 
-func (a *Admin) createService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in createServiceReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
+func (a *Admin) createService(_ context.Context, in *serviceFields) (*createServiceResp, error) {
+	rec := serviceRecord{ServiceId: newID("service-"), serviceFields: *in, stamps: a.stamped()}
+	rec.ServiceName, rec.Protocol = strings.ToLower(in.ServiceName), strings.ToLower(in.Protocol)
+	// NetTypes default OUTER, IpVersion IPv4 (seed CreateService).
+	if len(rec.NetTypes) == 0 {
+		rec.NetTypes = []string{"OUTER"}
 	}
-	if in.ServiceName == "" {
-		return nil, tcapi.Errorf(errMissing, "ServiceName is required")
-	}
-	name := strings.ToLower(in.ServiceName)
-	if !validServiceName(name) {
-		return nil, tcapi.Errorf(errInvalidValue, "ServiceName %q: letters and digits only, at most 30 characters", in.ServiceName)
-	}
-	if err := checkProtocol(in.Protocol); err != nil {
-		return nil, err
-	}
-	if err := checkNetTypes(in.NetTypes); err != nil {
-		return nil, err
-	}
-	if err := checkIPVersion(in.IpVersion); err != nil {
-		return nil, err
-	}
-	if in.TceArch != "" && in.TceArch != "arm" && in.TceArch != "x86" {
-		return nil, tcapi.Errorf(errNotInOptions, "TceArch %q: want arm or x86", in.TceArch)
-	}
-	netTypes := in.NetTypes
-	if len(netTypes) == 0 {
-		netTypes = []string{"OUTER"}
-	}
-	ipv := in.IpVersion
-	if ipv == "" {
-		ipv = "IPv4"
-	}
-	now := isoTime(a.opts.Now())
-	rec := serviceRecord{
-		ServiceId: newID("service-"), ServiceName: name, ServiceDesc: in.ServiceDesc,
-		Protocol: strings.ToLower(in.Protocol), ExclusiveSetName: in.ExclusiveSetName,
-		NetTypes: netTypes, IpVersion: ipv, SetServerName: in.SetServerName, AppIdType: in.AppIdType,
-		Tags: in.Tags, InstanceId: in.InstanceId, ProjectId: in.ProjectId, TceArch: in.TceArch,
-		CreatedTime: now, ModifiedTime: now,
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		n := 0
-		tx.AscendKeys("svc:*", func(string, string) bool { n++; return true })
-		if n >= a.opts.Limits.Services {
-			return false, tcapi.Errorf("LimitExceeded.ServiceCountLimitExceeded", "at most %d services", a.opts.Limits.Services)
-		}
-		return false, store.SetJSON(tx, svcKey(rec.ServiceId), rec)
-	})
+	rec.IpVersion = or(rec.IpVersion, "IPv4")
+	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, false)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
-		"ServiceId": rec.ServiceId, "ServiceName": rec.ServiceName, "ServiceDesc": rec.ServiceDesc,
-		"OuterSubDomain": a.domain(rec.ServiceId), "InnerSubDomain": a.domain(rec.ServiceId),
-		"CreatedTime": rec.CreatedTime, "NetTypes": rec.NetTypes, "IpVersion": rec.IpVersion,
-	}, nil
+	return &createServiceResp{ServiceId: rec.ServiceId, ServiceName: rec.ServiceName, ServiceDesc: rec.ServiceDesc,
+		OuterSubDomain: a.domain(rec.ServiceId), InnerSubDomain: a.domain(rec.ServiceId),
+		CreatedTime: rec.CreatedTime, NetTypes: rec.NetTypes, IpVersion: rec.IpVersion}, nil
 }
 
+func serviceLimit(max int) limit {
+	return limit{prefix: "svc:", max: max, code: "LimitExceeded.ServiceCountLimitExceeded", what: "services"}
+}
+
+// serviceIDReq names a service.
 type serviceIDReq struct {
-	ServiceId string `json:"ServiceId"`
+	ServiceId string
 }
 
 // getService loads a service or answers ResourceNotFound.InvalidService.
 func getService(tx *buntdb.Tx, id string) (serviceRecord, error) {
 	return getRecord[serviceRecord](tx, "ServiceId", id, svcKey(id), "ResourceNotFound.InvalidService", "service "+id+" does not exist")
+}
+
+// inService runs fn in a write (Admin.write) on service id, which must
+// exist.
+func (a *Admin) inService(id string, fn func(tx *buntdb.Tx, svc serviceRecord) (publish bool, err error)) error {
+	return a.write(func(tx *buntdb.Tx) (bool, error) {
+		svc, err := getService(tx, id)
+		if err != nil {
+			return false, err
+		}
+		return fn(tx, svc)
+	})
 }
 
 // releasedEnvs lists the environments a service is released to.
@@ -151,24 +131,15 @@ func releasedEnvs(tx *buntdb.Tx, svc string) []envRecord {
 
 // serviceView is the seed's Service structure (DescribeServicesStatus).
 type serviceView struct {
-	ServiceId             string   `json:"ServiceId"`
-	ServiceName           string   `json:"ServiceName"`
-	ServiceDesc           string   `json:"ServiceDesc"`
-	Protocol              string   `json:"Protocol"`
-	CreatedTime           string   `json:"CreatedTime"`
-	ModifiedTime          string   `json:"ModifiedTime"`
-	NetTypes              []string `json:"NetTypes"`
-	ExclusiveSetName      string   `json:"ExclusiveSetName"`
-	IpVersion             string   `json:"IpVersion"`
-	AvailableEnvironments []string `json:"AvailableEnvironments"`
-	OuterSubDomain        string   `json:"OuterSubDomain"`
-	InnerSubDomain        string   `json:"InnerSubDomain"`
-	InnerHttpPort         int64    `json:"InnerHttpPort"`
-	InnerHttpsPort        int64    `json:"InnerHttpsPort"`
-	Tags                  []Tag    `json:"Tags"`
-	InstanceId            string   `json:"InstanceId"`
-	SetType               string   `json:"SetType"`
-	TradeIsolateStatus    int64    `json:"TradeIsolateStatus"`
+	ServiceId, ServiceName, ServiceDesc, Protocol, CreatedTime, ModifiedTime string
+	NetTypes                                                                 []string
+	ExclusiveSetName, IpVersion                                              string
+	AvailableEnvironments                                                    []string
+	OuterSubDomain, InnerSubDomain                                           string
+	InnerHttpPort, InnerHttpsPort                                            int64
+	Tags                                                                     []Tag
+	InstanceId, SetType                                                      string
+	TradeIsolateStatus                                                       int64
 }
 
 func (a *Admin) serviceView(tx *buntdb.Tx, s serviceRecord) serviceView {
@@ -176,27 +147,47 @@ func (a *Admin) serviceView(tx *buntdb.Tx, s serviceRecord) serviceView {
 	for _, e := range releasedEnvs(tx, s.ServiceId) {
 		envs = append(envs, e.EnvironmentName)
 	}
-	tags := s.Tags
-	if tags == nil {
-		tags = []Tag{}
-	}
 	return serviceView{
 		ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol,
 		CreatedTime: s.CreatedTime, ModifiedTime: s.ModifiedTime, NetTypes: s.NetTypes,
 		ExclusiveSetName: s.ExclusiveSetName, IpVersion: s.IpVersion, AvailableEnvironments: envs,
 		OuterSubDomain: a.domain(s.ServiceId), InnerSubDomain: a.domain(s.ServiceId),
-		InnerHttpPort: int64(a.opts.Port), Tags: tags, InstanceId: s.InstanceId, SetType: "SHARED",
+		InnerHttpPort: int64(a.opts.Port), Tags: orEmpty(s.Tags), InstanceId: s.InstanceId, SetType: "SHARED",
 	}
 }
 
-func (a *Admin) describeService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in serviceIDReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	var out map[string]any
+// serviceDetail is the output of DescribeServiceForApiApp: a service's
+// fields at the top level of Response, with its APIs and service-level
+// usage plans.
+type serviceDetail struct {
+	ServiceId                                                                       string
+	AvailableEnvironments                                                           []string
+	ServiceName, ServiceDesc, Protocol, CreatedTime, ModifiedTime, ExclusiveSetName string
+	NetTypes                                                                        []string
+	InternalSubDomain, OuterSubDomain                                               string
+	InnerHttpPort, InnerHttpsPort                                                   int64
+	ApiTotalCount                                                                   int
+	ApiIdStatusSet                                                                  []apiIdStatus
+	UsagePlanTotalCount                                                             int
+	UsagePlanList                                                                   []usagePlanSummary
+	IpVersion, UserType                                                             string
+	SetId                                                                           int64
+	Tags                                                                            []Tag
+}
+
+// serviceDetailsResp is DescribeService's output: the seed names the
+// creation time CreateTime here, the SDK CreatedTime; both are sent.
+type serviceDetailsResp struct {
+	serviceDetail
+	CreateTime, InstanceId, InstanceName, SetType, ProjectId, TceArch string
+}
+
+// serviceDetails describes service id for DescribeService and
+// DescribeServiceForApiApp.
+func (a *Admin) serviceDetails(id string) (*serviceDetailsResp, error) {
+	var out *serviceDetailsResp
 	err := a.db.View(func(tx *buntdb.Tx) error {
-		s, err := getService(tx, in.ServiceId)
+		s, err := getService(tx, id)
 		if err != nil {
 			return err
 		}
@@ -213,98 +204,69 @@ func (a *Admin) describeService(_ context.Context, r *tcapi.Request) (any, error
 		if err != nil {
 			return err
 		}
-		out = map[string]any{
-			"ServiceId": v.ServiceId, "AvailableEnvironments": v.AvailableEnvironments,
-			"ServiceName": v.ServiceName, "ServiceDesc": v.ServiceDesc, "Protocol": v.Protocol,
-			// The seed names it CreateTime here, the SDK CreatedTime: send both.
-			"CreateTime": v.CreatedTime, "CreatedTime": v.CreatedTime, "ModifiedTime": v.ModifiedTime,
-			"ExclusiveSetName": v.ExclusiveSetName, "NetTypes": v.NetTypes,
-			"InternalSubDomain": v.InnerSubDomain, "OuterSubDomain": v.OuterSubDomain,
-			"InnerHttpPort": v.InnerHttpPort, "InnerHttpsPort": 0,
-			"ApiTotalCount": len(set), "ApiIdStatusSet": set,
-			"UsagePlanTotalCount": len(plans), "UsagePlanList": plans,
-			"IpVersion": v.IpVersion, "UserType": "", "SetId": 0, "Tags": v.Tags,
-			"InstanceId": v.InstanceId, "InstanceName": "", "SetType": v.SetType,
-			"ProjectId": s.ProjectId, "TceArch": s.TceArch,
-		}
+		out = &serviceDetailsResp{serviceDetail: serviceDetail{
+			ServiceId: v.ServiceId, AvailableEnvironments: v.AvailableEnvironments,
+			ServiceName: v.ServiceName, ServiceDesc: v.ServiceDesc, Protocol: v.Protocol,
+			CreatedTime: v.CreatedTime, ModifiedTime: v.ModifiedTime,
+			ExclusiveSetName: v.ExclusiveSetName, NetTypes: v.NetTypes,
+			InternalSubDomain: v.InnerSubDomain, OuterSubDomain: v.OuterSubDomain, InnerHttpPort: v.InnerHttpPort,
+			ApiTotalCount: len(set), ApiIdStatusSet: set, UsagePlanTotalCount: len(plans), UsagePlanList: plans,
+			IpVersion: v.IpVersion, Tags: v.Tags,
+		}, CreateTime: v.CreatedTime, InstanceId: v.InstanceId, SetType: v.SetType, ProjectId: s.ProjectId, TceArch: s.TceArch}
 		return nil
 	})
 	return out, err
 }
 
-type describeServicesReq struct {
-	Limit   *int64   `json:"Limit"`
-	Offset  *int64   `json:"Offset"`
-	Filters []Filter `json:"Filters"`
+func (a *Admin) describeService(_ context.Context, in *serviceIDReq) (*serviceDetailsResp, error) {
+	return a.serviceDetails(in.ServiceId)
 }
 
-func (a *Admin) describeServicesStatus(_ context.Context, r *tcapi.Request) (any, error) {
-	var in describeServicesReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := parseFilters(in.Filters, "ServiceId", "ServiceName", "NotUsagePlanId", "Environment", "IpVersion", "InstanceId")
-	if err != nil {
-		return nil, err
-	}
-	var set []serviceView
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		var ferr error
-		tx.AscendKeys("svc:*", func(_, v string) bool {
-			var s serviceRecord
-			if ferr = json.Unmarshal([]byte(v), &s); ferr != nil {
-				return false
+// servicesStatus is the seed's ServicesStatus.
+type servicesStatus struct {
+	TotalCount int
+	ServiceSet []serviceView
+}
+
+func (a *Admin) describeServicesStatus(_ context.Context, in *listParams) (*result[servicesStatus], error) {
+	n, set, err := describeList(a, &in.pageParams, in.Filters,
+		[]string{"ServiceId", "ServiceName", "NotUsagePlanId", "Environment", "IpVersion", "InstanceId"},
+		func(tx *buntdb.Tx, fs filters) ([]serviceView, error) {
+			all, err := scan[serviceRecord](tx, "svc:")
+			var set []serviceView
+			for _, s := range all {
+				view := a.serviceView(tx, s)
+				if fs.match("ServiceId", s.ServiceId) && fs.matchSub("ServiceName", s.ServiceName) &&
+					fs.match("IpVersion", s.IpVersion) && fs.match("InstanceId", s.InstanceId) &&
+					fs.matchAny("Environment", view.AvailableEnvironments) {
+					set = append(set, view)
+				}
 			}
-			view := a.serviceView(tx, s)
-			if fs.match("ServiceId", s.ServiceId) && fs.matchSub("ServiceName", s.ServiceName) &&
-				fs.match("IpVersion", s.IpVersion) && fs.match("InstanceId", s.InstanceId) &&
-				fs.matchAny("Environment", view.AvailableEnvironments) {
-				set = append(set, view)
-			}
-			return true
+			return set, err
 		})
-		return ferr
-	})
-	if err != nil {
-		return nil, err
-	}
-	total := len(set)
-	return map[string]any{"Result": map[string]any{"TotalCount": total, "ServiceSet": page(set, limit, offset)}}, nil
+	return resultOf(servicesStatus{n, set}, err)
 }
 
 type modifyServiceReq struct {
-	ServiceId   string   `json:"ServiceId"`
-	ServiceName *string  `json:"ServiceName"`
-	ServiceDesc *string  `json:"ServiceDesc"`
-	Protocol    *string  `json:"Protocol"`
-	NetTypes    []string `json:"NetTypes"`
-	ProjectId   *string  `json:"ProjectId"`
+	ServiceId                          string
+	ServiceName, ServiceDesc, Protocol *string
+	NetTypes                           []string
+	ProjectId                          *string
 }
 
-func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in modifyServiceReq
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, error) {
+	return nil, a.write(func(tx *buntdb.Tx) (bool, error) {
 		s, err := getService(tx, in.ServiceId)
 		if err != nil {
 			return false, err
 		}
 		if in.ServiceName != nil {
-			n := strings.ToLower(*in.ServiceName)
-			if !validServiceName(n) {
-				return false, tcapi.Errorf(errInvalidValue, "ServiceName %q: letters and digits only, at most 30 characters", *in.ServiceName)
+			if err := checkServiceName(*in.ServiceName); err != nil {
+				return false, err
 			}
-			s.ServiceName = n
+			s.ServiceName = strings.ToLower(*in.ServiceName)
 		}
-		if in.ServiceDesc != nil {
-			s.ServiceDesc = *in.ServiceDesc
-		}
+		setIf(&s.ServiceDesc, in.ServiceDesc)
 		if in.Protocol != nil {
 			if err := checkProtocol(*in.Protocol); err != nil {
 				return false, err
@@ -316,34 +278,26 @@ func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) 
 				return false, err
 			}
 			for _, old := range s.NetTypes {
-				if !contains(in.NetTypes, old) {
+				if !slices.Contains(in.NetTypes, old) {
 					return false, tcapi.Errorf("UnsupportedOperation.ReduceNetTypes", "network types can be added, not removed (%s)", old)
 				}
 			}
 			s.NetTypes = in.NetTypes
 		}
-		if in.ProjectId != nil {
-			s.ProjectId = *in.ProjectId
-		}
-		s.ModifiedTime = isoTime(a.opts.Now())
+		setIf(&s.ProjectId, in.ProjectId)
+		s.ModifiedTime = a.now()
 		// The name and protocol travel with the snapshot of a released service.
 		return len(releasedEnvs(tx, s.ServiceId)) > 0, store.SetJSON(tx, svcKey(s.ServiceId), s)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
 }
 
-func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId        string `json:"ServiceId"`
-		SkipVerification int64  `json:"SkipVerification"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+type deleteServiceReq struct {
+	ServiceId        string
+	SkipVerification int64
+}
+
+func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[bool], error) {
+	return done(a.write(func(tx *buntdb.Tx) (bool, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
 			return false, err
 		}
@@ -355,31 +309,14 @@ func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) 
 			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
 				"the service is released to %s; take it offline with UnReleaseService first", strings.Join(names, ", "))
 		}
-		var keys []string
-		for _, p := range []string{apiPrefix(in.ServiceId), verPrefix(in.ServiceId), envPrefix(in.ServiceId), "hist:" + in.ServiceId + ":"} {
-			tx.AscendKeys(p+"*", func(k, _ string) bool { keys = append(keys, k); return true })
-		}
-		keys = append(keys, svcKey(in.ServiceId))
-		// The service's IP strategies go with it (ipstrategies.go).
-		tx.AscendKeys(ipsPrefix(in.ServiceId)+"*", func(k, _ string) bool { keys = append(keys, k); return true })
-		for _, k := range keys {
-			if _, err := tx.Delete(k); err != nil {
+		// Its APIs, versions, environments, history and IP strategies
+		// (ipstrategies.go) go with it.
+		for _, p := range []string{apiPrefix(in.ServiceId), verPrefix(in.ServiceId), envPrefix(in.ServiceId), "hist:" + in.ServiceId + ":", ipsPrefix(in.ServiceId)} {
+			if err := deletePrefix(tx, p); err != nil {
 				return false, err
 			}
 		}
-		return false, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+		_, err := tx.Delete(svcKey(in.ServiceId))
+		return false, err
+	}))
 }

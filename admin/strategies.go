@@ -36,7 +36,14 @@ func getStrategies(tx *buntdb.Tx, svc string) (strategyRecord, error) {
 	return s, err
 }
 
-func checkStrategy(v *int64) error {
+// strategyReq is the cap every Modify*EnvironmentStrategy sets.
+type strategyReq struct {
+	ServiceId string
+	Strategy  *int64
+}
+
+func (in *strategyReq) Check() error {
+	v := in.Strategy
 	if v == nil {
 		return tcapi.Errorf(errMissing, "Strategy is required: the QPS cap, or -1 for none")
 	}
@@ -46,84 +53,78 @@ func checkStrategy(v *int64) error {
 	return nil
 }
 
-func (a *Admin) modifyServiceEnvironmentStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId        string   `json:"ServiceId"`
-		Strategy         *int64   `json:"Strategy"`
-		EnvironmentNames []string `json:"EnvironmentNames"`
+// set caps m[k] (noStrategy: removes the cap).
+func (in *strategyReq) set(m map[string]int64, k string) {
+	if *in.Strategy == noStrategy {
+		delete(m, k)
+	} else {
+		m[k] = *in.Strategy
 	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkStrategy(in.Strategy); err != nil {
-		return nil, err
-	}
-	if len(in.EnvironmentNames) == 0 {
-		return nil, tcapi.Errorf(errMissing, "EnvironmentNames is required")
-	}
-	for _, e := range in.EnvironmentNames {
-		if err := checkEnv(e); err != nil {
-			return nil, err
-		}
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
+}
+
+// updateStrategies loads the strategies of service in.ServiceId, lets fn
+// change them and stores them back; a change is always published.
+func (a *Admin) updateStrategies(in *strategyReq, fn func(tx *buntdb.Tx, s *strategyRecord) error) error {
+	return a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
 		s, err := getStrategies(tx, in.ServiceId)
+		if err == nil {
+			err = fn(tx, &s)
+		}
 		if err != nil {
 			return false, err
 		}
+		return true, store.SetJSON(tx, strategyKey(in.ServiceId), s)
+	})
+}
+
+type serviceStrategyReq struct {
+	strategyReq
+	EnvironmentNames []string `tcapi:"required"`
+}
+
+func (in *serviceStrategyReq) Check() error {
+	if err := in.strategyReq.Check(); err != nil {
+		return err
+	}
+	return checkEnvs(in.EnvironmentNames)
+}
+
+func checkEnvs(envs []string) error {
+	for _, e := range envs {
+		if err := checkEnv(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Admin) modifyServiceEnvironmentStrategy(_ context.Context, in *serviceStrategyReq) (*result[bool], error) {
+	return done(a.updateStrategies(&in.strategyReq, func(_ *buntdb.Tx, s *strategyRecord) error {
 		if s.Service == nil {
 			s.Service = map[string]int64{}
 		}
 		for _, e := range in.EnvironmentNames {
-			if *in.Strategy == noStrategy {
-				delete(s.Service, e)
-			} else {
-				s.Service[e] = *in.Strategy
-			}
+			in.set(s.Service, e)
 		}
-		return true, store.SetJSON(tx, strategyKey(in.ServiceId), s)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		return nil
+	}))
 }
 
-func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId       string   `json:"ServiceId"`
-		Strategy        *int64   `json:"Strategy"`
-		EnvironmentName string   `json:"EnvironmentName"`
-		ApiIds          []string `json:"ApiIds"`
+type apiStrategyReq struct {
+	strategyReq
+	EnvironmentName string
+	ApiIds          []string `tcapi:"required"`
+}
+
+func (in *apiStrategyReq) Check() error {
+	if err := in.strategyReq.Check(); err != nil {
+		return err
 	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if err := checkStrategy(in.Strategy); err != nil {
-		return nil, err
-	}
-	if err := checkEnv(in.EnvironmentName); err != nil {
-		return nil, err
-	}
-	if len(in.ApiIds) == 0 {
-		return nil, tcapi.Errorf(errMissing, "ApiIds is required")
-	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		for _, id := range in.ApiIds {
-			if _, err := getAPI(tx, in.ServiceId, id); err != nil {
-				return false, err
-			}
-		}
-		s, err := getStrategies(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
+	return checkEnv(in.EnvironmentName)
+}
+
+func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, in *apiStrategyReq) (*result[bool], error) {
+	return done(a.updateStrategies(&in.strategyReq, func(tx *buntdb.Tx, s *strategyRecord) error {
 		if s.Api == nil {
 			s.Api = map[string]map[string]int64{}
 		}
@@ -132,29 +133,27 @@ func (a *Admin) modifyApiEnvironmentStrategy(_ context.Context, r *tcapi.Request
 			m = map[string]int64{}
 			s.Api[in.EnvironmentName] = m
 		}
-		for _, id := range in.ApiIds {
-			if *in.Strategy == noStrategy {
-				delete(m, id)
-			} else {
-				m[id] = *in.Strategy
-			}
-		}
-		return true, store.SetJSON(tx, strategyKey(in.ServiceId), s)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": true}, nil
+		_, err := eachAPI(tx, in.ServiceId, in.ApiIds, func(id string) (bool, error) {
+			in.set(m, id)
+			return true, nil
+		})
+		return err
+	}))
 }
 
 // serviceEnvironmentStrategy is the seed's ServiceEnvironmentStrategy.
 type serviceEnvironmentStrategy struct {
-	EnvironmentName string `json:"EnvironmentName"`
-	Url             string `json:"Url"`
-	Status          int64  `json:"Status"`
-	VersionName     string `json:"VersionName"`
-	Strategy        int64  `json:"Strategy"`
-	MaxStrategy     int64  `json:"MaxStrategy"`
+	EnvironmentName, Url  string
+	Status                int64
+	VersionName           string
+	Strategy, MaxStrategy int64
+}
+
+// serviceEnvironmentStrategyStatus is the seed's
+// ServiceEnvironmentStrategyStatus.
+type serviceEnvironmentStrategyStatus struct {
+	TotalCount      int
+	EnvironmentList []serviceEnvironmentStrategy
 }
 
 func valueOr(m map[string]int64, k string) int64 {
@@ -164,105 +163,75 @@ func valueOr(m map[string]int64, k string) int64 {
 	return noStrategy
 }
 
-func (a *Admin) describeServiceEnvironmentStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId string `json:"ServiceId"`
-		Limit     *int64 `json:"Limit"`
-		Offset    *int64 `json:"Offset"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	var list []serviceEnvironmentStrategy
-	err = a.db.View(func(tx *buntdb.Tx) error {
+func (a *Admin) describeServiceEnvironmentStrategy(_ context.Context, in *servicePageReq) (*result[serviceEnvironmentStrategyStatus], error) {
+	n, list, err := describeList(a, &in.pageParams, nil, nil, func(tx *buntdb.Tx, _ filters) ([]serviceEnvironmentStrategy, error) {
 		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+			return nil, err
 		}
 		s, err := getStrategies(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
 		released := map[string]envRecord{}
 		for _, e := range releasedEnvs(tx, in.ServiceId) {
 			released[e.EnvironmentName] = e
 		}
+		var list []serviceEnvironmentStrategy
 		for _, env := range environments {
-			e, ok := released[env]
 			st := serviceEnvironmentStrategy{EnvironmentName: env, Url: a.envURL(in.ServiceId, env),
 				Strategy: valueOr(s.Service, env), MaxStrategy: MaxStrategy}
-			if ok {
+			if e, ok := released[env]; ok {
 				st.Status, st.VersionName = 1, e.VersionName
 			}
 			list = append(list, st)
 		}
-		return nil
+		return list, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(list), "EnvironmentList": page(list, limit, offset)}}, nil
+	return resultOf(serviceEnvironmentStrategyStatus{n, list}, err)
 }
 
+// environmentStrategy is the seed's EnvironmentStrategy.
 type environmentStrategy struct {
-	EnvironmentName string `json:"EnvironmentName"`
-	Quota           int64  `json:"Quota"`
-	MaxQuota        int64  `json:"MaxQuota"`
+	EnvironmentName string
+	Quota, MaxQuota int64
 }
 
+// apiEnvironmentStrategy is the seed's ApiEnvironmentStrategy.
 type apiEnvironmentStrategy struct {
-	ApiId                  string                `json:"ApiId"`
-	ApiName                string                `json:"ApiName"`
-	Path                   string                `json:"Path"`
-	Method                 string                `json:"Method"`
-	EnvironmentStrategySet []environmentStrategy `json:"EnvironmentStrategySet"`
+	ApiId, ApiName, Path, Method string
+	EnvironmentStrategySet       []environmentStrategy
 }
 
-func (a *Admin) describeApiEnvironmentStrategy(_ context.Context, r *tcapi.Request) (any, error) {
-	var in struct {
-		ServiceId        string   `json:"ServiceId"`
-		EnvironmentNames []string `json:"EnvironmentNames"`
-		ApiId            string   `json:"ApiId"`
-		Limit            *int64   `json:"Limit"`
-		Offset           *int64   `json:"Offset"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	limit, offset, err := paging(in.Limit, in.Offset)
-	if err != nil {
-		return nil, err
-	}
-	envs := in.EnvironmentNames
-	if len(envs) == 0 {
-		envs = environments
-	}
-	for _, e := range envs {
-		if err := checkEnv(e); err != nil {
+// apiEnvironmentStrategyStatus is the seed's ApiEnvironmentStrategyStataus
+// (sic).
+type apiEnvironmentStrategyStatus struct {
+	TotalCount                int
+	ApiEnvironmentStrategySet []apiEnvironmentStrategy
+}
+
+type apiStrategiesReq struct {
+	servicePageReq
+	EnvironmentNames []string
+	ApiId            string
+}
+
+func (a *Admin) describeApiEnvironmentStrategy(_ context.Context, in *apiStrategiesReq) (*result[apiEnvironmentStrategyStatus], error) {
+	n, set, err := describeList(a, &in.pageParams, nil, nil, func(tx *buntdb.Tx, _ filters) ([]apiEnvironmentStrategy, error) {
+		envs := in.EnvironmentNames
+		if len(envs) == 0 {
+			envs = environments
+		}
+		if err := checkEnvs(envs); err != nil {
 			return nil, err
 		}
-	}
-	set := []apiEnvironmentStrategy{}
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return err
+		list, err := serviceAPIs(tx, in.ServiceId)
+		if err != nil {
+			return nil, err
 		}
 		if in.ApiId != "" {
 			if _, err := getAPI(tx, in.ServiceId, in.ApiId); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		s, err := getStrategies(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
-		list, err := listAPIs(tx, in.ServiceId)
-		if err != nil {
-			return err
-		}
+		var set []apiEnvironmentStrategy
 		for i := range list {
 			api := &list[i].Api
 			if in.ApiId != "" && api.ApiId != in.ApiId {
@@ -270,16 +239,13 @@ func (a *Admin) describeApiEnvironmentStrategy(_ context.Context, r *tcapi.Reque
 			}
 			out := apiEnvironmentStrategy{ApiId: api.ApiId, ApiName: api.ApiName, Path: api.RequestConfig.Path, Method: api.RequestConfig.Method}
 			for _, e := range envs {
-				out.EnvironmentStrategySet = append(out.EnvironmentStrategySet, environmentStrategy{EnvironmentName: e, Quota: valueOr(s.Api[e], api.ApiId), MaxQuota: MaxStrategy})
+				out.EnvironmentStrategySet = append(out.EnvironmentStrategySet, environmentStrategy{e, valueOr(s.Api[e], api.ApiId), MaxStrategy})
 			}
 			set = append(set, out)
 		}
-		return nil
+		return set, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Result": map[string]any{"TotalCount": len(set), "ApiEnvironmentStrategySet": page(set, limit, offset)}}, nil
+	return resultOf(apiEnvironmentStrategyStatus{n, set}, err)
 }
 
 // sortedKeys returns m's keys in order (stable published documents).

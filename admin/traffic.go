@@ -6,31 +6,8 @@ import (
 
 	"github.com/tidwall/buntdb"
 
-	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
 )
-
-// trafficActions are the Actions of plugins and environment strategies
-// (issue 6; plugins.go, strategies.go).
-func (a *Admin) trafficActions() map[string]tcapi.Handler {
-	return map[string]tcapi.Handler{
-		// Plugins (seed: 插件相关接口).
-		"CreatePlugin":          a.createPlugin,
-		"ModifyPlugin":          a.modifyPlugin,
-		"DeletePlugin":          a.deletePlugin,
-		"DescribePlugin":        a.describePlugin,
-		"DescribePlugins":       a.describePlugins,
-		"AttachPlugin":          a.attachPlugin,
-		"DetachPlugin":          a.detachPlugin,
-		"DescribePluginApis":    a.describePluginApis,
-		"DescribeAllPluginApis": a.describeAllPluginApis,
-		// Environment strategies (seed: 限流策略相关接口).
-		"ModifyServiceEnvironmentStrategy":   a.modifyServiceEnvironmentStrategy,
-		"DescribeServiceEnvironmentStrategy": a.describeServiceEnvironmentStrategy,
-		"ModifyApiEnvironmentStrategy":       a.modifyApiEnvironmentStrategy,
-		"DescribeApiEnvironmentStrategy":     a.describeApiEnvironmentStrategy,
-	}
-}
 
 // publishTraffic adds plugins (with their attachments) and environment
 // strategies (issue 6) to what is published. Attachments and strategies
@@ -79,9 +56,4 @@ func (a *Admin) publishTraffic(tx *buntdb.Tx, p *model.Published) error {
 		p.Traffic = tr
 	}
 	return nil
-}
-
-func exists(tx *buntdb.Tx, key string) bool {
-	_, err := tx.Get(key)
-	return err == nil
 }

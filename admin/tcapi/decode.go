@@ -96,62 +96,47 @@ func decodeValue(path string, n *node, v reflect.Value, o fieldOpts) error {
 		v.Set(reflect.ValueOf(generic(n)))
 		return nil
 	case reflect.String:
-		if isText {
+		switch {
+		case isText:
 			v.SetString(text)
-			return nil
-		}
-		if n.kind == kString {
+		case n.kind == kString:
 			v.SetString(n.str)
-			return nil
+		default:
+			return typeError(path, n, "String")
 		}
-		return typeError(path, n, "String")
+		return nil
 	case reflect.Bool:
+		b, ok := n.b, n.kind == kBool
 		if isText {
-			b, err := strconv.ParseBool(text)
-			if err != nil {
+			var err error
+			if b, err = strconv.ParseBool(text); err != nil {
 				return InvalidParameterError(path, "expected Boolean (true or false)")
 			}
-			v.SetBool(b)
-			return nil
+			ok = true
 		}
-		if n.kind == kBool {
-			v.SetBool(n.b)
-			return nil
+		if !ok {
+			return typeError(path, n, "Boolean")
 		}
-		return typeError(path, n, "Boolean")
+		v.SetBool(b)
+		return nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		s, ok := numberText(n, text, isText)
-		if !ok {
-			return typeError(path, n, "Integer")
-		}
-		i, err := strconv.ParseInt(s, 10, t.Bits())
-		if err != nil {
-			return numError(path, err, "Integer")
-		}
-		v.SetInt(i)
-		return nil
+		return setNumber(path, n, text, isText, "Integer", func(s string) error {
+			i, err := strconv.ParseInt(s, 10, t.Bits())
+			v.SetInt(i)
+			return err
+		})
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		s, ok := numberText(n, text, isText)
-		if !ok {
-			return typeError(path, n, "non-negative Integer")
-		}
-		u, err := strconv.ParseUint(s, 10, t.Bits())
-		if err != nil {
-			return numError(path, err, "non-negative Integer")
-		}
-		v.SetUint(u)
-		return nil
+		return setNumber(path, n, text, isText, "non-negative Integer", func(s string) error {
+			u, err := strconv.ParseUint(s, 10, t.Bits())
+			v.SetUint(u)
+			return err
+		})
 	case reflect.Float32, reflect.Float64:
-		s, ok := numberText(n, text, isText)
-		if !ok {
-			return typeError(path, n, "Float")
-		}
-		f, err := strconv.ParseFloat(s, t.Bits())
-		if err != nil {
-			return numError(path, err, "Float")
-		}
-		v.SetFloat(f)
-		return nil
+		return setNumber(path, n, text, isText, "Float", func(s string) error {
+			f, err := strconv.ParseFloat(s, t.Bits())
+			v.SetFloat(f)
+			return err
+		})
 	case reflect.Slice, reflect.Array:
 		elems, err := listElems(path, n)
 		if err != nil {
@@ -220,11 +205,28 @@ func decodeStruct(path string, n *node, v reflect.Value, top bool) error {
 		}
 	}
 	for _, f := range si.required {
-		if isNull(n.members[f.name]) {
+		if isNull(n.members[f.name]) || isEmpty(v.FieldByIndex(f.index)) {
 			return MissingParameterError(joinPath(path, f.name))
 		}
 	}
 	return nil
+}
+
+// isEmpty: an empty string or list, which a required parameter may not be
+// (the seed's 必选; the SDK leaves empty values out of v1 forms, so "" and
+// absent must mean the same).
+func isEmpty(v reflect.Value) bool {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return true
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.String, reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	}
+	return false
 }
 
 // isObject: a JSON object, or a form node that has no value of its own.
@@ -289,14 +291,20 @@ func isScalarKind(k reflect.Kind) bool {
 	return false
 }
 
-func numberText(n *node, text string, isText bool) (string, bool) {
-	if isText {
-		return text, true
+// setNumber parses a JSON number, or the text of a form value, with parse
+// (which sets the field); want names the type in errors.
+func setNumber(path string, n *node, text string, isText bool, want string, parse func(string) error) error {
+	switch {
+	case isText:
+	case n.kind == kNumber:
+		text = n.str
+	default:
+		return typeError(path, n, want)
 	}
-	if n.kind == kNumber {
-		return n.str, true
+	if err := parse(text); err != nil {
+		return numError(path, err, want)
 	}
-	return "", false
+	return nil
 }
 
 func numError(path string, err error, want string) *Error {
@@ -349,15 +357,18 @@ func fieldAlloc(v reflect.Value, index []int) (reflect.Value, error) {
 }
 
 type fieldInfo struct {
-	name     string
-	index    []int
-	depth    int
-	required bool
-	asString bool
+	name      string
+	typ       reflect.Type
+	index     []int
+	depth     int
+	required  bool
+	asString  bool
+	omitEmpty bool
 }
 
 type structInfo struct {
 	byName   map[string]*fieldInfo
+	fields   []*fieldInfo // the winners of byName, in declaration order
 	required []*fieldInfo // in declaration order
 }
 
@@ -376,12 +387,44 @@ func structInfoOf(t reflect.Type) *structInfo {
 		}
 	}
 	for _, f := range all {
-		if si.byName[f.name] == f && f.required {
+		if si.byName[f.name] != f {
+			continue
+		}
+		si.fields = append(si.fields, f)
+		if f.required {
 			si.required = append(si.required, f)
 		}
 	}
 	structCache.Store(t, si)
 	return si
+}
+
+// Param is one member of a request type as Decode matches it.
+type Param struct {
+	Name      string       // the wire name: the json tag's, else the Go field name
+	Type      reflect.Type // what the value decodes into
+	Required  bool         // tagged `tcapi:"required"`
+	OmitEmpty bool         // the json tag's omitempty (encoding/json leaves it out when empty)
+}
+
+// Params lists the members Decode matches in struct type t (pointers are
+// followed; anything else has none), in declaration order: embedded
+// structs flattened, the shallower of two same-named members winning, as
+// encoding/json does. Clients can type parameters from it (edgegate ctl);
+// tests compare request and response types with the SDK's.
+func Params(t reflect.Type) []Param {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	si := structInfoOf(t)
+	out := make([]Param, len(si.fields))
+	for i, f := range si.fields {
+		out[i] = Param{Name: f.name, Type: f.typ, Required: f.required, OmitEmpty: f.omitEmpty}
+	}
+	return out
 }
 
 func collectFields(t reflect.Type, index []int, depth int, out *[]*fieldInfo, seen map[reflect.Type]bool) {
@@ -414,11 +457,10 @@ func collectFields(t reflect.Type, index []int, depth int, out *[]*fieldInfo, se
 		if name == "" {
 			name = f.Name
 		}
-		fi := &fieldInfo{name: name, index: idx, depth: depth}
+		fi := &fieldInfo{name: name, typ: f.Type, index: idx, depth: depth}
 		for _, o := range strings.Split(opts, ",") {
-			if o == "string" {
-				fi.asString = true
-			}
+			fi.asString = fi.asString || o == "string"
+			fi.omitEmpty = fi.omitEmpty || o == "omitempty"
 		}
 		for _, o := range strings.Split(f.Tag.Get("tcapi"), ",") {
 			if o == "required" {

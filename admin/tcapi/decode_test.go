@@ -3,8 +3,10 @@ package tcapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +152,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"json missing required", "json", `{"Name":"n"}`, CodeMissingParameter, "ServiceId"},
 		{"json null required", "json", `{"ServiceId":null}`, CodeMissingParameter, "ServiceId"},
 		{"json missing nested required", "json", `{"ServiceId":"s","Nested":{"Values":[]}}`, CodeMissingParameter, "Nested.Name"},
+		{"json empty required", "json", `{"ServiceId":""}`, CodeMissingParameter, "ServiceId"},
+		{"json empty nested required", "json", `{"ServiceId":"s","Nested":{"Name":""}}`, CodeMissingParameter, "Nested.Name"},
 		{"form unknown", "form", `ServiceId=s&Colour=1`, CodeUnknownParameter, "Colour"},
 		{"form unknown nested", "form", `ServiceId=s&Objs.0.Kye=1`, CodeUnknownParameter, "Objs.0.Kye"},
 		{"form bad int", "form", `ServiceId=s&Count=1.5`, CodeInvalidParameter, "Count"},
@@ -164,6 +168,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"form negative index", "form", `ServiceId=s&List.-1=1`, CodeInvalidParameter, "List.-1"},
 		{"form missing required", "form", `Name=n&Action=X`, CodeMissingParameter, "ServiceId"},
 		{"form missing nested required", "form", `ServiceId=s&Nested.Values.0=v`, CodeMissingParameter, "Nested.Name"},
+		{"form empty required", "form", `ServiceId=&Name=n`, CodeMissingParameter, "ServiceId"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,4 +302,51 @@ func FuzzDecodeForm(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeRequiredEmpty: a required list that is empty, or a required
+// pointer to an empty string, is missing too; one element or a value is
+// enough.
+func TestDecodeRequiredEmpty(t *testing.T) {
+	type req struct {
+		Ids  []string `json:"Ids" tcapi:"required"`
+		Desc *string  `json:"Desc" tcapi:"required"`
+	}
+	for body, want := range map[string]string{
+		`{"Ids":[],"Desc":"d"}`:    "Ids",
+		`{"Ids":["a"],"Desc":""}`:  "Desc",
+		`{"Ids":["a"],"Desc":"d"}`: "",
+	} {
+		var in req
+		err := jsonReq(t, body).Decode(&in)
+		var e *Error
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", body, err)
+		case want != "" && (!errors.As(err, &e) || e.Code != CodeMissingParameter || !strings.Contains(e.Message, "`"+want+"`")):
+			t.Errorf("%s: %v, want MissingParameter %s", body, err, want)
+		}
+	}
+}
+
+// TestParams: the members Decode matches, as a client sees them.
+func TestParams(t *testing.T) {
+	var got []string
+	for _, p := range Params(reflect.TypeFor[*kitchen]()) {
+		got = append(got, fmt.Sprintf("%s:%s:%v:%v", p.Name, p.Type, p.Required, p.OmitEmpty))
+	}
+	if got[0] != "ServiceId:string:true:false" || got[1] != "Name:string:false:false" || !slices.Contains(got, "StrNum:int:false:false") {
+		t.Fatalf("Params: %v", got)
+	}
+	if Params(reflect.TypeFor[int]()) != nil {
+		t.Fatal("Params of a non-struct")
+	}
+	type omit struct {
+		A string `json:"a,omitempty"`
+		B int    `json:"-"`
+		c int
+	}
+	if ps := Params(reflect.TypeFor[omit]()); len(ps) != 1 || ps[0].Name != "a" || !ps[0].OmitEmpty {
+		t.Fatalf("Params: %+v", ps)
+	}
 }

@@ -7,9 +7,11 @@
 // signature methods (TC3-HMAC-SHA256 and v1 HmacSHA1/HmacSHA256, verified by
 // Server and produced by SignTC3, AuthorizationTC3, SignV1 and Client), the
 // v1 replay cache, the per-Action rate limits, the 返回结果 envelope, and
-// strict decoding of business parameters (Request.Decode). It knows nothing
-// about services or APIs: Actions are Handlers that the admin package plugs
-// in. It imports only the standard library.
+// strict decoding of business parameters (Request.Decode, Params). It knows
+// nothing about services or APIs: Actions are Handlers that the admin
+// package plugs in, typed with Action (decode into the request struct, its
+// Check, the Action, its response struct in the envelope). It imports only
+// the standard library.
 //
 // # Threading
 //

@@ -48,6 +48,20 @@ type createService struct {
 	IpVersion   string   `json:"IpVersion"`
 }
 
+// serviceItem and servicesResult are the test Actions' responses (members
+// in the order encoding/json gives a map's).
+type serviceItem struct {
+	NetTypes               []string
+	ServiceId, ServiceName string
+}
+
+type servicesResult struct {
+	Result struct {
+		ServiceSet []serviceItem
+		TotalCount int
+	}
+}
+
 // lastCall records what the most recent Handler saw.
 type lastCall struct {
 	mu  sync.Mutex
@@ -81,35 +95,24 @@ func newTestServer(last *lastCall) *Server {
 	return &Server{
 		Creds: StaticCredentials{testID: testKey, testID2: testKey2},
 		Actions: map[string]Handler{
-			"DescribeServicesStatus": func(ctx context.Context, r *Request) (any, error) {
-				record(ctx, r)
-				var p describeServicesStatus
-				if err := r.Decode(&p); err != nil {
-					return nil, err
-				}
+			// The typed wrapper, as the admin package uses it.
+			"DescribeServicesStatus": Action(func(ctx context.Context, p *describeServicesStatus) (*servicesResult, error) {
+				record(ctx, RequestFrom(ctx))
 				last.mu.Lock()
-				last.dss = p
+				last.dss = *p
 				last.mu.Unlock()
-				return map[string]any{"Result": map[string]any{
-					"TotalCount": 1,
-					"ServiceSet": []map[string]any{{"ServiceId": "service-abcd1234", "ServiceName": "demo", "NetTypes": []string{"OUTER"}}},
-				}}, nil
-			},
-			"CreateService": func(ctx context.Context, r *Request) (any, error) {
-				record(ctx, r)
-				var p createService
-				if err := r.Decode(&p); err != nil {
-					return nil, err
-				}
+				out := &servicesResult{}
+				out.Result.TotalCount = 1
+				out.Result.ServiceSet = []serviceItem{{[]string{"OUTER"}, "service-abcd1234", "demo"}}
+				return out, nil
+			}),
+			"CreateService": Action(func(ctx context.Context, p *createService) (*serviceItem, error) {
+				record(ctx, RequestFrom(ctx))
 				last.mu.Lock()
-				last.cs = p
+				last.cs = *p
 				last.mu.Unlock()
-				return struct {
-					ServiceId   string
-					ServiceName string
-					NetTypes    []string
-				}{"service-abcd1234", p.ServiceName, p.NetTypes}, nil
-			},
+				return &serviceItem{p.NetTypes, "service-abcd1234", p.ServiceName}, nil
+			}),
 			"DescribeApi": func(ctx context.Context, r *Request) (any, error) {
 				record(ctx, r)
 				return nil, nil

@@ -54,8 +54,8 @@ func NewRequest(action string, body []byte) (*Request, error) {
 //     (nested names as the SDK flattens them: "Filters.0.Name");
 //   - a value of the wrong type, an integer out of range, a malformed v1
 //     name → *Error InvalidParameter naming it;
-//   - a field tagged `tcapi:"required"` that is absent (or JSON null) →
-//     *Error MissingParameter naming it.
+//   - a field tagged `tcapi:"required"` that is absent, JSON null, or an
+//     empty string or list → *Error MissingParameter naming it.
 //
 // Field names are the json tag names (or the Go names), matched case
 // sensitively; embedded structs are flattened as encoding/json does, and the

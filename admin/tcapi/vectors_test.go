@@ -142,6 +142,17 @@ func TestV3VectorApigateway(t *testing.T) {
 	}
 }
 
+// setTC3Headers sets the headers of the seed's TC3 vectors (timestamp
+// 1539084154, region ap-guangzhou).
+func setTC3Headers(req *http.Request, contentType, action, version, auth string) {
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-TC-Action", action)
+	req.Header.Set("X-TC-Version", version)
+	req.Header.Set("X-TC-Timestamp", "1539084154")
+	req.Header.Set("X-TC-Region", "ap-guangzhou")
+	req.Header.Set("Authorization", auth)
+}
+
 // The vectors also pass the Server's verification, unchanged, when the
 // clock is the vector's.
 func TestServerAcceptsVectors(t *testing.T) {
@@ -185,12 +196,8 @@ func TestServerAcceptsVectors(t *testing.T) {
 
 	// V3-1: the seed's final GET request (lines 2509-2520).
 	req = httptest.NewRequest("GET", "http://cvm.tencentcloudapi.com/?Limit=10&Offset=0", nil)
-	req.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2018-10-09/cvm/tc3_request, SignedHeaders=content-type;host, Signature=5da7a33f6993f0614b047e5df4582db9e9bf4672ba50567dba16c6ccf174c474")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-TC-Action", "DescribeInstances")
-	req.Header.Set("X-TC-Version", "2017-03-12")
-	req.Header.Set("X-TC-Timestamp", "1539084154")
-	req.Header.Set("X-TC-Region", "ap-guangzhou")
+	setTC3Headers(req, "application/x-www-form-urlencoded", "DescribeInstances", "2017-03-12",
+		"TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2018-10-09/cvm/tc3_request, SignedHeaders=content-type;host, Signature=5da7a33f6993f0614b047e5df4582db9e9bf4672ba50567dba16c6ccf174c474")
 	if resp := serve(cvm(1539084154), req); resp.code() != "" {
 		t.Fatalf("V3-1: %s", resp.body)
 	}
@@ -206,12 +213,8 @@ func TestServerAcceptsVectors(t *testing.T) {
 		}},
 		Now: func() time.Time { return time.Unix(1539084154, 0) }, Log: discard()}
 	req = httptest.NewRequest("POST", "http://apigateway.api3.finance.cloud.tencent.com/", strings.NewReader(`{"Limit":10,"Offset":0}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-TC-Action", "DescribeServicesStatus")
-	req.Header.Set("X-TC-Version", "2018-08-08")
-	req.Header.Set("X-TC-Timestamp", "1539084154")
-	req.Header.Set("X-TC-Region", "ap-guangzhou")
-	req.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2018-10-09/apigateway/tc3_request, SignedHeaders=content-type;host, Signature=4f0279f9d7d3ec2fda4f7d6e353d07776264955e33a5abe924281e2c327060fc")
+	setTC3Headers(req, "application/json", "DescribeServicesStatus", "2018-08-08",
+		"TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2018-10-09/apigateway/tc3_request, SignedHeaders=content-type;host, Signature=4f0279f9d7d3ec2fda4f7d6e353d07776264955e33a5abe924281e2c327060fc")
 	if resp := serve(ag, req); resp.code() != "" {
 		t.Fatalf("V3-3: %s", resp.body)
 	}
