@@ -13,6 +13,25 @@ type Published struct {
 	Access    *Access    `json:"Access,omitempty"`
 	Traffic   *Traffic   `json:"Traffic,omitempty"`
 	IPControl *IPControl `json:"IPControl,omitempty"`
+	// Certificates are the TLS certificates that custom domains (and the
+	// default domains) are served with, referenced by CertificateId.
+	Certificates []Certificate `json:"Certificates,omitempty"`
+}
+
+// Certificate is a TLS certificate chain and its private key, in PEM, as
+// the edge serves it (seed 000 独立域名及证书: name, content and private
+// key, PEM only). The control plane stores the key encrypted at rest and
+// puts it here in the clear: a Published that holds certificates is
+// secret material (it only travels over the authenticated sync stream).
+type Certificate struct {
+	CertificateId string `json:"CertificateId"`
+	// CertificatePEM is the leaf first, then intermediates.
+	CertificatePEM string `json:"CertificatePEM"`
+	PrivateKeyPEM  string `json:"PrivateKeyPEM"`
+	// Default serves this certificate to clients whose SNI names no bound
+	// domain (and to clients sending no SNI), e.g. a wildcard for the base
+	// domain.
+	Default bool `json:"Default,omitempty"`
 }
 
 // PublishedService is one service and its released environments.
@@ -30,6 +49,17 @@ type CustomDomain struct {
 	SubDomain        string        `json:"SubDomain"`
 	IsDefaultMapping bool          `json:"IsDefaultMapping"`
 	PathMappingSet   []PathMapping `json:"PathMappingSet,omitempty"`
+	// Protocol is http, https or http&https (seed: BindSubDomain); empty
+	// means the service's protocol.
+	Protocol string `json:"Protocol,omitempty"`
+	// IsForcedHttps redirects plain-HTTP requests on this domain to HTTPS
+	// (seed: BindSubDomain IsForcedHttps).
+	IsForcedHttps bool `json:"IsForcedHttps,omitempty"`
+	// CertificateId names the entry of Published.Certificates served for
+	// this domain over HTTPS.
+	CertificateId string `json:"CertificateId,omitempty"`
+	// NetType is OUTER or INNER (stored; Edgegate serves both alike).
+	NetType string `json:"NetType,omitempty"`
 }
 
 // PathMapping maps a path prefix on a custom domain to an environment.
