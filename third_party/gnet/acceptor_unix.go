@@ -40,6 +40,9 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 			// It's a silly error, let's retry it.
 			continue
 		default:
+			if el.listeners[fd].stopped.Load() { // StopListening raced with this event
+				return nil
+			}
 			el.getLogger().Errorf("Accept() failed due to error: %v", err)
 			return errors.ErrAcceptSocket
 		}
@@ -89,6 +92,9 @@ func (el *eventloop) accept(fd int, ev netpoll.IOEvent, flags netpoll.IOFlags) e
 		// It's a silly error, let's retry it.
 		return nil
 	default:
+		if el.listeners[fd].stopped.Load() { // StopListening raced with this event
+			return nil
+		}
 		el.getLogger().Errorf("Accept() failed due to error: %v", err)
 		return errors.ErrAcceptSocket
 	}

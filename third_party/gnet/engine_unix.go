@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,7 @@ type engine struct {
 	inShutdown   atomic.Bool       // whether the engine is in shutdown
 	turnOff      context.CancelFunc
 	eventHandler EventHandler // user eventHandler
+	listenMu     sync.Mutex   // orders StopListening with start and closeEventLoops
 	concurrency  struct {
 		*errgroup.Group
 
@@ -61,6 +63,8 @@ func (eng *engine) shutdown(err error) {
 }
 
 func (eng *engine) closeEventLoops() {
+	eng.listenMu.Lock()
+	defer eng.listenMu.Unlock()
 	eng.eventLoops.iterate(func(_ int, el *eventloop) bool {
 		for _, ln := range el.listeners {
 			ln.close()
@@ -264,7 +268,10 @@ func run(eventHandler EventHandler, listeners []*listener, options *Options, add
 		return nil
 	}
 
-	if err := eng.start(ctx, numEventLoop); err != nil {
+	eng.listenMu.Lock()
+	err := eng.start(ctx, numEventLoop)
+	eng.listenMu.Unlock()
+	if err != nil {
 		eng.closeEventLoops()
 		eng.opts.Logger.Errorf("gnet engine is stopping with error: %v", err)
 		return err

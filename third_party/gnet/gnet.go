@@ -171,6 +171,20 @@ func (e Engine) Stop(ctx context.Context) error {
 	}
 }
 
+// StopListening stops accepting connections: every listener of the engine
+// leaves its event-loop's poller and its socket is shut down, so the kernel
+// refuses new connections (with SO_REUSEPORT, other sockets bound to the same
+// address get them) while established connections keep being served. The
+// descriptors are closed when the engine stops. It's concurrency-safe, even
+// on an event-loop, and returns once no listener accepts any more.
+// errors.ErrUnsupportedOp where not implemented (only Linux is).
+func (e Engine) StopListening() error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return e.eng.stopListening()
+}
+
 /*
 type asyncCmdType uint8
 
@@ -477,6 +491,21 @@ type Conn interface {
 
 	// SetWriteDeadline implements net.Conn.
 	SetWriteDeadline(time.Time) error
+
+	// PauseRead stops reading from the connection until ResumeRead: what
+	// the remote sends stays in the socket's receive buffer, so TCP flow
+	// control slows the remote down, and OnTraffic does not fire for it.
+	// The inbound buffer keeps what was already read; writes go on as usual.
+	// It's not concurrency-safe, you must invoke it on the connection's
+	// event-loop (within any method in EventHandler, or in a task run by
+	// EventLoop.Execute). errors.ErrUnsupportedOp for UDP and where not
+	// implemented (only Linux is).
+	PauseRead() error
+
+	// ResumeRead undoes PauseRead: bytes that arrived in the meantime fire
+	// OnTraffic later on (not from within this call). What is already in the
+	// inbound buffer is not announced again. Same rules as PauseRead.
+	ResumeRead() error
 }
 
 type (

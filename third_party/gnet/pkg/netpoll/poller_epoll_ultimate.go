@@ -242,6 +242,25 @@ func (p *Poller) ModReadWrite(pa *PollAttachment, edgeTriggered bool) error {
 	return os.NewSyscallError("epoll_ctl mod", epollCtl(p.fd, unix.EPOLL_CTL_MOD, pa.FD, &ev))
 }
 
+// ModWrite modifies the given file descriptor with writable event in the poller.
+func (p *Poller) ModWrite(pa *PollAttachment, edgeTriggered bool) error {
+	var ev epollevent
+	ev.events = WriteEvents
+	if edgeTriggered {
+		ev.events |= unix.EPOLLET | unix.EPOLLRDHUP
+	}
+	convertPollAttachment(unsafe.Pointer(&ev.data), pa)
+	return os.NewSyscallError("epoll_ctl mod", epollCtl(p.fd, unix.EPOLL_CTL_MOD, pa.FD, &ev))
+}
+
+// ModNone keeps the given file descriptor in the poller with neither readable
+// nor writable event (epoll still reports EPOLLERR and EPOLLHUP).
+func (p *Poller) ModNone(pa *PollAttachment) error {
+	var ev epollevent
+	convertPollAttachment(unsafe.Pointer(&ev.data), pa)
+	return os.NewSyscallError("epoll_ctl mod", epollCtl(p.fd, unix.EPOLL_CTL_MOD, pa.FD, &ev))
+}
+
 // Delete removes the given file descriptor from the poller.
 func (p *Poller) Delete(fd int) error {
 	return os.NewSyscallError("epoll_ctl del", epollCtl(p.fd, unix.EPOLL_CTL_DEL, fd, nil))
