@@ -25,6 +25,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,6 +34,7 @@ import (
 
 	errorx "github.com/panjf2000/gnet/v2/pkg/errors"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
+	"golang.org/x/sys/unix"
 )
 
 // Tests of the Edgegate patch (PauseRead, ResumeRead, StopListening) over
@@ -135,6 +138,37 @@ func eventually(t *testing.T, c Conn, what string, cond func() bool) {
 	}
 }
 
+// interest reports what the kernel's epoll set holds for fd (test only):
+// EPOLLIN and EPOLLOUT of its registration in an epoll set of this process.
+// It may run on an event-loop, so it reports with t.Error.
+func interest(t *testing.T, fd int) (in, out bool) {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Error(err)
+	}
+	want := strconv.Itoa(fd)
+	for _, e := range ents {
+		info, err := os.ReadFile("/proc/self/fdinfo/" + e.Name())
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 4 || f[0] != "tfd:" || f[1] != want || f[2] != "events:" {
+				continue
+			}
+			ev, err := strconv.ParseUint(f[3], 16, 32)
+			if err != nil {
+				t.Error(err)
+			}
+			return ev&unix.EPOLLIN != 0, ev&unix.EPOLLOUT != 0
+		}
+	}
+	t.Errorf("fd %d is in no epoll set", fd)
+	return
+}
+
 func eachTrigger(t *testing.T, f func(t *testing.T, et bool)) {
 	t.Run("level", func(t *testing.T) { f(t, false) })
 	t.Run("edge", func(t *testing.T) { f(t, true) })
@@ -201,6 +235,9 @@ func TestPauseReadHoldsBytesInKernel(t *testing.T) {
 		if written-inbound <= 0 {
 			t.Fatalf("nothing waits in the kernel: written %d, inbound %d", written, inbound)
 		}
+		if in, out := interest(t, sc.Fd()); !et && (in || out) {
+			t.Fatalf("paused with nothing to send, the connection is polled for in=%v out=%v: a busy loop", in, out)
+		}
 
 		onLoop(t, sc, func() {
 			if err := sc.ResumeRead(); err != nil {
@@ -220,8 +257,9 @@ func TestPauseReadSurvivesWriteDrain(t *testing.T) {
 		const respSize = 16 << 20
 		resp := bytes.Repeat([]byte("r"), respSize)
 		var (
-			calls   int
-			pending int
+			calls           int
+			pending         int
+			pendIn, pendOut bool
 		)
 		h := &testHandler{traffic: func(c Conn) Action {
 			calls++
@@ -232,6 +270,7 @@ func TestPauseReadSurvivesWriteDrain(t *testing.T) {
 				}
 				_, _ = c.Write(resp)
 				pending = c.OutboundBuffered()
+				pendIn, pendOut = interest(t, c.Fd())
 			}
 			return None
 		}}
@@ -265,6 +304,14 @@ func TestPauseReadSurvivesWriteDrain(t *testing.T) {
 		}
 		if out != 0 || inbound != 0 || n != 1 {
 			t.Fatalf("after the drain: outbound %d, inbound %d, OnTraffic calls %d; want 0, 0, 1 (reading resumed behind the pause)", out, inbound, n)
+		}
+		if !et {
+			if pendIn || !pendOut {
+				t.Errorf("paused with a response pending: polled for in=%v out=%v, want out only", pendIn, pendOut)
+			}
+			if in, out := interest(t, sc.Fd()); in || out {
+				t.Errorf("paused after the drain: polled for in=%v out=%v, want neither (EPOLLIN re-armed, or EPOLLOUT left to spin)", in, out)
+			}
 		}
 		onLoop(t, sc, func() {
 			if err := sc.ResumeRead(); err != nil {
