@@ -494,7 +494,8 @@ type Conn interface {
 
 	// PauseRead stops reading from the connection until ResumeRead: what
 	// the remote sends stays in the socket's receive buffer, so TCP flow
-	// control slows the remote down, and OnTraffic does not fire for it.
+	// control slows the remote down, and OnTraffic does not fire for it
+	// (Wake still fires it).
 	// The inbound buffer keeps what was already read; writes go on as usual.
 	// It's not concurrency-safe, you must invoke it on the connection's
 	// event-loop (within any method in EventHandler, or in a task run by
