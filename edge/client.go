@@ -136,11 +136,6 @@ func (cl *client) onTraffic() gnet.Action {
 	l := cl.l
 	l.enter()
 	cl.inCB = true
-	if cl.rpaused {
-		// gnet re-armed reading behind our back (its write path does that);
-		// pause again and carry on with what arrived.
-		cl.applyPause()
-	}
 	cl.process()
 	l.exit()
 	cl.inCB = false
@@ -217,17 +212,8 @@ func (cl *client) limitBuffered() {
 	if n <= 2*cl.l.s.cfg.Limits.MaxHeaderBytes {
 		return
 	}
-	if cl.l.epfd < 0 && n > hardInboundCap {
-		cl.closeAfter = true
-		cl.close()
-		return
-	}
 	cl.pauseRead(false)
 }
-
-// hardInboundCap bounds what a connection may buffer when reading cannot
-// be paused (no epoll descriptor found).
-const hardInboundCap = 4 << 20
 
 func (cl *client) readHead() bool {
 	buf, _ := cl.c.Peek(-1)
@@ -710,7 +696,7 @@ func (cl *client) startLinger() {
 	if cl.rpaused {
 		cl.resumeRead()
 	}
-	if err := shutdownWrite(cl.c.Fd()); err != nil {
+	if err := cl.shutdownWrite(); err != nil {
 		cl.close()
 		return
 	}
@@ -852,29 +838,4 @@ func (cl *client) checkWatch(now int64) bool {
 		return false
 	}
 	return cl.rpaused || (cl.up != nil && cl.up.rpaused)
-}
-
-func (cl *client) pauseRead(forPeer bool) {
-	if cl.rpaused {
-		cl.pausedForPeer = cl.pausedForPeer || forPeer
-		return
-	}
-	if cl.l.epfd < 0 {
-		return
-	}
-	cl.rpaused, cl.pausedForPeer = true, forPeer
-	cl.applyPause()
-	cl.l.watchClient(cl)
-}
-
-func (cl *client) applyPause() {
-	setReading(cl.l.epfd, cl.c.Fd(), false, cl.c.OutboundBuffered() > 0)
-}
-
-func (cl *client) resumeRead() {
-	if !cl.rpaused {
-		return
-	}
-	cl.rpaused = false
-	setReading(cl.l.epfd, cl.c.Fd(), true, cl.c.OutboundBuffered() > 0)
 }

@@ -123,9 +123,6 @@ func (u *upstream) onTraffic() gnet.Action {
 	l := u.l
 	l.enter()
 	u.inCB = true
-	if u.rpaused {
-		u.applyPause()
-	}
 	u.process()
 	l.exit()
 	u.inCB = false
@@ -405,29 +402,6 @@ func (u *upstream) finish() {
 	}
 	cl.finishRequest()
 	cl.kick()
-}
-
-func (u *upstream) pauseRead() {
-	if u.rpaused || u.l.epfd < 0 {
-		return
-	}
-	u.rpaused = true
-	u.applyPause()
-}
-
-func (u *upstream) applyPause() {
-	setReading(u.l.epfd, u.c.Fd(), false, u.c.OutboundBuffered() > 0)
-}
-
-func (u *upstream) resumeRead() {
-	if !u.rpaused {
-		return
-	}
-	u.rpaused = false
-	if u.dead {
-		return
-	}
-	setReading(u.l.epfd, u.c.Fd(), true, u.c.OutboundBuffered() > 0)
 }
 
 // codingIsChunkedOnly reports whether every Transfer-Encoding field says
