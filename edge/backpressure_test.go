@@ -30,6 +30,25 @@ func startHTTPUpstream(t *testing.T, h http.HandlerFunc) string {
 	return ln.Addr().String()
 }
 
+// getThrough starts an edge proxying GET /up to the upstream at addr and
+// sends that request on a new connection, closed when the test ends.
+func getThrough(t *testing.T, addr string) (*Server, net.Conn) {
+	t.Helper()
+	s := startTestServer(t, fmt.Sprintf(`
+      - ApiId: api-up
+        RequestConfig: {Path: /up, Method: GET}
+        ServiceType: HTTP
+        ServiceConfig: {Url: "http://%s", Path: /}
+`, addr))
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "GET /release/up HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
+	return s, c
+}
+
 // TestSlowClientHoldsUpstream: a client that stops reading a large
 // response stops the gateway reading its upstream, so the upstream's own
 // writes block instead of the gateway buffering the body.
@@ -51,19 +70,8 @@ func TestSlowClientHoldsUpstream(t *testing.T) {
 		}
 		wrote <- n
 	})
-	s := startTestServer(t, fmt.Sprintf(`
-      - ApiId: api-big
-        RequestConfig: {Path: /big, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%s", Path: /}
-`, up))
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, c := getThrough(t, up)
 	_ = c.(*net.TCPConn).SetReadBuffer(64 << 10)
-	fmt.Fprintf(c, "GET /release/big HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
 	// Read nothing until the upstream is done writing.
 	select {
 	case n := <-wrote:
@@ -85,19 +93,8 @@ func TestShutdownRefusesNewConnections(t *testing.T) {
 		<-release
 		fmt.Fprint(w, "done")
 	})
-	s := startTestServer(t, fmt.Sprintf(`
-      - ApiId: api-slow
-        RequestConfig: {Path: /slow, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%s", Path: /}
-`, up))
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s, c := getThrough(t, up)
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(c, "GET /release/slow HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
