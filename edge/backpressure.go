@@ -1,25 +1,34 @@
 package edge
 
-// Read back-pressure: a side whose peer cannot take more stops being read
-// until the peer drains (HighWater/LowWater); epoll_linux.go does the
-// pausing. Callers: limitBuffered, pumpBody and pipe pause a client;
-// upstream.process and pipe pause an upstream; checkWatch resumes both.
+import (
+	"net"
 
+	"golang.org/x/sys/unix"
+)
+
+// Read back-pressure: a side whose peer cannot take more stops being read,
+// so its bytes wait in the kernel and TCP slows the sender. gnet upstream
+// reads every socket it owns (gnet #712, #676, #722); the pinned fork in
+// third_party/gnet adds Conn.PauseRead/ResumeRead (see its PATCHES.md),
+// which keep the pause through gnet's own write path. Both run on the
+// connection's loop, as all of this package does. A connection whose
+// reading cannot be switched is closed: it could not be bounded, or would
+// stall.
+
+// pauseRead stops reading from the client. forPeer: until the upstream
+// drains what it was sent (upload, tunnel); otherwise until the request
+// that the piled-up bytes wait behind ends.
 func (cl *client) pauseRead(forPeer bool) {
 	if cl.rpaused {
 		cl.pausedForPeer = cl.pausedForPeer || forPeer
 		return
 	}
-	if cl.l.epfd < 0 {
+	if err := cl.c.PauseRead(); err != nil {
+		cl.close()
 		return
 	}
 	cl.rpaused, cl.pausedForPeer = true, forPeer
-	cl.applyPause()
 	cl.l.watchClient(cl)
-}
-
-func (cl *client) applyPause() {
-	setReading(cl.l.epfd, cl.c.Fd(), false, cl.c.OutboundBuffered() > 0)
 }
 
 func (cl *client) resumeRead() {
@@ -27,19 +36,21 @@ func (cl *client) resumeRead() {
 		return
 	}
 	cl.rpaused = false
-	setReading(cl.l.epfd, cl.c.Fd(), true, cl.c.OutboundBuffered() > 0)
+	if err := cl.c.ResumeRead(); err != nil {
+		cl.close()
+	}
 }
 
+// pauseRead stops reading the upstream's response while the client drains.
 func (u *upstream) pauseRead() {
-	if u.rpaused || u.l.epfd < 0 {
+	if u.rpaused {
+		return
+	}
+	if err := u.c.PauseRead(); err != nil {
+		u.close()
 		return
 	}
 	u.rpaused = true
-	u.applyPause()
-}
-
-func (u *upstream) applyPause() {
-	setReading(u.l.epfd, u.c.Fd(), false, u.c.OutboundBuffered() > 0)
 }
 
 func (u *upstream) resumeRead() {
@@ -50,5 +61,16 @@ func (u *upstream) resumeRead() {
 	if u.dead {
 		return
 	}
-	setReading(u.l.epfd, u.c.Fd(), true, u.c.OutboundBuffered() > 0)
+	if err := u.c.ResumeRead(); err != nil {
+		u.close()
+	}
+}
+
+// shutdownWrite sends FIN after what is queued in the kernel (the start of
+// a lingering close); the socket's own state, not gnet's.
+func (cl *client) shutdownWrite() error {
+	if cl.dead || cl.closeMe {
+		return net.ErrClosed // the descriptor may already be gone
+	}
+	return unix.Shutdown(cl.c.Fd(), unix.SHUT_WR)
 }

@@ -20,17 +20,8 @@ func (cl *client) limitBuffered() {
 	if n <= 2*cl.l.s.cfg.Limits.MaxHeaderBytes {
 		return
 	}
-	if cl.l.epfd < 0 && n > hardInboundCap {
-		cl.closeAfter = true
-		cl.close()
-		return
-	}
 	cl.pauseRead(false)
 }
-
-// hardInboundCap bounds what a connection may buffer when reading cannot
-// be paused (no epoll descriptor found).
-const hardInboundCap = 4 << 20
 
 // pumpBody moves request body bytes upstream (or discards them). It
 // returns true when it made progress and processing may continue.

@@ -128,11 +128,6 @@ func (cl *client) onTraffic() gnet.Action {
 	l := cl.l
 	l.enter()
 	cl.inCB = true
-	if cl.rpaused {
-		// gnet re-armed reading behind our back (its write path does that);
-		// pause again and carry on with what arrived.
-		cl.applyPause()
-	}
 	cl.process()
 	l.exit()
 	cl.inCB = false
@@ -286,7 +281,7 @@ func (cl *client) startLinger() {
 	if cl.rpaused {
 		cl.resumeRead()
 	}
-	if err := shutdownWrite(cl.c.Fd()); err != nil {
+	if err := cl.shutdownWrite(); err != nil {
 		cl.close()
 		return
 	}

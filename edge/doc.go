@@ -26,9 +26,12 @@
 // The running configuration is one immutable *runtime behind an
 // atomic.Pointer; a request keeps the runtime it started with.
 //
-// gnet has no read back-pressure (gnet #712, #676); epoll_linux.go pauses
-// and resumes reading on a connection by editing its epoll registration,
-// and the same file stops the listeners for a graceful drain.
+// gnet upstream has no read back-pressure (gnet #712, #676, #722): the
+// module is replaced by a pinned fork, third_party/gnet (its PATCHES.md),
+// whose Conn.PauseRead/ResumeRead backpressure.go uses to stop reading a
+// side whose peer cannot take more, and whose Engine.StopListening stops
+// the listeners for a graceful drain (Server.Shutdown). Nothing here
+// touches gnet's epoll sets.
 //
 // Authentication (auth.go) keeps an auth.Verifier and a token cache per
 // loop, created on first use.

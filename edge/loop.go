@@ -12,10 +12,9 @@ import (
 // loop is the state one gnet event loop owns. Everything here is touched
 // only on that loop's goroutine, so none of it is locked.
 type loop struct {
-	s    *Server
-	el   gnet.EventLoop
-	idx  int
-	epfd int // the loop's epoll descriptor, -1 if it could not be found
+	s   *Server
+	el  gnet.EventLoop
+	idx int
 
 	// Per-request scratch, reused by every request on this loop.
 	req   http1.Request
@@ -56,8 +55,8 @@ type loop struct {
 
 type closer interface{ closed() }
 
-func newLoop(s *Server, el gnet.EventLoop, idx, fd int) *loop {
-	l := &loop{s: s, el: el, idx: idx, epfd: findEpoll(fd)}
+func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
+	l := &loop{s: s, el: el, idx: idx}
 	n := s.cfg.Limits.MaxHeaders
 	l.hdrs = make([]http1.Header, 0, n)
 	l.rhdrs = make([]http1.Header, 0, n)
@@ -66,9 +65,6 @@ func newLoop(s *Server, el gnet.EventLoop, idx, fd int) *loop {
 	l.ids.init()
 	l.tickTask = gnet.RunnableFunc(func(context.Context) error { l.tick(); return nil })
 	l.drainTask = gnet.RunnableFunc(func(context.Context) error { l.drain(); return nil })
-	if l.epfd < 0 {
-		s.log.Warn("edge: could not find the event loop's epoll descriptor; read back-pressure falls back to hard caps", "loop", idx)
-	}
 	return l
 }
 

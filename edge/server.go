@@ -30,7 +30,8 @@ type Server struct {
 	targets targetRegistry
 
 	eng     gnet.Engine
-	booted  chan struct{}
+	running chan struct{} // closed by the first OnTick: the event loops run
+	runOnce sync.Once
 	stopped chan struct{}
 	runErr  error
 	stopClk chan struct{}
@@ -71,7 +72,7 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 		cfg:     cfg,
 		log:     log,
 		clk:     newClock(),
-		booted:  make(chan struct{}),
+		running: make(chan struct{}),
 		stopped: make(chan struct{}),
 		stopClk: make(chan struct{}),
 		port:    p,
@@ -114,7 +115,7 @@ func (s *Server) Start() error {
 		close(s.stopped)
 	}()
 	select {
-	case <-s.booted:
+	case <-s.running:
 		return nil
 	case <-s.stopped:
 		if s.runErr == nil {
@@ -172,8 +173,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.draining.CompareAndSwap(false, true) {
 		return errors.New("edge: already shutting down")
 	}
-	if err := stopListening(s.port); err != nil {
-		s.log.Warn("edge: stopping the listeners failed; new connections are answered 503 until exit", "err", err)
+	if err := s.eng.StopListening(); err != nil {
+		s.log.Warn("edge: stopping the listeners failed; new connections are closed at once until exit", "err", err)
 	}
 	for _, l := range *s.loops.Load() {
 		l.execute(l.drainTask)
@@ -210,7 +211,6 @@ func (s *Server) Done() <-chan struct{} { return s.stopped }
 // OnBoot implements gnet.EventHandler.
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
-	close(s.booted)
 	return gnet.None
 }
 
@@ -262,6 +262,9 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 // OnTick drives the per-loop sweeps: timeouts every sweepEvery, and
 // back-pressure checks every millisecond while anything is paused.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	// gnet boots before it starts the loops; the ticker starts after them,
+	// so from here on StopListening finds every listener.
+	s.runOnce.Do(func() { close(s.running) })
 	for _, l := range *s.loops.Load() {
 		l.execute(l.tickTask)
 	}
@@ -283,7 +286,7 @@ func (s *Server) loopFor(c gnet.Conn) *loop {
 	s.loopsMu.Lock()
 	defer s.loopsMu.Unlock()
 	old := *s.loops.Load()
-	l := newLoop(s, el, len(old), c.Fd())
+	l := newLoop(s, el, len(old))
 	next := append(append([]*loop(nil), old...), l)
 	s.loops.Store(&next)
 	return l

@@ -123,9 +123,6 @@ func (u *upstream) onTraffic() gnet.Action {
 	l := u.l
 	l.enter()
 	u.inCB = true
-	if u.rpaused {
-		u.applyPause()
-	}
 	u.process()
 	l.exit()
 	u.inCB = false
