@@ -109,8 +109,8 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	rr.Body, rr.Form = nil, false
 	res := &l.rres
 	rt.router.Lookup(rr, res)
-	if res.Status != 0 {
-		return false
+	if res.Status != 0 || !cl.schemeOK(res) {
+		return false // handle answers it
 	}
 	c := rt.traffic.cors[res.Route.Index]
 	if c == nil {
@@ -148,7 +148,7 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	}
 	b = append(b, "\r\n"...)
 	l.tmp = b[:0]
-	_, _ = cl.c.Write(b)
+	cl.write(b)
 	cl.ans = ansDone
 	if cl.state != stBody {
 		cl.finishRequest()

@@ -123,7 +123,7 @@ func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	if cl.dead {
 		return
 	}
-	_, _ = cl.c.Write(b)
+	cl.write(b)
 	cl.ans = ansDone
 	cl.finishRequest()
 }
@@ -158,7 +158,7 @@ func (cl *client) respondMock(a *apiRT) {
 		b = append(b, a.mockBody...)
 	}
 	l.tmp = b[:0]
-	_, _ = cl.c.Write(b)
+	cl.write(b)
 	cl.ans = ansDone
 	if cl.state != stBody {
 		cl.finishRequest()

@@ -49,6 +49,8 @@ type Server struct {
 	lim    *limiter.Registry
 	limMu  sync.Mutex
 	limTab *limiter.Table
+
+	serverTLS // HTTPS (tlsserver.go)
 }
 
 // New prepares a Server that will serve snap.
@@ -81,7 +83,13 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 	s.lim = limiter.NewRegistry(cfg.Loops)
 	empty := []*loop{}
 	s.loops.Store(&empty)
+	if err := s.loadTLS(); err != nil {
+		return nil, err
+	}
 	if err := s.Swap(snap); err != nil {
+		return nil, err
+	}
+	if err := s.newTLSServer(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -101,9 +109,14 @@ func (s *Server) Start() error {
 		s.cfg.Listen = net.JoinHostPort(host, strconv.Itoa(s.port))
 		ln.Close()
 	}
+	addrs, err := s.listenAddrs()
+	if err != nil {
+		return err
+	}
 	go s.clk.run(s.stopClk, time.Millisecond)
+	s.startTLS()
 	go func() {
-		err := gnet.Run(s, "tcp://"+s.cfg.Listen,
+		err := gnet.Rotate(s, addrs,
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(s.cfg.Loops),
 			gnet.WithReusePort(true),
@@ -155,6 +168,10 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 		return err
 	}
 	s.rt.Store(rt)
+	s.installCerts(rt)
+	for _, w := range rt.certWarn {
+		s.log.Warn("edge: " + w)
+	}
 	rt.commitQuotas()
 	var replaced []*target
 	if old != nil {
@@ -201,6 +218,7 @@ wait:
 	case <-stopCtx.Done():
 	}
 	close(s.stopClk)
+	s.stopTLS()
 	s.targets.stopChecks()
 	return err
 }
@@ -228,11 +246,18 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		l.ctr.add(cConnsRefused, 1)
 		return nil, gnet.Close
 	}
+	tls := s.isTLS(c)
 	if s.sum(cConns) >= int64(s.cfg.MaxConns) {
+		if tls {
+			return nil, gnet.Close // no HTTP before a handshake
+		}
 		return l.refusal(errOverloaded), gnet.Close
 	}
 	l.ctr.add(cConns, 1)
-	l.openClient(c)
+	cl := l.openClient(c)
+	if tls {
+		cl.startTLS(s.tlsSrv)
+	}
 	return nil, gnet.None
 }
 
