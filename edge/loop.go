@@ -32,8 +32,8 @@ type loop struct {
 	// lent to connections that have unread bytes.
 	seal                    []byte
 	plainFree, plainFreeBig [][]byte
-	auth  authLoop // auth.go: verifier, token cache, header view
-	lim   limLoop  // limits.go: steps scratch, condition view
+	auth                    authLoop // auth.go: verifier, token cache, header view
+	lim                     limLoop  // limits.go: steps scratch, condition view
 
 	ids reqIDGen
 
