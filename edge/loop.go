@@ -28,12 +28,13 @@ type loop struct {
 	w     writer
 	tmp   []byte
 	hex   [24]byte
+	auth  authLoop // auth.go: verifier, token cache, header view
+	lim   limLoop  // limits.go: steps scratch, condition view
+
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.
 	seal                    []byte
 	plainFree, plainFreeBig [][]byte
-	auth                    authLoop // auth.go: verifier, token cache, header view
-	lim                     limLoop  // limits.go: steps scratch, condition view
 
 	ids reqIDGen
 
