@@ -1,5 +1,7 @@
 package edge
 
+import "github.com/panjf2000/gnet/v2"
+
 // A client connection's bytes, whatever carries them. Every place that reads
 // the client's request bytes or writes to the client goes through these: on
 // a plain connection they are gnet's own calls (Peek/Discard on its inbound
@@ -21,7 +23,7 @@ func (cl *client) peek() []byte {
 // discard consumes n bytes of what peek returned.
 func (cl *client) discard(n int) {
 	if cl.tls == nil {
-		_, _ = cl.c.Discard(n)
+		consume(cl.c, n)
 		return
 	}
 	cl.tls.discard(n)
@@ -53,6 +55,15 @@ func (cl *client) discardInput() {
 // the socket.
 func (cl *client) moreInput() bool {
 	return cl.tls != nil && cl.tls.more()
+}
+
+// consume discards n bytes of c's inbound buffer. gnet's Discard takes
+// n <= 0 as "everything": a reader that consumed nothing (a trailer line
+// still arriving, a record not yet whole) must not call it.
+func consume(c gnet.Conn, n int) {
+	if n > 0 {
+		_, _ = c.Discard(n)
+	}
 }
 
 // write sends b to the client.

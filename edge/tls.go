@@ -76,7 +76,7 @@ func (t *tlsConn) HandshakeDone(*tlsterm.Handshake) {
 func (t *tlsConn) feed() {
 	buf, _ := t.cl.c.Peek(-1)
 	if len(buf) > 0 {
-		_, _ = t.cl.c.Discard(t.hs.Feed(buf))
+		consume(t.cl.c, t.hs.Feed(buf))
 	}
 }
 
@@ -188,7 +188,7 @@ func (t *tlsConn) open() {
 				t.carry = nil
 			}
 		} else {
-			_, _ = cl.c.Discard(n)
+			consume(cl.c, n)
 		}
 		if err != nil && err != tlsterm.ErrShortBuffer {
 			t.failed(err)

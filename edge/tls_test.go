@@ -229,3 +229,19 @@ func TestTLSCloseNotify(t *testing.T) {
 		t.Fatalf("last record type %d after a cut response, want application data (no close_notify)", typ)
 	}
 }
+
+// A request sent right behind the client's Finished may reach the loop
+// while the handshake's end is still on its way there (tlsterm's Feed
+// then declines it): it must stay in gnet's buffer for the record layer.
+// gnet's Discard(0) dropped it, and the client waited forever.
+func TestTLSRequestBehindFinished(t *testing.T) {
+	s := startTLSServer(t, Config{}, mockAPI("api-m", "/m", "mocked"))
+	for i := range 200 {
+		c := mustDialTLS(t, s, tlsConfig(t, "service-t.localhost"))
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if resp, body := exchange(t, c, bufio.NewReader(c), getReq("service-t.localhost", "/release/m")); resp.StatusCode != 200 || body != "mocked" {
+			t.Fatalf("connection %d: %d %q", i, resp.StatusCode, body)
+		}
+		c.Close()
+	}
+}

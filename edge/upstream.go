@@ -258,7 +258,7 @@ func (u *upstream) process() {
 	if u.dead {
 		return
 	}
-	_, _ = u.c.Discard(off + consumed)
+	consume(u.c, off+consumed) // 0 when only a trailer line is pending
 	if cl.dead {
 		u.cl = nil
 		u.close()
