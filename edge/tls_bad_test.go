@@ -112,12 +112,12 @@ func TestTLSBadInput(t *testing.T) {
 	s := startTLSServer(t, Config{}, mockAPI("api-m", "/m", "mocked"))
 	base := goruntime.NumGoroutine()
 	for name, in := range map[string]string{
-		"garbage":         "\x16\x03\x01\x00\x05hello",
-		"plain http":      "GET / HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n",
-		"huge record":     "\x16\x03\x01\xff\xff",
-		"sslv2 hello":     "\x80\x2e\x01\x00\x02\x00\x15\x00\x00\x00\x10",
-		"alert first":     "\x15\x03\x01\x00\x02\x02\x28",
-		"zero hello":      "\x16\x03\x01\x00\x40" + strings.Repeat("\x00", 0x40),
+		"garbage":     "\x16\x03\x01\x00\x05hello",
+		"plain http":  "GET / HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n",
+		"huge record": "\x16\x03\x01\xff\xff",
+		"sslv2 hello": "\x80\x2e\x01\x00\x02\x00\x15\x00\x00\x00\x10",
+		"alert first": "\x15\x03\x01\x00\x02\x02\x28",
+		"zero hello":  "\x16\x03\x01\x00\x40" + strings.Repeat("\x00", 0x40),
 	} {
 		c := dialRaw(t, s.TLSAddr())
 		c.Write([]byte(in))
