@@ -102,4 +102,3 @@ func TestTLSIdleHoldsNoBuffer(t *testing.T) {
 		t.Fatalf("%d TLS connections, %d holding buffers or a handshake", n, held)
 	}
 }
-
