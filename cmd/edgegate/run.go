@@ -66,6 +66,11 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	return f, nil
 }
 
+// note describes this process in its lock files.
+func (f *runFlags) note(mode string) string {
+	return "edgegate " + mode + " --listen " + f.cfg.Listen + " --data " + f.data
+}
+
 // loadFile reads and compiles the configuration file (or the demo file).
 func (f *runFlags) loadFile(revision uint64) (*snapshot.Snapshot, error) {
 	var p *model.Published
@@ -114,6 +119,12 @@ func runCmd(args []string) error {
 		return runStatic(f, log, fw)
 	}
 
+	// The edge's state in --data (quota.json) is this process's alone.
+	dataLock, err := lockDataDir(f.data, f.note("run"))
+	if err != nil {
+		return err
+	}
+	defer dataLock.Release()
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
@@ -144,9 +155,11 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note("run"), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove()
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
@@ -176,9 +189,11 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note("run --config"), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove()
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {

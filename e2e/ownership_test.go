@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mockConfig serves one MOCK API, no upstream needed.
+const mockConfig = `
+Services:
+  - ServiceId: service-e2e
+    Environments: [release]
+    Apis:
+      - ApiId: api-mock
+        RequestConfig: {Path: /mock, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: mocked
+`
+
+// edgeEnv gives `edgegate edge` credentials without a file: it starts from
+// an empty state and follows an admin that need not be there.
+var edgeEnv = []string{"EDGEGATE_SECRET_ID=AKIDownershiptest", "EDGEGATE_SECRET_KEY=ownership-test-secret-key"}
+
+// refused runs edgegate and wants it to exit non-zero at start with an
+// error holding every one of want. A process that starts serving instead
+// fails the test at once (it would serve from its own state).
+func refused(t *testing.T, env []string, want []string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(gatewayBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			out := logs.String()
+			if err == nil {
+				t.Fatalf("edgegate %s exited 0, want a refusal:\n%s", args[0], out)
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("edgegate %s: the refusal does not say %q:\n%s", args[0], w, out)
+				}
+			}
+			return
+		case <-deadline:
+			cmd.Process.Kill()
+			<-exited
+			t.Fatalf("edgegate %s neither served nor exited:\n%s", args[0], logs.String())
+		case <-time.After(20 * time.Millisecond):
+			if strings.Contains(logs.String(), "serving") {
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("edgegate %s started beside the owner of its address or data:\n%s", args[0], logs.String())
+			}
+		}
+	}
+}
+
+func writeConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(mockConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestListenOwnership: a second gateway on the --listen of a running one
+// fails at start naming the owner (gnet's SO_REUSEPORT bind would share the
+// port silently, issue 11 defect 4), for run and edge alike, and for an
+// owner that is not Edgegate; --reuse-port opts in to sharing.
+func TestListenOwnership(t *testing.T) {
+	g := startGateway(t, mockConfig)
+	cfg := writeConfig(t)
+	ownerPid := "pid " + strconv.Itoa(g.cmd.Process.Pid)
+	deadControl := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+
+	refused(t, nil, []string{"address in use", ownerPid, g.Addr, "--reuse-port"},
+		"run", "--listen", g.Addr, "--admin-listen", "", "--config", cfg, "--data", t.TempDir())
+	refused(t, nil, []string{"address in use", ownerPid, "--reuse-port"},
+		"run", "--listen", g.Addr, "--admin-listen", "127.0.0.1:"+strconv.Itoa(freePort(t)), "--data", t.TempDir())
+	refused(t, edgeEnv, []string{"address in use", ownerPid, "--reuse-port"},
+		"edge", "--control", deadControl, "--listen", g.Addr, "--data", t.TempDir())
+
+	// An owner that takes no lock: the bind probe finds it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	foreign := ln.Addr().String()
+	refused(t, nil, []string{"address in use: another process listens on " + foreign, "--reuse-port"},
+		"run", "--listen", foreign, "--admin-listen", "", "--config", cfg, "--data", t.TempDir())
+	refused(t, edgeEnv, []string{"another process listens on " + foreign},
+		"edge", "--control", deadControl, "--listen", foreign, "--data", t.TempDir())
+
+	// --reuse-port: the planned handover starts beside the first and serves.
+	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	p := startProc(t, adminAddr, "run", "--listen", g.Addr, "--admin-listen", adminAddr, "--config", cfg,
+		"--data", t.TempDir(), "--reuse-port")
+	if !eventually(10*time.Second, func() bool { return strings.Contains(p.logs.String(), "edgegate serving") }) {
+		t.Fatalf("--reuse-port: not serving:\n%s", p.logs.String())
+	}
+	// The first gateway's lock still names it to a third.
+	refused(t, nil, []string{"address in use", ownerPid},
+		"run", "--listen", g.Addr, "--admin-listen", "", "--config", cfg, "--data", t.TempDir())
+}
+
+// TestDataDirLock: an edge locks its --data like run and admin lock theirs:
+// a second edge, or an edge beside run, fails at start naming the holder
+// (issue 11 defect 5).
+func TestDataDirLock(t *testing.T) {
+	deadControl := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	data := t.TempDir()
+	creds := `{"SecretId": "AKIDownershiptest", "SecretKey": "ownership-test-secret-key"}`
+	if err := os.WriteFile(filepath.Join(data, "admin-credentials.json"), []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	e := startProc(t, addr, "edge", "--control", deadControl, "--listen", addr, "--data", data)
+	edgePid := "pid " + strconv.Itoa(e.cmd.Process.Pid)
+
+	other := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	refused(t, edgeEnv, []string{"data directory " + data + " is in use by " + edgePid, "edgegate edge --listen " + addr},
+		"edge", "--control", deadControl, "--listen", other, "--data", data)
+	refused(t, nil, []string{"data directory " + data + " is in use by " + edgePid},
+		"run", "--listen", other, "--admin-listen", "127.0.0.1:"+strconv.Itoa(freePort(t)), "--data", data)
+
+	// An edge beside run.
+	cp := startControlPlane(t)
+	refused(t, edgeEnv, []string{"data directory " + cp.Data + " is in use by pid " + strconv.Itoa(cp.cmd.Process.Pid), "edgegate run"},
+		"edge", "--control", "http://"+cp.Admin, "--listen", other, "--data", cp.Data)
+}
