@@ -144,3 +144,27 @@ func TestDataDirLock(t *testing.T) {
 	refused(t, edgeEnv, []string{"data directory " + cp.Data + " is in use by pid " + strconv.Itoa(cp.cmd.Process.Pid), "edgegate run"},
 		"edge", "--control", "http://"+cp.Admin, "--listen", other, "--data", cp.Data)
 }
+
+// TestRestartAfterKill: what a killed gateway leaves on its port (its
+// accepted connections in FIN_WAIT or TIME_WAIT) is no owner: the next
+// start on that port is not refused.
+func TestRestartAfterKill(t *testing.T) {
+	cfg := writeConfig(t)
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	args := []string{"run", "--listen", addr, "--admin-listen", "", "--config", cfg, "--data", t.TempDir()}
+	p := startProc(t, addr, args...)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // open, and not closed by us before the restart
+	if _, err := c.Write([]byte("GET /release/mock HTTP/1.1\r\nHost: service-e2e.localhost\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 512)); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Kill()
+	<-p.exited
+	startProc(t, addr, args...)
+}

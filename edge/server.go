@@ -134,6 +134,11 @@ func (s *Server) Start() error {
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(s.cfg.Loops),
 			gnet.WithReusePort(true),
+			// SO_REUSEADDR too, so that what this listener leaves behind
+			// (TIME_WAIT, orphaned FIN_WAIT) does not block the next
+			// start's plain probe: Linux lets a bind pass those only when
+			// both sockets set it.
+			gnet.WithReuseAddr(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithTicker(true),
 			gnet.WithLogger(gnetLogger{s.log}),
