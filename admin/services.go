@@ -115,7 +115,8 @@ func (a *Admin) createService(_ context.Context, r *tcapi.Request) (any, error) 
 		if n >= a.opts.Limits.Services {
 			return false, tcapi.Errorf("LimitExceeded.ServiceCountLimitExceeded", "at most %d services", a.opts.Limits.Services)
 		}
-		return false, store.SetJSON(tx, svcKey(rec.ServiceId), rec)
+		// Published: the new host answers EnvironmentNotFound until a release.
+		return true, store.SetJSON(tx, svcKey(rec.ServiceId), rec)
 	})
 	if err != nil {
 		return nil, err
@@ -326,8 +327,8 @@ func (a *Admin) modifyService(_ context.Context, r *tcapi.Request) (any, error) 
 			s.ProjectId = *in.ProjectId
 		}
 		s.ModifiedTime = isoTime(a.opts.Now())
-		// The name and protocol travel with the snapshot of a released service.
-		return len(releasedEnvs(tx, s.ServiceId)) > 0, store.SetJSON(tx, svcKey(s.ServiceId), s)
+		// The name and protocol travel with the snapshot (every service is in it).
+		return true, store.SetJSON(tx, svcKey(s.ServiceId), s)
 	})
 	if err != nil {
 		return nil, err
@@ -367,7 +368,7 @@ func (a *Admin) deleteService(_ context.Context, r *tcapi.Request) (any, error) 
 				return false, err
 			}
 		}
-		return false, nil
+		return true, nil // its host goes from the edge
 	})
 	if err != nil {
 		return nil, err
