@@ -13,8 +13,9 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/edgegate
 
 # Start the all-in-one gateway (data in ./data) with a released demo service.
+# ARGS adds flags: make run ARGS='--listen :8081 --admin-listen 127.0.0.1:9001 --data ./data2'
 run: build
-	./$(BIN) run --demo
+	./$(BIN) run --demo $(ARGS)
 
 # Everything CI checks: formatting, vet, unit, fuzz-seed and end-to-end tests.
 # The README's quick start (run as a test) calls curl; check-generate proves

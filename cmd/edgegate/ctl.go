@@ -17,7 +17,12 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
-const defaultRegion = "ap-guangzhou"
+// ctl's defaults: those of `edgegate run`.
+const (
+	defaultRegion   = "ap-guangzhou"
+	defaultEndpoint = "http://127.0.0.1:9000"
+	defaultData     = "./data"
+)
 
 const ctlUsage = `usage: edgegate ctl [--endpoint URL] [--data DIR] [--region R] ACTION [--Param value ...] [--json '{...}']
        edgegate ctl ACTION --help     the parameters of ACTION and their types
@@ -53,7 +58,7 @@ type ctlFlag struct{ name, val string }
 
 // ctlCmd runs `edgegate ctl` and returns the process exit status.
 func ctlCmd(args []string, stdout, stderr io.Writer) int {
-	endpoint, data, region := "http://127.0.0.1:9000", "./data", defaultRegion
+	endpoint, data, region := defaultEndpoint, defaultData, defaultRegion
 	var flags []ctlFlag
 	var action string
 	help := false
