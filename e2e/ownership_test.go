@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -167,4 +170,60 @@ func TestRestartAfterKill(t *testing.T) {
 	p.cmd.Process.Kill()
 	<-p.exited
 	startProc(t, addr, args...)
+}
+
+// TestRestartDuringDrain: a gateway that drains (SIGTERM) has stopped
+// listening and gives its address up, so the next one starts while the
+// old one finishes the requests it holds.
+func TestRestartDuringDrain(t *testing.T) {
+	up := startUpstream(t)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config(up, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	statsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	old := startProc(t, statsAddr, "run", "--listen", addr, "--admin-listen", statsAddr, "--config", cfgPath, "--data", t.TempDir())
+	waitListening(t, addr, old.exited, old.logs)
+	done := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/release/up/sleep?ms=3000", nil)
+		req.Host = testService + ".localhost"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- resp.Status + " " + string(b)
+	}()
+	if !eventually(5*time.Second, func() bool {
+		resp, err := http.Get("http://" + statsAddr + "/stats")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"inflight":1`)
+	}) {
+		t.Fatal("the slow request never got in flight")
+	}
+	old.cmd.Process.Signal(syscall.SIGTERM)
+	if !eventually(5*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}) {
+		t.Fatal("the draining gateway still accepts connections")
+	}
+	next := startProc(t, addr, "run", "--listen", addr, "--admin-listen", "", "--config", cfgPath, "--data", t.TempDir())
+	if got := <-done; got != "200 OK slept" {
+		t.Errorf("the request the old gateway held: %s", got)
+	}
+	if code, _ := edgeError(t, addr, testService+".localhost", "/release/mock"); code != 200 {
+		t.Errorf("the new gateway answers %d\n%s", code, next.logs.String())
+	}
 }

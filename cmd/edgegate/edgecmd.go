@@ -88,7 +88,7 @@ func edgeCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer listenLock.Remove()
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	if *id == "" {
 		host, _ := os.Hostname()
@@ -98,7 +98,7 @@ func edgeCmd(args []string) error {
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
-	err = serve(srv, nil, log, fw.onHUP(nil))
+	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
 	close(stop)
 	return err
 }

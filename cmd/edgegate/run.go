@@ -19,6 +19,7 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/edge"
+	"github.com/edgegate/edgegate/internal/flock"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -159,7 +160,7 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer listenLock.Remove()
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
@@ -175,7 +176,7 @@ func runCmd(args []string) error {
 			}
 		}
 	}
-	return serve(srv, hs, log, fw.onHUP(nil))
+	return serve(srv, listenLock, hs, log, fw.onHUP(nil))
 }
 
 // runStatic serves a configuration file; SIGHUP reloads it.
@@ -193,7 +194,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
-	defer listenLock.Remove()
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
@@ -219,12 +220,14 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		}
 		log.Info("reloaded", "revision", next.Revision)
 	}
-	return serve(srv, hs, log, fw.onHUP(reload))
+	return serve(srv, listenLock, hs, log, fw.onHUP(reload))
 }
 
 // serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
-// SIGINT drain and return.
-func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) error {
+// SIGINT drain and return. Draining drops the listen lock: the listeners
+// stop at once, and the next gateway may start while this one finishes
+// its requests (its probe still refuses while they listen).
+func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.Logger, reload func()) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	for {
@@ -241,6 +244,7 @@ func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) e
 				continue
 			}
 			log.Info("draining", "signal", sig.String(), "inflight", srv.Inflight())
+			_ = listenLock.Remove()
 			if hs != nil {
 				_ = hs.Close()
 			}
