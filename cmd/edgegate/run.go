@@ -68,8 +68,15 @@ func parseRunFlags(args []string) (*runFlags, error) {
 }
 
 // note describes this process in its lock files.
-func (f *runFlags) note(mode string) string {
-	return "edgegate " + mode + " --listen " + f.cfg.Listen + " --data " + f.data
+func (f *runFlags) note() string {
+	n := "edgegate run --listen " + f.cfg.Listen + " --data " + f.data
+	switch {
+	case f.config != "":
+		n += " --config " + f.config
+	case f.static:
+		n += " --demo-file"
+	}
+	return n
 }
 
 // loadFile reads and compiles the configuration file (or the demo file).
@@ -121,7 +128,7 @@ func runCmd(args []string) error {
 	}
 
 	// The edge's state in --data (quota.json) is this process's alone.
-	dataLock, err := lockDataDir(f.data, f.note("run"))
+	dataLock, err := lockDataDir(f.data, f.note())
 	if err != nil {
 		return err
 	}
@@ -156,7 +163,7 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
-	listenLock, err := startListening(srv, &f.cfg, f.note("run"), log)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
 	if err != nil {
 		return err
 	}
@@ -190,7 +197,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
-	listenLock, err := startListening(srv, &f.cfg, f.note("run --config"), log)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
 	if err != nil {
 		return err
 	}
