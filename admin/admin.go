@@ -261,12 +261,31 @@ func (a *Admin) install(p *published) {
 }
 
 // compile builds the Published of everything released, as tx sees it.
+// Every service is in it, released or not: each has its default domain from
+// CreateService on (seed 000 line 6089, 每个服务有一个默认域名), so the edge
+// answers an unreleased environment of a known host EnvironmentNotFound,
+// and HostNotFound only for a host no service has.
 func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	pub := &model.Published{Revision: rev, BaseDomain: a.opts.BaseDomain}
 	bySvc := map[string]*model.PublishedService{}
 	var order []string
 	var ferr error
-	err := tx.AscendKeys("env:*", func(k, v string) bool {
+	err := tx.AscendKeys("svc:*", func(_, v string) bool {
+		var s serviceRecord
+		if ferr = json.Unmarshal([]byte(v), &s); ferr != nil {
+			return false
+		}
+		bySvc[s.ServiceId] = &model.PublishedService{Service: model.Service{ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol}}
+		order = append(order, s.ServiceId)
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = tx.AscendKeys("env:*", func(k, v string) bool {
 		var e envRecord
 		if ferr = json.Unmarshal([]byte(v), &e); ferr != nil {
 			return false
@@ -277,15 +296,8 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 		svcID := strings.SplitN(strings.TrimPrefix(k, "env:"), ":", 2)[0]
 		ps := bySvc[svcID]
 		if ps == nil {
-			var s serviceRecord
-			found, err := store.GetJSON(tx, svcKey(svcID), &s)
-			if err != nil || !found {
-				ferr = fmt.Errorf("environment %s of missing service %s", e.EnvironmentName, svcID)
-				return false
-			}
-			ps = &model.PublishedService{Service: model.Service{ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol}}
-			bySvc[svcID] = ps
-			order = append(order, svcID)
+			ferr = fmt.Errorf("environment %s of missing service %s", e.EnvironmentName, svcID)
+			return false
 		}
 		var ver versionRecord
 		found, err := store.GetJSON(tx, verKey(svcID, e.VersionName), &ver)

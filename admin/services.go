@@ -81,7 +81,8 @@ func (a *Admin) createService(_ context.Context, in *serviceFields) (*createServ
 		rec.NetTypes = []string{"OUTER"}
 	}
 	rec.IpVersion = or(rec.IpVersion, "IPv4")
-	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, false)
+	// Published: the new host answers EnvironmentNotFound until a release.
+	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, true)
 	if err != nil {
 		return nil, err
 	}
@@ -286,8 +287,8 @@ func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, e
 		}
 		setIf(&s.ProjectId, in.ProjectId)
 		s.ModifiedTime = a.now()
-		// The name and protocol travel with the snapshot of a released service.
-		return len(releasedEnvs(tx, s.ServiceId)) > 0, store.SetJSON(tx, svcKey(s.ServiceId), s)
+		// The name and protocol travel with the snapshot (every service is in it).
+		return true, store.SetJSON(tx, svcKey(s.ServiceId), s)
 	})
 }
 
@@ -317,6 +318,6 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 			}
 		}
 		_, err := tx.Delete(svcKey(in.ServiceId))
-		return false, err
+		return true, err // its host goes from the edge
 	}))
 }

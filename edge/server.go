@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -90,15 +91,25 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 // Start listens and runs the event loops in the background. It returns once
 // the engine accepts connections, or with the error that stopped it.
 func (s *Server) Start() error {
-	if s.port == 0 {
-		// gnet needs a fixed port for SO_REUSEPORT on every loop: pick one.
+	if s.port == 0 || !s.cfg.ReusePort {
+		// A plain socket (no SO_REUSEPORT) cannot bind where another one
+		// listens, so this probe finds the owner that gnet's SO_REUSEPORT
+		// bind would share the port with. Between its close and gnet's
+		// bind another probe could pass too: callers that need that
+		// window closed hold a lock on the address (cmd/edgegate).
 		ln, err := net.Listen("tcp", s.cfg.Listen)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another process listens on %s", ErrAddrInUse, s.cfg.Listen)
+		}
 		if err != nil {
 			return err
 		}
-		s.port = ln.Addr().(*net.TCPAddr).Port
-		host, _, _ := net.SplitHostPort(s.cfg.Listen)
-		s.cfg.Listen = net.JoinHostPort(host, strconv.Itoa(s.port))
+		if s.port == 0 {
+			// gnet needs a fixed port for SO_REUSEPORT on every loop: pick one.
+			s.port = ln.Addr().(*net.TCPAddr).Port
+			host, _, _ := net.SplitHostPort(s.cfg.Listen)
+			s.cfg.Listen = net.JoinHostPort(host, strconv.Itoa(s.port))
+		}
 		ln.Close()
 	}
 	go s.clk.run(s.stopClk, time.Millisecond)
@@ -107,6 +118,11 @@ func (s *Server) Start() error {
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(s.cfg.Loops),
 			gnet.WithReusePort(true),
+			// SO_REUSEADDR too, so that what this listener leaves behind
+			// (TIME_WAIT, orphaned FIN_WAIT) does not block the next
+			// start's plain probe: Linux lets a bind pass those only when
+			// both sockets set it.
+			gnet.WithReuseAddr(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithTicker(true),
 			gnet.WithLogger(gnetLogger{s.log}),

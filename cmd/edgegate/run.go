@@ -19,6 +19,7 @@ import (
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
+	"github.com/edgegate/edgegate/internal/flock"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -64,6 +65,18 @@ func parseRunFlags(args []string) (*runFlags, error) {
 		f.baseDomain = strings.ToLower(strings.TrimSuffix(f.baseDomain, "."))
 	}
 	return f, nil
+}
+
+// note describes this process in its lock files.
+func (f *runFlags) note() string {
+	n := "edgegate run --listen " + f.cfg.Listen + " --data " + f.data
+	switch {
+	case f.config != "":
+		n += " --config " + f.config
+	case f.static:
+		n += " --demo-file"
+	}
+	return n
 }
 
 // loadFile reads and compiles the configuration file (or the demo file).
@@ -114,6 +127,12 @@ func runCmd(args []string) error {
 		return runStatic(f, log, fw)
 	}
 
+	// The edge's state in --data (quota.json) is this process's alone.
+	dataLock, err := lockDataDir(f.data, f.note())
+	if err != nil {
+		return err
+	}
+	defer dataLock.Release()
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
@@ -144,9 +163,11 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
@@ -162,7 +183,7 @@ func runCmd(args []string) error {
 			}
 		}
 	}
-	return serve(srv, hs, log, fw.onHUP(nil))
+	return serve(srv, listenLock, hs, log, fw.onHUP(nil))
 }
 
 // runStatic serves a configuration file; SIGHUP reloads it.
@@ -176,9 +197,11 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
@@ -204,12 +227,14 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		}
 		log.Info("reloaded", "revision", next.Revision)
 	}
-	return serve(srv, hs, log, fw.onHUP(reload))
+	return serve(srv, listenLock, hs, log, fw.onHUP(reload))
 }
 
 // serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
-// SIGINT drain and return.
-func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) error {
+// SIGINT drain and return. Draining drops the listen lock: the listeners
+// stop at once, and the next gateway may start while this one finishes
+// its requests (its probe still refuses while they listen).
+func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.Logger, reload func()) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	for {
@@ -226,6 +251,7 @@ func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) e
 				continue
 			}
 			log.Info("draining", "signal", sig.String(), "inflight", srv.Inflight())
+			_ = listenLock.Remove()
 			if hs != nil {
 				_ = hs.Close()
 			}
