@@ -24,31 +24,6 @@ func (ta *testAdmin) upload(l *testpki.Leaf, alias string, isDefault bool) strin
 	return resultMap(r)["CertificateId"].(string)
 }
 
-// keyLines are the base64 lines of a PEM key (the BEGIN and END lines and
-// short tails left out): finding any of them is finding the key, whether
-// in a JSON answer or in the store, where newlines are escaped.
-func keyLines(keyPEM string) []string {
-	var out []string
-	for _, l := range strings.Split(keyPEM, "\n") {
-		if len(l) >= 40 && !strings.HasPrefix(l, "-----") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// holdsKey reports whether b holds a line of one of the keys.
-func holdsKey(b []byte, keys ...string) bool {
-	for _, k := range keys {
-		for _, l := range keyLines(k) {
-			if bytes.Contains(b, []byte(l)) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // published is the current published value, as edges receive it.
 func (ta *testAdmin) published() model.Published {
 	ta.t.Helper()
@@ -139,14 +114,14 @@ func TestCertificateKeyNeverAnswered(t *testing.T) {
 	renewed := ca.Valid(60, "www.example.com")
 	collect(ta.must("ReplaceCertificate", map[string]any{"CertificateId": id, "CertificatePublicKey": renewed.ChainPEM(), "CertificatePrivateKey": renewed.KeyPEM()}))
 	b, _ := json.Marshal(answers)
-	if holdsKey(b, l.KeyPEM(), renewed.KeyPEM()) || bytes.Contains(b, []byte("PRIVATE KEY")) {
+	if testpki.HoldsKey(b, l.KeyPEM(), renewed.KeyPEM()) || bytes.Contains(b, []byte("PRIVATE KEY")) {
 		t.Fatalf("an answer holds the private key: %s", b)
 	}
 	db, err := os.ReadFile(DBPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if holdsKey(db, l.KeyPEM(), renewed.KeyPEM()) || bytes.Contains(db, []byte("PRIVATE KEY")) {
+	if testpki.HoldsKey(db, l.KeyPEM(), renewed.KeyPEM()) || bytes.Contains(db, []byte("PRIVATE KEY")) {
 		t.Fatal("the store file holds a private key in clear")
 	}
 	if !bytes.Contains(db, []byte(id)) {
@@ -174,11 +149,11 @@ func TestClearCertificateKeySealedLater(t *testing.T) {
 	l := testpki.NewCA("ca").Valid(30, "www.example.com")
 	ta.upload(l, "w", true)
 	ta.Close()
-	if db, _ := os.ReadFile(DBPath(dir)); !holdsKey(db, l.KeyPEM()) {
+	if db, _ := os.ReadFile(DBPath(dir)); !testpki.HoldsKey(db, l.KeyPEM()) {
 		t.Fatal("sanity: without a key file the key is stored in clear")
 	}
 	ta2 := newTestAdmin(t, dir, Options{SecretKeyFile: filepath.Join(t.TempDir(), "k")})
-	if db, _ := os.ReadFile(DBPath(dir)); holdsKey(db, l.KeyPEM()) {
+	if db, _ := os.ReadFile(DBPath(dir)); testpki.HoldsKey(db, l.KeyPEM()) {
 		t.Fatal("the clear key is still in the store after a start with a key file")
 	}
 	if p := ta2.published(); len(p.Certificates) != 1 || p.Certificates[0].PrivateKeyPEM != l.KeyPEM() {

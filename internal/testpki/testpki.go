@@ -1,6 +1,7 @@
 package testpki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -131,4 +133,19 @@ func create(tmpl *x509.Certificate, key crypto.Signer, parent *x509.Certificate,
 		panic(err)
 	}
 	return c
+}
+
+// HoldsKey reports whether b holds one of the base64 lines of one of the
+// PEM keys (BEGIN and END lines and short tails left out): finding one is
+// finding the key, whether in a JSON answer or in a store file, where the
+// key's newlines are escaped.
+func HoldsKey(b []byte, keyPEMs ...string) bool {
+	for _, k := range keyPEMs {
+		for _, l := range strings.Split(k, "\n") {
+			if len(l) >= 40 && !strings.HasPrefix(l, "-----") && bytes.Contains(b, []byte(l)) {
+				return true
+			}
+		}
+	}
+	return false
 }
