@@ -69,7 +69,9 @@ func uploadCert(t *testing.T, cp *controlPlane, l *testpki.Leaf, isDefault bool)
 	t.Helper()
 	code, raw := call(t, cp.client(), "UploadCertificate", map[string]any{"Alias": "e2e", "CertificatePublicKey": l.ChainPEM(),
 		"CertificatePrivateKey": l.KeyPEM(), "IsDefault": isDefault})
-	var r struct{ Result struct{ CertificateId string } }
+	var r struct {
+		Result struct{ CertificateId string }
+	}
 	if code != "" || json.Unmarshal(raw, &r) != nil || r.Result.CertificateId == "" {
 		t.Fatalf("UploadCertificate: %s %s", code, raw)
 	}
@@ -291,7 +293,9 @@ func TestCertificateActions(t *testing.T) {
 		answers = append(answers, raw...)
 		return raw
 	}
-	var up struct{ Result struct{ CertificateId string } }
+	var up struct {
+		Result struct{ CertificateId string }
+	}
 	json.Unmarshal(keep("UploadCertificate", map[string]any{"Alias": "good", "CertificatePublicKey": good.ChainPEM(),
 		"CertificatePrivateKey": good.KeyPEM(), "IsDefault": true}), &up)
 	id := up.Result.CertificateId
