@@ -272,18 +272,24 @@ type certIDReq struct {
 	CertificateId string `tcapi:"required"`
 }
 
-type replaceCertificateReq struct {
+// certChangeReq names a certificate and its optional new Alias and
+// IsDefault (ModifyCertificate; ReplaceCertificate adds the PEMs).
+type certChangeReq struct {
 	certIDReq
-	certPEMs
 	Alias     *string
 	IsDefault *bool
 }
 
-func (in *replaceCertificateReq) Check() error {
+func (in *certChangeReq) Check() error {
 	if in.Alias != nil {
 		return checkName("Alias", *in.Alias, 50)
 	}
 	return nil
+}
+
+type replaceCertificateReq struct {
+	certChangeReq
+	certPEMs
 }
 
 // ReplaceCertificate renews a certificate under the same CertificateId:
@@ -325,22 +331,9 @@ func (a *Admin) modifyCert(tx *buntdb.Tx, c *certRecord, alias *string, isDefaul
 	return setDefault(tx, c)
 }
 
-type modifyCertificateReq struct {
-	certIDReq
-	Alias     *string
-	IsDefault *bool
-}
-
-func (in *modifyCertificateReq) Check() error {
-	if in.Alias != nil {
-		return checkName("Alias", *in.Alias, 50)
-	}
-	return nil
-}
-
 // ModifyCertificate renames a certificate or sets or clears its default
 // flag.
-func (a *Admin) modifyCertificate(_ context.Context, in *modifyCertificateReq) (*result[certificateInfo], error) {
+func (a *Admin) modifyCertificate(_ context.Context, in *certChangeReq) (*result[certificateInfo], error) {
 	var info certificateInfo
 	err := certificates.update(a, in.CertificateId, func(tx *buntdb.Tx, c *certRecord) (bool, error) {
 		wasDefault := c.IsDefault
