@@ -45,12 +45,12 @@ func checkServiceName(n string) error {
 	return nil
 }
 
+// checkProtocol: the service's front-end protocol (seed CreateService),
+// which the edge enforces.
 func checkProtocol(p string) error {
 	switch strings.ToLower(p) {
-	case "http", "http&https":
+	case "http", "https", "http&https":
 		return nil
-	case "https":
-		return tcapi.Errorf(errUnsupported, "Protocol https needs TLS on the edge, which Edgegate does not have yet; use http or http&https")
 	case "":
 		return tcapi.Errorf(errMissing, "Protocol is required (http, https or http&https)")
 	}
@@ -310,6 +310,16 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
 				"the service is released to %s; take it offline with UnReleaseService first", strings.Join(names, ", "))
 		}
+		// Custom domains are unbound first, as the seed's guide says
+		// (独立域名及证书: unbind in the service, then remove the CNAME).
+		doms, err := serviceDomains(tx, in.ServiceId)
+		if err != nil {
+			return false, err
+		}
+		if len(doms) > 0 {
+			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
+				"custom domains are bound to the service (%s); unbind them with UnBindSubDomain first", doms[0].SubDomain)
+		}
 		// Its APIs, versions, environments, history and IP strategies
 		// (ipstrategies.go) go with it.
 		for _, p := range []string{apiPrefix(in.ServiceId), verPrefix(in.ServiceId), envPrefix(in.ServiceId), "hist:" + in.ServiceId + ":", ipsPrefix(in.ServiceId)} {
@@ -317,7 +327,7 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 				return false, err
 			}
 		}
-		_, err := tx.Delete(svcKey(in.ServiceId))
+		_, err = tx.Delete(svcKey(in.ServiceId))
 		return true, err // its host goes from the edge
 	}))
 }

@@ -78,7 +78,6 @@ func TestActionBadInput(t *testing.T) {
 		{"mistyped parameter", nil, "CreateService", map[string]any{"ServiceName": 42, "Protocol": "http"}, "InvalidParameter"},
 		{"bad value", nil, "CreateService", map[string]any{"ServiceName": "no spaces", "Protocol": "http"}, "InvalidParameterValue"},
 		{"not an option", nil, "CreateService", map[string]any{"ServiceName": "x", "Protocol": "gopher"}, "InvalidParameterValue.NotInOptions"},
-		{"https front end", nil, "CreateService", map[string]any{"ServiceName": "x", "Protocol": "https"}, "UnsupportedOperation"},
 		{"no such service", nil, "CreateApi", map[string]any{"ServiceId": "service-nothere1", "ServiceType": "MOCK", "ServiceTimeout": 1, "Protocol": "HTTP",
 			"RequestConfig": map[string]string{"Path": "/x", "Method": "GET"}, "ServiceMockReturnMessage": "x"}, "ResourceNotFound.InvalidService"},
 		{"bad regex", nil, "CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 1, "Protocol": "HTTP",

@@ -52,8 +52,13 @@ func ipService(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamProc
 // edgeCode calls the edge and returns the status and the error code of a
 // gateway-made answer ("" for a backend's).
 func edgeCode(cp *controlPlane, svc, path string, hdr ...string) (int, string) {
+	return hostCode(cp, svc+".localhost", path, hdr...)
+}
+
+// hostCode is edgeCode on any Host (a custom domain).
+func hostCode(cp *controlPlane, host, path string, hdr ...string) (int, string) {
 	req, _ := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
-	req.Host = svc + ".localhost"
+	req.Host = host
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

@@ -4,6 +4,8 @@ import (
 	"reflect"
 
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
+
+	"github.com/edgegate/edgegate/admin"
 )
 
 // ctlAction is one Action as `edgegate ctl` knows it: its group and one
@@ -19,6 +21,16 @@ type ctlAction struct {
 
 func sdk[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
+// adm is the admin's own request type of an Edgegate Action (one the SDK
+// lacks): the server's declared parameters, so ctl cannot drift from them.
+func adm(name string) reflect.Type {
+	t, ok := admin.ActionParams(name)
+	if !ok {
+		panic("ctl: the admin serves no Action " + name)
+	}
+	return t
+}
+
 // Groups, in the README's order.
 const (
 	gServices   = "Services"
@@ -29,6 +41,8 @@ const (
 	gPlugins    = "Plugins"
 	gStrategies = "Environment strategies (QPS caps)"
 	gIP         = "IP strategies"
+	gDomains    = "Custom domains"
+	gCerts      = "Certificates (Edgegate extensions)"
 	gSplit      = "Split mode (Edgegate extensions)"
 )
 
@@ -114,6 +128,20 @@ var ctlActions = []ctlAction{
 	{"BindIPStrategy", gIP, "bind a strategy to APIs in an environment", sdk[apigw.BindIPStrategyRequest](), nil},
 	{"UnBindIPStrategy", gIP, "unbind it", sdk[apigw.UnBindIPStrategyRequest](), nil},
 	{"DescribeIPStrategyApisStatus", gIP, "the APIs a strategy could still bind", sdk[apigw.DescribeIPStrategyApisStatusRequest](), nil},
+
+	{"BindSubDomain", gDomains, "bind a custom domain to a service (Protocol, PathMappingSet, CertificateId)", sdk[apigw.BindSubDomainRequest](), nil},
+	{"ModifySubDomain", gDomains, "change a custom domain's protocol, mappings or certificate", sdk[apigw.ModifySubDomainRequest](), nil},
+	{"UnBindSubDomain", gDomains, "unbind a custom domain", sdk[apigw.UnBindSubDomainRequest](), nil},
+	{"DescribeServiceSubDomains", gDomains, "the custom domains of a service", sdk[apigw.DescribeServiceSubDomainsRequest](), nil},
+	{"DescribeServiceSubDomainMappings", gDomains, "a custom domain's path mappings", sdk[apigw.DescribeServiceSubDomainMappingsRequest](), nil},
+	{"DeleteServiceSubDomainMapping", gDomains, "delete one environment's path mapping", sdk[apigw.DeleteServiceSubDomainMappingRequest](), nil},
+
+	{"UploadCertificate", gCerts, "store a PEM certificate chain and key (validated; key sealed at rest)", adm("UploadCertificate"), nil},
+	{"DescribeCertificates", gCerts, "list certificates (soonest expiry first)", adm("DescribeCertificates"), nil},
+	{"DescribeCertificate", gCerts, "one certificate, with its PEM chain", adm("DescribeCertificate"), nil},
+	{"ReplaceCertificate", gCerts, "renew a certificate in place (bound domains follow)", adm("ReplaceCertificate"), nil},
+	{"ModifyCertificate", gCerts, "change a certificate's Alias or IsDefault", adm("ModifyCertificate"), nil},
+	{"DeleteCertificate", gCerts, "delete a certificate no domain uses", adm("DeleteCertificate"), nil},
 
 	{"DescribeEdges", gSplit, "the edges following this admin and their revisions", sdk[struct{}](), nil},
 	{"EdgeSync", gSplit, "an edge's long-poll for new revisions", sdk[edgeSyncRequest](), nil},

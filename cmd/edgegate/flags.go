@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/edge"
@@ -56,4 +57,12 @@ func accessFlags(fs *flag.FlagSet, l *admin.Limits, secretKeyFile *string) {
 	fs.IntVar(&l.KeysPerPlan, "max-keys-per-plan", 0, "API keys one usage plan may hold (default 50)")
 	fs.IntVar(&l.PlansPerKey, "max-plans-per-key", 0, "usage plans one API key may be bound to (default 10)")
 	fs.IntVar(&l.ApiApps, "max-api-apps", 0, "tenant limit on applications (default 400)")
+}
+
+// domainFlags registers the custom-domain and certificate settings shared
+// by run and admin (README "Custom domains and certificates").
+func domainFlags(fs *flag.FlagSet, l *admin.Limits, expiryWarning *time.Duration) {
+	fs.IntVar(&l.DomainsPerService, "max-domains-per-service", 0, "custom domains one service may bind (default 5, seed 独立域名及证书)")
+	fs.IntVar(&l.Certificates, "max-certificates", 0, "tenant limit on stored certificates (default 100)")
+	fs.DurationVar(expiryWarning, "cert-expiry-warning", 0, "log certificates expiring within this, at start and daily (default 720h)")
 }

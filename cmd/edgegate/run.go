@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
@@ -33,6 +34,7 @@ type runFlags struct {
 	secretKeyFile                         string
 	pprof, demo, static                   bool
 	limits                                admin.Limits
+	certExpiryWarning                     time.Duration
 	cfg                                   edge.Config
 	fw                                    firewallFlags
 }
@@ -50,6 +52,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.IntVar(&f.limits.Services, "max-services", 0, "tenant limit on services (default 50, seed 使用限制)")
 	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
 	accessFlags(fs, &f.limits, &f.secretKeyFile)
+	domainFlags(fs, &f.limits, &f.certExpiryWarning)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
 	if err := fs.Parse(args); err != nil {
@@ -135,7 +138,7 @@ func runCmd(args []string) error {
 	defer dataLock.Release()
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
-		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
+		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
 		SecretKeyFile: f.secretKeyFile,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
