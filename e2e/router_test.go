@@ -142,18 +142,12 @@ func TestRouterThroughEdge(t *testing.T) {
 			"/users/42?limit=ten":           "InvalidParameterType",
 			"/users/42?limit=1&verbose=yes": "InvalidParameterType",
 		} {
-			resp := g.do(c, "GET", path, nil)
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
-				t.Errorf("%s: %d %s, want 400 %s", path, resp.StatusCode, body, want)
+			if a := g.get(path); !is(400, want)(a) {
+				t.Errorf("%s: %v, want 400 %s", path, a, want)
 			}
 		}
-		resp := g.do(c, "GET", "/users/42", nil)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(body), "limit") {
-			t.Errorf("the missing parameter is not named: %s", body)
+		if a := g.get("/users/42"); !strings.Contains(a.msg, "limit") {
+			t.Errorf("the missing parameter is not named: %v", a)
 		}
 	})
 
@@ -163,17 +157,15 @@ func TestRouterThroughEdge(t *testing.T) {
 		conn := g.raw()
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		fmt.Fprintf(conn, "POST /release/form HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nqty=3", g.Host)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // pacing: the body comes apart from the head
 		io.WriteString(conn, "&note=x")
 		resp, body := readResponse(t, bufio.NewReader(conn), "POST")
 		if resp.StatusCode != 200 || !strings.Contains(string(body), `"uri":"/echo/form?qty=3"`) {
 			t.Errorf("form: %d %s", resp.StatusCode, body)
 		}
-		resp2 := g.do(c, "POST", "/form", strings.NewReader("qty=many"), "Content-Type", "application/x-www-form-urlencoded")
-		body, _ = io.ReadAll(resp2.Body)
-		resp2.Body.Close()
-		if resp2.StatusCode != 400 || !strings.Contains(string(body), "InvalidParameterType") {
-			t.Errorf("bad form value: %d %s", resp2.StatusCode, body)
+		a := g.send(c, "POST", "/form", strings.NewReader("qty=many"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		if !is(400, "InvalidParameterType")(a) {
+			t.Errorf("bad form value: %v", a)
 		}
 	})
 
@@ -185,23 +177,15 @@ func TestRouterThroughEdge(t *testing.T) {
 			"/p/x":        "plain-prefix",
 			"/pqr":        "plain-prefix",
 		} {
-			resp := g.do(c, "GET", path, nil)
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if string(body) != want {
-				t.Errorf("GET %s → %q, want %q", path, body, want)
+			if a := g.get(path); a.body != want {
+				t.Errorf("GET %s → %v, want %q", path, a, want)
 			}
 		}
-		resp := g.do(c, "POST", "/p/admin/42", strings.NewReader("x"))
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if string(body) != "post-prefix" {
-			t.Errorf("POST /p/admin/42 → %q, want the POST prefix API", body)
+		if a := g.send(c, "POST", "/p/admin/42", strings.NewReader("x"), nil); a.body != "post-prefix" {
+			t.Errorf("POST /p/admin/42 → %v, want the POST prefix API", a)
 		}
-		resp = g.do(c, "DELETE", "/p/admin/42", nil)
-		resp.Body.Close()
-		if resp.StatusCode != 405 || !strings.Contains(resp.Header.Get("Allow"), "GET") {
-			t.Errorf("DELETE: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		if a := g.fetch("DELETE", "/p/admin/42"); a.status != 405 || !strings.Contains(a.h.Get("Allow"), "GET") {
+			t.Errorf("DELETE: %v Allow %q", a, a.h.Get("Allow"))
 		}
 	})
 
@@ -211,20 +195,12 @@ func TestRouterThroughEdge(t *testing.T) {
 			"//p//admin/42":          "exact",
 			"/p/%61dmin/42":          "exact",
 		} {
-			conn := g.raw()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
-			_, body := readResponse(t, bufio.NewReader(conn), "GET")
-			if string(body) != want {
+			if _, body := g.rawRequest(t, g.rawGet("/release"+path)); string(body) != want {
 				t.Errorf("%s → %q, want %q", path, body, want)
 			}
 		}
 		for _, path := range []string{"/p/..;/admin/42", "/p/%2e%2e%5cadmin", "/p/%00", "/../../etc/passwd"} {
-			conn := g.raw()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
-			resp, body := readResponse(t, bufio.NewReader(conn), "GET")
-			if resp.StatusCode != 400 || !strings.Contains(string(body), "BadPath") {
+			if resp, body := g.rawRequest(t, g.rawGet("/release"+path)); resp.StatusCode != 400 || !strings.Contains(string(body), "BadPath") {
 				t.Errorf("%s → %d %s, want 400 BadPath", path, resp.StatusCode, body)
 			}
 		}

@@ -2,188 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
-
-// controlPlane is an `edgegate run` process in control-plane mode.
-type controlPlane struct {
-	t          *testing.T
-	cmd        *exec.Cmd
-	Addr       string // the edge
-	Admin      string // the Action API
-	Data       string
-	ID, Key    string
-	logs       *lockedBuffer
-	exited     chan error
-	extraFlags []string
-}
-
-func startControlPlane(t *testing.T, flags ...string) *controlPlane {
-	t.Helper()
-	cp := &controlPlane{t: t, Data: filepath.Join(t.TempDir(), "data"),
-		Addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), Admin: "127.0.0.1:" + strconv.Itoa(freePort(t)), extraFlags: flags}
-	cp.start()
-	t.Cleanup(func() { cp.stop(syscall.SIGTERM) })
-	return cp
-}
-
-func (cp *controlPlane) start() {
-	t := cp.t
-	t.Helper()
-	args := append([]string{"run", "--data", cp.Data, "--listen", cp.Addr, "--admin-listen", cp.Admin}, cp.extraFlags...)
-	cp.cmd = exec.Command(gatewayBin, args...)
-	cp.logs = &lockedBuffer{}
-	cp.cmd.Stdout, cp.cmd.Stderr = cp.logs, cp.logs
-	if err := cp.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	cp.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, ch chan error) { ch <- cmd.Wait() }(cp.cmd, cp.exited)
-	waitListening(t, cp.Admin, cp.exited, cp.logs)
-	waitListening(t, cp.Addr, cp.exited, cp.logs)
-	b, err := os.ReadFile(filepath.Join(cp.Data, "admin-credentials.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct{ SecretId, SecretKey string }
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	cp.ID, cp.Key = c.SecretId, c.SecretKey
-}
-
-// stop ends the process with sig (SIGKILL for a crash) and waits.
-func (cp *controlPlane) stop(sig syscall.Signal) {
-	if cp.cmd == nil || cp.cmd.Process == nil {
-		return
-	}
-	cp.cmd.Process.Signal(sig)
-	select {
-	case <-cp.exited:
-	case <-time.After(10 * time.Second):
-		cp.cmd.Process.Kill()
-		<-cp.exited
-	}
-	if cp.t.Failed() {
-		cp.t.Logf("edgegate log:\n%s", cp.logs.String())
-	}
-	cp.cmd = nil
-}
-
-func waitListening(t *testing.T, addr string, exited chan error, logs *lockedBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("edgegate exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never listened: %v\n%s", addr, err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// sdk returns the official SDK client pointed at the Action API.
-func (cp *controlPlane) sdk(key string, method string) *apigw.Client {
-	cp.t.Helper()
-	if key == "" {
-		key = cp.Key
-	}
-	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = cp.Admin
-	cpf.HttpProfile.Scheme = "HTTP"
-	if method != "" {
-		cpf.HttpProfile.ReqMethod = method
-	}
-	c, err := apigw.NewClient(common.NewCredential(cp.ID, key), "ap-guangzhou", cpf)
-	if err != nil {
-		cp.t.Fatal(err)
-	}
-	return c
-}
-
-// get calls the edge with the service's host.
-func (cp *controlPlane) get(serviceID, path string) (int, string) {
-	req, _ := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
-	req.Host = serviceID + ".localhost"
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// eventually polls f until it returns true or d passes.
-func eventually(d time.Duration, f func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if f() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func sdkCode(err error) string {
-	var e *sdkerrors.TencentCloudSDKError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	if err != nil {
-		return "transport: " + err.Error()
-	}
-	return ""
-}
-
-// sdkFailure carries a failed SDK call out of mustSDK; catchSDK turns it
-// into a test failure.
-type sdkFailure struct{ err error }
-
-// mustSDK returns resp, or stops the test when the call failed.
-func mustSDK[T any](resp T, err error) T {
-	if err != nil {
-		panic(sdkFailure{err})
-	}
-	return resp
-}
-
-func catchSDK(t *testing.T) {
-	if r := recover(); r != nil {
-		if f, ok := r.(sdkFailure); ok {
-			t.Fatalf("SDK call failed: %v", f.err)
-		}
-		panic(r)
-	}
-}
 
 // TestSDKServicesAPIsReleases drives every service, API and release Action
 // with the official Go SDK against a real process, and checks that the
@@ -250,15 +75,7 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	if apiID[:4] != "api-" || *car.Response.Result.Path != "/orders/{id}" || *car.Response.Result.Method != "GET" {
 		t.Fatalf("CreateApi: %s", car.ToJsonString())
 	}
-	cm := apigw.NewCreateApiRequest()
-	cm.ServiceId = common.StringPtr(svc)
-	cm.ApiName = common.StringPtr("ping")
-	cm.ServiceType = common.StringPtr("MOCK")
-	cm.ServiceTimeout = common.Int64Ptr(5)
-	cm.Protocol = common.StringPtr("HTTP")
-	cm.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("=/ping"), Method: common.StringPtr("GET")}
-	cm.ServiceMockReturnMessage = common.StringPtr("pong-v1")
-	pingID := *mustSDK(c.CreateApi(cm)).Response.Result.ApiId
+	pingID := sdkAPI(c, svc, "=/ping", func(ca *apigw.CreateApiRequest) { ca.ServiceMockReturnMessage = common.StringPtr("pong-v1") })
 
 	// DescribeApi round-trips what was stored.
 	da := apigw.NewDescribeApiRequest()
@@ -298,8 +115,9 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	}
 
 	// Nothing is served before a release.
-	if code, _ := cp.get(svc, "/release/ping"); code != 404 {
-		t.Errorf("before release: %d", code)
+	edge := cp.edge(svc)
+	if a := edge.get("/ping"); a.status != 404 {
+		t.Errorf("before release: %v", a)
 	}
 
 	// ReleaseService: the edge serves within 100 ms of the answer.
@@ -308,15 +126,13 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	rsr := mustSDK(c.ReleaseService(rs))
 	v1 := *rsr.Response.Result.ReleaseVersion
 	released := time.Now()
-	if !eventually(100*time.Millisecond, func() bool { code, body := cp.get(svc, "/release/ping"); return code == 200 && body == "pong-v1" }) {
-		code, body := cp.get(svc, "/release/ping")
-		t.Fatalf("100 ms after ReleaseService the edge answers %d %q", code, body)
-	}
+	ping := func() answer { return edge.get("/ping") }
+	waitFor(t, 100*time.Millisecond, "ReleaseService on the edge", func() bool { return says("pong-v1")(ping()) })
 	t.Logf("release served after %v", time.Since(released))
-	code, body := cp.get(svc, "/release/orders/42")
+	a := edge.get("/orders/42")
 	var e echoed
-	if code != 200 || json.Unmarshal([]byte(body), &e) != nil || e.URI != "/echo/42" || http.Header(e.Headers).Get("X-From") != "gateway" {
-		t.Errorf("proxied API: %d %s", code, body)
+	if a.status != 200 || json.Unmarshal([]byte(a.body), &e) != nil || e.URI != "/echo/42" || http.Header(e.Headers).Get("X-From") != "gateway" {
+		t.Errorf("proxied API: %v", a)
 	}
 
 	// An edit changes nothing until the next release.
@@ -327,18 +143,16 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	ma.RequestConfig = &apigw.RequestConfig{Path: common.StringPtr("=/ping"), Method: common.StringPtr("GET")}
 	ma.ServiceMockReturnMessage = common.StringPtr("pong-v2")
 	mustSDK(c.ModifyApi(ma))
-	time.Sleep(50 * time.Millisecond)
-	if _, body := cp.get(svc, "/release/ping"); body != "pong-v1" {
-		t.Errorf("an unreleased edit reached the edge: %q", body)
+	time.Sleep(50 * time.Millisecond) // proves a non-event: the edit does not reach the edge
+	if a := ping(); a.body != "pong-v1" {
+		t.Errorf("an unreleased edit reached the edge: %v", a)
 	}
 	rs.ReleaseDesc = common.StringPtr("second")
 	v2 := *mustSDK(c.ReleaseService(rs)).Response.Result.ReleaseVersion
 	if v2 == v1 {
 		t.Errorf("two releases share version %s", v1)
 	}
-	if !eventually(100*time.Millisecond, func() bool { _, body := cp.get(svc, "/release/ping"); return body == "pong-v2" }) {
-		t.Errorf("second release not served")
-	}
+	waitFor(t, 100*time.Millisecond, "the second release on the edge", func() bool { return says("pong-v2")(ping()) })
 
 	// Versions, history and environments.
 	rv := apigw.NewDescribeServiceReleaseVersionRequest()
@@ -364,9 +178,7 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	us.ServiceId, us.EnvironmentName, us.VersionName = common.StringPtr(svc), common.StringPtr("release"), common.StringPtr(v1)
 	us.UpdateDesc = common.StringPtr("rollback")
 	mustSDK(c.UpdateService(us))
-	if !eventually(100*time.Millisecond, func() bool { _, body := cp.get(svc, "/release/ping"); return body == "pong-v1" }) {
-		t.Errorf("rollback not served")
-	}
+	waitFor(t, 100*time.Millisecond, "the rollback on the edge", func() bool { return says("pong-v1")(ping()) })
 	us.VersionName = common.StringPtr("19700101000000")
 	if _, err := c.UpdateService(us); sdkCode(err) != "ResourceNotFound" {
 		t.Errorf("UpdateService to a missing version: %v", err)
@@ -396,9 +208,7 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	ur := apigw.NewUnReleaseServiceRequest()
 	ur.ServiceId, ur.EnvironmentName = common.StringPtr(svc), common.StringPtr("release")
 	mustSDK(c.UnReleaseService(ur))
-	if !eventually(100*time.Millisecond, func() bool { code, _ := cp.get(svc, "/release/ping"); return code == 404 }) {
-		t.Errorf("still served after UnReleaseService")
-	}
+	waitFor(t, 100*time.Millisecond, "UnReleaseService on the edge", func() bool { return ping().status == 404 })
 	dapi := apigw.NewDeleteApiRequest()
 	dapi.ServiceId, dapi.ApiId = common.StringPtr(svc), common.StringPtr(pingID)
 	if r := mustSDK(c.DeleteApi(dapi)); !*r.Response.Result {
@@ -413,5 +223,4 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	if _, err := c.DescribeService(ds); sdkCode(err) != "ResourceNotFound.InvalidService" {
 		t.Errorf("deleted service: %v", err)
 	}
-	_ = fmt.Sprint
 }
