@@ -20,9 +20,7 @@ import (
 func TestKeyPairThroughActions(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "keys")
+	cp, c, svc := sdkSetup(t, "keys")
 	sdkAPI(c, svc, "/sec", authType("SECRET"), proxyTo(up, "/echo"))
 	api2 := sdkAPI(c, svc, "/sec2", authType("SECRET"))
 	sdkRelease(c, svc)
@@ -46,10 +44,7 @@ func TestKeyPairThroughActions(t *testing.T) {
 		t.Fatalf("key in an unbound plan: %v", r)
 	}
 	be := apigw.NewBindEnvironmentRequest()
-	be.UsagePlanIds = common.StringPtrs([]string{plan})
-	be.BindType = common.StringPtr("SERVICE")
-	be.Environment = common.StringPtr("release")
-	be.ServiceId = common.StringPtr(svc)
+	be.UsagePlanIds, be.BindType, be.Environment, be.ServiceId = common.StringPtrs([]string{plan}), common.StringPtr("SERVICE"), common.StringPtr("release"), common.StringPtr(svc)
 	mustSDK(c.BindEnvironment(be))
 	at := time.Now()
 	probe := func(secret string) func() answer {
@@ -101,10 +96,7 @@ func TestKeyPairThroughActions(t *testing.T) {
 	inEffect(t, "BindSecretIds", time.Now(), probe(sk2), is(200, ""))
 
 	ub := apigw.NewUnBindEnvironmentRequest()
-	ub.UsagePlanIds = common.StringPtrs([]string{plan})
-	ub.BindType = common.StringPtr("SERVICE")
-	ub.Environment = common.StringPtr("release")
-	ub.ServiceId = common.StringPtr(svc)
+	ub.UsagePlanIds, ub.BindType, ub.Environment, ub.ServiceId = be.UsagePlanIds, be.BindType, be.Environment, be.ServiceId
 	mustSDK(c.UnBindEnvironment(ub))
 	inEffect(t, "UnBindEnvironment (SERVICE)", time.Now(), probe(sk2), is(403, "AccessDenied"))
 
@@ -139,9 +131,7 @@ func TestKeyPairThroughActions(t *testing.T) {
 // retires the old one within 1 s.
 func TestAppThroughActions(t *testing.T) {
 	defer catchSDK(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "apps")
+	cp, c, svc := sdkSetup(t, "apps")
 	bound := sdkAPI(c, svc, "/app", authType("APP"))
 	sdkAPI(c, svc, "/app2", authType("APP"))
 	sdkRelease(c, svc)

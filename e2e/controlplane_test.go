@@ -242,6 +242,15 @@ func sdkCreateService(c *apigw.Client, name string) string {
 	return *mustSDK(c.CreateService(cs)).Response.ServiceId
 }
 
+// sdkSetup starts a control plane and creates the service name with the
+// SDK client it returns (defer catchSDK first).
+func sdkSetup(t *testing.T, name string) (*controlPlane, *apigw.Client, string) {
+	t.Helper()
+	cp := startControlPlane(t)
+	c := cp.sdk("", "")
+	return cp, c, sdkCreateService(c, name)
+}
+
 // sdkCreateAPI creates an API on path in svc: by default a MOCK GET API
 // named "api" plus the path's words, answering them; mods adjust the
 // request (nil ones are skipped).

@@ -130,8 +130,7 @@ func TestSDKIPStrategies(t *testing.T) {
 
 	// UnBindIPStrategy: 200 again within 1 s.
 	ub := apigw.NewUnBindIPStrategyRequest()
-	ub.ServiceId, ub.StrategyId, ub.EnvironmentName = common.StringPtr(svc), common.StringPtr(black), common.StringPtr("release")
-	ub.UnBindApiIds = common.StringPtrs([]string{echoAPI})
+	ub.ServiceId, ub.StrategyId, ub.EnvironmentName, ub.UnBindApiIds = bi.ServiceId, bi.StrategyId, bi.EnvironmentName, bi.BindApiIds
 	if !*mustSDK(c.UnBindIPStrategy(ub)).Response.Result {
 		t.Error("UnBindIPStrategy: Result false")
 	}

@@ -57,9 +57,7 @@ func hammer(d time.Duration, get func(*http.Client) answer, count func(answer)) 
 func TestUsagePlanRateLimit(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "qps")
+	cp, c, svc := sdkSetup(t, "qps")
 	api := sdkAPI(c, svc, "/sec", authType("SECRET"), proxyTo(up, "/echo"))
 	sdkRelease(c, svc)
 	id, sk, plan := sdkKeyPlan(c, svc, []string{api}, 50, -1)
@@ -103,9 +101,7 @@ func TestUsagePlanRateLimit(t *testing.T) {
 func TestPluginAndStrategyLimits(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "flow")
+	cp, c, svc := sdkSetup(t, "flow")
 	ipAPI := sdkAPI(c, svc, "/ip", proxyTo(up, "/echo"))
 	paramAPI := sdkAPI(c, svc, "/param")
 	sdkRelease(c, svc)
@@ -212,9 +208,7 @@ func equalInts(a, b []int) bool {
 // and once used up answers 429 QuotaExceeded.
 func TestQuotaPersistence(t *testing.T) {
 	defer catchSDK(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "quota")
+	cp, c, svc := sdkSetup(t, "quota")
 	api := sdkAPI(c, svc, "/q", authType("SECRET"))
 	sdkRelease(c, svc)
 	id, sk, plan := sdkKeyPlan(c, svc, []string{api}, -1, 30)

@@ -100,9 +100,7 @@ func TestOAuthJWT(t *testing.T) {
 func TestOAuthThroughActions(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	svc := sdkCreateService(c, "oauth")
+	cp, c, svc := sdkSetup(t, "oauth")
 	_, jwk, rsSign := rsaKey()
 	authz := func(publicKey string) func(*apigw.CreateApiRequest) {
 		return func(ca *apigw.CreateApiRequest) {

@@ -27,9 +27,8 @@ func newPluginFixture(t *testing.T) *pluginFixture {
 	t.Helper()
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	f := &pluginFixture{cp: cp, sdk: cp.sdk("", ""), rc: cp.client()}
-	f.svc = sdkCreateService(f.sdk, "plugins")
+	cp, c, svc := sdkSetup(t, "plugins")
+	f := &pluginFixture{cp: cp, sdk: c, rc: cp.client(), svc: svc}
 	f.apiID = sdkAPI(f.sdk, f.svc, "/echo", proxyTo(up, "/echo"))
 	f.other = sdkAPI(f.sdk, f.svc, "/other", func(ca *apigw.CreateApiRequest) { ca.EnableCORS = common.BoolPtr(true) })
 	sdkRelease(f.sdk, f.svc)

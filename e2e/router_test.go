@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,14 +21,8 @@ Services:
     Environments: [release, test]
     Apis:
       # The seed's FAQ: the matched prefix is cut, the rest appended.
-      - ApiId: api-faq-empty
-        RequestConfig: {Path: /apia/, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "%[2]s", Path: ""}
-      - ApiId: api-faq-endpoint
-        RequestConfig: {Path: /apib/, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "%[2]s", Path: /endpoint/}
+      - {ApiId: api-faq-empty, RequestConfig: {Path: /apia/, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "%[2]s", Path: ""}}
+      - {ApiId: api-faq-endpoint, RequestConfig: {Path: /apib/, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "%[2]s", Path: /endpoint/}}
       # A path parameter with a type, moved to the backend path and to a query.
       - ApiId: api-user
         RequestConfig: {Path: "/users/{id}", Method: GET}
@@ -59,27 +54,30 @@ Services:
         ServiceParameters:
           - {Name: qty, Position: query, RelevantRequestParameterName: qty, RelevantRequestParameterPosition: body}
       # Priority: exact beats priority prefix beats regex/param beats plain prefix.
-      - ApiId: api-p-prefix
-        RequestConfig: {Path: /p, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: plain-prefix
-      - ApiId: api-p-regex
-        RequestConfig: {Path: "~/p/[0-9]+$", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: regex
-      - ApiId: api-p-priority
-        RequestConfig: {Path: "^~/p/admin", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: priority-prefix
-      - ApiId: api-p-exact
-        RequestConfig: {Path: "=/p/admin/42", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: exact
-      - ApiId: api-p-post
-        RequestConfig: {Path: /p, Method: POST}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: post-prefix
+      - {ApiId: api-p-prefix, RequestConfig: {Path: /p, Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: plain-prefix}
+      - {ApiId: api-p-regex, RequestConfig: {Path: "~/p/[0-9]+$", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: regex}
+      - {ApiId: api-p-priority, RequestConfig: {Path: "^~/p/admin", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: priority-prefix}
+      - {ApiId: api-p-exact, RequestConfig: {Path: "=/p/admin/42", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: exact}
+      - {ApiId: api-p-post, RequestConfig: {Path: /p, Method: POST}, ServiceType: MOCK, ServiceMockReturnMessage: post-prefix}
 `, testService, u)
+}
+
+// gets GETs each path of cases and checks its answer with match(want).
+func gets(t *testing.T, g *gateway, match func(want string) func(answer) bool, cases map[string]string) {
+	t.Helper()
+	for path, want := range cases {
+		if a := g.get(path); !match(want)(a) {
+			t.Errorf("GET %s: %v, want %q", path, a, want)
+		}
+	}
+}
+
+// echoedURI matches an answer of the upstream's /echo that saw uri.
+func echoedURI(uri string) func(answer) bool {
+	return func(a answer) bool {
+		var e echoed
+		return a.status == 200 && json.Unmarshal([]byte(a.body), &e) == nil && e.URI == uri
+	}
 }
 
 func TestRouterThroughEdge(t *testing.T) {
@@ -88,14 +86,10 @@ func TestRouterThroughEdge(t *testing.T) {
 	c := g.client()
 
 	t.Run("seed FAQ composition", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, echoedURI, map[string]string{
 			"/apia/20171012/index.html": "/apia/20171012/index.html",
 			"/apib/20171012/index.html": "/endpoint/20171012/index.html",
-		} {
-			if got := decodeEcho(t, g.do(c, "GET", path, nil)).URI; got != want {
-				t.Errorf("%s reached the backend as %q, want %q", path, got, want)
-			}
-		}
+		})
 	})
 
 	t.Run("parameters and mapping", func(t *testing.T) {
@@ -136,16 +130,12 @@ func TestRouterThroughEdge(t *testing.T) {
 	})
 
 	t.Run("parameter errors", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, func(code string) func(answer) bool { return is(400, code) }, map[string]string{
 			"/users/abc?limit=1":            "InvalidParameterType",
 			"/users/42":                     "MissingParameter",
 			"/users/42?limit=ten":           "InvalidParameterType",
 			"/users/42?limit=1&verbose=yes": "InvalidParameterType",
-		} {
-			if a := g.get(path); !is(400, want)(a) {
-				t.Errorf("%s: %v, want 400 %s", path, a, want)
-			}
-		}
+		})
 		if a := g.get("/users/42"); !strings.Contains(a.msg, "limit") {
 			t.Errorf("the missing parameter is not named: %v", a)
 		}
@@ -170,17 +160,13 @@ func TestRouterThroughEdge(t *testing.T) {
 	})
 
 	t.Run("priority", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, says, map[string]string{
 			"/p/admin/42": "exact",
 			"/p/admin/43": "priority-prefix",
 			"/p/7":        "regex",
 			"/p/x":        "plain-prefix",
 			"/pqr":        "plain-prefix",
-		} {
-			if a := g.get(path); a.body != want {
-				t.Errorf("GET %s → %v, want %q", path, a, want)
-			}
-		}
+		})
 		if a := g.send(c, "POST", "/p/admin/42", strings.NewReader("x"), nil); a.body != "post-prefix" {
 			t.Errorf("POST /p/admin/42 → %v, want the POST prefix API", a)
 		}
