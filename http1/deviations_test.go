@@ -18,6 +18,7 @@ func TestDocumentedDeviations(t *testing.T) {
 		{"bareLF", "BareLF", "GET / HTTP/1.1\r\nHost: a\r\nX: y\n\r\n"},
 		{"obsFold", "ObsFold", "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n z\r\n\r\n"},
 		{"duplicateContentLength", "DuplicateContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"},
+		{"contentLengthDigits", "BadContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 00000000000000000001\r\n\r\n"},
 		{"transferEncodingInHTTP10", "TransferEncodingInHTTP10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"},
 		{"contentLengthWithTransferEncoding", "ContentLengthWithTransferEncoding", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"},
 		{"strictHost", "BadHost", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n"},

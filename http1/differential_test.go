@@ -38,6 +38,9 @@ func FuzzParseRequestDifferential(f *testing.F) {
 	for _, s := range invalidRequests {
 		f.Add([]byte(s))
 	}
+	for _, s := range caseInputs(f, "request") {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p Parser
 		r := &Request{Headers: make([]Header, 0, DefaultMaxHeaders)}
@@ -229,6 +232,14 @@ var requestExceptions = []exception{
 	{"duplicateContentLength", []string{"DuplicateContentLength"}, func(x *diffCase) bool {
 		return len(x.fields("Content-Length")) > 1
 	}},
+	{"contentLengthDigits", []string{"BadContentLength"}, func(x *diffCase) bool {
+		for _, v := range x.fields("Content-Length") {
+			if len(v) > 19 && strings.Trim(v, "0123456789") == "" {
+				return true
+			}
+		}
+		return false
+	}},
 	{"transferEncodingInHTTP10", []string{"TransferEncodingInHTTP10"}, func(x *diffCase) bool {
 		return x.req.ProtoMinor == 0 && len(x.fields("Transfer-Encoding")) > 0
 	}},
@@ -364,7 +375,7 @@ func FuzzChunkedDifferential(f *testing.F) {
 	for _, s := range validChunked {
 		f.Add([]byte(s))
 	}
-	for _, s := range []string{"5\r\nhello\r\n0\r\n\r\n", "1;\na\r\n0\r\n\r\n", "0\r\nX: y\n\r\n", "5 \r\nhello\r\n0\r\n\r\n"} {
+	for _, s := range caseInputs(f, "chunked") {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -518,6 +529,9 @@ func FuzzChunkedNoPanic(f *testing.F) {
 		f.Add([]byte(s), uint64(1))
 	}
 	f.Add([]byte("5;a=\"\\\"\"\r\nhello\r\n0\r\nA: b\r\n\r\n"), uint64(7))
+	for i, s := range caseInputs(f, "chunked") {
+		f.Add([]byte(s), uint64(i))
+	}
 	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
 		rng := rand.New(rand.NewSource(int64(seed)))
 		var d ChunkedDecoder

@@ -55,6 +55,19 @@ func runResponseCases(t *testing.T, cases []codeCase) {
 	}
 }
 
+// runChunkedCases decodes each input as a whole chunked body; each must
+// fail with its code.
+func runChunkedCases(t *testing.T, cases []codeCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := decodeAll([]byte(c.in)); got.err == nil || got.err.Code != c.code {
+				t.Fatalf("%q: got %+v, want %s", c.in, got, c.code)
+			}
+		})
+	}
+}
+
 func checkResult(t *testing.T, c codeCase, n int, err *Error) {
 	t.Helper()
 	switch {
