@@ -100,11 +100,10 @@ func caseInputs(tb testing.TB, kind string) []string {
 // TestCases runs every case of testdata/cases.txt through the parser or
 // the chunked decoder its section names.
 func TestCases(t *testing.T) {
-	run := map[string]func(*testing.T, []codeCase){"request": runRequestCases, "response": runResponseCases, "chunked": runChunkedCases}
 	for _, s := range loadCases(t) {
-		if run[s.kind] == nil {
+		if parsers[s.kind] == nil {
 			t.Fatalf("section %q: unknown kind %q", s.title, s.kind)
 		}
-		t.Run(s.title, func(t *testing.T) { run[s.kind](t, s.cases) })
+		t.Run(s.title, func(t *testing.T) { runCases(t, s.kind, s.cases) })
 	}
 }

@@ -84,7 +84,7 @@ func TestChunkedValid(t *testing.T) {
 func TestChunkedInvalid(t *testing.T) {
 	big := func(n int) string { return strings.Repeat("a", n) }
 	// The other refusals are in testdata/cases.txt ("chunked body").
-	runChunkedCases(t, []codeCase{
+	runCases(t, "chunked", []codeCase{
 		{"101 trailers", "0\r\n" + strings.Repeat("X: y\r\n", 101) + "\r\n", "TrailerTooLarge"},
 		{"trailer over 8 KiB", "0\r\nX: " + big(MaxTrailerBytes) + "\r\n\r\n", "TrailerTooLarge"},
 		{"trailer over 8 KiB incomplete", "0\r\nX: " + big(MaxTrailerBytes), "TrailerTooLarge"},
@@ -154,37 +154,29 @@ func TestChunkedStickyErrorAndDone(t *testing.T) {
 
 func TestChunkedEvents(t *testing.T) {
 	var d ChunkedDecoder
-	// Data is returned as soon as any of it is there.
-	n, ev, data, _, err := d.Next([]byte("5;x=y\r\nhel"))
-	if err != nil || ev != ChunkData || string(data) != "hel" || n != 10 {
-		t.Fatalf("%d %d %q %v", n, ev, data, err)
-	}
-	n, ev, data, _, _ = d.Next([]byte("lo\r\n0\r\n"))
-	if ev != ChunkData || string(data) != "lo" || n != 2 {
-		t.Fatalf("%d %d %q", n, ev, data)
-	}
-	// The chunk's CRLF and the last-chunk line are consumed; more needed.
-	n, ev, _, _, _ = d.Next([]byte("\r\n0\r\n"))
-	if ev != ChunkMore || n != 5 {
-		t.Fatalf("%d %d", n, ev)
-	}
-	// A partial trailer line is not consumed...
-	n, ev, _, _, _ = d.Next([]byte("X-Sum: 1"))
-	if ev != ChunkMore || n != 0 {
-		t.Fatalf("%d %d", n, ev)
-	}
-	// ...and comes back with the rest.
-	n, ev, _, tr, _ := d.Next([]byte("X-Sum: 12\r\n\r"))
-	if ev != ChunkTrailer || n != 11 || string(tr.Name) != "X-Sum" || string(tr.Value) != "12" {
-		t.Fatalf("%d %d %+v", n, ev, tr)
-	}
-	n, ev, _, _, _ = d.Next([]byte("\r"))
-	if ev != ChunkMore || n != 0 {
-		t.Fatalf("%d %d", n, ev)
-	}
-	n, ev, _, _, _ = d.Next([]byte("\r\n"))
-	if ev != ChunkDone || n != 2 {
-		t.Fatalf("%d %d", n, ev)
+	// Each step feeds in and wants n consumed, the event, and its data or
+	// trailer ("Name: value").
+	for i, step := range []struct {
+		in   string
+		n    int
+		ev   ChunkEvent
+		data string
+	}{
+		{"5;x=y\r\nhel", 10, ChunkData, "hel"}, // data as soon as any of it is there
+		{"lo\r\n0\r\n", 2, ChunkData, "lo"},
+		{"\r\n0\r\n", 5, ChunkMore, ""},                    // the chunk's CRLF and the last-chunk line
+		{"X-Sum: 1", 0, ChunkMore, ""},                     // a partial trailer line is not consumed...
+		{"X-Sum: 12\r\n\r", 11, ChunkTrailer, "X-Sum: 12"}, // ...and comes back with the rest
+		{"\r", 0, ChunkMore, ""},
+		{"\r\n", 2, ChunkDone, ""},
+	} {
+		n, ev, data, tr, err := d.Next([]byte(step.in))
+		if ev == ChunkTrailer {
+			data = []byte(string(tr.Name) + ": " + string(tr.Value))
+		}
+		if err != nil || n != step.n || ev != step.ev || string(data) != step.data {
+			t.Fatalf("step %d (%q): %d %d %q %v, want %d %d %q", i, step.in, n, ev, data, err, step.n, step.ev, step.data)
+		}
 	}
 	// Empty input.
 	d.Reset()

@@ -88,7 +88,7 @@ func TestHopByHop(t *testing.T) {
 		t.Error("KeepAlive")
 	}
 
-	runRequestCases(t, []codeCase{
+	runCases(t, "request", []codeCase{
 		{"empty elements", get("Connection: ,, close ,\r\n"), ""},
 		{"non-token option", get("Connection: a b\r\n"), "BadConnection"},
 		{"quoted option", get("Connection: \"close\"\r\n"), "BadConnection"},
