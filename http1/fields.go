@@ -326,23 +326,13 @@ func (st *fieldState) connection(v []byte) *Error {
 // X-Forwarded-* family is rewritten by the gateway anyway (Traefik
 // CVE-2024-45410, Go #50580).
 func markHopByHop(h []Header) {
-	for ci := range h {
-		if h[ci].Kind != KindConnection {
+	for elem := range listElems(h, KindConnection) {
+		if len(elem) == 0 {
 			continue
 		}
-		for rest := h[ci].Value; ; {
-			elem, r, ok := nextListElem(rest)
-			if !ok {
-				break
-			}
-			rest = r
-			if len(elem) == 0 {
-				continue
-			}
-			for fi := range h {
-				if (h[fi].Kind == KindOther || h[fi].Kind == KindXForwardedFor) && len(h[fi].Name) == len(elem) && ascii.EqualFoldBytes(h[fi].Name, elem) {
-					h[fi].Kind = KindHopByHop
-				}
+		for fi := range h {
+			if (h[fi].Kind == KindOther || h[fi].Kind == KindXForwardedFor) && len(h[fi].Name) == len(elem) && ascii.EqualFoldBytes(h[fi].Name, elem) {
+				h[fi].Kind = KindHopByHop
 			}
 		}
 	}
