@@ -219,17 +219,20 @@ func excused[X any](exs []exception[X], x X, code, only string) (applied []strin
 	return applied, ok
 }
 
+// hasBareLF reports an LF without a CR before it.
+func hasBareLF(b []byte) bool {
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
+}
+
 // requestExceptions are the documented classes where we reject what Go's
 // server accepts (CODES.md, "Deviations from net/http").
 var requestExceptions = []exception[*diffCase]{
-	{"bareLF", []string{"BareLF"}, func(x *diffCase) bool {
-		for i, c := range x.head {
-			if c == '\n' && (i == 0 || x.head[i-1] != '\r') {
-				return true
-			}
-		}
-		return false
-	}},
+	{"bareLF", []string{"BareLF"}, func(x *diffCase) bool { return hasBareLF(x.head) }},
 	{"obsFold", []string{"ObsFold"}, func(x *diffCase) bool {
 		for _, l := range x.lines[1:] {
 			if l[0] == ' ' || l[0] == '\t' {
@@ -483,14 +486,7 @@ var chunkedExceptions = []exception[*chunkCase]{
 		}
 		return false
 	}},
-	{"trailerBareLF", []string{"BareLF"}, func(x *chunkCase) bool {
-		for i, c := range x.trailer {
-			if c == '\n' && (i == 0 || x.trailer[i-1] != '\r') {
-				return true
-			}
-		}
-		return false
-	}},
+	{"trailerBareLF", []string{"BareLF"}, func(x *chunkCase) bool { return hasBareLF(x.trailer) }},
 	{"trailerObsFold", []string{"ObsFold"}, func(x *chunkCase) bool {
 		for _, l := range strings.Split(string(x.trailer), "\n") {
 			if strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") {
