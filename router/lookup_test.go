@@ -238,8 +238,9 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
-	t.Helper()
+// request is the case's request: GET and svc-a's default domain unless
+// it says otherwise ("-": no host).
+func (c lookupCase) request() Request {
 	method, host := c.method, c.host
 	if method == "" {
 		method = "GET"
@@ -250,7 +251,13 @@ func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
 	case "-":
 		host = ""
 	}
-	req := Request{Method: []byte(method), Host: []byte(host), Path: []byte(c.path)}
+	return Request{Method: []byte(method), Host: []byte(host), Path: []byte(c.path)}
+}
+
+func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
+	t.Helper()
+	req := c.request()
+	method, host := string(req.Method), string(req.Host)
 	tb.Lookup(&req, res)
 	got := fmt.Sprintf("status=%d code=%s", res.Status, res.Code)
 	want := fmt.Sprintf("status=%d code=%s", c.status, c.code)
