@@ -48,31 +48,12 @@ func lookupFixture(t testing.TB) *Table {
 		api("x-any", "ANY", "=/x"),
 	}
 	canary := []model.API{api("canary-all", "ANY", "/")}
-	p := &model.Published{
-		Revision:   7,
-		BaseDomain: "GW.example.com.",
-		Services: []model.PublishedService{
-			{
-				Service: model.Service{ServiceId: "svc-a"},
-				Domains: []model.CustomDomain{
-					{SubDomain: "api.example.org", IsDefaultMapping: true},
-					{SubDomain: "Shop.Example.org", PathMappingSet: []model.PathMapping{
-						{Path: "/", Environment: "release"},
-						{Path: "/t", Environment: "test"},
-						{Path: "/p/", Environment: "prepub"},
-					}},
-				},
-				Environments: []model.PublishedEnvironment{
-					{EnvironmentName: "release", Apis: release},
-					{EnvironmentName: "test", Apis: test},
-					{EnvironmentName: "canary", Apis: canary},
-				},
-			},
-			{
-				Service:      model.Service{ServiceId: "svc-b"},
-				Environments: []model.PublishedEnvironment{{EnvironmentName: "release", Apis: []model.API{api("b-all", "ANY", "/")}}},
-			},
-		},
+	p := withServiceB(published("GW.example.com.", "svc-a", map[string][]model.API{"release": release, "test": test, "canary": canary}, "release", "test", "canary"), "b-all")
+	p.Revision = 7
+	p.Services[0].Domains = []model.CustomDomain{
+		{SubDomain: "api.example.org", IsDefaultMapping: true},
+		{SubDomain: "Shop.Example.org", PathMappingSet: []model.PathMapping{
+			{Path: "/", Environment: "release"}, {Path: "/t", Environment: "test"}, {Path: "/p/", Environment: "prepub"}}},
 	}
 	return mustCompile(t, p)
 }
