@@ -25,7 +25,8 @@ func targetsAPI(a, b *upstreamProc, wa, wb int, health string) string {
 
 // hits sends n requests on one connection and counts them by the target
 // that answered (the upstream echoes the Host it was sent).
-func hits(g *gateway, n int) (map[string]int, int) {
+func hits(t *testing.T, g *gateway, n int) (map[string]int, int) {
+	t.Helper()
 	c := g.client()
 	counts := map[string]int{}
 	failed := 0
@@ -43,7 +44,7 @@ func hits(g *gateway, n int) (map[string]int, int) {
 func TestWeightedRoundRobin(t *testing.T) {
 	a, b := startUpstream(t), startUpstream(t)
 	g := startGateway(t, config(a, targetsAPI(a, b, 3, 1, "")), "--loops", "1")
-	counts, failed := hits(g, 400)
+	counts, failed := hits(t, g, 400)
 	if failed != 0 || counts[a.HTTP] != 300 || counts[b.HTTP] != 100 {
 		t.Errorf("weights 3:1 over 400 requests gave %v (%d failed)", counts, failed)
 	}
@@ -57,7 +58,7 @@ func TestPassiveHealth(t *testing.T) {
 	health := `        TargetServicesHealthCheckConf: {RequestVolumeThreshold: 2, SleepWindowInMilliseconds: 60000}
 `
 	g := startGateway(t, config(a, targetsAPI(a, dead, 1, 1, health)), "--loops", "1", "--admin-listen", freeAddr(t))
-	counts, failed := hits(g, 40)
+	counts, failed := hits(t, g, 40)
 	if failed != 0 || counts[a.HTTP] != 40 {
 		t.Errorf("with one target down: %v, %d failed", counts, failed)
 	}
@@ -70,17 +71,17 @@ func TestActiveHealthCheck(t *testing.T) {
 	health := `        TargetServicesHealthCheckConf: {IsHealthCheck: true, HealthCheckPath: /health, HealthCheckIntervalMs: 100, SleepWindowInMilliseconds: 100}
 `
 	g := startGateway(t, config(a, targetsAPI(a, b, 1, 1, health)), "--loops", "1")
-	if counts, _ := hits(g, 20); counts[b.HTTP] != 10 {
+	if counts, _ := hits(t, g, 20); counts[b.HTTP] != 10 {
 		t.Fatalf("before: %v", counts)
 	}
 	// The checks run every 100 ms: b's turn comes within a few.
 	b.setHealth(t, 503)
-	waitFor(t, 5*time.Second, "b out of rotation", func() bool { counts, _ := hits(g, 4); return counts[b.HTTP] == 0 })
-	if counts, failed := hits(g, 20); counts[b.HTTP] != 0 || failed != 0 {
+	waitFor(t, 5*time.Second, "b out of rotation", func() bool { counts, _ := hits(t, g, 4); return counts[b.HTTP] == 0 })
+	if counts, failed := hits(t, g, 20); counts[b.HTTP] != 0 || failed != 0 {
 		t.Errorf("while b is unhealthy: %v, %d failed", counts, failed)
 	}
 	b.setHealth(t, 200)
-	waitFor(t, 5*time.Second, "b back in rotation", func() bool { counts, _ := hits(g, 4); return counts[b.HTTP] > 0 })
+	waitFor(t, 5*time.Second, "b back in rotation", func() bool { counts, _ := hits(t, g, 4); return counts[b.HTTP] > 0 })
 }
 
 // TestStaleConnectionRetry: an idempotent request that meets a pooled

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,11 +65,11 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 
 // proc is a process under test, its output (in a file) and its exit.
 type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	logs procLog
-	done chan struct{} // closed at the exit
-	err  error         // how it exited, once done is closed
+	t      *testing.T
+	cmd    *exec.Cmd
+	logs   procLog
+	exited chan struct{} // closed at the exit
+	err    error         // how it exited, once exited is closed
 }
 
 // procLog is a process's stdout and stderr, which it writes straight to
@@ -93,8 +94,8 @@ func launch(t *testing.T, cmd *exec.Cmd) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{t: t, cmd: cmd, logs: procLog(f.Name()), done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	p := &proc{t: t, cmd: cmd, logs: procLog(f.Name()), exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM)
 		if t.Failed() {
@@ -104,10 +105,10 @@ func launch(t *testing.T, cmd *exec.Cmd) *proc {
 	return p
 }
 
-// exited waits up to d for the exit and reports whether it came.
-func (p *proc) exited(d time.Duration) bool {
+// exitedWithin waits up to d for the exit and reports whether it came.
+func (p *proc) exitedWithin(d time.Duration) bool {
 	select {
-	case <-p.done:
+	case <-p.exited:
 		return true
 	case <-time.After(d):
 		return false
@@ -118,9 +119,9 @@ func (p *proc) exited(d time.Duration) bool {
 // the process after 10 s. It returns how the process exited.
 func (p *proc) stop(sig syscall.Signal) error {
 	p.cmd.Process.Signal(sig) // an error once it has exited: nothing to do
-	if !p.exited(10 * time.Second) {
+	if !p.exitedWithin(10 * time.Second) {
 		p.cmd.Process.Kill()
-		<-p.done
+		<-p.exited
 	}
 	return p.err
 }
@@ -131,7 +132,7 @@ func (p *proc) waitListening(addr string) {
 	p.t.Helper()
 	var err error
 	if !eventually(15*time.Second, func() bool {
-		if p.exited(0) {
+		if p.exitedWithin(0) {
 			p.t.Fatalf("%s exited (%v) before listening on %s:\n%s", p.cmd.Args[0], p.err, addr, p.logs)
 		}
 		var c net.Conn
@@ -150,13 +151,27 @@ func (p *proc) waitLog(s string, n int) {
 	waitFor(p.t, 10*time.Second, fmt.Sprintf("log line %q", s), func() bool { return strings.Count(p.logs.String(), s) > n })
 }
 
-// freeAddr is a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
+// startProc runs edgegate with args and waits until waitAddr listens.
+func startProc(t *testing.T, waitAddr string, args ...string) *proc {
+	t.Helper()
+	p := launch(t, exec.Command(gatewayBin, args...))
+	p.waitListening(waitAddr)
+	return p
+}
+
+// freePort is a loopback port nothing listens on.
+func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().String()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// freeAddr is freePort as host:port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	return "127.0.0.1:" + strconv.Itoa(freePort(t))
 }

@@ -243,7 +243,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		}
 		return err != nil
 	})
-	if g.exited(0) {
+	if g.exitedWithin(0) {
 		t.Fatal("the gateway exited with requests in flight")
 	}
 	up.call(t, "/open?gate=drain")
@@ -252,7 +252,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 			t.Errorf("in-flight request: %v", r)
 		}
 	}
-	if !g.exited(10 * time.Second) {
+	if !g.exitedWithin(10 * time.Second) {
 		t.Fatal("gateway did not exit after the drain")
 	}
 	if g.err != nil {

@@ -121,7 +121,7 @@ func TestXDPNetns(t *testing.T) {
 		var code string
 		var rc int
 		if !eventually(10*time.Second, func() bool {
-			if g.exited(0) {
+			if g.exitedWithin(0) {
 				t.Fatalf("gateway exited: %v\n%s", g.err, g.logs)
 			}
 			code, rc = get(src, api)
