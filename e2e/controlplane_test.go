@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,11 +120,15 @@ func (cp *controlPlane) edge(svc string) *gateway {
 	return &gateway{t: cp.t, Addr: cp.Addr, Host: svc + ".localhost"}
 }
 
-// get calls the edge with the service's host; path includes the environment.
+// get calls the edge with the service's host; path names its environment
+// (cp.edge(svc).get adds the release one).
 func (cp *controlPlane) get(svc, path string) (int, string) {
-	g := cp.edge(svc)
-	g.Addr += "/" // g.url adds the release environment: path names its own
-	a := g.send(httpc, "GET", path[len("/release"):], nil, nil)
+	req, err := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Host = svc + ".localhost"
+	a := readAnswer(httpc.Do(req))
 	return a.status, a.body
 }
 

@@ -160,7 +160,11 @@ func (a answer) String() string {
 // the test (it may run in a poll or another goroutine): a transport
 // error is status 0, the error as the body.
 func (g *gateway) send(c *http.Client, method, path string, body io.Reader, hdr map[string]string) answer {
-	resp, err := c.Do(g.request(method, path, body, hdr))
+	return readAnswer(c.Do(g.request(method, path, body, hdr)))
+}
+
+// readAnswer reads a whole response (see send).
+func readAnswer(resp *http.Response, err error) answer {
 	if err != nil {
 		return answer{body: err.Error()}
 	}

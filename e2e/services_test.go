@@ -129,6 +129,9 @@ func sdkLifecycle(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamP
 	ping := func() answer { return edge.get("/ping") }
 	waitFor(t, 100*time.Millisecond, "ReleaseService on the edge", func() bool { return says("pong-v1")(ping()) })
 	t.Logf("release served after %v", time.Since(released))
+	if code, body := cp.get(svc, "/test/ping"); code != 404 {
+		t.Errorf("the test environment, never released, answers %d %q", code, body)
+	}
 	a := edge.get("/orders/42")
 	var e echoed
 	if a.status != 200 || json.Unmarshal([]byte(a.body), &e) != nil || e.URI != "/echo/42" || http.Header(e.Headers).Get("X-From") != "gateway" {
