@@ -43,14 +43,21 @@ test-race:
 bench:
 	$(GO) run ./bench $(BENCHFLAGS)
 
-# Run each fuzz target for FUZZTIME.
+# Run every fuzz target of every package for FUZZTIME. The targets are
+# discovered (packages whose tests declare a Fuzz function, then
+# `go test -list`), so a new one runs without editing this file.
 fuzz:
-	@for pkg in ./http1 ./router ./cond ./snapshot; do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-			echo "== $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	@set -e; n=0; \
+	for pkg in $$($(GO) list -f '{{.ImportPath}}={{.Dir}}' ./...); do \
+		dir=$${pkg#*=}; pkg=$${pkg%%=*}; \
+		grep -qs '^func Fuzz' $$dir/*_test.go || continue; \
+		list=$$($(GO) test -list '^Fuzz' $$pkg); \
+		for f in $$(echo "$$list" | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; n=$$((n+1)); \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
-	done
+	done; \
+	echo "fuzz: $$n targets ran for $(FUZZTIME) each"
 
 generate: bpf-deps
 	$(GO) generate ./...

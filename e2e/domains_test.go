@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -360,4 +361,16 @@ func TestCertificateActions(t *testing.T) {
 	if strings.Contains(cp.logs.String(), "PRIVATE KEY") || testpki.HoldsKey([]byte(cp.logs.String()), good.KeyPEM(), renewed.KeyPEM()) {
 		t.Fatal("a private key was logged")
 	}
+}
+
+// hostCode calls cp's edge with Host host (a custom domain) and returns the
+// status and a gateway-made refusal's error code.
+func hostCode(cp *controlPlane, host, path string) (int, string) {
+	req, err := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Host = host
+	a := readAnswer(httpc.Do(req))
+	return a.status, a.code
 }

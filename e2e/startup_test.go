@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -38,37 +37,25 @@ func refused(t *testing.T, env []string, want []string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(gatewayBin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	p := launch(t, cmd)
+	deadline := time.Now().Add(20 * time.Second)
+	for !p.exitedWithin(20 * time.Millisecond) {
+		if strings.Contains(p.logs.String(), "serving") {
+			p.stop(syscall.SIGKILL)
+			t.Fatalf("edgegate %s started beside the owner of its address or data:\n%s", args[0], p.logs)
+		}
+		if time.Now().After(deadline) {
+			p.stop(syscall.SIGKILL)
+			t.Fatalf("edgegate %s neither served nor exited:\n%s", args[0], p.logs)
+		}
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			out := logs.String()
-			if err == nil {
-				t.Fatalf("edgegate %s exited 0, want a refusal:\n%s", args[0], out)
-			}
-			for _, w := range want {
-				if !strings.Contains(out, w) {
-					t.Fatalf("edgegate %s: the refusal does not say %q:\n%s", args[0], w, out)
-				}
-			}
-			return
-		case <-deadline:
-			cmd.Process.Kill()
-			<-exited
-			t.Fatalf("edgegate %s neither served nor exited:\n%s", args[0], logs.String())
-		case <-time.After(20 * time.Millisecond):
-			if strings.Contains(logs.String(), "serving") {
-				cmd.Process.Kill()
-				<-exited
-				t.Fatalf("edgegate %s started beside the owner of its address or data:\n%s", args[0], logs.String())
-			}
+	out := p.logs.String()
+	if p.err == nil {
+		t.Fatalf("edgegate %s exited 0, want a refusal:\n%s", args[0], out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Fatalf("edgegate %s: the refusal does not say %q:\n%s", args[0], w, out)
 		}
 	}
 }
@@ -185,7 +172,7 @@ func TestRestartDuringDrain(t *testing.T) {
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	statsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	old := startProc(t, statsAddr, "run", "--listen", addr, "--admin-listen", statsAddr, "--config", cfgPath, "--data", t.TempDir())
-	waitListening(t, addr, old.exited, old.logs)
+	old.waitListening(addr)
 	done := make(chan string, 1)
 	go func() {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/release/up/sleep?ms=3000", nil)
@@ -253,55 +240,35 @@ func TestMakeRunDemoHints(t *testing.T) {
 		"ARGS=--listen "+listen+" --admin-listen :"+adminPort+" --data '"+data+"'")
 	cmd.Dir = root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // make and the gateway it starts
-	out, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = cmd.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
+	p := launch(t, cmd)
+	// Runs before launch's own cleanup: make does not pass SIGTERM on to
+	// the gateway it started, so signal the whole group.
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
+		if !p.exitedWithin(15 * time.Second) {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
 		}
 	})
-	logs := &lockedBuffer{}
-	hints := make(chan []string, 1)
-	go func() {
-		var got []string
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			logs.Write([]byte(line + "\n"))
+	// The two hints, once printed (make builds the binary first).
+	var h []string
+	waitFor(t, 3*time.Minute, "the demo's curl and ctl hints", func() bool {
+		if p.exitedWithin(0) {
+			t.Fatalf("make run exited: %v\n%s", p.err, p.logs)
+		}
+		h = h[:0]
+		for _, line := range strings.Split(p.logs.String(), "\n") {
 			if s := strings.TrimSpace(line); strings.HasPrefix(s, "curl ") || strings.Contains(s, " ctl ") {
-				if got = append(got, s); len(got) == 2 {
-					hints <- got
-				}
+				h = append(h, s)
 			}
 		}
-		exited <- cmd.Wait()
-	}()
-	var h []string
-	select {
-	case h = <-hints:
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("make run exited: %v\n%s", err, logs.String())
-	case <-time.After(3 * time.Minute): // make builds the binary first
-		t.Fatalf("no demo hints:\n%s", logs.String())
-	}
+		return len(h) >= 2
+	})
 	// The gateway runs where ARGS said.
 	if _, err := os.Stat(filepath.Join(data, "admin-credentials.json")); err != nil {
-		t.Fatalf("--data from ARGS not used: %v\n%s", err, logs.String())
+		t.Fatalf("--data from ARGS not used: %v\n%s", err, p.logs)
 	}
-	waitListening(t, listen, exited, logs)
-	waitListening(t, "127.0.0.1:"+adminPort, exited, logs)
+	p.waitListening(listen)
+	p.waitListening("127.0.0.1:" + adminPort)
 	if !strings.Contains(h[0], ":"+listen[strings.LastIndexByte(listen, ':')+1:]+"/") {
 		t.Errorf("the curl hint names another port than --listen %s: %s", listen, h[0])
 	}
@@ -312,7 +279,7 @@ func TestMakeRunDemoHints(t *testing.T) {
 		c.Env = append(os.Environ(), "EDGEGATE_SECRET_ID=", "EDGEGATE_SECRET_KEY=")
 		b, err := c.CombinedOutput()
 		if err != nil {
-			t.Fatalf("the printed command %q failed: %v\n%s\ngateway:\n%s", line, err, b, logs.String())
+			t.Fatalf("the printed command %q failed: %v\n%s\ngateway:\n%s", line, err, b, p.logs)
 		}
 		return string(b)
 	}
