@@ -13,8 +13,9 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/edgegate
 
 # Start the all-in-one gateway (data in ./data) with a released demo service.
+# ARGS adds flags: make run ARGS='--listen :8081 --admin-listen 127.0.0.1:9001 --data ./data2'
 run: build
-	./$(BIN) run --demo
+	./$(BIN) run --demo $(ARGS)
 
 # Everything CI checks: formatting, vet, unit, fuzz-seed and end-to-end tests.
 # The README's quick start (run as a test) calls curl; check-generate proves
@@ -30,8 +31,10 @@ test: deps check-generate
 		$(GO) test -count=1 -tags poll_opt -run 'Pause|StopListening' .
 	$(GO) test -count=1 -tags poll_opt -run 'UploadWhileDialing|SlowClientHoldsUpstream|ShutdownRefuses' ./edge
 
+# Tools the tests drive as real peers: curl (the README's quick start),
+# openssl (s_client/s_server interop tests of tlsterm).
 deps:
-	@command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; }
+	@command -v curl >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl; }
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -40,14 +43,21 @@ test-race:
 bench:
 	$(GO) run ./bench $(BENCHFLAGS)
 
-# Run each fuzz target for FUZZTIME.
+# Run every fuzz target of every package for FUZZTIME. The targets are
+# discovered (packages whose tests declare a Fuzz function, then
+# `go test -list`), so a new one runs without editing this file.
 fuzz:
-	@for pkg in ./http1 ./router ./cond ./snapshot; do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-			echo "== $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	@set -e; n=0; \
+	for pkg in $$($(GO) list -f '{{.ImportPath}}={{.Dir}}' ./...); do \
+		dir=$${pkg#*=}; pkg=$${pkg%%=*}; \
+		grep -qs '^func Fuzz' $$dir/*_test.go || continue; \
+		list=$$($(GO) test -list '^Fuzz' $$pkg); \
+		for f in $$(echo "$$list" | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; n=$$((n+1)); \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
-	done
+	done; \
+	echo "fuzz: $$n targets ran for $(FUZZTIME) each"
 
 generate: bpf-deps
 	$(GO) generate ./...

@@ -94,6 +94,13 @@ var actionTable = []action{
 	act("DetachPlugin", (*Admin).detachPlugin),
 	act("DescribePluginApis", (*Admin).describePluginApis),
 	act("DescribeAllPluginApis", (*Admin).describeAllPluginApis),
+	// Custom domains (自定义域名相关接口; domains.go).
+	act("BindSubDomain", (*Admin).bindSubDomain),
+	act("UnBindSubDomain", (*Admin).unBindSubDomain),
+	act("ModifySubDomain", (*Admin).modifySubDomain),
+	act("DescribeServiceSubDomains", (*Admin).describeServiceSubDomains),
+	act("DescribeServiceSubDomainMappings", (*Admin).describeServiceSubDomainMappings),
+	act("DeleteServiceSubDomainMapping", (*Admin).deleteServiceSubDomainMapping),
 	// Environment strategies (限流策略相关接口; strategies.go).
 	act("ModifyServiceEnvironmentStrategy", (*Admin).modifyServiceEnvironmentStrategy),
 	act("DescribeServiceEnvironmentStrategy", (*Admin).describeServiceEnvironmentStrategy),
@@ -111,6 +118,14 @@ var actionTable = []action{
 	act("BindIPStrategy", (*Admin).bindIPStrategy),
 	act("UnBindIPStrategy", (*Admin).unBindIPStrategy),
 	act("DescribeIPStrategyApisStatus", (*Admin).describeIPStrategyApisStatus),
+	// Edgegate extensions: certificates for custom domains
+	// (certificates.go), in the Tencent SSL service's spellings.
+	act("UploadCertificate", (*Admin).uploadCertificate),
+	act("DescribeCertificates", (*Admin).describeCertificates),
+	act("DescribeCertificate", (*Admin).describeCertificate),
+	act("ReplaceCertificate", (*Admin).replaceCertificate),
+	act("ModifyCertificate", (*Admin).modifyCertificate),
+	act("DeleteCertificate", (*Admin).deleteCertificate),
 	// Edgegate extensions for split mode (edges.go).
 	act("EdgeSync", (*Admin).edgeSync),
 	act("DescribeEdges", (*Admin).describeEdges),

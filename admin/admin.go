@@ -40,6 +40,9 @@ type Options struct {
 	// Publish, when set, receives every new snapshot (edgegate run swaps it
 	// into the in-process edge). It must not block for long.
 	Publish func(*snapshot.Snapshot) error
+	// CertExpiryWarning: certificates expiring within it are logged at
+	// start and daily (certificates.go); zero means 30 days.
+	CertExpiryWarning time.Duration
 	// LocalQuotaUsed, when set, reports the in-process edge's usage-plan
 	// quota counts (plan id → requests used) for InUseRequestNum.
 	LocalQuotaUsed func() map[string]int64
@@ -58,6 +61,9 @@ type Limits struct {
 	PlansPerKey int // 10
 	ApisPerPlan int // 10000
 	ApiApps     int // 400 (no seed figure; the same as keys)
+	// Custom domains and certificates (domains.go, certificates.go).
+	DomainsPerService int // 5 (seed 独立域名及证书)
+	Certificates      int // 100 (no seed figure)
 }
 
 // Admin is the control plane.
@@ -79,6 +85,9 @@ type Admin struct {
 
 	edgesMu sync.Mutex
 	edges   map[string]*edgeInfo
+
+	closed    chan struct{} // closed by Close: ends the expiry check
+	closeOnce sync.Once
 }
 
 // published is one revision as edges receive it.
@@ -110,6 +119,15 @@ func New(opts Options) (*Admin, error) {
 		opts.Limits.ApisPerService = 200
 	}
 	accessLimitDefaults(&opts.Limits)
+	if opts.Limits.DomainsPerService <= 0 {
+		opts.Limits.DomainsPerService = 5
+	}
+	if opts.Limits.Certificates <= 0 {
+		opts.Limits.Certificates = 100
+	}
+	if opts.CertExpiryWarning <= 0 {
+		opts.CertExpiryWarning = 30 * 24 * time.Hour
+	}
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("admin: data directory: %w", err)
 	}
@@ -121,7 +139,7 @@ func New(opts Options) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), quit: make(chan struct{}), edges: map[string]*edgeInfo{}}
+	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), quit: make(chan struct{}), edges: map[string]*edgeInfo{}, closed: make(chan struct{})}
 	// Secrets are checked against the key file before anything is written.
 	if err := a.openSecrets(); err != nil {
 		db.Close()
@@ -161,6 +179,8 @@ func New(opts Options) (*Admin, error) {
 		Log:     opts.Log,
 		Limits:  limits,
 	}
+	a.warnExpiring()
+	go a.expiryLoop()
 	return a, nil
 }
 
@@ -173,8 +193,11 @@ func Repair(dataDir string, log *slog.Logger) (store.RepairResult, error) {
 	return store.Repair(DBPath(dataDir), store.Options{Logger: log})
 }
 
-// Close closes the store.
-func (a *Admin) Close() error { return a.db.Close() }
+// Close ends the daily expiry check and closes the store.
+func (a *Admin) Close() error {
+	a.closeOnce.Do(func() { close(a.closed) })
+	return a.db.Close()
+}
 
 // Handler serves the Action API.
 func (a *Admin) Handler() http.Handler { return a.api }
@@ -261,12 +284,39 @@ func (a *Admin) install(p *published) {
 }
 
 // compile builds the Published of everything released, as tx sees it.
+// Every service is in it, released or not: each has its default domain from
+// CreateService on (seed 000 line 6089, 每个服务有一个默认域名), so the edge
+// answers an unreleased environment of a known host EnvironmentNotFound,
+// and HostNotFound only for a host no service has.
 func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	pub := &model.Published{Revision: rev, BaseDomain: a.opts.BaseDomain}
 	bySvc := map[string]*model.PublishedService{}
 	var order []string
+	// service is a service's entry in pub (every service has one).
+	service := func(svcID string) (*model.PublishedService, error) {
+		if ps := bySvc[svcID]; ps != nil {
+			return ps, nil
+		}
+		return nil, fmt.Errorf("missing service %s", svcID)
+	}
 	var ferr error
-	err := tx.AscendKeys("env:*", func(k, v string) bool {
+	err := tx.AscendKeys("svc:*", func(_, v string) bool {
+		var s serviceRecord
+		if ferr = json.Unmarshal([]byte(v), &s); ferr != nil {
+			return false
+		}
+		bySvc[s.ServiceId] = &model.PublishedService{Service: model.Service{ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol},
+			Environments: []model.PublishedEnvironment{}}
+		order = append(order, s.ServiceId)
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = tx.AscendKeys("env:*", func(k, v string) bool {
 		var e envRecord
 		if ferr = json.Unmarshal([]byte(v), &e); ferr != nil {
 			return false
@@ -275,17 +325,10 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 			return true
 		}
 		svcID := strings.SplitN(strings.TrimPrefix(k, "env:"), ":", 2)[0]
-		ps := bySvc[svcID]
-		if ps == nil {
-			var s serviceRecord
-			found, err := store.GetJSON(tx, svcKey(svcID), &s)
-			if err != nil || !found {
-				ferr = fmt.Errorf("environment %s of missing service %s", e.EnvironmentName, svcID)
-				return false
-			}
-			ps = &model.PublishedService{Service: model.Service{ServiceId: s.ServiceId, ServiceName: s.ServiceName, ServiceDesc: s.ServiceDesc, Protocol: s.Protocol}}
-			bySvc[svcID] = ps
-			order = append(order, svcID)
+		ps, err := service(svcID)
+		if err != nil {
+			ferr = fmt.Errorf("environment %s: %w", e.EnvironmentName, err)
+			return false
 		}
 		var ver versionRecord
 		found, err := store.GetJSON(tx, verKey(svcID, e.VersionName), &ver)
@@ -303,6 +346,10 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	if err == nil {
 		err = ferr
 	}
+	if err == nil {
+		// Custom domains (domains.go) serve at once, released or not.
+		err = publishDomains(tx, service)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -311,8 +358,9 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 		pub.Services = append(pub.Services, *bySvc[id])
 	}
 	// Keys and plans (access.go), plugins and strategies (traffic.go), IP
-	// strategies (ipcontrol.go) join what is published.
-	for _, add := range []func(*buntdb.Tx, *model.Published) error{a.publishAccess, a.publishTraffic, a.publishIPControl} {
+	// strategies (ipcontrol.go) and certificates (certificates.go) join
+	// what is published.
+	for _, add := range []func(*buntdb.Tx, *model.Published) error{a.publishAccess, a.publishTraffic, a.publishIPControl, a.publishCertificates} {
 		if err := add(tx, pub); err != nil {
 			return nil, err
 		}

@@ -47,6 +47,14 @@
 // (secrets.go). Plans, apps and plugins reach a target (service,
 // environment, API) through the binding helpers of planbind.go.
 //
+// Custom domains (domains.go, the seed's six Actions) are stored under
+// dom:<SubDomain>, one key per name, and published with their service at
+// once, released or not; certificates (certificates.go, Edgegate Actions)
+// under cert:<id>, their private keys sealed like the secrets. compile
+// publishes the certificates bound domains use and the default one, keys
+// opened, as Published.Certificates. The certificate codes of
+// tlsterm.ParseKeyPair map to the seed's as certificates.go's table says.
+//
 // Sub-packages: tcapi (signing, envelope, decoding, the typed Action
 // wrapper) and store (durable BuntDB). admin imports model, router (through
 // snapshot) and snapshot; edge never imports admin.

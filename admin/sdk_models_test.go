@@ -29,16 +29,18 @@ var notInSDK = map[string]string{
 	"UpdateApiAppKey":            "seed",
 	"DescribeIPStrategiesStatus": "the seed's overview spelling (line 1987) of DescribeIPStrategysStatus",
 	"EdgeSync":                   "Edgegate: split mode", "DescribeEdges": "Edgegate: split mode",
+	"UploadCertificate":    "not in the SDK: Edgegate holds the certificates a CertificateId names",
+	"DescribeCertificates": "not in the SDK: Edgegate certificates", "DescribeCertificate": "not in the SDK: Edgegate certificates",
+	"ReplaceCertificate": "not in the SDK: Edgegate certificates", "ModifyCertificate": "not in the SDK: Edgegate certificates",
+	"DeleteCertificate": "not in the SDK: Edgegate certificates",
 }
 
 // notServed are the SDK's Actions Edgegate does not serve (API documents,
-// custom domains, log search: not in the seed's scope for Edgegate).
+// log search: not in the seed's scope for Edgegate).
 var notServed = map[string]bool{
-	"BindSubDomain": true, "BuildAPIDoc": true, "CreateAPIDoc": true, "DeleteAPIDoc": true,
-	"DeleteServiceSubDomainMapping": true, "DescribeAPIDocDetail": true, "DescribeAPIDocs": true,
-	"DescribeLogSearch": true, "DescribeServiceSubDomainMappings": true, "DescribeServiceSubDomains": true,
-	"GenerateApiDocument": true, "ModifyAPIDoc": true, "ModifySubDomain": true, "ResetAPIDocPassword": true,
-	"UnBindSubDomain": true,
+	"BuildAPIDoc": true, "CreateAPIDoc": true, "DeleteAPIDoc": true,
+	"DescribeAPIDocDetail": true, "DescribeAPIDocs": true,
+	"DescribeLogSearch": true, "GenerateApiDocument": true, "ModifyAPIDoc": true, "ResetAPIDocPassword": true,
 }
 
 // beyondSDK are the members we send that the SDK's models lack, by our
@@ -69,6 +71,8 @@ var beyondSDK = map[string]string{
 	"model.ServiceConfig.UpstreamId":              "seed ServiceConfig (lines 8687-8700)",
 	"model.HealthCheckConf.HealthCheckPath":       "Edgegate active health check (model.HealthCheckConf)",
 	"model.HealthCheckConf.HealthCheckIntervalMs": "Edgegate active health check (model.HealthCheckConf)",
+	"admin.domainSetList.IsForcedHttps":           "seed DomainSetList (lines 7897-7914)",
+	"admin.domainSetList.RegistrationStatus":      "seed DomainSetList (lines 7897-7914)",
 }
 
 // notSent are the members of the SDK's responses we never send, with the

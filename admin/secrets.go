@@ -19,14 +19,15 @@ import (
 )
 
 // Secrets at rest. API key secrets and app secrets are what callers sign
-// with; a copy of the store must not be enough to sign requests. With a
-// master key (--secret-key-file) each secret is sealed with AES-256-GCM,
-// the record's store key (apikey:<id>, apiapp:<id>) as additional data so
-// a sealed value moved to another record does not open. Without one they
-// are stored in clear and New warns.
+// with, certificate private keys what the edge proves its domains with; a
+// copy of the store must not be enough to sign requests or impersonate a
+// domain. With a master key (--secret-key-file) each secret is sealed with
+// AES-256-GCM, the record's store key (apikey:<id>, apiapp:<id>,
+// cert:<id>) as additional data so a sealed value moved to another record
+// does not open. Without one they are stored in clear and New warns.
 //
 // Stored form: "gcm1:" + base64(nonce || ciphertext). A clear secret never
-// starts with it (secrets are letters, digits and '_').
+// starts with it (secrets are letters, digits and '_'; keys are PEM).
 
 const sealedPrefix = "gcm1:"
 
@@ -128,7 +129,7 @@ func sameSecret(x, y string) bool {
 }
 
 // secretRecords are the store prefixes whose records hold a Secret field.
-var secretRecords = []string{apiKeyPrefix, apiAppPrefix}
+var secretRecords = []string{apiKeyPrefix, apiAppPrefix, certPrefix}
 
 // openSecrets loads the master key (when configured) and checks the store
 // against it before anything is compiled: every sealed secret must open.
@@ -148,7 +149,7 @@ func (a *Admin) openSecrets() error {
 			return err
 		}
 	} else {
-		a.log.Warn("admin: no --secret-key-file: API key and app secrets are stored in clear in the store; anyone with a copy of it can sign requests")
+		a.log.Warn("admin: no --secret-key-file: API key and app secrets and certificate private keys are stored in clear in the store; anyone with a copy of it can sign requests")
 	}
 	type rewrite struct{ k, v string }
 	var todo []rewrite

@@ -45,12 +45,12 @@ func checkServiceName(n string) error {
 	return nil
 }
 
+// checkProtocol: the service's front-end protocol (seed CreateService),
+// which the edge enforces.
 func checkProtocol(p string) error {
 	switch strings.ToLower(p) {
-	case "http", "http&https":
+	case "http", "https", "http&https":
 		return nil
-	case "https":
-		return tcapi.Errorf(errUnsupported, "Protocol https needs TLS on the edge, which Edgegate does not have yet; use http or http&https")
 	case "":
 		return tcapi.Errorf(errMissing, "Protocol is required (http, https or http&https)")
 	}
@@ -81,7 +81,8 @@ func (a *Admin) createService(_ context.Context, in *serviceFields) (*createServ
 		rec.NetTypes = []string{"OUTER"}
 	}
 	rec.IpVersion = or(rec.IpVersion, "IPv4")
-	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, false)
+	// Published: the new host answers EnvironmentNotFound until a release.
+	err := a.insert(serviceLimit(a.opts.Limits.Services), svcKey(rec.ServiceId), rec, true)
 	if err != nil {
 		return nil, err
 	}
@@ -286,8 +287,8 @@ func (a *Admin) modifyService(_ context.Context, in *modifyServiceReq) (*none, e
 		}
 		setIf(&s.ProjectId, in.ProjectId)
 		s.ModifiedTime = a.now()
-		// The name and protocol travel with the snapshot of a released service.
-		return len(releasedEnvs(tx, s.ServiceId)) > 0, store.SetJSON(tx, svcKey(s.ServiceId), s)
+		// The name and protocol travel with the snapshot (every service is in it).
+		return true, store.SetJSON(tx, svcKey(s.ServiceId), s)
 	})
 }
 
@@ -309,6 +310,16 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
 				"the service is released to %s; take it offline with UnReleaseService first", strings.Join(names, ", "))
 		}
+		// Custom domains are unbound first, as the seed's guide says
+		// (独立域名及证书: unbind in the service, then remove the CNAME).
+		doms, err := serviceDomains(tx, in.ServiceId)
+		if err != nil {
+			return false, err
+		}
+		if len(doms) > 0 {
+			return false, tcapi.Errorf("UnsupportedOperation.UnsupportedDeleteService",
+				"custom domains are bound to the service (%s); unbind them with UnBindSubDomain first", doms[0].SubDomain)
+		}
 		// Its APIs, versions, environments, history and IP strategies
 		// (ipstrategies.go) go with it.
 		for _, p := range []string{apiPrefix(in.ServiceId), verPrefix(in.ServiceId), envPrefix(in.ServiceId), "hist:" + in.ServiceId + ":", ipsPrefix(in.ServiceId)} {
@@ -316,7 +327,7 @@ func (a *Admin) deleteService(_ context.Context, in *deleteServiceReq) (*result[
 				return false, err
 			}
 		}
-		_, err := tx.Delete(svcKey(in.ServiceId))
-		return false, err
+		_, err = tx.Delete(svcKey(in.ServiceId))
+		return true, err // its host goes from the edge
 	}))
 }

@@ -85,3 +85,19 @@ func TrimOWS(b []byte) []byte {
 	}
 	return b
 }
+
+// ParseDigits parses b, 1 to 19 ASCII digits (so it cannot overflow), as
+// a uint64; anything else, signs and spaces included, is false.
+func ParseDigits(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}

@@ -2,6 +2,7 @@ package ascii
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -82,4 +83,20 @@ func nonLetters(b []byte) []byte {
 		}
 	}
 	return out
+}
+
+// FuzzParseDigits checks ParseDigits against strconv.ParseUint on the
+// strings it takes: 1 to 19 ASCII digits and nothing else.
+func FuzzParseDigits(f *testing.F) {
+	for _, s := range []string{"0", "007", "9999999999999999999", "18446744073709551615", "", "+1", "-1", " 1", "1_0", "0x1", "\xd9\xa1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := ParseDigits([]byte(s))
+		want, err := strconv.ParseUint(s, 10, 64)
+		digits := s != "" && strings.Trim(s, "0123456789") == ""
+		if wantOK := digits && len(s) <= 19 && err == nil; ok != wantOK || ok && n != want {
+			t.Fatalf("ParseDigits(%q) = %d, %v; want %d, %v", s, n, ok, want, wantOK)
+		}
+	})
 }

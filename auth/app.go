@@ -107,14 +107,8 @@ func lessPiece(q []byte, a, b span) bool {
 
 func listHas(list []byte, name string) bool {
 	for i := 0; i < len(list); {
-		for i < len(list) && list[i] == ' ' {
-			i++
-		}
-		s := i
-		for i < len(list) && list[i] != ' ' {
-			i++
-		}
-		if ascii.EqualFold(list[s:i], name) {
+		var n []byte
+		if n, i = nextName(list, i); ascii.EqualFold(n, name) {
 			return true
 		}
 	}

@@ -199,22 +199,29 @@ func ParseAuthorization(v []byte, p *Params) Code {
 	return OK
 }
 
+// nextName returns the name that starts in list at or after i (names are
+// separated by spaces) and the offset after it; the name is empty when
+// only spaces are left.
+func nextName(list []byte, i int) ([]byte, int) {
+	for i < len(list) && list[i] == ' ' {
+		i++
+	}
+	s := i
+	for i < len(list) && list[i] != ' ' {
+		i++
+	}
+	return list[s:i], i
+}
+
 // appendSignedHeaders appends the seed's header part of a signing string:
 // for each name in list, "lower-cased name: value", joined by "\n".
 func appendSignedHeaders(dst, list []byte, hs Headers) ([]byte, Code) {
 	first := true
 	for i := 0; i < len(list); {
-		for i < len(list) && list[i] == ' ' {
-			i++
-		}
-		s := i
-		for i < len(list) && list[i] != ' ' {
-			i++
-		}
-		if s == i {
+		var name []byte
+		if name, i = nextName(list, i); len(name) == 0 {
 			continue
 		}
-		name := list[s:i]
 		val, ok := hs.Get(name)
 		if !ok {
 			return dst, MissingSignedHeader

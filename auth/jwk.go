@@ -83,25 +83,25 @@ func ParseJWK(s string) (*PublicKey, error) {
 		return nil, fmt.Errorf("JWK: use %q, want sig", j.Use)
 	}
 	k := &PublicKey{Kty: j.Kty}
-	b64 := func(name, v string) ([]byte, error) {
-		if v == "" {
-			return nil, fmt.Errorf("JWK: %s is required", name)
-		}
+	// b64 decodes the required base64url member name; the first failure
+	// is kept in b64err.
+	var b64err error
+	b64 := func(name, v string) []byte {
 		b, err := base64.RawURLEncoding.DecodeString(trimPad(v))
-		if err != nil {
-			return nil, fmt.Errorf("JWK: %s: not base64url", name)
+		switch {
+		case b64err != nil:
+		case v == "":
+			b64err = fmt.Errorf("JWK: %s is required", name)
+		case err != nil:
+			b64err = fmt.Errorf("JWK: %s: not base64url", name)
 		}
-		return b, nil
+		return b
 	}
 	switch j.Kty {
 	case "RSA":
-		n, err := b64("n", j.N)
-		if err != nil {
-			return nil, err
-		}
-		e, err := b64("e", j.E)
-		if err != nil {
-			return nil, err
+		n, e := b64("n", j.N), b64("e", j.E)
+		if b64err != nil {
+			return nil, b64err
 		}
 		E := new(big.Int).SetBytes(e)
 		if !E.IsInt64() || E.Int64() < 3 || E.Int64() > 1<<31 || E.Bit(0) == 0 {
@@ -123,13 +123,9 @@ func ParseJWK(s string) (*PublicKey, error) {
 		default:
 			return nil, fmt.Errorf("JWK: EC curve %q not supported (P-256, P-384)", j.Crv)
 		}
-		x, err := b64("x", j.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := b64("y", j.Y)
-		if err != nil {
-			return nil, err
+		x, y := b64("x", j.X), b64("y", j.Y)
+		if b64err != nil {
+			return nil, b64err
 		}
 		size := (curve.Params().BitSize + 7) / 8
 		if len(x) != size || len(y) != size {
@@ -142,9 +138,9 @@ func ParseJWK(s string) (*PublicKey, error) {
 		}
 		k.ec = pub
 	case "OKP":
-		x, err := b64("x", j.X)
-		if err != nil {
-			return nil, err
+		x := b64("x", j.X)
+		if b64err != nil {
+			return nil, b64err
 		}
 		switch j.Crv {
 		case "Ed25519":
@@ -161,9 +157,9 @@ func ParseJWK(s string) (*PublicKey, error) {
 			return nil, fmt.Errorf("JWK: OKP curve %q not supported (Ed25519, Ed448)", j.Crv)
 		}
 	case "AKP":
-		pub, err := b64("pub", j.Pub)
-		if err != nil {
-			return nil, err
+		pub := b64("pub", j.Pub)
+		if b64err != nil {
+			return nil, b64err
 		}
 		switch j.Alg {
 		case "ML-DSA-44":

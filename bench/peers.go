@@ -64,6 +64,7 @@ func freePort() (int, error) {
 type tmplData struct {
 	Dir        string
 	Name       string
+	Role       string // of the "nginx" template: origin, nginx-proxy or nginx-return
 	Port       int
 	OriginPort int
 	Body       string
@@ -96,29 +97,21 @@ events {
     keepalive_timeout 75s;
 {{end}}
 
-{{define "origin"}}{{template "nginx-head" .}}
+{{/* origin (return 200 at /), nginx-proxy (to the origin), nginx-return (return 200 at /release/mock) */}}
+{{define "nginx"}}{{template "nginx-head" .}}
 http {
 {{- template "nginx-http-head" .}}
-    server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
-        location / {
-            return 200 "hello world\n";
-        }
-    }
-}
-{{end}}
-
-{{define "nginx-proxy"}}{{template "nginx-head" .}}
-http {
-{{- template "nginx-http-head" .}}
+{{- if eq .Role "nginx-proxy"}}
     upstream origin {
         server 127.0.0.1:{{.OriginPort}};
         keepalive 64;
         keepalive_requests 100000000;
         keepalive_timeout 60s;
     }
+{{- end}}
     server {
         listen 127.0.0.1:{{.Port}} backlog=4096;
+{{- if eq .Role "nginx-proxy"}}
         location /release/proxy {
             proxy_pass http://origin/;
             proxy_http_version 1.1;
@@ -131,19 +124,16 @@ http {
             proxy_set_header X-Request-Id $request_id;
             add_header X-Request-Id $request_id always;
         }
-    }
-}
-{{end}}
-
-{{define "nginx-return"}}{{template "nginx-head" .}}
-http {
-{{- template "nginx-http-head" .}}
-    server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
+{{- else if eq .Role "nginx-return"}}
         location /release/mock {
             add_header X-Request-Id $request_id always;
             return 200 "hello world\n";
         }
+{{- else}}
+        location / {
+            return 200 "hello world\n";
+        }
+{{- end}}
     }
 }
 {{end}}
@@ -244,13 +234,14 @@ func (e *env) originPort() int {
 	return e.origin.port
 }
 
-// startNginx starts an nginx master with one worker from template tmpl.
-func (e *env) startNginx(ctx context.Context, tmpl, name, label string, cpu int, path string) (*peer, error) {
+// startNginx starts an nginx master with one worker in role (origin,
+// nginx-proxy or nginx-return: the "nginx" template).
+func (e *env) startNginx(ctx context.Context, role, name, label string, cpu int, path string) (*peer, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	conf, err := e.writeConf(tmpl, name, tmplData{Port: port, OriginPort: e.originPort()})
+	conf, err := e.writeConf("nginx", name, tmplData{Role: role, Port: port, OriginPort: e.originPort()})
 	if err != nil {
 		return nil, err
 	}

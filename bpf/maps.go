@@ -35,33 +35,23 @@ func keysOf(p *Policy) *mapState {
 		a, n := e.Prefix.Addr(), uint32(e.Prefix.Bits())
 		if a.Is4() {
 			var k k4
-			binary.NativeEndian.PutUint32(k[:4], n)
-			b := a.As4()
-			copy(k[4:], b[:])
+			lpmKey(k[:], n, nil, a.AsSlice())
 			putFirst(s.deny4, k, e.Rule)
 		} else {
 			var k k6
-			binary.NativeEndian.PutUint32(k[:4], n)
-			b := a.As16()
-			copy(k[4:], b[:])
+			lpmKey(k[:], n, nil, a.AsSlice())
 			putFirst(s.deny6, k, e.Rule)
 		}
 	}
 	for _, e := range p.Allow {
-		a, n := e.Prefix.Addr(), uint32(16+e.Prefix.Bits())
+		a, n, port := e.Prefix.Addr(), uint32(16+e.Prefix.Bits()), binary.BigEndian.AppendUint16(nil, e.Port)
 		if a.Is4() {
 			var k pk4
-			binary.NativeEndian.PutUint32(k[:4], n)
-			binary.BigEndian.PutUint16(k[4:6], e.Port)
-			b := a.As4()
-			copy(k[6:], b[:])
+			lpmKey(k[:], n, port, a.AsSlice())
 			putFirst(s.allow4, k, e.Rule)
 		} else {
 			var k pk6
-			binary.NativeEndian.PutUint32(k[:4], n)
-			binary.BigEndian.PutUint16(k[4:6], e.Port)
-			b := a.As16()
-			copy(k[6:], b[:])
+			lpmKey(k[:], n, port, a.AsSlice())
 			putFirst(s.allow6, k, e.Rule)
 		}
 	}
@@ -69,6 +59,14 @@ func keysOf(p *Policy) *mapState {
 		s.ports[port] = f
 	}
 	return s
+}
+
+// lpmKey fills k, an LPM trie key: the prefix length in bits (host
+// order, as the kernel reads it), then the port (big-endian; nil for the
+// deny maps), then the address.
+func lpmKey(k []byte, bits uint32, port, addr []byte) {
+	binary.NativeEndian.PutUint32(k[:4], bits)
+	copy(k[4+copy(k[4:], port):], addr)
 }
 
 func putFirst[K comparable](m map[K]uint32, k K, v uint32) {

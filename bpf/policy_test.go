@@ -1,7 +1,10 @@
 package bpf
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 	"testing"
@@ -125,5 +128,41 @@ func TestCompileRuleCap(t *testing.T) {
 	}
 	if len(p.Rules) != MaxRules || p.Deny[len(p.Deny)-1].Rule != MaxRules-1 || len(p.Deny) != MaxRules+10 {
 		t.Fatalf("rules %d, last id %d, entries %d", len(p.Rules), p.Deny[len(p.Deny)-1].Rule, len(p.Deny))
+	}
+}
+
+// TestKeysOf pins the LPM key layout the XDP program reads: the prefix
+// length (host order; allow keys count the 16 port bits), the port
+// (big-endian), then the address.
+func TestKeysOf(t *testing.T) {
+	p := &Policy{
+		Deny: []Entry{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), Rule: 1}, {Prefix: netip.MustParsePrefix("2001:db8::/32"), Rule: 2}},
+		Allow: []Entry{{Port: 8080, Prefix: netip.MustParsePrefix("192.0.2.0/24"), Rule: 3},
+			{Port: 443, Prefix: netip.MustParsePrefix("2001:db8::1/128"), Rule: 4}},
+	}
+	bits := func(n uint32) []byte { return binary.NativeEndian.AppendUint32(nil, n) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	s := keysOf(p)
+	want := map[string]uint32{
+		string(cat(bits(8), []byte{10, 0, 0, 0})):                                                   1,
+		string(cat(bits(32), netip.MustParseAddr("2001:db8::").AsSlice())):                          2,
+		string(cat(bits(16+24), []byte{0x1f, 0x90}, []byte{192, 0, 2, 0})):                          3,
+		string(cat(bits(16+128), []byte{0x01, 0xbb}, netip.MustParseAddr("2001:db8::1").AsSlice())): 4,
+	}
+	got := map[string]uint32{}
+	for k, v := range s.deny4 {
+		got[string(k[:])] = v
+	}
+	for k, v := range s.deny6 {
+		got[string(k[:])] = v
+	}
+	for k, v := range s.allow4 {
+		got[string(k[:])] = v
+	}
+	for k, v := range s.allow6 {
+		got[string(k[:])] = v
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("keys:\n got %x\nwant %x", got, want)
 	}
 }

@@ -1,6 +1,10 @@
 package cond
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/edgegate/edgegate/ascii"
+)
 
 // Request is what a condition reads. Values are borrowed for the duration
 // of Eval only. Implementations must not allocate (pass a pointer).
@@ -193,23 +197,19 @@ func (t *test) eval(r Request) bool {
 	return false
 }
 
-// atoi parses an optionally signed decimal int64 without allocating.
+// atoi parses an optionally signed decimal int64 (18 digits at most)
+// without allocating.
 func atoi(b []byte) (int64, bool) {
 	neg := false
 	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
 		neg = b[0] == '-'
 		b = b[1:]
 	}
-	if len(b) == 0 || len(b) > 18 {
+	u, ok := ascii.ParseDigits(b)
+	if !ok || len(b) > 18 {
 		return 0, false
 	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
+	n := int64(u)
 	if neg {
 		n = -n
 	}

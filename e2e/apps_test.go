@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"testing"
 )
 
@@ -12,18 +11,6 @@ func TestApps(t *testing.T) {
 	cp := startControlPlane(t, "--max-api-apps", "2")
 	svc, apis := sdkService(t, cp.sdk("", ""), "apps")
 	c := cp.client()
-	must := func(action string, params any, out any) {
-		t.Helper()
-		code, raw := call(t, c, action, params)
-		if code != "" {
-			t.Fatalf("%s: %s", action, code)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatalf("%s: %v in %s", action, err, raw)
-			}
-		}
-	}
 	want := func(code, action string, params any) {
 		t.Helper()
 		if got, _ := call(t, c, action, params); got != code {
@@ -35,7 +22,7 @@ func TestApps(t *testing.T) {
 		Tags                                                                                            []struct{ Key, Value string }
 	}
 	var created struct{ Result appInfo }
-	must("CreateApiApp", map[string]any{"ApiAppName": "mobile", "ApiAppDesc": "the app", "Tags": []map[string]string{{"Key": "team", "Value": "a"}}}, &created)
+	mustCall(t, c, "CreateApiApp", map[string]any{"ApiAppName": "mobile", "ApiAppDesc": "the app", "Tags": []map[string]string{{"Key": "team", "Value": "a"}}}, &created)
 	app := created.Result
 	if len(app.ApiAppId) < 5 || app.ApiAppId[:4] != "app-" || app.ApiAppKey == "" || len(app.ApiAppSecret) < 30 || app.CreatedTime == "" || len(app.Tags) != 1 {
 		t.Fatalf("CreateApiApp: %+v", app)
@@ -49,15 +36,15 @@ func TestApps(t *testing.T) {
 			ApiAppSet  []appInfo
 		}
 	}
-	must("DescribeApiApp", map[string]any{"ApiAppId": app.ApiAppId}, &one)
+	mustCall(t, c, "DescribeApiApp", map[string]any{"ApiAppId": app.ApiAppId}, &one)
 	if one.Result.TotalCount != 1 || one.Result.ApiAppSet[0].ApiAppSecret != app.ApiAppSecret {
 		t.Fatalf("DescribeApiApp: %+v", one)
 	}
-	must("DescribeApiApp", map[string]any{"ApiAppId": "app-nothere"}, &one)
+	mustCall(t, c, "DescribeApiApp", map[string]any{"ApiAppId": "app-nothere"}, &one)
 	if one.Result.TotalCount != 0 {
 		t.Fatalf("DescribeApiApp unknown: %+v", one)
 	}
-	must("ModifyApiApp", map[string]any{"ApiAppId": app.ApiAppId, "ApiAppName": "mobile2"}, nil)
+	mustCall(t, c, "ModifyApiApp", map[string]any{"ApiAppId": app.ApiAppId, "ApiAppName": "mobile2"}, nil)
 	want("ResourceNotFound.InvalidApiApp", "ModifyApiApp", map[string]any{"ApiAppId": "app-nothere", "ApiAppName": "x"})
 	var list struct {
 		Result struct {
@@ -65,7 +52,7 @@ func TestApps(t *testing.T) {
 			ApiAppSet  []appInfo
 		}
 	}
-	must("DescribeApiAppsStatus", map[string]any{"Filters": []map[string]any{{"Name": "KeyWord", "Values": []string{"mobile2"}}}}, &list)
+	mustCall(t, c, "DescribeApiAppsStatus", map[string]any{"Filters": []map[string]any{{"Name": "KeyWord", "Values": []string{"mobile2"}}}}, &list)
 	if list.Result.TotalCount != 1 || list.Result.ApiAppSet[0].ApiAppName != "mobile2" || list.Result.ApiAppSet[0].ApiAppSecret != "" {
 		t.Fatalf("DescribeApiAppsStatus: %+v", list)
 	}
@@ -73,7 +60,7 @@ func TestApps(t *testing.T) {
 	// Bindings, and the publish that carries them.
 	rev0, _ := edgeAccess(t, cp)
 	bind := map[string]any{"ApiAppId": app.ApiAppId, "Environment": "release", "ServiceId": svc, "ApiId": apis[0]}
-	must("BindApiApp", bind, nil)
+	mustCall(t, c, "BindApiApp", bind, nil)
 	want("UnsupportedOperation.ResourceAssociated", "BindApiApp", bind)
 	want("InvalidParameterValue.InvalidEnv", "BindApiApp", map[string]any{"ApiAppId": app.ApiAppId, "Environment": "live", "ServiceId": svc, "ApiId": apis[0]})
 	want("ResourceNotFound.InvalidApi", "BindApiApp", map[string]any{"ApiAppId": app.ApiAppId, "Environment": "release", "ServiceId": svc, "ApiId": "api-nothere"})
@@ -91,15 +78,15 @@ func TestApps(t *testing.T) {
 			ApiAppApiSet []binding
 		}
 	}
-	must("DescribeApiAppBindApisStatus", map[string]any{"ApiAppId": app.ApiAppId}, &bl)
+	mustCall(t, c, "DescribeApiAppBindApisStatus", map[string]any{"ApiAppId": app.ApiAppId}, &bl)
 	if bl.Result.TotalCount != 1 || bl.Result.ApiAppApiSet[0].ApiName != "apia" || bl.Result.ApiAppApiSet[0].EnvironmentName != "release" {
 		t.Fatalf("DescribeApiAppBindApisStatus: %+v", bl)
 	}
-	must("DescribeApiBindApiAppsStatus", map[string]any{"ServiceId": svc, "ApiIds": apis}, &bl)
+	mustCall(t, c, "DescribeApiBindApiAppsStatus", map[string]any{"ServiceId": svc, "ApiIds": apis}, &bl)
 	if bl.Result.TotalCount != 1 || bl.Result.ApiAppApiSet[0].ApiAppId != app.ApiAppId {
 		t.Fatalf("DescribeApiBindApiAppsStatus: %+v", bl)
 	}
-	must("DescribeApiBindApiAppsStatus", map[string]any{"ServiceId": svc, "ApiIds": apis[1:]}, &bl)
+	mustCall(t, c, "DescribeApiBindApiAppsStatus", map[string]any{"ServiceId": svc, "ApiIds": apis[1:]}, &bl)
 	if bl.Result.TotalCount != 0 {
 		t.Fatalf("DescribeApiBindApiAppsStatus (other API): %+v", bl)
 	}
@@ -108,7 +95,7 @@ func TestApps(t *testing.T) {
 	var api struct {
 		Result struct{ ApiId, ServiceName string }
 	}
-	must("DescribeApiForApiApp", map[string]any{"ServiceId": svc, "ApiId": apis[0], "ApiRegion": "ap-guangzhou"}, &api)
+	mustCall(t, c, "DescribeApiForApiApp", map[string]any{"ServiceId": svc, "ApiId": apis[0], "ApiRegion": "ap-guangzhou"}, &api)
 	if api.Result.ApiId != apis[0] || api.Result.ServiceName != "apps" {
 		t.Fatalf("DescribeApiForApiApp: %+v", api)
 	}
@@ -117,7 +104,7 @@ func TestApps(t *testing.T) {
 		ServiceId     string
 		ApiTotalCount int
 	}
-	must("DescribeServiceForApiApp", map[string]any{"ServiceId": svc, "ApiRegion": "ap-guangzhou"}, &sv)
+	mustCall(t, c, "DescribeServiceForApiApp", map[string]any{"ServiceId": svc, "ApiRegion": "ap-guangzhou"}, &sv)
 	if sv.ServiceId != svc || sv.ApiTotalCount != 2 {
 		t.Fatalf("DescribeServiceForApiApp: %+v", sv)
 	}
@@ -125,20 +112,20 @@ func TestApps(t *testing.T) {
 
 	// Secret update: the key must match; the new secret is published.
 	want("InvalidParameterValue", "UpdateApiAppKey", map[string]any{"ApiAppId": app.ApiAppId, "ApiAppKey": "APIDnotthekey"})
-	must("UpdateApiAppKey", map[string]any{"ApiAppId": app.ApiAppId, "ApiAppKey": app.ApiAppKey, "ApiAppSecret": "rotated_app_secret_1"}, nil)
+	mustCall(t, c, "UpdateApiAppKey", map[string]any{"ApiAppId": app.ApiAppId, "ApiAppKey": app.ApiAppKey, "ApiAppSecret": "rotated_app_secret_1"}, nil)
 	if _, acc := edgeAccess(t, cp); acc.Apps[0].ApiAppSecret != "rotated_app_secret_1" {
 		t.Fatalf("UpdateApiAppKey publish: %+v", acc.Apps)
 	}
 
 	// Delete: refused while bound.
 	want("UnsupportedOperation.ResourceAssociated", "DeleteApiApp", map[string]any{"ApiAppId": app.ApiAppId})
-	must("UnbindApiApp", bind, nil)
+	mustCall(t, c, "UnbindApiApp", bind, nil)
 	want("ResourceNotFound.InvalidApi", "UnbindApiApp", bind)
-	must("DeleteApiApp", map[string]any{"ApiAppId": app.ApiAppId}, nil)
+	mustCall(t, c, "DeleteApiApp", map[string]any{"ApiAppId": app.ApiAppId}, nil)
 	want("ResourceNotFound.InvalidApiApp", "DeleteApiApp", map[string]any{"ApiAppId": app.ApiAppId})
 
 	// The limit (--max-api-apps 2).
-	must("CreateApiApp", map[string]any{"ApiAppName": "a1"}, nil)
-	must("CreateApiApp", map[string]any{"ApiAppName": "a2"}, nil)
+	mustCall(t, c, "CreateApiApp", map[string]any{"ApiAppName": "a1"}, nil)
+	mustCall(t, c, "CreateApiApp", map[string]any{"ApiAppName": "a2"}, nil)
 	want("LimitExceeded.ApiAppCountLimitExceeded", "CreateApiApp", map[string]any{"ApiAppName": "a3"})
 }

@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestAuthPathBypass sends, unsigned, the path shapes that got past auth in
@@ -18,23 +16,12 @@ import (
 func TestAuthPathBypass(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, fmt.Sprintf(`
-      - ApiId: api-pub
-        RequestConfig: {Path: /pub, Method: ANY}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%[1]s", Path: /}
-      - ApiId: api-admin
-        RequestConfig: {Path: /admin, Method: ANY}
-        AuthType: SECRET
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://%[1]s", Path: /admin}
+      - {ApiId: api-pub, RequestConfig: {Path: /pub, Method: ANY}, ServiceType: HTTP, ServiceConfig: {Url: "http://%[1]s", Path: /}}
+      - {ApiId: api-admin, RequestConfig: {Path: /admin, Method: ANY}, AuthType: SECRET, ServiceType: HTTP, ServiceConfig: {Url: "http://%[1]s", Path: /admin}}
 `, up.HTTP)))
 	// The fixture works: the public prefix forwards, the protected API holds.
 	get := func(target string) (int, []byte) {
-		conn := g.raw()
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, g.Host)
-		resp, body := readResponse(t, bufio.NewReader(conn), "GET")
+		resp, body := g.rawRequest(t, g.rawGet(target))
 		return resp.StatusCode, body
 	}
 	if code, body := get("/release/pub/x"); code != 200 || !strings.Contains(string(body), `"uri":"/x"`) {

@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +19,7 @@ func targetsAPI(a, b *upstreamProc, wa, wb int, health string) string {
         ServiceType: TARGET
         ServiceTimeout: 5
         ServiceConfig: {Path: /echo}
-        TargetServices:
-          - {VmIp: %s, VmPort: %s, Weight: %d}
-          - {VmIp: %s, VmPort: %s, Weight: %d}
+        TargetServices: [{VmIp: %s, VmPort: %s, Weight: %d}, {VmIp: %s, VmPort: %s, Weight: %d}]
 %s`, ha, pa, wa, hb, pb, wb, health)
 }
 
@@ -36,16 +31,10 @@ func hits(t *testing.T, g *gateway, n int) (map[string]int, int) {
 	counts := map[string]int{}
 	failed := 0
 	for range n {
-		resp := g.do(c, "GET", "/lb", nil)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
+		var e echoed
+		if a := g.send(c, "GET", "/lb", nil, nil); a.status != 200 || json.Unmarshal([]byte(a.body), &e) != nil {
 			failed++
 			continue
-		}
-		var e echoed
-		if err := json.Unmarshal(body, &e); err != nil {
-			t.Fatal(err)
 		}
 		counts[e.Host]++
 	}
@@ -65,10 +54,10 @@ func TestWeightedRoundRobin(t *testing.T) {
 // failures go to the other target) and is ejected after MaxFails.
 func TestPassiveHealth(t *testing.T) {
 	a := startUpstream(t)
-	dead := &upstreamProc{HTTP: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	dead := &upstreamProc{HTTP: freeAddr(t)}
 	health := `        TargetServicesHealthCheckConf: {RequestVolumeThreshold: 2, SleepWindowInMilliseconds: 60000}
 `
-	g := startGateway(t, config(a, targetsAPI(a, dead, 1, 1, health)), "--loops", "1", "--admin-listen", "127.0.0.1:"+strconv.Itoa(freePort(t)))
+	g := startGateway(t, config(a, targetsAPI(a, dead, 1, 1, health)), "--loops", "1", "--admin-listen", freeAddr(t))
 	counts, failed := hits(t, g, 40)
 	if failed != 0 || counts[a.HTTP] != 40 {
 		t.Errorf("with one target down: %v, %d failed", counts, failed)
@@ -85,25 +74,14 @@ func TestActiveHealthCheck(t *testing.T) {
 	if counts, _ := hits(t, g, 20); counts[b.HTTP] != 10 {
 		t.Fatalf("before: %v", counts)
 	}
-	setHealth(t, b, 503)
-	time.Sleep(400 * time.Millisecond)
+	// The checks run every 100 ms: b's turn comes within a few.
+	b.setHealth(t, 503)
+	waitFor(t, 5*time.Second, "b out of rotation", func() bool { counts, _ := hits(t, g, 4); return counts[b.HTTP] == 0 })
 	if counts, failed := hits(t, g, 20); counts[b.HTTP] != 0 || failed != 0 {
 		t.Errorf("while b is unhealthy: %v, %d failed", counts, failed)
 	}
-	setHealth(t, b, 200)
-	time.Sleep(400 * time.Millisecond)
-	if counts, _ := hits(t, g, 20); counts[b.HTTP] == 0 {
-		t.Errorf("after b recovered: %v", counts)
-	}
-}
-
-func setHealth(t *testing.T, u *upstreamProc, code int) {
-	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://%s/health/set?code=%d", u.HTTP, code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	b.setHealth(t, 200)
+	waitFor(t, 5*time.Second, "b back in rotation", func() bool { counts, _ := hits(t, g, 4); return counts[b.HTTP] > 0 })
 }
 
 // TestStaleConnectionRetry: an idempotent request that meets a pooled

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,24 +23,10 @@ import (
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	cp := startControlPlane(t, "--max-services", "1000")
 	c := cp.client()
-	code, raw := call(t, c, "CreateService", map[string]any{"ServiceName": "base", "Protocol": "http"})
-	if code != "" {
-		t.Fatal(code)
-	}
-	var base struct{ ServiceId string }
-	json.Unmarshal(raw, &base)
-	for _, a := range []struct {
-		action string
-		params map[string]any
-	}{
-		{"CreateApi", map[string]any{"ServiceId": base.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5, "Protocol": "HTTP",
-			"RequestConfig": map[string]string{"Path": "/alive", "Method": "GET"}, "ServiceMockReturnMessage": "alive"}},
-		{"ReleaseService", map[string]any{"ServiceId": base.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "base"}},
-	} {
-		if code, _ := call(t, c, a.action, a.params); code != "" {
-			t.Fatalf("%s: %s", a.action, code)
-		}
-	}
+	sc := cp.sdk("", "")
+	base := sdkCreateService(sc, "base")
+	sdkAPI(sc, base, "/alive")
+	sdkRelease(sc, base)
 
 	acked := map[string]string{} // ServiceId -> name
 	for round := range 3 {
@@ -66,19 +51,19 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 					json.Unmarshal(raw, &r)
 					acked[r.ServiceId] = name
 				case errors.As(err, &apiErr) && apiErr.Code == "RequestLimitExceeded":
-					time.Sleep(20 * time.Millisecond)
+					time.Sleep(20 * time.Millisecond) // pacing: the Action API's rate limit
 				default:
 					return // the process died under us: this write was not acknowledged
 				}
 			}
 		}()
-		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond) // the kill comes at a random moment: the behaviour under test
 		cp.stop(syscall.SIGKILL)
 		close(stop)
 		<-done
 		cp.start()
-		if code, body := cp.get(base.ServiceId, "/release/alive"); code != 200 || body != "alive" {
-			t.Fatalf("round %d: after the restart the edge answers %d %q", round, code, body)
+		if a := cp.edge(base).get("/alive"); !says("alive")(a) {
+			t.Fatalf("round %d: after the restart the edge answers %v", round, a)
 		}
 	}
 	if len(acked) < 10 {
@@ -86,16 +71,13 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	stored := map[string]string{}
 	for offset := 0; ; offset += 100 {
-		code, raw := call(t, c, "DescribeServicesStatus", map[string]any{"Limit": 100, "Offset": offset})
 		var r struct {
 			Result struct {
 				TotalCount int
 				ServiceSet []struct{ ServiceId, ServiceName string }
 			}
 		}
-		if err := json.Unmarshal(raw, &r); code != "" || err != nil {
-			t.Fatalf("DescribeServicesStatus: %s %v", code, err)
-		}
+		mustCall(t, c, "DescribeServicesStatus", map[string]any{"Limit": 100, "Offset": offset}, &r)
 		for _, s := range r.Result.ServiceSet {
 			stored[s.ServiceId] = s.ServiceName
 		}
@@ -117,9 +99,7 @@ func TestDamagedStore(t *testing.T) {
 	cp := startControlPlane(t)
 	c := cp.client()
 	for i := range 5 {
-		if code, _ := call(t, c, "CreateService", map[string]any{"ServiceName": fmt.Sprintf("d%d", i), "Protocol": "http"}); code != "" {
-			t.Fatal(code)
-		}
+		mustCall(t, c, "CreateService", map[string]any{"ServiceName": fmt.Sprintf("d%d", i), "Protocol": "http"}, nil)
 	}
 	cp.stop(syscall.SIGTERM)
 	path := filepath.Join(cp.Data, "edgegate.db")
@@ -136,12 +116,8 @@ func TestDamagedStore(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(gatewayBin, "run", "--data", cp.Data, "--listen", cp.Addr, "--admin-listen", cp.Admin).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "damaged") || !strings.Contains(string(out), "--repair") {
-		t.Fatalf("start on a damaged store: %v\n%s", err, out)
-	}
-	out, err = exec.Command(gatewayBin, "admin", "--repair", "--data", cp.Data).CombinedOutput()
-	if err != nil {
+	cp.refused(nil, "damaged", "--repair")
+	if out, err := exec.Command(gatewayBin, "admin", "--repair", "--data", cp.Data).CombinedOutput(); err != nil {
 		t.Fatalf("repair: %v\n%s", err, out)
 	}
 	cp.start()

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestIPControlPluginThroughActions creates an IPControl plugin with the
@@ -11,42 +13,38 @@ import (
 // each within 1 s of the Action. Bad plugin data is refused at creation.
 func TestIPControlPluginThroughActions(t *testing.T) {
 	f := newPluginFixture(t)
-	if code, ecode := edgeCode(f.cp, f.svc, "/release/echo"); code != 200 {
-		t.Fatalf("before any plugin: %d %s", code, ecode)
+	if a := f.g.get("/echo"); a.status != 200 {
+		t.Fatalf("before any plugin: %v", a)
 	}
-	attach := func(id string) {
+	echo := func() answer { return f.g.get("/echo") }
+	step := func(what, action string, params map[string]any, status int, code string) {
 		t.Helper()
-		f.mustAction(t, "AttachPlugin", map[string]any{"PluginId": id, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.apiID}}, nil)
+		mustCall(t, f.rc, action, params, nil)
+		inEffect(t, what, time.Now(), echo, is(status, code))
 	}
-	detach := func(id string) {
-		t.Helper()
-		f.mustAction(t, "DetachPlugin", map[string]any{"PluginId": id, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}, nil)
+	attach := func(id string) map[string]any {
+		return map[string]any{"PluginId": id, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.apiID}}
 	}
+	detach := func(id string) map[string]any {
+		return map[string]any{"PluginId": id, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}
+	}
+	modify := func(id, data string) map[string]any { return map[string]any{"PluginId": id, "PluginData": data} }
 
-	black := f.createPlugin(t, "deny_local", "IPControl", `{"type":"black_list","blocks":"192.0.2.0/24;127.0.0.1"}`)
-	attach(black)
-	within(t, f.cp, f.svc, "/release/echo", 403, "attach black list")
-	if code, ecode := edgeCode(f.cp, f.svc, "/release/echo"); code != 403 || ecode != "IPForbidden" {
-		t.Fatalf("black-listed caller: %d %s, want 403 IPForbidden", code, ecode)
-	}
+	black := createPlugin(t, f.cp, "deny_local", "IPControl", `{"type":"black_list","blocks":"192.0.2.0/24;127.0.0.1"}`)
+	step("attach black list", "AttachPlugin", attach(black), 403, "IPForbidden")
 	// The other API of the service is not under the plugin.
-	if code, _ := edgeCode(f.cp, f.svc, "/release/other"); code != 200 {
-		t.Fatalf("API without the plugin: %d", code)
+	if a := f.g.get("/other"); a.status != 200 {
+		t.Fatalf("API without the plugin: %v", a)
 	}
 	// ModifyPlugin on an attached plugin takes effect at once.
-	f.mustAction(t, "ModifyPlugin", map[string]any{"PluginId": black, "PluginData": `{"type":"black_list","blocks":"192.0.2.0/24"}`}, nil)
-	within(t, f.cp, f.svc, "/release/echo", 200, "modify black list to exclude the caller")
-	detach(black)
+	step("modify black list to exclude the caller", "ModifyPlugin", modify(black, `{"type":"black_list","blocks":"192.0.2.0/24"}`), 200, "")
+	mustCall(t, f.rc, "DetachPlugin", detach(black), nil)
 
-	white := f.createPlugin(t, "allow_doc", "IPControl", `{"type":"white_list","blocks":"198.51.100.0/24"}`)
-	attach(white)
-	within(t, f.cp, f.svc, "/release/echo", 403, "attach white list without the caller")
-	f.mustAction(t, "ModifyPlugin", map[string]any{"PluginId": white, "PluginData": `{"type":"white_list","blocks":"198.51.100.0/24;127.0.0.0/8"}`}, nil)
-	within(t, f.cp, f.svc, "/release/echo", 200, "white list with the caller")
-	f.mustAction(t, "ModifyPlugin", map[string]any{"PluginId": white, "PluginData": `{"type":"white_list","blocks":"198.51.100.0/24"}`}, nil)
-	within(t, f.cp, f.svc, "/release/echo", 403, "white list without the caller again")
-	detach(white)
-	within(t, f.cp, f.svc, "/release/echo", 200, "detach white list")
+	white := createPlugin(t, f.cp, "allow_doc", "IPControl", `{"type":"white_list","blocks":"198.51.100.0/24"}`)
+	step("attach white list without the caller", "AttachPlugin", attach(white), 403, "IPForbidden")
+	step("white list with the caller", "ModifyPlugin", modify(white, `{"type":"white_list","blocks":"198.51.100.0/24;127.0.0.0/8"}`), 200, "")
+	step("white list without the caller again", "ModifyPlugin", modify(white, `{"type":"white_list","blocks":"198.51.100.0/24"}`), 403, "IPForbidden")
+	step("detach white list", "DetachPlugin", detach(white), 200, "")
 
 	for _, bad := range []string{
 		`{"type":"black_list","blocks":"10.0.0.300"}`,
@@ -54,8 +52,7 @@ func TestIPControlPluginThroughActions(t *testing.T) {
 		`{"type":"black_list","blocks":""}`,
 		`not json`,
 	} {
-		code := f.action(t, "CreatePlugin", map[string]any{"PluginName": "bad", "PluginType": "IPControl", "PluginData": bad}, nil)
-		if code == "" || code[:len("InvalidParameter")] != "InvalidParameter" {
+		if code, _ := call(t, f.rc, "CreatePlugin", map[string]any{"PluginName": "bad", "PluginType": "IPControl", "PluginData": bad}); !strings.HasPrefix(code, "InvalidParameter") {
 			t.Errorf("CreatePlugin IPControl %s: code %q, want an InvalidParameter… code", bad, code)
 		}
 	}

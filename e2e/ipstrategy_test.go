@@ -1,15 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,66 +10,31 @@ import (
 
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-
-	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
-// ipService creates a service with an HTTP API (to the real upstream) and
-// a mock API, releases it, and returns the IDs.
-func ipService(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamProc) (svc, echoAPI, mockAPI string) {
+// ipService creates a service with an HTTP API /echo (to the real
+// upstream) and a mock API /ping, releases it, waits for the edge to serve
+// it, and returns the IDs and the service on cp's edge.
+func ipService(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamProc) (svc, echoAPI, mockAPI string, g *gateway) {
 	t.Helper()
-	cs := apigw.NewCreateServiceRequest()
-	cs.ServiceName, cs.Protocol = common.StringPtr("ipshop"), common.StringPtr("http")
-	svc = *mustSDK(c.CreateService(cs)).Response.ServiceId
-	ca := apigw.NewCreateApiRequest()
-	ca.ServiceId, ca.ApiName, ca.ServiceType = common.StringPtr(svc), common.StringPtr("echo"), common.StringPtr("HTTP")
-	ca.ServiceTimeout, ca.Protocol = common.Int64Ptr(10), common.StringPtr("HTTP")
-	ca.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/echo"), Method: common.StringPtr("GET")}
-	ca.ServiceConfig = &apigw.ServiceConfig{Url: common.StringPtr("http://" + up.HTTP), Path: common.StringPtr("/echo"), Method: common.StringPtr("GET")}
-	echoAPI = *mustSDK(c.CreateApi(ca)).Response.Result.ApiId
-	cm := apigw.NewCreateApiRequest()
-	cm.ServiceId, cm.ApiName, cm.ServiceType = common.StringPtr(svc), common.StringPtr("ping"), common.StringPtr("MOCK")
-	cm.ServiceTimeout, cm.Protocol = common.Int64Ptr(5), common.StringPtr("HTTP")
-	cm.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/ping"), Method: common.StringPtr("GET")}
-	cm.ServiceMockReturnMessage = common.StringPtr("pong")
-	mockAPI = *mustSDK(c.CreateApi(cm)).Response.Result.ApiId
-	rs := apigw.NewReleaseServiceRequest()
-	rs.ServiceId, rs.EnvironmentName, rs.ReleaseDesc = common.StringPtr(svc), common.StringPtr("release"), common.StringPtr("v1")
-	mustSDK(c.ReleaseService(rs))
-	if !eventually(2*time.Second, func() bool { code, _ := cp.get(svc, "/release/echo"); return code == 200 }) {
-		t.Fatal("the released API is not served")
-	}
-	return svc, echoAPI, mockAPI
+	svc = sdkCreateService(c, "ipshop")
+	echoAPI = sdkAPI(c, svc, "/echo", proxyTo(up, "/echo"))
+	mockAPI = sdkAPI(c, svc, "/ping")
+	sdkRelease(c, svc)
+	g = cp.edge(svc)
+	waitFor(t, 2*time.Second, "the release on the edge", func() bool { return g.get("/echo").status == 200 })
+	return svc, echoAPI, mockAPI, g
 }
 
-// edgeCode calls the edge and returns the status and the error code of a
-// gateway-made answer ("" for a backend's).
-func edgeCode(cp *controlPlane, svc, path string, hdr ...string) (int, string) {
-	req, _ := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
-	req.Host = svc + ".localhost"
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var e struct{ Code string }
-	json.Unmarshal(b, &e)
-	return resp.StatusCode, e.Code
-}
-
-// within waits up to 1 s for the edge to answer want on path.
-func within(t *testing.T, cp *controlPlane, svc, path string, want int, what string) {
+// echoBecomes waits (inEffect) until /echo on g answers status: 200, or
+// 403 IPForbidden.
+func echoBecomes(t *testing.T, what string, g *gateway, status int) {
 	t.Helper()
-	start := time.Now()
-	if !eventually(time.Second, func() bool { code, _ := edgeCode(cp, svc, path); return code == want }) {
-		code, ecode := edgeCode(cp, svc, path)
-		t.Fatalf("%s: 1 s later the edge answers %d %s, want %d", what, code, ecode, want)
+	code := ""
+	if status == 403 {
+		code = "IPForbidden"
 	}
-	t.Logf("%s: the edge followed in %v", what, time.Since(start))
+	inEffect(t, what, time.Now(), func() answer { return g.get("/echo") }, is(status, code))
 }
 
 // TestSDKIPStrategies drives every IP strategy Action of SDK v1.0.162
@@ -87,7 +45,7 @@ func TestSDKIPStrategies(t *testing.T) {
 	up := startUpstream(t)
 	cp := startControlPlane(t)
 	c := cp.sdk("", "")
-	svc, echoAPI, mockAPI := ipService(t, cp, c, up)
+	svc, echoAPI, mockAPI, g := ipService(t, cp, c, up)
 
 	// CreateIPStrategy: a BLACK list holding this machine, a WHITE list
 	// that does not (separated by ';' and by line breaks).
@@ -134,19 +92,16 @@ func TestSDKIPStrategies(t *testing.T) {
 	if !*mustSDK(c.BindIPStrategy(bi)).Response.Result {
 		t.Error("BindIPStrategy: Result false")
 	}
-	within(t, cp, svc, "/release/echo", 403, "bind BLACK")
-	if code, ecode := edgeCode(cp, svc, "/release/echo"); code != 403 || ecode != "IPForbidden" {
-		t.Errorf("refused call: %d %q", code, ecode)
-	}
-	if code, _ := edgeCode(cp, svc, "/release/ping"); code != 200 {
-		t.Errorf("unbound API: %d", code)
+	echoBecomes(t, "bind BLACK", g, 403)
+	if a := g.get("/ping"); a.status != 200 {
+		t.Errorf("unbound API: %v", a)
 	}
 
 	// DescribeIPStrategy shows the binding, per environment.
 	di := apigw.NewDescribeIPStrategyRequest()
 	di.ServiceId, di.StrategyId = common.StringPtr(svc), common.StringPtr(black)
 	dr := mustSDK(c.DescribeIPStrategy(di)).Response.Result
-	if *dr.BindApiTotalCount != 1 || len(dr.BindApis) != 1 || *dr.BindApis[0].ApiId != echoAPI || *dr.BindApis[0].ApiName != "echo" ||
+	if *dr.BindApiTotalCount != 1 || len(dr.BindApis) != 1 || *dr.BindApis[0].ApiId != echoAPI || *dr.BindApis[0].ApiName != "apiecho" ||
 		*dr.StrategyData != "10.0.0.0/8;127.0.0.1" {
 		t.Errorf("DescribeIPStrategy: %s", mustJSON(dr))
 	}
@@ -175,32 +130,31 @@ func TestSDKIPStrategies(t *testing.T) {
 
 	// UnBindIPStrategy: 200 again within 1 s.
 	ub := apigw.NewUnBindIPStrategyRequest()
-	ub.ServiceId, ub.StrategyId, ub.EnvironmentName = common.StringPtr(svc), common.StringPtr(black), common.StringPtr("release")
-	ub.UnBindApiIds = common.StringPtrs([]string{echoAPI})
+	ub.ServiceId, ub.StrategyId, ub.EnvironmentName, ub.UnBindApiIds = bi.ServiceId, bi.StrategyId, bi.EnvironmentName, bi.BindApiIds
 	if !*mustSDK(c.UnBindIPStrategy(ub)).Response.Result {
 		t.Error("UnBindIPStrategy: Result false")
 	}
-	within(t, cp, svc, "/release/echo", 200, "unbind BLACK")
+	echoBecomes(t, "unbind BLACK", g, 200)
 
 	// The WHITE list: this machine is not on it, then it is (ModifyIPStrategy).
 	mustSDK(c.BindIPStrategy(bw))
-	within(t, cp, svc, "/release/echo", 403, "bind WHITE")
+	echoBecomes(t, "bind WHITE", g, 403)
 	mi := apigw.NewModifyIPStrategyRequest()
 	mi.ServiceId, mi.StrategyId = common.StringPtr(svc), common.StringPtr(white)
 	mi.StrategyData = common.StringPtr("192.0.2.0/24\n2001:db8::/32\n127.0.0.0/8")
 	if !*mustSDK(c.ModifyIPStrategy(mi)).Response.Result {
 		t.Error("ModifyIPStrategy: Result false")
 	}
-	within(t, cp, svc, "/release/echo", 200, "modify WHITE to list this machine")
+	echoBecomes(t, "modify WHITE to list this machine", g, 200)
 	mi.StrategyData = common.StringPtr("192.0.2.0/24")
 	mustSDK(c.ModifyIPStrategy(mi))
-	within(t, cp, svc, "/release/echo", 403, "modify WHITE to leave it out")
+	echoBecomes(t, "modify WHITE to leave it out", g, 403)
 
 	// Everything survives a restart: the store, and the edge's filter.
 	cp.stop(syscall.SIGTERM)
 	cp.start()
 	c = cp.sdk("", "")
-	within(t, cp, svc, "/release/echo", 403, "after a restart")
+	echoBecomes(t, "after a restart", g, 403)
 	di.StrategyId, di.EnvironmentName = common.StringPtr(white), nil
 	if dr := mustSDK(c.DescribeIPStrategy(di)).Response.Result; *dr.BindApiTotalCount != 1 || *dr.StrategyData != "192.0.2.0/24" {
 		t.Errorf("after a restart: %s", mustJSON(dr))
@@ -212,7 +166,7 @@ func TestSDKIPStrategies(t *testing.T) {
 	if !*mustSDK(c.DeleteIPStrategy(de)).Response.Result {
 		t.Error("DeleteIPStrategy: Result false")
 	}
-	within(t, cp, svc, "/release/echo", 200, "delete the bound WHITE strategy")
+	echoBecomes(t, "delete the bound WHITE strategy", g, 200)
 	if _, err := c.DescribeIPStrategy(di); sdkCode(err) != "ResourceNotFound.InvalidIPStrategy" {
 		t.Errorf("deleted strategy: %v", err)
 	}
@@ -223,34 +177,13 @@ func TestSDKIPStrategies(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// callMsg sends a raw signed Action and returns its error code and message.
-func callMsg(t *testing.T, c *tcapi.Client, action string, params any) (string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, err := c.Call(ctx, action, params)
-	var e *tcapi.Error
-	if errors.As(err, &e) {
-		return e.Code, e.Message
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", action, err)
-	}
-	return "", ""
-}
-
 // TestIPStrategyBadInput: each kind of bad request gets its code (and a
 // message naming what is wrong) and changes nothing.
 func TestIPStrategyBadInput(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
 	cp := startControlPlane(t)
-	svc, echoAPI, _ := ipService(t, cp, cp.sdk("", ""), up)
+	svc, echoAPI, _, g := ipService(t, cp, cp.sdk("", ""), up)
 	c := cp.client()
 	code, raw := call(t, c, "CreateIPStrategy", map[string]any{"ServiceId": svc, "StrategyName": "s", "StrategyType": "BLACK", "StrategyData": "127.0.0.1"})
 	if code != "" {
@@ -291,9 +224,8 @@ func TestIPStrategyBadInput(t *testing.T) {
 		{"BindIPStrategy", map[string]any{"ServiceId": svc, "StrategyId": id, "EnvironmentName": "release"}, "MissingParameter", "BindApiIds"},
 		{"UnBindIPStrategy", map[string]any{"ServiceId": svc, "StrategyId": id, "EnvironmentName": "release", "UnBindApiIds": []string{"api-nothere"}}, "ResourceNotFound.InvalidApi", ""},
 	} {
-		code, msg := callMsg(t, c, c2.action, c2.params)
-		if code != c2.code || !strings.Contains(msg, c2.msg) {
-			t.Errorf("%s %.80v: %s %q, want %s mentioning %q", c2.action, c2.params, code, msg, c2.code, c2.msg)
+		if _, e := callErr(t, c, c2.action, c2.params); e == nil || e.Code != c2.code || !strings.Contains(e.Message, c2.msg) {
+			t.Errorf("%s %.80v: %v, want %s mentioning %q", c2.action, c2.params, e, c2.code, c2.msg)
 		}
 	}
 	// Nothing changed: one strategy, unbound, with its data; the edge
@@ -309,8 +241,8 @@ func TestIPStrategyBadInput(t *testing.T) {
 	if code != "" || dr.Result.StrategyData != "127.0.0.1" || dr.Result.BindApiTotalCount != 0 {
 		t.Errorf("after the refusals: %s %s", code, raw)
 	}
-	if code, _ := edgeCode(cp, svc, "/release/echo"); code != 200 {
-		t.Errorf("edge after the refusals: %d", code)
+	if a := g.get("/echo"); a.status != 200 {
+		t.Errorf("edge after the refusals: %v", a)
 	}
 	// The seed's overview spelling answers like the Action's own.
 	if code, raw := call(t, c, "DescribeIPStrategiesStatus", map[string]any{"ServiceId": svc}); code != "" || !strings.Contains(string(raw), `"TotalCount":1`) {
@@ -324,7 +256,7 @@ func TestIPStrategyBadInput(t *testing.T) {
 			if code != "RequestLimitExceeded" {
 				return code
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond) // pacing: the Action API's rate limit
 		}
 	}
 	for i := 1; i < 50; i++ {
@@ -356,7 +288,7 @@ func TestIPStrategyTrustedProxies(t *testing.T) {
 	up := startUpstream(t)
 	cp := startControlPlane(t, "--trusted-proxies", "127.0.0.0/8,10.0.0.0/8")
 	c := cp.sdk("", "GET") // the SDK's GET form, arrays as BindApiIds.0=…
-	svc, echoAPI, _ := ipService(t, cp, c, up)
+	svc, echoAPI, _, g := ipService(t, cp, c, up)
 	cb := apigw.NewCreateIPStrategyRequest()
 	cb.ServiceId, cb.StrategyName = common.StringPtr(svc), common.StringPtr("bad-net")
 	cb.StrategyType, cb.StrategyData = common.StringPtr("BLACK"), common.StringPtr("203.0.113.0/24")
@@ -365,12 +297,7 @@ func TestIPStrategyTrustedProxies(t *testing.T) {
 	bi.ServiceId, bi.StrategyId, bi.EnvironmentName = common.StringPtr(svc), common.StringPtr(id), common.StringPtr("release")
 	bi.BindApiIds = common.StringPtrs([]string{echoAPI})
 	mustSDK(c.BindIPStrategy(bi))
-	if !eventually(time.Second, func() bool {
-		code, _ := edgeCode(cp, svc, "/release/echo", "X-Forwarded-For", "203.0.113.9")
-		return code == 403
-	}) {
-		t.Fatal("a black-listed client behind a trusted proxy was admitted")
-	}
+	inEffect(t, "bind BLACK behind a trusted proxy", time.Now(), func() answer { return g.get("/echo", "X-Forwarded-For", "203.0.113.9") }, is(403, "IPForbidden"))
 	for _, c := range []struct {
 		xff  string
 		want int
@@ -385,8 +312,8 @@ func TestIPStrategyTrustedProxies(t *testing.T) {
 		if c.xff != "" {
 			hdr = []string{"X-Forwarded-For", c.xff}
 		}
-		if code, _ := edgeCode(cp, svc, "/release/echo", hdr...); code != c.want {
-			t.Errorf("X-Forwarded-For %q: %d, want %d", c.xff, code, c.want)
+		if a := g.get("/echo", hdr...); a.status != c.want {
+			t.Errorf("X-Forwarded-For %q: %v, want %d", c.xff, a, c.want)
 		}
 	}
 }
@@ -394,56 +321,26 @@ func TestIPStrategyTrustedProxies(t *testing.T) {
 // TestIPStrategySplitMode: a remote edge (edgegate edge) enforces a
 // binding, and drops it, within 1 s of the Action.
 func TestIPStrategySplitMode(t *testing.T) {
-	dir := t.TempDir()
-	adminData, edgeData := filepath.Join(dir, "admin"), filepath.Join(dir, "edge")
-	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	edgeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	startProc(t, adminAddr, "admin", "--data", adminData, "--admin-listen", adminAddr)
-	creds, err := os.ReadFile(filepath.Join(adminData, "admin-credentials.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(edgeData, 0o750)
-	os.WriteFile(filepath.Join(edgeData, "admin-credentials.json"), creds, 0o600)
-	startProc(t, edgeAddr, "edge", "--control", "http://"+adminAddr, "--data", edgeData, "--listen", edgeAddr)
-	var cr struct{ SecretId, SecretKey string }
-	json.Unmarshal(creds, &cr)
-	c := &tcapi.Client{Endpoint: "http://" + adminAddr, SecretId: cr.SecretId, SecretKey: cr.SecretKey, Region: "ap-guangzhou", Version: "2018-08-08", Service: "apigateway"}
-	must := func(action string, params map[string]any) json.RawMessage {
-		t.Helper()
-		code, raw := call(t, c, action, params)
-		if code != "" {
-			t.Fatalf("%s: %s", action, code)
-		}
-		return raw
-	}
+	admin := startAdmin(t)
+	edge := admin.startEdge("edge-ip")
+	c := admin.client()
 	var svc struct{ ServiceId string }
-	json.Unmarshal(must("CreateService", map[string]any{"ServiceName": "ipsplit", "Protocol": "http"}), &svc)
+	mustCall(t, c, "CreateService", map[string]any{"ServiceName": "ipsplit", "Protocol": "http"}, &svc)
 	var api struct{ Result struct{ ApiId string } }
-	json.Unmarshal(must("CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5, "Protocol": "HTTP",
-		"RequestConfig": map[string]string{"Path": "/v", "Method": "GET"}, "ServiceMockReturnMessage": "ok"}), &api)
-	must("ReleaseService", map[string]any{"ServiceId": svc.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "v1"})
+	mustCall(t, c, "CreateApi", map[string]any{"ServiceId": svc.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5, "Protocol": "HTTP",
+		"RequestConfig": map[string]string{"Path": "/v", "Method": "GET"}, "ServiceMockReturnMessage": "ok"}, &api)
+	mustCall(t, c, "ReleaseService", map[string]any{"ServiceId": svc.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "v1"}, nil)
 	var st struct{ Result struct{ StrategyId string } }
-	json.Unmarshal(must("CreateIPStrategy", map[string]any{"ServiceId": svc.ServiceId, "StrategyName": "local", "StrategyType": "BLACK", "StrategyData": "127.0.0.0/8\n::1"}), &st)
-	edge := &controlPlane{Addr: edgeAddr}
-	if !eventually(2*time.Second, func() bool { code, _ := edge.get(svc.ServiceId, "/release/v"); return code == 200 }) {
-		t.Fatal("the edge never served the release")
-	}
-	bind := map[string]any{"ServiceId": svc.ServiceId, "StrategyId": st.Result.StrategyId, "EnvironmentName": "release", "BindApiIds": []string{api.Result.ApiId}}
-	for _, step := range []struct {
-		action string
-		want   int
-	}{{"BindIPStrategy", 403}, {"UnBindIPStrategy", 200}} {
-		params := bind
-		if step.action == "UnBindIPStrategy" {
-			params = map[string]any{"ServiceId": svc.ServiceId, "StrategyId": st.Result.StrategyId, "EnvironmentName": "release", "UnBindApiIds": []string{api.Result.ApiId}}
-		}
-		must(step.action, params)
-		at := time.Now()
-		if !eventually(time.Second, func() bool { code, _ := edge.get(svc.ServiceId, "/release/v"); return code == step.want }) {
-			code, body := edge.get(svc.ServiceId, "/release/v")
-			t.Fatalf("1 s after %s the remote edge answers %d %s", step.action, code, body)
-		}
-		t.Logf("%s reached the remote edge after %v", step.action, time.Since(at))
-	}
+	mustCall(t, c, "CreateIPStrategy", map[string]any{"ServiceId": svc.ServiceId, "StrategyName": "local", "StrategyType": "BLACK", "StrategyData": "127.0.0.0/8\n::1"}, &st)
+	g := edge.edge(svc.ServiceId)
+	probe := func() answer { return g.get("/v") }
+	waitFor(t, 2*time.Second, "the release on the remote edge", func() bool { return probe().status == 200 })
+	binding := map[string]any{"ServiceId": svc.ServiceId, "StrategyId": st.Result.StrategyId, "EnvironmentName": "release"}
+	binding["BindApiIds"] = []string{api.Result.ApiId}
+	mustCall(t, c, "BindIPStrategy", binding, nil)
+	inEffect(t, "BindIPStrategy on the remote edge", time.Now(), probe, is(403, "IPForbidden"))
+	delete(binding, "BindApiIds")
+	binding["UnBindApiIds"] = []string{api.Result.ApiId}
+	mustCall(t, c, "UnBindIPStrategy", binding, nil)
+	inEffect(t, "UnBindIPStrategy on the remote edge", time.Now(), probe, is(200, ""))
 }

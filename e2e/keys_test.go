@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -15,17 +14,11 @@ import (
 // receives it (EdgeSync from revision 0).
 func edgeAccess(t *testing.T, cp *controlPlane) (uint64, *model.Access) {
 	t.Helper()
-	code, raw := call(t, cp.client(), "EdgeSync", map[string]any{"EdgeId": "e2e-access", "Revision": 0, "WaitSeconds": 0})
-	if code != "" {
-		t.Fatalf("EdgeSync: %s", code)
-	}
 	var r struct {
 		Revision  uint64
 		Published model.Published
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatal(err)
-	}
+	mustCall(t, cp.client(), "EdgeSync", map[string]any{"EdgeId": "e2e-access", "Revision": 0, "WaitSeconds": 0}, &r)
 	return r.Revision, r.Published.Access
 }
 

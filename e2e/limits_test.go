@@ -40,10 +40,7 @@ func TestLimits(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			conn := g.raw()
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(conn, tc.req)
-			resp, body := readResponse(t, bufio.NewReader(conn), "GET")
+			resp, body := g.rawRequest(t, tc.req)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
 			}
@@ -83,7 +80,7 @@ func TestLimits(t *testing.T) {
 				if _, err := conn.Write([]byte{msg[i]}); err != nil {
 					return
 				}
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond) // pacing: the slowloris drip
 			}
 		}()
 		resp, _ := readResponse(t, bufio.NewReader(conn), "GET")
@@ -93,10 +90,7 @@ func TestLimits(t *testing.T) {
 	})
 
 	t.Run("body timeout", func(t *testing.T) {
-		conn := g.raw()
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
-		io.WriteString(conn, "POST /release/echo HTTP/1.1\r\n"+host+"Content-Length: 10\r\n\r\nabc")
-		resp, body := readResponse(t, bufio.NewReader(conn), "POST")
+		resp, body := g.rawRequest(t, "POST /release/echo HTTP/1.1\r\n"+host+"Content-Length: 10\r\n\r\nabc")
 		if resp.StatusCode != 408 || !strings.Contains(string(body), "RequestBodyTimeout") {
 			t.Fatalf("%d %s", resp.StatusCode, body)
 		}
@@ -133,11 +127,12 @@ func TestLimits(t *testing.T) {
 func TestConnectionCap(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, ""), "--max-conns", "3")
+	mock := fmt.Sprintf("GET /release/mock HTTP/1.1\r\nHost: %s\r\n\r\n", g.Host)
 	var held []net.Conn
 	for range 3 {
 		c := g.raw()
-		fmt.Fprintf(c, "GET /release/mock HTTP/1.1\r\nHost: %s\r\n\r\n", g.Host)
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, mock)
 		if resp, _ := readResponse(t, bufio.NewReader(c), "GET"); resp.StatusCode != 200 {
 			t.Fatal(resp.Status)
 		}
@@ -152,18 +147,9 @@ func TestConnectionCap(t *testing.T) {
 	for _, c := range held {
 		c.Close()
 	}
-	// The closes reach the gateway asynchronously: a busy machine may need
-	// more than a moment before the count is down again.
-	status := ""
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		c = g.raw()
-		fmt.Fprintf(c, "GET /release/mock HTTP/1.1\r\nHost: %s\r\n\r\n", g.Host)
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		resp, _ := readResponse(t, bufio.NewReader(c), "GET")
-		c.Close()
-		if status = resp.Status; resp.StatusCode == 200 {
-			return
-		}
-	}
-	t.Fatalf("3 s after the held connections closed: %s", status)
+	// The closes reach the gateway asynchronously.
+	waitFor(t, 3*time.Second, "a connection served after the held ones closed", func() bool {
+		resp, _ := g.rawRequest(t, mock)
+		return resp.StatusCode == 200
+	})
 }

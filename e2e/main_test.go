@@ -1,21 +1,21 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// The harness: the binary under test, processes and their logs, and
+// waiting. Tests never sleep to let something happen: they wait on an
+// event (a process's exit, a line it prints, a port accepting) or poll
+// the condition with eventually.
 
 var gatewayBin string
 
@@ -41,139 +41,124 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// upstreamProc is the upstream role running in its own process.
-type upstreamProc struct {
-	HTTP, Raw string // host:port
-}
-
-func startUpstream(t *testing.T) *upstreamProc {
-	t.Helper()
-	return startUpstreamCmd(t, exec.Command(os.Args[0]))
-}
-
-// startUpstreamCmd runs cmd (this test binary, possibly wrapped, e.g. in
-// "ip netns exec") in the upstream role and waits for its addresses.
-func startUpstreamCmd(t *testing.T, cmd *exec.Cmd) *upstreamProc {
-	t.Helper()
-	cmd.Env = append(os.Environ(), roleEnv+"=upstream")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	br := bufio.NewReader(out)
-	u := &upstreamProc{}
-	for u.HTTP == "" || u.Raw == "" {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("upstream did not start: %v", err)
+// eventually polls cond until it holds (true) or d has passed (false),
+// looking again after 1 ms, then less often, up to every 50 ms.
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for pause := time.Millisecond; !cond(); pause = min(2*pause, 50*time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
 		}
-		f := strings.Fields(line)
-		if len(f) == 2 && f[0] == "HTTP" {
-			u.HTTP = f[1]
-		} else if len(f) == 2 && f[0] == "RAW" {
-			u.Raw = f[1]
-		}
+		time.Sleep(pause)
 	}
-	return u
+	return true
 }
 
-// gateway is an edgegate process under test.
-type gateway struct {
+// waitFor is eventually that fails the test, saying what did not happen.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !eventually(d, cond) {
+		t.Fatalf("%s: not within %v", what, d)
+	}
+}
+
+// proc is a process under test, its output (in a file) and its exit.
+type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	Addr   string // 127.0.0.1:port
-	Config string // path of its --config file
-	Host   string // the test service's default domain
-	logs   *lockedBuffer
-	exited chan error
+	logs   procLog
+	exited chan struct{} // closed at the exit
+	err    error         // how it exited, once exited is closed
 }
 
-// testService is the ServiceId the test configs use.
-const testService = "service-e2e"
+// procLog is a process's stdout and stderr, which it writes straight to
+// a file: nothing to copy, nothing lost when it is killed.
+type procLog string
 
-// startGateway runs edgegate with the config (YAML) and extra flags.
-func startGateway(t *testing.T, config string, flags ...string) *gateway {
+func (l procLog) String() string {
+	b, _ := os.ReadFile(string(l))
+	return string(b)
+}
+
+// launch starts cmd. The test's cleanup stops it (SIGTERM, SIGKILL after
+// 10 s) and shows its log when the test failed.
+func launch(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := append([]string{"run", "--data", filepath.Join(dir, "data"), "--listen", addr,
-		"--admin-listen", "", "--config", cfgPath}, flags...)
-	cmd := exec.Command(gatewayBin, args...)
-	logs := &lockedBuffer{}
-	cmd.Stdout = logs
-	cmd.Stderr = logs
+	defer f.Close() // the process has its own descriptor
+	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, cmd: cmd, Addr: addr, Config: cfgPath, Host: testService + ".localhost", logs: logs, exited: make(chan error, 1)}
-	go func() { g.exited <- cmd.Wait() }()
+	p := &proc{t: t, cmd: cmd, logs: procLog(f.Name()), exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-g.exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-g.exited
-		}
+		p.stop(syscall.SIGTERM)
 		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs.String())
+			t.Logf("%s log:\n%s", strings.Join(cmd.Args, " "), p.logs)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return g
-		}
-		select {
-		case err := <-g.exited:
-			t.Fatalf("gateway exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway did not listen: %v\n%s", err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	return p
+}
+
+// exitedWithin waits up to d for the exit and reports whether it came.
+func (p *proc) exitedWithin(d time.Duration) bool {
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(d):
+		return false
 	}
 }
 
-// lockedBuffer collects the gateway's log safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+// stop sends sig (SIGKILL for a crash) and waits for the exit, killing
+// the process after 10 s. It returns how the process exited.
+func (p *proc) stop(sig syscall.Signal) error {
+	p.cmd.Process.Signal(sig) // an error once it has exited: nothing to do
+	if !p.exitedWithin(10 * time.Second) {
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+	return p.err
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+// waitListening waits until addr accepts connections; the test fails
+// when the process exits first or after 15 s.
+func (p *proc) waitListening(addr string) {
+	p.t.Helper()
+	var err error
+	if !eventually(15*time.Second, func() bool {
+		if p.exitedWithin(0) {
+			p.t.Fatalf("%s exited (%v) before listening on %s:\n%s", p.cmd.Args[0], p.err, addr, p.logs)
+		}
+		var c net.Conn
+		if c, err = net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+		}
+		return err == nil
+	}) {
+		p.t.Fatalf("%s never listened: %v\n%s", addr, err, p.logs)
+	}
 }
 
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+// waitLog waits until the log holds more than n lines containing s.
+func (p *proc) waitLog(s string, n int) {
+	p.t.Helper()
+	waitFor(p.t, 10*time.Second, fmt.Sprintf("log line %q", s), func() bool { return strings.Count(p.logs.String(), s) > n })
 }
 
+// startProc runs edgegate with args and waits until waitAddr listens.
+func startProc(t *testing.T, waitAddr string, args ...string) *proc {
+	t.Helper()
+	p := launch(t, exec.Command(gatewayBin, args...))
+	p.waitListening(waitAddr)
+	return p
+}
+
+// freePort is a loopback port nothing listens on.
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -184,107 +169,8 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// url builds a URL on the gateway for the test service's release env.
-func (g *gateway) url(path string) string {
-	return "http://" + g.Addr + "/release" + path
-}
-
-// client returns an http.Client that sends the test service's Host.
-func (g *gateway) client() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConnsPerHost: 64,
-			DialContext:         (&net.Dialer{}).DialContext,
-		},
-	}
-}
-
-// get performs a request with the service Host header.
-func (g *gateway) do(c *http.Client, method, path string, body io.Reader, hdr ...string) *http.Response {
-	g.t.Helper()
-	req, err := http.NewRequest(method, g.url(path), body)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	req.Host = g.Host
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		g.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return resp
-}
-
-// rss reads the gateway's resident set size in KiB.
-func (g *gateway) rss() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", g.cmd.Process.Pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return -1
-}
-
-// raw opens a plain TCP connection to the gateway.
-func (g *gateway) raw() net.Conn {
-	g.t.Helper()
-	c, err := net.DialTimeout("tcp", g.Addr, 5*time.Second)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	g.t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// config renders a service config whose APIs point at up.
-func config(up *upstreamProc, extraAPIs string) string {
-	return fmt.Sprintf(`
-Services:
-  - ServiceId: %s
-    Environments: [release, test]
-    Apis:
-      - ApiId: api-echo
-        RequestConfig: {Path: /echo, Method: ANY}
-        ServiceType: HTTP
-        ServiceTimeout: 10
-        ServiceConfig: {Url: "http://%s", Path: /echo}
-      - ApiId: api-up
-        RequestConfig: {Path: /up, Method: ANY}
-        ServiceType: HTTP
-        ServiceTimeout: 10
-        ServiceConfig: {Url: "http://%s", Path: /}
-      - ApiId: api-raw
-        RequestConfig: {Path: /raw, Method: ANY}
-        ServiceType: HTTP
-        ServiceTimeout: 5
-        ServiceConfig: {Url: "http://%s", Path: /}
-      - ApiId: api-mock
-        RequestConfig: {Path: /mock, Method: ANY}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: mocked
-%s`, testService, up.HTTP, up.HTTP, up.Raw, extraAPIs)
-}
-
-// readResponse reads one response from br.
-func readResponse(t *testing.T, br *bufio.Reader, method string) (*http.Response, []byte) {
+// freeAddr is freePort as host:port.
+func freeAddr(t *testing.T) string {
 	t.Helper()
-	resp, err := http.ReadResponse(br, &http.Request{Method: method})
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	return resp, body
+	return (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: freePort(t)}).String()
 }

@@ -1,15 +1,13 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/edgegate/edgegate/admin/tcapi"
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -19,6 +17,8 @@ import (
 type pluginFixture struct {
 	cp         *controlPlane
 	sdk        *apigw.Client
+	rc         *tcapi.Client // for the plugin Actions the SDK v1.0.162 lacks
+	g          *gateway      // the service on the edge
 	svc, apiID string
 	other      string // a second API (MOCK, GET /other, EnableCORS)
 }
@@ -27,78 +27,32 @@ func newPluginFixture(t *testing.T) *pluginFixture {
 	t.Helper()
 	defer catchSDK(t)
 	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	f := &pluginFixture{cp: cp, sdk: c}
-	cs := apigw.NewCreateServiceRequest()
-	cs.ServiceName, cs.Protocol = common.StringPtr("plugins"), common.StringPtr("http")
-	f.svc = *mustSDK(c.CreateService(cs)).Response.ServiceId
-	ca := apigw.NewCreateApiRequest()
-	ca.ServiceId, ca.ApiName = common.StringPtr(f.svc), common.StringPtr("echo")
-	ca.ServiceType, ca.ServiceTimeout, ca.Protocol = common.StringPtr("HTTP"), common.Int64Ptr(10), common.StringPtr("HTTP")
-	ca.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/echo"), Method: common.StringPtr("GET")}
-	ca.ServiceConfig = &apigw.ServiceConfig{Url: common.StringPtr("http://" + up.HTTP), Path: common.StringPtr("/echo"), Method: common.StringPtr("GET")}
-	f.apiID = *mustSDK(c.CreateApi(ca)).Response.Result.ApiId
-	cm := apigw.NewCreateApiRequest()
-	cm.ServiceId, cm.ApiName = common.StringPtr(f.svc), common.StringPtr("other")
-	cm.ServiceType, cm.ServiceTimeout, cm.Protocol = common.StringPtr("MOCK"), common.Int64Ptr(5), common.StringPtr("HTTP")
-	cm.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr("/other"), Method: common.StringPtr("GET")}
-	cm.ServiceMockReturnMessage = common.StringPtr("other")
-	cm.EnableCORS = common.BoolPtr(true)
-	f.other = *mustSDK(c.CreateApi(cm)).Response.Result.ApiId
-	rs := apigw.NewReleaseServiceRequest()
-	rs.ServiceId, rs.EnvironmentName, rs.ReleaseDesc = common.StringPtr(f.svc), common.StringPtr("release"), common.StringPtr("v1")
-	mustSDK(c.ReleaseService(rs))
+	cp, c, svc := sdkSetup(t, "plugins")
+	f := &pluginFixture{cp: cp, sdk: c, rc: cp.client(), svc: svc}
+	f.apiID = sdkAPI(f.sdk, f.svc, "/echo", proxyTo(up, "/echo"))
+	f.other = sdkAPI(f.sdk, f.svc, "/other", func(ca *apigw.CreateApiRequest) { ca.EnableCORS = common.BoolPtr(true) })
+	sdkRelease(f.sdk, f.svc)
+	f.g = cp.edge(f.svc)
 	return f
 }
 
-// action calls a raw signed Action (the plugin Actions the SDK v1.0.162
-// lacks) and decodes its Response into out.
-func (f *pluginFixture) action(t *testing.T, name string, params any, out any) string {
-	t.Helper()
-	code, raw := call(t, f.cp.client(), name, params)
-	if code == "" && out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s: %v in %s", name, err, raw)
-		}
-	}
-	return code
-}
-
-func (f *pluginFixture) mustAction(t *testing.T, name string, params any, out any) {
-	t.Helper()
-	if code := f.action(t, name, params, out); code != "" {
-		t.Fatalf("%s: %s", name, code)
-	}
-}
-
-func (f *pluginFixture) createPlugin(t *testing.T, name, typ, data string) string {
+// createPlugin creates a plugin with the raw signed Action.
+func createPlugin(t *testing.T, cp *controlPlane, name, typ, data string) string {
 	t.Helper()
 	var r struct {
 		Result struct{ PluginId, PluginType, PluginData string }
 	}
-	f.mustAction(t, "CreatePlugin", map[string]any{"PluginName": name, "PluginType": typ, "PluginData": data, "Description": "d"}, &r)
+	mustCall(t, cp.client(), "CreatePlugin", map[string]any{"PluginName": name, "PluginType": typ, "PluginData": data, "Description": "d"}, &r)
 	if !strings.HasPrefix(r.Result.PluginId, "plugin-") || r.Result.PluginType != typ || r.Result.PluginData != data {
 		t.Fatalf("CreatePlugin: %+v", r.Result)
 	}
 	return r.Result.PluginId
 }
 
-// edge sends a request to the edge with the service's host.
-func (f *pluginFixture) edge(t *testing.T, method, path string, hdr ...string) *http.Response {
+// attachPlugin attaches plugin to apis of svc in release.
+func attachPlugin(t *testing.T, cp *controlPlane, plugin, svc string, apis ...string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, "http://"+f.cp.Addr+path, nil)
-	req.Host = f.svc + ".localhost"
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	mustCall(t, cp.client(), "AttachPlugin", map[string]any{"PluginId": plugin, "ServiceId": svc, "EnvironmentName": "release", "ApiIds": apis}, nil)
 }
 
 const corsData = `{"allow_origin":["https://app.example.com"],"allow_methods":["GET","POST"],"allow_headers":["X-Api-ID"],"expose_headers":["X-Request-Id"],"allow_credentials":true,"max_age":600}`
@@ -112,9 +66,9 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	defer catchSDK(t)
 	c := f.sdk
 
-	cors := f.createPlugin(t, "cors_web", "Cors", corsData)
-	flow := f.createPlugin(t, "basic_flow", "TrafficControl", `{"expire_type":"second","api_rate_limit":500,"ip_rate_limit":20,"spec_ip_rate_limits":[{"ip_key":"172.16.0.1","rate_limit":10}]}`)
-	param := f.createPlugin(t, "by_user", "TrafficControlByParameter", `{"default_window":60,"default_rate_limit":5,"strategies":[{"name":"vip","strategy_weight":10,"parameters":[{"type":"header","name":"X-User"}],"rate_limit":10,"window":60,"condition":"header.x-tier == \"gold\""}]}`)
+	cors := createPlugin(t, f.cp, "cors_web", "Cors", corsData)
+	flow := createPlugin(t, f.cp, "basic_flow", "TrafficControl", `{"expire_type":"second","api_rate_limit":500,"ip_rate_limit":20,"spec_ip_rate_limits":[{"ip_key":"172.16.0.1","rate_limit":10}]}`)
+	param := createPlugin(t, f.cp, "by_user", "TrafficControlByParameter", `{"default_window":60,"default_rate_limit":5,"strategies":[{"name":"vip","strategy_weight":10,"parameters":[{"type":"header","name":"X-User"}],"rate_limit":10,"window":60,"condition":"header.x-tier == \"gold\""}]}`)
 
 	// DescribePlugins (SDK): all, by type, by IDs, by name, paging.
 	dp := apigw.NewDescribePluginsRequest()
@@ -142,58 +96,54 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	}
 
 	// Before AttachPlugin the edge knows nothing of CORS.
-	if resp := f.edge(t, "GET", "/release/echo", "Origin", "https://app.example.com"); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatalf("before attach: %d %v", resp.StatusCode, resp.Header)
+	if resp := f.g.fetch("GET", "/echo", "Origin", "https://app.example.com"); resp.status != 200 || resp.h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("before attach: %v %v", resp, resp.h)
 	}
 
 	// EnableCORS alone: the permissive default (seed: Allow-Origin *).
-	if resp := f.edge(t, "GET", "/release/other", "Origin", "https://any.example"); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-		t.Errorf("EnableCORS: %d %v", resp.StatusCode, resp.Header)
+	if resp := f.g.fetch("GET", "/other", "Origin", "https://any.example"); resp.status != 200 || resp.h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("EnableCORS: %v %v", resp, resp.h)
 	}
 
 	// AttachPlugin: CORS and the basic flow control on the echo API; the
 	// parameter plugin is a second flow-control plugin and is refused.
 	attach := map[string]any{"PluginId": cors, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.apiID}}
 	var ok struct{ Result bool }
-	f.mustAction(t, "AttachPlugin", attach, &ok)
+	mustCall(t, f.rc, "AttachPlugin", attach, &ok)
 	if !ok.Result {
 		t.Error("AttachPlugin: Result false")
 	}
 	attach["PluginId"] = flow
-	f.mustAction(t, "AttachPlugin", attach, nil)
+	mustCall(t, f.rc, "AttachPlugin", attach, nil)
 	attach["PluginId"] = param
-	if code := f.action(t, "AttachPlugin", attach, nil); code != "UnsupportedOperation.AttachPlugin" {
+	if code, _ := call(t, f.rc, "AttachPlugin", attach); code != "UnsupportedOperation.AttachPlugin" {
 		t.Errorf("second flow-control plugin: %q", code)
 	}
 	attach["ApiIds"] = []string{f.other}
-	f.mustAction(t, "AttachPlugin", attach, nil)
+	mustCall(t, f.rc, "AttachPlugin", attach, nil)
 
 	// The edge follows: preflight answered by the gateway for a GET API.
-	var pre *http.Response
-	if !eventually(2*time.Second, func() bool {
-		pre = f.edge(t, "OPTIONS", "/release/echo", "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "X-Api-ID")
-		return pre.StatusCode == 204
-	}) {
-		t.Fatalf("preflight after AttachPlugin: %d %v", pre.StatusCode, pre.Header)
-	}
+	pre := inEffect(t, "AttachPlugin (CORS)", time.Now(), func() answer {
+		return f.g.fetch("OPTIONS", "/echo", "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "X-Api-ID")
+	}, is(204, ""))
 	for k, v := range map[string]string{"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Methods": "GET, POST",
 		"Access-Control-Allow-Headers": "X-Api-ID", "Access-Control-Max-Age": "600", "Access-Control-Allow-Credentials": "true"} {
-		if got := pre.Header.Get(k); got != v {
+		if got := pre.h.Get(k); got != v {
 			t.Errorf("preflight %s = %q, want %q", k, got, v)
 		}
 	}
-	act := f.edge(t, "GET", "/release/echo", "Origin", "https://app.example.com")
-	if act.StatusCode != 200 || act.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || act.Header.Get("Vary") != "Origin" ||
-		act.Header.Get("Access-Control-Expose-Headers") != "X-Request-Id" || act.Header.Get("Access-Control-Allow-Credentials") != "true" {
-		t.Errorf("actual request through the upstream: %d %v", act.StatusCode, act.Header)
+	act := f.g.fetch("GET", "/echo", "Origin", "https://app.example.com")
+	if act.status != 200 || act.h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || act.h.Get("Vary") != "Origin" ||
+		act.h.Get("Access-Control-Expose-Headers") != "X-Request-Id" || act.h.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("actual request through the upstream: %v %v", act, act.h)
 	}
-	bad := f.edge(t, "GET", "/release/echo", "Origin", "https://evil.example")
-	if bad.StatusCode != 200 || bad.Header.Get("Access-Control-Allow-Origin") != "" || bad.Header.Get("Access-Control-Allow-Credentials") != "" {
-		t.Errorf("disallowed origin: %d %v", bad.StatusCode, bad.Header)
+	bad := f.g.fetch("GET", "/echo", "Origin", "https://evil.example")
+	if bad.status != 200 || bad.h.Get("Access-Control-Allow-Origin") != "" || bad.h.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("disallowed origin: %v %v", bad, bad.h)
 	}
-	badPre := f.edge(t, "OPTIONS", "/release/echo", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
-	if badPre.StatusCode != 204 || badPre.Header.Get("Access-Control-Allow-Origin") != "" || badPre.Header.Get("Access-Control-Allow-Methods") != "" {
-		t.Errorf("disallowed origin preflight: %d %v", badPre.StatusCode, badPre.Header)
+	badPre := f.g.fetch("OPTIONS", "/echo", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
+	if badPre.status != 204 || badPre.h.Get("Access-Control-Allow-Origin") != "" || badPre.h.Get("Access-Control-Allow-Methods") != "" {
+		t.Errorf("disallowed origin preflight: %v %v", badPre, badPre.h)
 	}
 
 	// DescribePlugin, DescribePluginApis, DescribeAllPluginApis.
@@ -204,8 +154,8 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 			AttachedApis          []struct{ ServiceId, ServiceName, ApiId, ApiName, Environment, AttachedTime string }
 		}
 	}
-	f.mustAction(t, "DescribePlugin", map[string]any{"PluginId": cors}, &dpl)
-	if dpl.Result.PluginId != cors || dpl.Result.AttachedApiTotalCount != 1 || dpl.Result.AttachedApis[0].ApiName != "echo" ||
+	mustCall(t, f.rc, "DescribePlugin", map[string]any{"PluginId": cors}, &dpl)
+	if dpl.Result.PluginId != cors || dpl.Result.AttachedApiTotalCount != 1 || dpl.Result.AttachedApis[0].ApiName != "apiecho" ||
 		dpl.Result.AttachedApis[0].ServiceName != "plugins" || dpl.Result.AttachedApis[0].Environment != "release" || dpl.Result.AttachedApis[0].AttachedTime == "" {
 		t.Errorf("DescribePlugin: %+v", dpl.Result)
 	}
@@ -215,7 +165,7 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 			AttachedApis []struct{ ApiId string }
 		}
 	}
-	f.mustAction(t, "DescribePluginApis", map[string]any{"PluginId": param}, &dpa)
+	mustCall(t, f.rc, "DescribePluginApis", map[string]any{"PluginId": param}, &dpa)
 	if dpa.Result.TotalCount != 1 || dpa.Result.AttachedApis[0].ApiId != f.other {
 		t.Errorf("DescribePluginApis: %+v", dpa.Result)
 	}
@@ -228,7 +178,7 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 			}
 		}
 	}
-	f.mustAction(t, "DescribeAllPluginApis", map[string]any{"ServiceId": f.svc, "PluginId": flow, "EnvironmentName": "release"}, &dall)
+	mustCall(t, f.rc, "DescribeAllPluginApis", map[string]any{"ServiceId": f.svc, "PluginId": flow, "EnvironmentName": "release"}, &dall)
 	got := map[string]string{}
 	for _, a := range dall.Result.ApiSet {
 		got[a.ApiId] = fmt.Sprintf("%s %s attached=%v other=%v", a.Method, a.Path, a.IsAttached, a.AttachedOtherPlugin)
@@ -238,31 +188,26 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 	}
 
 	// ModifyPlugin: new data reaches the edge; a bad condition is refused.
-	f.mustAction(t, "ModifyPlugin", map[string]any{"PluginId": cors, "PluginData": strings.Replace(corsData, "https://app.example.com", "https://new.example.com", 1)}, nil)
-	if !eventually(2*time.Second, func() bool {
-		return f.edge(t, "GET", "/release/echo", "Origin", "https://new.example.com").Header.Get("Access-Control-Allow-Origin") == "https://new.example.com"
-	}) {
-		t.Error("ModifyPlugin did not reach the edge")
-	}
-	code, raw := call(t, f.cp.client(), "ModifyPlugin", map[string]any{"PluginId": param, "PluginData": `{"default_window":0,"strategies":[{"name":"a","strategy_weight":1,"parameters":[{"type":"query","name":"q"}],"rate_limit":1,"window":1,"condition":"query.q => 3"}]}`})
+	mustCall(t, f.rc, "ModifyPlugin", map[string]any{"PluginId": cors, "PluginData": strings.Replace(corsData, "https://app.example.com", "https://new.example.com", 1)}, nil)
+	inEffect(t, "ModifyPlugin (CORS)", time.Now(), func() answer { return f.g.fetch("GET", "/echo", "Origin", "https://new.example.com") },
+		func(a answer) bool { return a.h.Get("Access-Control-Allow-Origin") == "https://new.example.com" })
+	code, raw := call(t, f.rc, "ModifyPlugin", map[string]any{"PluginId": param, "PluginData": `{"default_window":0,"strategies":[{"name":"a","strategy_weight":1,"parameters":[{"type":"query","name":"q"}],"rate_limit":1,"window":1,"condition":"query.q => 3"}]}`})
 	if code != "InvalidParameterValue.InvalidCondition" || !strings.Contains(string(raw), "column 9") {
 		t.Errorf("ModifyPlugin with a bad condition: %s %s", code, raw)
 	}
 
 	// DetachPlugin: the edge stops answering preflights.
-	f.mustAction(t, "DetachPlugin", map[string]any{"PluginId": cors, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}, nil)
-	if !eventually(2*time.Second, func() bool {
-		return f.edge(t, "OPTIONS", "/release/echo", "Origin", "https://new.example.com", "Access-Control-Request-Method", "GET").StatusCode == 405
-	}) {
-		t.Error("DetachPlugin did not reach the edge")
-	}
-	if code := f.action(t, "DetachPlugin", map[string]any{"PluginId": cors, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}, nil); code != "InvalidParameterValue.InvalidApiIds" {
+	mustCall(t, f.rc, "DetachPlugin", map[string]any{"PluginId": cors, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}, nil)
+	inEffect(t, "DetachPlugin (CORS)", time.Now(), func() answer {
+		return f.g.fetch("OPTIONS", "/echo", "Origin", "https://new.example.com", "Access-Control-Request-Method", "GET")
+	}, func(a answer) bool { return a.status == 405 })
+	if code, _ := call(t, f.rc, "DetachPlugin", map[string]any{"PluginId": cors, "ServiceId": f.svc, "EnvironmentName": "release", "ApiId": f.apiID}); code != "InvalidParameterValue.InvalidApiIds" {
 		t.Errorf("detach twice: %q", code)
 	}
 
 	// DeletePlugin.
-	f.mustAction(t, "DeletePlugin", map[string]any{"PluginId": cors}, nil)
-	if code := f.action(t, "DescribePlugin", map[string]any{"PluginId": cors}, nil); code != "ResourceNotFound.InvalidPlugin" {
+	mustCall(t, f.rc, "DeletePlugin", map[string]any{"PluginId": cors}, nil)
+	if code, _ := call(t, f.rc, "DescribePlugin", map[string]any{"PluginId": cors}); code != "ResourceNotFound.InvalidPlugin" {
 		t.Errorf("DescribePlugin after delete: %q", code)
 	}
 	if r = mustSDK(c.DescribePlugins(apigw.NewDescribePluginsRequest())).Response.Result; *r.TotalCount != 2 {
@@ -343,21 +288,21 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 		t.Errorf("unknown environment: %v", err)
 	}
 	// The service keeps serving with strategies set (they compile).
-	if resp := f.edge(t, "GET", "/release/echo"); resp.StatusCode != 200 {
-		t.Errorf("edge after strategies: %d", resp.StatusCode)
+	if resp := f.g.fetch("GET", "/echo"); resp.status != 200 {
+		t.Errorf("edge after strategies: %d", resp.status)
 	}
 
 	// A crash keeps every acknowledged plugin, attachment and strategy, and
 	// the restarted edge serves them. The plugin on /other overrides its
 	// EnableCORS default (its origin, not "*").
-	cors2 := f.createPlugin(t, "cors_again", "Cors", corsData)
-	f.mustAction(t, "AttachPlugin", map[string]any{"PluginId": cors2, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.other}}, nil)
+	cors2 := createPlugin(t, f.cp, "cors_again", "Cors", corsData)
+	attachPlugin(t, f.cp, cors2, f.svc, f.other)
 	f.cp.stop(syscall.SIGKILL)
 	f.cp.start()
 	c = f.cp.sdk("", "")
-	pre = f.edge(t, "OPTIONS", "/release/other", "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET")
-	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
-		t.Errorf("preflight after a crash: %d %v", pre.StatusCode, pre.Header)
+	pre = f.g.fetch("OPTIONS", "/other", "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET")
+	if pre.status != 204 || pre.h.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("preflight after a crash: %v %v", pre, pre.h)
 	}
 	if r = mustSDK(c.DescribePlugins(apigw.NewDescribePluginsRequest())).Response.Result; *r.TotalCount != 3 || *r.PluginSet[0].PluginId != cors2 {
 		t.Errorf("plugins after a crash: %+v", r)
@@ -372,9 +317,9 @@ func TestSDKPluginsAndStrategies(t *testing.T) {
 // writes nothing.
 func TestPluginBadInput(t *testing.T) {
 	f := newPluginFixture(t)
-	flow := f.createPlugin(t, "flow_one", "TrafficControl", `{"expire_type":"minute","api_rate_limit":60}`)
-	f.mustAction(t, "AttachPlugin", map[string]any{"PluginId": flow, "ServiceId": f.svc, "EnvironmentName": "release", "ApiIds": []string{f.apiID}}, nil)
-	second := f.createPlugin(t, "flow_two", "TrafficControlByParameter", `{"default_window":0,"strategies":[{"name":"a","strategy_weight":0,"parameters":[{"type":"path"}],"rate_limit":1,"window":1}]}`)
+	flow := createPlugin(t, f.cp, "flow_one", "TrafficControl", `{"expire_type":"minute","api_rate_limit":60}`)
+	attachPlugin(t, f.cp, flow, f.svc, f.apiID)
+	second := createPlugin(t, f.cp, "flow_two", "TrafficControlByParameter", `{"default_window":0,"strategies":[{"name":"a","strategy_weight":0,"parameters":[{"type":"path"}],"rate_limit":1,"window":1}]}`)
 
 	var ips []string
 	for i := 0; i < 31; i++ {
@@ -409,7 +354,7 @@ func TestPluginBadInput(t *testing.T) {
 		{"bad limit", "DescribePluginApis", map[string]any{"PluginId": flow, "Limit": 1000}, "InvalidParameterValue", "Limit"},
 	}
 	for _, c := range cases {
-		code, raw := call(t, f.cp.client(), c.action, c.params)
+		code, raw := call(t, f.rc, c.action, c.params)
 		if code != c.code || !strings.Contains(string(raw), c.msg) {
 			t.Errorf("%s: %s %s; want %s with %q", c.name, code, raw, c.code, c.msg)
 		}
@@ -425,7 +370,7 @@ func TestPluginBadInput(t *testing.T) {
 			}
 		}
 	}
-	f.mustAction(t, "DescribePlugins", map[string]any{}, &r)
+	mustCall(t, f.rc, "DescribePlugins", map[string]any{}, &r)
 	if r.Result.TotalCount != 2 {
 		t.Fatalf("plugins after bad input: %+v", r.Result)
 	}

@@ -14,20 +14,6 @@ import (
 	"time"
 )
 
-func decodeEcho(t *testing.T, resp *http.Response) echoed {
-	t.Helper()
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("status %d: %s", resp.StatusCode, b)
-	}
-	var e echoed
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 func TestProxyBasicsAndForwardedHeaders(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, ""))
@@ -90,7 +76,7 @@ func TestKeepAliveReuse(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, ""), "--loops", "1")
 	c := g.client()
-	before := upstreamConnCount(t, up)
+	before := up.conns(t)
 	remotes := map[string]bool{}
 	for range 50 {
 		e := decodeEcho(t, g.do(c, "GET", "/echo", nil))
@@ -99,21 +85,9 @@ func TestKeepAliveReuse(t *testing.T) {
 	if len(remotes) != 1 {
 		t.Errorf("50 sequential requests used %d upstream connections, want 1", len(remotes))
 	}
-	if n := upstreamConnCount(t, up) - before; n != 1 {
+	if n := up.conns(t) - before; n != 1 {
 		t.Errorf("upstream saw %d new connections, want 1", n)
 	}
-}
-
-func upstreamConnCount(t *testing.T, up *upstreamProc) int {
-	t.Helper()
-	resp, err := http.Get("http://" + up.HTTP + "/conns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var n int
-	fmt.Fscan(resp.Body, &n)
-	return n - 1 // this request's own connection
 }
 
 func TestPipelining(t *testing.T) {
@@ -261,30 +235,20 @@ func TestHTTP10AndHEADAndExpect(t *testing.T) {
 
 func TestUpstreamFailures(t *testing.T) {
 	up := startUpstream(t)
-	dead := freePort(t)
 	extra := fmt.Sprintf(`
-      - ApiId: api-dead
-        RequestConfig: {Path: /dead, Method: ANY}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "http://127.0.0.1:%d", Path: /}
-      - ApiId: api-slow
-        RequestConfig: {Path: /slow, Method: ANY}
-        ServiceType: HTTP
-        ServiceTimeout: 1
-        ServiceConfig: {Url: "http://%s", Path: /sleep}
-`, dead, up.HTTP)
+      - {ApiId: api-dead, RequestConfig: {Path: /dead, Method: ANY}, ServiceType: HTTP, ServiceConfig: {Url: "http://%s", Path: /}}
+      - {ApiId: api-slow, RequestConfig: {Path: /slow, Method: ANY}, ServiceType: HTTP, ServiceTimeout: 1, ServiceConfig: {Url: "http://%s", Path: /sleep}}
+`, freeAddr(t), up.HTTP)
 	g := startGateway(t, config(up, extra))
 	c := g.client()
 	check := func(path string, status int, code string) {
 		t.Helper()
-		resp := g.do(c, "GET", path, nil)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != status || !strings.Contains(string(body), `"code":"`+code+`"`) {
-			t.Errorf("%s: %d %s, want %d %s", path, resp.StatusCode, body, status, code)
+		a := g.send(c, "GET", path, nil, nil)
+		if !is(status, code)(a) {
+			t.Errorf("%s: %v, want %d %s", path, a, status, code)
 		}
-		if resp.Header.Get("X-Request-Id") == "" || !strings.Contains(string(body), resp.Header.Get("X-Request-Id")) {
-			t.Errorf("%s: request id missing: %q / %s", path, resp.Header.Get("X-Request-Id"), body)
+		if rid := a.h.Get("X-Request-Id"); rid == "" || !strings.Contains(a.body, rid) {
+			t.Errorf("%s: request id missing: %q / %s", path, rid, a.body)
 		}
 	}
 	check("/dead", 502, "UpstreamConnectFailed")

@@ -65,14 +65,10 @@ func TestReloadRetargetsUnderLoad(t *testing.T) {
 	}
 	waitUntil := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				close(stop)
-				wg.Wait()
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !eventually(10*time.Second, cond) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 	const reloads = 10

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,14 +21,8 @@ Services:
     Environments: [release, test]
     Apis:
       # The seed's FAQ: the matched prefix is cut, the rest appended.
-      - ApiId: api-faq-empty
-        RequestConfig: {Path: /apia/, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "%[2]s", Path: ""}
-      - ApiId: api-faq-endpoint
-        RequestConfig: {Path: /apib/, Method: GET}
-        ServiceType: HTTP
-        ServiceConfig: {Url: "%[2]s", Path: /endpoint/}
+      - {ApiId: api-faq-empty, RequestConfig: {Path: /apia/, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "%[2]s", Path: ""}}
+      - {ApiId: api-faq-endpoint, RequestConfig: {Path: /apib/, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "%[2]s", Path: /endpoint/}}
       # A path parameter with a type, moved to the backend path and to a query.
       - ApiId: api-user
         RequestConfig: {Path: "/users/{id}", Method: GET}
@@ -59,27 +54,30 @@ Services:
         ServiceParameters:
           - {Name: qty, Position: query, RelevantRequestParameterName: qty, RelevantRequestParameterPosition: body}
       # Priority: exact beats priority prefix beats regex/param beats plain prefix.
-      - ApiId: api-p-prefix
-        RequestConfig: {Path: /p, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: plain-prefix
-      - ApiId: api-p-regex
-        RequestConfig: {Path: "~/p/[0-9]+$", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: regex
-      - ApiId: api-p-priority
-        RequestConfig: {Path: "^~/p/admin", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: priority-prefix
-      - ApiId: api-p-exact
-        RequestConfig: {Path: "=/p/admin/42", Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: exact
-      - ApiId: api-p-post
-        RequestConfig: {Path: /p, Method: POST}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: post-prefix
+      - {ApiId: api-p-prefix, RequestConfig: {Path: /p, Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: plain-prefix}
+      - {ApiId: api-p-regex, RequestConfig: {Path: "~/p/[0-9]+$", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: regex}
+      - {ApiId: api-p-priority, RequestConfig: {Path: "^~/p/admin", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: priority-prefix}
+      - {ApiId: api-p-exact, RequestConfig: {Path: "=/p/admin/42", Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: exact}
+      - {ApiId: api-p-post, RequestConfig: {Path: /p, Method: POST}, ServiceType: MOCK, ServiceMockReturnMessage: post-prefix}
 `, testService, u)
+}
+
+// gets GETs each path of cases and checks its answer with match(want).
+func gets(t *testing.T, g *gateway, match func(want string) func(answer) bool, cases map[string]string) {
+	t.Helper()
+	for path, want := range cases {
+		if a := g.get(path); !match(want)(a) {
+			t.Errorf("GET %s: %v, want %q", path, a, want)
+		}
+	}
+}
+
+// echoedURI matches an answer of the upstream's /echo that saw uri.
+func echoedURI(uri string) func(answer) bool {
+	return func(a answer) bool {
+		var e echoed
+		return a.status == 200 && json.Unmarshal([]byte(a.body), &e) == nil && e.URI == uri
+	}
 }
 
 func TestRouterThroughEdge(t *testing.T) {
@@ -88,14 +86,10 @@ func TestRouterThroughEdge(t *testing.T) {
 	c := g.client()
 
 	t.Run("seed FAQ composition", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, echoedURI, map[string]string{
 			"/apia/20171012/index.html": "/apia/20171012/index.html",
 			"/apib/20171012/index.html": "/endpoint/20171012/index.html",
-		} {
-			if got := decodeEcho(t, g.do(c, "GET", path, nil)).URI; got != want {
-				t.Errorf("%s reached the backend as %q, want %q", path, got, want)
-			}
-		}
+		})
 	})
 
 	t.Run("parameters and mapping", func(t *testing.T) {
@@ -136,24 +130,14 @@ func TestRouterThroughEdge(t *testing.T) {
 	})
 
 	t.Run("parameter errors", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, func(code string) func(answer) bool { return is(400, code) }, map[string]string{
 			"/users/abc?limit=1":            "InvalidParameterType",
 			"/users/42":                     "MissingParameter",
 			"/users/42?limit=ten":           "InvalidParameterType",
 			"/users/42?limit=1&verbose=yes": "InvalidParameterType",
-		} {
-			resp := g.do(c, "GET", path, nil)
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
-				t.Errorf("%s: %d %s, want 400 %s", path, resp.StatusCode, body, want)
-			}
-		}
-		resp := g.do(c, "GET", "/users/42", nil)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(body), "limit") {
-			t.Errorf("the missing parameter is not named: %s", body)
+		})
+		if a := g.get("/users/42"); !strings.Contains(a.msg, "limit") {
+			t.Errorf("the missing parameter is not named: %v", a)
 		}
 	})
 
@@ -163,45 +147,31 @@ func TestRouterThroughEdge(t *testing.T) {
 		conn := g.raw()
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		fmt.Fprintf(conn, "POST /release/form HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nqty=3", g.Host)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // pacing: the body comes apart from the head
 		io.WriteString(conn, "&note=x")
 		resp, body := readResponse(t, bufio.NewReader(conn), "POST")
 		if resp.StatusCode != 200 || !strings.Contains(string(body), `"uri":"/echo/form?qty=3"`) {
 			t.Errorf("form: %d %s", resp.StatusCode, body)
 		}
-		resp2 := g.do(c, "POST", "/form", strings.NewReader("qty=many"), "Content-Type", "application/x-www-form-urlencoded")
-		body, _ = io.ReadAll(resp2.Body)
-		resp2.Body.Close()
-		if resp2.StatusCode != 400 || !strings.Contains(string(body), "InvalidParameterType") {
-			t.Errorf("bad form value: %d %s", resp2.StatusCode, body)
+		a := g.send(c, "POST", "/form", strings.NewReader("qty=many"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		if !is(400, "InvalidParameterType")(a) {
+			t.Errorf("bad form value: %v", a)
 		}
 	})
 
 	t.Run("priority", func(t *testing.T) {
-		for path, want := range map[string]string{
+		gets(t, g, says, map[string]string{
 			"/p/admin/42": "exact",
 			"/p/admin/43": "priority-prefix",
 			"/p/7":        "regex",
 			"/p/x":        "plain-prefix",
 			"/pqr":        "plain-prefix",
-		} {
-			resp := g.do(c, "GET", path, nil)
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if string(body) != want {
-				t.Errorf("GET %s → %q, want %q", path, body, want)
-			}
+		})
+		if a := g.send(c, "POST", "/p/admin/42", strings.NewReader("x"), nil); a.body != "post-prefix" {
+			t.Errorf("POST /p/admin/42 → %v, want the POST prefix API", a)
 		}
-		resp := g.do(c, "POST", "/p/admin/42", strings.NewReader("x"))
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if string(body) != "post-prefix" {
-			t.Errorf("POST /p/admin/42 → %q, want the POST prefix API", body)
-		}
-		resp = g.do(c, "DELETE", "/p/admin/42", nil)
-		resp.Body.Close()
-		if resp.StatusCode != 405 || !strings.Contains(resp.Header.Get("Allow"), "GET") {
-			t.Errorf("DELETE: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		if a := g.fetch("DELETE", "/p/admin/42"); a.status != 405 || !strings.Contains(a.h.Get("Allow"), "GET") {
+			t.Errorf("DELETE: %v Allow %q", a, a.h.Get("Allow"))
 		}
 	})
 
@@ -211,20 +181,12 @@ func TestRouterThroughEdge(t *testing.T) {
 			"//p//admin/42":          "exact",
 			"/p/%61dmin/42":          "exact",
 		} {
-			conn := g.raw()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
-			_, body := readResponse(t, bufio.NewReader(conn), "GET")
-			if string(body) != want {
+			if _, body := g.rawRequest(t, g.rawGet("/release"+path)); string(body) != want {
 				t.Errorf("%s → %q, want %q", path, body, want)
 			}
 		}
 		for _, path := range []string{"/p/..;/admin/42", "/p/%2e%2e%5cadmin", "/p/%00", "/../../etc/passwd"} {
-			conn := g.raw()
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(conn, "GET /release%s HTTP/1.1\r\nHost: %s\r\n\r\n", path, g.Host)
-			resp, body := readResponse(t, bufio.NewReader(conn), "GET")
-			if resp.StatusCode != 400 || !strings.Contains(string(body), "BadPath") {
+			if resp, body := g.rawRequest(t, g.rawGet("/release"+path)); resp.StatusCode != 400 || !strings.Contains(string(body), "BadPath") {
 				t.Errorf("%s → %d %s, want 400 BadPath", path, resp.StatusCode, body)
 			}
 		}

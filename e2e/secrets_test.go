@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -36,11 +34,7 @@ func TestSecretKeyFile(t *testing.T) {
 	uk.AccessKeyId = auto.AccessKeyId
 	rotated := *mustSDK(c.UpdateApiKey(uk)).Response.Result.AccessKeySecret
 	var app struct{ Result struct{ ApiAppSecret string } }
-	if code, raw := call(t, cp.client(), "CreateApiApp", map[string]any{"ApiAppName": "a"}); code != "" {
-		t.Fatal(code)
-	} else if err := json.Unmarshal(raw, &app); err != nil {
-		t.Fatal(err)
-	}
+	mustCall(t, cp.client(), "CreateApiApp", map[string]any{"ApiAppName": "a"}, &app)
 
 	// Copy the file while the process runs, as a backup or a thief would.
 	db, err := os.ReadFile(filepath.Join(cp.Data, "edgegate.db"))
@@ -67,25 +61,14 @@ func TestSecretKeyFile(t *testing.T) {
 	cp.stop(syscall.SIGTERM)
 	before, _ := os.ReadFile(filepath.Join(cp.Data, "edgegate.db"))
 
-	refused := func(want string, flags ...string) {
-		t.Helper()
-		args := append([]string{"run", "--data", cp.Data, "--listen", cp.Addr, "--admin-listen", cp.Admin}, flags...)
-		out, err := exec.Command(gatewayBin, args...).CombinedOutput()
-		if err == nil || !strings.Contains(string(out), want) {
-			t.Fatalf("start %v: %v, want a refusal saying %q:\n%s", flags, err, want, out)
-		}
-	}
 	other := filepath.Join(t.TempDir(), "other.key")
 	if err := os.WriteFile(other, bytes.Repeat([]byte("k"), 32), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	refused("does not open the stored secrets", "--secret-key-file", other)
-	refused("start with --secret-key-file")
+	cp.refused([]string{"--secret-key-file", other}, "does not open the stored secrets")
+	cp.refused(nil, "start with --secret-key-file")
 	// The control plane alone (split mode) checks the same way.
-	out, err := exec.Command(gatewayBin, "admin", "--data", cp.Data, "--admin-listen", cp.Admin, "--secret-key-file", other).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "does not open the stored secrets") {
-		t.Fatalf("edgegate admin with another key file: %v\n%s", err, out)
-	}
+	(&controlPlane{t: t, mode: "admin", Data: cp.Data, Admin: cp.Admin}).refused([]string{"--secret-key-file", other}, "does not open the stored secrets")
 	after, _ := os.ReadFile(filepath.Join(cp.Data, "edgegate.db"))
 	if !bytes.Equal(before, after) {
 		t.Fatal("a refused start changed the database file")

@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,9 +83,9 @@ func TestSlowReaderBackpressure(t *testing.T) {
 			t.Fatal(err)
 		}
 		read += n
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond) // pacing: the client reads slowly
 	}
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // proves a non-event: the gateway does not buffer while the client reads nothing
 	close(stop)
 	// Without back-pressure the gateway would have buffered most of 200 MiB by now.
 	if grew := int(peak.Load()) - base; grew > 16*1024 {
@@ -108,17 +108,8 @@ func TestSlowReaderBackpressure(t *testing.T) {
 func TestWebSocket(t *testing.T) {
 	up := startUpstream(t)
 	extra := fmt.Sprintf(`
-      - ApiId: api-ws
-        Protocol: WEBSOCKET
-        RequestConfig: {Path: /ws, Method: GET}
-        ServiceType: WEBSOCKET
-        ServiceTimeout: 60
-        ServiceConfig: {Url: "ws://%s", Path: /ws}
-      - ApiId: api-ws-refuse
-        Protocol: WEBSOCKET
-        RequestConfig: {Path: /wsno, Method: GET}
-        ServiceType: WEBSOCKET
-        ServiceConfig: {Url: "ws://%s", Path: /ws-refuse}
+      - {ApiId: api-ws, Protocol: WEBSOCKET, RequestConfig: {Path: /ws, Method: GET}, ServiceType: WEBSOCKET, ServiceTimeout: 60, ServiceConfig: {Url: "ws://%s", Path: /ws}}
+      - {ApiId: api-ws-refuse, Protocol: WEBSOCKET, RequestConfig: {Path: /wsno, Method: GET}, ServiceType: WEBSOCKET, ServiceConfig: {Url: "ws://%s", Path: /ws-refuse}}
 `, up.HTTP, up.Raw)
 	g := startGateway(t, config(up, extra))
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
@@ -156,18 +147,13 @@ func TestWebSocket(t *testing.T) {
 	}
 
 	// A bad handshake never reaches the backend.
-	conn := g.raw()
-	fmt.Fprintf(conn, "GET /release/ws HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: short\r\n\r\n", g.Host)
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	r, body := readResponse(t, bufio.NewReader(conn), "GET")
+	r, body := g.rawRequest(t, fmt.Sprintf("GET /release/ws HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: short\r\n\r\n", g.Host))
 	if r.StatusCode != 400 || !strings.Contains(string(body), "BadWebSocketHandshake") {
 		t.Errorf("bad handshake: %d %s", r.StatusCode, body)
 	}
 	// A plain GET on a websocket API is refused too.
-	rs := g.do(g.client(), "GET", "/ws", nil)
-	rs.Body.Close()
-	if rs.StatusCode != 400 {
-		t.Errorf("plain GET on a websocket API: %d", rs.StatusCode)
+	if a := g.get("/ws"); a.status != 400 {
+		t.Errorf("plain GET on a websocket API: %v", a)
 	}
 }
 
@@ -175,15 +161,10 @@ func TestWebSocket(t *testing.T) {
 // the gateway; not one request may fail, and the new configuration serves.
 func TestReloadUnderLoad(t *testing.T) {
 	up := startUpstream(t)
-	mockAPI := func(msg string) string {
-		return fmt.Sprintf(`
-      - ApiId: api-version
-        RequestConfig: {Path: /version, Method: GET}
-        ServiceType: MOCK
-        ServiceMockReturnMessage: %s
-`, msg)
+	version := func(msg string) string {
+		return config(up, "      - {ApiId: api-version, RequestConfig: {Path: /version, Method: GET}, ServiceType: MOCK, ServiceMockReturnMessage: "+msg+"}\n")
 	}
-	g := startGateway(t, config(up, mockAPI("v0")))
+	g := startGateway(t, version("v0"))
 	var ok, bad atomic.Int64
 	var mu sync.Mutex
 	var failures []string
@@ -204,22 +185,10 @@ func TestReloadUnderLoad(t *testing.T) {
 				if i%2 == 1 {
 					path = "/version"
 				}
-				req, _ := http.NewRequest("GET", g.url(path), nil)
-				req.Host = g.Host
-				resp, err := c.Do(req)
-				if err != nil {
+				if a := g.send(c, "GET", path, nil, nil); a.status != 200 {
 					bad.Add(1)
 					mu.Lock()
-					failures = append(failures, err.Error())
-					mu.Unlock()
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					bad.Add(1)
-					mu.Lock()
-					failures = append(failures, resp.Status)
+					failures = append(failures, a.String())
 					mu.Unlock()
 					continue
 				}
@@ -227,39 +196,31 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	for i := 1; i <= 10; i++ {
-		time.Sleep(150 * time.Millisecond)
-		if err := os.WriteFile(g.Config, []byte(config(up, mockAPI(fmt.Sprintf("v%d", i)))), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		g.cmd.Process.Signal(syscall.SIGHUP)
+	// Each reload while the clients run: every one has made 10 requests
+	// (through the last configuration) before the next SIGHUP.
+	busy := func() {
+		n := ok.Load() + bad.Load()
+		waitFor(t, 10*time.Second, "80 requests", func() bool { return ok.Load()+bad.Load() >= n+80 })
 	}
-	time.Sleep(300 * time.Millisecond)
+	for i := 1; i <= 10; i++ {
+		busy()
+		g.reload(version(fmt.Sprintf("v%d", i)))
+	}
+	busy()
 	close(stop)
 	wg.Wait()
 	if bad.Load() != 0 {
 		t.Fatalf("%d of %d requests failed during reloads: %v", bad.Load(), ok.Load()+bad.Load(), failures[:min(5, len(failures))])
 	}
-	if ok.Load() < 100 {
-		t.Errorf("only %d requests ran", ok.Load())
-	}
-	resp := g.do(g.client(), "GET", "/version", nil)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(body) != "v10" {
-		t.Errorf("after reloads the API answers %q, want v10", body)
+	if a := g.get("/version"); !says("v10")(a) {
+		t.Errorf("after reloads the API answers %v, want v10", a)
 	}
 	t.Logf("%d requests, 0 failed, across 10 reloads", ok.Load())
 
 	// A broken file keeps the old configuration.
-	os.WriteFile(g.Config, []byte("Services: [{ServiceId: 'bad id'}]"), 0o600)
-	g.cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(200 * time.Millisecond)
-	resp = g.do(g.client(), "GET", "/version", nil)
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(body) != "v10" || !strings.Contains(g.logs.String(), "reload failed") {
-		t.Errorf("after a bad reload: %q; log:\n%s", body, g.logs.String())
+	g.reload("Services: [{ServiceId: 'bad id'}]")
+	if a := g.get("/version"); !says("v10")(a) || !strings.Contains(g.logs.String(), "reload failed") {
+		t.Errorf("after a bad reload: %v; log:\n%s", a, g.logs)
 	}
 }
 
@@ -268,48 +229,34 @@ func TestReloadUnderLoad(t *testing.T) {
 func TestDrainOnSIGTERM(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, ""))
-	type result struct {
-		status int
-		body   string
-		err    error
-	}
-	results := make(chan result, 3)
+	results := make(chan answer, 3)
 	for range 3 {
-		go func() {
-			c := g.client()
-			req, _ := http.NewRequest("GET", g.url("/up/sleep?ms=1500"), nil)
-			req.Host = g.Host
-			resp, err := c.Do(req)
-			if err != nil {
-				results <- result{err: err}
-				return
-			}
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			results <- result{status: resp.StatusCode, body: string(b), err: err}
-		}()
+		go func() { results <- g.send(g.client(), "GET", "/up/held?gate=drain", nil, nil) }()
 	}
-	time.Sleep(300 * time.Millisecond) // the requests are in flight
+	waitFor(t, 10*time.Second, "3 requests held at the upstream", func() bool { return up.call(t, "/held/count") == "3" })
 	g.cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(200 * time.Millisecond)
-	if c, err := (&http.Client{Timeout: time.Second}).Get("http://" + g.Addr + "/"); err == nil {
-		c.Body.Close()
-		t.Errorf("a new connection was served during the drain")
+	g.waitLog("msg=draining", 0)
+	waitFor(t, 5*time.Second, "the listener closed", func() bool {
+		c, err := net.DialTimeout("tcp", g.Addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	if g.exitedWithin(0) {
+		t.Fatal("the gateway exited with requests in flight")
 	}
+	up.call(t, "/open?gate=drain")
 	for range 3 {
-		r := <-results
-		if r.err != nil || r.status != 200 || r.body != "slept" {
-			t.Errorf("in-flight request: %d %q %v", r.status, r.body, r.err)
+		if r := <-results; !says("0")(r) {
+			t.Errorf("in-flight request: %v", r)
 		}
 	}
-	select {
-	case err := <-g.exited:
-		if err != nil {
-			t.Errorf("exit: %v", err)
-		}
-		g.exited <- nil // for the cleanup
-	case <-time.After(10 * time.Second):
+	if !g.exitedWithin(10 * time.Second) {
 		t.Fatal("gateway did not exit after the drain")
+	}
+	if g.err != nil {
+		t.Errorf("exit: %v", g.err)
 	}
 }
 
@@ -354,7 +301,7 @@ func TestUploadBackpressure(t *testing.T) {
 	conn := g.raw()
 	base := g.rss()
 	const size = 96 * mib
-	fmt.Fprintf(conn, "POST /release/up/slowread?ms=2000 HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", g.Host, size)
+	fmt.Fprintf(conn, "POST /release/up/held?gate=upload HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", g.Host, size)
 	var peak atomic.Int64
 	stop := make(chan struct{})
 	go sampleRSS(g, &peak, stop)
@@ -370,8 +317,9 @@ func TestUploadBackpressure(t *testing.T) {
 		}
 		sent <- nil
 	}()
-	time.Sleep(1500 * time.Millisecond) // the backend isn't reading yet
+	time.Sleep(1500 * time.Millisecond) // proves a non-event: the gateway does not buffer while the backend reads nothing
 	grew := int(peak.Load()) - base
+	up.call(t, "/open?gate=upload")
 	if err := <-sent; err != nil {
 		t.Fatal(err)
 	}
@@ -391,10 +339,7 @@ func TestUploadBackpressure(t *testing.T) {
 func TestAbsoluteFormTarget(t *testing.T) {
 	up := startUpstream(t)
 	g := startGateway(t, config(up, ""))
-	conn := g.raw()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprintf(conn, "GET http://%s/release/mock HTTP/1.1\r\nHost: other.example\r\n\r\n", g.Host)
-	resp, body := readResponse(t, bufio.NewReader(conn), "GET")
+	resp, body := g.rawRequest(t, fmt.Sprintf("GET http://%s/release/mock HTTP/1.1\r\nHost: other.example\r\n\r\n", g.Host))
 	if resp.StatusCode != 200 || string(body) != "mocked" {
 		t.Errorf("absolute-form: %d %q", resp.StatusCode, body)
 	}

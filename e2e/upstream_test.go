@@ -10,9 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -40,6 +43,19 @@ type echoed struct {
 
 var upstreamConns atomic.Int64
 
+// gates hold /held requests: name → *gateState.
+var gates sync.Map
+
+type gateState struct {
+	once sync.Once
+	open chan struct{}
+}
+
+func gate(name string) *gateState {
+	g, _ := gates.LoadOrStore(name, &gateState{open: make(chan struct{})})
+	return g.(*gateState)
+}
+
 func runUpstream() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,15 +81,25 @@ func runUpstream() {
 	})
 	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
 		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
-		time.Sleep(time.Duration(ms) * time.Millisecond)
+		time.Sleep(time.Duration(ms) * time.Millisecond) // a slow backend is what the caller tests
 		io.WriteString(w, "slept")
 	})
-	// /slowread?ms=N waits N ms before reading the body, then counts it.
-	mux.HandleFunc("/slowread", func(w http.ResponseWriter, r *http.Request) {
-		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
-		time.Sleep(time.Duration(ms) * time.Millisecond)
+	// /held?gate=N reads nothing until the test opens gate N (/open?gate=N),
+	// then counts the body; /held/count says how many wait.
+	var held atomic.Int64
+	mux.HandleFunc("/held", func(w http.ResponseWriter, r *http.Request) {
+		held.Add(1)
+		<-gate(r.URL.Query().Get("gate")).open
+		held.Add(-1)
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprint(w, n)
+	})
+	mux.HandleFunc("/held/count", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, held.Load())
+	})
+	mux.HandleFunc("/open", func(w http.ResponseWriter, r *http.Request) {
+		g := gate(r.URL.Query().Get("gate"))
+		g.once.Do(func() { close(g.open) })
 	})
 	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
 		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
@@ -187,7 +213,7 @@ func serveRaw(ln net.Listener) {
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce")
 			case strings.HasPrefix(f[1], "/close-delimited"):
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-close-")
-				time.Sleep(50 * time.Millisecond)
+				time.Sleep(50 * time.Millisecond) // pacing: the body comes in two parts
 				io.WriteString(c, "body")
 			case strings.HasPrefix(f[1], "/garbage"):
 				io.WriteString(c, "NOT HTTP AT ALL\r\n\r\n")
@@ -204,8 +230,86 @@ func serveRaw(ln net.Listener) {
 			case strings.HasPrefix(f[1], "/smuggle"):
 				// A second response glued to the first: must never reach another client.
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nevil!!")
-				time.Sleep(200 * time.Millisecond)
+				// Stay open until the gateway lets go of the connection.
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				io.Copy(io.Discard, br)
 			}
 		}(c)
 	}
+}
+
+// upstreamProc is the upstream role running in its own process.
+type upstreamProc struct {
+	HTTP, Raw string // host:port
+}
+
+func startUpstream(t *testing.T) *upstreamProc {
+	t.Helper()
+	return startUpstreamCmd(t, exec.Command(os.Args[0]))
+}
+
+// startUpstreamCmd runs cmd (this test binary, possibly wrapped, e.g. in
+// "ip netns exec") in the upstream role and waits for its addresses.
+func startUpstreamCmd(t *testing.T, cmd *exec.Cmd) *upstreamProc {
+	t.Helper()
+	cmd.Env = append(os.Environ(), roleEnv+"=upstream")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	br := bufio.NewReader(out)
+	u := &upstreamProc{}
+	for u.HTTP == "" || u.Raw == "" {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("upstream did not start: %v", err)
+		}
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "HTTP" {
+			u.HTTP = f[1]
+		} else if len(f) == 2 && f[0] == "RAW" {
+			u.Raw = f[1]
+		}
+	}
+	return u
+}
+
+// call sends GET path to the upstream itself and returns the body.
+func (u *upstreamProc) call(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := httpc.Get("http://" + u.HTTP + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// setHealth makes /health answer code.
+func (u *upstreamProc) setHealth(t *testing.T, code int) {
+	u.call(t, fmt.Sprintf("/health/set?code=%d", code))
+}
+
+// conns is how many connections the upstream has accepted, this call's
+// own not counted.
+func (u *upstreamProc) conns(t *testing.T) int {
+	n, _ := strconv.Atoi(u.call(t, "/conns"))
+	return n - 1
 }

@@ -7,32 +7,6 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
-// sdkService creates a service with two MOCK APIs and releases it.
-func sdkService(t *testing.T, c *apigw.Client, name string) (svc string, apis []string) {
-	t.Helper()
-	cs := apigw.NewCreateServiceRequest()
-	cs.ServiceName = common.StringPtr(name)
-	cs.Protocol = common.StringPtr("http")
-	svc = *mustSDK(c.CreateService(cs)).Response.ServiceId
-	for _, p := range []string{"/a", "/b"} {
-		ca := apigw.NewCreateApiRequest()
-		ca.ServiceId = common.StringPtr(svc)
-		ca.ApiName = common.StringPtr("api" + p[1:])
-		ca.ServiceType = common.StringPtr("MOCK")
-		ca.ServiceTimeout = common.Int64Ptr(5)
-		ca.Protocol = common.StringPtr("HTTP")
-		ca.RequestConfig = &apigw.ApiRequestConfig{Path: common.StringPtr(p), Method: common.StringPtr("GET")}
-		ca.ServiceMockReturnMessage = common.StringPtr("ok")
-		apis = append(apis, *mustSDK(c.CreateApi(ca)).Response.Result.ApiId)
-	}
-	rs := apigw.NewReleaseServiceRequest()
-	rs.ServiceId = common.StringPtr(svc)
-	rs.EnvironmentName = common.StringPtr("release")
-	rs.ReleaseDesc = common.StringPtr("v1")
-	mustSDK(c.ReleaseService(rs))
-	return svc, apis
-}
-
 // TestSDKUsagePlans drives every usage plan Action with the official SDK:
 // lifecycle, keys and bindings, the seed's rules (a key shared by two
 // plans of one environment is refused, service- and API-level plans don't

@@ -92,38 +92,13 @@ func TestXDPNetns(t *testing.T) {
 	t.Cleanup(func() { unix.Unmount(bpffs, unix.MNT_DETACH) })
 
 	// Fixed ports are safe here: the namespace is this test's alone.
-	// ip netns exec execs in place, so the gateway is cmd's process.
-	type proc struct {
-		cmd    *exec.Cmd
-		logs   *lockedBuffer
-		exited chan error
-	}
+	// ip netns exec execs in place, so the gateway is the command's process.
 	start := func() *proc {
-		cmd := exec.Command("ip", "netns", "exec", nsGW, gatewayBin, "run", "--data", filepath.Join(dir, "data"),
+		return launch(t, exec.Command("ip", "netns", "exec", nsGW, gatewayBin, "run", "--data", filepath.Join(dir, "data"),
 			"--listen", "10.201.0.1:8080", "--admin-listen", "10.201.0.1:9000", "--config", cfgPath,
-			"--firewall", fwPath, "--xdp", "native", "--xdp-iface", vGW, "--xdp-pin", filepath.Join(bpffs, "edgegate"))
-		g := &proc{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan error, 1)}
-		cmd.Stdout, cmd.Stderr = g.logs, g.logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { g.exited <- cmd.Wait() }()
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM) // an error if it already exited
-			select {
-			case <-g.exited:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-g.exited
-			}
-			if t.Failed() {
-				t.Logf("gateway log:\n%s", g.logs.String())
-			}
-		})
-		return g
+			"--firewall", fwPath, "--xdp", "native", "--xdp-iface", vGW, "--xdp-pin", filepath.Join(bpffs, "edgegate")))
 	}
 	g := start()
-	logs, exited, cmd := g.logs, g.exited, g.cmd
 
 	// curl from the client namespace with a chosen source address: the
 	// HTTP status, or curl's exit code (28: connect timed out).
@@ -143,21 +118,16 @@ func TestXDPNetns(t *testing.T) {
 	const api = "http://10.201.0.1:8080/release/echo"
 	waitOK := func(src string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			code, rc := get(src, api)
-			if code == "200" {
-				return
+		var code string
+		var rc int
+		if !eventually(10*time.Second, func() bool {
+			if g.exitedWithin(0) {
+				t.Fatalf("gateway exited: %v\n%s", g.err, g.logs)
 			}
-			select {
-			case err := <-exited:
-				t.Fatalf("gateway exited: %v\n%s", err, logs.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: no 200 (status %q, curl exit %d)", src, code, rc)
-			}
-			time.Sleep(50 * time.Millisecond)
+			code, rc = get(src, api)
+			return code == "200"
+		}) {
+			t.Fatalf("%s: no 200 (status %q, curl exit %d)", src, code, rc)
 		}
 	}
 	denied := func(src string) {
@@ -168,8 +138,8 @@ func TestXDPNetns(t *testing.T) {
 	}
 
 	waitOK("10.201.0.2")
-	if !strings.Contains(logs.String(), "mode=xdp-native") {
-		t.Fatalf("gateway did not attach XDP in native mode:\n%s", logs.String())
+	if !strings.Contains(g.logs.String(), "mode=xdp-native") {
+		t.Fatalf("gateway did not attach XDP in native mode:\n%s", g.logs)
 	}
 	denied("10.201.0.3")
 
@@ -192,18 +162,13 @@ func TestXDPNetns(t *testing.T) {
 
 	// Flip the lists in place.
 	writeFW("10.201.0.2")
-	n := strings.Count(logs.String(), "firewall reloaded")
-	cmd.Process.Signal(syscall.SIGHUP)
-	for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), "firewall reloaded") == n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("no reload logged:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	n := strings.Count(g.logs.String(), "firewall reloaded")
+	g.cmd.Process.Signal(syscall.SIGHUP)
+	g.waitLog("firewall reloaded", n)
 	waitOK("10.201.0.3")
 	denied("10.201.0.2")
-	if strings.Count(logs.String(), "XDP attached") != 1 {
-		t.Fatalf("the program was re-attached:\n%s", logs.String())
+	if strings.Count(g.logs.String(), "XDP attached") != 1 {
+		t.Fatalf("the program was re-attached:\n%s", g.logs)
 	}
 
 	// A crash (SIGKILL) leaves the pinned link: the kernel keeps dropping
@@ -216,8 +181,7 @@ func TestXDPNetns(t *testing.T) {
 	if !attached() {
 		t.Fatal("no XDP program on the veth while running")
 	}
-	cmd.Process.Kill()
-	exited <- <-exited // keep it for the cleanup
+	g.stop(syscall.SIGKILL)
 	if !attached() {
 		t.Fatal("the crash detached the program")
 	}
@@ -229,20 +193,15 @@ func TestXDPNetns(t *testing.T) {
 	// The restart reuses the pinned maps and swaps its program onto the
 	// pinned link; then a clean exit detaches.
 	g = start()
-	logs, exited, cmd = g.logs, g.exited, g.cmd
 	waitOK("10.201.0.3")
 	denied("10.201.0.2")
 	for _, want := range []string{"reusing pinned maps", "replaced the program on the pinned link"} {
-		if !strings.Contains(logs.String(), want) {
-			t.Fatalf("restart did not log %q:\n%s", want, logs.String())
+		if !strings.Contains(g.logs.String(), want) {
+			t.Fatalf("restart did not log %q:\n%s", want, g.logs)
 		}
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		exited <- err
-	case <-time.After(10 * time.Second):
-		t.Fatal("gateway did not stop")
+	if err := g.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("gateway stop: %v", err)
 	}
 	if attached() {
 		t.Fatal("XDP still attached after a clean exit")
@@ -268,10 +227,8 @@ func TestFirewallTwin(t *testing.T) {
 	if !strings.Contains(g.logs.String(), "accept-time twin only") {
 		t.Fatalf("mode not logged:\n%s", g.logs.String())
 	}
-	resp := g.do(g.client(), "GET", "/echo", nil)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("allowed source: %d", resp.StatusCode)
+	if a := g.get("/echo"); a.status != 200 {
+		t.Fatalf("allowed source: %v", a)
 	}
 	d := net4Dialer("127.0.0.2")
 	c, err := d.Dial("tcp", g.Addr)

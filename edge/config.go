@@ -25,6 +25,10 @@ const (
 type Config struct {
 	// Listen is host:port (":8080").
 	Listen string
+	// ReusePort lets Start share Listen with a socket that already listens
+	// there (SO_REUSEPORT: the kernel splits new connections between them),
+	// for a planned handover. Without it Start fails with ErrAddrInUse.
+	ReusePort bool
 	// Loops is the number of event loops; 0 means one per CPU.
 	Loops int
 	// AdmitConn, when set, judges each accepted connection by its peer
@@ -87,6 +91,11 @@ type Config struct {
 	TLSMaxHandshakes    int
 	TLSTicketKeyPeriod  time.Duration
 }
+
+// ErrAddrInUse is returned (wrapped) by Start when another socket listens
+// on Config.Listen and Config.ReusePort is off. gnet binds with SO_REUSEPORT,
+// which would otherwise share the port silently with that owner.
+var ErrAddrInUse = errors.New("address in use")
 
 // Defaults.
 const (

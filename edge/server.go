@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -98,16 +99,9 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 // Start listens and runs the event loops in the background. It returns once
 // the engine accepts connections, or with the error that stopped it.
 func (s *Server) Start() error {
-	if s.port == 0 {
-		// gnet needs a fixed port for SO_REUSEPORT on every loop: pick one.
-		ln, err := net.Listen("tcp", s.cfg.Listen)
-		if err != nil {
-			return err
-		}
-		s.port = ln.Addr().(*net.TCPAddr).Port
-		host, _, _ := net.SplitHostPort(s.cfg.Listen)
-		s.cfg.Listen = net.JoinHostPort(host, strconv.Itoa(s.port))
-		ln.Close()
+	var err error
+	if s.cfg.Listen, s.port, err = ownListen(s.cfg.Listen, s.port, s.cfg.ReusePort); err != nil {
+		return err
 	}
 	addrs, err := s.listenAddrs()
 	if err != nil {
@@ -120,6 +114,11 @@ func (s *Server) Start() error {
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(s.cfg.Loops),
 			gnet.WithReusePort(true),
+			// SO_REUSEADDR too, so that what this listener leaves behind
+			// (TIME_WAIT, orphaned FIN_WAIT) does not block the next
+			// start's plain probe: Linux lets a bind pass those only when
+			// both sockets set it.
+			gnet.WithReuseAddr(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithTicker(true),
 			gnet.WithLogger(gnetLogger{s.log}),
@@ -136,6 +135,33 @@ func (s *Server) Start() error {
 		}
 		return s.runErr
 	}
+}
+
+// ownListen makes sure addr is free unless reuse allows sharing it: a
+// plain socket (no SO_REUSEPORT) cannot bind where another one listens, so
+// this probe finds the owner that gnet's SO_REUSEPORT bind would share the
+// port with. Between its close and gnet's bind another probe could pass
+// too: callers that need that window closed hold a lock on the address
+// (cmd/edgegate). Port 0 is resolved here: gnet needs a fixed port for
+// SO_REUSEPORT on every loop. It returns the address and its port.
+func ownListen(addr string, port int, reuse bool) (string, int, error) {
+	if port != 0 && reuse {
+		return addr, port, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return "", 0, fmt.Errorf("%w: another process listens on %s", ErrAddrInUse, addr)
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	defer ln.Close()
+	if port == 0 {
+		port = ln.Addr().(*net.TCPAddr).Port
+		host, _, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	return addr, port, nil
 }
 
 // Addr is the listening address.

@@ -3,6 +3,7 @@ package edge
 import (
 	"bufio"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,7 @@ import (
 // default wildcard for the default domains (*.localhost).
 type tlsFixture struct {
 	ca            *testpki.CA
+	pool          *x509.CertPool
 	api, rsa, def *testpki.Leaf
 }
 
@@ -30,19 +32,22 @@ var (
 
 func getTLSFix(t testing.TB) *tlsFixture {
 	tlsFixOnce.Do(func() {
-		ca := testpki.NewCA(t)
+		ca := testpki.NewCA("edge test CA")
+		day := time.Now().AddDate(0, 0, 1)
 		tlsFix = &tlsFixture{
-			ca:  ca,
-			api: ca.Issue(t, testpki.Options{}, "api.example.com", "forced.example.com", "plain.example.com", "secure.example.com"),
-			rsa: ca.Issue(t, testpki.Options{RSA: true}, "rsa.example.com"),
-			def: ca.Issue(t, testpki.Options{}, "*.localhost"),
+			ca:   ca,
+			pool: x509.NewCertPool(),
+			api:  ca.Valid(1, "api.example.com", "forced.example.com", "plain.example.com", "secure.example.com"),
+			rsa:  ca.Issue(testpki.RSAKey(2048), time.Now().Add(-time.Hour), day, "rsa.example.com"),
+			def:  ca.Valid(1, "*.localhost"),
 		}
+		tlsFix.pool.AddCert(ca.Cert)
 	})
 	return tlsFix
 }
 
 func certOf(id string, l *testpki.Leaf, def bool) model.Certificate {
-	return model.Certificate{CertificateId: id, CertificatePEM: string(l.ChainPEM), PrivateKeyPEM: string(l.KeyPEM), Default: def}
+	return model.Certificate{CertificateId: id, CertificatePEM: l.ChainPEM(), PrivateKeyPEM: l.KeyPEM(), Default: def}
 }
 
 // tlsPublished is service-t with apis, its custom domains and the
@@ -87,7 +92,7 @@ func startTLSServer(t testing.TB, cfg Config, apis ...string) *Server {
 
 // tlsConfig trusts the fixture's CA and asks for sni.
 func tlsConfig(t testing.TB, sni string) *tls.Config {
-	return &tls.Config{RootCAs: getTLSFix(t).ca.Pool, ServerName: sni}
+	return &tls.Config{RootCAs: getTLSFix(t).pool, ServerName: sni}
 }
 
 // dialTLS completes a handshake with the edge's HTTPS listener.

@@ -37,7 +37,7 @@ func swapCert(t *testing.T, s *Server, rev uint64, leaf *testpki.Leaf, apis ...s
 // (it keeps its keys), and new handshakes get the certificate installed.
 func TestTLSCertHotSwapUnderLoad(t *testing.T) {
 	f := getTLSFix(t)
-	renewed := f.ca.Issue(t, testpki.Options{}, "api.example.com", "forced.example.com", "plain.example.com", "secure.example.com")
+	renewed := f.ca.Valid(1, "api.example.com", "forced.example.com", "plain.example.com", "secure.example.com")
 	api := mockAPI("api-m", "/m", "mocked")
 	s := startTLSServer(t, Config{Loops: 2}, api)
 	old := mustDialTLS(t, s, tlsConfig(t, "api.example.com"))
@@ -134,7 +134,7 @@ func TestTLSCertBuildErrors(t *testing.T) {
 	before := s.rt.Load().certs
 	for name, mod := range map[string]func(p *model.Published){
 		"bad pem":      func(p *model.Published) { p.Certificates[0].CertificatePEM = "not a certificate" },
-		"key mismatch": func(p *model.Published) { p.Certificates[0].PrivateKeyPEM = string(f.def.KeyPEM) },
+		"key mismatch": func(p *model.Published) { p.Certificates[0].PrivateKeyPEM = f.def.KeyPEM() },
 		"unknown id":   func(p *model.Published) { p.Services[0].Domains[0].CertificateId = "c-none" },
 	} {
 		p := tlsPublished(t, mockAPI("api-m", "/m", "mocked"))
@@ -153,7 +153,7 @@ func TestTLSCertBuildErrors(t *testing.T) {
 			t.Errorf("%s: the table changed", name)
 		}
 	}
-	expired := f.ca.Issue(t, testpki.Options{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)}, "api.example.com")
+	expired := f.ca.Issue(nil, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour), "api.example.com")
 	swapCert(t, s, 8, expired, mockAPI("api-m", "/m", "mocked"))
 	cfg := tlsConfig(t, "api.example.com")
 	_, err := dialTLS(t, s, cfg)

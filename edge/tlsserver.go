@@ -128,22 +128,17 @@ func (s *Server) installCerts(rt *runtime) {
 	}
 }
 
-// listenAddrs resolves a TLS port 0 (gnet needs a fixed port for
-// SO_REUSEPORT on every loop) and lists the engine's listeners.
+// listenAddrs lists the engine's listeners, the HTTPS one checked like
+// Listen (ownListen: not owned by another process unless ReusePort, port 0
+// resolved).
 func (s *Server) listenAddrs() ([]string, error) {
 	addrs := []string{"tcp://" + s.cfg.Listen}
 	if s.tlsSrv == nil {
 		return addrs, nil
 	}
-	if s.tlsPort == 0 {
-		ln, err := net.Listen("tcp", s.cfg.TLSListen)
-		if err != nil {
-			return nil, err
-		}
-		s.tlsPort = ln.Addr().(*net.TCPAddr).Port
-		host, _, _ := net.SplitHostPort(s.cfg.TLSListen)
-		s.cfg.TLSListen = net.JoinHostPort(host, strconv.Itoa(s.tlsPort))
-		ln.Close()
+	var err error
+	if s.cfg.TLSListen, s.tlsPort, err = ownListen(s.cfg.TLSListen, s.tlsPort, s.cfg.ReusePort); err != nil {
+		return nil, err
 	}
 	return append(addrs, "tcp://"+s.cfg.TLSListen), nil
 }

@@ -17,7 +17,9 @@ func TestZeroAllocs(t *testing.T) {
 	}
 	var p Parser
 	r := Request{Headers: make([]Header, 0, DefaultMaxHeaders)}
-	for _, s := range append(append([]string{}, validRequests...), invalidRequests...) {
+	// Connection options mark fields hop-by-hop (markHopByHop).
+	hop := get("Connection: X-Custom, keep-alive\r\n", "X-Custom: 1\r\n")
+	for _, s := range append(append(caseInputs(t, "request"), validRequests...), append(invalidRequests, hop)...) {
 		buf := []byte(s)
 		check("request "+s[:min(len(s), 30)], func() { p.ParseRequest(buf, &r, nil) })
 	}
@@ -32,7 +34,7 @@ func TestZeroAllocs(t *testing.T) {
 
 	var rp Parser
 	resp := Response{Headers: make([]Header, 0, DefaultMaxHeaders)}
-	for _, s := range []string{respHead, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 200 OK\r\nX: a\n\r\n"} {
+	for _, s := range append(caseInputs(t, "response"), respHead, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 200 OK\r\nX: a\n\r\n") {
 		buf := []byte(s)
 		check("response", func() { rp.ParseResponse(buf, &resp, 0, 0) })
 	}

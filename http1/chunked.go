@@ -130,22 +130,33 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, ev ChunkEvent, data []byte, tra
 			}
 		}
 		switch d.state {
-		case stSize:
-			if v := hexTable[c]; v != 0 {
-				// 16 digits, as net/http allows, and below 2^62.
-				if d.digits == 16 || d.size >= 1<<58 {
+		case stSize, stExtName, stExtValTok, stExtValEnd:
+			// Hex digits, a name or a token value go on; a name may take a
+			// value; then another extension, or the end of the line.
+			switch {
+			case d.state == stSize:
+				if v := hexTable[c]; v != 0 {
+					// 16 digits, as net/http allows, and below 2^62.
+					if d.digits == 16 || d.size >= 1<<58 {
+						return d.fail(ErrBadChunk)
+					}
+					d.size = d.size<<4 | uint64(v-1)
+					d.digits++
+					continue
+				}
+				if d.digits == 0 {
 					return d.fail(ErrBadChunk)
 				}
-				d.size = d.size<<4 | uint64(v-1)
-				d.digits++
+			case tokenTable[c] && d.state != stExtValEnd:
+				continue
+			case c == '=' && d.state == stExtName:
+				d.state = stExtValStart
 				continue
 			}
-			switch {
-			case d.digits == 0:
-				return d.fail(ErrBadChunk)
-			case c == ';':
+			switch c {
+			case ';':
 				d.state = stExtStart
-			case c == '\r':
+			case '\r':
 				d.state = stSizeLF
 			default:
 				return d.fail(ErrBadChunk)
@@ -155,34 +166,12 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, ev ChunkEvent, data []byte, tra
 				return d.fail(ErrBadChunk)
 			}
 			d.state = stExtName
-		case stExtName:
-			switch {
-			case tokenTable[c]:
-			case c == '=':
-				d.state = stExtValStart
-			case c == ';':
-				d.state = stExtStart
-			case c == '\r':
-				d.state = stSizeLF
-			default:
-				return d.fail(ErrBadChunk)
-			}
 		case stExtValStart:
 			switch {
 			case tokenTable[c]:
 				d.state = stExtValTok
 			case c == '"':
 				d.state = stExtQuoted
-			default:
-				return d.fail(ErrBadChunk)
-			}
-		case stExtValTok:
-			switch {
-			case tokenTable[c]:
-			case c == ';':
-				d.state = stExtStart
-			case c == '\r':
-				d.state = stSizeLF
 			default:
 				return d.fail(ErrBadChunk)
 			}
@@ -202,15 +191,6 @@ func (d *ChunkedDecoder) Next(in []byte) (n int, ev ChunkEvent, data []byte, tra
 				return d.fail(ErrBadChunk)
 			}
 			d.state = stExtQuoted
-		case stExtValEnd:
-			switch c {
-			case ';':
-				d.state = stExtStart
-			case '\r':
-				d.state = stSizeLF
-			default:
-				return d.fail(ErrBadChunk)
-			}
 		case stSizeLF:
 			if c != '\n' {
 				return d.fail(ErrBadChunk)

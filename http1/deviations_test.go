@@ -1,7 +1,6 @@
 package http1
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -18,6 +17,7 @@ func TestDocumentedDeviations(t *testing.T) {
 		{"bareLF", "BareLF", "GET / HTTP/1.1\r\nHost: a\r\nX: y\n\r\n"},
 		{"obsFold", "ObsFold", "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n z\r\n\r\n"},
 		{"duplicateContentLength", "DuplicateContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"},
+		{"contentLengthDigits", "BadContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 00000000000000000001\r\n\r\n"},
 		{"transferEncodingInHTTP10", "TransferEncodingInHTTP10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"},
 		{"contentLengthWithTransferEncoding", "ContentLengthWithTransferEncoding", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"},
 		{"strictHost", "BadHost", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n"},
@@ -51,14 +51,7 @@ func TestDocumentedDeviations(t *testing.T) {
 			t.Errorf("%s: we give %v for %.60q, want %s", c.exception, err, c.in, c.code)
 			continue
 		}
-		x := newDiffCase([]byte(c.in), g)
-		covered := false
-		for _, e := range requestExceptions {
-			if e.name == c.exception && e.applies(x) && slices.Contains(e.codes, c.code) {
-				covered = true
-			}
-		}
-		if !covered {
+		if _, ok := excused(requestExceptions, newDiffCase([]byte(c.in), g), c.code, c.exception); !ok {
 			t.Errorf("%s does not cover %.60q", c.exception, c.in)
 		}
 	}
@@ -93,14 +86,7 @@ func TestDocumentedDeviations(t *testing.T) {
 			t.Errorf("%s: we give %v for %q, want %s", c.exception, got.err, c.in, c.code)
 			continue
 		}
-		x := newChunkCase([]byte(c.in)[:g.consumed])
-		covered := false
-		for _, e := range chunkedExceptions {
-			if e.name == c.exception && e.applies(x) && slices.Contains(e.codes, c.code) {
-				covered = true
-			}
-		}
-		if !covered {
+		if _, ok := excused(chunkedExceptions, newChunkCase([]byte(c.in)[:g.consumed]), c.code, c.exception); !ok {
 			t.Errorf("%s does not cover %q", c.exception, c.in)
 		}
 	}

@@ -6,61 +6,6 @@ import (
 	"testing"
 )
 
-func TestHeaderFields(t *testing.T) {
-	runRequestCases(t, []codeCase{
-		{"plain", get("Foo: bar\r\n"), ""},
-		{"no OWS", get("Foo:bar\r\n"), ""},
-		{"space in value", get("Foo: a space\r\n"), ""},
-		{"tab in value", get("foo: foo\tfoo\r\n"), ""},
-		{"obs-text in value", get("foo: foo\xfffoo\r\n"), ""},
-		{"UTF-8 value", get("foo: caf\xc3\xa9\r\n"), ""},
-		{"empty value", get("Foo:\r\n"), ""},
-		{"OWS-only value", get("Foo: \t \r\n"), ""},
-		{"all tchars", get("!#$%&'*+-.^_`|~09azAZ: x\r\n"), ""},
-		{"underscore", get("X_Auth_User: x\r\n"), ""},
-		{"value with colon", get("Foo: a:b: c\r\n"), ""},
-
-		{"space in name", get("A space: foo\r\n"), "BadHeaderName"},
-		{"binary in name", get("foo\xffbar: foo\r\n"), "BadHeaderName"},
-		{"NUL in name", get("foo\x00bar: foo\r\n"), "BadHeaderName"},
-		{"non-ASCII first byte (garden #8)", get("\xefoo: bar\r\n"), "BadHeaderName"},
-		{"space before colon", get("Foo : bar\r\n"), "BadHeaderName"},
-		{"tab before colon", get("Foo\t: bar\r\n"), "BadHeaderName"},
-		{"CL space before colon (garden #3)", post("Content-Length : 34\r\n"), "BadHeaderName"},
-		{"empty name", get(": empty key\r\n"), "BadHeaderName"},
-		{"empty name first (garden #18)", "GET / HTTP/1.1\r\n: ignored\r\nHost: a\r\n\r\n", "BadHeaderName"},
-		{"no colon", get("Foo\r\n"), "BadHeaderName"},
-		{"separator in name", get("F(o: x\r\n"), "BadHeaderName"},
-		{"slash in name", get("a/b: x\r\n"), "BadHeaderName"},
-		{"garden #14 name", get("\x01\x02 \"(),/;<=>?@[/]{}: whatever\r\n"), "BadHeaderName"},
-
-		{"NUL in value", get("foo: foo\x00foo\r\n"), "BadHeaderValue"},
-		{"DEL in value", get("foo: foo\x7ffoo\r\n"), "BadHeaderValue"},
-		{"SOH in value", get("foo: \x01\r\n"), "BadHeaderValue"},
-		{"VT in value", get("foo: a\x0bb\r\n"), "BadHeaderValue"},
-		{"FF in value", get("foo: a\x0cb\r\n"), "BadHeaderValue"},
-		{"ESC in long value", get("foo: aaaaaaaaaaaaaaaaaaaa\x1baaaaaaaaa\r\n"), "BadHeaderValue"},
-		{"NUL then CR (garden #2)", get("Header: v\x00\ralue\r\n"), "BadHeaderValue"},
-
-		{"obs-fold space", get("Foo: bar\r\n baz\r\n"), "ObsFold"},
-		{"obs-fold tab", get("Foo: bar\r\n\tbaz\r\n"), "ObsFold"},
-		{"leading space first field (Go 22464)", "GET / HTTP/1.1\r\n Host: foo\r\n\r\n", "ObsFold"},
-		{"leading tab first field (garden #4)", "GET / HTTP/1.1\r\n\tContent-Length: 1\r\nHost: a\r\n\r\nX", "ObsFold"},
-		{"fold hides TE", post("X: y\r\n Transfer-Encoding: chunked\r\n"), "ObsFold"},
-
-		{"bare CR splits a field (garden #13)", get("Visible: :/\rSmuggled: :)\r\n"), "BareCR"},
-		{"bare CR in value", get("Foo: b\rar\r\n"), "BareCR"},
-		{"CR CR LF", get("Foo: bar\r\r\n"), "BareCR"},
-		{"bare CR in name", get("Fo\ro: bar\r\n"), "BareCR"},
-		{"bare CR as empty line", "GET / HTTP/1.1\r\nHost: a\r\n\rX\r\n\r\n", "BareCR"},
-
-		{"bare LF ends field", "GET / HTTP/1.1\r\nFoo: bar\nHost: a\r\n\r\n", "BareLF"},
-		{"bare LF empty line", "GET / HTTP/1.1\r\nHost: a\r\n\n", "BareLF"},
-		{"bare LF after name", "GET / HTTP/1.1\r\nFoo\nHost: a\r\n\r\n", "BareLF"},
-		{"bare LF only", "GET / HTTP/1.1\nHost: a\n\n", "BareLF"},
-	})
-}
-
 func TestHeaderValuesTrimmed(t *testing.T) {
 	r, _, err := parseReq(get("A:   x y \t\r\n", "B:\t\r\n", "C:z\r\n"))
 	if err != nil {
@@ -143,7 +88,7 @@ func TestHopByHop(t *testing.T) {
 		t.Error("KeepAlive")
 	}
 
-	runRequestCases(t, []codeCase{
+	runCases(t, "request", []codeCase{
 		{"empty elements", get("Connection: ,, close ,\r\n"), ""},
 		{"non-token option", get("Connection: a b\r\n"), "BadConnection"},
 		{"quoted option", get("Connection: \"close\"\r\n"), "BadConnection"},

@@ -30,25 +30,30 @@ type codeCase struct {
 	code string
 }
 
-func runRequestCases(t *testing.T, cases []codeCase) {
-	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Helper()
-			_, n, err := parseReq(c.in)
-			checkResult(t, c, n, err)
-		})
-	}
+// parsers parse a case's input whole, by the kind of its section, and
+// return how much of it was accepted (0 while incomplete).
+var parsers = map[string]func(string) (int, *Error){
+	"request":  func(s string) (int, *Error) { _, n, err := parseReq(s); return n, err },
+	"response": func(s string) (int, *Error) { _, n, err := parseResp(s); return n, err },
+	"chunked": func(s string) (int, *Error) {
+		got := decodeAll([]byte(s))
+		if !got.done {
+			got.n = 0
+		}
+		return got.n, got.err
+	},
 }
 
-func runResponseCases(t *testing.T, cases []codeCase) {
+// runCases runs each case through the parser of kind; a response's
+// refusal must be the 502 twin.
+func runCases(t *testing.T, kind string, cases []codeCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Helper()
-			_, n, err := parseResp(c.in)
+			n, err := parsers[kind](c.in)
 			checkResult(t, c, n, err)
-			if err != nil && err.Status != 502 {
+			if kind == "response" && err != nil && err.Status != 502 {
 				t.Errorf("response error %s has Status %d, want 502", err.Code, err.Status)
 			}
 		})

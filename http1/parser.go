@@ -229,6 +229,45 @@ func (p *Parser) scanLines(buf []byte, maxLine, maxBytes, maxH int, response boo
 	}
 }
 
+// startLine finds the start line that begins at ls, its LF within window
+// bytes, and returns it (CRLF excluded) and the offset after it. When buf
+// ends first it saves in *sc where scanning resumes and returns 0 and what
+// partialLine says; maxLine > 0 marks a request-line (414 past maxLine).
+func startLine(buf []byte, ls, window, maxLine, maxBytes int, sc *scanState) ([]byte, int, *Error) {
+	win := buf[ls:]
+	if len(win) > window {
+		win = win[:window]
+	}
+	lf := bytes.IndexByte(win, '\n')
+	if lf < 0 {
+		*sc = scanState{lineStart: ls, inStart: true}
+		return nil, 0, partialLine(buf, ls, maxLine, maxBytes, maxLine > 0)
+	}
+	lf += ls
+	if lf == ls || buf[lf-1] != '\r' {
+		return nil, 0, ErrBareLF
+	}
+	if lf+3 > maxBytes {
+		return nil, 0, ErrHeaderTooLarge
+	}
+	return buf[ls : lf-1], lf + 1, nil
+}
+
+// headFields parses the field section of a head from buf[i:] into *h
+// (see parseFields), with st the state of its checks. At the end of the
+// head it returns the head's length; when buf ends first, it saves in *sc
+// where scanning resumes and returns 0 and what partialLine says.
+func headFields(buf []byte, i int, h *[]Header, maxBytes, maxH int, st *fieldState, sc *scanState) (int, *Error) {
+	st.contentLength = -1
+	hs, end, lineStart, err := parseFields(buf, i, *h, maxH, maxBytes, st)
+	*h = hs
+	if err != nil || end > 0 {
+		return end, err
+	}
+	*sc = scanState{lineStart: lineStart, fields: len(hs), st: *st}
+	return 0, partialLine(buf, lineStart, 0, maxBytes, false)
+}
+
 // partialLine checks the limits for a head that ends inside the line that
 // starts at ls: a request-line is 414 as soon as it is longer than maxLine
 // (a trailing CR may still be the start of its CRLF), and a head longer than

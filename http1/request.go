@@ -33,39 +33,18 @@ func parseRequest(buf []byte, r *Request, maxLine, maxBytes, maxH int, sc *scanS
 	// request-line = method SP request-target SP HTTP-version CRLF. Find
 	// the LF within MaxRequestLine+2 bytes first, so that a long line is
 	// 414 whatever it holds, as it is when the head arrives piecemeal.
-	ls := i
-	win := buf[ls:]
-	if len(win) > maxLine+2 {
-		win = win[:maxLine+2]
-	}
-	lf := bytes.IndexByte(win, '\n')
-	if lf < 0 {
-		*sc = scanState{lineStart: ls, inStart: true}
-		return 0, partialLine(buf, ls, maxLine, maxBytes, true)
-	}
-	lf += ls
-	if lf == ls || buf[lf-1] != '\r' {
-		return 0, ErrBareLF
-	}
-	line := buf[ls : lf-1]
-	i = lf + 1
-	if i+2 > maxBytes {
-		return 0, ErrHeaderTooLarge
+	line, i, err := startLine(buf, i, maxLine+2, maxLine, maxBytes, sc)
+	if i == 0 {
+		return 0, err
 	}
 	if err := parseRequestLine(line, r); err != nil {
 		return 0, err
 	}
 
 	var st fieldState
-	st.contentLength = -1
-	end, lineStart, err := 0, 0, (*Error)(nil)
-	r.Headers, end, lineStart, err = parseFields(buf, i, r.Headers, maxH, maxBytes, &st)
-	if err != nil {
-		return 0, err
-	}
+	end, err := headFields(buf, i, &r.Headers, maxBytes, maxH, &st, sc)
 	if end == 0 {
-		*sc = scanState{lineStart: lineStart, fields: len(r.Headers), st: st}
-		return 0, partialLine(buf, lineStart, maxLine, maxBytes, false)
+		return 0, err
 	}
 	if err := finishRequest(r, &st); err != nil {
 		return 0, err
@@ -251,19 +230,9 @@ func finishRequest(r *Request, st *fieldState) *Error {
 // a field that Next would reject as a trailer (as net/http rejects
 // Content-Length, Transfer-Encoding and Trailer).
 func checkTrailerDecl(h []Header) *Error {
-	for i := range h {
-		if h[i].Kind != KindTrailer {
-			continue
-		}
-		for rest := h[i].Value; ; {
-			elem, r, ok := nextListElem(rest)
-			if !ok {
-				break
-			}
-			rest = r
-			if isToken(elem) && forbiddenTrailer(elem) {
-				return ErrForbiddenTrailer
-			}
+	for elem := range listElems(h, KindTrailer) {
+		if isToken(elem) && forbiddenTrailer(elem) {
+			return ErrForbiddenTrailer
 		}
 	}
 	return nil

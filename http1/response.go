@@ -9,36 +9,18 @@ func parseResponse(buf []byte, r *Response, maxBytes, maxH int, sc *scanState) (
 	hdrs := r.Headers[:0]
 	*r = Response{Headers: hdrs, ContentLength: -1}
 
-	win := buf
-	if len(win) > maxBytes {
-		win = win[:maxBytes]
+	line, i, err := startLine(buf, 0, maxBytes, 0, maxBytes, sc)
+	if i == 0 {
+		return 0, err
 	}
-	lf := bytes.IndexByte(win, '\n')
-	if lf < 0 {
-		*sc = scanState{inStart: true}
-		return 0, partialLine(buf, 0, 0, maxBytes, false)
-	}
-	if lf == 0 || buf[lf-1] != '\r' {
-		return 0, ErrBareLF
-	}
-	i := lf + 1
-	if i+2 > maxBytes {
-		return 0, ErrHeaderTooLarge
-	}
-	if err := parseStatusLine(buf[:lf-1], r); err != nil {
+	if err := parseStatusLine(line, r); err != nil {
 		return 0, err
 	}
 
 	var st fieldState
-	st.contentLength = -1
-	end, lineStart, err := 0, 0, (*Error)(nil)
-	r.Headers, end, lineStart, err = parseFields(buf, i, r.Headers, maxH, maxBytes, &st)
-	if err != nil {
-		return 0, err
-	}
+	end, err := headFields(buf, i, &r.Headers, maxBytes, maxH, &st, sc)
 	if end == 0 {
-		*sc = scanState{lineStart: lineStart, fields: len(r.Headers), st: st}
-		return 0, partialLine(buf, lineStart, 0, maxBytes, false)
+		return 0, err
 	}
 	if err := finishResponse(r, &st); err != nil {
 		return 0, err

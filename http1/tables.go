@@ -1,6 +1,10 @@
 package http1
 
-import "github.com/edgegate/edgegate/ascii"
+import (
+	"iter"
+
+	"github.com/edgegate/edgegate/ascii"
+)
 
 // Byte class tables, built once at init. Each is a [256]bool so that a
 // check is one indexed load with no bounds check.
@@ -91,4 +95,25 @@ func nextListElem(s []byte) (elem, rest []byte, ok bool) {
 		}
 	}
 	return ascii.TrimOWS(s), nil, true
+}
+
+// listElems yields each element of the list-valued fields of kind k in h
+// (RFC 9110 §5.6.1), empty ones included.
+func listElems(h []Header, k Kind) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for i := range h {
+			if h[i].Kind != k {
+				continue
+			}
+			for rest := h[i].Value; ; {
+				elem, r, ok := nextListElem(rest)
+				if !ok {
+					break
+				}
+				if rest = r; !yield(elem) {
+					return
+				}
+			}
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package ipset
 
 import (
+	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -138,27 +140,118 @@ func FuzzContains(f *testing.F) {
 	})
 }
 
-// FuzzParse: Parse never panics, and what it accepts agrees with
-// ParseEntry entry by entry.
-func FuzzParse(f *testing.F) {
-	for _, s := range []string{"10.0.0.0/8;1.2.3.4", "1.2.3.4-1.2.3.9\n::1", "::ffff:1.2.3.4/120", "a;b", "1.2.3.4/33", "fe80::1%eth0"} {
-		f.Add(s)
+// refParse is the reference reading of a list, with net/netip alone:
+// entries split on ';', line breaks and the two characters `\n`, blanks
+// trimmed, each an address, a prefix (an IPv4-mapped one of /96 or more
+// is the IPv4 prefix it carries) or a range "a-b" of one family, low end
+// first; no zones. It returns the set, the number of entries and the
+// first entry it refuses ("" when none).
+func refParse(list string) (ref naive, n int, bad string) {
+	list = strings.ReplaceAll(list, `\n`, "\n")
+	sep := func(r rune) bool { return r == ';' || r == '\n' || r == '\r' }
+	for _, e := range strings.FieldsFunc(list, sep) {
+		if e = strings.Trim(e, " \t"); e == "" {
+			continue
+		}
+		n++
+		if !ref.add(e) {
+			return ref, n, e
+		}
 	}
-	f.Fuzz(func(t *testing.T, list string) {
-		s, n, err := Parse(list)
+	return ref, n, ""
+}
+
+func (n *naive) add(e string) bool {
+	if strings.Contains(e, "/") {
+		p, err := netip.ParsePrefix(e)
 		if err != nil {
+			return false
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		n.prefixes = append(n.prefixes, p.Masked())
+		return true
+	}
+	// A range's ends may have blanks around them; a lone address not.
+	lo, hi, isRange := strings.Cut(e, "-")
+	if isRange {
+		lo, hi = strings.TrimSpace(lo), strings.TrimSpace(hi)
+	} else {
+		hi = lo
+	}
+	l, lerr := netip.ParseAddr(lo)
+	h, herr := netip.ParseAddr(hi)
+	if lerr != nil || herr != nil || l.Zone() != "" || h.Zone() != "" {
+		return false
+	}
+	l, h = l.Unmap(), h.Unmap()
+	if l.Is4() != h.Is4() || h.Less(l) {
+		return false
+	}
+	n.ranges = append(n.ranges, [2]netip.Addr{l, h})
+	return true
+}
+
+// lastOf is the last address of p: its host bits all set.
+func lastOf(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// FuzzParseList parses a text list with Parse and with refParse and
+// checks that they accept and refuse alike (the same first bad entry, the
+// same count) and that the Set answers as the reference on both ends of
+// every entry, their neighbours, and arbitrary addresses from probe.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{
+		"10.0.0.0/8;1.2.3.4", "1.2.3.4-1.2.3.9\n::1", "::ffff:1.2.3.4/120", "a;b", "1.2.3.4/33", "fe80::1%eth0",
+		" 10.0.0.1 ;\t10.0.0.0/30\r\n\n::ffff:10.0.0.9 ", `1.1.1.1\n2.2.2.0/24\n`, "0.0.0.0/0;::/0",
+		"255.255.255.255-255.255.255.255;ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "::ffff:0:0/95;1.2.3.4 - 1.2.3.5",
+		"10.0.0.9-10.0.0.1", "10.0.0.1-::1", "::ffff:10.0.0.1-10.0.0.5", "01.2.3.4", "2001:db8::/129", "1.2.3.4-1.2.3.5/8",
+	} {
+		f.Add(s, []byte{0, 10, 0, 0, 1, 1, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+	}
+	f.Fuzz(func(t *testing.T, list string, probe []byte) {
+		ref, n, bad := refParse(list)
+		s, got, err := Parse(list)
+		if bad != "" {
+			var ee *EntryError
+			if !errors.As(err, &ee) || ee.Entry != bad {
+				t.Fatalf("Parse(%q) = %v, the reference refuses entry %q", list, err, bad)
+			}
 			return
 		}
-		if n != len(Entries(list)) {
-			t.Fatalf("n %d, entries %d", n, len(Entries(list)))
+		if err != nil || got != n {
+			t.Fatalf("Parse(%q) = %d entries, %v; the reference reads %d", list, got, err, n)
 		}
-		for _, e := range Entries(list) {
-			lo, hi, err := ParseEntry(e)
-			if err != nil {
-				t.Fatalf("entry %q: %v after Parse accepted the list", e, err)
+		var probes []netip.Addr
+		for _, p := range ref.prefixes {
+			probes = append(probes, around(p.Addr())...)
+			probes = append(probes, around(lastOf(p))...)
+		}
+		for _, r := range ref.ranges {
+			probes = append(probes, around(r[0])...)
+			probes = append(probes, around(r[1])...)
+		}
+		for len(probe) > 0 {
+			a, rest, ok := addrFrom(probe[0], probe[1:])
+			if !ok {
+				break
 			}
-			if !s.Contains(lo) || !s.Contains(hi) {
-				t.Fatalf("entry %q: ends %s %s not in the set", e, lo, hi)
+			probes, probe = append(probes, a), rest
+		}
+		for _, a := range probes {
+			want := ref.contains(a)
+			if s.Contains(a) != want {
+				t.Fatalf("Parse(%q).Contains(%s) = %v, the reference says %v", list, a, !want, want)
+			}
+			if a.Is4() && s.Contains(netip.AddrFrom16(a.As16())) != want {
+				t.Fatalf("Parse(%q).Contains(mapped %s) = %v, the reference says %v", list, a, !want, want)
 			}
 		}
 	})

@@ -128,7 +128,14 @@ func (b *Builder) AddAddr(a netip.Addr) {
 // lo <= hi; ParseEntry checks that for text input. Otherwise AddRange
 // adds nothing.
 func (b *Builder) AddRange(lo, hi netip.Addr) {
-	lo, hi = lo.Unmap(), hi.Unmap()
+	b.addRange(lo.Unmap(), hi.Unmap())
+}
+
+// addRange adds lo..hi as given. Parse uses it: ParseEntry's ends are
+// unmapped already, and an IPv6 prefix may end inside the IPv4-mapped
+// block (::/80 ends at ::ffff:255.255.255.255), an end that Unmap would
+// turn into IPv4 and AddRange would then drop as a mixed-family range.
+func (b *Builder) addRange(lo, hi netip.Addr) {
 	if !lo.IsValid() || !hi.IsValid() || lo.Is4() != hi.Is4() || hi.Less(lo) {
 		return
 	}

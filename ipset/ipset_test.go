@@ -121,6 +121,21 @@ func TestParseEntryBounds(t *testing.T) {
 	}
 }
 
+// TestParseV6PrefixEndingInMappedBlock: an IPv6 prefix whose last
+// address is IPv4-mapped (::/80, ::fffe:0:0/95) holds its IPv6 addresses;
+// Parse used to drop it whole (FuzzParseList found it).
+func TestParseV6PrefixEndingInMappedBlock(t *testing.T) {
+	for list, in := range map[string]string{"::/80": "::1", "::ffff:0:0/95": "::fffe:0:1"} {
+		s, n, err := Parse(list)
+		if err != nil || n != 1 || !s.Contains(netip.MustParseAddr(in)) {
+			t.Errorf("%s: Contains(%s) false (n %d, %v)", list, in, n, err)
+		}
+		if s.Contains(netip.MustParseAddr("10.0.0.1")) {
+			t.Errorf("%s holds the IPv4 address 10.0.0.1", list)
+		}
+	}
+}
+
 func TestContainsAllocs(t *testing.T) {
 	var b Builder
 	for i := range 1000 {

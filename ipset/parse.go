@@ -107,7 +107,7 @@ func Parse(list string) (s *Set, n int, err error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		b.AddRange(lo, hi)
+		b.addRange(lo, hi)
 		n++
 	}
 	return b.Build(), n, nil

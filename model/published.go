@@ -34,7 +34,8 @@ type Certificate struct {
 	Default bool `json:"Default,omitempty"`
 }
 
-// PublishedService is one service and its released environments.
+// PublishedService is one service and its released environments; none
+// when it is released nowhere (its host is known: EnvironmentNotFound).
 type PublishedService struct {
 	Service Service `json:"Service"`
 	// Domains are custom domains bound to the service (seed: BindSubDomain).

@@ -43,28 +43,17 @@ func fuzzModel(mask uint32) *model.Published {
 		}
 		release = append(release, a)
 	}
-	return &model.Published{
-		BaseDomain: "gw.test",
-		Services: []model.PublishedService{
-			{
-				Service: model.Service{ServiceId: "svc-a"},
-				Domains: []model.CustomDomain{
-					{SubDomain: "a.example", IsDefaultMapping: true},
-					{SubDomain: "m.example", PathMappingSet: []model.PathMapping{
-						{Path: "/", Environment: "release"}, {Path: "/t", Environment: "test"},
-						{Path: "/t/deep", Environment: "release"}, {Path: "/p", Environment: "prepub"}}},
-				},
-				Environments: []model.PublishedEnvironment{
-					{EnvironmentName: "release", Apis: release},
-					{EnvironmentName: "test", Apis: []model.API{api("t0", "GET", "/only"), api("t1", "ANY", "=/x"), api("t2", "POST", "~/x")}},
-				},
-			},
-			{
-				Service:      model.Service{ServiceId: "svc-b"},
-				Environments: []model.PublishedEnvironment{{EnvironmentName: "release", Apis: []model.API{api("b0", "ANY", "/")}}},
-			},
-		},
+	p := withServiceB(published("gw.test", "svc-a", map[string][]model.API{
+		"release": release,
+		"test":    {api("t0", "GET", "/only"), api("t1", "ANY", "=/x"), api("t2", "POST", "~/x")},
+	}, "release", "test"), "b0")
+	p.Services[0].Domains = []model.CustomDomain{
+		{SubDomain: "a.example", IsDefaultMapping: true},
+		{SubDomain: "m.example", PathMappingSet: []model.PathMapping{
+			{Path: "/", Environment: "release"}, {Path: "/t", Environment: "test"},
+			{Path: "/t/deep", Environment: "release"}, {Path: "/p", Environment: "prepub"}}},
 	}
+	return p
 }
 
 // ---- reference implementation ----

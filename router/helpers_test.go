@@ -58,6 +58,12 @@ func published(base, sid string, envs map[string][]model.API, order ...string) *
 	return &model.Published{BaseDomain: base, Services: []model.PublishedService{ps}}
 }
 
+// withServiceB adds svc-b, whose release has one API, id, on ANY "/".
+func withServiceB(p *model.Published, id string) *model.Published {
+	p.Services = append(p.Services, published("", "svc-b", map[string][]model.API{"release": {api(id, "ANY", "/")}}, "release").Services...)
+	return p
+}
+
 func mustCompile(t testing.TB, p *model.Published) *Table {
 	t.Helper()
 	tb, err := Compile(p)

@@ -48,31 +48,12 @@ func lookupFixture(t testing.TB) *Table {
 		api("x-any", "ANY", "=/x"),
 	}
 	canary := []model.API{api("canary-all", "ANY", "/")}
-	p := &model.Published{
-		Revision:   7,
-		BaseDomain: "GW.example.com.",
-		Services: []model.PublishedService{
-			{
-				Service: model.Service{ServiceId: "svc-a"},
-				Domains: []model.CustomDomain{
-					{SubDomain: "api.example.org", IsDefaultMapping: true},
-					{SubDomain: "Shop.Example.org", PathMappingSet: []model.PathMapping{
-						{Path: "/", Environment: "release"},
-						{Path: "/t", Environment: "test"},
-						{Path: "/p/", Environment: "prepub"},
-					}},
-				},
-				Environments: []model.PublishedEnvironment{
-					{EnvironmentName: "release", Apis: release},
-					{EnvironmentName: "test", Apis: test},
-					{EnvironmentName: "canary", Apis: canary},
-				},
-			},
-			{
-				Service:      model.Service{ServiceId: "svc-b"},
-				Environments: []model.PublishedEnvironment{{EnvironmentName: "release", Apis: []model.API{api("b-all", "ANY", "/")}}},
-			},
-		},
+	p := withServiceB(published("GW.example.com.", "svc-a", map[string][]model.API{"release": release, "test": test, "canary": canary}, "release", "test", "canary"), "b-all")
+	p.Revision = 7
+	p.Services[0].Domains = []model.CustomDomain{
+		{SubDomain: "api.example.org", IsDefaultMapping: true},
+		{SubDomain: "Shop.Example.org", PathMappingSet: []model.PathMapping{
+			{Path: "/", Environment: "release"}, {Path: "/t", Environment: "test"}, {Path: "/p/", Environment: "prepub"}}},
 	}
 	return mustCompile(t, p)
 }
@@ -238,8 +219,9 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
-	t.Helper()
+// request is the case's request: GET and svc-a's default domain unless
+// it says otherwise ("-": no host).
+func (c lookupCase) request() Request {
 	method, host := c.method, c.host
 	if method == "" {
 		method = "GET"
@@ -250,7 +232,13 @@ func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
 	case "-":
 		host = ""
 	}
-	req := Request{Method: []byte(method), Host: []byte(host), Path: []byte(c.path)}
+	return Request{Method: []byte(method), Host: []byte(host), Path: []byte(c.path)}
+}
+
+func checkLookup(t *testing.T, tb *Table, res *Result, c lookupCase) {
+	t.Helper()
+	req := c.request()
+	method, host := string(req.Method), string(req.Host)
 	tb.Lookup(&req, res)
 	got := fmt.Sprintf("status=%d code=%s", res.Status, res.Code)
 	want := fmt.Sprintf("status=%d code=%s", c.status, c.code)

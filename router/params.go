@@ -210,6 +210,18 @@ type plan struct {
 	bodyEdit   bool
 }
 
+// drop notes that the client's name at pos is not forwarded as is.
+func (pl *plan) drop(pos position, name string) {
+	switch pos {
+	case posQuery:
+		pl.dropQuery = append(pl.dropQuery, name)
+	case posHeader:
+		pl.dropHeader = append(pl.dropHeader, name)
+	case posBody:
+		pl.dropBody = append(pl.dropBody, name)
+	}
+}
+
 // compilePlan compiles the parameter and backend settings of r.API.
 func compilePlan(r *Route, pt *pattern) *CompileError {
 	a := r.API
@@ -399,14 +411,7 @@ func compilePlan(r *Route, pt *pattern) *CompileError {
 		in := &pl.in[i]
 		in.keep = !mapped[i] || identity[i]
 		if !in.keep {
-			switch in.pos {
-			case posQuery:
-				pl.dropQuery = append(pl.dropQuery, in.name)
-			case posHeader:
-				pl.dropHeader = append(pl.dropHeader, in.name)
-			case posBody:
-				pl.dropBody = append(pl.dropBody, in.name)
-			}
+			pl.drop(in.pos, in.name)
 			continue
 		}
 		if in.pos == posPath {
@@ -463,14 +468,7 @@ func compilePlan(r *Route, pt *pattern) *CompileError {
 			o.nameB = appendEscape(nil, []byte(o.name))
 		}
 		if o.kind != outDefault {
-			switch o.pos {
-			case posQuery:
-				pl.dropQuery = append(pl.dropQuery, o.name)
-			case posHeader:
-				pl.dropHeader = append(pl.dropHeader, o.name)
-			case posBody:
-				pl.dropBody = append(pl.dropBody, o.name)
-			}
+			pl.drop(o.pos, o.name)
 		}
 		if o.pos == posBody {
 			pl.bodyEdit = true

@@ -30,6 +30,21 @@ func trafficPublished(t *testing.T, tr *model.Traffic) *model.Published {
 }
 
 // route finds the compiled rules of (env, api).
+// compiled compiles trafficPublished(tr), which must succeed.
+func compiled(t *testing.T, tr *model.Traffic) *Snapshot {
+	t.Helper()
+	s, err := Compile(trafficPublished(t, tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// onePlugin is a Traffic of one plugin attached to release/api-a.
+func onePlugin(id, typ, data string) *model.Traffic {
+	return &model.Traffic{Plugins: []model.Plugin{{PluginId: id, PluginType: typ, PluginData: data, Attachments: attach("release", "api-a")}}}
+}
+
 func route(t *testing.T, s *Snapshot, env, api string) *RouteTraffic {
 	t.Helper()
 	for i, r := range s.Router.Routes() {
@@ -95,15 +110,9 @@ func TestEffectiveLimitSeedExample(t *testing.T) {
 }
 
 func TestFlowControlSpecials(t *testing.T) {
-	p := trafficPublished(t, &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-1", PluginType: PluginTrafficControl,
-		PluginData: `{"expire_type":"hour","expire":1,"api_rate_limit":500,"app_rate_limit":1,"ip_rate_limit":2,
+	s := compiled(t, onePlugin("plugin-1", PluginTrafficControl, `{"expire_type":"hour","expire":1,"api_rate_limit":500,"app_rate_limit":1,"ip_rate_limit":2,
 			"spec_app_rate_limits":[{"app_id":"app-3q9l4909","rate_limit":10}],
-			"spec_ip_rate_limits":[{"ip_key":"172.16.0.1","rate_limit":10},{"ip_key":"::ffff:10.0.0.9","rate_limit":7}]}`,
-		Attachments: attach("release", "api-a")}}})
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+			"spec_ip_rate_limits":[{"ip_key":"172.16.0.1","rate_limit":10},{"ip_key":"::ffff:10.0.0.9","rate_limit":7}]}`))
 	a := route(t, s, "release", "api-a")
 	f := a.Flow
 	if f == nil || f.Window != Hour || a.API[Hour] != 500 {
@@ -119,16 +128,10 @@ func TestFlowControlSpecials(t *testing.T) {
 }
 
 func TestParamPolicyCompiled(t *testing.T) {
-	p := trafficPublished(t, &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-p", PluginType: PluginTrafficControlByParameter,
-		PluginData: `{"default_window":60,"default_rate_limit":5,"strategies":[
+	s := compiled(t, onePlugin("plugin-p", PluginTrafficControlByParameter, `{"default_window":60,"default_rate_limit":5,"strategies":[
 			{"name":"low","strategy_weight":1,"parameters":[{"type":"query","name":"a"}],"rate_limit":1,"window":1,"condition":""},
 			{"name":"vip","strategy_weight":90,"parameters":[{"type":"header","name":"X-User"}],"rate_limit":10,"window":60,"condition":"header.x-tier == \"gold\""},
-			{"name":"paths","strategy_weight":50,"parameters":[{"type":"path"}],"rate_limit":3,"window":86400}]}`,
-		Attachments: attach("release", "api-a")}}})
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+			{"name":"paths","strategy_weight":50,"parameters":[{"type":"path"}],"rate_limit":3,"window":86400}]}`))
 	a := route(t, s, "release", "api-a")
 	pp := a.Params
 	if pp == nil || pp.Default == nil || pp.Default.Limit != 5 || pp.Default.Window != Minute || a.API[Minute] != 5 {
@@ -148,11 +151,7 @@ func TestParamPolicyCompiled(t *testing.T) {
 }
 
 func TestCORSPrecedence(t *testing.T) {
-	p := trafficPublished(t, nil)
-	s, err := Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := compiled(t, nil)
 	// EnableCORS alone: the permissive default.
 	b := route(t, s, "release", "api-b")
 	if b.CORS == nil || b.CORS.FromPlugin || !b.CORS.AnyOrigin || !b.CORS.AllowsMethod([]byte("POST")) || b.CORS.AllowsMethod([]byte("GET")) || !s.Traffic.AnyCORS {
@@ -162,13 +161,9 @@ func TestCORSPrecedence(t *testing.T) {
 		t.Error("api-a has no CORS")
 	}
 	// A Cors plugin overrides EnableCORS.
-	p.Traffic = &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-c", PluginType: PluginCors,
+	s = compiled(t, &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-c", PluginType: PluginCors,
 		PluginData:  `{"allow_origin":["https://app.example.com","https://*.example.org"],"allow_methods":["GET","post"],"allow_headers":["X-Api-ID"],"expose_headers":["X-Request-Id"],"allow_credentials":true,"max_age":600}`,
-		Attachments: attach("release", "api-b")}}}
-	s, err = Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+		Attachments: attach("release", "api-b")}}})
 	c := route(t, s, "release", "api-b").CORS
 	if c == nil || !c.FromPlugin || c.AnyOrigin || !c.Credentials || c.MaxAge != 600 || fmt.Sprint(c.Methods) != "[GET POST]" {
 		t.Fatalf("plugin CORS: %+v", c)
@@ -275,8 +270,7 @@ func FuzzPluginData(f *testing.F) {
 		if ValidatePluginData(typ, data) != nil || typ == PluginIPControl {
 			return
 		}
-		p := trafficPublished(t, &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-f", PluginType: typ, PluginData: data, Attachments: attach("release", "api-a")}}})
-		if _, err := Compile(p); err != nil {
+		if _, err := Compile(trafficPublished(t, onePlugin("plugin-f", typ, data))); err != nil {
 			t.Fatalf("accepted %s %q but Compile fails: %v", typ, data, err)
 		}
 	})

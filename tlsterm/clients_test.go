@@ -37,7 +37,7 @@ func (s *sclient) output() string {
 
 func needTool(t *testing.T, name string) {
 	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed", name)
+		t.Fatalf("%s not installed (make test installs it with apt-get)", name)
 	}
 }
 

@@ -41,7 +41,7 @@ type DB struct {
 	path string
 	opts Options
 	log  *slog.Logger
-	lock *os.File // flock on path+".lock"
+	lock *fileLock // on path+".lock"
 
 	// mu orders everything: Update, Index and Compact hold it exclusively
 	// from before BuntDB's commit until after our fsync, so no reader sees a

@@ -30,6 +30,8 @@ func adminCmd(args []string) error {
 	fs.IntVar(&limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
 	var secretKeyFile string
 	accessFlags(fs, &limits, &secretKeyFile)
+	var certExpiryWarning time.Duration
+	domainFlags(fs, &limits, &certExpiryWarning)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -45,7 +47,7 @@ func adminCmd(args []string) error {
 		fmt.Printf("repaired %s: %+v\n", admin.DBPath(*data), res)
 		return nil
 	}
-	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, Log: log, SecretKeyFile: secretKeyFile})
+	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, CertExpiryWarning: certExpiryWarning, Log: log, SecretKeyFile: secretKeyFile})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/edgegate/edgegate/admin"
@@ -19,7 +21,8 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	if err != nil {
 		return err
 	}
-	c := &tcapi.Client{Endpoint: "http://" + f.adminListen, SecretId: id, SecretKey: key,
+	endpoint := adminURL(f.adminListen)
+	c := &tcapi.Client{Endpoint: endpoint, SecretId: id, SecretKey: key,
 		Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -56,10 +59,41 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	if base == "" {
 		base = "localhost"
 	}
+	// The ctl hint carries the flags that differ from ctl's defaults, so
+	// that it works as printed.
+	hint := shellQuote(os.Args[0]) + " ctl"
+	if endpoint != defaultEndpoint {
+		hint += " --endpoint " + shellQuote(endpoint)
+	}
+	if f.data != defaultData {
+		hint += " --data " + shellQuote(f.data)
+	}
 	fmt.Fprintf(os.Stderr, "\nDemo service %s is released. Try:\n\n  curl -i http://%s.%s:%d/release/hello\n\n"+
-		"Manage it with the Action API, e.g.:\n\n  %s ctl DescribeServicesStatus\n\n",
-		svc, svc, base, listenPort(srv.Addr()), os.Args[0])
+		"Manage it with the Action API, e.g.:\n\n  %s DescribeServicesStatus\n\n",
+		svc, svc, base, listenPort(srv.Addr()), hint)
 	return nil
+}
+
+// adminURL is the URL a client on this host reaches the admin listener at:
+// a wildcard host (":9000", "0.0.0.0:9000", "[::]:9000") becomes loopback.
+func adminURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func callInto(ctx context.Context, c *tcapi.Client, action string, params, out any) error {

@@ -59,9 +59,12 @@ func edgeCmd(args []string) error {
 			return fmt.Errorf("edge: credentials: set EDGEGATE_SECRET_ID/EDGEGATE_SECRET_KEY or copy the admin's %s into --data: %w", admin.CredentialsFile, err)
 		}
 	}
-	if err := os.MkdirAll(*data, 0o750); err != nil {
-		return err
+	note := "edgegate edge --listen " + cfg.Listen + " --data " + *data
+	dataLock, err := lockDataDir(*data, note)
+	if err != nil {
+		return fmt.Errorf("edge: %w", err)
 	}
+	defer dataLock.Release()
 	statePath := filepath.Join(*data, edgeStateFile)
 	rev, snap, err := loadEdgeState(statePath)
 	if err != nil {
@@ -81,9 +84,11 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	listenLock, err := startListening(srv, &cfg, note, log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	if *id == "" {
 		host, _ := os.Hostname()
@@ -93,7 +98,7 @@ func edgeCmd(args []string) error {
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
-	err = serve(srv, nil, log, fw.onHUP(nil))
+	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
 	close(stop)
 	return err
 }

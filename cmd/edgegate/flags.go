@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/edge"
@@ -11,6 +12,7 @@ import (
 // edgeFlags registers the data-plane flags shared by run and edge.
 func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.StringVar(&cfg.Listen, "listen", edge.DefaultListen, "address callers reach the APIs on")
+	fs.BoolVar(&cfg.ReusePort, "reuse-port", false, "share --listen with a process that already listens there, for a planned handover (default: refuse to start)")
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
 	fs.IntVar(&cfg.Limits.MaxRequestLine, "max-request-line", 0, "request line limit in bytes (default 8 KiB, 414 past it)")
 	fs.IntVar(&cfg.Limits.MaxHeaderBytes, "max-header-bytes", 0, "request head limit in bytes (default 32 KiB, 431 past it)")
@@ -55,4 +57,12 @@ func accessFlags(fs *flag.FlagSet, l *admin.Limits, secretKeyFile *string) {
 	fs.IntVar(&l.KeysPerPlan, "max-keys-per-plan", 0, "API keys one usage plan may hold (default 50)")
 	fs.IntVar(&l.PlansPerKey, "max-plans-per-key", 0, "usage plans one API key may be bound to (default 10)")
 	fs.IntVar(&l.ApiApps, "max-api-apps", 0, "tenant limit on applications (default 400)")
+}
+
+// domainFlags registers the custom-domain and certificate settings shared
+// by run and admin (README "Custom domains and certificates").
+func domainFlags(fs *flag.FlagSet, l *admin.Limits, expiryWarning *time.Duration) {
+	fs.IntVar(&l.DomainsPerService, "max-domains-per-service", 0, "custom domains one service may bind (default 5, seed 独立域名及证书)")
+	fs.IntVar(&l.Certificates, "max-certificates", 0, "tenant limit on stored certificates (default 100)")
+	fs.DurationVar(expiryWarning, "cert-expiry-warning", 0, "log certificates expiring within this, at start and daily (default 720h)")
 }

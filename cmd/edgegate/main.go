@@ -1,10 +1,3 @@
-// Command edgegate is the Edgegate API gateway.
-//
-//	edgegate run [flags]            all-in-one: control plane and data plane
-//	edgegate admin [flags]          control plane only (split mode)
-//	edgegate edge --control URL     data plane following an admin (split mode)
-//	edgegate ctl ACTION [params]    signed Action API client
-//	edgegate version
 package main
 
 import (

@@ -15,10 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
+	"github.com/edgegate/edgegate/internal/flock"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -32,6 +34,7 @@ type runFlags struct {
 	secretKeyFile                         string
 	pprof, demo, static                   bool
 	limits                                admin.Limits
+	certExpiryWarning                     time.Duration
 	cfg                                   edge.Config
 	fw                                    firewallFlags
 }
@@ -49,6 +52,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.IntVar(&f.limits.Services, "max-services", 0, "tenant limit on services (default 50, seed 使用限制)")
 	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
 	accessFlags(fs, &f.limits, &f.secretKeyFile)
+	domainFlags(fs, &f.limits, &f.certExpiryWarning)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
 	if err := fs.Parse(args); err != nil {
@@ -64,6 +68,18 @@ func parseRunFlags(args []string) (*runFlags, error) {
 		f.baseDomain = strings.ToLower(strings.TrimSuffix(f.baseDomain, "."))
 	}
 	return f, nil
+}
+
+// note describes this process in its lock files.
+func (f *runFlags) note() string {
+	n := "edgegate run --listen " + f.cfg.Listen + " --data " + f.data
+	switch {
+	case f.config != "":
+		n += " --config " + f.config
+	case f.static:
+		n += " --demo-file"
+	}
+	return n
 }
 
 // loadFile reads and compiles the configuration file (or the demo file).
@@ -114,9 +130,15 @@ func runCmd(args []string) error {
 		return runStatic(f, log, fw)
 	}
 
+	// The edge's state in --data (quota.json) is this process's alone.
+	dataLock, err := lockDataDir(f.data, f.note())
+	if err != nil {
+		return err
+	}
+	defer dataLock.Release()
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
-		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, Log: log,
+		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
 		SecretKeyFile: f.secretKeyFile,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
@@ -144,9 +166,11 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
@@ -162,7 +186,7 @@ func runCmd(args []string) error {
 			}
 		}
 	}
-	return serve(srv, hs, log, fw.onHUP(nil))
+	return serve(srv, listenLock, hs, log, fw.onHUP(nil))
 }
 
 // runStatic serves a configuration file; SIGHUP reloads it.
@@ -176,9 +200,11 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("listen %s: %w", f.cfg.Listen, err)
+	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
+	if err != nil {
+		return err
 	}
+	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
@@ -204,12 +230,14 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		}
 		log.Info("reloaded", "revision", next.Revision)
 	}
-	return serve(srv, hs, log, fw.onHUP(reload))
+	return serve(srv, listenLock, hs, log, fw.onHUP(reload))
 }
 
 // serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
-// SIGINT drain and return.
-func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) error {
+// SIGINT drain and return. Draining drops the listen lock: the listeners
+// stop at once, and the next gateway may start while this one finishes
+// its requests (its probe still refuses while they listen).
+func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.Logger, reload func()) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	for {
@@ -226,6 +254,7 @@ func serve(srv *edge.Server, hs *http.Server, log *slog.Logger, reload func()) e
 				continue
 			}
 			log.Info("draining", "signal", sig.String(), "inflight", srv.Inflight())
+			_ = listenLock.Remove()
 			if hs != nil {
 				_ = hs.Close()
 			}

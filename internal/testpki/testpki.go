@@ -1,149 +1,151 @@
-// Package testpki issues certificates for tests: a throwaway CA and leaves
-// (ECDSA P-256 or RSA 2048) for given DNS names and validity, in PEM, as
-// an operator would upload them. Test code only: the keys are generated
-// fresh and never meant to protect anything.
-//
-// It imports the standard library only.
 package testpki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
+	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
-// CA is a self-signed certificate authority.
-type CA struct {
-	Cert *x509.Certificate
-	key  crypto.Signer
-	// PEM is the CA certificate, for clients' trust stores (curl --cacert).
-	PEM []byte
-	// Pool trusts the CA (tls.Config.RootCAs).
-	Pool *x509.CertPool
-}
-
 var serial atomic.Int64
 
-// NewCA makes a CA valid from 30 days ago for 60 days (long enough to
-// sign leaves that expired or are not valid yet).
-func NewCA(t testing.TB) *CA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
-		Subject:               pkix.Name{CommonName: "edgegate test CA"},
-		NotBefore:             time.Now().Add(-30 * 24 * time.Hour),
-		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := &CA{Cert: cert, key: key, PEM: pemOf("CERTIFICATE", der), Pool: x509.NewCertPool()}
-	ca.Pool.AddCert(cert)
-	return ca
+// CA is a certificate authority: its certificate and key, and the chain
+// from it up to (not including) the root when it is an intermediate.
+type CA struct {
+	Cert  *x509.Certificate
+	Key   crypto.Signer
+	above []*x509.Certificate
 }
 
-// Leaf is an issued certificate: the chain (leaf, then the CA) and the key
-// in PEM, and the leaf itself.
+// NewCA makes a self-signed root CA valid from an hour ago for ten years.
+func NewCA(name string) *CA {
+	k := ECKey()
+	c := create(&x509.Certificate{Subject: pkix.Name{CommonName: name}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0)}, k, nil, nil)
+	return &CA{Cert: c, Key: k}
+}
+
+// Intermediate makes an intermediate CA signed by ca.
+func (ca *CA) Intermediate(name string) *CA {
+	k := ECKey()
+	c := create(&x509.Certificate{Subject: pkix.Name{CommonName: name}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: ca.Cert.NotBefore, NotAfter: ca.Cert.NotAfter}, k, ca.Cert, ca.Key)
+	return &CA{Cert: c, Key: k, above: append([]*x509.Certificate{ca.Cert}, ca.above...)}
+}
+
+// Leaf is an issued certificate with its key.
 type Leaf struct {
-	ChainPEM, KeyPEM []byte
-	Cert             *x509.Certificate
+	Cert *x509.Certificate
+	Key  crypto.Signer
+	// Chain is the leaf then the issuing intermediates, up to the root
+	// (excluded).
+	Chain []*x509.Certificate
 }
 
-// Options choose a leaf's key type and validity (default: ECDSA, from an
-// hour ago for a day).
-type Options struct {
-	RSA                 bool
-	NotBefore, NotAfter time.Time
+// Issue signs a server certificate for names with key (a new ECDSA P-256
+// key when nil), valid from notBefore to notAfter.
+func (ca *CA) Issue(key crypto.Signer, notBefore, notAfter time.Time, names ...string) *Leaf {
+	if key == nil {
+		key = ECKey()
+	}
+	cn := ""
+	if len(names) > 0 {
+		cn = names[0]
+	}
+	c := create(&x509.Certificate{Subject: pkix.Name{CommonName: cn}, DNSNames: names,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: notBefore, NotAfter: notAfter}, key, ca.Cert, ca.Key)
+	chain := []*x509.Certificate{c}
+	if len(ca.above) > 0 {
+		chain = append(chain, ca.Cert)
+		chain = append(chain, ca.above[:len(ca.above)-1]...)
+	}
+	return &Leaf{Cert: c, Key: key, Chain: chain}
 }
 
-// Issue makes a leaf for names.
-func (ca *CA) Issue(t testing.TB, opt Options, names ...string) *Leaf {
-	t.Helper()
-	var key crypto.Signer
-	var err error
-	if opt.RSA {
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
-	} else {
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opt.NotBefore.IsZero() {
-		opt.NotBefore, opt.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)),
-		Subject:      pkix.Name{CommonName: names[0]},
-		DNSNames:     names,
-		NotBefore:    opt.NotBefore,
-		NotAfter:     opt.NotAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Leaf{ChainPEM: append(pemOf("CERTIFICATE", der), ca.PEM...), KeyPEM: pemOf("PRIVATE KEY", k8), Cert: cert}
+// Valid issues a certificate for names valid from an hour ago for days.
+func (ca *CA) Valid(days int, names ...string) *Leaf {
+	return ca.Issue(nil, time.Now().Add(-time.Hour), time.Now().AddDate(0, 0, days), names...)
 }
 
-// TLS is the leaf as a tls.Certificate.
-func (l *Leaf) TLS(t testing.TB) tls.Certificate {
-	t.Helper()
-	c, err := tls.X509KeyPair(l.ChainPEM, l.KeyPEM)
+// ChainPEM is the chain in PEM, leaf first.
+func (l *Leaf) ChainPEM() string { return CertsPEM(l.Chain...) }
+
+// KeyPEM is the key in PKCS #8 PEM.
+func (l *Leaf) KeyPEM() string { return KeyPEM(l.Key) }
+
+// CertsPEM encodes certificates as PEM, in the order given.
+func CertsPEM(certs ...*x509.Certificate) string {
+	var out []byte
+	for _, c := range certs {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return string(out)
+}
+
+// KeyPEM encodes a private key in PKCS #8 PEM.
+func KeyPEM(k crypto.Signer) string {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// ECKey is a new ECDSA P-256 key.
+func ECKey() *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// RSAKey is a new RSA key of bits.
+func RSAKey(bits int) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func create(tmpl *x509.Certificate, key crypto.Signer, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
+	tmpl.SerialNumber = big.NewInt(serial.Add(1))
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		panic(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err)
 	}
 	return c
 }
 
-// Files writes the chain and key into dir as name.crt and name.key and
-// returns their paths.
-func (l *Leaf) Files(t testing.TB, dir, name string) (chain, key string) {
-	t.Helper()
-	chain, key = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	if err := os.WriteFile(chain, l.ChainPEM, 0o600); err != nil {
-		t.Fatal(err)
+// HoldsKey reports whether b holds one of the base64 lines of one of the
+// PEM keys (BEGIN and END lines and short tails left out): finding one is
+// finding the key, whether in a JSON answer or in a store file, where the
+// key's newlines are escaped.
+func HoldsKey(b []byte, keyPEMs ...string) bool {
+	for _, k := range keyPEMs {
+		for _, l := range strings.Split(k, "\n") {
+			if len(l) >= 40 && !strings.HasPrefix(l, "-----") && bytes.Contains(b, []byte(l)) {
+				return true
+			}
+		}
 	}
-	if err := os.WriteFile(key, l.KeyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return chain, key
-}
-
-func pemOf(typ string, der []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+	return false
 }
