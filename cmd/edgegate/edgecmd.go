@@ -94,7 +94,7 @@ func edgeCmd(args []string) error {
 		host, _ := os.Hostname()
 		*id = host + "/" + srv.Addr()
 	}
-	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "control", *control, "edge", *id, "revision", rev)
+	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "control", *control, "edge", *id, "revision", rev)
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
