@@ -69,25 +69,9 @@ func (cl *client) redirectHTTPS(req *http1.Request) {
 		b = append(b, '?')
 		b = append(b, req.Query...)
 	}
-	b = append(b, "\r\nContent-Length: 0\r\nDate: "...)
-	b = append(b, l.s.clk.httpDate()...)
-	b = append(b, "\r\nX-Request-Id: "...)
-	b = append(b, cl.id[:]...)
-	b = append(b, "\r\n"...)
+	b = cl.appendStamp(append(b, "\r\nContent-Length: 0\r\n"...))
 	b = append(b, cl.respExtra...)
-	if cl.closeAfter {
-		b = append(b, "Connection: close\r\n"...)
-	} else if cl.minor == 0 {
-		b = append(b, "Connection: keep-alive\r\n"...)
-	}
-	b = append(b, "\r\n"...)
-	l.tmp = b[:0]
-	cl.write(b)
-	cl.ans = ansDone
-	if cl.state != stBody {
-		cl.finishRequest()
-	}
-	// Otherwise pumpBody drains the body and then finishes.
+	cl.sendAnswer(cl.appendHeadEnd(b))
 }
 
 // hostName is a Host value without its port ("[::1]:80" -> "[::1]").

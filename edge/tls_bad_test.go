@@ -22,21 +22,37 @@ func dialRaw(t testing.TB, addr string) net.Conn {
 	return c
 }
 
-// clientHello captures a Go client's first flight.
-func clientHello(t testing.TB, sni string) []byte {
-	t.Helper()
-	a, b := net.Pipe()
-	go func() {
-		tls.Client(a, &tls.Config{ServerName: sni, InsecureSkipVerify: true}).Handshake()
-		a.Close()
-	}()
-	buf := make([]byte, 1<<16)
-	n, err := b.Read(buf)
-	if err != nil {
-		t.Fatal(err)
+// stallConn passes on the first pass bytes a client writes (pass < 0: its
+// first write whole) and swallows the rest: a client whose handshake stops
+// reaching the gateway there.
+type stallConn struct {
+	net.Conn
+	pass int
+}
+
+func (s *stallConn) Write(b []byte) (int, error) {
+	if s.pass < 0 {
+		s.pass = len(b)
 	}
-	b.Close()
-	return buf[:n]
+	k := min(s.pass, len(b))
+	s.pass -= k
+	if k > 0 {
+		if _, err := s.Conn.Write(b[:k]); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// stalledClient runs a Go TLS client over a stallConn and returns the
+// socket and the client's handshake result, once it has one.
+func stalledClient(t testing.TB, addr string, pass int) (net.Conn, <-chan error) {
+	raw := dialRaw(t, addr)
+	done := make(chan error, 1)
+	go func() {
+		done <- tls.Client(&stallConn{Conn: raw, pass: pass}, &tls.Config{ServerName: "service-t.localhost", InsecureSkipVerify: true}).Handshake()
+	}()
+	return raw, done
 }
 
 // readUntilClosed reads c until the server closes it and returns what came
@@ -59,12 +75,12 @@ func readUntilClosed(t testing.TB, c net.Conn, limit time.Duration, what ...stri
 func TestTLSStalledHandshakes(t *testing.T) {
 	const timeout = 700 * time.Millisecond
 	s := startTLSServer(t, Config{TLSHandshakeTimeout: timeout}, mockAPI("api-m", "/m", "mocked"))
-	hello := clientHello(t, "service-t.localhost")
-	opened := time.Now() // before the connections: the timeout runs from their accept
-	partial := dialRaw(t, s.TLSAddr())
-	partial.Write(hello[:len(hello)/2])
-	silent := dialRaw(t, s.TLSAddr())
-	silent.Write(hello) // the server's flight comes back; the client never answers
+	opened := time.Now()                                      // before the connections: the timeout runs from their accept
+	partial, partialDone := stalledClient(t, s.TLSAddr(), 50) // half a ClientHello
+	silent, silentDone := stalledClient(t, s.TLSAddr(), -1)   // the ClientHello, never the Finished
+	if err := <-silentDone; err != nil {
+		t.Fatalf("the silent client got no server flight: %v", err)
+	}
 
 	for i := range 5 {
 		start := time.Now()
@@ -85,16 +101,15 @@ func TestTLSStalledHandshakes(t *testing.T) {
 	if time.Since(opened) > timeout {
 		t.Fatalf("the checks outlasted the timeout; they prove nothing")
 	}
+	if err := <-partialDone; err == nil {
+		t.Fatal("half a ClientHello completed a handshake")
+	}
 	for _, c := range []net.Conn{partial, silent} {
-		got, _ := readUntilClosed(t, c, 5*time.Second)
+		if got, _ := readUntilClosed(t, c, 5*time.Second); len(got) != 0 {
+			t.Errorf("%d bytes after the stall", len(got))
+		}
 		if time.Since(opened) < timeout {
 			t.Errorf("closed after %v, before the timeout", time.Since(opened))
-		}
-		if c == partial && len(got) != 0 {
-			t.Errorf("partial hello answered with %d bytes", len(got))
-		}
-		if c == silent && (len(got) == 0 || got[0] != 22) {
-			t.Errorf("the silent client got no server flight: %x", got[:min(len(got), 8)])
 		}
 	}
 	waitFor(t, "the failures counted", func() bool { return s.Stats().TLSHandshakeFailures == 2 })

@@ -3,7 +3,6 @@ package edge
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,11 +10,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // streamUpstream serves /big?n= (n bytes, chunked; a counter pattern) and
@@ -107,51 +103,73 @@ func TestTLSLargeBodies(t *testing.T) {
 	}
 }
 
-// wss: a WebSocket upgrade over TLS, echoed by the backend through the
-// tunnel, with messages larger than a record.
-func TestTLSWebSocket(t *testing.T) {
-	up := startHTTPUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+// rawWSUpstream answers any request with 101 and then echoes raw bytes
+// (the gateway's tunnel is a byte pipe; frames are the ends' business).
+func rawWSUpstream(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
 		for {
-			typ, msg, err := ws.ReadMessage()
-			if err != nil || ws.WriteMessage(typ, msg) != nil {
+			c, err := ln.Accept()
+			if err != nil {
 				return
 			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+				io.Copy(c, br)
+			}()
 		}
-	})
-	s := startTLSServer(t, Config{}, fmt.Sprintf(`
+	}()
+	return fmt.Sprintf(`
       - ApiId: api-ws
         Protocol: WEBSOCKET
         RequestConfig: {Path: /ws, Method: GET}
         ServiceType: WEBSOCKET
         ServiceConfig: {Url: "ws://%s", Path: /}
-`, up))
-	d := websocket.Dialer{TLSClientConfig: tlsConfig(t, "api.example.com"), HandshakeTimeout: 5 * time.Second,
-		NetDialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, s.TLSAddr())
-		}}
-	ws, resp, err := d.Dial("wss://api.example.com/release/ws", nil)
-	if err != nil {
-		t.Fatalf("dial: %v (%v)", err, resp)
+`, ln.Addr())
+}
+
+// upgradeWithPayload sends an upgrade request with payload right behind
+// it, in one write, and checks the 101 and the payload echoed whole.
+func upgradeWithPayload(t *testing.T, c net.Conn, host string, payload []byte) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	go func() {
+		c.Write(append([]byte("GET /release/ws HTTP/1.1\r\nHost: "+host+"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"), payload...))
+	}()
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("upgrade: %v %v", resp, err)
 	}
-	defer ws.Close()
-	for i, msg := range []string{"hello", strings.Repeat("x", 100000), "last"} {
-		if err := ws.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, got, err := ws.ReadMessage()
-		if err != nil || string(got) != msg {
-			t.Fatalf("echo %d: %d bytes, %v", i, len(got), err)
-		}
+	got := make([]byte, len(payload))
+	if n, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("echo through the tunnel: %d of %d bytes, %v", n, len(payload), err)
 	}
-	bin := bytes.Repeat([]byte{0, 1, 2}, 30000)
-	ws.WriteMessage(websocket.BinaryMessage, bin)
-	if _, got, err := ws.ReadMessage(); err != nil || !bytes.Equal(got, bin) {
-		t.Fatalf("binary echo: %d %v", len(got), err)
-	}
+}
+
+// wss: the upgrade over TLS, with tunnel bytes sent right behind the
+// upgrade request (in the same records, so they wait in the plaintext
+// buffer while the backend answers 101), many records each way.
+func TestTLSWebSocket(t *testing.T) {
+	s := startTLSServer(t, Config{}, rawWSUpstream(t))
+	upgradeWithPayload(t, mustDialTLS(t, s, tlsConfig(t, "api.example.com")), "api.example.com", pattern(300<<10))
+}
+
+// More than the pipelining limit sent behind an upgrade: reading pauses
+// while the request waits for the backend (limitBuffered), and must
+// resume once the request is a tunnel. The pause outlived the upgrade and
+// the rest of the bytes never left the kernel.
+func TestUpgradeResumesPipelinePause(t *testing.T) {
+	s := startTestServer(t, rawWSUpstream(t))
+	upgradeWithPayload(t, dialRaw(t, s.Addr()), "service-t.localhost", pattern(1<<20))
 }

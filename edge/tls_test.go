@@ -3,16 +3,12 @@ package edge
 import (
 	"bufio"
 	"crypto/tls"
-	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/edgegate/edgegate/snapshot"
 )
 
 // Keep-alive requests over TLS 1.2 and 1.3, proxied and mocked, reach the
@@ -247,32 +243,5 @@ func TestTLSRequestBehindFinished(t *testing.T) {
 			t.Fatalf("connection %d: %d %q", i, resp.StatusCode, body)
 		}
 		c.Close()
-	}
-}
-
-// The HTTPS listener is checked like the plain one: an address another
-// process listens on is refused (ErrAddrInUse), unless ReusePort.
-func TestTLSListenRefusesAnOwnedAddress(t *testing.T) {
-	addr := ownerListening(t)
-	snap, err := snapshot.Compile(tlsPublished(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := func(reuse bool) (*Server, error) {
-		s, err := New(Config{Listen: "127.0.0.1:0", TLSListen: addr, Loops: 1, ReusePort: reuse}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, s.Start()
-	}
-	if _, err := start(false); !errors.Is(err, ErrAddrInUse) || !strings.Contains(err.Error(), addr) {
-		t.Fatalf("Start on an owned TLS address: %v, want ErrAddrInUse naming %s", err, addr)
-	}
-	s, err := start(true)
-	if err != nil {
-		t.Fatalf("Start with ReusePort: %v", err)
-	}
-	if err := s.Shutdown(timeoutCtx(t, 5*time.Second)); err != nil {
-		t.Fatal(err)
 	}
 }

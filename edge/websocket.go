@@ -54,6 +54,11 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	cl.write(b)
 	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
 	// The client may have sent frames right behind its upgrade request.
+	// A pause taken while they piled up behind it (limitBuffered) ends
+	// with the wait: from here only the backend's back-pressure pauses.
+	if !cl.dead && cl.rpaused && !cl.pausedForPeer {
+		cl.resumeRead()
+	}
 	if !cl.dead {
 		cl.pipe()
 	}
