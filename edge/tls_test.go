@@ -245,3 +245,23 @@ func TestTLSRequestBehindFinished(t *testing.T) {
 		c.Close()
 	}
 }
+
+// Session ticket keys rotate on the configured period; a ticket issued
+// before a rotation still resumes (tlsterm keeps the previous keys).
+func TestTLSTicketKeyRotation(t *testing.T) {
+	s := startTLSServer(t, Config{TLSTicketKeyPeriod: 200 * time.Millisecond}, mockAPI("api-m", "/m", "mocked"))
+	cfg := tlsConfig(t, "api.example.com")
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(2)
+	c := mustDialTLS(t, s, cfg)
+	exchange(t, c, bufio.NewReader(c), getReq("api.example.com", "/release/m")) // the ticket arrives
+	c.Close()
+	first := s.tlsSrv.TicketKeys()[0]
+	waitFor(t, "a rotation", func() bool {
+		k := s.tlsSrv.TicketKeys()
+		return k[0] != first && len(k) >= 2
+	})
+	c = mustDialTLS(t, s, cfg)
+	if !c.ConnectionState().DidResume {
+		t.Fatal("a ticket from before the rotation did not resume")
+	}
+}
