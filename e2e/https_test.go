@@ -263,7 +263,7 @@ func TestHTTPSForcedAndRefused(t *testing.T) {
 }
 
 // openssl s_client: a TLS 1.2 renegotiation ("R") is refused (the
-// connection ends), and 0-RTT offered with a ticket that allowed it (from
+// connection ends), a TLS 1.3 KeyUpdate is answered, and 0-RTT offered with a ticket that allowed it (from
 // openssl s_server) is refused: crypto/tls takes early data only over QUIC.
 func TestHTTPSOpenSSL(t *testing.T) {
 	needTool(t, "openssl")
@@ -276,6 +276,17 @@ func TestHTTPSOpenSSL(t *testing.T) {
 	s.send(t, "R")
 	s.waitFor(t, "RENEGOTIATING")
 	s.waitExit(t) // the gateway ended the connection
+
+	// TLS 1.3 KeyUpdate asking ours in return ("K"): the gateway updates its
+	// key before its next record, and the next answer opens under it.
+	s = startSClient(t, g.TLSAddr, "api.e2e.test", f.caFile, "-tls1_3", "-crlf")
+	s.send(t, "GET /release/mock HTTP/1.1\nHost: api.e2e.test\n")
+	s.waitFor(t, "mocked")
+	s.send(t, "K")
+	s.waitFor(t, "KEYUPDATE")
+	s.send(t, "GET /release/mock?second HTTP/1.1\nHost: api.e2e.test\n")
+	waitFor(t, 10*time.Second, "the answer after the key update", func() bool { return strings.Count(s.logs.String(), "mocked") == 2 })
+	s.finish(t)
 
 	certFile, keyFile := f.write(t, "api.crt", f.api.ChainPEM()), f.write(t, "api.key", f.api.KeyPEM())
 	srv := exec.Command("openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certFile, "-key", keyFile,
