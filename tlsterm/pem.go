@@ -48,6 +48,10 @@ type VerifyOptions struct {
 	Roots *x509.CertPool
 	// Now is the time validity is checked at; zero means time.Now().
 	Now time.Time
+	// ClientCertificate: the pair is a client certificate (mTLS to a
+	// backend, ClientConfig.Certificate): it needs no DNS name, and Roots
+	// verify it for client authentication.
+	ClientCertificate bool
 }
 
 // KeyPair is a validated certificate chain and key.
@@ -130,15 +134,19 @@ func ParseKeyPair(chainPEM, keyPEM []byte, opts VerifyOptions) (*KeyPair, error)
 		for _, c := range certs[1:] {
 			inter.AddCert(c)
 		}
+		usage := x509.ExtKeyUsageServerAuth
+		if opts.ClientCertificate {
+			usage = x509.ExtKeyUsageClientAuth
+		}
 		_, err := leaf.Verify(x509.VerifyOptions{
 			Roots: opts.Roots, Intermediates: inter, CurrentTime: now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			KeyUsages: []x509.ExtKeyUsage{usage},
 		})
 		if err != nil {
 			return nil, certErr(CodeChainInvalid, "chain does not verify: %w", err)
 		}
 	}
-	if len(leaf.DNSNames) == 0 {
+	if len(leaf.DNSNames) == 0 && !opts.ClientCertificate {
 		return nil, certErr(CodeNoNames, "leaf certificate has no DNS names")
 	}
 	kp.Cert = &tls.Certificate{Certificate: ders, PrivateKey: key, Leaf: leaf}

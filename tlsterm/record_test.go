@@ -35,7 +35,7 @@ func newPair(t testing.TB, id uint16) (srv, cli *Conn) {
 			t.Fatal(err)
 		}
 	}
-	cli = &Conn{suite: s, vers13: srv.vers13, in: srv.out, out: srv.in}
+	cli = &Conn{suite: s, vers13: srv.vers13, client: true, in: srv.out, out: srv.in}
 	return srv, cli
 }
 
