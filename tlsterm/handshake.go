@@ -2,8 +2,8 @@ package tlsterm
 
 import (
 	"crypto/tls"
-	"errors"
 	"crypto/x509"
+	"errors"
 	"net"
 	"sync"
 	"time"
