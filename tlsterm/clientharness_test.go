@@ -120,6 +120,12 @@ func (cc *clientConn) write(p string) {
 	}
 }
 
+// close sends close_notify and closes the socket.
+func (cc *clientConn) close() {
+	cc.nc.Write(cc.c.AppendCloseNotify(nil))
+	cc.nc.Close()
+}
+
 // pump opens what has arrived and sends what the Conn owes; with wait, it
 // first waits for more bytes. It returns the record layer's error.
 func (cc *clientConn) pump(wait bool) error {
