@@ -3,7 +3,6 @@ package tlsterm
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -145,26 +144,13 @@ func (c *Client) tlsConn(h *Handshake, tr *transport) *tls.Conn {
 
 // parseCABundle reads every CERTIFICATE block of a PEM bundle.
 func parseCABundle(b []byte) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	n := 0
-	for rest := b; ; {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, certErr(CodeCertificateMalformed, "ca bundle certificate %d: %w", n, err)
-		}
-		pool.AddCert(cert)
-		n++
+	certs, err := parseCerts(b)
+	if ce := (*CertError)(nil); errors.As(err, &ce) {
+		return nil, certErr(ce.Code, "ca bundle: %w", ce.Err)
 	}
-	if n == 0 {
-		return nil, certErr(CodeCertificateMissing, "ca bundle has no CERTIFICATE block")
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, nil
 }

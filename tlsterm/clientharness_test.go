@@ -19,13 +19,11 @@ import (
 // from its event loop), against Go crypto/tls servers, openssl s_server
 // and, in memory, this package's Server.
 
-// chunkReader turns a socket's reads into a channel, ended by quit.
-func chunkReader(t testing.TB, nc net.Conn) <-chan []byte {
+// chunkReader turns a socket's reads into a channel; it ends at the
+// socket's end, or when quit is closed.
+func chunkReader(nc net.Conn, quit <-chan struct{}) <-chan []byte {
 	chunks := make(chan []byte, 16)
-	quit := make(chan struct{})
-	stopped := make(chan struct{})
 	go func() {
-		defer close(stopped)
 		defer close(chunks)
 		for {
 			buf := make([]byte, 32<<10)
@@ -42,7 +40,6 @@ func chunkReader(t testing.TB, nc net.Conn) <-chan []byte {
 			}
 		}
 	}()
-	t.Cleanup(func() { close(quit); nc.Close(); <-stopped })
 	return chunks
 }
 
@@ -78,7 +75,9 @@ func dialClient(t testing.TB, cli *Client, addr string) (*clientConn, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc := &clientConn{t: t, nc: nc, chunks: chunkReader(t, nc)}
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit); nc.Close() })
+	cc := &clientConn{t: t, nc: nc, chunks: chunkReader(nc, quit)}
 	ev := &sockEvents{nc: nc, done: make(chan struct{})}
 	h := cli.NewHandshake(ev)
 	var pending []byte // bytes Feed did not take, in order
