@@ -25,12 +25,12 @@ func chunkReader(nc net.Conn, quit <-chan struct{}) <-chan []byte {
 	chunks := make(chan []byte, 16)
 	go func() {
 		defer close(chunks)
+		buf := make([]byte, 32<<10)
 		for {
-			buf := make([]byte, 32<<10)
 			n, err := nc.Read(buf)
 			if n > 0 {
 				select {
-				case chunks <- buf[:n]:
+				case chunks <- append([]byte(nil), buf[:n]...):
 				case <-quit:
 					return
 				}
