@@ -146,10 +146,18 @@ func TestClientHandshakeTimeout(t *testing.T) {
 	// A backend that never answers, and one that stops half-way: both end
 	// with ErrHandshakeTimeout, and every goroutine ends.
 	base := runtime.NumGoroutine()
-	cli := newClient(t, ClientConfig{HandshakeTimeout: 150 * time.Millisecond, MaxHandshakes: 1})
-	silent, queued := newMemEvents(), newMemEvents()
+	cli := newClient(t, ClientConfig{HandshakeTimeout: 150 * time.Millisecond, MaxHandshakes: 1, MaxQueued: 1})
+	silent, queued, refused := newMemEvents(), newMemEvents(), newMemEvents()
 	hs := cli.NewHandshake(silent)
 	hq := cli.NewHandshake(queued) // waits for the only slot
+	if st := cli.Stats(); st.Running != 1 || st.Queued != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	hr := cli.NewHandshake(refused) // slot and queue full: ends at once
+	refused.wait(t)
+	if _, _, _, err := hr.Result(); err != ErrBusy {
+		t.Fatalf("third: %v", err)
+	}
 	for _, e := range []*memEvents{silent, queued} {
 		e.wait(t)
 	}

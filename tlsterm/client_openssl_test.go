@@ -45,6 +45,9 @@ func TestClientOpenSSLSuites(t *testing.T) {
 	}{
 		{p.ecdsa, []string{"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"}, tls.TLS_AES_128_GCM_SHA256},
 		{p.ecdsa, []string{"-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"}, tls.TLS_AES_256_GCM_SHA384},
+		// A group our first ClientHello has no key share for: a
+		// HelloRetryRequest, a second ClientHello, then the usual handoff.
+		{p.ecdsa, []string{"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-groups", "P-384"}, tls.TLS_AES_128_GCM_SHA256},
 		{p.rsa, []string{"-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"}, tls.TLS_CHACHA20_POLY1305_SHA256},
 		{p.ecdsa, []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"}, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
 		{p.ecdsa, []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"}, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
@@ -59,8 +62,9 @@ func TestClientOpenSSLSuites(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", tc.args, err, srv.output())
 		}
-		if cc.st.CipherSuite != tc.suite || cc.st.NegotiatedProtocol != "http/1.1" {
-			t.Fatalf("%v: suite %#x alpn %q", tc.args, cc.st.CipherSuite, cc.st.NegotiatedProtocol)
+		hrr := tc.args[len(tc.args)-2] == "-groups"
+		if cc.st.CipherSuite != tc.suite || cc.st.NegotiatedProtocol != "http/1.1" || cc.st.HelloRetryRequest != hrr {
+			t.Fatalf("%v: suite %#x alpn %q hrr %v", tc.args, cc.st.CipherSuite, cc.st.NegotiatedProtocol, cc.st.HelloRetryRequest)
 		}
 		cc.write("from-edge\n")
 		srv.waitFor(t, "from-edge")

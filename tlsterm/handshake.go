@@ -42,6 +42,7 @@ type State struct {
 	ServerName         string // server: SNI as sent by the client ("" without SNI); client: the name verified (and sent as SNI unless an IP)
 	NegotiatedProtocol string // ALPN ("" when the client offered none or the server chose none)
 	DidResume          bool
+	HelloRetryRequest  bool                // TLS 1.3: the server asked for another key share (one round trip more)
 	PeerCertificates   []*x509.Certificate // server: client certificates (none are requested today); client: the server's chain
 }
 
@@ -234,7 +235,7 @@ func (h *Handshake) run() {
 			h.st = State{
 				Version: cs.Version, CipherSuite: cs.CipherSuite, ServerName: cs.ServerName,
 				NegotiatedProtocol: cs.NegotiatedProtocol, DidResume: cs.DidResume,
-				PeerCertificates: cs.PeerCertificates,
+				HelloRetryRequest: cs.HelloRetryRequest, PeerCertificates: cs.PeerCertificates,
 			}
 			if h.cl != nil {
 				h.st.ServerName = h.cl.base.ServerName
