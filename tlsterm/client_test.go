@@ -296,3 +296,38 @@ func TestClientKeyUpdateGoServer(t *testing.T) {
 		}
 	}
 }
+
+// lineCounter counts key log lines.
+type lineCounter struct{ n int }
+
+func (l *lineCounter) Write(b []byte) (int, error) { l.n++; return len(b), nil }
+
+func TestCryptoTLSClientKeyLog(t *testing.T) {
+	// The facts the client role rests on (doc.go): crypto/tls's client logs
+	// the four TLS 1.3 secrets for a resumed session as for a full one, and
+	// nothing for a resumed TLS 1.2 session (hence SessionState.Extra).
+	p := getPKI(t)
+	for _, tc := range []struct {
+		vers          uint16
+		full, resumed int
+	}{{tls.VersionTLS12, 1, 0}, {tls.VersionTLS13, 4, 4}} {
+		gs := startGoServer(t, serverConfig(p.ecdsa, tc.vers))
+		cache := tls.NewLRUClientSessionCache(1)
+		for i, want := range []int{tc.full, tc.resumed} {
+			kl := &lineCounter{}
+			c, err := tls.Dial("tcp", gs.addr, &tls.Config{ServerName: "example.com", RootCAs: p.pool,
+				ClientSessionCache: cache, KeyLogWriter: kl})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs.next(t)
+			c.Write([]byte("x\n"))
+			c.Read(make([]byte, 16)) // the TLS 1.3 ticket comes first
+			if c.ConnectionState().DidResume != (i == 1) || kl.n != want {
+				t.Fatalf("%#x conn %d: resumed %v, %d key log lines, want %d", tc.vers, i, c.ConnectionState().DidResume, kl.n, want)
+			}
+			c.Close()
+			gs.next(t)
+		}
+	}
+}
