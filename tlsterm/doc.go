@@ -38,10 +38,11 @@
 // HandshakeDone. A server handshake waits for the client's first record;
 // a client handshake starts at NewHandshake (its worker writes the
 // ClientHello). Abort and the timeout stop the handshake, but what was fed
-// before is still read: an alert the peer sent before hanging up is the
-// error (wrapped in AlertError when it came in clear), not ErrHandshakeAborted. The slice
-// given to HandshakeWrite is lent for the call: gnet's AsyncWrite keeps the
-// slice, so the edge copies it. Result's leftover belongs to the caller; it
+// before is still read: an alert the peer sent before hanging up gives the
+// error (crypto/tls's; in the client role wrapped in AlertError when the
+// alert came in clear), not ErrHandshakeAborted. The slice given to
+// HandshakeWrite is lent for the call: gnet's AsyncWrite keeps the slice,
+// so the edge copies it. Result's leftover belongs to the caller; it
 // precedes any bytes Feed declined (Feed returns how many it took).
 //
 // A Conn lends nothing: Open appends plaintext to the caller's dst (spare
@@ -53,7 +54,7 @@
 //
 // gnet has no TLS, and this kernel has no kTLS (CONFIG_TLS is off), so the
 // record layer must be in user space; crypto/tls handshakes block on their
-// net.Conn, and a would-block read error poisons a crypto/tls Conn, so a
+// net.Conn, and a would-block read error ends a crypto/tls handshake, so a
 // handshake cannot run inside a non-blocking loop. The lead prototyped
 // crypto/tls's Conn as the record layer on the loop, over an in-memory
 // transport: it works but costs 2 allocations per request (readFromUntil
@@ -71,7 +72,7 @@
 //     leftover ciphertext for the record layer.
 //   - The keys come from crypto/tls's public Config.KeyLogWriter, set on a
 //     per-handshake clone of the base Config: TLS 1.3's
-//     SERVER_HANDSHAKE_TRAFFIC_SECRET and CLIENT/SERVER_TRAFFIC_SECRET_0;
+//     CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET and CLIENT/SERVER_TRAFFIC_SECRET_0;
 //     TLS 1.2's CLIENT_RANDOM master secret, with both randoms read from
 //     the hellos that passed through (both roles keep a copy of the records
 //     crypto/tls wrote and read). crypto/tls logs nothing for a resumed TLS
@@ -169,16 +170,16 @@
 //     RFC 8446 §4.2.10) gets unsupported_extension from crypto/tls, which
 //     accepts early data only over QUIC, and the handshake ends.
 //   - Limits: HandshakeTimeout (10 s) bounds a handshake from NewHandshake,
-//     queueing included; the goroutine always ends. A handshake takes no
-//     goroutine until its first record is complete (a silent or slow
-//     ClientHello costs one small object). MaxHandshakes (1024) run at once;
+//     queueing included; the goroutine always ends. A server handshake takes
+//     no goroutine until its first record is complete (a silent or slow
+//     ClientHello costs one small object). A Client has its own limits. MaxHandshakes (1024) run at once;
 //     MaxQueued (4096) more wait without a goroutine; beyond that a
 //     handshake ends at once with ErrBusy (the edge closes the connection).
 //   - After the handshake: TLS 1.2 renegotiation (any handshake record) is
 //     refused with a no_renegotiation warning and the connection ends
 //     (ErrRenegotiation) rather than leaving the client waiting; TLS 1.3
-//     accepts only KeyUpdate (answered when update_requested, before our
-//     next record) and refuses other handshake messages and change_cipher_spec
+//     accepts only KeyUpdate from a client (answered when update_requested,
+//     before our next record; see above for the client role) and refuses other handshake messages and change_cipher_spec
 //     with unexpected_message; records over the limit get record_overflow;
 //     a failed authentication gets bad_record_mac; the write side rekeys on
 //     its own after 2^24 records (RFC 8446 §5.5); a sequence number that
