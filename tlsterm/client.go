@@ -245,7 +245,7 @@ type ticketFeed struct {
 }
 
 // keepForTickets attaches a ticketFeed to a new TLS 1.3 client Conn.
-func (c *Client) keepForTickets(h *Handshake, tc *tls.Conn, tr *transport, conn *Conn) {
+func (c *Client) keepForTickets(tc *tls.Conn, tr *transport, conn *Conn) {
 	if c.cache == nil || !conn.vers13 {
 		return
 	}

@@ -239,7 +239,7 @@ func (h *Handshake) run() {
 			}
 			if h.cl != nil {
 				h.st.ServerName = h.cl.base.ServerName
-				h.cl.keepForTickets(h, tc, tr, c)
+				h.cl.keepForTickets(tc, tr, c)
 			}
 		}
 	case h.cl != nil:
