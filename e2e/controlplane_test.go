@@ -54,8 +54,14 @@ func startAdmin(t *testing.T, flags ...string) *controlPlane {
 // with the admin's credentials in its data directory.
 func (cp *controlPlane) startEdge(id string) *controlPlane {
 	cp.t.Helper()
+	return cp.startEdgeVia(id, "http://"+cp.Admin)
+}
+
+// startEdgeVia is startEdge with the admin at control, and more flags.
+func (cp *controlPlane) startEdgeVia(id, control string, flags ...string) *controlPlane {
+	cp.t.Helper()
 	e := &controlPlane{t: cp.t, mode: "edge", Addr: freeAddr(cp.t), Data: filepath.Join(cp.t.TempDir(), id),
-		extraFlags: []string{"--control", "http://" + cp.Admin, "--edge-id", id}}
+		extraFlags: append([]string{"--control", control, "--edge-id", id}, flags...)}
 	creds, err := os.ReadFile(filepath.Join(cp.Data, "admin-credentials.json"))
 	if err == nil {
 		err = os.MkdirAll(e.Data, 0o750)

@@ -190,27 +190,8 @@ func TestOpenSSLEarlyDataRefused(t *testing.T) {
 	// it with a ticket from another server that did (RFC 8446 §4.2.10):
 	// crypto/tls answers unsupported_extension and the handshake ends.
 	// Such a ticket comes from openssl s_server -early_data here.
-	needTool(t, "openssl")
+	other, otherAddr := startSServer(t, getPKI(t).ecdsa, "-early_data", "-tls1_3", "-naccept", "1")
 	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
-	writeFile(t, certFile, string(getPKI(t).ecdsaPEM[0]))
-	writeFile(t, keyFile, string(getPKI(t).ecdsaPEM[1]))
-	other := &sclient{done: make(chan struct{})}
-	other.cmd = exec.Command("openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certFile, "-key", keyFile,
-		"-early_data", "-tls1_3", "-naccept", "1")
-	other.cmd.Stdout, other.cmd.Stderr = other, other
-	var err error
-	if other.stdin, err = other.cmd.StdinPipe(); err != nil { // s_server hangs up at EOF on stdin
-		t.Fatal(err)
-	}
-	if err := other.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { other.cmd.Wait(); close(other.done) }()
-	t.Cleanup(func() { other.cmd.Process.Kill(); <-other.done })
-	other.waitFor(t, "ACCEPT 127.0.0.1:")
-	otherAddr := strings.Fields(other.output()[strings.Index(other.output(), "ACCEPT "):])[1]
-
 	sess := filepath.Join(dir, "sess.pem")
 	s := startSClient(t, &testServer{addr: otherAddr}, "-tls1_3", "-sess_out", sess)
 	s.waitFor(t, "Verify return code: 0")

@@ -7,21 +7,23 @@ import (
 
 // Alert descriptions this package sends or names (RFC 8446 §6, RFC 5246 §7.2).
 const (
-	AlertCloseNotify        uint8 = 0
-	AlertUnexpectedMessage  uint8 = 10
-	AlertBadRecordMAC       uint8 = 20
-	AlertRecordOverflow     uint8 = 22
-	AlertHandshakeFailure   uint8 = 40
-	AlertIllegalParameter   uint8 = 47
-	AlertDecodeError        uint8 = 50
-	AlertProtocolVersion    uint8 = 70
-	AlertInternalError      uint8 = 80
-	AlertUserCanceled       uint8 = 90
-	AlertNoRenegotiation    uint8 = 100
-	AlertUnrecognizedName   uint8 = 112
-	AlertNoApplicationProto uint8 = 120
-	alertLevelWarning       uint8 = 1
-	alertLevelFatal         uint8 = 2
+	AlertCloseNotify         uint8 = 0
+	AlertUnexpectedMessage   uint8 = 10
+	AlertBadRecordMAC        uint8 = 20
+	AlertRecordOverflow      uint8 = 22
+	AlertHandshakeFailure    uint8 = 40
+	AlertBadCertificate      uint8 = 42
+	AlertIllegalParameter    uint8 = 47
+	AlertDecodeError         uint8 = 50
+	AlertProtocolVersion     uint8 = 70
+	AlertInternalError       uint8 = 80
+	AlertUserCanceled        uint8 = 90
+	AlertNoRenegotiation     uint8 = 100
+	AlertUnrecognizedName    uint8 = 112
+	AlertCertificateRequired uint8 = 116
+	AlertNoApplicationProto  uint8 = 120
+	alertLevelWarning        uint8 = 1
+	alertLevelFatal          uint8 = 2
 )
 
 // Record-layer errors. They are stable values: compare with errors.Is. When
@@ -61,6 +63,19 @@ var (
 	ErrHandshakeAborted = errors.New("tlsterm: handshake aborted")
 	// ErrKeyHandoff: the negotiated keys could not be taken over from crypto/tls.
 	ErrKeyHandoff = errors.New("tlsterm: key handoff failed")
+)
+
+// Client handshake errors: the backend's certificate did not verify. The
+// crypto/tls error (with its x509 cause) stays wrapped.
+var (
+	// ErrUnknownAuthority: the chain leads to no trusted root (system roots or ClientConfig.CABundle).
+	ErrUnknownAuthority = errors.New("tlsterm: backend certificate signed by an unknown authority")
+	// ErrNameMismatch: the certificate is not valid for ClientConfig.ServerName.
+	ErrNameMismatch = errors.New("tlsterm: backend certificate not valid for the server name")
+	// ErrCertificateExpired: a certificate of the chain has expired or is not yet valid.
+	ErrCertificateExpired = errors.New("tlsterm: backend certificate expired or not yet valid")
+	// ErrCertificateInvalid: any other verification failure (key usage, constraints...).
+	ErrCertificateInvalid = errors.New("tlsterm: backend certificate invalid")
 )
 
 // AlertError is a fatal alert received from the peer.

@@ -3,6 +3,7 @@ package tlsterm
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -38,18 +39,23 @@ const maxHandshakeInput = 64 << 10
 type State struct {
 	Version            uint16 // tls.VersionTLS12 or tls.VersionTLS13
 	CipherSuite        uint16
-	ServerName         string // SNI as sent by the client ("" without SNI)
-	NegotiatedProtocol string // ALPN ("" when the client offered none)
+	ServerName         string // server: SNI as sent by the client ("" without SNI); client: the name verified (and sent as SNI unless an IP)
+	NegotiatedProtocol string // ALPN ("" when the client offered none or the server chose none)
 	DidResume          bool
-	PeerCertificates   []*x509.Certificate // client certificates (none are requested today)
+	HelloRetryRequest  bool                // TLS 1.3: the server asked for another key share (one round trip more)
+	PeerCertificates   []*x509.Certificate // server: client certificates (none are requested today); client: the server's chain
 }
 
-// Handshake is one connection's TLS handshake. The caller feeds it the
-// client's bytes; crypto/tls runs on a worker goroutine, fed one record at
-// a time, so it never reads past the client's Finished; Result then hands
-// over the record layer and whatever ciphertext followed the Finished.
+// Handshake is one connection's TLS handshake, in the server role
+// (Server.NewHandshake) or the client role (Client.NewHandshake). The
+// caller feeds it the peer's bytes; crypto/tls runs on a worker goroutine,
+// fed one record at a time, so it never reads past the peer's last
+// handshake record (its Finished); Result then hands over the record layer
+// and whatever ciphertext followed.
 type Handshake struct {
-	s     *Server
+	p     *pool
+	s     *Server // server role
+	cl    *Client // client role
 	ev    Events
 	timer *time.Timer
 
@@ -69,29 +75,29 @@ type Handshake struct {
 	err      error
 	leftover []byte
 
-	// Worker-only (Feed sets klog's client random before a worker starts).
+	// Worker-only. Copies of what crypto/tls wrote and read (whole
+	// records: the key handoff's checks and sequence counts).
 	klog    keyLog
-	written []byte // copy of what the server sent (key handoff checks)
+	written []byte
+	read    []byte
 }
 
-// NewHandshake starts a handshake for a new connection. It takes no
-// goroutine until the client's first record is complete (Feed), so idle or
-// slow connections cost only this object; the timeout runs from now.
-func (s *Server) NewHandshake(ev Events) *Handshake {
-	h := &Handshake{s: s, ev: ev, recStart: -1, recEnd: -1}
+// newHandshake is a handshake in stIdle whose timeout runs from now.
+func newHandshake(p *pool, ev Events) *Handshake {
+	h := &Handshake{p: p, ev: ev, recStart: -1, recEnd: -1}
 	h.cond.L = &h.mu
 	// Under the lock: the timer may fire before AfterFunc returns.
 	h.mu.Lock()
-	h.timer = time.AfterFunc(s.timeout, func() { h.stop(ErrHandshakeTimeout) })
+	h.timer = time.AfterFunc(p.timeout, func() { h.stop(ErrHandshakeTimeout) })
 	h.mu.Unlock()
 	return h
 }
 
-// Feed gives the handshake bytes read from the client. It copies them and
+// Feed gives the handshake bytes read from the peer. It copies them and
 // returns how many it took: fewer than len(b) when the handshake has ended
 // (the rest is application data for the record layer: keep it after
 // Result's leftover) or its input buffer is full (64 KiB not yet read: only
-// a client sending far ahead; the handshake ends soon either way). Safe to
+// a peer sending far ahead; the handshake ends soon either way). Safe to
 // call from the loop while the handshake goroutine runs. It may call
 // HandshakeDone (ErrBusy) before returning.
 func (h *Handshake) Feed(b []byte) int {
@@ -105,20 +111,13 @@ func (h *Handshake) Feed(b []byte) int {
 	n := min(len(b), max(room, 0))
 	h.buf = append(h.buf, b[:n]...)
 	start := false
-	if h.state == stIdle && firstRecordIn(h.buf) {
+	if h.state == stIdle && firstRecordIn(h.buf) { // server role only
 		h.state, start = stQueued, true
-		// The ClientHello's random (record header 5, handshake header 4,
-		// legacy_version 2): TLS 1.2 key expansion needs it, and crypto/tls
-		// logs it only for full handshakes.
-		if len(h.buf) >= 43 && h.buf[0] == recordHandshake && h.buf[5] == 1 {
-			copy(h.klog.clientRandom[:], h.buf[11:43])
-			h.klog.haveRandom = true
-		}
 	}
 	h.cond.Broadcast()
 	h.mu.Unlock()
 	if start {
-		h.s.enqueue(h)
+		h.p.enqueue(h)
 	}
 	return n
 }
@@ -182,9 +181,9 @@ func (h *Handshake) stop(err error) {
 }
 
 // Result returns the outcome after HandshakeDone. On success: the record
-// layer, the ciphertext the client sent after its Finished (now owned by the
-// caller; open it before any bytes Feed did not take), and the negotiated
-// facts. Call it once.
+// layer, the ciphertext the peer sent after its last handshake record (now
+// owned by the caller; open it before any bytes Feed did not take), and the
+// negotiated facts. Call it once.
 func (h *Handshake) Result() (*Conn, []byte, State, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -201,17 +200,13 @@ func (h *Handshake) run() {
 	h.state = stRunning
 	h.mu.Unlock()
 
-	cfg := h.s.base.Clone()
-	cfg.KeyLogWriter = &h.klog
-	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-		return cfg.EncryptTicket(cs, h.klog.wrap(cs, ss))
+	tr := &transport{h: h}
+	var tc *tls.Conn
+	if h.cl != nil {
+		tc = h.cl.tlsConn(h, tr)
+	} else {
+		tc = h.s.tlsConn(h, tr)
 	}
-	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
-		ss, err := cfg.DecryptTicket(identity, cs)
-		h.klog.unwrap(ss)
-		return ss, err
-	}
-	tc := tls.Server(transport{h}, cfg)
 	err := tc.Handshake()
 
 	h.mu.Lock()
@@ -226,41 +221,58 @@ func (h *Handshake) run() {
 	h.timer.Stop()
 
 	switch {
-	case stopErr != nil:
+	case stopErr != nil && (err == nil || errors.Is(err, stopErr)):
+		// Stopped (Abort, timeout). Input fed before the stop was still
+		// read: a failure crypto/tls found in it (an alert the peer sent
+		// before hanging up) is the better error.
 		err = stopErr
 	case err == nil:
 		var c *Conn
-		c, err = h.handoff(tc.ConnectionState())
+		cs := tc.ConnectionState()
+		c, err = h.handoff(cs)
 		if err == nil {
-			cs := tc.ConnectionState()
 			h.conn, h.leftover = c, left
 			h.st = State{
 				Version: cs.Version, CipherSuite: cs.CipherSuite, ServerName: cs.ServerName,
 				NegotiatedProtocol: cs.NegotiatedProtocol, DidResume: cs.DidResume,
-				PeerCertificates: cs.PeerCertificates,
+				HelloRetryRequest: cs.HelloRetryRequest, PeerCertificates: cs.PeerCertificates,
+			}
+			if h.cl != nil {
+				h.st.ServerName = h.cl.base.ServerName
+				h.cl.keepForTickets(tc, tr, c)
 			}
 		}
+	case h.cl != nil:
+		err = clientError(err, h.read)
 	}
 	h.mu.Lock()
 	h.err = err
-	h.written = nil
+	h.written, h.read = nil, nil
 	h.mu.Unlock()
 	h.ev.HandshakeDone(h)
 }
 
-// transport is the net.Conn crypto/tls runs over. Read blocks for fed bytes
-// and never returns bytes past the end of the current record.
-type transport struct{ h *Handshake }
+// transport is the net.Conn crypto/tls runs over. During the handshake
+// Read blocks for fed bytes and never returns bytes past the end of the
+// current record. After it (client role, TLS 1.3), it serves the session
+// tickets a ticketFeed hands over, without blocking.
+type transport struct {
+	h     *Handshake // nil after the handshake
+	after []byte     // post-handshake input (ticketFeed)
+}
 
-func (t transport) Read(p []byte) (int, error) {
+func (t *transport) Read(p []byte) (int, error) {
 	h := t.h
+	if h == nil {
+		return t.readAfter(p)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for h.off == len(h.buf) && h.stopErr == nil {
 		h.cond.Wait()
 	}
-	if h.stopErr != nil {
-		return 0, h.stopErr
+	if h.off == len(h.buf) {
+		return 0, h.stopErr // stopped; what was fed before has been read
 	}
 	if h.recStart < 0 {
 		h.recStart, h.recEnd = h.off, -1
@@ -274,6 +286,7 @@ func (t transport) Read(p []byte) (int, error) {
 		end = min(end, h.recEnd)
 	}
 	n := copy(p, h.buf[h.off:end])
+	h.read = append(h.read, p[:n]...)
 	h.off += n
 	if h.off == h.recEnd {
 		h.recStart = -1
@@ -281,8 +294,11 @@ func (t transport) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (t transport) Write(b []byte) (int, error) {
+func (t *transport) Write(b []byte) (int, error) {
 	h := t.h
+	if h == nil {
+		return len(b), nil // after the handshake: see ticketFeed
+	}
 	h.mu.Lock()
 	err := h.stopErr
 	h.mu.Unlock()
@@ -294,12 +310,12 @@ func (t transport) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (transport) Close() error                     { return nil }
-func (transport) LocalAddr() net.Addr              { return addr{} }
-func (transport) RemoteAddr() net.Addr             { return addr{} }
-func (transport) SetDeadline(time.Time) error      { return nil }
-func (transport) SetReadDeadline(time.Time) error  { return nil }
-func (transport) SetWriteDeadline(time.Time) error { return nil }
+func (*transport) Close() error                     { return nil }
+func (*transport) LocalAddr() net.Addr              { return addr{} }
+func (*transport) RemoteAddr() net.Addr             { return addr{} }
+func (*transport) SetDeadline(time.Time) error      { return nil }
+func (*transport) SetReadDeadline(time.Time) error  { return nil }
+func (*transport) SetWriteDeadline(time.Time) error { return nil }
 
 type addr struct{}
 

@@ -97,24 +97,7 @@ func (ts *testServer) serve(nc net.Conn) {
 	defer nc.Close()
 	quit := make(chan struct{})
 	defer close(quit)
-	chunks := make(chan []byte, 16)
-	go func() {
-		defer close(chunks)
-		for {
-			buf := make([]byte, 32<<10)
-			n, err := nc.Read(buf)
-			if n > 0 {
-				select {
-				case chunks <- buf[:n]:
-				case <-quit:
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	chunks := chunkReader(nc, quit)
 
 	ev := &connEvents{nc: nc, done: make(chan struct{})}
 	h := ts.s.NewHandshake(ev)

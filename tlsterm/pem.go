@@ -48,6 +48,10 @@ type VerifyOptions struct {
 	Roots *x509.CertPool
 	// Now is the time validity is checked at; zero means time.Now().
 	Now time.Time
+	// ClientCertificate: the pair is a client certificate (mTLS to a
+	// backend, ClientConfig.Certificate): it needs no DNS name, and Roots
+	// verify it for client authentication.
+	ClientCertificate bool
 }
 
 // KeyPair is a validated certificate chain and key.
@@ -62,31 +66,19 @@ type KeyPair struct {
 // and a PEM private key, and validates them: the key matches the leaf, each
 // certificate is signed by the next, the chain verifies against
 // opts.Roots when given, every certificate is valid now, and the leaf names
-// at least one host. Errors are *CertError.
+// at least one host (unless opts.ClientCertificate). Errors are *CertError.
 func ParseKeyPair(chainPEM, keyPEM []byte, opts VerifyOptions) (*KeyPair, error) {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	var certs []*x509.Certificate
-	var ders [][]byte
-	for rest := chainPEM; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, certErr(CodeCertificateMalformed, "certificate %d: %w", len(certs), err)
-		}
-		certs, ders = append(certs, c), append(ders, b.Bytes)
+	certs, err := parseCerts(chainPEM)
+	if err != nil {
+		return nil, err
 	}
-	if len(certs) == 0 {
-		return nil, certErr(CodeCertificateMissing, "no CERTIFICATE block")
+	var ders [][]byte
+	for _, c := range certs {
+		ders = append(ders, c.Raw)
 	}
 	key, err := parseKey(keyPEM)
 	if err != nil {
@@ -130,19 +122,48 @@ func ParseKeyPair(chainPEM, keyPEM []byte, opts VerifyOptions) (*KeyPair, error)
 		for _, c := range certs[1:] {
 			inter.AddCert(c)
 		}
+		usage := x509.ExtKeyUsageServerAuth
+		if opts.ClientCertificate {
+			usage = x509.ExtKeyUsageClientAuth
+		}
 		_, err := leaf.Verify(x509.VerifyOptions{
 			Roots: opts.Roots, Intermediates: inter, CurrentTime: now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			KeyUsages: []x509.ExtKeyUsage{usage},
 		})
 		if err != nil {
 			return nil, certErr(CodeChainInvalid, "chain does not verify: %w", err)
 		}
 	}
-	if len(leaf.DNSNames) == 0 {
+	if len(leaf.DNSNames) == 0 && !opts.ClientCertificate {
 		return nil, certErr(CodeNoNames, "leaf certificate has no DNS names")
 	}
 	kp.Cert = &tls.Certificate{Certificate: ders, PrivateKey: key, Leaf: leaf}
 	return kp, nil
+}
+
+// parseCerts reads every CERTIFICATE block of a PEM text, in order; none
+// is an error.
+func parseCerts(b []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, certErr(CodeCertificateMalformed, "certificate %d: %w", len(certs), err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, certErr(CodeCertificateMissing, "no CERTIFICATE block")
+	}
+	return certs, nil
 }
 
 // parseKey reads the first private key block: PKCS #8, PKCS #1 or SEC 1.

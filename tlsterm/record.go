@@ -32,7 +32,13 @@ const (
 	// caller's ciphertext buffer that holds MaxRecord bytes always makes progress.
 	MaxRecord = recordHeaderLen + maxCiphertext12
 
-	handshakeKeyUpdate = 24
+	// Handshake messages seen after the handshake.
+	handshakeHelloRequest     = 0
+	handshakeNewSessionTicket = 4
+	handshakeKeyUpdate        = 24
+	// maxTicketMsg bounds a NewSessionTicket's body (crypto/tls's own
+	// limit on a handshake message is 64 KiB).
+	maxTicketMsg = 1 << 16
 
 	// keyUpdateAfter is the write-side record count after which a TLS 1.3
 	// connection rekeys on its own: RFC 8446 §5.5 limits AES-GCM to 2^24.5
@@ -72,6 +78,7 @@ func (h *halfConn) nonceXOR() []byte {
 type Conn struct {
 	suite  *suiteInfo
 	vers13 bool
+	client bool // the client role: in is the server's direction
 	in     halfConn
 	out    halfConn
 
@@ -81,8 +88,14 @@ type Conn struct {
 	pendKeyUpdate bool  // a KeyUpdate(update_not_requested) answer is owed
 	pendAlert     uint8 // alert description to send, valid when pendLevel != 0
 	pendLevel     uint8
-	hsN           uint8   // bytes of a partial post-handshake message in hsBuf
-	hsBuf         [5]byte // a KeyUpdate is the only such message accepted (5 bytes)
+	// A post-handshake message in progress (TLS 1.3; messages may span
+	// records): its header bytes so far, and the body bytes still to come.
+	hsN    uint8
+	hsHdr  [4]byte
+	hsLeft uint32
+	// tickets gives NewSessionTickets to crypto/tls (client role; nil when
+	// resumption is off, and from the server's first application data on).
+	tickets *ticketFeed
 }
 
 // Version is the negotiated protocol version (tls.VersionTLS12 or tls.VersionTLS13).
@@ -163,9 +176,14 @@ func (c *Conn) Open(dst, src []byte) ([]byte, int, error) {
 			return dst, n, err
 		}
 		n += recordHeaderLen + length
+		if typ != recordHandshake && c.hsN != 0 {
+			// A handshake message cut by another record type (RFC 8446 §5.1).
+			return dst, n, c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
+		}
 		switch typ {
 		case recordAppData:
 			dst = dst[:len(dst)+len(pt)]
+			c.tickets = nil // tickets come before the server's data (see ticketFeed)
 		case recordAlert:
 			if err := c.alert(pt); err != nil {
 				return dst, n, err
@@ -262,54 +280,95 @@ func (c *Conn) alert(b []byte) error {
 	return c.rerr
 }
 
-// handshakeMsg handles handshake content after the handshake. TLS 1.2: any
-// is a renegotiation attempt (a ClientHello), refused. TLS 1.3: only
-// KeyUpdate is accepted from a client (RFC 8446 §4.6: NewSessionTicket and
-// CertificateRequest are server messages; we never ask for post-handshake
-// client authentication).
+// handshakeMsg handles handshake content after the handshake. TLS 1.2:
+// renegotiation, refused (see renegotiation). TLS 1.3: messages may span
+// records and share them (RFC 8446 §5.1); KeyUpdate is accepted from either
+// peer, NewSessionTicket from a server (given to the ticket feed, else
+// ignored); anything else is unexpected: NewSessionTicket from a client,
+// CertificateRequest (we never offer post-handshake authentication).
 func (c *Conn) handshakeMsg(b []byte) error {
 	if !c.vers13 {
-		// RFC 5746/5246 §7.2.2: no_renegotiation is a warning; we send it and
-		// end the connection rather than leave the client waiting for a
-		// ServerHello that never comes.
-		c.rerr = ErrRenegotiation
-		c.pendAlert, c.pendLevel = AlertNoRenegotiation, alertLevelWarning
-		return ErrRenegotiation
+		return c.renegotiation(b)
 	}
 	if len(b) == 0 {
 		// Zero-length handshake fragments are forbidden (RFC 8446 §5.1).
 		return c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
 	}
-	for i, x := range b {
-		c.hsBuf[c.hsN] = x
-		c.hsN++
-		switch c.hsN {
-		case 1:
-			if x != handshakeKeyUpdate {
-				return c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
+	for len(b) > 0 {
+		if c.hsN < 4 {
+			k := copy(c.hsHdr[c.hsN:], b)
+			c.hsN += uint8(k)
+			b = b[k:]
+			if c.hsN == 4 {
+				if err := c.handshakeHeader(); err != nil {
+					return err
+				}
 			}
-		case 4:
-			if c.hsBuf[1] != 0 || c.hsBuf[2] != 0 || c.hsBuf[3] != 1 {
-				return c.fail(ErrDecodeError, AlertDecodeError)
-			}
-		case 5:
-			if x > 1 {
+			continue
+		}
+		k := min(len(b), int(c.hsLeft))
+		body := b[:k]
+		b = b[k:]
+		c.hsLeft -= uint32(k)
+		switch c.hsHdr[0] {
+		case handshakeKeyUpdate:
+			if body[0] > 1 {
 				return c.fail(ErrDecodeError, AlertIllegalParameter)
 			}
 			// A KeyUpdate must end its record (RFC 8446 §5.1).
-			if i != len(b)-1 {
+			if len(b) != 0 {
 				return c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
 			}
-			c.hsN = 0
 			if err := c.rekey(&c.in); err != nil {
 				return c.fail(err, AlertInternalError)
 			}
-			if x == 1 {
+			if body[0] == 1 {
 				c.pendKeyUpdate = true
 			}
+		case handshakeNewSessionTicket:
+			if c.tickets != nil && !c.tickets.add(c.hsHdr[:], body, c.hsLeft == 0) {
+				c.tickets = nil
+			}
+		}
+		if c.hsLeft == 0 {
+			c.hsN = 0
 		}
 	}
 	return nil
+}
+
+// handshakeHeader checks a post-handshake message's type and length.
+func (c *Conn) handshakeHeader() error {
+	n := uint32(c.hsHdr[1])<<16 | uint32(c.hsHdr[2])<<8 | uint32(c.hsHdr[3])
+	switch {
+	case c.hsHdr[0] == handshakeKeyUpdate:
+		if n != 1 {
+			return c.fail(ErrDecodeError, AlertDecodeError)
+		}
+	case c.hsHdr[0] == handshakeNewSessionTicket && c.client:
+		if n == 0 || n > maxTicketMsg {
+			return c.fail(ErrDecodeError, AlertDecodeError)
+		}
+	default:
+		return c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
+	}
+	c.hsLeft = n
+	return nil
+}
+
+// renegotiation refuses a TLS 1.2 renegotiation: a ClientHello from a
+// client, a HelloRequest from a server (any handshake content from a
+// client; other messages from a server are unexpected). RFC 5746 and
+// RFC 5246 §7.2.2: no_renegotiation is a warning; we send it and end the
+// connection rather than leave the peer waiting for a handshake that never
+// comes (crypto/tls's client does the same).
+func (c *Conn) renegotiation(b []byte) error {
+	if c.client && (len(b) == 0 || b[0] != handshakeHelloRequest) {
+		return c.fail(ErrUnexpectedMessage, AlertUnexpectedMessage)
+	}
+	c.rerr = ErrRenegotiation
+	c.pendAlert, c.pendLevel = AlertNoRenegotiation, alertLevelWarning
+	return ErrRenegotiation
 }
 
 // rekey moves h to the next TLS 1.3 traffic secret (RFC 8446 §7.2). It

@@ -35,7 +35,7 @@ func newPair(t testing.TB, id uint16) (srv, cli *Conn) {
 			t.Fatal(err)
 		}
 	}
-	cli = &Conn{suite: s, vers13: srv.vers13, in: srv.out, out: srv.in}
+	cli = &Conn{suite: s, vers13: srv.vers13, client: true, in: srv.out, out: srv.in}
 	return srv, cli
 }
 
@@ -157,13 +157,17 @@ func TestBitFlip(t *testing.T) {
 		}()
 		for i := recordHeaderLen; i < len(rec0); i++ {
 			srv, cli := newPair(t, id)
-			rec, _ := cli.Seal(nil, []byte("GET / HTTP/1.1\r\n\r\n"))
+			from, to := cli, srv
+			if i%2 == 1 {
+				from, to = srv, cli // the client role opens too
+			}
+			rec, _ := from.Seal(nil, []byte("GET / HTTP/1.1\r\n\r\n"))
 			rec[i] ^= 0x10
-			out, _, err := srv.Open(make([]byte, 0, MaxPlaintext), rec)
+			out, _, err := to.Open(make([]byte, 0, MaxPlaintext), rec)
 			if len(out) != 0 {
 				t.Fatalf("%#x byte %d: data from a forged record", id, i)
 			}
-			expectAlert(t, srv, cli, err, ErrBadRecordMAC, AlertBadRecordMAC)
+			expectAlert(t, to, from, err, ErrBadRecordMAC, AlertBadRecordMAC)
 		}
 	}
 }

@@ -55,11 +55,9 @@ type Config struct {
 // Server runs TLS handshakes for one listener (or many: it holds no socket).
 // It is safe for concurrent use.
 type Server struct {
-	base    *tls.Config
-	certs   atomic.Pointer[CertTable]
-	timeout time.Duration
-	slots   chan struct{}
-	queue   chan *Handshake
+	pool  // handshake slots and queue; Stats
+	base  *tls.Config
+	certs atomic.Pointer[CertTable]
 
 	tkMu sync.Mutex
 	tk   [][32]byte
@@ -70,33 +68,11 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Certificates == nil {
 		return nil, errors.New("tlsterm: config has no certificate table")
 	}
-	s := &Server{timeout: cfg.HandshakeTimeout}
-	if s.timeout <= 0 {
-		s.timeout = DefaultHandshakeTimeout
-	}
-	maxHS, maxQ := cfg.MaxHandshakes, cfg.MaxQueued
-	if maxHS <= 0 {
-		maxHS = DefaultMaxHandshakes
-	}
-	if maxQ <= 0 {
-		maxQ = DefaultMaxQueued
-	}
-	s.slots = make(chan struct{}, maxHS)
-	s.queue = make(chan *Handshake, maxQ)
+	s := &Server{pool: newPool(cfg.HandshakeTimeout, cfg.MaxHandshakes, cfg.MaxQueued)}
 	s.certs.Store(cfg.Certificates)
-	protos := cfg.NextProtos
-	if protos == nil {
-		protos = []string{"http/1.1"}
-	}
-	minV, maxV := cfg.MinVersion, cfg.MaxVersion
-	if minV == 0 {
-		minV = tls.VersionTLS12
-	}
-	if maxV == 0 {
-		maxV = tls.VersionTLS13
-	}
-	if minV < tls.VersionTLS12 || maxV > tls.VersionTLS13 || minV > maxV {
-		return nil, fmt.Errorf("tlsterm: version range %#x-%#x outside TLS 1.2-1.3", minV, maxV)
+	protos, minV, maxV, err := protocols(cfg.NextProtos, cfg.MinVersion, cfg.MaxVersion)
+	if err != nil {
+		return nil, err
 	}
 	s.base = &tls.Config{
 		GetCertificate:         s.getCertificate,
@@ -112,6 +88,24 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// protocols applies the defaults shared by Server and Client: ALPN
+// http/1.1, TLS 1.2 to 1.3 (the versions the record layer runs).
+func protocols(protos []string, minV, maxV uint16) ([]string, uint16, uint16, error) {
+	if protos == nil {
+		protos = []string{"http/1.1"}
+	}
+	if minV == 0 {
+		minV = tls.VersionTLS12
+	}
+	if maxV == 0 {
+		maxV = tls.VersionTLS13
+	}
+	if minV < tls.VersionTLS12 || maxV > tls.VersionTLS13 || minV > maxV {
+		return nil, 0, 0, fmt.Errorf("tlsterm: version range %#x-%#x outside TLS 1.2-1.3", minV, maxV)
+	}
+	return protos, minV, maxV, nil
 }
 
 // SetCertificates swaps the certificate table: handshakes that ask for a
@@ -166,60 +160,28 @@ func (s *Server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, e
 	return s.certs.Load().Select(hello), nil
 }
 
-// enqueue starts h on a free slot, or queues it, or refuses it with ErrBusy.
-func (s *Server) enqueue(h *Handshake) {
-	select {
-	case s.slots <- struct{}{}:
-		go s.worker(h)
-		return
-	default:
-	}
-	select {
-	case s.queue <- h:
-		// A worker may have released its slot between our two selects
-		// without seeing h: take a slot if there is one and drain.
-		select {
-		case s.slots <- struct{}{}:
-			go s.worker(nil)
-		default:
-		}
-	default:
-		h.stop(ErrBusy)
-	}
+// NewHandshake starts a handshake for a new connection. It takes no
+// goroutine until the client's first record is complete (Feed), so idle or
+// slow connections cost only this object; the timeout runs from now.
+func (s *Server) NewHandshake(ev Events) *Handshake {
+	h := newHandshake(&s.pool, ev)
+	h.s = s
+	return h
 }
 
-// worker runs handshakes on one goroutine until the queue is empty, then
-// frees its slot. The re-check after freeing closes the race with enqueue.
-func (s *Server) worker(h *Handshake) {
-	for {
-		if h != nil {
-			h.run()
-		}
-		select {
-		case h = <-s.queue:
-			continue
-		default:
-		}
-		<-s.slots
-		if len(s.queue) == 0 {
-			return
-		}
-		select {
-		case s.slots <- struct{}{}:
-			h = nil
-		default:
-			return
-		}
+// tlsConn is crypto/tls's server over tr, on a per-handshake clone of the
+// base Config: its key log, and tickets that carry the TLS 1.2 master
+// secret (keyLog.wrap).
+func (s *Server) tlsConn(h *Handshake, tr *transport) *tls.Conn {
+	cfg := s.base.Clone()
+	cfg.KeyLogWriter = &h.klog
+	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		return cfg.EncryptTicket(cs, h.klog.wrap(cs, ss))
 	}
-}
-
-// Stats are the handshake counters at one moment.
-type Stats struct {
-	Running int // handshakes holding a slot
-	Queued  int // handshakes waiting for one
-}
-
-// Stats reads the counters (racy by nature; for metrics and tests).
-func (s *Server) Stats() Stats {
-	return Stats{Running: len(s.slots), Queued: len(s.queue)}
+	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := cfg.DecryptTicket(identity, cs)
+		h.klog.unwrap(ss)
+		return ss, err
+	}
+	return tls.Server(tr, cfg)
 }

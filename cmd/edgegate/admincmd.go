@@ -32,6 +32,8 @@ func adminCmd(args []string) error {
 	accessFlags(fs, &limits, &secretKeyFile)
 	var certExpiryWarning time.Duration
 	domainFlags(fs, &limits, &certExpiryWarning)
+	var at adminTLS
+	at.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -63,8 +65,13 @@ func adminCmd(args []string) error {
 	})
 	mux.Handle("/", a.Handler())
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
+	serve, err := at.serve(hs, ln, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- serve() }()
 	log.Info("edgegate admin serving", "version", version, "listen", ln.Addr().String(), "revision", a.Revision(), "data", *data)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

@@ -24,11 +24,13 @@ const (
 	defaultData     = "./data"
 )
 
-const ctlUsage = `usage: edgegate ctl [--endpoint URL] [--data DIR] [--region R] ACTION [--Param value ...] [--json '{...}']
+const ctlUsage = `usage: edgegate ctl [--endpoint URL] [--ca FILE] [--data DIR] [--region R] ACTION [--Param value ...] [--json '{...}']
        edgegate ctl ACTION --help     the parameters of ACTION and their types
 
 Signs ACTION with TC3-HMAC-SHA256 and sends it to the Action API
-(--endpoint, default http://127.0.0.1:9000), printing the JSON response.
+(--endpoint, default http://127.0.0.1:9000; an https endpoint is verified
+against the PEM certificates in --ca, or the system's roots), printing the
+JSON response.
 Credentials come from EDGEGATE_SECRET_ID and EDGEGATE_SECRET_KEY, or
 DIR/admin-credentials.json (--data, default ./data).
 
@@ -58,7 +60,7 @@ type ctlFlag struct{ name, val string }
 
 // ctlCmd runs `edgegate ctl` and returns the process exit status.
 func ctlCmd(args []string, stdout, stderr io.Writer) int {
-	endpoint, data, region := defaultEndpoint, defaultData, defaultRegion
+	endpoint, data, region, caFile := defaultEndpoint, defaultData, defaultRegion, ""
 	var flags []ctlFlag
 	var action string
 	help := false
@@ -92,6 +94,8 @@ func ctlCmd(args []string, stdout, stderr io.Writer) int {
 			data = val
 		case "region":
 			region = val
+		case "ca":
+			caFile = val
 		default:
 			// json, or an Action parameter (checked once the Action is known).
 			flags = append(flags, ctlFlag{name, val})
@@ -135,7 +139,12 @@ func ctlCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	c := &tcapi.Client{Endpoint: endpoint, SecretId: id, SecretKey: key, Region: region, Version: "2018-08-08", Service: "apigateway"}
+	hc, err := controlHTTPClient(caFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl: --ca: %v\n", err)
+		return 2
+	}
+	c := &tcapi.Client{Endpoint: endpoint, SecretId: id, SecretKey: key, Region: region, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	raw, err := c.Call(ctx, action, params)

@@ -21,9 +21,9 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	if err != nil {
 		return err
 	}
-	endpoint := adminURL(f.adminListen)
+	endpoint := f.adminTLS.scheme() + "://" + adminHostPort(f.adminListen)
 	c := &tcapi.Client{Endpoint: endpoint, SecretId: id, SecretKey: key,
-		Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
+		Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: f.adminTLS.selfClient()}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var list struct {
@@ -65,6 +65,9 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	if endpoint != defaultEndpoint {
 		hint += " --endpoint " + shellQuote(endpoint)
 	}
+	if f.adminTLS.enabled() {
+		hint += " --ca " + shellQuote(f.adminTLS.certFile)
+	}
 	if f.data != defaultData {
 		hint += " --data " + shellQuote(f.data)
 	}
@@ -74,18 +77,18 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	return nil
 }
 
-// adminURL is the URL a client on this host reaches the admin listener at:
+// adminHostPort is where a client on this host reaches the admin listener:
 // a wildcard host (":9000", "0.0.0.0:9000", "[::]:9000") becomes loopback.
-func adminURL(listen string) string {
+func adminHostPort(listen string) string {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return "http://" + listen
+		return listen
 	}
 	switch host {
 	case "", "0.0.0.0", "::":
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return net.JoinHostPort(host, port)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

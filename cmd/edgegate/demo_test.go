@@ -4,15 +4,15 @@ import "testing"
 
 func TestDemoHintParts(t *testing.T) {
 	for in, want := range map[string]string{
-		"127.0.0.1:9000": "http://127.0.0.1:9000",
-		":9001":          "http://127.0.0.1:9001",
-		"0.0.0.0:9001":   "http://127.0.0.1:9001",
-		"[::]:9001":      "http://127.0.0.1:9001",
-		"[::1]:9001":     "http://[::1]:9001",
-		"10.0.0.1:9000":  "http://10.0.0.1:9000",
+		"127.0.0.1:9000": "127.0.0.1:9000",
+		":9001":          "127.0.0.1:9001",
+		"0.0.0.0:9001":   "127.0.0.1:9001",
+		"[::]:9001":      "127.0.0.1:9001",
+		"[::1]:9001":     "[::1]:9001",
+		"10.0.0.1:9000":  "10.0.0.1:9000",
 	} {
-		if got := adminURL(in); got != want {
-			t.Errorf("adminURL(%q) = %q, want %q", in, got, want)
+		if got := adminHostPort(in); got != want {
+			t.Errorf("adminHostPort(%q) = %q, want %q", in, got, want)
 		}
 	}
 	for in, want := range map[string]string{

@@ -31,7 +31,8 @@ type edgeState struct {
 // edgeCmd runs a data plane that follows an admin (split mode).
 func edgeCmd(args []string) error {
 	fs := flag.NewFlagSet("edge", flag.ContinueOnError)
-	control := fs.String("control", "", "the admin's Action API, e.g. http://10.0.0.1:9000 (required)")
+	control := fs.String("control", "", "the admin's Action API, e.g. http://10.0.0.1:9000 or https://admin.example:9000 (required)")
+	controlCA := fs.String("control-ca", "", "PEM certificates that verify an https --control (default: the system's roots)")
 	data := fs.String("data", "./data", "data directory: credentials (admin-credentials.json) and the last revision")
 	id := fs.String("edge-id", "", "this edge's name as the admin lists it (default: the host name and listen address)")
 	var cfg edge.Config
@@ -95,7 +96,11 @@ func edgeCmd(args []string) error {
 		*id = host + "/" + srv.Addr()
 	}
 	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "control", *control, "edge", *id, "revision", rev)
-	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
+	hc, err := controlHTTPClient(*controlCA)
+	if err != nil {
+		return fmt.Errorf("edge: --control-ca: %w", err)
+	}
+	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
 	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))

@@ -37,6 +37,7 @@ type runFlags struct {
 	certExpiryWarning                     time.Duration
 	cfg                                   edge.Config
 	fw                                    firewallFlags
+	adminTLS                              adminTLS
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
@@ -53,6 +54,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.IntVar(&f.limits.ApisPerService, "max-apis-per-service", 0, "tenant limit on APIs per service (default 200)")
 	accessFlags(fs, &f.limits, &f.secretKeyFile)
 	domainFlags(fs, &f.limits, &f.certExpiryWarning)
+	f.adminTLS.register(fs)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
 	if err := fs.Parse(args); err != nil {
@@ -176,7 +178,7 @@ func runCmd(args []string) error {
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
 	var hs *http.Server
 	if f.adminListen != "" {
-		if hs, err = startAdmin(f.adminListen, srv, a.Handler(), f.pprof, log); err != nil {
+		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, a.Handler(), f.pprof, log); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
@@ -213,7 +215,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	}
 	var hs *http.Server
 	if f.adminListen != "" {
-		if hs, err = startAdmin(f.adminListen, srv, nil, f.pprof, log); err != nil {
+		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, nil, f.pprof, log); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
@@ -272,7 +274,7 @@ func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.
 
 // startAdmin serves the admin listener: the Action API at / (when api is
 // set), /healthz, /stats, and /debug/pprof/ with --pprof.
-func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool, log *slog.Logger) (*http.Server, error) {
+func startAdmin(addr string, at *adminTLS, srv *edge.Server, api http.Handler, withPprof bool, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listen %s: %w", addr, err)
@@ -303,8 +305,13 @@ func startAdmin(addr string, srv *edge.Server, api http.Handler, withPprof bool,
 	}
 	// Long-polls (EdgeSync) hold a request up to ~25 s.
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
+	serve, err := at.serve(hs, ln, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener stopped", "err", err)
 		}
 	}()
