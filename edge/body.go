@@ -16,7 +16,7 @@ const (
 // limitBuffered pauses reading while a request waits (for its response or
 // its upstream connection) and bytes pile up behind it.
 func (cl *client) limitBuffered() {
-	n := cl.c.InboundBuffered()
+	n := cl.inbound()
 	if n <= 2*cl.l.s.cfg.Limits.MaxHeaderBytes {
 		return
 	}
@@ -32,7 +32,7 @@ func (cl *client) pumpBody() bool {
 		cl.limitBuffered() // still connecting
 		return false
 	}
-	buf, _ := cl.c.Peek(-1)
+	buf := cl.peek()
 	if len(buf) == 0 {
 		return false
 	}
@@ -85,7 +85,7 @@ func (cl *client) pumpBody() bool {
 	if cl.dead {
 		return false
 	}
-	_, _ = cl.c.Discard(consumed)
+	cl.discard(consumed)
 	if bad != nil {
 		cl.bodyFailed(bad)
 		return false

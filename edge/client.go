@@ -43,6 +43,7 @@ const (
 type client struct {
 	c        gnet.Conn
 	l        *loop
+	tls      *tlsConn // nil on the plain listener (tls.go)
 	prev     *client
 	next     *client
 	closeErr error
@@ -110,7 +111,7 @@ type client struct {
 	respExtra []byte
 }
 
-func (l *loop) openClient(c gnet.Conn) {
+func (l *loop) openClient(c gnet.Conn) *client {
 	cl := &client{c: c, l: l}
 	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok {
@@ -122,13 +123,18 @@ func (l *loop) openClient(c gnet.Conn) {
 	l.addClient(cl)
 	// The first request gets the header timeout, not the idle one.
 	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
+	return cl
 }
 
 func (cl *client) onTraffic() gnet.Action {
 	l := cl.l
 	l.enter()
 	cl.inCB = true
-	cl.process()
+	if cl.tls != nil && cl.tls.hs != nil {
+		cl.tls.feed()
+	} else {
+		cl.process()
+	}
 	l.exit()
 	cl.inCB = false
 	if cl.closeMe {
@@ -177,17 +183,14 @@ func (cl *client) serve() {
 	}
 }
 
-func (cl *client) discardInput() {
-	if n := cl.c.InboundBuffered(); n > 0 {
-		_, _ = cl.c.Discard(n)
-	}
-}
-
 // close closes the connection now. Inside its own OnTraffic the close is
 // left to gnet (returning Close), elsewhere it is synchronous.
 func (cl *client) close() {
 	if cl.dead || cl.closeMe {
 		return
+	}
+	if cl.tls != nil {
+		cl.tls.closeNotify()
 	}
 	cl.closeMe = true
 	if !cl.inCB {
@@ -198,6 +201,9 @@ func (cl *client) close() {
 // closed runs once after gnet closed the connection.
 func (cl *client) closed() {
 	cl.l.removeClient(cl)
+	if cl.tls != nil {
+		cl.tls.closed()
+	}
 	cl.abortPeer() // mid-request: not reusable
 	cl.finishRequest()
 }
@@ -244,7 +250,7 @@ func (cl *client) finishRequest() {
 	if cl.rpaused {
 		cl.resumeRead()
 	}
-	if !cl.closeMe && cl.c.InboundBuffered() > 0 {
+	if !cl.closeMe && cl.inbound() > 0 {
 		cl.process() // a no-op inside process: its loop goes on
 	}
 }
@@ -252,6 +258,9 @@ func (cl *client) finishRequest() {
 // abort closes a client whose response cannot be completed (the status
 // line is already out, so the only signal left is the close).
 func (cl *client) abort() {
+	if cl.tls != nil {
+		cl.tls.cut = true // no close_notify: the client can tell the cut
+	}
 	cl.closeAfter = true
 	cl.finishRequest()
 	cl.close()
@@ -265,6 +274,9 @@ func (cl *client) closeWhenFlushed() {
 	}
 	cl.state = stFlush
 	cl.discardInput()
+	if cl.tls != nil {
+		cl.tls.closeNotify() // flushed with the rest (RFC 8446 §6.1)
+	}
 	if cl.c.OutboundBuffered() > 0 {
 		cl.setDeadline(cl.l.s.clk.now()+int64(cl.l.s.cfg.SendTimeout), dlFlush)
 		cl.l.watchClient(cl)

@@ -28,6 +28,12 @@ var (
 	errDraining        = &failure{503, "ServiceUnavailable", "the gateway is shutting down"}
 	errOverloaded      = &failure{503, "TooManyConnections", "the gateway is at its connection limit"}
 	errInternal        = &failure{500, "InternalError", "internal error"}
+	// The host's protocols (scheme.go): 403, the plain request is refused
+	// by policy and resending it the same way never works; 421, a request
+	// over TLS reached a server that is not authoritative for the https
+	// origin of this host (RFC 9110 §15.5.20).
+	errHTTPSRequired   = &failure{403, "HttpsRequired", "this host is served over HTTPS only"}
+	errHTTPSNotEnabled = &failure{421, "HttpsNotEnabled", "this host is not served over HTTPS"}
 )
 
 // statusText is the reason phrase for a status code.

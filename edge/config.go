@@ -72,6 +72,24 @@ type Config struct {
 	// IPs, apps, parameter values), 84 bytes per key; default
 	// DefaultLimiterKeys. README "Rate limiting".
 	LimiterKeys int
+
+	// HTTPS (tlsserver.go, README "HTTPS"). TLSListen is the HTTPS
+	// listener's host:port (empty: none); it shares the event loops with
+	// Listen and must use another port.
+	TLSListen string
+	// TLSCertFile and TLSKeyFile are a PEM certificate chain and key served
+	// as the default certificate when the snapshot has no Default one (an
+	// edge without the control plane's certificates).
+	TLSCertFile, TLSKeyFile string
+	// PublicHTTPSPort is the port forced-HTTPS redirects name (default:
+	// TLSListen's port; 443 is left out of the URL).
+	PublicHTTPSPort int
+	// TLSHandshakeTimeout, TLSMaxHandshakes and TLSTicketKeyPeriod default
+	// to tlsterm's DefaultHandshakeTimeout, DefaultMaxHandshakes and
+	// DefaultTicketKeyPeriod.
+	TLSHandshakeTimeout time.Duration
+	TLSMaxHandshakes    int
+	TLSTicketKeyPeriod  time.Duration
 }
 
 // ErrAddrInUse is returned (wrapped) by Start when another socket listens
@@ -147,5 +165,5 @@ func (c *Config) setDefaults() error {
 	if c.LimiterKeys <= 0 {
 		c.LimiterKeys = DefaultLimiterKeys
 	}
-	return nil
+	return c.tlsDefaults()
 }

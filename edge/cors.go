@@ -109,8 +109,8 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	rr.Body, rr.Form = nil, false
 	res := &l.rres
 	rt.router.Lookup(rr, res)
-	if res.Status != 0 {
-		return false
+	if res.Status != 0 || !cl.schemeOK(res) {
+		return false // handle answers it
 	}
 	c := rt.traffic.cors[res.Route.Index]
 	if c == nil {
@@ -123,11 +123,7 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	if !cl.checkIP(a, req) {
 		return true
 	}
-	b := append(l.tmp[:0], "HTTP/1.1 204 No Content\r\nDate: "...)
-	b = append(b, l.s.clk.httpDate()...)
-	b = append(b, "\r\nX-Request-Id: "...)
-	b = append(b, cl.id[:]...)
-	b = append(b, "\r\n"...)
+	b := cl.appendStamp(append(l.tmp[:0], "HTTP/1.1 204 No Content\r\n"...))
 	if c.pol.AllowsOrigin(origin) && c.pol.AllowsMethod(acrm) {
 		b = c.appendAllowOrigin(b, origin)
 		b = append(b, c.preflight...)
@@ -141,18 +137,7 @@ func (cl *client) preflight(req *http1.Request, rt *runtime) bool {
 	}
 	// Refused or not, the answer depends on these request fields.
 	b = append(b, "Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers\r\n"...)
-	if cl.closeAfter {
-		b = append(b, "Connection: close\r\n"...)
-	} else if cl.minor == 0 {
-		b = append(b, "Connection: keep-alive\r\n"...)
-	}
-	b = append(b, "\r\n"...)
-	l.tmp = b[:0]
-	_, _ = cl.c.Write(b)
-	cl.ans = ansDone
-	if cl.state != stBody {
-		cl.finishRequest()
-	}
+	cl.sendAnswer(cl.appendHeadEnd(b))
 	return true
 }
 

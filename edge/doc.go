@@ -23,6 +23,25 @@
 // body.go pumps the body, forward.go is the upstream attempt, respond.go the
 // gateway-made answers, timeouts.go the deadlines.
 //
+// HTTPS (tls.go, tlsserver.go, tlscerts.go, scheme.go): Config.TLSListen
+// adds a listener to the same gnet engine (gnet.Rotate); OnOpen tells its
+// connections by the listener's port. A TLS connection's handshake runs in
+// tlsterm off the loop: OnTraffic feeds it gnet's bytes, its flights go out
+// through gnet's thread-safe AsyncWrite (copied), and its end comes back
+// with EventLoop.Execute; the loop never waits on a handshake. Then the
+// record layer (tlsterm.Conn) runs on the loop. Every read of the client's
+// request bytes and every write to the client goes through clientio.go:
+// plain connections call gnet directly (one nil test), TLS ones read from
+// a plaintext buffer that tlsConn fills by opening whole records from
+// gnet's inbound buffer, and write by sealing into the loop's seal buffer
+// (records of up to 16 KiB) handed to gnet's Write. The plaintext buffers
+// are the loop's, lent while a connection has unread bytes and returned
+// when it has none, so an idle TLS connection holds only its record keys;
+// back-pressure counts ciphertext (gnet's buffers). The certificate table
+// is part of the runtime (built with it, installed on the tlsterm.Server
+// after the pointer store); a goroutine rotates the session ticket keys.
+// Never call gnet's Discard with 0: it empties the buffer (consume).
+//
 // The running configuration is one immutable *runtime behind an
 // atomic.Pointer; a request keeps the runtime it started with.
 //
@@ -39,6 +58,6 @@
 // Rate limits (limits.go) check limiter counters kept in the Server's
 // Registry by stable id, so a reload keeps every window and quota.
 //
-// Imports: http1, ascii, router, snapshot, model, ipset, auth, cond, limiter;
-// never admin.
+// Imports: http1, ascii, router, snapshot, model, ipset, auth, cond, limiter,
+// tlsterm; never admin.
 package edge

@@ -139,11 +139,21 @@ func startServer(t testing.TB, doc string, cfg Config, ipc *model.IPControl, tra
 		t.Fatal(err)
 	}
 	p.IPControl, p.Traffic = ipc, traffic
+	return startPublished(t, p, cfg)
+}
+
+// startPublished runs an in-process edge on loopback serving p (and, with
+// cfg.TLSListen set, HTTPS on a free port).
+func startPublished(t testing.TB, p *model.Published, cfg Config) *Server {
+	t.Helper()
 	snap, err := snapshot.Compile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Listen = "127.0.0.1:0"
+	if cfg.TLSListen != "" {
+		cfg.TLSListen = "127.0.0.1:0"
+	}
 	s, err := New(cfg, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

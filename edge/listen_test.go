@@ -16,11 +16,10 @@ import (
 	"github.com/edgegate/edgegate/snapshot"
 )
 
-// TestStartRefusesAnOwnedAddress: gnet binds with SO_REUSEPORT, so without
-// the probe a second gateway would share the port of the first (issue 11,
-// defect 4). ReusePort opts in to that sharing.
-func TestStartRefusesAnOwnedAddress(t *testing.T) {
-	// The owner listens with SO_REUSEPORT, as another gateway does.
+// ownerListening is another gateway's listener: SO_REUSEPORT on loopback,
+// open until the test ends. It returns its address.
+func ownerListening(t *testing.T) string {
+	t.Helper()
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		if err := c.Control(func(fd uintptr) {
@@ -34,27 +33,41 @@ func TestStartRefusesAnOwnedAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer owner.Close()
-	addr := owner.Addr().String()
+	t.Cleanup(func() { owner.Close() })
+	return owner.Addr().String()
+}
+
+// TestStartRefusesAnOwnedAddress: gnet binds with SO_REUSEPORT, so without
+// the probe a second gateway would share the port of the first (issue 11,
+// defect 4). ReusePort opts in to that sharing. The HTTPS listener is
+// checked the same way.
+func TestStartRefusesAnOwnedAddress(t *testing.T) {
 	snap, err := snapshot.Compile(&model.Published{BaseDomain: model.DefaultBaseDomain})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func(reuse bool) (*Server, error) {
-		s, err := New(Config{Listen: addr, Loops: 1, ReusePort: reuse}, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, https := range []bool{false, true} {
+		addr := ownerListening(t)
+		start := func(reuse bool) (*Server, error) {
+			cfg := Config{Listen: addr, Loops: 1, ReusePort: reuse}
+			if https {
+				cfg.Listen, cfg.TLSListen = "127.0.0.1:0", addr
+			}
+			s, err := New(cfg, snap, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s, s.Start()
+		}
+		if _, err := start(false); !errors.Is(err, ErrAddrInUse) || !strings.Contains(err.Error(), addr) {
+			t.Fatalf("https %v: Start on an owned address: %v, want ErrAddrInUse naming %s", https, err, addr)
+		}
+		s, err := start(true)
 		if err != nil {
+			t.Fatalf("https %v: Start with ReusePort beside a SO_REUSEPORT owner: %v", https, err)
+		}
+		if err := s.Shutdown(timeoutCtx(t, 5*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		return s, s.Start()
-	}
-	if _, err := start(false); !errors.Is(err, ErrAddrInUse) || !strings.Contains(err.Error(), addr) {
-		t.Fatalf("Start on an owned address: %v, want ErrAddrInUse naming %s", err, addr)
-	}
-	s, err := start(true)
-	if err != nil {
-		t.Fatalf("Start with ReusePort beside a SO_REUSEPORT owner: %v", err)
-	}
-	if err := s.Shutdown(timeoutCtx(t, 5*time.Second)); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -31,6 +31,11 @@ type loop struct {
 	auth  authLoop // auth.go: verifier, token cache, header view
 	lim   limLoop  // limits.go: steps scratch, condition view
 
+	// TLS (tls.go): the records being sealed, and the plaintext buffers
+	// lent to connections that have unread bytes.
+	seal                    []byte
+	plainFree, plainFreeBig [][]byte
+
 	ids reqIDGen
 
 	clients  *client // intrusive list of open client connections
@@ -62,6 +67,9 @@ func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
 	l.rhdrs = make([]http1.Header, 0, n)
 	l.w.buf = make([]byte, 0, writerCap)
 	l.tmp = make([]byte, 0, 4096)
+	if s.tlsSrv != nil {
+		l.seal = make([]byte, 0, sealCap)
+	}
 	l.ids.init()
 	l.tickTask = gnet.RunnableFunc(func(context.Context) error { l.tick(); return nil })
 	l.drainTask = gnet.RunnableFunc(func(context.Context) error { l.drain(); return nil })
@@ -195,7 +203,7 @@ func (l *loop) drain() {
 	for cl := l.clients; cl != nil; {
 		next := cl.next
 		cl.closeAfter = true
-		if !cl.inRequest() && cl.c.InboundBuffered() == 0 {
+		if !cl.inRequest() && cl.inbound() == 0 {
 			cl.close()
 		}
 		cl = next

@@ -11,8 +11,9 @@ import (
 // those the client lists in Connection), framing (re-emitted), and the
 // forwarding fields the gateway owns: X-Forwarded-For gets the client
 // address appended (or alone with XFFReplace); X-Real-IP,
-// X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id are always the
-// gateway's, whatever the client sent (client-sent X-Forwarded-Port,
+// X-Forwarded-Proto (https on the HTTPS listener), X-Forwarded-Host and
+// X-Request-Id are always the gateway's, whatever the client sent
+// (client-sent X-Forwarded-Port,
 // X-Forwarded-Prefix and Forwarded are dropped, not trusted); so are
 // X-Secret-ID and X-UsagePlan-ID, sent only for a verified key pair.
 func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a *apiRT) []byte {
@@ -78,7 +79,11 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 	dst = append(dst, cl.ip...)
 	dst = append(dst, "\r\nX-Real-IP: "...)
 	dst = append(dst, cl.ip...)
-	dst = append(dst, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: "...)
+	if cl.tls != nil {
+		dst = append(dst, "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: "...)
+	} else {
+		dst = append(dst, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: "...)
+	}
 	dst = append(dst, req.Host...)
 	dst = append(dst, "\r\nX-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)

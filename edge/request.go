@@ -10,9 +10,9 @@ import (
 // of admit, then a mock, a gateway-made answer or an upstream attempt.
 
 func (cl *client) readHead() bool {
-	buf, _ := cl.c.Peek(-1)
+	buf := cl.peek()
 	if len(buf) == 0 {
-		return false
+		return cl.moreInput()
 	}
 	l := cl.l
 	s := l.s
@@ -31,16 +31,17 @@ func (cl *client) readHead() bool {
 		return false
 	}
 	if n == 0 {
-		return false
+		return cl.moreInput() // true: parse again with more
 	}
 	cl.parser.Reset()
 	if cl.awaitForm(&l.req, buf[n:]) {
-		return false // the head is parsed again when the whole form is in
+		// The head is parsed again when the whole form is in.
+		return cl.moreInput()
 	}
 	cl.headStart = 0
 	cl.handle(&l.req, buf[n:], now)
 	if !cl.dead {
-		_, _ = cl.c.Discard(n)
+		cl.discard(n)
 	}
 	return true
 }
@@ -134,6 +135,10 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	rr.Body, rr.Form = nil, false
 	res := &l.rres
 	rt.router.Lookup(rr, res)
+	if !cl.schemeOK(res) {
+		cl.refuseScheme(req, res)
+		return
+	}
 	if res.Status != 0 {
 		cl.failParts(res.Status, res.Code, routerMessage(res.Code), res.Allow)
 		return
@@ -189,7 +194,7 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	if req.ExpectContinue && cl.state == stBody && req.Minor >= 1 {
 		// RFC 9110 §10.1.1: the gateway accepts the body on the API's behalf
 		// once routing and checks have passed; Expect is not forwarded.
-		_, _ = cl.c.Write(s2b("HTTP/1.1 100 Continue\r\n\r\n"))
+		cl.write(s2b("HTTP/1.1 100 Continue\r\n\r\n"))
 		if cl.dead {
 			return
 		}

@@ -123,7 +123,7 @@ func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	if cl.dead {
 		return
 	}
-	_, _ = cl.c.Write(b)
+	cl.write(b)
 	cl.ans = ansDone
 	cl.finishRequest()
 }
@@ -140,28 +140,45 @@ func headLen(b []byte) int {
 
 // respondMock answers from the API's mock configuration.
 func (cl *client) respondMock(a *apiRT) {
-	l := cl.l
-	b := append(l.tmp[:0], a.mockHead...)
+	b := append(cl.l.tmp[:0], a.mockHead...)
+	b = cl.appendStamp(b)
+	b = append(b, cl.respExtra...)
+	b = cl.appendHeadEnd(b)
+	if !cl.isHead {
+		b = append(b, a.mockBody...)
+	}
+	cl.sendAnswer(b)
+}
+
+// appendStamp appends the Date and X-Request-Id lines of a gateway-made
+// answer.
+func (cl *client) appendStamp(b []byte) []byte {
 	b = append(b, "Date: "...)
-	b = append(b, l.s.clk.httpDate()...)
+	b = append(b, cl.l.s.clk.httpDate()...)
 	b = append(b, "\r\nX-Request-Id: "...)
 	b = append(b, cl.id[:]...)
-	b = append(b, "\r\n"...)
-	b = append(b, cl.respExtra...)
+	return append(b, "\r\n"...)
+}
+
+// appendHeadEnd appends the Connection line the answer needs and the end
+// of the head.
+func (cl *client) appendHeadEnd(b []byte) []byte {
 	if cl.closeAfter {
 		b = append(b, "Connection: close\r\n"...)
 	} else if cl.minor == 0 {
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
-	b = append(b, "\r\n"...)
-	if !cl.isHead {
-		b = append(b, a.mockBody...)
-	}
-	l.tmp = b[:0]
-	_, _ = cl.c.Write(b)
+	return append(b, "\r\n"...)
+}
+
+// sendAnswer sends a whole gateway-made answer (rendered in l.tmp) and
+// ends the request; with a body still arriving, pumpBody drains it and
+// then ends it.
+func (cl *client) sendAnswer(b []byte) {
+	cl.l.tmp = b[:0]
+	cl.write(b)
 	cl.ans = ansDone
 	if cl.state != stBody {
 		cl.finishRequest()
 	}
-	// Otherwise pumpBody drains the body and then finishes.
 }

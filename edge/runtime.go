@@ -7,6 +7,7 @@ import (
 
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"
+	"github.com/edgegate/edgegate/tlsterm"
 )
 
 // runtime is an installed snapshot: the snapshot plus what the edge derives
@@ -21,6 +22,11 @@ type runtime struct {
 	access  accessRT
 	traffic trafficRT
 	ipc     ipRT
+	// HTTPS (tlscerts.go): the certificate table, the parsed pairs by
+	// CertificateId and the warnings the build had for them.
+	certs    *tlsterm.CertTable
+	pairs    map[string]*certPair
+	certWarn []string
 }
 
 // apiRT is one route as the edge serves it.
@@ -72,7 +78,7 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		}
 	}
 	rt.targets = plan.list
-	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl} {
+	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl, s.buildCerts} {
 		if err := f(rt); err != nil {
 			return nil, nil, err
 		}

@@ -50,6 +50,8 @@ type Server struct {
 	lim    *limiter.Registry
 	limMu  sync.Mutex
 	limTab *limiter.Table
+
+	serverTLS // HTTPS (tlsserver.go)
 }
 
 // New prepares a Server that will serve snap.
@@ -82,7 +84,13 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 	s.lim = limiter.NewRegistry(cfg.Loops)
 	empty := []*loop{}
 	s.loops.Store(&empty)
+	if err := s.loadTLS(); err != nil {
+		return nil, err
+	}
 	if err := s.Swap(snap); err != nil {
+		return nil, err
+	}
+	if err := s.newTLSServer(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -91,30 +99,18 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 // Start listens and runs the event loops in the background. It returns once
 // the engine accepts connections, or with the error that stopped it.
 func (s *Server) Start() error {
-	if s.port == 0 || !s.cfg.ReusePort {
-		// A plain socket (no SO_REUSEPORT) cannot bind where another one
-		// listens, so this probe finds the owner that gnet's SO_REUSEPORT
-		// bind would share the port with. Between its close and gnet's
-		// bind another probe could pass too: callers that need that
-		// window closed hold a lock on the address (cmd/edgegate).
-		ln, err := net.Listen("tcp", s.cfg.Listen)
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%w: another process listens on %s", ErrAddrInUse, s.cfg.Listen)
-		}
-		if err != nil {
-			return err
-		}
-		if s.port == 0 {
-			// gnet needs a fixed port for SO_REUSEPORT on every loop: pick one.
-			s.port = ln.Addr().(*net.TCPAddr).Port
-			host, _, _ := net.SplitHostPort(s.cfg.Listen)
-			s.cfg.Listen = net.JoinHostPort(host, strconv.Itoa(s.port))
-		}
-		ln.Close()
+	var err error
+	if s.cfg.Listen, s.port, err = ownListen(s.cfg.Listen, s.port, s.cfg.ReusePort); err != nil {
+		return err
+	}
+	addrs, err := s.listenAddrs()
+	if err != nil {
+		return err
 	}
 	go s.clk.run(s.stopClk, time.Millisecond)
+	s.startTLS()
 	go func() {
-		err := gnet.Run(s, "tcp://"+s.cfg.Listen,
+		err := gnet.Rotate(s, addrs,
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(s.cfg.Loops),
 			gnet.WithReusePort(true),
@@ -139,6 +135,33 @@ func (s *Server) Start() error {
 		}
 		return s.runErr
 	}
+}
+
+// ownListen makes sure addr is free unless reuse allows sharing it: a
+// plain socket (no SO_REUSEPORT) cannot bind where another one listens, so
+// this probe finds the owner that gnet's SO_REUSEPORT bind would share the
+// port with. Between its close and gnet's bind another probe could pass
+// too: callers that need that window closed hold a lock on the address
+// (cmd/edgegate). Port 0 is resolved here: gnet needs a fixed port for
+// SO_REUSEPORT on every loop. It returns the address and its port.
+func ownListen(addr string, port int, reuse bool) (string, int, error) {
+	if port != 0 && reuse {
+		return addr, port, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return "", 0, fmt.Errorf("%w: another process listens on %s", ErrAddrInUse, addr)
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	defer ln.Close()
+	if port == 0 {
+		port = ln.Addr().(*net.TCPAddr).Port
+		host, _, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	return addr, port, nil
 }
 
 // Addr is the listening address.
@@ -171,6 +194,10 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 		return err
 	}
 	s.rt.Store(rt)
+	s.installCerts(rt)
+	for _, w := range rt.certWarn {
+		s.log.Warn("edge: " + w)
+	}
 	rt.commitQuotas()
 	var replaced []*target
 	if old != nil {
@@ -217,6 +244,7 @@ wait:
 	case <-stopCtx.Done():
 	}
 	close(s.stopClk)
+	s.stopTLS()
 	s.targets.stopChecks()
 	return err
 }
@@ -244,11 +272,18 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		l.ctr.add(cConnsRefused, 1)
 		return nil, gnet.Close
 	}
+	tls := s.isTLS(c)
 	if s.sum(cConns) >= int64(s.cfg.MaxConns) {
+		if tls {
+			return nil, gnet.Close // no HTTP before a handshake
+		}
 		return l.refusal(errOverloaded), gnet.Close
 	}
 	l.ctr.add(cConns, 1)
-	l.openClient(c)
+	cl := l.openClient(c)
+	if tls {
+		cl.startTLS(s.tlsSrv)
+	}
 	return nil, gnet.None
 }
 

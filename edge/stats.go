@@ -26,6 +26,8 @@ const (
 	cUpstreamDials
 	cUpstreamReused
 	cRetries
+	cTLSHandshakes // TLS handshakes completed (tls.go)
+	cTLSFailed     // TLS handshakes that failed, timed out or found no slot
 	numCounters
 )
 
@@ -56,6 +58,9 @@ type Stats struct {
 	UpstreamReused int64
 	Retries        int64
 	Swaps          int64 // snapshots installed
+	// TLSHandshakes completed; TLSHandshakeFailures: failed (alert, bad
+	// input), timed out or refused for want of a handshake slot.
+	TLSHandshakes, TLSHandshakeFailures int64
 }
 
 // Stats sums every loop's counts. Each count is exact for its loop; the
@@ -71,7 +76,7 @@ func (s *Server) Stats() Stats {
 		Conns: t[cConns], Inflight: t[cInflight], Requests: t[cRequests],
 		GatewayErrors: t[cGatewayErrors], FrontendErrors: t[cFrontendErrors], ConnsRefused: t[cConnsRefused],
 		UpstreamDials: t[cUpstreamDials], UpstreamReused: t[cUpstreamReused], Retries: t[cRetries],
-		Swaps: s.swaps.Load(),
+		Swaps: s.swaps.Load(), TLSHandshakes: t[cTLSHandshakes], TLSHandshakeFailures: t[cTLSFailed],
 	}
 }
 

@@ -182,7 +182,7 @@ func (u *upstream) endClose() {
 	cl := u.cl
 	l := u.l
 	if u.rechunk && !cl.dead {
-		l.w.start(cl.c)
+		cl.startWriter()
 		l.w.str("0\r\n\r\n")
 		l.w.flush()
 	}
@@ -212,7 +212,7 @@ func (u *upstream) process() {
 	s := l.s
 	u.gotBytes = true
 	off := 0
-	l.w.start(cl.c)
+	cl.startWriter()
 	for u.phase == upHead {
 		l.resp.Headers = l.rhdrs[:0]
 		n, perr := u.parser.ParseResponse(buf[off:], &l.resp, s.cfg.Limits.MaxHeaderBytes, s.cfg.Limits.MaxHeaders)
@@ -258,7 +258,7 @@ func (u *upstream) process() {
 	if u.dead {
 		return
 	}
-	_, _ = u.c.Discard(off + consumed)
+	consume(u.c, off+consumed) // 0 when only a trailer line is pending
 	if cl.dead {
 		u.cl = nil
 		u.close()

@@ -51,51 +51,75 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	cl.state = stTunnel
 	cl.ans = ansStarted
 	cl.closeAfter = true
-	_, _ = cl.c.Write(b)
+	cl.write(b)
 	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
 	// The client may have sent frames right behind its upgrade request.
+	// A pause taken while they piled up behind it (limitBuffered) ends
+	// with the wait: from here only the backend's back-pressure pauses.
+	if !cl.dead && cl.rpaused && !cl.pausedForPeer {
+		cl.resumeRead()
+	}
 	if !cl.dead {
 		cl.pipe()
 	}
 }
 
-// pipe forwards what the client sent to the backend.
+// pipe forwards what the client sent to the backend (on TLS, record by
+// record as the plaintext buffer empties).
 func (cl *client) pipe() {
 	u := cl.up
 	if u == nil || u.dead || u.c == nil {
 		cl.close()
 		return
 	}
-	if cl.tunnelMove(cl.c, u.c, &cl.dead, &u.dead) {
-		cl.pauseRead(true)
+	for {
+		buf := cl.peek()
+		if len(buf) == 0 {
+			return
+		}
+		_, _ = u.c.Write(buf)
+		if cl.dead {
+			return
+		}
+		cl.discard(len(buf))
+		if u.dead {
+			return
+		}
+		if cl.tunnelMoved(u.c) {
+			cl.pauseRead(true)
+			return
+		}
+		if cl.tls == nil {
+			return // gnet's Peek returned all it had
+		}
 	}
 }
 
 // pipe forwards what the backend sent to the client.
 func (u *upstream) pipe() {
 	cl := u.cl
-	if cl.tunnelMove(u.c, cl.c, &u.dead, &cl.dead) {
+	buf, _ := u.c.Peek(-1)
+	if len(buf) == 0 {
+		return
+	}
+	cl.write(buf)
+	if u.dead {
+		return
+	}
+	_, _ = u.c.Discard(len(buf))
+	if cl.dead {
+		return
+	}
+	if cl.tunnelMoved(cl.c) {
 		u.pauseRead()
 		cl.l.watchClient(cl)
 	}
 }
 
-// tunnelMove moves what from holds to to, one direction of cl's tunnel,
-// and restarts the tunnel's idle time. It reports whether to's queue is
-// past HighWater: then from must pause until to drains.
-func (cl *client) tunnelMove(from, to gnet.Conn, fromDead, toDead *bool) bool {
-	buf, _ := from.Peek(-1)
-	if len(buf) == 0 {
-		return false
-	}
-	_, _ = to.Write(buf)
-	if *fromDead {
-		return false
-	}
-	_, _ = from.Discard(len(buf))
-	if *toDead {
-		return false
-	}
+// tunnelMoved restarts the tunnel's idle time after bytes moved towards to
+// and reports whether to's queue is past HighWater: then the sending side
+// must pause until to drains.
+func (cl *client) tunnelMoved(to gnet.Conn) bool {
 	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
 	return to.OutboundBuffered() > cl.l.s.cfg.HighWater
 }

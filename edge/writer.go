@@ -21,6 +21,7 @@ const copyMax = 4 << 10
 // chunk framing, body bytes) so that they leave in one syscall.
 type writer struct {
 	c    gnet.Conn
+	tc   *tlsConn // a TLS client: everything is copied, then sealed at flush
 	buf  []byte
 	segs [maxSegs][]byte
 	n    int  // segments in use
@@ -29,6 +30,7 @@ type writer struct {
 
 func (w *writer) start(c gnet.Conn) {
 	w.c = c
+	w.tc = nil
 	w.buf = w.buf[:0]
 	w.n = 0
 	w.open = false
@@ -62,7 +64,7 @@ func (w *writer) str(s string) { w.copy(s2b(s)) }
 
 // ref adds b by reference; b must stay valid until flush.
 func (w *writer) ref(b []byte) {
-	if len(b) <= copyMax {
+	if len(b) <= copyMax || w.tc != nil {
 		w.copy(b)
 		return
 	}
@@ -77,9 +79,13 @@ func (w *writer) ref(b []byte) {
 // flush writes what was gathered. A write error closes the connection
 // inside gnet; the caller checks its dead flag.
 func (w *writer) flush() {
-	switch w.n {
-	case 0:
-	case 1:
+	switch {
+	case w.n == 0:
+	case w.tc != nil:
+		// Only copies: w.buf is the one segment, sealed into records of
+		// up to 16 KiB (RFC 8446 §5.1).
+		w.tc.write(w.buf)
+	case w.n == 1:
 		_, _ = w.c.Write(w.segs[0])
 	default:
 		_, _ = w.c.Writev(w.segs[:w.n])

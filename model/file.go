@@ -21,6 +21,10 @@ type File struct {
 	// (the same shape the control plane publishes; see model/access.go).
 	// A key or app is enabled only with Status: 1.
 	Access *Access `json:"Access,omitempty"`
+	// Certificates are served over HTTPS (README "HTTPS"): each custom
+	// domain names one by CertificateId; Default ones serve the default
+	// domains and unknown names.
+	Certificates []Certificate `json:"Certificates,omitempty"`
 }
 
 // FileService is one service in a File.
@@ -128,7 +132,34 @@ func (f *File) Published() (*Published, error) {
 		}
 		p.Access = f.Access
 	}
+	if err := checkCertificates(f.Certificates, p.Services); err != nil {
+		return nil, err
+	}
+	p.Certificates = f.Certificates
 	return p, nil
+}
+
+// checkCertificates rejects missing or duplicate ids and domains naming
+// an unknown certificate; the edge parses and validates the PEM itself.
+func checkCertificates(certs []Certificate, svcs []PublishedService) error {
+	ids := map[string]bool{}
+	for i, c := range certs {
+		if c.CertificateId == "" || ids[c.CertificateId] {
+			return fmt.Errorf("Certificates[%d]: CertificateId missing or duplicate", i)
+		}
+		if c.CertificatePEM == "" || c.PrivateKeyPEM == "" {
+			return fmt.Errorf("Certificates[%d]: CertificatePEM and PrivateKeyPEM are required", i)
+		}
+		ids[c.CertificateId] = true
+	}
+	for _, s := range svcs {
+		for _, d := range s.Domains {
+			if d.CertificateId != "" && !ids[d.CertificateId] {
+				return fmt.Errorf("service %s: domain %s: unknown CertificateId %q", s.Service.ServiceId, d.SubDomain, d.CertificateId)
+			}
+		}
+	}
+	return nil
 }
 
 // check rejects what the control plane would never publish: empty or

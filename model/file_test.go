@@ -47,6 +47,10 @@ func TestParseFileErrors(t *testing.T) {
 		"dup env":        "Services: [{ServiceId: s, Environments: [a, a], Apis: []}]",
 		"json syntax":    "{",
 		"wrong service":  "Services: [{ServiceId: s, Apis: [{ApiId: a, ServiceId: t}]}]",
+		"cert no id":     "Services: [{ServiceId: s, Apis: []}]\nCertificates: [{CertificatePEM: x, PrivateKeyPEM: y}]",
+		"cert dup id":    "Services: [{ServiceId: s, Apis: []}]\nCertificates: [{CertificateId: c, CertificatePEM: x, PrivateKeyPEM: y}, {CertificateId: c, CertificatePEM: x, PrivateKeyPEM: y}]",
+		"cert no key":    "Services: [{ServiceId: s, Apis: []}]\nCertificates: [{CertificateId: c, CertificatePEM: x}]",
+		"unknown cert":   "Services: [{ServiceId: s, Apis: [], Domains: [{SubDomain: a.org, IsDefaultMapping: true, CertificateId: nope}]}]",
 	}
 	for name, doc := range cases {
 		if _, err := ParseFile([]byte(doc)); err == nil {
@@ -54,6 +58,31 @@ func TestParseFileErrors(t *testing.T) {
 		} else if strings.TrimSpace(err.Error()) == "" {
 			t.Errorf("%s: empty error", name)
 		}
+	}
+}
+
+// Certificates and the domains' HTTPS fields pass through to Published.
+func TestParseFileCertificates(t *testing.T) {
+	doc := `
+Services:
+  - ServiceId: s
+    Protocol: https
+    Domains: [{SubDomain: api.example.com, IsDefaultMapping: true, Protocol: http&https, IsForcedHttps: true, CertificateId: c1}]
+    Apis: []
+Certificates:
+  - {CertificateId: c1, CertificatePEM: chain, PrivateKeyPEM: key}
+  - {CertificateId: c2, CertificatePEM: chain2, PrivateKeyPEM: key2, Default: true}
+`
+	p, err := ParseFile([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Certificates) != 2 || p.Certificates[0].CertificatePEM != "chain" || !p.Certificates[1].Default {
+		t.Errorf("certificates %+v", p.Certificates)
+	}
+	d := p.Services[0].Domains[0]
+	if p.Services[0].Service.Protocol != "https" || d.Protocol != "http&https" || !d.IsForcedHttps || d.CertificateId != "c1" {
+		t.Errorf("service %+v domain %+v", p.Services[0].Service, d)
 	}
 }
 

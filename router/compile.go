@@ -100,6 +100,10 @@ type reRef struct {
 // host is what a Host value leads to.
 type host struct {
 	svc *service
+	// proto is what the host is served over; forceHTTPS redirects plain
+	// HTTP to HTTPS (seed: BindSubDomain Protocol, IsForcedHttps).
+	proto      Proto
+	forceHTTPS bool
 	// defaultMapping: the first path segment names the environment.
 	// Otherwise mappings choose it by path prefix (seed: PathMappingSet).
 	defaultMapping bool
@@ -139,6 +143,10 @@ func Compile(p *model.Published) (*Table, error) {
 		}
 		seen[sid] = true
 		svc := &service{id: sid}
+		svcProto, ok := ParseProto(ps.Service.Protocol)
+		if !ok {
+			return nil, compileErr(sid, "", "Protocol", "unknown protocol %q (http, https or http&https)", ps.Service.Protocol)
+		}
 		for ei := range ps.Environments {
 			e, err := t.compileEnv(sid, ei, &ps.Environments[ei])
 			if err != nil {
@@ -154,7 +162,7 @@ func Compile(p *model.Published) (*Table, error) {
 			if !ok {
 				return nil, compileErr(sid, "", "ServiceId", "%q cannot be a host name label", sid)
 			}
-			if err := addHost(hosts, sid, "ServiceId", k, &host{svc: svc, defaultMapping: true}); err != nil {
+			if err := addHost(hosts, sid, "ServiceId", k, &host{svc: svc, defaultMapping: true, proto: svcProto}); err != nil {
 				return nil, err
 			}
 		}
@@ -164,7 +172,12 @@ func Compile(p *model.Published) (*Table, error) {
 			if !ok {
 				return nil, compileErr(sid, "", field+".SubDomain", "invalid domain %q", d.SubDomain)
 			}
-			h := &host{svc: svc, defaultMapping: d.IsDefaultMapping}
+			h := &host{svc: svc, defaultMapping: d.IsDefaultMapping, proto: svcProto, forceHTTPS: d.IsForcedHttps}
+			if d.Protocol != "" {
+				if h.proto, ok = ParseProto(d.Protocol); !ok {
+					return nil, compileErr(sid, "", field+".Protocol", "unknown protocol %q (http, https or http&https)", d.Protocol)
+				}
+			}
 			if !d.IsDefaultMapping {
 				if err := compileMappings(sid, field, svc, d.PathMappingSet, h); err != nil {
 					return nil, err

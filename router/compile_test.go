@@ -119,6 +119,9 @@ func TestCompileServiceErrors(t *testing.T) {
 		{"mapping bad path", model.Published{Services: []model.PublishedService{
 			withDomain(one("a"), model.CustomDomain{SubDomain: "x.org", PathMappingSet: []model.PathMapping{
 				{Path: "a", Environment: "release"}}})}}, "Domains[0].PathMappingSet[0].Path", "start with '/'"},
+		{"service protocol", model.Published{Services: []model.PublishedService{{Service: model.Service{ServiceId: "a", Protocol: "ftp"}}}}, "Protocol", "unknown protocol"},
+		{"domain protocol", model.Published{Services: []model.PublishedService{
+			withDomain(one("a"), model.CustomDomain{SubDomain: "x.org", IsDefaultMapping: true, Protocol: "https+http"})}}, "Domains[0].Protocol", "unknown protocol"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

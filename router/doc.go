@@ -9,6 +9,11 @@
 // validation and mapping, and backend URL composition (常见问题 "后端 URL 组织
 // 问题").
 //
+// Each host also carries its protocols (Proto: a custom domain's Protocol,
+// else its service's; empty means both) and a custom domain's
+// IsForcedHttps; Lookup reports them in Result.Proto and Result.ForceHTTPS
+// for the edge to redirect or refuse by the connection's scheme.
+//
 // # Matching
 //
 // Within one (service, environment), in the seed's order:

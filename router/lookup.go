@@ -55,6 +55,11 @@ type Result struct {
 	Rem int
 	// HeadFallback reports a HEAD request served by the GET API of its path.
 	HeadFallback bool
+	// Proto and ForceHTTPS are the host's protocols and its forced-HTTPS
+	// flag (custom domain: its own Protocol, else the service's), set once
+	// the host is known (so also on every failure but HostNotFound).
+	Proto      Proto
+	ForceHTTPS bool
 
 	buf   []byte
 	ps    paramSearch
@@ -107,12 +112,14 @@ func (res *Result) found(r *Route, m, rem int) {
 func (t *Table) Lookup(req *Request, res *Result) {
 	res.Status, res.Code, res.Allow, res.Route, res.Env = 0, "", nil, nil, nil
 	res.Path, res.APIPath, res.Rem, res.HeadFallback, res.ncaps = nil, nil, 0, false, 0
+	res.Proto, res.ForceHTTPS = 0, false
 
 	h := t.host(req.Host)
 	if h == nil {
 		res.fail(404, CodeHostNotFound)
 		return
 	}
+	res.Proto, res.ForceHTTPS = h.proto, h.forceHTTPS
 	// nsl counts the '/' of the normal form, and then of the API path
 	// (its segments), for env.paramSegs; the fast path counts them as it
 	// checks.

@@ -95,7 +95,7 @@ func edgeCmd(args []string) error {
 		host, _ := os.Hostname()
 		*id = host + "/" + srv.Addr()
 	}
-	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "control", *control, "edge", *id, "revision", rev)
+	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "control", *control, "edge", *id, "revision", rev)
 	hc, err := controlHTTPClient(*controlCA)
 	if err != nil {
 		return fmt.Errorf("edge: --control-ca: %w", err)

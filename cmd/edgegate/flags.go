@@ -13,6 +13,7 @@ import (
 func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.StringVar(&cfg.Listen, "listen", edge.DefaultListen, "address callers reach the APIs on")
 	fs.BoolVar(&cfg.ReusePort, "reuse-port", false, "share --listen with a process that already listens there, for a planned handover (default: refuse to start)")
+	tlsFlags(fs, cfg)
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
 	fs.IntVar(&cfg.Limits.MaxRequestLine, "max-request-line", 0, "request line limit in bytes (default 8 KiB, 414 past it)")
 	fs.IntVar(&cfg.Limits.MaxHeaderBytes, "max-header-bytes", 0, "request head limit in bytes (default 32 KiB, 431 past it)")

@@ -174,7 +174,7 @@ func runCmd(args []string) error {
 	}
 	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
-	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops,
+	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
 	var hs *http.Server
 	if f.adminListen != "" {
@@ -208,7 +208,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	}
 	defer listenLock.Remove() // at the latest; serve drops it when draining
 	fw.listening(srv.Addr())
-	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
+	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
 			snap.Published.BaseDomain, listenPort(srv.Addr()))

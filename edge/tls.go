@@ -1,0 +1,344 @@
+package edge
+
+import (
+	"context"
+	"errors"
+
+	"github.com/edgegate/edgegate/tlsterm"
+)
+
+// tlsConn is the TLS side of a client connection accepted on the HTTPS
+// listener (README "HTTPS"; the design is tlsterm's doc).
+//
+// The handshake never runs on the loop: OnTraffic feeds gnet's ciphertext
+// to a tlsterm.Handshake; crypto/tls runs on tlsterm's worker, its flights
+// leave through gnet's AsyncWrite (thread-safe; the bytes are copied, as
+// AsyncWrite keeps them) and HandshakeDone hops back with EventLoop.Execute
+// (Run). gnet runs AsyncWrite's tasks before Execute's, so every flight,
+// alert or session ticket is out before the record layer writes.
+//
+// After it the record layer (tlsterm.Conn) runs on the loop, without
+// locks: peek opens whole records from gnet's inbound buffer into a
+// plaintext buffer lent by the loop and given back as soon as it is read
+// empty, so an idle connection holds no buffer; write seals into the
+// loop's seal buffer and hands the records to gnet's Write, so
+// back-pressure (HighWater, LowWater, PauseRead) counts ciphertext.
+type tlsConn struct {
+	cl *client
+	hs *tlsterm.Handshake // until the handshake ends
+	rl *tlsterm.Conn      // the record layer, once it has
+
+	plain []byte // lent plaintext buffer, nil when empty; plain[off:] is unread
+	off   int
+	big   bool   // plain is a large buffer (plainBig)
+	carry []byte // the handshake's leftover ciphertext not opened yet
+
+	rerr error // the read side ended: close_notify or a fatal error
+	cut  bool  // closing without close_notify: the response was cut short
+}
+
+// Plaintext buffer sizes. A small buffer holds any one record (what a
+// request of a few KiB takes); a head or a form body that does not fit
+// moves to a large one, sized by the server for the longest head plus the
+// largest form body the gateway buffers plus one record.
+const (
+	plainSmall    = tlsterm.MaxPlaintext + 4<<10
+	keepSmallFree = 256 // per loop; more are left to the GC
+	keepBigFree   = 16
+	// sealChunk is the plaintext one Seal takes (two full records); the
+	// loop's seal buffer holds its records with room for a KeyUpdate.
+	sealChunk = writerCap
+	sealCap   = sealChunk + 512
+)
+
+// startTLS begins the handshake of a connection accepted on the HTTPS
+// listener. No edge deadline runs meanwhile: tlsterm's handshake timeout
+// bounds it and then ends the connection.
+func (cl *client) startTLS(s *tlsterm.Server) {
+	t := &tlsConn{cl: cl}
+	cl.tls = t
+	cl.deadline, cl.dl = 0, dlNone
+	t.hs = s.NewHandshake(t)
+}
+
+// HandshakeWrite implements tlsterm.Events (on the handshake's goroutine).
+func (t *tlsConn) HandshakeWrite(b []byte) {
+	_ = t.cl.c.AsyncWrite(append([]byte(nil), b...), nil)
+}
+
+// HandshakeDone implements tlsterm.Events: the rest runs on the loop (Run).
+func (t *tlsConn) HandshakeDone(*tlsterm.Handshake) {
+	_ = t.cl.l.el.Execute(context.Background(), t)
+}
+
+// feed hands what the client sent to the handshake. Bytes it declines
+// (the handshake just ended) stay in gnet's buffer for the record layer.
+func (t *tlsConn) feed() {
+	buf, _ := t.cl.c.Peek(-1)
+	if len(buf) > 0 {
+		consume(t.cl.c, t.hs.Feed(buf))
+	}
+}
+
+// Run ends the handshake on the connection's loop (gnet.Runnable): the
+// record layer takes over, or the connection closes (crypto/tls's alert,
+// if it sent one, is already out; a timeout or ErrBusy sends none).
+func (t *tlsConn) Run(context.Context) error {
+	cl := t.cl
+	hs := t.hs
+	if hs == nil || cl.dead {
+		return nil // closed meanwhile (closed aborted the handshake)
+	}
+	t.hs = nil
+	l := cl.l
+	l.enter()
+	defer l.exit()
+	rl, left, _, err := hs.Result()
+	if err != nil {
+		l.ctr.add(cTLSFailed, 1)
+		cl.close()
+		return nil
+	}
+	l.ctr.add(cTLSHandshakes, 1)
+	t.rl = rl
+	if len(left) > 0 {
+		t.carry = left
+	}
+	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
+	cl.process()
+	return nil
+}
+
+// buffered is what is held here: plaintext not read, leftover ciphertext.
+func (t *tlsConn) buffered() int { return len(t.plain) - t.off + len(t.carry) }
+
+func (t *tlsConn) peek() []byte {
+	if t.rl != nil && t.rerr == nil {
+		t.open()
+	}
+	if t.plain == nil {
+		return nil
+	}
+	return t.plain[t.off:]
+}
+
+func (t *tlsConn) discard(n int) {
+	t.off += n
+	if t.off >= len(t.plain) {
+		t.release()
+	}
+}
+
+// release gives the plaintext buffer back to the loop.
+func (t *tlsConn) release() {
+	if t.plain != nil {
+		t.cl.l.putPlain(t.plain, t.big)
+		t.plain, t.off, t.big = nil, 0, false
+	}
+}
+
+func (t *tlsConn) dropInput() {
+	t.release()
+	t.carry = nil
+}
+
+// wholeRecord reports whether b starts with a complete TLS record.
+func wholeRecord(b []byte) bool {
+	return len(b) >= 5 && len(b) >= 5+(int(b[3])<<8|int(b[4]))
+}
+
+// src is the ciphertext to open next: the handshake's leftover, then
+// gnet's inbound buffer.
+func (t *tlsConn) src() ([]byte, bool) {
+	if len(t.carry) > 0 {
+		return t.carry, true
+	}
+	buf, _ := t.cl.c.Peek(-1)
+	return buf, false
+}
+
+// open opens the whole records waiting into the plaintext buffer, as many
+// as fit (Open stops before a record it has no room for; more makes room).
+func (t *tlsConn) open() {
+	cl := t.cl
+	for {
+		src, carried := t.src()
+		if carried && !wholeRecord(src) {
+			// The leftover ends inside a record: join the rest to it.
+			buf, _ := cl.c.Peek(-1)
+			if len(buf) == 0 {
+				return
+			}
+			t.carry = append(t.carry, buf...)
+			_, _ = cl.c.Discard(len(buf))
+			continue
+		}
+		if !wholeRecord(src) {
+			return
+		}
+		if t.plain == nil {
+			t.plain = cl.l.getPlain(false)
+		} else if t.off > 0 && cap(t.plain)-len(t.plain) < tlsterm.MaxPlaintext {
+			t.compact()
+		}
+		out, n, err := t.rl.Open(t.plain, src)
+		t.plain = out
+		if carried {
+			if t.carry = t.carry[n:]; len(t.carry) == 0 {
+				t.carry = nil
+			}
+		} else {
+			consume(cl.c, n)
+		}
+		if err != nil && err != tlsterm.ErrShortBuffer {
+			t.failed(err)
+			return
+		}
+		if t.rl.Pending() { // a KeyUpdate to answer (RFC 8446 §4.6.3)
+			t.send(t.rl.AppendPending(cl.l.seal[:0]))
+		}
+		if len(t.plain) == t.off {
+			t.release()
+		}
+		if !carried || n == 0 || wholeRecord(t.carry) {
+			return // gnet's turn next time, or no room, or the leftover is in
+		}
+	}
+}
+
+func (t *tlsConn) compact() {
+	t.plain = t.plain[:copy(t.plain, t.plain[t.off:])]
+	t.off = 0
+}
+
+// more makes room for a whole record that did not fit: a large buffer, or
+// the read bytes moved out. It reports whether peek now returns more.
+// After close_notify nothing more comes: the connection closes once what
+// it has is answered.
+func (t *tlsConn) more() bool {
+	if t.rl == nil {
+		return false
+	}
+	if t.rerr != nil {
+		if t.rerr == tlsterm.ErrCloseNotify && !t.cl.inRequest() {
+			t.cl.closeWhenFlushed()
+		}
+		return false
+	}
+	if src, _ := t.src(); !wholeRecord(src) {
+		return false
+	}
+	before := len(t.plain) - t.off
+	switch {
+	case !t.big:
+		nb := append(t.cl.l.getPlain(true), t.plain[t.off:]...)
+		t.release()
+		t.plain, t.big = nb, true
+	case t.off > 0:
+		t.compact()
+	default:
+		return false // full of unread bytes: the reader must consume first
+	}
+	t.open()
+	return len(t.plain)-t.off > before
+}
+
+// failed ends the read side. close_notify (RFC 8446 §6.1): what was sent
+// before it is served, then the connection closes. Anything else is fatal:
+// the alert tlsterm owes is sent and the connection is cut.
+func (t *tlsConn) failed(err error) {
+	cl := t.cl
+	t.rerr = err
+	if errors.Is(err, tlsterm.ErrCloseNotify) {
+		cl.closeAfter = true
+		if cl.state == stTunnel {
+			// Like a plain client's FIN: the tunnel ends.
+			cl.abortPeer()
+			cl.close()
+			return
+		}
+		if !cl.inRequest() && t.buffered() == 0 {
+			cl.closeWhenFlushed()
+		}
+		return
+	}
+	if t.rl.Pending() {
+		t.send(t.rl.AppendPending(cl.l.seal[:0]))
+	}
+	t.cut = true
+	t.dropInput()
+	cl.abortPeer()
+	cl.close()
+}
+
+// write seals b into records and queues them for the client.
+func (t *tlsConn) write(b []byte) {
+	cl := t.cl
+	if t.rl == nil {
+		return
+	}
+	l := cl.l
+	for len(b) > 0 && !cl.dead {
+		k := min(len(b), sealChunk)
+		out, err := t.rl.Seal(l.seal[:0], b[:k])
+		l.seal = out[:0]
+		t.send(out)
+		if err != nil {
+			// The write side is over (sequence numbers exhausted, or closed).
+			t.cut = true
+			cl.close()
+			return
+		}
+		b = b[k:]
+	}
+}
+
+func (t *tlsConn) send(rec []byte) {
+	if len(rec) > 0 && !t.cl.dead {
+		_, _ = t.cl.c.Write(rec)
+	}
+}
+
+// closeNotify sends close_notify before a close the gateway chose (RFC 8446
+// §6.1), unless the response was cut short: then its absence is how the
+// client can tell a truncated body.
+func (t *tlsConn) closeNotify() {
+	if t.rl != nil && !t.cut {
+		t.send(t.rl.AppendCloseNotify(t.cl.l.seal[:0]))
+	}
+}
+
+// closed runs once the connection is gone.
+func (t *tlsConn) closed() {
+	if hs := t.hs; hs != nil {
+		t.hs = nil
+		hs.Abort() // its HandshakeDone finds t.hs nil and does nothing
+	}
+	t.dropInput()
+}
+
+// getPlain lends a plaintext buffer (large when big).
+func (l *loop) getPlain(big bool) []byte {
+	free, size := &l.plainFree, plainSmall
+	if big {
+		free, size = &l.plainFreeBig, l.s.plainBig
+	}
+	if n := len(*free); n > 0 {
+		b := (*free)[n-1]
+		(*free)[n-1] = nil
+		*free = (*free)[:n-1]
+		return b
+	}
+	return make([]byte, 0, size)
+}
+
+// putPlain takes a plaintext buffer back.
+func (l *loop) putPlain(b []byte, big bool) {
+	free, keep := &l.plainFree, keepSmallFree
+	if big {
+		free, keep = &l.plainFreeBig, keepBigFree
+	}
+	if len(*free) < keep {
+		*free = append(*free, b[:0])
+	}
+}
