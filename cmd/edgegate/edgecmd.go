@@ -90,7 +90,7 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer listenLock.Remove() // at the latest; serve drops it when draining
-	fw.listening(srv.Addr())
+	fw.listening(srv.Addr(), srv.TLSAddr())
 	if *id == "" {
 		host, _ := os.Hostname()
 		*id = host + "/" + srv.Addr()

@@ -27,7 +27,7 @@ func addFirewallFlags(fs *flag.FlagSet, ff *firewallFlags) {
 // configured) is valid and does nothing.
 type firewall struct {
 	ff   firewallFlags
-	port uint16 // the gateway's listen port
+	ports [2]uint16 // the gateway's listen ports, plain and HTTPS (0: none)
 	f    *bpf.Filter
 	log  *slog.Logger
 }
@@ -47,7 +47,7 @@ func startFirewall(ff *firewallFlags, cfg *edge.Config, log *slog.Logger) (*fire
 	if ff.file == "" && ff.ifaces == "" {
 		return nil, nil
 	}
-	fw := &firewall{ff: *ff, port: uint16(listenPort(cfg.Listen)), log: log}
+	fw := &firewall{ff: *ff, ports: [2]uint16{uint16(listenPort(cfg.Listen)), uint16(listenPort(cfg.TLSListen))}, log: log}
 	p, err := fw.compile()
 	if err != nil {
 		return nil, err
@@ -74,16 +74,22 @@ func (fw *firewall) compile() (*bpf.Policy, error) {
 			return nil, err
 		}
 	}
-	return bpf.Compile(file, fw.port)
+	return bpf.Compile(file, fw.ports[0], fw.ports[1]) // Compile passes over a 0
 }
 
-// listening learns the real port when --listen asked for port 0.
-func (fw *firewall) listening(addr string) {
+// listening learns the real ports when --listen or --tls-listen asked for
+// port 0: the HTTPS listener is judged like the plain one.
+func (fw *firewall) listening(addr, tlsAddr string) {
 	if fw == nil {
 		return
 	}
-	if p := uint16(listenPort(addr)); p != 0 && p != fw.port {
-		fw.port = p
+	changed := false
+	for i, a := range []string{addr, tlsAddr} {
+		if p := uint16(listenPort(a)); p != 0 && p != fw.ports[i] {
+			fw.ports[i], changed = p, true
+		}
+	}
+	if changed {
 		fw.reload()
 	}
 }

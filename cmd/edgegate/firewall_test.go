@@ -57,8 +57,16 @@ func TestFirewallFlags(t *testing.T) {
 		t.Fatal("reload not applied")
 	}
 	// --listen :0: the real port is judged once known.
-	fw.listening("127.0.0.1:18081")
+	fw.listening("127.0.0.1:18081", "")
 	if f.cfg.AdmitConn(netip.MustParseAddr("10.0.0.2"), 18081) {
 		t.Fatal("the learned port is not judged")
+	}
+	// The HTTPS listener's port is judged like the plain one.
+	if !f.cfg.AdmitConn(netip.MustParseAddr("10.0.0.2"), 18443) {
+		t.Fatal("a port the gateway does not listen on is judged")
+	}
+	fw.listening("127.0.0.1:18081", "127.0.0.1:18443")
+	if f.cfg.AdmitConn(netip.MustParseAddr("10.0.0.2"), 18443) {
+		t.Fatal("the HTTPS listener's port is not judged")
 	}
 }

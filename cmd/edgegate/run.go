@@ -173,7 +173,7 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer listenLock.Remove() // at the latest; serve drops it when draining
-	fw.listening(srv.Addr())
+	fw.listening(srv.Addr(), srv.TLSAddr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
 	var hs *http.Server
@@ -207,7 +207,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		return err
 	}
 	defer listenLock.Remove() // at the latest; serve drops it when draining
-	fw.listening(srv.Addr())
+	fw.listening(srv.Addr(), srv.TLSAddr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops, "config", f.config, "revision", revision)
 	if f.config == "" {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
