@@ -26,10 +26,10 @@ func addFirewallFlags(fs *flag.FlagSet, ff *firewallFlags) {
 // firewall runs the prefilter for the process; a nil *firewall (nothing
 // configured) is valid and does nothing.
 type firewall struct {
-	ff   firewallFlags
+	ff    firewallFlags
 	ports [2]uint16 // the gateway's listen ports, plain and HTTPS (0: none)
-	f    *bpf.Filter
-	log  *slog.Logger
+	f     *bpf.Filter
+	log   *slog.Logger
 }
 
 // firewallStats serves the per-rule counters on the admin listener
