@@ -232,12 +232,13 @@ func TestMakeRunDemoHints(t *testing.T) {
 		t.Fatal(err)
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	tlsListen := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	// A wildcard admin address: the hint must turn it into one a client
 	// can dial.
 	adminPort := strconv.Itoa(freePort(t))
 	data := filepath.Join(t.TempDir(), "data two")
 	cmd := exec.Command("make", "--no-print-directory", "run",
-		"ARGS=--listen "+listen+" --admin-listen :"+adminPort+" --data '"+data+"'")
+		"ARGS=--listen "+listen+" --tls-listen "+tlsListen+" --admin-listen :"+adminPort+" --data '"+data+"'")
 	cmd.Dir = root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // make and the gateway it starts
 	p := launch(t, cmd)
@@ -261,7 +262,7 @@ func TestMakeRunDemoHints(t *testing.T) {
 				h = append(h, s)
 			}
 		}
-		return len(h) >= 2
+		return len(h) >= 3 // curl over HTTP, curl over HTTPS, ctl
 	})
 	// The gateway runs where ARGS said.
 	if _, err := os.Stat(filepath.Join(data, "admin-credentials.json")); err != nil {
@@ -286,7 +287,15 @@ func TestMakeRunDemoHints(t *testing.T) {
 	if got := run(h[0]); !strings.Contains(got, "200 OK") || !strings.Contains(got, "hello from edgegate") {
 		t.Errorf("%s:\n%s", h[0], got)
 	}
-	if got := run(h[1]); !strings.Contains(got, `"ServiceName": "demo"`) {
+	// The HTTPS hint: the demo's self-signed certificate, trusted through
+	// the CA file it names.
+	if !strings.Contains(h[1], "https://") || !strings.Contains(h[1], "--cacert") || !strings.Contains(h[1], ":"+tlsListen[strings.LastIndexByte(tlsListen, ':')+1:]+"/") {
+		t.Errorf("the HTTPS hint: %s", h[1])
+	}
+	if got := run(h[1]); !strings.Contains(got, "200 OK") || !strings.Contains(got, "hello from edgegate") {
 		t.Errorf("%s:\n%s", h[1], got)
+	}
+	if got := run(h[2]); !strings.Contains(got, `"ServiceName": "demo"`) {
+		t.Errorf("%s:\n%s", h[2], got)
 	}
 }

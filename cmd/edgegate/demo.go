@@ -40,7 +40,7 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 		svc = list.Result.ServiceSet[0].ServiceId
 	} else {
 		var created struct{ ServiceId string }
-		if err := callInto(ctx, c, "CreateService", map[string]any{"ServiceName": "demo", "Protocol": "http"}, &created); err != nil {
+		if err := callInto(ctx, c, "CreateService", map[string]any{"ServiceName": "demo", "Protocol": "http&https"}, &created); err != nil {
 			return err
 		}
 		svc = created.ServiceId
@@ -71,9 +71,18 @@ func demo(f *runFlags, srv *edge.Server, a *admin.Admin) error {
 	if f.data != defaultData {
 		hint += " --data " + shellQuote(f.data)
 	}
-	fmt.Fprintf(os.Stderr, "\nDemo service %s is released. Try:\n\n  curl -i http://%s.%s:%d/release/hello\n\n"+
+	try := fmt.Sprintf("  curl -i http://%s.%s:%d/release/hello\n", svc, base, listenPort(srv.Addr()))
+	if srv.TLSAddr() != "" {
+		host := svc + "." + base
+		caPath, err := demoCertificate(ctx, c, f.data, host)
+		if err != nil {
+			return fmt.Errorf("demo certificate: %w", err)
+		}
+		try += fmt.Sprintf("  curl -i --cacert %s https://%s:%d/release/hello\n", shellQuote(caPath), host, listenPort(srv.TLSAddr()))
+	}
+	fmt.Fprintf(os.Stderr, "\nDemo service %s is released. Try:\n\n%s\n"+
 		"Manage it with the Action API, e.g.:\n\n  %s DescribeServicesStatus\n\n",
-		svc, svc, base, listenPort(srv.Addr()), hint)
+		svc, try, hint)
 	return nil
 }
 

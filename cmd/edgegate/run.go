@@ -47,7 +47,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:9000", "address of the Action API and /healthz, /stats; empty disables it")
 	fs.StringVar(&f.config, "config", "", "serve the services in this YAML or JSON file instead of the Action API's store; SIGHUP reloads it")
 	fs.BoolVar(&f.static, "demo-file", false, "serve the built-in demo file (implies the --config mode)")
-	fs.BoolVar(&f.demo, "demo", false, "on an empty store, create and release a demo service")
+	fs.BoolVar(&f.demo, "demo", false, "on an empty store, create and release a demo service; serve it over HTTPS too (--tls-listen, default :8443 with --demo) with a self-signed certificate (its CA in DATA/demo-ca.pem)")
 	fs.StringVar(&f.baseDomain, "base-domain", "", "base of each service's default domain <ServiceId>.<base> (default "+model.DefaultBaseDomain+")")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof/ on the admin listener")
 	fs.IntVar(&f.limits.Services, "max-services", 0, "tenant limit on services (default 50, seed 使用限制)")
@@ -68,6 +68,12 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	}
 	if f.baseDomain != "" {
 		f.baseDomain = strings.ToLower(strings.TrimSuffix(f.baseDomain, "."))
+	}
+	// The demo shows HTTPS too, unless --tls-listen says otherwise ("" turns it off).
+	tlsSet := false
+	fs.Visit(func(fl *flag.Flag) { tlsSet = tlsSet || fl.Name == "tls-listen" })
+	if f.demo && !tlsSet {
+		f.cfg.TLSListen = demoTLSListen
 	}
 	return f, nil
 }
