@@ -92,7 +92,7 @@ type RequestParameter struct {
 }
 
 // ServiceConfig is the backend address (seed: ServiceConfig). Url is
-// scheme://host[:port]; Path is the backend path, which may hold {name}
+// scheme://host[:port] (http, https, ws or wss); Path is the backend path, which may hold {name}
 // variables.
 type ServiceConfig struct {
 	Product    string `json:"Product,omitempty"`
@@ -101,6 +101,21 @@ type ServiceConfig struct {
 	Path       string `json:"Path,omitempty"`
 	Method     string `json:"Method,omitempty"`
 	UpstreamId string `json:"UpstreamId,omitempty"`
+
+	// TLS to an https:// or wss:// Url (Edgegate extensions; the seeds
+	// have no backend TLS options; README "Backends over TLS"). The
+	// backend's certificate is verified against the system roots by
+	// default. TlsServerName is sent as SNI and verified (default: the
+	// Url's host). CaCertificateId names a CA certificate (CertificateType
+	// CA) the chain must lead to instead of the system roots.
+	// ClientCertificateId names a client certificate (CertificateType
+	// CLIENT) presented when the backend asks (mTLS).
+	// TlsInsecureSkipVerify accepts any certificate for any name: the
+	// traffic is encrypted but the backend is NOT authenticated.
+	TlsServerName         string `json:"TlsServerName,omitempty"`
+	CaCertificateId       string `json:"CaCertificateId,omitempty"`
+	ClientCertificateId   string `json:"ClientCertificateId,omitempty"`
+	TlsInsecureSkipVerify bool   `json:"TlsInsecureSkipVerify,omitempty"`
 }
 
 // ServiceParameter maps a front-end parameter (RelevantRequestParameterName

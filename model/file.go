@@ -142,23 +142,40 @@ func (f *File) Published() (*Published, error) {
 // checkCertificates rejects missing or duplicate ids and domains naming
 // an unknown certificate; the edge parses and validates the PEM itself.
 func checkCertificates(certs []Certificate, svcs []PublishedService) error {
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for i, c := range certs {
-		if c.CertificateId == "" || ids[c.CertificateId] {
+		if _, dup := ids[c.CertificateId]; c.CertificateId == "" || dup {
 			return fmt.Errorf("Certificates[%d]: CertificateId missing or duplicate", i)
 		}
-		if c.CertificatePEM == "" || c.PrivateKeyPEM == "" {
-			return fmt.Errorf("Certificates[%d]: CertificatePEM and PrivateKeyPEM are required", i)
+		switch c.Type() {
+		case CertServer, CertClient:
+			if c.CertificatePEM == "" || c.PrivateKeyPEM == "" {
+				return fmt.Errorf("Certificates[%d]: CertificatePEM and PrivateKeyPEM are required", i)
+			}
+		case CertCA:
+			if c.CertificatePEM == "" || c.PrivateKeyPEM != "" {
+				return fmt.Errorf("Certificates[%d]: a CA certificate has a CertificatePEM and no PrivateKeyPEM", i)
+			}
+		default:
+			return fmt.Errorf("Certificates[%d]: CertificateType %q: want SVR, CA or CLIENT", i, c.CertificateType)
 		}
-		ids[c.CertificateId] = true
+		if (len(c.OcspStaple) > 0 || c.Default) && c.Type() != CertServer {
+			return fmt.Errorf("Certificates[%d]: OcspStaple and Default are for SVR certificates only", i)
+		}
+		ids[c.CertificateId] = c.Type()
 	}
 	for _, s := range svcs {
 		for _, d := range s.Domains {
-			if d.CertificateId != "" && !ids[d.CertificateId] {
-				return fmt.Errorf("service %s: domain %s: unknown CertificateId %q", s.Service.ServiceId, d.SubDomain, d.CertificateId)
+			if d.CertificateId == "" {
+				continue
+			}
+			if t, ok := ids[d.CertificateId]; !ok || t != CertServer {
+				return fmt.Errorf("service %s: domain %s: CertificateId %q is not an SVR certificate of Certificates", s.Service.ServiceId, d.SubDomain, d.CertificateId)
 			}
 		}
 	}
+	// Backends' CaCertificateId and ClientCertificateId are checked by
+	// snapshot.Compile, which the file's Published goes through.
 	return nil
 }
 

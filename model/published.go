@@ -25,9 +25,20 @@ type Published struct {
 // secret material (it only travels over the authenticated sync stream).
 type Certificate struct {
 	CertificateId string `json:"CertificateId"`
-	// CertificatePEM is the leaf first, then intermediates.
+	// CertificateType is what the certificate is for (the Tencent SSL
+	// service's CertificateType, plus CLIENT): SVR (or empty) a server
+	// certificate and key, served for domains; CA a PEM bundle of CA
+	// certificates, no key, that a backend's chain is verified against
+	// (ServiceConfig.CaCertificateId); CLIENT a client certificate and key
+	// presented to backends (mTLS, ServiceConfig.ClientCertificateId).
+	CertificateType string `json:"CertificateType,omitempty"`
+	// CertificatePEM is the leaf first, then intermediates (CA: the
+	// bundle).
 	CertificatePEM string `json:"CertificatePEM"`
-	PrivateKeyPEM  string `json:"PrivateKeyPEM"`
+	PrivateKeyPEM  string `json:"PrivateKeyPEM,omitempty"`
+	// OcspStaple is a DER OCSP response for the leaf (base64 in JSON and
+	// in the configuration file), stapled when a client asks (SVR only).
+	OcspStaple []byte `json:"OcspStaple,omitempty"`
 	// Default serves this certificate to clients whose SNI names no bound
 	// domain (and to clients sending no SNI), e.g. a wildcard for the base
 	// domain.
@@ -75,4 +86,29 @@ type PublishedEnvironment struct {
 	EnvironmentName string `json:"EnvironmentName"`
 	VersionName     string `json:"VersionName,omitempty"`
 	Apis            []API  `json:"Apis"`
+}
+
+// Certificate types (Certificate.CertificateType).
+const (
+	CertServer = "SVR"
+	CertCA     = "CA"
+	CertClient = "CLIENT"
+)
+
+// Type is the certificate's type, SVR when unset.
+func (c *Certificate) Type() string {
+	if c.CertificateType == "" {
+		return CertServer
+	}
+	return c.CertificateType
+}
+
+// Certificate returns the entry with id, or nil.
+func (p *Published) Certificate(id string) *Certificate {
+	for i := range p.Certificates {
+		if p.Certificates[i].CertificateId == id {
+			return &p.Certificates[i]
+		}
+	}
+	return nil
 }

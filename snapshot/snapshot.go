@@ -49,6 +49,25 @@ type Backend struct {
 	Timeout time.Duration
 	Health  Health
 	Mock    Mock
+	// TLS is the backend's TLS configuration (an https:// or wss:// Url);
+	// nil for plain http:// and ws:// backends.
+	TLS *TLS
+}
+
+// TLS is how the edge speaks TLS to a backend (README "Backends over
+// TLS"). It is comparable: the edge keys its per-backend TLS clients by
+// it, with the PEM contents in the key, so a replaced certificate makes a
+// new client.
+type TLS struct {
+	// ServerName is sent as SNI (unless an IP address) and the backend's
+	// certificate must be valid for it.
+	ServerName string
+	// CABundlePEM replaces the system roots when not empty.
+	CABundlePEM string
+	// ClientCertPEM and ClientKeyPEM are the client certificate (mTLS).
+	ClientCertPEM, ClientKeyPEM string
+	// InsecureSkipVerify turns verification off (not authenticated).
+	InsecureSkipVerify bool
 }
 
 // Target is one backend address.
@@ -111,7 +130,7 @@ func Compile(p *model.Published) (*Snapshot, error) {
 	routes := t.Routes()
 	s := &Snapshot{Revision: p.Revision, Published: p, Router: t, Backends: make([]Backend, len(routes))}
 	for i, r := range routes {
-		b, err := compileBackend(r.API)
+		b, err := compileBackend(r.API, p)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +148,7 @@ func Compile(p *model.Published) (*Snapshot, error) {
 	return s, nil
 }
 
-func compileBackend(a *model.API) (Backend, error) {
+func compileBackend(a *model.API, p *model.Published) (Backend, error) {
 	fail := func(field, msg string, args ...any) (Backend, error) {
 		return Backend{}, &Error{ServiceId: a.ServiceId, ApiId: a.ApiId, Field: field, Msg: fmt.Sprintf(msg, args...)}
 	}
@@ -175,18 +194,28 @@ func compileBackend(a *model.API) (Backend, error) {
 			return fail("ServiceTimeout", "at most %d seconds", int(MaxWebSocketTimeout/time.Second))
 		}
 		scheme, host, err := parseBackendURL(a.ServiceConfig.Url)
-		if err == errTLSBackend {
-			return unsupported("ServiceConfig.Url", "%q: TLS to backends is not supported yet; use http:// or ws://", a.ServiceConfig.Url)
-		}
 		if err != nil {
 			return fail("ServiceConfig.Url", "%v", err)
 		}
 		b.Kind = KindHTTP
-		if st == "WEBSOCKET" || scheme == "ws" || strings.EqualFold(a.Protocol, "WEBSOCKET") {
+		if st == "WEBSOCKET" || scheme == "ws" || scheme == "wss" || strings.EqualFold(a.Protocol, "WEBSOCKET") {
 			b.Kind = KindWebSocket
 		}
 		b.Host = host
-		b.Targets = []Target{{Addr: hostPortDefault(host, "80"), Weight: 1}}
+		port := "80"
+		if scheme == "https" || scheme == "wss" {
+			port = "443"
+			if b.TLS, err = compileTLS(&a.ServiceConfig, host, p); err != nil {
+				var e *Error
+				if errors.As(err, &e) {
+					return fail(e.Field, "%s", e.Msg)
+				}
+				return fail("ServiceConfig", "%v", err)
+			}
+		} else if err := noTLS(&a.ServiceConfig); err != nil {
+			return fail("ServiceConfig", "%v", err)
+		}
+		b.Targets = []Target{{Addr: hostPortDefault(host, port), Weight: 1}}
 	case "TARGET", "TSF":
 		if len(a.TargetServices) == 0 {
 			if st == "TSF" && len(a.MicroServices) > 0 {
@@ -200,6 +229,9 @@ func compileBackend(a *model.API) (Backend, error) {
 		b.Kind = KindHTTP
 		if strings.EqualFold(a.Protocol, "WEBSOCKET") {
 			b.Kind = KindWebSocket
+		}
+		if err := noTLS(&a.ServiceConfig); err != nil {
+			return fail("ServiceConfig", "%v", err)
 		}
 		for i, ts := range a.TargetServices {
 			if net.ParseIP(ts.VmIp) == nil {
@@ -269,10 +301,9 @@ func compileHealth(hc *model.HealthCheckConf) (Health, error) {
 	return h, nil
 }
 
-var errTLSBackend = errors.New("TLS backend")
-
-// parseBackendURL accepts http://host[:port] and ws://host[:port] (a path,
-// if any, must be "/"; the backend path is ServiceConfig.Path).
+// parseBackendURL accepts http, https, ws and wss URLs of the form
+// scheme://host[:port] (a path, if any, must be "/"; the backend path is
+// ServiceConfig.Path).
 func parseBackendURL(raw string) (scheme, host string, err error) {
 	if raw == "" {
 		return "", "", errors.New("required for HTTP and WEBSOCKET backends")
@@ -283,11 +314,9 @@ func parseBackendURL(raw string) (scheme, host string, err error) {
 	}
 	scheme = strings.ToLower(u.Scheme)
 	switch scheme {
-	case "http", "ws":
-	case "https", "wss":
-		return "", "", errTLSBackend
+	case "http", "ws", "https", "wss":
 	default:
-		return "", "", fmt.Errorf("%q: scheme must be http or ws", raw)
+		return "", "", fmt.Errorf("%q: scheme must be http, https, ws or wss", raw)
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return "", "", fmt.Errorf("%q: want scheme://host[:port] (put the path in ServiceConfig.Path)", raw)

@@ -54,7 +54,10 @@ func TestCompileBackends(t *testing.T) {
 
 func TestCompileBackendErrors(t *testing.T) {
 	cases := map[string]string{
-		"https":            `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "https://h"}}`,
+		"tls on http":      `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "http://h", TlsServerName: x}}`,
+		"tls on target":    `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: TARGET, TargetServices: [{VmIp: 10.0.0.1, VmPort: 1}], ServiceConfig: {TlsInsecureSkipVerify: true}}`,
+		"unknown ca":       `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "https://h", CaCertificateId: nope}}`,
+		"bad server name":  `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "https://h", TlsServerName: "a b"}}`,
 		"no url":           `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP}`,
 		"url path":         `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "http://h/x"}}`,
 		"bad port":         `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "http://h:99999"}}`,

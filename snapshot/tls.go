@@ -1,0 +1,88 @@
+package snapshot
+
+import (
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/edgegate/edgegate/model"
+)
+
+// compileTLS builds the TLS configuration of an https:// or wss://
+// backend whose URL authority is host (README "Backends over TLS"): the
+// verification name defaults to the URL's host, and the certificates the
+// backend references must be in the Published with the right type.
+func compileTLS(sc *model.ServiceConfig, host string, p *model.Published) (*TLS, error) {
+	t := &TLS{InsecureSkipVerify: sc.TlsInsecureSkipVerify}
+	name := sc.TlsServerName
+	if name == "" {
+		name = host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			name = h
+		}
+		name = strings.Trim(name, "[]")
+	} else if !validServerName(name) {
+		return nil, &Error{Field: "ServiceConfig.TlsServerName", Msg: "\"" + name + "\" is not a host name or IP address"}
+	}
+	t.ServerName = strings.ToLower(name)
+	if id := sc.CaCertificateId; id != "" {
+		c, err := certOf(p, id, model.CertCA, "ServiceConfig.CaCertificateId")
+		if err != nil {
+			return nil, err
+		}
+		t.CABundlePEM = c.CertificatePEM
+	}
+	if id := sc.ClientCertificateId; id != "" {
+		c, err := certOf(p, id, model.CertClient, "ServiceConfig.ClientCertificateId")
+		if err != nil {
+			return nil, err
+		}
+		t.ClientCertPEM, t.ClientKeyPEM = c.CertificatePEM, c.PrivateKeyPEM
+	}
+	return t, nil
+}
+
+func certOf(p *model.Published, id, typ, field string) (*model.Certificate, error) {
+	var c *model.Certificate
+	if p != nil {
+		c = p.Certificate(id)
+	}
+	switch {
+	case c == nil:
+		return nil, &Error{Field: field, Msg: "certificate " + id + " does not exist"}
+	case c.Type() != typ:
+		return nil, &Error{Field: field, Msg: "certificate " + id + " is of type " + c.Type() + ", not " + typ}
+	}
+	return c, nil
+}
+
+// noTLS refuses TLS options on a backend that is not https:// or wss://.
+func noTLS(sc *model.ServiceConfig) error {
+	if sc.TlsServerName != "" || sc.CaCertificateId != "" || sc.ClientCertificateId != "" || sc.TlsInsecureSkipVerify {
+		return errors.New("TlsServerName, CaCertificateId, ClientCertificateId and TlsInsecureSkipVerify need an https:// or wss:// Url")
+	}
+	return nil
+}
+
+// validServerName accepts an IP address or a DNS name (letters, digits,
+// '-', '_' and dots; RFC 1123 labels of at most 63 bytes).
+func validServerName(s string) bool {
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
