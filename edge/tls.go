@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/panjf2000/gnet/v2"
+
 	"github.com/edgegate/edgegate/tlsterm"
 )
 
@@ -26,15 +28,22 @@ import (
 type tlsConn struct {
 	cl *client
 	hs *tlsterm.Handshake // until the handshake ends
-	rl *tlsterm.Conn      // the record layer, once it has
-
-	plain []byte // lent plaintext buffer, nil when empty; plain[off:] is unread
-	off   int
-	big   bool   // plain is a large buffer (plainBig)
-	carry []byte // the handshake's leftover ciphertext not opened yet
+	recIn                 // the record layer's read side, once the handshake ended
 
 	rerr error // the read side ended: close_notify or a fatal error
 	cut  bool  // closing without close_notify: the response was cut short
+}
+
+// recIn is the read side of a record layer on the loop, for a client
+// connection (tlsConn) as for an upstream one (upTLS): whole records
+// opened from gnet's inbound buffer (after the handshake's leftover) into
+// a plaintext buffer lent by the loop.
+type recIn struct {
+	rl    *tlsterm.Conn // the record layer, once the handshake has ended
+	plain []byte        // lent plaintext buffer, nil when empty; plain[off:] is unread
+	off   int
+	big   bool   // plain is a large buffer (plainBig)
+	carry []byte // the handshake's leftover ciphertext not opened yet
 }
 
 // Plaintext buffer sizes. A small buffer holds any one record (what a
@@ -110,36 +119,47 @@ func (t *tlsConn) Run(context.Context) error {
 }
 
 // buffered is what is held here: plaintext not read, leftover ciphertext.
-func (t *tlsConn) buffered() int { return len(t.plain) - t.off + len(t.carry) }
+func (r *recIn) buffered() int { return len(r.plain) - r.off + len(r.carry) }
 
 func (t *tlsConn) peek() []byte {
 	if t.rl != nil && t.rerr == nil {
-		t.open()
+		if err := t.open(t.cl.c, t.cl.l); err != nil {
+			t.failed(err)
+		}
 	}
-	if t.plain == nil {
-		return nil
-	}
-	return t.plain[t.off:]
+	return t.unread()
 }
 
-func (t *tlsConn) discard(n int) {
-	t.off += n
-	if t.off >= len(t.plain) {
-		t.release()
+// unread is the plaintext not read yet (nil when none).
+func (r *recIn) unread() []byte {
+	if r.plain == nil {
+		return nil
+	}
+	return r.plain[r.off:]
+}
+
+func (t *tlsConn) discard(n int) { t.recIn.discard(t.cl.l, n) }
+
+func (r *recIn) discard(l *loop, n int) {
+	r.off += n
+	if r.off >= len(r.plain) {
+		r.release(l)
 	}
 }
 
 // release gives the plaintext buffer back to the loop.
-func (t *tlsConn) release() {
-	if t.plain != nil {
-		t.cl.l.putPlain(t.plain, t.big)
-		t.plain, t.off, t.big = nil, 0, false
+func (r *recIn) release(l *loop) {
+	if r.plain != nil {
+		l.putPlain(r.plain, r.big)
+		r.plain, r.off, r.big = nil, 0, false
 	}
 }
 
-func (t *tlsConn) dropInput() {
-	t.release()
-	t.carry = nil
+func (t *tlsConn) dropInput() { t.recIn.drop(t.cl.l) }
+
+func (r *recIn) drop(l *loop) {
+	r.release(l)
+	r.carry = nil
 }
 
 // wholeRecord reports whether b starts with a complete TLS record.
@@ -149,66 +169,66 @@ func wholeRecord(b []byte) bool {
 
 // src is the ciphertext to open next: the handshake's leftover, then
 // gnet's inbound buffer.
-func (t *tlsConn) src() ([]byte, bool) {
-	if len(t.carry) > 0 {
-		return t.carry, true
+func (r *recIn) src(c gnet.Conn) ([]byte, bool) {
+	if len(r.carry) > 0 {
+		return r.carry, true
 	}
-	buf, _ := t.cl.c.Peek(-1)
+	buf, _ := c.Peek(-1)
 	return buf, false
 }
 
 // open opens the whole records waiting into the plaintext buffer, as many
-// as fit (Open stops before a record it has no room for; more makes room).
-func (t *tlsConn) open() {
-	cl := t.cl
+// as fit (Open stops before a record it has no room for; grow makes room),
+// and answers what the record layer owes the peer (a KeyUpdate, RFC 8446
+// §4.6.3). An error ends the read side: close_notify or a fatal one.
+func (r *recIn) open(c gnet.Conn, l *loop) error {
 	for {
-		src, carried := t.src()
+		src, carried := r.src(c)
 		if carried && !wholeRecord(src) {
 			// The leftover ends inside a record: join the rest to it.
-			buf, _ := cl.c.Peek(-1)
+			buf, _ := c.Peek(-1)
 			if len(buf) == 0 {
-				return
+				return nil
 			}
-			t.carry = append(t.carry, buf...)
-			_, _ = cl.c.Discard(len(buf))
+			r.carry = append(r.carry, buf...)
+			_, _ = c.Discard(len(buf))
 			continue
 		}
 		if !wholeRecord(src) {
-			return
+			return nil
 		}
-		if t.plain == nil {
-			t.plain = cl.l.getPlain(false)
-		} else if t.off > 0 && cap(t.plain)-len(t.plain) < tlsterm.MaxPlaintext {
-			t.compact()
+		if r.plain == nil {
+			r.plain = l.getPlain(false)
+		} else if r.off > 0 && cap(r.plain)-len(r.plain) < tlsterm.MaxPlaintext {
+			r.compact()
 		}
-		out, n, err := t.rl.Open(t.plain, src)
-		t.plain = out
+		out, n, err := r.rl.Open(r.plain, src)
+		r.plain = out
 		if carried {
-			if t.carry = t.carry[n:]; len(t.carry) == 0 {
-				t.carry = nil
+			if r.carry = r.carry[n:]; len(r.carry) == 0 {
+				r.carry = nil
 			}
 		} else {
-			consume(cl.c, n)
+			consume(c, n)
 		}
 		if err != nil && err != tlsterm.ErrShortBuffer {
-			t.failed(err)
-			return
+			return err
 		}
-		if t.rl.Pending() { // a KeyUpdate to answer (RFC 8446 §4.6.3)
-			t.send(t.rl.AppendPending(cl.l.seal[:0]))
+		if r.rl.Pending() {
+			_, _ = c.Write(r.rl.AppendPending(l.seal[:0]))
 		}
-		if len(t.plain) == t.off {
-			t.release()
+		if len(r.plain) == r.off {
+			r.release(l)
 		}
-		if !carried || n == 0 || wholeRecord(t.carry) {
-			return // gnet's turn next time, or no room, or the leftover is in
+		if !carried || n == 0 || wholeRecord(r.carry) {
+			return nil // gnet's turn next time, or no room, or the leftover is in
 		}
 	}
 }
 
-func (t *tlsConn) compact() {
-	t.plain = t.plain[:copy(t.plain, t.plain[t.off:])]
-	t.off = 0
+func (r *recIn) compact() {
+	r.plain = r.plain[:copy(r.plain, r.plain[r.off:])]
+	r.off = 0
 }
 
 // more makes room for a whole record that did not fit: a large buffer, or
@@ -225,22 +245,33 @@ func (t *tlsConn) more() bool {
 		}
 		return false
 	}
-	if src, _ := t.src(); !wholeRecord(src) {
-		return false
+	grew, err := t.grow(t.cl.c, t.cl.l)
+	if err != nil {
+		t.failed(err)
 	}
-	before := len(t.plain) - t.off
+	return grew
+}
+
+// grow moves the unread plaintext to a large buffer (or to the front of
+// it) when a whole record waits that did not fit, and opens what now
+// fits. It reports whether more plaintext is unread than before.
+func (r *recIn) grow(c gnet.Conn, l *loop) (bool, error) {
+	if src, _ := r.src(c); !wholeRecord(src) {
+		return false, nil
+	}
+	before := len(r.plain) - r.off
 	switch {
-	case !t.big:
-		nb := append(t.cl.l.getPlain(true), t.plain[t.off:]...)
-		t.release()
-		t.plain, t.big = nb, true
-	case t.off > 0:
-		t.compact()
+	case !r.big:
+		nb := append(l.getPlain(true), r.plain[r.off:]...)
+		r.release(l)
+		r.plain, r.big = nb, true
+	case r.off > 0:
+		r.compact()
 	default:
-		return false // full of unread bytes: the reader must consume first
+		return false, nil // full of unread bytes: the reader must consume first
 	}
-	t.open()
-	return len(t.plain)-t.off > before
+	err := r.open(c, l)
+	return len(r.plain)-r.off > before, err
 }
 
 // failed ends the read side. close_notify (RFC 8446 §6.1): what was sent
