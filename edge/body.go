@@ -37,7 +37,7 @@ func (cl *client) pumpBody() bool {
 		return false
 	}
 	if cl.toUp {
-		l.w.start(u.c)
+		u.startWriter()
 	}
 	consumed := 0
 	var bad *http1.Error

@@ -79,5 +79,7 @@ func (cl *client) write(b []byte) {
 func (cl *client) startWriter() {
 	l := cl.l
 	l.w.start(cl.c)
-	l.w.tc = cl.tls
+	if cl.tls != nil {
+		l.w.tc = cl.tls // never a typed nil: flush tests tc != nil
+	}
 }

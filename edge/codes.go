@@ -34,6 +34,16 @@ var (
 	// origin of this host (RFC 9110 §15.5.20).
 	errHTTPSRequired   = &failure{403, "HttpsRequired", "this host is served over HTTPS only"}
 	errHTTPSNotEnabled = &failure{421, "HttpsNotEnabled", "this host is not served over HTTPS"}
+	// TLS to an https:// or wss:// backend failed (uptls.go): one code,
+	// the reason in the message.
+	errUpTLSUnknownCA = &failure{502, "UpstreamTLSError", "TLS to the backend failed: its certificate is signed by an unknown authority"}
+	errUpTLSName      = &failure{502, "UpstreamTLSError", "TLS to the backend failed: its certificate is not valid for the backend's name"}
+	errUpTLSExpired   = &failure{502, "UpstreamTLSError", "TLS to the backend failed: its certificate has expired or is not yet valid"}
+	errUpTLSInvalid   = &failure{502, "UpstreamTLSError", "TLS to the backend failed: its certificate is invalid"}
+	errUpTLSAlert     = &failure{502, "UpstreamTLSError", "TLS to the backend failed: the backend refused the handshake with an alert"}
+	errUpTLSCertReq   = &failure{502, "UpstreamTLSError", "TLS to the backend failed: the backend requires a client certificate it accepts"}
+	errUpTLSOther     = &failure{502, "UpstreamTLSError", "TLS to the backend failed: handshake error"}
+	errUpTLSTimeout   = &failure{504, "UpstreamConnectTimeout", "the TLS handshake with the backend timed out"}
 )
 
 // statusText is the reason phrase for a status code.

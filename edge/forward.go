@@ -34,7 +34,7 @@ func (cl *client) attach(u *upstream) {
 // sendHead writes the upstream request head; the body follows in pumpBody.
 func (cl *client) sendHead() {
 	u := cl.up
-	_, _ = u.c.Write(cl.head)
+	u.write(cl.head)
 	if u.dead {
 		return // closed() retries or fails the request
 	}

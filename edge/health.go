@@ -59,8 +59,15 @@ func (r *targetRegistry) startCheck(t *target) {
 // configured path every interval (edgegate's HealthCheckPath and
 // HealthCheckIntervalMs, beside the seed's HealthCheckConf); 2xx/3xx
 // brings it back, anything else ejects it.
+// An https:// or wss:// target is checked over TLS with its own name,
+// trust and client certificate (setupTLS).
 func (r *targetRegistry) runCheck(ctx context.Context, t *target) {
 	url := "http://" + t.addr + t.h.CheckPath
+	client := r.client
+	if t.checkTLS != nil {
+		url = "https://" + t.addr + t.h.CheckPath
+		client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: t.checkTLS}}
+	}
 	tick := time.NewTicker(t.h.CheckInterval)
 	defer tick.Stop()
 	for {
@@ -69,7 +76,7 @@ func (r *targetRegistry) runCheck(ctx context.Context, t *target) {
 			return
 		case <-tick.C:
 		}
-		good := r.probe(ctx, url, t.h.CheckInterval)
+		good := probe(ctx, client, url, t.h.CheckInterval)
 		if ctx.Err() != nil {
 			return // retired or stopping: the answer no longer matters
 		}
@@ -77,7 +84,7 @@ func (r *targetRegistry) runCheck(ctx context.Context, t *target) {
 	}
 }
 
-func (r *targetRegistry) probe(ctx context.Context, url string, timeout time.Duration) bool {
+func probe(ctx context.Context, client *http.Client, url string, timeout time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -85,7 +92,7 @@ func (r *targetRegistry) probe(ctx context.Context, url string, timeout time.Dur
 		return false
 	}
 	req.Header.Set("User-Agent", "edgegate-health-check")
-	resp, err := r.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return false
 	}

@@ -71,13 +71,18 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		default:
 			weights := make([]int, len(b.Targets))
 			for j, t := range b.Targets {
-				a.targets = append(a.targets, plan.get(t.Addr, b.Health))
+				tg, err := plan.get(t.Addr, b.Health, b.TLS)
+				if err != nil {
+					return nil, nil, err
+				}
+				a.targets = append(a.targets, tg)
 				weights[j] = t.Weight
 			}
 			a.sched = schedule(weights)
 		}
 	}
 	rt.targets = plan.list
+	rt.certWarn = append(rt.certWarn, plan.warn...)
 	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl, s.buildCerts} {
 		if err := f(rt); err != nil {
 			return nil, nil, err

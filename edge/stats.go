@@ -28,6 +28,9 @@ const (
 	cRetries
 	cTLSHandshakes // TLS handshakes completed (tls.go)
 	cTLSFailed     // TLS handshakes that failed, timed out or found no slot
+	cUpTLSHandshakes // upstream TLS handshakes completed (uptls.go)
+	cUpTLSResumed    // of which resumed a session
+	cUpTLSFailed     // upstream TLS handshakes that failed or timed out
 	numCounters
 )
 
@@ -61,6 +64,9 @@ type Stats struct {
 	// TLSHandshakes completed; TLSHandshakeFailures: failed (alert, bad
 	// input), timed out or refused for want of a handshake slot.
 	TLSHandshakes, TLSHandshakeFailures int64
+	// UpstreamTLSHandshakes to HTTPS backends completed (UpstreamTLSResumed
+	// of them resumed a session); UpstreamTLSFailures failed or timed out.
+	UpstreamTLSHandshakes, UpstreamTLSResumed, UpstreamTLSFailures int64
 }
 
 // Stats sums every loop's counts. Each count is exact for its loop; the
@@ -77,6 +83,7 @@ func (s *Server) Stats() Stats {
 		GatewayErrors: t[cGatewayErrors], FrontendErrors: t[cFrontendErrors], ConnsRefused: t[cConnsRefused],
 		UpstreamDials: t[cUpstreamDials], UpstreamReused: t[cUpstreamReused], Retries: t[cRetries],
 		Swaps: s.swaps.Load(), TLSHandshakes: t[cTLSHandshakes], TLSHandshakeFailures: t[cTLSFailed],
+		UpstreamTLSHandshakes: t[cUpTLSHandshakes], UpstreamTLSResumed: t[cUpTLSResumed], UpstreamTLSFailures: t[cUpTLSFailed],
 	}
 }
 

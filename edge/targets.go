@@ -2,6 +2,8 @@ package edge
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -9,6 +11,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/edgegate/edgegate/snapshot"
+	"github.com/edgegate/edgegate/tlsterm"
 )
 
 // targetKey names a target: one backend address under one health
@@ -20,6 +23,7 @@ import (
 type targetKey struct {
 	addr string
 	h    snapshot.Health
+	tls  snapshot.TLS // zero for plain http:// and ws:// (uptls.go)
 }
 
 // target is one backend address under one health configuration. Its
@@ -33,6 +37,12 @@ type target struct {
 	h        snapshot.Health
 	maxFails int32
 	cooldown int64 // ns
+	// TLS to the backend (uptls.go): the handshake client shared by the
+	// loops (nil for plain targets), and the same trust for the active
+	// check's HTTP client.
+	tlsCfg   snapshot.TLS
+	tls      *tlsterm.Client
+	checkTLS *tls.Config
 
 	fails     atomic.Int32
 	downUntil atomic.Int64 // clock nanos; 0 = up
@@ -49,11 +59,11 @@ type target struct {
 }
 
 func newTarget(id int, k targetKey) *target {
-	return &target{id: id, addr: k.addr, h: k.h,
+	return &target{id: id, addr: k.addr, h: k.h, tlsCfg: k.tls,
 		maxFails: int32(max(k.h.MaxFails, 1)), cooldown: int64(k.h.Cooldown)}
 }
 
-func (t *target) key() targetKey { return targetKey{t.addr, t.h} }
+func (t *target) key() targetKey { return targetKey{t.addr, t.h, t.tlsCfg} }
 
 // targetRegistry keeps the targets of the installed runtime by key, with
 // a reference count each, and recycles the ids of retired ones. Only
@@ -92,6 +102,7 @@ type targetPlan struct {
 	ids    []int // reusable ids at plan time, taken in order
 	taken  int   // how many of ids the fresh targets took
 	nextID int
+	warn   []string // the fresh targets' TLS warnings (an expired client certificate)
 }
 
 // plan starts the target plan of a new runtime.
@@ -108,12 +119,16 @@ func (r *targetRegistry) plan() *targetPlan {
 	return p
 }
 
-// get returns the target for addr under h: the live one, or a fresh one
-// with a reserved id.
-func (p *targetPlan) get(addr string, h snapshot.Health) *target {
-	k := targetKey{addr, h}
+// get returns the target for addr under h (over TLS when tc is set): the
+// live one, or a fresh one with a reserved id and, for TLS, its own
+// handshake client (a bad CA bundle or client certificate fails the build).
+func (p *targetPlan) get(addr string, h snapshot.Health, tc *snapshot.TLS) (*target, error) {
+	k := targetKey{addr: addr, h: h}
+	if tc != nil {
+		k.tls = *tc
+	}
 	if t := p.use[k]; t != nil {
-		return t
+		return t, nil
 	}
 	p.r.mu.Lock()
 	t := p.r.live[k]
@@ -127,11 +142,20 @@ func (p *targetPlan) get(addr string, h snapshot.Health) *target {
 			p.nextID++
 		}
 		t = newTarget(id, k)
+		if tc != nil {
+			warn, err := t.setupTLS(p.r.s.cfg.ConnectTimeout)
+			if err != nil {
+				return nil, fmt.Errorf("edge: backend %s: %w", addr, err)
+			}
+			if warn != "" {
+				p.warn = append(p.warn, "backend "+addr+": client certificate: "+warn)
+			}
+		}
 		p.fresh = append(p.fresh, t)
 	}
 	p.use[k] = t
 	p.list = append(p.list, t)
-	return t
+	return t, nil
 }
 
 // commit makes the plan of the runtime just stored the registry's state:

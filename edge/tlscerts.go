@@ -52,7 +52,7 @@ func (s *Server) buildCerts(rt *runtime) error {
 			rt.pairs[c.CertificateId] = old
 			continue
 		}
-		kp, warn, err := parseCertificate([]byte(c.CertificatePEM), []byte(c.PrivateKeyPEM))
+		kp, warn, err := parseCertificate([]byte(c.CertificatePEM), []byte(c.PrivateKeyPEM), false)
 		if err != nil {
 			return fmt.Errorf("edge: certificate %s: %w", c.CertificateId, err)
 		}
@@ -113,15 +113,16 @@ func normName(n string) string { return strings.TrimSuffix(strings.ToLower(n), "
 // served, with a warning: the control plane refuses such uploads and warns
 // before expiry, and refusing it here would refuse every later snapshot
 // until it is replaced, while clients reject it anyway.
-func parseCertificate(chain, key []byte) (*tlsterm.KeyPair, string, error) {
-	kp, err := tlsterm.ParseKeyPair(chain, key, tlsterm.VerifyOptions{})
+// A client certificate (mTLS to a backend) is checked as one.
+func parseCertificate(chain, key []byte, client bool) (*tlsterm.KeyPair, string, error) {
+	kp, err := tlsterm.ParseKeyPair(chain, key, tlsterm.VerifyOptions{ClientCertificate: client})
 	switch tlsterm.CertCode(err) {
 	case tlsterm.CodeCertificateExpired, tlsterm.CodeCertificateNotYet:
 		at, ok := validMoment(chain)
 		if !ok {
 			return nil, "", err
 		}
-		kp, err2 := tlsterm.ParseKeyPair(chain, key, tlsterm.VerifyOptions{Now: at})
+		kp, err2 := tlsterm.ParseKeyPair(chain, key, tlsterm.VerifyOptions{Now: at, ClientCertificate: client})
 		if err2 != nil {
 			return nil, "", err2
 		}

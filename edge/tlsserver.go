@@ -74,11 +74,12 @@ type serverTLS struct {
 // loadTLS reads the default certificate files before the first snapshot
 // is built (the build falls back to it).
 func (s *Server) loadTLS() error {
+	// Upstream TLS connections use the large buffers too (uptls.go).
+	s.plainBig = s.cfg.Limits.MaxHeaderBytes + maxFormBody + tlsterm.MaxPlaintext
 	if s.cfg.TLSListen == "" {
 		return nil
 	}
 	s.tlsPort, _ = listenPort(s.cfg.TLSListen)
-	s.plainBig = s.cfg.Limits.MaxHeaderBytes + maxFormBody + tlsterm.MaxPlaintext
 	if s.cfg.TLSCertFile == "" {
 		return nil
 	}
@@ -90,7 +91,7 @@ func (s *Server) loadTLS() error {
 	if err != nil {
 		return fmt.Errorf("edge: TLS key: %w", err)
 	}
-	kp, warn, err := parseCertificate(chain, key)
+	kp, warn, err := parseCertificate(chain, key, false)
 	if err != nil {
 		return fmt.Errorf("edge: TLS certificate %s: %w", s.cfg.TLSCertFile, err)
 	}

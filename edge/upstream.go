@@ -35,6 +35,7 @@ type upstream struct {
 	l        *loop
 	t        *target
 	cl       *client // the client being served; nil when idle
+	tls      *upTLS  // TLS to the backend (uptls.go); nil for plain targets
 	closeErr error
 
 	dead      bool
@@ -101,16 +102,26 @@ func (l *loop) dialFailed(u *upstream, err error) {
 	cl.upstreamFailed(f, false, true)
 }
 
-// onOpen: the dialed connection is registered on the loop.
+// onOpen: the dialed connection is registered on the loop. A TLS target
+// runs its handshake first (uptls.go), then ready.
 func (u *upstream) onOpen(c gnet.Conn) {
 	l := u.l
 	l.enter()
 	defer l.exit()
 	u.c = c
+	if u.t.tls != nil {
+		u.startTLS()
+		return
+	}
+	u.ready()
+}
+
+// ready sends the waiting request on a connection just established.
+func (u *upstream) ready() {
 	cl := u.cl
 	if cl == nil || cl.dead || cl.up != u {
 		u.cl = nil
-		l.poolPut(u) // the client gave up; keep the connection for the next one
+		u.l.poolPut(u) // the client gave up; keep the connection for the next one
 		return
 	}
 	cl.sendHead()
@@ -123,7 +134,11 @@ func (u *upstream) onTraffic() gnet.Action {
 	l := u.l
 	l.enter()
 	u.inCB = true
-	u.process()
+	if u.tls != nil && u.tls.hs != nil {
+		u.tls.feed()
+	} else {
+		u.process()
+	}
 	l.exit()
 	u.inCB = false
 	if u.closeMe {
@@ -137,6 +152,9 @@ func (u *upstream) close() {
 		return
 	}
 	u.closeMe = true
+	if u.tls != nil {
+		u.tls.closeNotify()
+	}
 	if !u.inCB {
 		_ = u.l.el.Close(u.c)
 	}
@@ -144,6 +162,9 @@ func (u *upstream) close() {
 
 // closed runs once after gnet closed the connection.
 func (u *upstream) closed() {
+	if u.tls != nil {
+		u.tls.closed()
+	}
 	if u.inPool {
 		u.inPool = false // poolGet and prune skip dead entries
 		return
@@ -193,21 +214,35 @@ func (u *upstream) endClose() {
 	cl.finishRequest()
 }
 
-// process handles bytes from the backend.
+// process handles bytes from the backend. Over TLS the plaintext comes
+// a buffer at a time, so it goes on while whole records wait.
 func (u *upstream) process() {
 	cl := u.cl
 	if cl == nil {
-		u.close() // bytes on an idle connection: protocol error
+		u.idleInput()
 		return
 	}
 	if u.phase == upTunnel {
 		u.pipe()
 		return
 	}
-	buf, _ := u.c.Peek(-1)
-	if len(buf) == 0 {
-		return
+	for {
+		buf := u.peek()
+		if len(buf) == 0 {
+			if u.tls != nil && u.tls.rerr != nil && !u.dead {
+				u.tlsEnded()
+			}
+			return
+		}
+		if !u.processBuf(cl, buf) || u.tls == nil {
+			return
+		}
 	}
+}
+
+// processBuf handles what peek returned. It returns true when it made
+// progress and more may follow at once (over TLS, records not yet opened).
+func (u *upstream) processBuf(cl *client, buf []byte) bool {
 	l := u.l
 	s := l.s
 	u.gotBytes = true
@@ -219,13 +254,11 @@ func (u *upstream) process() {
 		if perr != nil {
 			u.t.fail(s.clk.now())
 			cl.upstreamFailed(errUpstreamBad, false, false)
-			return
+			return false
 		}
 		if n == 0 {
-			if off > 0 {
-				_, _ = u.c.Discard(off)
-			}
-			return
+			u.discardIn(off)
+			return u.moreIn()
 		}
 		r := &l.resp
 		u.parser.Reset()
@@ -234,15 +267,15 @@ func (u *upstream) process() {
 				if !cl.ws || r.Upgrade == nil || !ascii.EqualFold(r.Upgrade, "websocket") {
 					u.t.fail(s.clk.now())
 					cl.upstreamFailed(errUpstreamBad, false, false)
-					return
+					return false
 				}
 				u.startTunnel(r)
 				off += n
-				_, _ = u.c.Discard(off)
+				u.discardIn(off)
 				if !cl.dead && !u.dead {
 					u.pipe()
 				}
-				return
+				return false
 			}
 			off += n // other 1xx are not forwarded (our own 100 went out already)
 			continue
@@ -250,32 +283,36 @@ func (u *upstream) process() {
 		off += n
 		u.t.ok()
 		if !u.startResponse(r) {
-			return
+			return false
 		}
 	}
 	consumed, done := u.relay(buf[off:])
 	l.w.flush()
 	if u.dead {
-		return
+		return false
 	}
-	consume(u.c, off+consumed) // 0 when only a trailer line is pending
+	u.discardIn(off + consumed) // 0 when only a trailer line is pending
 	if cl.dead {
 		u.cl = nil
 		u.close()
-		return
+		return false
 	}
 	if done {
-		if off+consumed < len(buf) {
+		if off+consumed < len(buf) || u.inboundLeft() {
 			u.keepAlive = false // bytes past the end of the response
 		}
 		u.finish()
-		return
+		return false
 	}
 	cl.setDeadline(s.clk.now()+cl.api.timeout, dlResponse)
 	if cl.c.OutboundBuffered() > s.cfg.HighWater {
 		u.pauseRead()
 		l.watchClient(cl)
+		return false
 	}
+	// Progress: over TLS the next peek opens records that did not fit (a
+	// partial chunk line stays and is read again with what follows).
+	return off+consumed > 0
 }
 
 // startResponse queues the rewritten response head for the client and

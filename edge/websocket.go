@@ -77,7 +77,7 @@ func (cl *client) pipe() {
 		if len(buf) == 0 {
 			return
 		}
-		_, _ = u.c.Write(buf)
+		u.write(buf)
 		if cl.dead {
 			return
 		}
@@ -95,24 +95,34 @@ func (cl *client) pipe() {
 	}
 }
 
-// pipe forwards what the backend sent to the client.
+// pipe forwards what the backend sent to the client (on TLS, record by
+// record; close_notify ends the tunnel like a FIN).
 func (u *upstream) pipe() {
 	cl := u.cl
-	buf, _ := u.c.Peek(-1)
-	if len(buf) == 0 {
-		return
-	}
-	cl.write(buf)
-	if u.dead {
-		return
-	}
-	_, _ = u.c.Discard(len(buf))
-	if cl.dead {
-		return
-	}
-	if cl.tunnelMoved(cl.c) {
-		u.pauseRead()
-		cl.l.watchClient(cl)
+	for {
+		buf := u.peek()
+		if len(buf) == 0 {
+			if u.tls != nil && u.tls.rerr != nil && !u.dead {
+				u.close()
+			}
+			return
+		}
+		cl.write(buf)
+		if u.dead {
+			return
+		}
+		u.discardIn(len(buf))
+		if cl.dead {
+			return
+		}
+		if cl.tunnelMoved(cl.c) {
+			u.pauseRead()
+			cl.l.watchClient(cl)
+			return
+		}
+		if u.tls == nil {
+			return // gnet's Peek returned all it had
+		}
 	}
 }
 

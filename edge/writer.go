@@ -10,6 +10,10 @@ import (
 // segments that point into it stay valid until flush.
 const writerCap = 32 << 10
 
+// sealer is a TLS connection's write side (tlsConn, upTLS): it seals b
+// into records and queues them.
+type sealer interface{ write(b []byte) }
+
 // maxSegs keeps writev's iovec array on the stack (x/sys/unix minIovec).
 const maxSegs = 8
 
@@ -21,7 +25,7 @@ const copyMax = 4 << 10
 // chunk framing, body bytes) so that they leave in one syscall.
 type writer struct {
 	c    gnet.Conn
-	tc   *tlsConn // a TLS client: everything is copied, then sealed at flush
+	tc   sealer // a TLS connection: everything is copied, then sealed at flush
 	buf  []byte
 	segs [maxSegs][]byte
 	n    int  // segments in use

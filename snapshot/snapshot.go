@@ -203,17 +203,12 @@ func compileBackend(a *model.API, p *model.Published) (Backend, error) {
 		}
 		b.Host = host
 		port := "80"
-		if scheme == "https" || scheme == "wss" {
+		var terr *Error
+		if b.TLS, terr = backendTLS(&a.ServiceConfig, scheme, host, p); terr != nil {
+			return fail(terr.Field, "%s", terr.Msg)
+		}
+		if b.TLS != nil {
 			port = "443"
-			if b.TLS, err = compileTLS(&a.ServiceConfig, host, p); err != nil {
-				var e *Error
-				if errors.As(err, &e) {
-					return fail(e.Field, "%s", e.Msg)
-				}
-				return fail("ServiceConfig", "%v", err)
-			}
-		} else if err := noTLS(&a.ServiceConfig); err != nil {
-			return fail("ServiceConfig", "%v", err)
 		}
 		b.Targets = []Target{{Addr: hostPortDefault(host, port), Weight: 1}}
 	case "TARGET", "TSF":
@@ -230,8 +225,20 @@ func compileBackend(a *model.API, p *model.Published) (Backend, error) {
 		if strings.EqualFold(a.Protocol, "WEBSOCKET") {
 			b.Kind = KindWebSocket
 		}
-		if err := noTLS(&a.ServiceConfig); err != nil {
-			return fail("ServiceConfig", "%v", err)
+		// ServiceConfig.Url, optional here, says only the instances'
+		// scheme: https:// (or wss://) speaks TLS to each, its host the
+		// name verified (README "Backends over TLS").
+		if u := a.ServiceConfig.Url; u != "" {
+			scheme, host, err := parseBackendURL(u)
+			if err != nil {
+				return fail("ServiceConfig.Url", "%v", err)
+			}
+			var terr *Error
+			if b.TLS, terr = backendTLS(&a.ServiceConfig, scheme, host, p); terr != nil {
+				return fail(terr.Field, "%s", terr.Msg)
+			}
+		} else if _, terr := backendTLS(&a.ServiceConfig, "http", "", p); terr != nil {
+			return fail(terr.Field, "%s", terr.Msg)
 		}
 		for i, ts := range a.TargetServices {
 			if net.ParseIP(ts.VmIp) == nil {

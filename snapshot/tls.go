@@ -1,18 +1,33 @@
 package snapshot
 
 import (
-	"errors"
 	"net"
 	"strings"
 
 	"github.com/edgegate/edgegate/model"
 )
 
+// backendTLS is the TLS configuration for a backend URL's scheme and
+// host: nil for http and ws, where no TLS option may be set.
+func backendTLS(sc *model.ServiceConfig, scheme, host string, p *model.Published) (*TLS, *Error) {
+	if scheme != "https" && scheme != "wss" {
+		if sc.TlsServerName != "" || sc.CaCertificateId != "" || sc.ClientCertificateId != "" || sc.TlsInsecureSkipVerify {
+			return nil, &Error{Field: "ServiceConfig", Msg: "TlsServerName, CaCertificateId, ClientCertificateId and TlsInsecureSkipVerify need an https:// or wss:// Url"}
+		}
+		return nil, nil
+	}
+	t, err := compileTLS(sc, host, p)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // compileTLS builds the TLS configuration of an https:// or wss://
 // backend whose URL authority is host (README "Backends over TLS"): the
 // verification name defaults to the URL's host, and the certificates the
 // backend references must be in the Published with the right type.
-func compileTLS(sc *model.ServiceConfig, host string, p *model.Published) (*TLS, error) {
+func compileTLS(sc *model.ServiceConfig, host string, p *model.Published) (*TLS, *Error) {
 	t := &TLS{InsecureSkipVerify: sc.TlsInsecureSkipVerify}
 	name := sc.TlsServerName
 	if name == "" {
@@ -42,7 +57,7 @@ func compileTLS(sc *model.ServiceConfig, host string, p *model.Published) (*TLS,
 	return t, nil
 }
 
-func certOf(p *model.Published, id, typ, field string) (*model.Certificate, error) {
+func certOf(p *model.Published, id, typ, field string) (*model.Certificate, *Error) {
 	var c *model.Certificate
 	if p != nil {
 		c = p.Certificate(id)
@@ -54,14 +69,6 @@ func certOf(p *model.Published, id, typ, field string) (*model.Certificate, erro
 		return nil, &Error{Field: field, Msg: "certificate " + id + " is of type " + c.Type() + ", not " + typ}
 	}
 	return c, nil
-}
-
-// noTLS refuses TLS options on a backend that is not https:// or wss://.
-func noTLS(sc *model.ServiceConfig) error {
-	if sc.TlsServerName != "" || sc.CaCertificateId != "" || sc.ClientCertificateId != "" || sc.TlsInsecureSkipVerify {
-		return errors.New("TlsServerName, CaCertificateId, ClientCertificateId and TlsInsecureSkipVerify need an https:// or wss:// Url")
-	}
-	return nil
 }
 
 // validServerName accepts an IP address or a DNS name (letters, digits,

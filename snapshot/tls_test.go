@@ -53,6 +53,14 @@ func TestCompileTLSBackends(t *testing.T) {
 	if b.Kind != KindWebSocket || b.TLS == nil || *b.TLS != (TLS{ServerName: "10.0.0.1", InsecureSkipVerify: true}) || b.Targets[0].Addr != "10.0.0.1:443" {
 		t.Errorf("wss: %+v %+v", b, b.TLS)
 	}
+	s, err = compileTLSOne(t, `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: TARGET, ServiceConfig: {Url: "https://svc.internal", CaCertificateId: ca1}, TargetServices: [{VmIp: 10.0.0.1, VmPort: 8443}, {VmIp: 10.0.0.2, VmPort: 8443}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = s.Backends[0]
+	if b.TLS == nil || *b.TLS != (TLS{ServerName: "svc.internal", CABundlePEM: "bundle"}) || len(b.Targets) != 2 || b.Host != "" {
+		t.Errorf("target over https: %+v %+v", b, b.TLS)
+	}
 	s, err = compileTLSOne(t, `{ApiId: a, RequestConfig: {Path: /a, Method: GET}, ServiceType: HTTP, ServiceConfig: {Url: "http://h"}}`)
 	if err != nil || s.Backends[0].TLS != nil {
 		t.Errorf("http has TLS: %v %v", s.Backends[0].TLS, err)
