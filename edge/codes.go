@@ -43,6 +43,7 @@ var (
 	errUpTLSAlert     = &failure{502, "UpstreamTLSError", "TLS to the backend failed: the backend refused the handshake with an alert"}
 	errUpTLSCertReq   = &failure{502, "UpstreamTLSError", "TLS to the backend failed: the backend requires a client certificate it accepts"}
 	errUpTLSOther     = &failure{502, "UpstreamTLSError", "TLS to the backend failed: handshake error"}
+	errUpTLSClosed    = &failure{502, "UpstreamTLSError", "TLS to the backend failed: the backend closed the connection during the handshake"}
 	errUpTLSTimeout   = &failure{504, "UpstreamConnectTimeout", "the TLS handshake with the backend timed out"}
 )
 

@@ -162,8 +162,8 @@ func (u *upstream) close() {
 
 // closed runs once after gnet closed the connection.
 func (u *upstream) closed() {
-	if u.tls != nil {
-		u.tls.closed()
+	if u.tls != nil && u.tls.closed() {
+		return // closed during the handshake: its end reports (upTLS.Run)
 	}
 	if u.inPool {
 		u.inPool = false // poolGet and prune skip dead entries

@@ -100,14 +100,17 @@ func (x *upTLS) feed() {
 func (x *upTLS) Run(context.Context) error {
 	u := x.u
 	hs := x.hs
-	if hs == nil || u.dead {
-		return nil // closed meanwhile (closed aborted the handshake)
+	if hs == nil {
+		return nil
 	}
 	x.hs = nil
 	l := u.l
 	l.enter()
 	defer l.exit()
 	rl, left, st, err := hs.Result()
+	if err == nil && u.dead {
+		err = tlsterm.ErrHandshakeAborted // it ended well, but the backend has gone
+	}
 	if err != nil {
 		l.ctr.add(cUpTLSFailed, 1)
 		u.t.fail(l.s.clk.now())
@@ -170,14 +173,17 @@ func (x *upTLS) closeNotify() {
 	}
 }
 
-// closed runs once the connection is gone: a handshake still running is
-// stopped (its HandshakeDone finds x.hs nil), buffers go back to the loop.
-func (x *upTLS) closed() {
-	if hs := x.hs; hs != nil {
-		x.hs = nil
-		hs.Abort()
-	}
+// closed runs once the connection is gone; buffers go back to the loop.
+// A handshake still running is stopped, but what the backend sent before
+// hanging up is still read (an alert gives the error): Run reports the
+// failure then, and closed returns true.
+func (x *upTLS) closed() bool {
 	x.drop(x.u.l)
+	if x.hs != nil {
+		x.hs.Abort()
+		return true
+	}
+	return false
 }
 
 // ended handles the end of the backend's records with nothing left to
@@ -210,6 +216,8 @@ func upTLSFailure(err error) *failure {
 		return errUpTLSInvalid
 	case errors.Is(err, tlsterm.ErrHandshakeTimeout):
 		return errUpTLSTimeout
+	case errors.Is(err, tlsterm.ErrHandshakeAborted):
+		return errUpTLSClosed
 	}
 	var a tlsterm.AlertError
 	if errors.As(err, &a) {

@@ -77,6 +77,16 @@ func (ca *CA) Valid(days int, names ...string) *Leaf {
 	return ca.Issue(nil, time.Now().Add(-time.Hour), time.Now().AddDate(0, 0, days), names...)
 }
 
+// Client signs a client certificate (mTLS) for cn: no DNS name, extended
+// key usage clientAuth, valid from an hour ago for days.
+func (ca *CA) Client(cn string, days int) *Leaf {
+	key := ECKey()
+	c := create(&x509.Certificate{Subject: pkix.Name{CommonName: cn},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(0, 0, days)}, key, ca.Cert, ca.Key)
+	return &Leaf{Cert: c, Key: key, Chain: []*x509.Certificate{c}}
+}
+
 // ChainPEM is the chain in PEM, leaf first.
 func (l *Leaf) ChainPEM() string { return CertsPEM(l.Chain...) }
 
