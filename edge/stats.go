@@ -26,8 +26,8 @@ const (
 	cUpstreamDials
 	cUpstreamReused
 	cRetries
-	cTLSHandshakes // TLS handshakes completed (tls.go)
-	cTLSFailed     // TLS handshakes that failed, timed out or found no slot
+	cTLSHandshakes   // TLS handshakes completed (tls.go)
+	cTLSFailed       // TLS handshakes that failed, timed out or found no slot
 	cUpTLSHandshakes // upstream TLS handshakes completed (uptls.go)
 	cUpTLSResumed    // of which resumed a session
 	cUpTLSFailed     // upstream TLS handshakes that failed or timed out

@@ -26,9 +26,9 @@ import (
 // loop's seal buffer and hands the records to gnet's Write, so
 // back-pressure (HighWater, LowWater, PauseRead) counts ciphertext.
 type tlsConn struct {
-	cl *client
-	hs *tlsterm.Handshake // until the handshake ends
-	recIn                 // the record layer's read side, once the handshake ended
+	cl    *client
+	hs    *tlsterm.Handshake // until the handshake ends
+	recIn                    // the record layer's read side, once the handshake ended
 
 	rerr error // the read side ended: close_notify or a fatal error
 	cut  bool  // closing without close_notify: the response was cut short
