@@ -61,6 +61,7 @@ type tlsBackend struct {
 	addr       string
 	handshakes atomic.Int64 // completed, full or resumed
 	resumed    atomic.Int64
+	closed     atomic.Int64 // connections closed
 	mu         sync.Mutex
 	snis       []string // SNI of each handshake
 	clientCNs  []string // the client certificate's subject of each handshake ("" without)
@@ -99,7 +100,11 @@ func startTLSBackend(t testing.TB, leaf *testpki.Leaf, tune func(*tls.Config), h
 		t.Fatal(err)
 	}
 	b.addr = ln.Addr().String()
-	b.srv = &http.Server{Handler: h, TLSConfig: cfg}
+	b.srv = &http.Server{Handler: h, TLSConfig: cfg, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			b.closed.Add(1)
+		}
+	}}
 	go b.srv.Serve(tls.NewListener(ln, cfg))
 	t.Cleanup(func() { b.srv.Close() })
 	return b
