@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/tlsterm"
 )
 
@@ -42,10 +43,15 @@ func (s *Server) buildCerts(rt *runtime) error {
 		if _, dup := rt.pairs[c.CertificateId]; dup || c.CertificateId == "" {
 			return fmt.Errorf("edge: certificate id %q empty or repeated", c.CertificateId)
 		}
+		if c.Type() != model.CertServer {
+			continue // CA and CLIENT certificates are the backends' (uptls.go)
+		}
 		h := sha256.New()
 		h.Write([]byte(c.CertificatePEM))
 		h.Write([]byte{0})
 		h.Write([]byte(c.PrivateKeyPEM))
+		h.Write([]byte{0})
+		h.Write(c.OcspStaple)
 		cp := &certPair{}
 		h.Sum(cp.sum[:0])
 		if old := prev[c.CertificateId]; old != nil && old.sum == cp.sum {
@@ -59,6 +65,9 @@ func (s *Server) buildCerts(rt *runtime) error {
 		if warn != "" {
 			rt.certWarn = append(rt.certWarn, "certificate "+c.CertificateId+": "+warn)
 		}
+		// Stapled when the client asks (RFC 6066 §8); the control plane
+		// checked that it answers for this leaf.
+		kp.Cert.OCSPStaple = c.OcspStaple
 		cp.kp = kp
 		rt.pairs[c.CertificateId] = cp
 	}
@@ -81,7 +90,7 @@ func (s *Server) buildCerts(rt *runtime) error {
 	// A name a domain binds to another certificate is left to that one.
 	haveDefault := false
 	for _, c := range p.Certificates {
-		if !c.Default {
+		if !c.Default || c.Type() != model.CertServer {
 			continue
 		}
 		haveDefault = true
