@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tidwall/buntdb"
 
@@ -130,6 +131,24 @@ func (a *Admin) putAPI(tx *buntdb.Tx, svc serviceRecord, s storedAPI) error {
 		Service:      model.Service{ServiceId: svc.ServiceId, ServiceName: svc.ServiceName, Protocol: svc.Protocol},
 		Environments: []model.PublishedEnvironment{{EnvironmentName: "validate", Apis: apis}},
 	}}}
+	// The certificates an https:// backend names (backendcerts.go).
+	certs, err := backendCertificates(tx, &s.Api.ServiceConfig, a.opts.Now())
+	if err != nil {
+		return err
+	}
+	for i := range apis {
+		if apis[i].ApiId == s.Api.ApiId {
+			continue
+		}
+		// The service's other APIs were judged when written: their
+		// certificates are not judged for expiry again (zero time).
+		more, err := backendCertificates(tx, &apis[i].ServiceConfig, time.Time{})
+		if err != nil {
+			return err
+		}
+		certs = append(certs, more...)
+	}
+	p.Certificates = dedupCerts(certs)
 	if _, err := snapshot.Compile(p); err != nil {
 		return compileError(err)
 	}

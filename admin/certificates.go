@@ -50,9 +50,15 @@ type certRecord struct {
 	Alias         string `json:"Alias"`
 	// Chain is the PEM chain, leaf first, re-encoded from what parsed.
 	Chain string `json:"Chain"`
-	// Secret is the PKCS #8 PEM private key, sealed (secrets.go).
+	// Secret is the PKCS #8 PEM private key, sealed (secrets.go); empty
+	// for a CA certificate.
 	Secret    string `json:"Secret"`
 	IsDefault bool   `json:"IsDefault,omitempty"`
+	// CertificateType is SVR (empty in records from before it existed),
+	// CA or CLIENT (backendcerts.go).
+	CertificateType string `json:"CertificateType,omitempty"`
+	// OcspStaple is the DER OCSP response stapled with it (SVR).
+	OcspStaple []byte `json:"OcspStaple,omitempty"`
 	certFacts
 	stamps
 }
@@ -73,44 +79,80 @@ const (
 	errCertID      = "FailedOperation.CertificateIdError"
 	errCertBind    = "FailedOperation.CertificateIdBindError"
 	errCertExpired = "FailedOperation.CertificateIdExpired"
+	errCertInfo    = "FailedOperation.CertificateIdInfoError"
+	errCertVerify  = "FailedOperation.CertificateIdVerifyFail"
+	errBadStaple   = "InvalidParameterValue.InvalidOcspStaple"
+	errBadKey      = "InvalidParameterValue.InvalidPrivateKey"
 )
+
+func (c *certRecord) certType() string { return or(c.CertificateType, model.CertServer) }
 
 var certificates = kind[certRecord]{prefix: certPrefix, field: "CertificateId", notFound: errCertID,
 	what: "certificate", id: func(c *certRecord) string { return c.CertificateId }}
 
 // certCodes maps tlsterm.ParseKeyPair's codes to the Action codes.
 var certCodes = map[string]string{
-	tlsterm.CodeCertificateMissing:   "FailedOperation.CertificateIdInfoError",
-	tlsterm.CodeCertificateMalformed: "FailedOperation.CertificateIdInfoError",
-	tlsterm.CodeNoNames:              "FailedOperation.CertificateIdInfoError",
-	tlsterm.CodeKeyMissing:           "InvalidParameterValue.InvalidPrivateKey",
-	tlsterm.CodeKeyMalformed:         "InvalidParameterValue.InvalidPrivateKey",
-	tlsterm.CodeKeyUnsupported:       "InvalidParameterValue.InvalidPrivateKey",
-	tlsterm.CodeKeyMismatch:          "FailedOperation.CertificateIdVerifyFail",
-	tlsterm.CodeChainInvalid:         "FailedOperation.CertificateIdVerifyFail",
-	tlsterm.CodeCertificateNotYet:    "FailedOperation.CertificateIdVerifyFail",
+	tlsterm.CodeCertificateMissing:   errCertInfo,
+	tlsterm.CodeCertificateMalformed: errCertInfo,
+	tlsterm.CodeNoNames:              errCertInfo,
+	tlsterm.CodeKeyMissing:           errBadKey,
+	tlsterm.CodeKeyMalformed:         errBadKey,
+	tlsterm.CodeKeyUnsupported:       errBadKey,
+	tlsterm.CodeKeyMismatch:          errCertVerify,
+	tlsterm.CodeChainInvalid:         errCertVerify,
+	tlsterm.CodeCertificateNotYet:    errCertVerify,
 	tlsterm.CodeCertificateExpired:   errCertExpired,
 }
 
-// certPEMs are an upload's chain and key.
+// certPEMs are an upload's certificate: its type (the Tencent SSL
+// service's CertificateType: SVR, the default, or CA; Edgegate adds
+// CLIENT), its PEM (a chain, or a CA bundle), the key (none for CA) and an
+// optional OCSP staple (base64 DER, SVR only).
 type certPEMs struct {
-	CertificatePublicKey, CertificatePrivateKey string `tcapi:"required"`
+	CertificatePublicKey  string `tcapi:"required"`
+	CertificatePrivateKey string
+	CertificateType       string
+	OcspStaple            string
 }
 
-// parse validates the pair and returns the stored chain, the clear PKCS #8
-// key and the facts.
-func (in *certPEMs) parse(now time.Time) (chain, key string, f certFacts, err error) {
-	kp, err := tlsterm.ParseKeyPair([]byte(in.CertificatePublicKey), []byte(in.CertificatePrivateKey), tlsterm.VerifyOptions{Now: now})
-	if err != nil {
-		code := certCodes[tlsterm.CertCode(err)]
-		if code == "" {
-			return "", "", f, err
+// parsedCert is a validated upload, as stored: the chain re-encoded from
+// what parsed, the clear PKCS #8 key (none for CA), the staple, the facts.
+type parsedCert struct {
+	typ, chain, key string
+	staple          []byte
+	facts           certFacts
+}
+
+// parse validates the upload as a certificate of type typ at now.
+func (in *certPEMs) parse(now time.Time, typ string) (parsedCert, error) {
+	p := parsedCert{typ: typ}
+	if in.OcspStaple != "" && typ != model.CertServer {
+		return p, tcapi.Errorf(errBadStaple, "an OcspStaple goes with an SVR certificate, not %s", typ)
+	}
+	if typ != model.CertCA && in.CertificatePrivateKey == "" {
+		return p, tcapi.Errorf(errMissing, "CertificatePrivateKey is required for an %s certificate", typ)
+	}
+	var kp *tlsterm.KeyPair
+	var err error
+	switch typ {
+	case model.CertCA:
+		if in.CertificatePrivateKey != "" {
+			return p, tcapi.Errorf(errBadKey, "%v", errNoKeyForCA)
 		}
-		return "", "", f, tcapi.Errorf(code, "%s", strings.TrimPrefix(err.Error(), "tlsterm: "))
+		p.chain, p.facts, err = parseCABundle(in.CertificatePublicKey, now)
+		return p, err
+	case model.CertClient:
+		kp, err = in.parseClient(now)
+	default:
+		kp, err = tlsterm.ParseKeyPair([]byte(in.CertificatePublicKey), []byte(in.CertificatePrivateKey), tlsterm.VerifyOptions{Now: now})
+		err = certError(err)
+	}
+	if err != nil {
+		return p, err
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(kp.Cert.PrivateKey)
 	if err != nil {
-		return "", "", f, tcapi.Errorf("InvalidParameterValue.InvalidPrivateKey", "private key: %v", err)
+		return p, tcapi.Errorf(errBadKey, "private key: %v", err)
 	}
 	var b strings.Builder
 	for _, c := range kp.Cert.Certificate {
@@ -121,10 +163,26 @@ func (in *certPEMs) parse(now time.Time) (chain, key string, f certFacts, err er
 	for i, n := range kp.Names {
 		sans[i] = strings.ToLower(n)
 	}
-	f = certFacts{CommonName: leaf.Subject.CommonName, Sans: sans, NotBefore: isoTime(leaf.NotBefore),
+	p.facts = certFacts{CommonName: leaf.Subject.CommonName, Sans: sans, NotBefore: isoTime(leaf.NotBefore),
 		NotAfter: isoTime(kp.NotAfter), SignatureAlgorithm: leaf.SignatureAlgorithm.String(),
 		Issuer: leaf.Issuer.String(), KeyType: kp.KeyType}
-	return b.String(), string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), f, nil
+	p.chain, p.key = b.String(), string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if in.OcspStaple != "" {
+		if p.staple, err = checkOCSP(in.OcspStaple, p.chain, now); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// store puts what parsed into c, the key sealed.
+func (a *Admin) store(c *certRecord, p parsedCert) {
+	c.Chain, c.certFacts, c.OcspStaple = p.chain, p.facts, p.staple
+	c.CertificateType = p.typ
+	c.Secret = ""
+	if p.key != "" {
+		c.Secret = a.sealSecret(certKey(c.CertificateId), p.key)
+	}
 }
 
 // covers: one of the certificate's DNS names is host, or a wildcard
@@ -169,6 +227,9 @@ func (a *Admin) domainCertificate(tx *buntdb.Tx, id, host string) (string, error
 		if c, err = certificates.get(tx, id); err != nil {
 			return "", err
 		}
+		if c.certType() != model.CertServer {
+			return "", tcapi.Errorf(errCertBind, "certificate %s is of type %s; a domain is served with an SVR certificate", id, c.certType())
+		}
 	}
 	if a.opts.Now().After(c.notAfter()) {
 		return "", tcapi.Errorf(errCertExpired, "certificate %s expired %s; ReplaceCertificate with a renewed one", c.CertificateId, c.NotAfter)
@@ -183,6 +244,7 @@ func (a *Admin) domainCertificate(tx *buntdb.Tx, id, host string) (string, error
 // BindDomains are the custom domains served with it.
 type certificateInfo struct {
 	CertificateId, Alias string
+	CertificateType      string
 	certFacts
 	IsDefault                 bool
 	BindDomains               []string
@@ -199,7 +261,7 @@ type certificateDetail struct {
 func certInfo(c certRecord, domains []string) certificateInfo {
 	f := c.certFacts
 	f.Sans = orEmpty(f.Sans)
-	return certificateInfo{CertificateId: c.CertificateId, Alias: c.Alias, certFacts: f,
+	return certificateInfo{CertificateId: c.CertificateId, Alias: c.Alias, CertificateType: c.certType(), certFacts: f,
 		IsDefault: c.IsDefault, BindDomains: orEmpty(domains), CreatedTime: c.CreatedTime, ModifiedTime: c.ModifiedTime}
 }
 
@@ -243,17 +305,32 @@ type uploadCertificateReq struct {
 
 func (in *uploadCertificateReq) Check() error { return checkName("Alias", in.Alias, 50) }
 
+// checkDefault refuses IsDefault on a certificate that is not served.
+func checkDefault(typ string, isDefault bool) error {
+	if isDefault && typ != model.CertServer {
+		return tcapi.Errorf(errCertBind, "IsDefault: a %s certificate is not served to clients; only SVR certificates can be the default", typ)
+	}
+	return nil
+}
+
 // UploadCertificate stores a validated certificate and its key. IsDefault
 // makes it the default certificate (the former one stops being it): the
 // edge serves it for the default domains and for clients whose SNI names
 // no bound domain.
 func (a *Admin) uploadCertificate(_ context.Context, in *uploadCertificateReq) (*result[certificateInfo], error) {
-	chain, key, facts, err := in.parse(a.opts.Now())
+	typ, err := certType(in.CertificateType)
 	if err != nil {
 		return nil, err
 	}
-	c := certRecord{CertificateId: newID("cert-"), Alias: in.Alias, Chain: chain, IsDefault: in.IsDefault, certFacts: facts, stamps: a.stamped()}
-	c.Secret = a.sealSecret(certKey(c.CertificateId), key)
+	if err := checkDefault(typ, in.IsDefault); err != nil {
+		return nil, err
+	}
+	parsed, err := in.parse(a.opts.Now(), typ)
+	if err != nil {
+		return nil, err
+	}
+	c := certRecord{CertificateId: newID("cert-"), Alias: in.Alias, IsDefault: in.IsDefault, stamps: a.stamped()}
+	a.store(&c, parsed)
 	err = a.write(func(tx *buntdb.Tx) (bool, error) {
 		l := limit{prefix: certPrefix, max: a.opts.Limits.Certificates, code: "LimitExceeded.CertificateCountLimitExceeded", what: "certificates"}
 		if err := l.check(tx); err != nil {
@@ -292,33 +369,46 @@ type replaceCertificateReq struct {
 	certPEMs
 }
 
-// ReplaceCertificate renews a certificate under the same CertificateId:
-// the domains bound with it are served with the new one from the next
-// revision on, without a rebind (the edge swaps it for new handshakes).
-// The new certificate must cover every domain bound with the old one.
+// ReplaceCertificate renews a certificate under the same CertificateId
+// and type (CertificateType, if given, must be the stored one): the
+// domains bound with it are served with the new one from the next
+// revision on, without a rebind (the edge swaps it for new handshakes),
+// and the backends that name it use it for their next connections. The
+// new certificate must cover every domain bound with the old one.
 func (a *Admin) replaceCertificate(_ context.Context, in *replaceCertificateReq) (*result[certificateInfo], error) {
-	chain, key, facts, err := in.parse(a.opts.Now())
-	if err != nil {
+	if _, err := certType(in.CertificateType); err != nil {
 		return nil, err
 	}
 	var info certificateInfo
-	err = certificates.update(a, in.CertificateId, func(tx *buntdb.Tx, c *certRecord) (bool, error) {
+	err := certificates.update(a, in.CertificateId, func(tx *buntdb.Tx, c *certRecord) (bool, error) {
+		typ := c.certType()
+		if in.CertificateType != "" && !strings.EqualFold(in.CertificateType, typ) {
+			return false, tcapi.Errorf(errUnsupported, "certificate %s is of type %s; ReplaceCertificate keeps the type (upload a new certificate of type %s)", c.CertificateId, typ, strings.ToUpper(in.CertificateType))
+		}
+		parsed, err := in.parse(a.opts.Now(), typ)
+		if err != nil {
+			return false, err
+		}
 		used, err := certDomains(tx)
 		if err != nil {
 			return false, err
 		}
 		for _, d := range used[c.CertificateId] {
-			if !facts.covers(d) {
-				return false, tcapi.Errorf(errCertBind, "the new certificate (%s) does not cover %s, which is bound with %s", strings.Join(facts.Sans, ", "), d, c.CertificateId)
+			if !parsed.facts.covers(d) {
+				return false, tcapi.Errorf(errCertBind, "the new certificate (%s) does not cover %s, which is bound with %s", strings.Join(parsed.facts.Sans, ", "), d, c.CertificateId)
 			}
 		}
+		apis, err := certAPIs(tx)
+		if err != nil {
+			return false, err
+		}
 		wasDefault := c.IsDefault
-		c.Chain, c.Secret, c.certFacts = chain, a.sealSecret(certKey(c.CertificateId), key), facts
+		a.store(c, parsed)
 		if err := a.modifyCert(tx, c, in.Alias, in.IsDefault); err != nil {
 			return false, err
 		}
 		info = certInfo(*c, used[c.CertificateId])
-		return wasDefault || c.IsDefault || len(used[c.CertificateId]) > 0, nil
+		return wasDefault || c.IsDefault || len(used[c.CertificateId]) > 0 || len(apis[c.CertificateId]) > 0, nil
 	})
 	return resultOf(info, err)
 }
@@ -327,6 +417,9 @@ func (a *Admin) replaceCertificate(_ context.Context, in *replaceCertificateReq)
 func (a *Admin) modifyCert(tx *buntdb.Tx, c *certRecord, alias *string, isDefault *bool) error {
 	setIf(&c.Alias, alias)
 	setIf(&c.IsDefault, isDefault)
+	if err := checkDefault(c.certType(), c.IsDefault); err != nil {
+		return err
+	}
 	c.ModifiedTime = a.now()
 	return setDefault(tx, c)
 }
@@ -347,8 +440,10 @@ func (a *Admin) modifyCertificate(_ context.Context, in *certChangeReq) (*result
 	return resultOf(info, err)
 }
 
-// DeleteCertificate deletes a certificate no domain is bound with
-// (ResourceInUse otherwise: unbind or rebind the domains first).
+// DeleteCertificate deletes a certificate no domain is bound with and no
+// API's backend names, in its working copy or a released version
+// (ResourceInUse otherwise: unbind or rebind the domains, or modify and
+// release the APIs, first).
 func (a *Admin) deleteCertificate(_ context.Context, in *certIDReq) (*result[bool], error) {
 	return done(certificates.remove(a, in.CertificateId, func(tx *buntdb.Tx, c *certRecord) (bool, error) {
 		used, err := certDomains(tx)
@@ -357,6 +452,13 @@ func (a *Admin) deleteCertificate(_ context.Context, in *certIDReq) (*result[boo
 		}
 		if d := used[c.CertificateId]; len(d) > 0 {
 			return false, tcapi.Errorf("ResourceInUse", "certificate %s serves %s; unbind those domains or bind them with another certificate first", c.CertificateId, strings.Join(d, ", "))
+		}
+		apis, err := certAPIs(tx)
+		if err != nil {
+			return false, err
+		}
+		if d := apis[c.CertificateId]; len(d) > 0 {
+			return false, tcapi.Errorf("ResourceInUse", "certificate %s is named by the backends of %s (in the APIs or their released versions); change those APIs and release them first", c.CertificateId, strings.Join(slices.Compact(slices.Sorted(slices.Values(d))), ", "))
 		}
 		return c.IsDefault, nil
 	}))
@@ -408,9 +510,10 @@ func (a *Admin) describeCertificates(_ context.Context, in *listParams) (*result
 }
 
 // publishCertificates adds to what is published the certificates the
-// bound domains use and the default one, with their keys opened.
+// bound domains use, the default one and those the released backends
+// name, with their keys opened (a CA certificate has none).
 func (a *Admin) publishCertificates(tx *buntdb.Tx, p *model.Published) error {
-	want := map[string]bool{}
+	want := backendRefs(p)
 	for _, s := range p.Services {
 		for _, d := range s.Domains {
 			if d.CertificateId != "" {
@@ -426,12 +529,15 @@ func (a *Admin) publishCertificates(tx *buntdb.Tx, p *model.Published) error {
 		if !want[c.CertificateId] && !c.IsDefault {
 			continue
 		}
-		key, err := a.openSecret(certKey(c.CertificateId), c.Secret)
-		if err != nil {
-			return err
+		var key string
+		if c.Secret != "" {
+			var err error
+			if key, err = a.openSecret(certKey(c.CertificateId), c.Secret); err != nil {
+				return err
+			}
 		}
-		p.Certificates = append(p.Certificates, model.Certificate{CertificateId: c.CertificateId,
-			CertificatePEM: c.Chain, PrivateKeyPEM: key, Default: c.IsDefault})
+		p.Certificates = append(p.Certificates, model.Certificate{CertificateId: c.CertificateId, CertificateType: c.CertificateType,
+			CertificatePEM: c.Chain, PrivateKeyPEM: key, Default: c.IsDefault, OcspStaple: c.OcspStaple})
 	}
 	return nil
 }
