@@ -1,0 +1,85 @@
+//go:build !race
+
+package edge
+
+import (
+	"bufio"
+	"crypto/tls"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The TLS backend of TestUpstreamTLSRoundTripAllocs runs in a child
+// process (this test binary, TestUpstreamTLSAllocBackend): crypto/tls's
+// server allocates per request, and AllocsPerRun counts the whole
+// process. The child prints its address and serves until stdin closes.
+const upTLSAllocEnv = "EDGE_UPTLS_ALLOC_BACKEND"
+
+// A keep-alive proxied GET through a pooled TLS upstream connection
+// allocates nothing, process-wide (gnet's loop, the record layer both
+// ways, the edge), like TestProxyRoundTripAllocs for a plain upstream.
+func TestUpstreamTLSRoundTripAllocs(t *testing.T) {
+	for _, v := range []string{"1.3", "1.2"} {
+		t.Run("TLS"+v, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestUpstreamTLSAllocBackend$")
+			cmd.Env = append(os.Environ(), upTLSAllocEnv+"="+v)
+			cmd.Stderr = os.Stderr
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer in.Close()
+			addr, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr = strings.TrimSpace(addr)
+			s := startUpTLSServer(t, Config{}, tlsAPI("api-p", "/p", "https://"+addr, "TlsServerName: backend.test, TlsInsecureSkipVerify: true"))
+			noAllocs(t, newRoundTripper(t, s.Addr(), "GET /release/p/x?a=1 HTTP/1.1\r\nHost: service-t.localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n"), 200)
+			if st := s.Stats(); st.UpstreamTLSHandshakes != 1 {
+				t.Errorf("%d upstream handshakes, want 1 (one pooled connection)", st.UpstreamTLSHandshakes)
+			}
+		})
+	}
+}
+
+// TestUpstreamTLSAllocBackend is the child side: a TLS server answering
+// every request with one fixed response.
+func TestUpstreamTLSAllocBackend(t *testing.T) {
+	v := os.Getenv(upTLSAllocEnv)
+	if v == "" {
+		t.Skip("the backend of TestUpstreamTLSRoundTripAllocs")
+	}
+	f := getUpFix()
+	cfg := &tls.Config{Certificates: []tls.Certificate{{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}}}
+	if v == "1.2" {
+		cfg.MaxVersion = tls.VersionTLS12
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello, world")}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go u.serve(c)
+		}
+	}()
+	os.Stdout.WriteString(ln.Addr().String() + "\n")
+	var one [1]byte
+	os.Stdin.Read(one[:]) // until the parent closes it
+}
