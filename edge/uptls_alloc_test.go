@@ -23,27 +23,7 @@ const upTLSAllocEnv = "EDGE_UPTLS_ALLOC_BACKEND"
 func TestUpstreamTLSRoundTripAllocs(t *testing.T) {
 	for _, v := range []string{"1.3", "1.2"} {
 		t.Run("TLS"+v, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestUpstreamTLSAllocBackend$")
-			cmd.Env = append(os.Environ(), upTLSAllocEnv+"="+v)
-			cmd.Stderr = os.Stderr
-			in, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Wait()
-			defer in.Close()
-			addr, err := bufio.NewReader(out).ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr = strings.TrimSpace(addr)
+			addr := startChildTLSBackend(t, v)
 			s := startUpTLSServer(t, Config{}, tlsAPI("api-p", "/p", "https://"+addr, "TlsServerName: backend.test, TlsInsecureSkipVerify: true"))
 			noAllocs(t, newRoundTripper(t, s.Addr(), "GET /release/p/x?a=1 HTTP/1.1\r\nHost: service-t.localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n"), 200)
 			if st := s.Stats(); st.UpstreamTLSHandshakes != 1 {
@@ -51,6 +31,37 @@ func TestUpstreamTLSRoundTripAllocs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startChildTLSBackend runs TestUpstreamTLSAllocBackend in a child
+// process and returns its address. mode is the TLS version ("1.3",
+// "1.2"), then optionally ",close" (every response closes its
+// connection) and ",notickets" (no resumption).
+func startChildTLSBackend(t testing.TB, mode string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestUpstreamTLSAllocBackend$")
+	cmd.Env = append(os.Environ(), upTLSAllocEnv+"="+mode)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		in.Close()
+		cmd.Wait()
+	})
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(addr)
 }
 
 // TestUpstreamTLSAllocBackend is the child side: a TLS server answering
@@ -62,14 +73,19 @@ func TestUpstreamTLSAllocBackend(t *testing.T) {
 	}
 	f := getUpFix()
 	cfg := &tls.Config{Certificates: []tls.Certificate{{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}}}
-	if v == "1.2" {
+	if strings.HasPrefix(v, "1.2") {
 		cfg.MaxVersion = tls.VersionTLS12
 	}
+	cfg.SessionTicketsDisabled = strings.Contains(v, ",notickets")
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello, world")}
+	conn := ""
+	if strings.Contains(v, ",close") {
+		conn = "Connection: close\r\n"
+	}
+	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + conn + "Content-Length: 12\r\n\r\nhello, world")}
 	go func() {
 		for {
 			c, err := ln.Accept()
