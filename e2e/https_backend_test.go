@@ -279,15 +279,7 @@ func TestHTTPSBackendStreamsAndWebSocket(t *testing.T) {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
 	defer conn.Close()
-	for i, msg := range []string{"hello", strings.Repeat("x", 300000), "last"} {
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if _, got, err := conn.ReadMessage(); err != nil || string(got) != msg {
-			t.Fatalf("echo %d: %d bytes, %v", i, len(got), err)
-		}
-	}
+	echoRounds(t, conn, 300000)
 }
 
 // The control plane: CertificateType CA and CLIENT through the signed raw

@@ -36,7 +36,14 @@ func TestHTTPSWebSocket(t *testing.T) {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
 	defer ws.Close()
-	for i, msg := range []string{"hello", strings.Repeat("x", 200000), "last"} {
+	echoRounds(t, ws, 200000)
+}
+
+// echoRounds sends a short, a big (size bytes) and a last message over
+// ws and checks each echo.
+func echoRounds(t *testing.T, ws *websocket.Conn, size int) {
+	t.Helper()
+	for i, msg := range []string{"hello", strings.Repeat("x", size), "last"} {
 		if err := ws.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 			t.Fatal(err)
 		}

@@ -30,17 +30,21 @@ func startRawUpstream(t testing.TB, body string) *rawUpstream {
 	}
 	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
 		strconv.Itoa(len(body)) + "\r\n\r\n" + body)}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go u.serve(c)
-		}
-	}()
+	go acceptLoop(ln, u.serve)
 	t.Cleanup(func() { ln.Close() })
 	return u
+}
+
+// acceptLoop serves each connection ln accepts on its own goroutine,
+// until ln closes.
+func acceptLoop(ln net.Listener, serve func(net.Conn)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go serve(c)
+	}
 }
 
 func (u *rawUpstream) serve(c net.Conn) {

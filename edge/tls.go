@@ -71,8 +71,19 @@ func (cl *client) startTLS(s *tlsterm.Server) {
 }
 
 // HandshakeWrite implements tlsterm.Events (on the handshake's goroutine).
-func (t *tlsConn) HandshakeWrite(b []byte) {
-	_ = t.cl.c.AsyncWrite(append([]byte(nil), b...), nil)
+func (t *tlsConn) HandshakeWrite(b []byte) { asyncCopy(t.cl.c, b) }
+
+// asyncCopy queues a handshake flight: gnet's AsyncWrite is thread-safe
+// and keeps the slice, and tlsterm lends it for the call only.
+func asyncCopy(c gnet.Conn, b []byte) { _ = c.AsyncWrite(append([]byte(nil), b...), nil) }
+
+// feedHandshake hands what c received to hs; what it declines (the
+// handshake just ended) stays in gnet's buffer for the record layer.
+func feedHandshake(c gnet.Conn, hs *tlsterm.Handshake) {
+	buf, _ := c.Peek(-1)
+	if len(buf) > 0 {
+		consume(c, hs.Feed(buf))
+	}
 }
 
 // HandshakeDone implements tlsterm.Events: the rest runs on the loop (Run).
@@ -80,14 +91,8 @@ func (t *tlsConn) HandshakeDone(*tlsterm.Handshake) {
 	_ = t.cl.l.el.Execute(context.Background(), t)
 }
 
-// feed hands what the client sent to the handshake. Bytes it declines
-// (the handshake just ended) stay in gnet's buffer for the record layer.
-func (t *tlsConn) feed() {
-	buf, _ := t.cl.c.Peek(-1)
-	if len(buf) > 0 {
-		consume(t.cl.c, t.hs.Feed(buf))
-	}
-}
+// feed hands what the client sent to the handshake.
+func (t *tlsConn) feed() { feedHandshake(t.cl.c, t.hs) }
 
 // Run ends the handshake on the connection's loop (gnet.Runnable): the
 // record layer takes over, or the connection closes (crypto/tls's alert,

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"io"
 	"os"
-	"os/exec"
 	"testing"
 )
 
@@ -26,20 +25,7 @@ func TestTLSProxyRoundTripAllocs(t *testing.T) {
 	up := startRawUpstream(t, "hello, world")
 	s := startTLSServer(t, Config{}, proxyAPI("api-p", "/p", up.ln.Addr().String(), ""), mockAPI("api-m", "/m", "hello, world"))
 	for _, path := range []string{"/release/p/x?a=1", "/release/m"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestTLSAllocClient$")
-		cmd.Env = append(os.Environ(), tlsAllocAddrEnv+"="+s.TLSAddr(), "EDGE_TLS_ALLOC_PATH="+path)
-		cmd.Stderr = os.Stderr
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, in, out := startChild(t, "TestTLSAllocClient", tlsAllocAddrEnv+"="+s.TLSAddr(), "EDGE_TLS_ALLOC_PATH="+path)
 		one, ack := []byte{1}, make([]byte, 1)
 		check := func() {
 			if _, err := in.Write(one); err != nil {

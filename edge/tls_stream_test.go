@@ -16,24 +16,51 @@ import (
 
 // streamUpstream serves /big?n= (n bytes, chunked; a counter pattern) and
 // answers POSTs with the length and SHA-256 of their body.
-func streamUpstream(t *testing.T) string {
-	return startHTTPUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "POST" {
-			h := sha256.New()
-			n, _ := io.Copy(h, r.Body)
-			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+func streamUpstream(t *testing.T) string { return startHTTPUpstream(t, streamHandler) }
+
+// streamHandler is streamUpstream's handler; &len=1 sends a Content-Length.
+func streamHandler(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "POST" {
+		h := sha256.New()
+		n, _ := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+		return
+	}
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	if r.URL.Query().Get("len") != "" {
+		w.Header().Set("Content-Length", strconv.Itoa(n))
+	}
+	chunk := pattern(64 << 10)
+	for n > 0 {
+		k := min(n, len(chunk))
+		if _, err := w.Write(chunk[:k]); err != nil {
 			return
 		}
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		chunk := pattern(64 << 10)
-		for n > 0 {
-			k := min(n, len(chunk))
-			if _, err := w.Write(chunk[:k]); err != nil {
-				return
+		n -= k
+	}
+}
+
+// readPattern reads body to its end, checking that it is the counter
+// pattern of streamUpstream, and returns its length.
+func readPattern(t testing.TB, body io.Reader) int {
+	t.Helper()
+	chunk := pattern(64 << 10)
+	got, buf := 0, make([]byte, 64<<10)
+	for {
+		n, err := body.Read(buf)
+		for i := range n {
+			if buf[i] != chunk[(got+i)%len(chunk)] {
+				t.Fatalf("byte %d differs", got+i)
 			}
-			n -= k
 		}
-	})
+		got += n
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", got, err)
+		}
+	}
 }
 
 func pattern(n int) []byte {
@@ -58,23 +85,7 @@ func TestTLSLargeBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunk := pattern(64 << 10)
-	got, buf := 0, make([]byte, 64<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		for i := range n {
-			if buf[i] != chunk[(got+i)%len(chunk)] {
-				t.Fatalf("byte %d differs", got+i)
-			}
-		}
-		got += n
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("after %d bytes: %v", got, err)
-		}
-	}
+	got := readPattern(t, resp.Body)
 	if got != size || resp.TransferEncoding[0] != "chunked" {
 		t.Fatalf("got %d bytes (%v), want %d", got, resp.TransferEncoding, size)
 	}
@@ -111,23 +122,7 @@ func rawWSUpstream(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-				io.Copy(c, br)
-			}()
-		}
-	}()
+	go acceptLoop(ln, wsEcho)
 	return fmt.Sprintf(`
       - ApiId: api-ws
         Protocol: WEBSOCKET
@@ -135,6 +130,17 @@ func rawWSUpstream(t *testing.T) string {
         ServiceType: WEBSOCKET
         ServiceConfig: {Url: "ws://%s", Path: /}
 `, ln.Addr())
+}
+
+// wsEcho answers one request with 101 and echoes what follows.
+func wsEcho(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	if _, err := http.ReadRequest(br); err != nil {
+		return
+	}
+	io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	io.Copy(c, br)
 }
 
 // upgradeWithPayload sends an upgrade request with payload right behind

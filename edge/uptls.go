@@ -75,23 +75,15 @@ func (u *upstream) startTLS() {
 }
 
 // HandshakeWrite implements tlsterm.Events (on the handshake's goroutine).
-func (x *upTLS) HandshakeWrite(b []byte) {
-	_ = x.u.c.AsyncWrite(append([]byte(nil), b...), nil)
-}
+func (x *upTLS) HandshakeWrite(b []byte) { asyncCopy(x.u.c, b) }
 
 // HandshakeDone implements tlsterm.Events: the rest runs on the loop (Run).
 func (x *upTLS) HandshakeDone(*tlsterm.Handshake) {
 	_ = x.u.l.el.Execute(context.Background(), x)
 }
 
-// feed hands the backend's bytes to the handshake; what it declines stays
-// in gnet's buffer for the record layer.
-func (x *upTLS) feed() {
-	buf, _ := x.u.c.Peek(-1)
-	if len(buf) > 0 {
-		consume(x.u.c, x.hs.Feed(buf))
-	}
-}
+// feed hands the backend's bytes to the handshake.
+func (x *upTLS) feed() { feedHandshake(x.u.c, x.hs) }
 
 // Run ends the handshake on the loop (gnet.Runnable): the request goes
 // out, or the attempt fails with UpstreamTLSError (a target failure for

@@ -5,6 +5,7 @@ package edge
 import (
 	"bufio"
 	"crypto/tls"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -39,8 +40,24 @@ func TestUpstreamTLSRoundTripAllocs(t *testing.T) {
 // connection) and ",notickets" (no resumption).
 func startChildTLSBackend(t testing.TB, mode string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestUpstreamTLSAllocBackend$")
-	cmd.Env = append(os.Environ(), upTLSAllocEnv+"="+mode)
+	cmd, in, out := startChild(t, "TestUpstreamTLSAllocBackend", upTLSAllocEnv+"="+mode)
+	t.Cleanup(func() {
+		in.Close()
+		cmd.Wait()
+	})
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(addr)
+}
+
+// startChild runs the test run of this test binary in a child process
+// with env added, and returns its stdin and stdout.
+func startChild(t testing.TB, run string, env ...string) (*exec.Cmd, io.WriteCloser, io.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -53,15 +70,7 @@ func startChildTLSBackend(t testing.TB, mode string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(addr)
+	return cmd, in, out
 }
 
 // TestUpstreamTLSAllocBackend is the child side: a TLS server answering
@@ -71,31 +80,18 @@ func TestUpstreamTLSAllocBackend(t *testing.T) {
 	if v == "" {
 		t.Skip("the backend of TestUpstreamTLSRoundTripAllocs")
 	}
-	f := getUpFix()
-	cfg := &tls.Config{Certificates: []tls.Certificate{{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}}}
-	if strings.HasPrefix(v, "1.2") {
-		cfg.MaxVersion = tls.VersionTLS12
-	}
-	cfg.SessionTicketsDisabled = strings.Contains(v, ",notickets")
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	conn := ""
 	if strings.Contains(v, ",close") {
 		conn = "Connection: close\r\n"
 	}
-	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + conn + "Content-Length: 12\r\n\r\nhello, world")}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go u.serve(c)
+	u := &rawUpstream{resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + conn + "Content-Length: 12\r\n\r\nhello, world")}
+	addr := serveTLS(t, func(cfg *tls.Config) {
+		if strings.HasPrefix(v, "1.2") {
+			cfg.MaxVersion = tls.VersionTLS12
 		}
-	}()
-	os.Stdout.WriteString(ln.Addr().String() + "\n")
+		cfg.SessionTicketsDisabled = strings.Contains(v, ",notickets")
+	}, u.serve)
+	os.Stdout.WriteString(addr + "\n")
 	var one [1]byte
 	os.Stdin.Read(one[:]) // until the parent closes it
 }

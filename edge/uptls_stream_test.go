@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,26 +20,7 @@ import (
 // upload cross a TLS upstream whole: many full records each way, records
 // split across reads, the relay's back-pressure on ciphertext.
 func TestUpstreamTLSLargeBodies(t *testing.T) {
-	b := startTLSBackend(t, getUpFix().backend, nil, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "POST" {
-			h := sha256.New()
-			n, _ := io.Copy(h, r.Body)
-			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
-			return
-		}
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		if r.URL.Query().Get("len") != "" {
-			w.Header().Set("Content-Length", strconv.Itoa(n))
-		}
-		chunk := pattern(64 << 10)
-		for n > 0 {
-			k := min(n, len(chunk))
-			if _, err := w.Write(chunk[:k]); err != nil {
-				return
-			}
-			n -= k
-		}
-	})
+	b := startTLSBackend(t, getUpFix().backend, nil, streamHandler)
 	s := startUpTLSServer(t, Config{}, tlsAPI("api-b", "/big", "https://"+b.addr, "TlsServerName: backend.test, CaCertificateId: ca-backend"))
 	c := dialRaw(t, s.Addr())
 	c.SetDeadline(time.Now().Add(60 * time.Second))
@@ -50,24 +32,7 @@ func TestUpstreamTLSLargeBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunk := pattern(64 << 10)
-		got, buf := 0, make([]byte, 64<<10)
-		for {
-			n, err := resp.Body.Read(buf)
-			for i := range n {
-				if buf[i] != chunk[(got+i)%len(chunk)] {
-					t.Fatalf("%s: byte %d differs", q, got+i)
-				}
-			}
-			got += n
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: after %d bytes: %v", q, got, err)
-			}
-		}
-		if got != size {
+		if got := readPattern(t, resp.Body); got != size {
 			t.Fatalf("%s: got %d bytes, want %d", q, got, size)
 		}
 	}
@@ -108,34 +73,36 @@ func TestUpstreamTLSIdleClose(t *testing.T) {
 // closes (close_notify) on the second without answering: a pooled
 // connection the backend gave up on as the request went out.
 func staleTLSBackend(t *testing.T) (addr string, conns func() int) {
+	var n atomic.Int64
+	addr = serveTLS(t, nil, func(c net.Conn) {
+		n.Add(1)
+		defer c.Close()
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
+		http.ReadRequest(br) // then close unanswered
+	})
+	return addr, func() int { return int(n.Load()) }
+}
+
+// serveTLS serves raw TLS connections with the fixture's backend
+// certificate (tune adjusts the config) and returns the address.
+func serveTLS(t testing.TB, tune func(*tls.Config), serve func(net.Conn)) string {
+	t.Helper()
 	f := getUpFix()
-	cert := tls.Certificate{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	cfg := &tls.Config{Certificates: []tls.Certificate{{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}}}
+	if tune != nil {
+		tune(cfg)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	n := make(chan int, 1)
-	n <- 0
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n <- <-n + 1
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
-				http.ReadRequest(br) // then close unanswered
-			}()
-		}
-	}()
-	return ln.Addr().String(), func() int { v := <-n; n <- v; return v }
+	go acceptLoop(ln, serve)
+	return ln.Addr().String()
 }
 
 // A request on a pooled TLS connection that the backend closes before
@@ -157,37 +124,14 @@ func TestUpstreamTLSStaleRetry(t *testing.T) {
 // wss:// backend: the upgrade and the tunnel go through the record layer
 // both ways (many records; bytes sent right behind the upgrade request).
 func TestUpstreamTLSWebSocket(t *testing.T) {
-	f := getUpFix()
-	cert := tls.Certificate{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-				io.Copy(c, br)
-			}()
-		}
-	}()
+	addr := serveTLS(t, nil, wsEcho)
 	api := fmt.Sprintf(`
       - ApiId: api-ws
         Protocol: WEBSOCKET
         RequestConfig: {Path: /ws, Method: GET}
         ServiceType: WEBSOCKET
         ServiceConfig: {Url: "wss://%s", Path: /, TlsServerName: backend.test, CaCertificateId: ca-backend}
-`, ln.Addr())
+`, addr)
 	s := startUpTLSServer(t, Config{}, api)
 	upgradeWithPayload(t, dialRaw(t, s.Addr()), "service-t.localhost", pattern(1<<20))
 }
