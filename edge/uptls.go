@@ -28,6 +28,11 @@ type upTLS struct {
 	hs    *tlsterm.Handshake // until the handshake ends
 	recIn                    // the record layer's read side, once it has
 	rerr  error              // the read side ended: close_notify or a fatal error
+	// early holds what the backend sent after its part of the handshake
+	// and before Run: its tickets, or the alert a TLS 1.3 backend refusing
+	// our client certificate sends before it hangs up, which must outlive
+	// gnet's buffer if the connection closes first.
+	early []byte
 }
 
 // setupTLS builds t's handshake client and the tls.Config of its active
@@ -82,8 +87,16 @@ func (x *upTLS) HandshakeDone(*tlsterm.Handshake) {
 	_ = x.u.l.el.Execute(context.Background(), x)
 }
 
-// feed hands the backend's bytes to the handshake.
-func (x *upTLS) feed() { feedHandshake(x.u.c, x.hs) }
+// feed hands the backend's bytes to the handshake; what it declines (the
+// handshake has ended) is kept for the record layer.
+func (x *upTLS) feed() {
+	c := x.u.c
+	feedHandshake(c, x.hs)
+	if buf, _ := c.Peek(-1); len(buf) > 0 {
+		x.early = append(x.early, buf...)
+		consume(c, len(buf))
+	}
+}
 
 // Run ends the handshake on the loop (gnet.Runnable): the request goes
 // out, or the attempt fails with UpstreamTLSError (a target failure for
@@ -100,8 +113,10 @@ func (x *upTLS) Run(context.Context) error {
 	l.enter()
 	defer l.exit()
 	rl, left, st, err := hs.Result()
+	left = append(left, x.early...)
+	x.early = nil
 	if err == nil && u.dead {
-		err = tlsterm.ErrHandshakeAborted // it ended well, but the backend has gone
+		err = lastWords(l, rl, left) // it ended well, but the backend has gone
 	}
 	if err != nil {
 		l.ctr.add(cUpTLSFailed, 1)
@@ -128,6 +143,25 @@ func (x *upTLS) Run(context.Context) error {
 		u.process() // the backend spoke first (a ticket, or bytes it should not have sent)
 	}
 	return nil
+}
+
+// lastWords opens what a backend sent before it closed a connection
+// whose handshake had just ended: an alert (certificate_required) is the
+// error; without one, the backend hung up.
+func lastWords(l *loop, rl *tlsterm.Conn, src []byte) error {
+	buf := l.getPlain(false)
+	defer l.putPlain(buf, false)
+	for wholeRecord(src) {
+		_, n, err := rl.Open(buf[:0], src)
+		if err != nil && err != tlsterm.ErrShortBuffer {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		src = src[n:]
+	}
+	return tlsterm.ErrHandshakeAborted
 }
 
 // failed ends the read side, sending the alert the record layer owes.

@@ -40,7 +40,9 @@
 // ClientHello). Abort and the timeout stop the handshake, but what was fed
 // before is still read: an alert the peer sent before hanging up gives the
 // error (crypto/tls's; in the client role wrapped in AlertError when the
-// alert came in clear), not ErrHandshakeAborted. The slice given to
+// alert came in clear), not ErrHandshakeAborted; a handshake crypto/tls
+// completed before it saw the stop is reported as completed (its leftover
+// may hold the peer's last words, for the record layer). The slice given to
 // HandshakeWrite is lent for the call: gnet's AsyncWrite keeps the slice,
 // so the edge copies it. Result's leftover belongs to the caller; it
 // precedes any bytes Feed declined (Feed returns how many it took).

@@ -155,7 +155,9 @@ func firstRecordIn(b []byte) bool {
 }
 
 // Abort ends the handshake (the connection went away). HandshakeDone still
-// follows, with ErrHandshakeAborted, unless the handshake already ended.
+// follows, with ErrHandshakeAborted, unless the handshake already ended
+// (or crypto/tls completed it before it saw the stop: then it is reported
+// as completed, and the caller finds the connection gone).
 func (h *Handshake) Abort() { h.stop(ErrHandshakeAborted) }
 
 // stop ends the handshake with err: at once when no goroutine runs it,
@@ -221,10 +223,14 @@ func (h *Handshake) run() {
 	h.timer.Stop()
 
 	switch {
-	case stopErr != nil && (err == nil || errors.Is(err, stopErr)):
+	case stopErr != nil && errors.Is(err, stopErr):
 		// Stopped (Abort, timeout). Input fed before the stop was still
 		// read: a failure crypto/tls found in it (an alert the peer sent
-		// before hanging up) is the better error.
+		// before hanging up) is the better error. A handshake crypto/tls
+		// completed before it noticed the stop is reported as completed:
+		// the leftover may hold what the peer said before hanging up (a
+		// TLS 1.3 server refusing our client certificate sends its alert
+		// after our Finished), which only the record layer can open.
 		err = stopErr
 	case err == nil:
 		var c *Conn
