@@ -136,12 +136,12 @@ var ctlActions = []ctlAction{
 	{"DescribeServiceSubDomainMappings", gDomains, "a custom domain's path mappings", sdk[apigw.DescribeServiceSubDomainMappingsRequest](), nil},
 	{"DeleteServiceSubDomainMapping", gDomains, "delete one environment's path mapping", sdk[apigw.DeleteServiceSubDomainMappingRequest](), nil},
 
-	{"UploadCertificate", gCerts, "store a PEM certificate chain and key (validated; key sealed at rest)", adm("UploadCertificate"), nil},
+	{"UploadCertificate", gCerts, "store a certificate: SVR chain and key, CA bundle or CLIENT (validated; key sealed at rest)", adm("UploadCertificate"), nil},
 	{"DescribeCertificates", gCerts, "list certificates (soonest expiry first)", adm("DescribeCertificates"), nil},
 	{"DescribeCertificate", gCerts, "one certificate, with its PEM chain", adm("DescribeCertificate"), nil},
 	{"ReplaceCertificate", gCerts, "renew a certificate in place (bound domains follow)", adm("ReplaceCertificate"), nil},
 	{"ModifyCertificate", gCerts, "change a certificate's Alias or IsDefault", adm("ModifyCertificate"), nil},
-	{"DeleteCertificate", gCerts, "delete a certificate no domain uses", adm("DeleteCertificate"), nil},
+	{"DeleteCertificate", gCerts, "delete a certificate no domain or API uses", adm("DeleteCertificate"), nil},
 
 	{"DescribeEdges", gSplit, "the edges following this admin and their revisions", sdk[struct{}](), nil},
 	{"EdgeSync", gSplit, "an edge's long-poll for new revisions", sdk[edgeSyncRequest](), nil},

@@ -97,5 +97,10 @@ type apiExtra struct {
 	EventBusId, InternalReqSource, ServiceScfFunctionType string
 	EIAMAppType, EIAMAuthType, EIAMAppId                  string
 	TokenTimeout                                          int64
-	ServiceConfig                                         struct{ UpstreamId string }
+	ServiceConfig                                         struct {
+		UpstreamId string
+		// TLS to https:// and wss:// backends (README "Backends over TLS").
+		TlsServerName, CaCertificateId, ClientCertificateId string
+		TlsInsecureSkipVerify                               bool
+	}
 }
