@@ -50,10 +50,15 @@
 // Custom domains (domains.go, the seed's six Actions) are stored under
 // dom:<SubDomain>, one key per name, and published with their service at
 // once, released or not; certificates (certificates.go, Edgegate Actions)
-// under cert:<id>, their private keys sealed like the secrets. compile
-// publishes the certificates bound domains use and the default one, keys
-// opened, as Published.Certificates. The certificate codes of
-// tlsterm.ParseKeyPair map to the seed's as certificates.go's table says.
+// under cert:<id>, their private keys sealed like the secrets; a
+// certificate is SVR (served), CA (a bundle, no key) or CLIENT (mTLS to
+// backends), and an SVR one may carry an OCSP staple. compile publishes
+// the certificates bound domains use, the default one and those released
+// https backends name (backendcerts.go: CreateApi/ModifyApi check the
+// references, DeleteCertificate refuses while an API or a released
+// version names one), keys opened, as Published.Certificates. The
+// certificate codes of tlsterm.ParseKeyPair map to the seed's as
+// certificates.go's table says.
 //
 // Sub-packages: tcapi (signing, envelope, decoding, the typed Action
 // wrapper) and store (durable BuntDB). admin imports model, router (through

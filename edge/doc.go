@@ -42,6 +42,24 @@
 // after the pointer store); a goroutine rotates the session ticket keys.
 // Never call gnet's Discard with 0: it empties the buffer (consume).
 //
+// HTTPS backends (uptls.go, upstreamio.go): a target is keyed by (address,
+// health config, snapshot.TLS), and a TLS target holds one tlsterm.Client,
+// built with the runtime (side-effect free) and dropped with the target,
+// shared by the loops (its session cache resumes new connections). A new
+// upstream connection runs the client handshake with the same adapter as
+// the server side (Feed from the upstream's OnTraffic, flights through
+// AsyncWrite, the end through Execute); bytes the backend sends before the
+// end reaches the loop are kept, so the alert of a backend that refuses
+// our client certificate and hangs up still gives the error. Then every
+// read and write of an upstream goes through upstreamio.go: requests are
+// sealed (the writer's sealer), responses opened into a plaintext buffer
+// lent by the loop (recIn, shared with tls.go) and relayed as on plain
+// connections; process() goes on while whole records wait. Pooled TLS
+// connections keep only their record keys; close_notify goes out on
+// close, and a backend's close_notify is its close (stale-retry rules
+// unchanged). Handshake failures answer UpstreamTLSError and count for
+// passive health; active checks use the same TLS settings.
+//
 // The running configuration is one immutable *runtime behind an
 // atomic.Pointer; a request keeps the runtime it started with.
 //
