@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,7 +17,13 @@ import (
 // proxied over TLS, the SNI is the configured name, and a kept-alive
 // client's requests share one pooled TLS connection (one handshake).
 func TestUpstreamTLSProxy(t *testing.T) {
-	b := startTLSBackend(t, getUpFix().backend, nil, helloBackend)
+	b := startTLSBackend(t, getUpFix().backend, nil, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/b/proto" { // X-Forwarded-Proto is the client's side, not ours
+			io.WriteString(w, r.Header.Get("X-Forwarded-Proto"))
+			return
+		}
+		helloBackend(w, r)
+	})
 	s := startUpTLSServer(t, Config{},
 		tlsAPI("api-s", "/s", "https://"+b.addr, "TlsServerName: backend.test, CaCertificateId: ca-backend"),
 		tlsAPI("api-d", "/d", "https://localhost:"+b.port(), "CaCertificateId: ca-backend"))
@@ -32,6 +39,9 @@ func TestUpstreamTLSProxy(t *testing.T) {
 	}
 	if st := s.Stats(); st.UpstreamTLSHandshakes != 1 || st.UpstreamReused != 49 {
 		t.Errorf("stats %+v", st)
+	}
+	if code, body := k.do(t, "GET", "/release/s/proto", nil); code != 200 || body != "http" {
+		t.Errorf("X-Forwarded-Proto to a TLS backend for a plain client: %d %q, want http", code, body)
 	}
 	// The default name is the URL's host.
 	if code, body, _ := edgeGet(t, s, "/release/d/x"); code != 200 || body != "hello /b/x" {
