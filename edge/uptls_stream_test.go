@@ -179,3 +179,28 @@ func TestUpstreamTLSHealthCheck(t *testing.T) {
 		t.Errorf("the check's handshakes: SNI %q, client certificates %q", snis, cns)
 	}
 }
+
+// A backend that accepts the connection but never answers the ClientHello:
+// the handshake is bounded by the connect timeout (504, the TLS message),
+// and counts as a failed upstream handshake.
+func TestUpstreamTLSHandshakeTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go acceptLoop(ln, func(c net.Conn) { io.Copy(io.Discard, c) })
+	s := startUpTLSServer(t, Config{ConnectTimeout: 300 * time.Millisecond},
+		tlsAPI("api-slow", "/slow", "https://"+ln.Addr().String(), "TlsServerName: backend.test"))
+	start := time.Now()
+	code, got, msg := edgeGet(t, s, "/release/slow")
+	if code != 504 || got != "UpstreamConnectTimeout" || msg != errUpTLSTimeout.msg {
+		t.Errorf("%d %s %q, want 504 UpstreamConnectTimeout %q", code, got, msg, errUpTLSTimeout.msg)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("answered after %v", d)
+	}
+	if st := s.Stats(); st.UpstreamTLSFailures != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
