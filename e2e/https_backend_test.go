@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,82 +49,30 @@ func newBackendFix() *backendFix {
 }
 
 // tlsBackendProc is an HTTPS backend in the test process (the gateway is
-// the process under test): /bytes?n= streams n bytes, POST answers the
-// length and SHA-256 of the body, /ws echoes WebSocket messages; every
-// handshake's SNI, client certificate and resumption are recorded.
+// the process under test) with the upstream role's /bytes, /echo and /ws;
+// other paths answer "tls backend <path>" (?close=1 closes the
+// connection after the answer). Its handshakes are recorded.
 type tlsBackendProc struct {
-	addr               string
-	handshakes, resume atomic.Int64
-	mu                 sync.Mutex
-	snis, cns          []string
+	testpki.Handshakes
+	addr string
 }
 
 func startTLSBackendProc(t *testing.T, leaf *testpki.Leaf, tune func(*tls.Config)) *tlsBackendProc {
 	t.Helper()
 	b := &tlsBackendProc{}
-	cert := tls.Certificate{PrivateKey: leaf.Key}
-	for _, c := range leaf.Chain {
-		cert.Certificate = append(cert.Certificate, c.Raw)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"},
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			b.handshakes.Add(1)
-			if cs.DidResume {
-				b.resume.Add(1)
-			}
-			cn := ""
-			if len(cs.PeerCertificates) > 0 {
-				cn = cs.PeerCertificates[0].Subject.CommonName
-			}
-			b.mu.Lock()
-			b.snis, b.cns = append(b.snis, cs.ServerName), append(b.cns, cn)
-			b.mu.Unlock()
-			return nil
-		}}
+	cfg := b.ServerConfig(leaf)
 	if tune != nil {
 		tune(cfg)
 	}
-	up := websocket.Upgrader{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			typ, msg, err := c.ReadMessage()
-			if err != nil || c.WriteMessage(typ, msg) != nil {
-				return
-			}
-		}
-	})
+	mux.HandleFunc("/ws", handleWS)
+	mux.HandleFunc("/bytes", handleBytes)
+	mux.HandleFunc("/echo", handleEcho)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("close") != "" {
 			w.Header().Set("Connection", "close") // the next request needs a new connection
 		}
-		if r.Method == "POST" {
-			h := sha256.New()
-			n, _ := io.Copy(h, r.Body)
-			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
-			return
-		}
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		if n == 0 {
-			io.WriteString(w, "tls backend "+r.URL.Path)
-			return
-		}
-		if r.URL.Query().Get("len") != "" {
-			w.Header().Set("Content-Length", strconv.Itoa(n))
-		}
-		chunk := []byte(strings.Repeat("0123456789abcdef", 4096))
-		for n > 0 {
-			k := min(n, len(chunk))
-			if _, err := w.Write(chunk[:k]); err != nil {
-				return
-			}
-			n -= k
-		}
+		io.WriteString(w, "tls backend "+r.URL.Path)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -136,12 +83,6 @@ func startTLSBackendProc(t *testing.T, leaf *testpki.Leaf, tune func(*tls.Config
 	go srv.Serve(tls.NewListener(ln, cfg))
 	t.Cleanup(func() { srv.Close() })
 	return b
-}
-
-func (b *tlsBackendProc) seen() (snis, cns []string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.snis...), append([]string(nil), b.cns...)
 }
 
 // backendConfig is a configuration file whose APIs reach the backends
@@ -182,13 +123,13 @@ func TestHTTPSBackendConfigFile(t *testing.T) {
 			t.Fatalf("request %d: %v", i, a)
 		}
 	}
-	if n := good.handshakes.Load(); n != 1 {
+	if n := good.N.Load(); n != 1 {
 		t.Errorf("%d backend handshakes for 20 requests on one kept-alive client, want 1", n)
 	}
 	if a := g.get("/local/y"); a.status != 200 || a.body != "tls backend /y" {
 		t.Errorf("default name (the URL's host): %v", a)
 	}
-	if snis, _ := good.seen(); len(snis) != 2 || snis[0] != "backend.e2e.test" || snis[1] != "localhost" {
+	if snis, _ := good.Seen(); len(snis) != 2 || snis[0] != "backend.e2e.test" || snis[1] != "localhost" {
 		t.Errorf("SNI seen by the backend: %q", snis)
 	}
 	for path, msg := range map[string]string{
@@ -228,10 +169,10 @@ func TestHTTPSBackendMTLSAndResumption(t *testing.T) {
 			t.Fatalf("request %d with the client certificate: %v", i, a)
 		}
 	}
-	if r := b.resume.Load(); r != 3 {
+	if r := b.Resumed.Load(); r != 3 {
 		t.Errorf("%d of 4 new connections resumed, want 3", r)
 	}
-	_, cns := b.seen()
+	_, cns := b.Seen()
 	if len(cns) == 0 || cns[len(cns)-1] != "e2e-edge" {
 		t.Errorf("client certificates seen: %q", cns)
 	}
@@ -254,7 +195,7 @@ func TestHTTPSBackendStreamsAndWebSocket(t *testing.T) {
 	go sampleRSS(g, &peak, stop)
 	defer close(stop)
 	const size = 64 << 20
-	for _, q := range []string{"", "&len=1"} {
+	for _, q := range []string{"", "&chunked=1"} {
 		resp := g.do(c, "GET", "/big/bytes?n="+strconv.Itoa(size)+q, nil)
 		n, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
@@ -264,7 +205,9 @@ func TestHTTPSBackendStreamsAndWebSocket(t *testing.T) {
 	}
 	body := strings.Repeat("0123456789abcdef", 15<<20/16)
 	sum := sha256.Sum256([]byte(body))
-	if a := g.send(c, "POST", "/big", strings.NewReader(body), nil); a.status != 200 || a.body != fmt.Sprintf("%d %s", len(body), hex.EncodeToString(sum[:])) {
+	var e echoed
+	if a := g.send(c, "POST", "/big/echo", strings.NewReader(body), nil); a.status != 200 || json.Unmarshal([]byte(a.body), &e) != nil ||
+		e.BodyLen != len(body) || e.BodySHA != hex.EncodeToString(sum[:]) {
 		t.Fatalf("upload: %v", a)
 	}
 	if grew := int(peak.Load()) - base; grew > 48*1024 {
@@ -272,14 +215,21 @@ func TestHTTPSBackendStreamsAndWebSocket(t *testing.T) {
 	}
 	t.Logf("base RSS %d KiB, peak %d KiB", base, peak.Load())
 
+	conn, _ := g.dialWS(t, "/ws")
+	echoRounds(t, conn, 300000)
+}
+
+// dialWS opens a WebSocket to path in the release environment (closed
+// when the test ends).
+func (g *gateway) dialWS(t *testing.T, path string) (*websocket.Conn, *http.Response) {
+	t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	hdr := http.Header{"Host": {g.Host}}
-	conn, resp, err := d.Dial("ws://"+g.Addr+"/release/ws", hdr)
+	conn, resp, err := d.Dial("ws://"+g.Addr+"/release"+path, http.Header{"Host": {g.Host}})
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
-	defer conn.Close()
-	echoRounds(t, conn, 300000)
+	t.Cleanup(func() { conn.Close() })
+	return conn, resp
 }
 
 // The control plane: CertificateType CA and CLIENT through the signed raw
@@ -376,7 +326,7 @@ func TestSDKHTTPSBackend(t *testing.T) {
 	if a := e.get("/tls"); a.body != "tls backend /" {
 		t.Errorf("body %q", a.body)
 	}
-	if _, cns := b.seen(); cns[len(cns)-1] != "e2e-edge" {
+	if _, cns := b.Seen(); cns[len(cns)-1] != "e2e-edge" {
 		t.Errorf("client certificates seen: %q", cns)
 	}
 	for _, id := range []string{caID, clID} {

@@ -112,13 +112,7 @@ func TestWebSocket(t *testing.T) {
       - {ApiId: api-ws-refuse, Protocol: WEBSOCKET, RequestConfig: {Path: /wsno, Method: GET}, ServiceType: WEBSOCKET, ServiceConfig: {Url: "ws://%s", Path: /ws-refuse}}
 `, up.HTTP, up.Raw)
 	g := startGateway(t, config(up, extra))
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	hdr := http.Header{"Host": {g.Host}}
-	ws, resp, err := d.Dial("ws://"+g.Addr+"/release/ws", hdr)
-	if err != nil {
-		t.Fatalf("dial: %v (%v)", err, resp)
-	}
-	defer ws.Close()
+	ws, resp := g.dialWS(t, "/ws")
 	if resp.Header.Get("X-Request-Id") == "" {
 		t.Errorf("101 without X-Request-Id")
 	}
@@ -141,7 +135,8 @@ func TestWebSocket(t *testing.T) {
 	}
 
 	// The backend answers 200 to the upgrade: no tunnel, the client gets the 200.
-	_, resp, err = d.Dial("ws://"+g.Addr+"/release/wsno", hdr)
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	_, resp, err := d.Dial("ws://"+g.Addr+"/release/wsno", http.Header{"Host": {g.Host}})
 	if err == nil || resp == nil || resp.StatusCode != 200 {
 		t.Errorf("refused upgrade: err %v, resp %v", err, resp)
 	}

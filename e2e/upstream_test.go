@@ -117,23 +117,7 @@ func runUpstream() {
 	mux.HandleFunc("/conns", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, upstreamConns.Load())
 	})
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			mt, msg, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := c.WriteMessage(mt, msg); err != nil {
-				return
-			}
-		}
-	})
+	mux.HandleFunc("/ws", handleWS)
 	srv := &http.Server{Handler: mux, ConnState: func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			upstreamConns.Add(1)
@@ -164,6 +148,25 @@ func handleEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 // /bytes?n=N[&chunked=1] sends N bytes of a repeating pattern.
+// handleWS echoes WebSocket messages.
+func handleWS(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	c, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	for {
+		mt, msg, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		if err := c.WriteMessage(mt, msg); err != nil {
+			return
+		}
+	}
+}
+
 func handleBytes(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.ParseInt(r.URL.Query().Get("n"), 10, 64)
 	if r.URL.Query().Get("chunked") == "" {

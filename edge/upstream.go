@@ -222,19 +222,24 @@ func (u *upstream) process() {
 		u.idleInput()
 		return
 	}
-	if u.phase == upTunnel {
-		u.pipe()
-		return
-	}
 	for {
 		buf := u.peek()
 		if len(buf) == 0 {
 			if u.tls != nil && u.tls.rerr != nil && !u.dead {
-				u.tlsEnded()
+				u.tlsEnded() // close_notify ends a tunnel like a FIN
 			}
 			return
 		}
-		if !u.processBuf(cl, buf) || u.tls == nil {
+		phase := u.phase
+		var more bool
+		if phase == upTunnel {
+			more = u.pipeBuf(cl, buf)
+		} else {
+			more = u.processBuf(cl, buf)
+		}
+		// A plain Peek returned all there was, unless the response has
+		// just become a tunnel: the bytes behind the 101 go on now.
+		if !more || u.tls == nil && (phase == upTunnel || u.phase != upTunnel) {
 			return
 		}
 	}
@@ -272,10 +277,7 @@ func (u *upstream) processBuf(cl *client, buf []byte) bool {
 				u.startTunnel(r)
 				off += n
 				u.discardIn(off)
-				if !cl.dead && !u.dead {
-					u.pipe()
-				}
-				return false
+				return !cl.dead && !u.dead
 			}
 			off += n // other 1xx are not forwarded (our own 100 went out already)
 			continue

@@ -51,19 +51,18 @@ func (u *upstream) inboundLeft() bool {
 
 // write sends b to the backend.
 func (u *upstream) write(b []byte) {
-	if u.tls == nil {
+	if x := u.tls; x != nil {
+		x.write(b)
+	} else {
 		_, _ = u.c.Write(b)
-		return
 	}
-	u.tls.write(b)
 }
 
-// startWriter points the loop's writer at the backend.
+// startWriter points the loop's writer at the backend (sealing on TLS;
+// never a typed nil in tc).
 func (u *upstream) startWriter() {
-	l := u.l
-	l.w.start(u.c)
-	if u.tls != nil {
-		l.w.tc = u.tls
+	if u.l.w.start(u.c); u.tls != nil {
+		u.l.w.tc = u.tls
 	}
 }
 

@@ -229,21 +229,22 @@ func (u *upstream) tlsEnded() {
 	u.close()
 }
 
+// upTLSErrors are the failures of tlsterm's stable handshake errors.
+var upTLSErrors = []struct {
+	err error
+	f   *failure
+}{
+	{tlsterm.ErrUnknownAuthority, errUpTLSUnknownCA}, {tlsterm.ErrNameMismatch, errUpTLSName},
+	{tlsterm.ErrCertificateExpired, errUpTLSExpired}, {tlsterm.ErrCertificateInvalid, errUpTLSInvalid},
+	{tlsterm.ErrHandshakeTimeout, errUpTLSTimeout}, {tlsterm.ErrHandshakeAborted, errUpTLSClosed},
+}
+
 // upTLSFailure names a failed TLS attempt for the client.
 func upTLSFailure(err error) *failure {
-	switch {
-	case errors.Is(err, tlsterm.ErrUnknownAuthority):
-		return errUpTLSUnknownCA
-	case errors.Is(err, tlsterm.ErrNameMismatch):
-		return errUpTLSName
-	case errors.Is(err, tlsterm.ErrCertificateExpired):
-		return errUpTLSExpired
-	case errors.Is(err, tlsterm.ErrCertificateInvalid):
-		return errUpTLSInvalid
-	case errors.Is(err, tlsterm.ErrHandshakeTimeout):
-		return errUpTLSTimeout
-	case errors.Is(err, tlsterm.ErrHandshakeAborted):
-		return errUpTLSClosed
+	for _, e := range upTLSErrors {
+		if errors.Is(err, e.err) {
+			return e.f
+		}
 	}
 	var a tlsterm.AlertError
 	if errors.As(err, &a) {

@@ -5,6 +5,7 @@ package edge
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -59,15 +60,16 @@ func startChild(t testing.TB, run string, env ...string) (*exec.Cmd, io.WriteClo
 	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$")
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
+	childIn, in, err1 := os.Pipe()
+	out, childOut, err2 := os.Pipe()
+	if err := errors.Join(err1, err2); err != nil {
 		t.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
+	cmd.Stdin, cmd.Stdout = childIn, childOut
+	err := cmd.Start()
+	childIn.Close() // the child holds its own ends
+	childOut.Close()
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	return cmd, in, out

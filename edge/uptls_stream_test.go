@@ -45,7 +45,7 @@ func TestUpstreamTLSLargeBodies(t *testing.T) {
 	if resp, got := readResp(t, br); resp.StatusCode != 200 || got != fmt.Sprintf("%d %s", len(body), hex.EncodeToString(sum[:])) {
 		t.Fatalf("upload: %d %q", resp.StatusCode, got)
 	}
-	if n := b.handshakes.Load(); n != 1 {
+	if n := b.N.Load(); n != 1 {
 		t.Errorf("%d handshakes for three requests on one connection, want 1", n)
 	}
 }
@@ -64,7 +64,7 @@ func TestUpstreamTLSIdleClose(t *testing.T) {
 	if code, body := k.do(t, "GET", "/release/i", nil); code != 200 || body != "hello /b" {
 		t.Fatalf("after the backend closed: %d %q", code, body)
 	}
-	if n := b.handshakes.Load(); n != 2 {
+	if n := b.N.Load(); n != 2 {
 		t.Errorf("%d handshakes, want 2", n)
 	}
 }
@@ -91,8 +91,7 @@ func staleTLSBackend(t *testing.T) (addr string, conns func() int) {
 // certificate (tune adjusts the config) and returns the address.
 func serveTLS(t testing.TB, tune func(*tls.Config), serve func(net.Conn)) string {
 	t.Helper()
-	f := getUpFix()
-	cfg := &tls.Config{Certificates: []tls.Certificate{{PrivateKey: f.backend.Key, Certificate: [][]byte{f.backend.Cert.Raw}}}}
+	cfg := &tls.Config{Certificates: []tls.Certificate{getUpFix().backend.TLSCertificate()}}
 	if tune != nil {
 		tune(cfg)
 	}
@@ -174,7 +173,7 @@ func TestUpstreamTLSHealthCheck(t *testing.T) {
 			t.Fatalf("request %d: %d %q", i, code, body)
 		}
 	}
-	snis, cns := bad.seen()
+	snis, cns := bad.Seen()
 	if len(snis) == 0 || snis[0] != "backend.test" || cns[0] != "edge-client" {
 		t.Errorf("the check's handshakes: SNI %q, client certificates %q", snis, cns)
 	}

@@ -3,13 +3,20 @@ package edge
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/edgegate/edgegate/internal/testpki"
+	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
 
@@ -34,7 +41,7 @@ func TestUpstreamTLSProxy(t *testing.T) {
 			t.Fatalf("request %d: %d %q", i, code, body)
 		}
 	}
-	if n := b.handshakes.Load(); n != 1 {
+	if n := b.N.Load(); n != 1 {
 		t.Errorf("%d TLS handshakes for 50 requests on one client connection, want 1 (pooled)", n)
 	}
 	if st := s.Stats(); st.UpstreamTLSHandshakes != 1 || st.UpstreamReused != 49 {
@@ -47,7 +54,7 @@ func TestUpstreamTLSProxy(t *testing.T) {
 	if code, body, _ := edgeGet(t, s, "/release/d/x"); code != 200 || body != "hello /b/x" {
 		t.Fatalf("default name: %d %q", code, body)
 	}
-	snis, _ := b.seen()
+	snis, _ := b.Seen()
 	if want := []string{"backend.test", "localhost"}; !slices.Equal(snis, want) {
 		t.Errorf("SNI seen by the backend %q, want %q", snis, want)
 	}
@@ -137,7 +144,7 @@ func TestUpstreamTLSClientCertificate(t *testing.T) {
 			if code, body, _ := edgeGet(t, s, "/release/mtls/x"); code != 200 || body != "hello /b/x" {
 				t.Fatalf("with the client certificate: %d %q", code, body)
 			}
-			_, cns := b.seen()
+			_, cns := b.Seen()
 			if !slices.Contains(cns, "edge-client") {
 				t.Errorf("client certificates seen %q, want edge-client", cns)
 			}
@@ -162,7 +169,7 @@ func TestUpstreamTLSResumption(t *testing.T) {
 					t.Fatalf("request %d: %d %q", i, code, body)
 				}
 			}
-			if h, r := b.handshakes.Load(), b.resumed.Load(); h != 5 || r != 4 {
+			if h, r := b.N.Load(), b.Resumed.Load(); h != 5 || r != 4 {
 				t.Errorf("backend saw %d handshakes, %d resumed; want 5 and 4", h, r)
 			}
 			if st := s.Stats(); st.UpstreamTLSHandshakes != 5 || st.UpstreamTLSResumed != 4 {
@@ -170,4 +177,160 @@ func TestUpstreamTLSResumption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The upstream TLS tests' fixture: a CA for the backends' certificates
+// (backend.test and localhost; one expired), a client certificate for
+// mTLS from another CA, and Go HTTPS backends that record what each
+// handshake showed them.
+type upTLSFixture struct {
+	ca, clientCA      *testpki.CA
+	backend, expired  *testpki.Leaf
+	client, badClient *testpki.Leaf
+}
+
+var (
+	upFixOnce sync.Once
+	upFix     *upTLSFixture
+)
+
+func getUpFix() *upTLSFixture {
+	upFixOnce.Do(func() {
+		ca := testpki.NewCA("backend CA")
+		cca := testpki.NewCA("client CA")
+		upFix = &upTLSFixture{ca: ca, clientCA: cca,
+			backend:   ca.Valid(30, "backend.test", "localhost"),
+			expired:   ca.Issue(nil, time.Now().AddDate(0, 0, -10), time.Now().AddDate(0, 0, -1), "backend.test", "localhost"),
+			client:    cca.Client("edge-client", 30),
+			badClient: ca.Client("stranger", 30), // signed by a CA the backend does not trust
+		}
+	})
+	return upFix
+}
+
+// Certificates the edge holds for backends: the backend CA (type CA) and
+// the client certificates (type CLIENT).
+func upCerts() []model.Certificate {
+	f := getUpFix()
+	return []model.Certificate{
+		{CertificateId: "ca-backend", CertificateType: model.CertCA, CertificatePEM: testpki.CertsPEM(f.ca.Cert)},
+		{CertificateId: "cl-edge", CertificateType: model.CertClient, CertificatePEM: f.client.ChainPEM(), PrivateKeyPEM: f.client.KeyPEM()},
+		{CertificateId: "cl-bad", CertificateType: model.CertClient, CertificatePEM: f.badClient.ChainPEM(), PrivateKeyPEM: f.badClient.KeyPEM()},
+	}
+}
+
+// tlsBackend is a Go HTTPS server on loopback; its handshakes are
+// recorded (testpki.Handshakes).
+type tlsBackend struct {
+	testpki.Handshakes
+	addr   string
+	closed atomic.Int64 // connections closed
+	srv    *http.Server
+}
+
+// startTLSBackend serves h over TLS with leaf; tune adjusts the config.
+func startTLSBackend(t testing.TB, leaf *testpki.Leaf, tune func(*tls.Config), h http.HandlerFunc) *tlsBackend {
+	t.Helper()
+	b := &tlsBackend{}
+	cfg := b.ServerConfig(leaf)
+	if tune != nil {
+		tune(cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.addr = ln.Addr().String()
+	b.srv = &http.Server{Handler: h, TLSConfig: cfg, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			b.closed.Add(1)
+		}
+	}}
+	go b.srv.Serve(tls.NewListener(ln, cfg))
+	t.Cleanup(func() { b.srv.Close() })
+	return b
+}
+
+// port is the backend's port, for URLs naming localhost or backend.test.
+func (b *tlsBackend) port() string {
+	_, p, _ := net.SplitHostPort(b.addr)
+	return p
+}
+
+// helloBackend answers "hello <path>".
+func helloBackend(w http.ResponseWriter, r *http.Request) {
+	io.WriteString(w, "hello "+r.URL.Path)
+}
+
+// tlsAPI proxies every method on path to url (https:// or wss://) with the
+// ServiceConfig's TLS options (YAML members, may be empty).
+func tlsAPI(id, path, url, opts string) string {
+	if opts != "" {
+		opts = ", " + opts
+	}
+	return fmt.Sprintf(`
+      - ApiId: %s
+        RequestConfig: {Path: %s, Method: ANY}
+        ServiceType: HTTP
+        ServiceTimeout: 10
+        ServiceConfig: {Url: "%s", Path: /b%s}
+`, id, path, url, opts)
+}
+
+// startUpTLSServer runs a plain-HTTP edge (cfg.Loops defaults to 1)
+// serving apis with the backend certificates.
+func startUpTLSServer(t testing.TB, cfg Config, apis ...string) *Server {
+	t.Helper()
+	if cfg.Loops == 0 {
+		cfg.Loops = 1
+	}
+	p, err := model.ParseFile([]byte(serviceDoc(apis...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Certificates = upCerts()
+	return startPublished(t, p, cfg)
+}
+
+// edgeGet sends GET path to the edge on a new connection and returns the
+// status, the body and, for a gateway error, its code and message.
+func edgeGet(t testing.TB, s *Server, path string) (int, string, string) {
+	t.Helper()
+	k := &keepAliveClient{c: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, s: s}
+	code, body := k.do(t, "GET", path, nil)
+	var e struct{ Code, Message string }
+	if code >= 400 && json.Unmarshal([]byte(body), &e) == nil && e.Code != "" {
+		return code, e.Code, e.Message
+	}
+	return code, body, ""
+}
+
+// keepAliveClient sends requests on one kept-alive connection to the edge.
+type keepAliveClient struct {
+	c *http.Client
+	s *Server
+}
+
+func newKeepAliveClient(t testing.TB, s *Server) *keepAliveClient {
+	tr := &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &keepAliveClient{c: &http.Client{Transport: tr, Timeout: 20 * time.Second}, s: s}
+}
+
+// do sends a request with the service's host; it returns the status and
+// the body.
+func (k *keepAliveClient) do(t testing.TB, method, path string, body io.Reader) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+k.s.Addr()+path, body)
+	req.Host = "service-t.localhost"
+	resp, err := k.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

@@ -95,35 +95,23 @@ func (cl *client) pipe() {
 	}
 }
 
-// pipe forwards what the backend sent to the client (on TLS, record by
-// record; close_notify ends the tunnel like a FIN).
-func (u *upstream) pipe() {
-	cl := u.cl
-	for {
-		buf := u.peek()
-		if len(buf) == 0 {
-			if u.tls != nil && u.tls.rerr != nil && !u.dead {
-				u.close()
-			}
-			return
-		}
-		cl.write(buf)
-		if u.dead {
-			return
-		}
-		u.discardIn(len(buf))
-		if cl.dead {
-			return
-		}
-		if cl.tunnelMoved(cl.c) {
-			u.pauseRead()
-			cl.l.watchClient(cl)
-			return
-		}
-		if u.tls == nil {
-			return // gnet's Peek returned all it had
-		}
+// pipeBuf forwards what the backend sent to the client (process goes on
+// with the next records on TLS). It reports whether to go on.
+func (u *upstream) pipeBuf(cl *client, buf []byte) bool {
+	cl.write(buf)
+	if u.dead {
+		return false
 	}
+	u.discardIn(len(buf))
+	if cl.dead {
+		return false
+	}
+	if cl.tunnelMoved(cl.c) {
+		u.pauseRead()
+		cl.l.watchClient(cl)
+		return false
+	}
+	return true
 }
 
 // tunnelMoved restarts the tunnel's idle time after bytes moved towards to

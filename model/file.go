@@ -184,16 +184,9 @@ func checkCertificates(certs []Certificate, svcs []PublishedService) error {
 func (a *Access) check() error {
 	keys := map[string]bool{}
 	for i, k := range a.Keys {
-		if k.SecretId == "" || k.SecretKey == "" {
-			return fmt.Errorf("Keys[%d]: SecretId and SecretKey are required", i)
+		if err := checkCred(keys, k.SecretId, k.Status, k.SecretId != "" && k.SecretKey != "", "SecretId and SecretKey"); err != nil {
+			return fmt.Errorf("Keys[%d]: %w", i, err)
 		}
-		if keys[k.SecretId] {
-			return fmt.Errorf("Keys[%d]: duplicate SecretId %q", i, k.SecretId)
-		}
-		if k.Status != 0 && k.Status != 1 {
-			return fmt.Errorf("Keys[%d]: Status %d: want 1 (enabled) or 0 (disabled)", i, k.Status)
-		}
-		keys[k.SecretId] = true
 	}
 	plans := map[string]bool{}
 	for i, pl := range a.Plans {
@@ -214,17 +207,26 @@ func (a *Access) check() error {
 	}
 	apps := map[string]bool{}
 	for i, ap := range a.Apps {
-		if ap.ApiAppId == "" || ap.ApiAppKey == "" || ap.ApiAppSecret == "" {
-			return fmt.Errorf("Apps[%d]: ApiAppId, ApiAppKey and ApiAppSecret are required", i)
+		if err := checkCred(apps, ap.ApiAppKey, ap.Status, ap.ApiAppId != "" && ap.ApiAppKey != "" && ap.ApiAppSecret != "", "ApiAppId, ApiAppKey and ApiAppSecret"); err != nil {
+			return fmt.Errorf("Apps[%d]: %w", i, err)
 		}
-		if apps[ap.ApiAppKey] {
-			return fmt.Errorf("Apps[%d]: duplicate ApiAppKey %q", i, ap.ApiAppKey)
-		}
-		if ap.Status != 0 && ap.Status != 1 {
-			return fmt.Errorf("Apps[%d]: Status %d: want 1 (enabled) or 0 (disabled)", i, ap.Status)
-		}
-		apps[ap.ApiAppKey] = true
 	}
+	return nil
+}
+
+// checkCred checks one key or app: its required fields are there (whole;
+// they are named by fields), its id is not in seen (then it is), Status
+// is 1 (enabled) or 0.
+func checkCred(seen map[string]bool, id string, status int, whole bool, fields string) error {
+	switch {
+	case !whole:
+		return fmt.Errorf("%s are required", fields)
+	case seen[id]:
+		return fmt.Errorf("duplicate id %q", id)
+	case status != 0 && status != 1:
+		return fmt.Errorf("Status %d: want 1 (enabled) or 0 (disabled)", status)
+	}
+	seen[id] = true
 	return nil
 }
 

@@ -69,23 +69,28 @@ func TestCompileIPControl(t *testing.T) {
 			t.Errorf("%s %s from %s: admitted %v, want %v", env, api, addr, got, want)
 		}
 	}
-	// release/api-a: BLACK 10/8 + 192.0.2.7, and the plugin's WHITE 10/8 +
-	// 192.0.2.0/24: all must admit, so 192.0.2.0/24 minus .7.
-	f("release", "api-a", "192.0.2.1", true)
-	f("release", "api-a", "192.0.2.7", false)
-	f("release", "api-a", "10.0.0.1", false)
-	f("release", "api-a", "198.51.100.1", false)
-	// test/api-a: WHITE 10.1/16 and 2001:db8::/32 only.
-	f("test", "api-a", "10.1.2.3", true)
-	f("test", "api-a", "::ffff:10.1.2.3", true)
-	f("test", "api-a", "2001:db8::5", true)
-	f("test", "api-a", "10.2.0.1", false)
-	f("test", "api-a", "::1", false)
-	// release/api-b: the same WHITE strategy.
-	f("release", "api-b", "10.1.0.1", true)
-	f("release", "api-b", "127.0.0.1", false)
-	// test/api-b: nothing applies.
-	f("test", "api-b", "127.0.0.1", true)
+	for _, c := range []struct {
+		env, api string
+		admit    []string // addresses admitted
+		refuse   []string
+	}{
+		// release/api-a: BLACK 10/8 + 192.0.2.7, and the plugin's WHITE 10/8 +
+		// 192.0.2.0/24: all must admit, so 192.0.2.0/24 minus .7.
+		{"release", "api-a", []string{"192.0.2.1"}, []string{"192.0.2.7", "10.0.0.1", "198.51.100.1"}},
+		// test/api-a: WHITE 10.1/16 and 2001:db8::/32 only.
+		{"test", "api-a", []string{"10.1.2.3", "::ffff:10.1.2.3", "2001:db8::5"}, []string{"10.2.0.1", "::1"}},
+		// release/api-b: the same WHITE strategy.
+		{"release", "api-b", []string{"10.1.0.1"}, []string{"127.0.0.1"}},
+		// test/api-b: nothing applies.
+		{"test", "api-b", []string{"127.0.0.1"}, nil},
+	} {
+		for _, a := range c.admit {
+			f(c.env, c.api, a, true)
+		}
+		for _, a := range c.refuse {
+			f(c.env, c.api, a, false)
+		}
+	}
 	if n := len(s.IP.Rules(routeOf(t, s, "test", "api-b"))); n != 0 {
 		t.Errorf("test/api-b has %d rules", n)
 	}

@@ -81,15 +81,13 @@ func validServerName(s string) bool {
 		return false
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if l == "" || len(l) > 63 {
+		if l == "" || len(l) > 63 || strings.IndexFunc(l, notNameChar) >= 0 {
 			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
 		}
 	}
 	return true
+}
+
+func notNameChar(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
 }

@@ -3,7 +3,6 @@ package tlsterm
 import (
 	"crypto/tls"
 	"testing"
-	"time"
 )
 
 // A client handshake that crypto/tls completes while Abort comes in (the
@@ -17,31 +16,17 @@ func TestAbortAfterClientFinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, ClientConfig{MaxVersion: tls.VersionTLS13, SessionTicketsDisabled: true})
-	var ch *Handshake
+	// se.peer is the client's handshake, set before the client writes.
 	se := &pairEvents{done: make(chan struct{})}
 	ce := &pairEvents{done: make(chan struct{}), tap: func(b []byte) []byte {
 		for rec, rest := nextRecord(b); rec != nil; rec, rest = nextRecord(rest) {
 			if rec[0] == recordAppData { // our encrypted Finished: the last thing we send
-				ch.Abort()
+				se.peer.Abort()
 			}
 		}
 		return b
 	}}
-	sh := s.NewHandshake(se)
-	ce.peer = sh
-	ce.mu.Lock()
-	ch = c.NewHandshake(ce)
-	se.mu.Lock()
-	se.peer = ch
-	se.mu.Unlock()
-	ce.mu.Unlock()
-	for _, d := range []chan struct{}{se.done, ce.done} {
-		select {
-		case <-d:
-		case <-time.After(20 * time.Second):
-			t.Fatal("handshake pair never ended")
-		}
-	}
+	sh, ch := pairUp(t, s, c, se, ce)
 	conn, _, _, err := ch.Result()
 	if err != nil || conn == nil {
 		t.Fatalf("aborted after crypto/tls completed the handshake: %v", err)

@@ -355,21 +355,7 @@ func runPair(t testing.TB, s *Server, c *Client, tap func([]byte) []byte) memPai
 	t.Helper()
 	se := &pairEvents{done: make(chan struct{}), tap: tap}
 	ce := &pairEvents{done: make(chan struct{})}
-	sh := s.NewHandshake(se)
-	ce.peer = sh
-	ce.mu.Lock() // the client's first write waits until se knows its peer
-	ch := c.NewHandshake(ce)
-	se.mu.Lock()
-	se.peer = ch
-	se.mu.Unlock()
-	ce.mu.Unlock()
-	for _, d := range []chan struct{}{se.done, ce.done} {
-		select {
-		case <-d:
-		case <-time.After(20 * time.Second):
-			t.Fatal("handshake pair never ended")
-		}
-	}
+	sh, ch := pairUp(t, s, c, se, ce)
 	var p memPair
 	var left []byte
 	p.srv, left, p.srvSt, p.srvErr = sh.Result()
@@ -381,6 +367,28 @@ func runPair(t testing.TB, s *Server, c *Client, tap func([]byte) []byte) memPai
 	p.cliIn = append(left, se.rest...)
 	se.mu.Unlock()
 	return p
+}
+
+// pairUp runs a server and a client handshake against each other through
+// se and ce until both end.
+func pairUp(t testing.TB, s *Server, c *Client, se, ce *pairEvents) (sh, ch *Handshake) {
+	t.Helper()
+	sh = s.NewHandshake(se)
+	ce.peer = sh
+	ce.mu.Lock() // the client's first write waits until se knows its peer
+	ch = c.NewHandshake(ce)
+	se.mu.Lock()
+	se.peer = ch
+	se.mu.Unlock()
+	ce.mu.Unlock()
+	for _, d := range []chan struct{}{se.done, ce.done} {
+		select {
+		case <-d:
+		case <-time.After(20 * time.Second):
+			t.Fatal("handshake pair never ended")
+		}
+	}
+	return sh, ch
 }
 
 // open opens all of in with c and returns the plaintext.
