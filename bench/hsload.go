@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -46,6 +44,8 @@ type hsStats struct {
 	ALPN     string  `json:"alpn"`
 	// KeyShareReused: the generator's one X25519 key share (see tls13.go).
 	KeyShareReused bool `json:"client_key_share_reused"`
+	// LoadCPUPct is the generator's own CPU use (set by the harness).
+	LoadCPUPct float64 `json:"load_cpu_pct,omitempty"`
 }
 
 // parseHsStats reads the generator's output: one JSON object, possibly
@@ -226,22 +226,13 @@ func runHsLoadProc(ctx context.Context, e *env, p *peer, mode string, conns int,
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(cpuLoad), self, hsloadCommand,
-		"-addr", "127.0.0.1:"+strconv.Itoa(p.port), "-path", p.path, "-cert", e.certs.CertFile,
+	out, cpu, err := runPinnedLoad(ctx, "handshake generator against "+p.label, []string{"GOMAXPROCS=1"},
+		self, hsloadCommand, "-addr", "127.0.0.1:"+strconv.Itoa(p.port), "-path", p.path, "-cert", e.certs.CertFile,
 		"-mode", mode, "-conns", strconv.Itoa(conns), "-duration", d.String())
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
-	out, err := cmd.Output()
 	if err != nil {
-		if ctx.Err() != nil {
-			return hsStats{}, fmt.Errorf("handshake generator against %s: %w", p.label, ctx.Err())
-		}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return hsStats{}, fmt.Errorf("handshake generator against %s: %w\n%s", p.label, err, ee.Stderr)
-		}
-		return hsStats{}, fmt.Errorf("handshake generator against %s: %w", p.label, err)
+		return hsStats{}, err
 	}
-	return parseHsStats(out)
+	s, err := parseHsStats(out)
+	s.LoadCPUPct = cpu
+	return s, err
 }

@@ -170,17 +170,19 @@ func (h *httpsResults) markdown(b *strings.Builder, o *options) {
 			f.Signature, f.ALPN, f.Verify, t.Resumed.Session, orNone(t.Problem))
 	}
 
-	b.WriteString("\n#### HTTPS keep-alive proxy → plain HTTP nginx origin (wrk -c" + strconv.Itoa(o.Conns) + " over TLS 1.3, 12-byte body)\n\n")
-	peerTable(b, h.Proxy, "edgegate", "req/s", true)
-	b.WriteString("\n#### Full TLS 1.3 handshakes (ECDSA P-256, X25519; a new connection per request, answered by Edgegate MOCK / nginx `return 200`)\n\n")
-	peerTable(b, h.Full, "edgegate-mock", "handshakes/s", true)
-	b.WriteString("\n#### Resumed TLS 1.3 handshakes (session ticket, psk_dhe_ke)\n\n")
-	peerTable(b, h.Resumed, "edgegate-mock", "handshakes/s", true)
-	if len(h.Idle) > 0 {
-		idleTable(b, fmt.Sprintf("Idle TLS client connections (%s each, a full TLS 1.3 handshake and one proxied GET per connection, then %s idle)",
-			fmtInt(float64(o.IdleConns)), idleSettle), h.Idle)
+	for _, t := range []struct {
+		title     string
+		rs        []*peerResult
+		key, unit string
+	}{
+		{"HTTPS keep-alive proxy → plain HTTP nginx origin (wrk -c" + strconv.Itoa(o.Conns) + " over TLS 1.3, 12-byte body)", h.Proxy, "edgegate", "req/s"},
+		{"Full TLS 1.3 handshakes (ECDSA P-256, X25519; a new connection per request, answered by Edgegate MOCK / nginx `return 200`)", h.Full, "edgegate-mock", "handshakes/s"},
+		{"Resumed TLS 1.3 handshakes (session ticket, psk_dhe_ke)", h.Resumed, "edgegate-mock", "handshakes/s"},
+	} {
+		fmt.Fprintf(b, "\n#### %s\n\n", t.title)
+		peerTable(b, t.rs, t.key, t.unit, true)
 	}
-	targetTable(b, "Targets (issue 12)", h.Targets)
+	idleAndTargets(b, o, "TLS", "a full TLS 1.3 handshake and one proxied GET", h.Idle, "Targets (issue 12)", h.Targets)
 	if p := h.ProfileProxy; p != nil {
 		profileMarkdown(b, "an extra HTTPS keep-alive proxy run", "req/s", p)
 	}

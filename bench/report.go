@@ -200,15 +200,21 @@ func (r *results) plainMarkdown(b *strings.Builder) {
 	peerTable(b, r.Proxy, "edgegate", "req/s", false)
 	b.WriteString("\n#### Server under test: Edgegate MOCK vs nginx `return 200`\n\n")
 	peerTable(b, r.Mock, "edgegate-mock", "req/s", false)
-	if len(r.Idle) > 0 {
-		idleTable(b, fmt.Sprintf("Idle keep-alive client connections (%s each, one proxied GET per connection, then %s idle)",
-			fmtInt(float64(o.IdleConns)), idleSettle), r.Idle)
-	}
-	targetTable(b, "Targets (issue 2)", r.Targets)
+	idleAndTargets(b, o, "keep-alive", "one proxied GET", r.Idle, "Targets (issue 2)", r.Targets)
 	if p := r.Profile; p != nil {
 		profileMarkdown(b, "an extra proxy run", "req/s", p)
 		b.WriteString("\nFull flat listing: `bench/results/profile.txt`.\n")
 	}
+}
+
+// idleAndTargets writes the idle-connection table (if measured) and the
+// targets.
+func idleAndTargets(b *strings.Builder, o *options, kind, each string, rs []idleResult, title string, ts []target) {
+	if len(rs) > 0 {
+		idleTable(b, fmt.Sprintf("Idle %s client connections (%s each, %s per connection, then %s idle)",
+			kind, fmtInt(float64(o.IdleConns)), each, idleSettle), rs)
+	}
+	targetTable(b, title, ts)
 }
 
 func idleTable(b *strings.Builder, title string, rs []idleResult) {
@@ -251,7 +257,7 @@ func profileMarkdown(b *strings.Builder, during, unit string, p *profileResult) 
 func peerTable(b *strings.Builder, rs []*peerResult, eKey, unit string, perCore bool) {
 	e := find(rs, eKey)
 	if perCore {
-		fmt.Fprintf(b, "| peer | %s | per peer core | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy | errors | Edgegate/peer per core | Edgegate/peer raw | Edgegate/peer p99 |\n", unit)
+		fmt.Fprintf(b, "| peer | %s | per peer core | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy (load alone) | errors | Edgegate/peer per core | Edgegate/peer raw | Edgegate/peer p99 |\n", unit)
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	} else {
 		fmt.Fprintf(b, "| peer | %s | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy | errors | Edgegate/peer %s | Edgegate/peer p99 |\n", unit, unit)
@@ -268,9 +274,9 @@ func peerTable(b *strings.Builder, rs []*peerResult, eKey, unit string, perCore 
 			errs += fmt.Sprintf(" (+%d not resumed)", m.NotResumed)
 		}
 		if perCore {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %s | %s | %s | %s |\n",
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% (%.0f%%) | %s | %s | %s | %s |\n",
 				p.Label, fmtInt(m.RPS), fmtInt(m.PerCore), fmtMs(m.P50Ms), fmtMs(m.P99Ms), fmtMiB(m.PeakRSSKiB),
-				m.ProxyCPUPct, m.OthersCPU0Pct, m.CPU1BusyPct, errs, rc, rr, rp)
+				m.ProxyCPUPct, m.OthersCPU0Pct, m.CPU1BusyPct, m.LoadCPUPct, errs, rc, rr, rp)
 			continue
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %s | %s | %s |\n",
@@ -294,20 +300,24 @@ func (r *results) writeJSON(path string) error {
 const benchmarksIntro = `# Benchmarks
 
 Edgegate's data plane measured against nginx and HAProxy on one machine, as
-issue 2 asks: the same nginx ` + "`return 200`" + ` origin behind each proxy, each proxy
+issue 2 asks: the same nginx ` + "`" + `return 200` + "`" + ` origin behind each proxy, each proxy
 held to one CPU (1 event loop / 1 worker / 1 thread, pinned with taskset),
 wrk with 64 keep-alive connections on the other CPU, alternating rounds, medians.
-The harness lives in ` + "`bench/`" + ` and installs nginx, HAProxy and wrk with apt-get
-when they are missing.
+The same run measures HTTPS (issue 12) under the same placement: see
+[Reading the HTTPS figures](#reading-the-https-figures-issue-12).
+The harness lives in ` + "`" + `bench/` + "`" + ` and installs nginx, HAProxy, wrk and openssl
+with apt-get when they are missing.
 
 Run it with:
 
-    make bench                          # 3 rounds × 10 s per peer (the default)
+    make bench                          # 3 rounds × 10 s per peer (the default), plain and HTTPS
     make bench BENCHFLAGS='-rounds 5 -duration 20s'
     go run ./bench -quick               # 1 round × 3 s smoke test
+    go run ./bench -only https          # the HTTPS part alone (-only plain, or -https=false, skips it)
 
-The section between the markers below is rewritten by every run; the rest of
-this file is kept as it is.
+The section between the markers below is rewritten by every run of both
+parts (a partial run, ` + "`" + `-only` + "`" + ` or ` + "`" + `-https=false` + "`" + `, writes nothing unless given
+` + "`" + `-write` + "`" + `); the rest of this file is kept as it is.
 
 `
 

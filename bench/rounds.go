@@ -60,6 +60,7 @@ type summary struct {
 	PeakRSSKiB  float64 `json:"peak_rss_kib"`
 	ProxyCPUPct float64 `json:"proxy_cpu_pct"`
 	CPU1BusyPct float64 `json:"cpu1_busy_pct"`
+	LoadCPUPct  float64 `json:"load_cpu_pct"` // wrk or the handshake generator alone
 	// OthersCPU0Pct is CPU 0 time used by anything but the peer: noise.
 	OthersCPU0Pct float64 `json:"others_cpu0_pct"`
 	// PerCore is RPS per core of the peer: req/s ÷ (peer CPU / 100),
@@ -93,7 +94,7 @@ func median(xs []float64) float64 {
 }
 
 func (r *peerResult) summarize() {
-	var rps, p50, p99, rss, cpu, cpu1, others, perCore []float64
+	var rps, p50, p99, rss, cpu, cpu1, others, perCore, load []float64
 	var errs, notResumed int64
 	for _, m := range r.Rounds {
 		rps = append(rps, m.Wrk.RPS)
@@ -102,6 +103,7 @@ func (r *peerResult) summarize() {
 		rss = append(rss, float64(m.PeakRSSKiB))
 		cpu = append(cpu, m.ProxyCPUPct)
 		cpu1 = append(cpu1, m.CPU1BusyPct)
+		load = append(load, m.Wrk.LoadCPUPct)
 		others = append(others, max(0, m.CPU0BusyPct-m.ProxyCPUPct))
 		errs += m.Wrk.Errors()
 		if m.ProxyCPUPct > 0 {
@@ -113,7 +115,7 @@ func (r *peerResult) summarize() {
 	}
 	r.Median = summary{
 		RPS: median(rps), P50Ms: median(p50), P99Ms: median(p99),
-		PeakRSSKiB: median(rss), ProxyCPUPct: median(cpu), CPU1BusyPct: median(cpu1),
+		PeakRSSKiB: median(rss), ProxyCPUPct: median(cpu), CPU1BusyPct: median(cpu1), LoadCPUPct: median(load),
 		OthersCPU0Pct: median(others), PerCore: median(perCore), Errors: errs, NotResumed: notResumed,
 	}
 }
@@ -136,7 +138,7 @@ func handshakeLoad(mode string) driver {
 		if err != nil {
 			return wrkResult{}, nil, err
 		}
-		r := wrkResult{Requests: s.OK, Seconds: s.Seconds, RPS: s.PerSec, P50Ms: s.P50Ms, P99Ms: s.P99Ms, ErrRead: s.Errors}
+		r := wrkResult{Requests: s.OK, Seconds: s.Seconds, RPS: s.PerSec, P50Ms: s.P50Ms, P99Ms: s.P99Ms, ErrRead: s.Errors, LoadCPUPct: s.LoadCPUPct}
 		return r, &s, nil
 	}
 }
@@ -200,9 +202,9 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 			if m.HS != nil && m.HS.Mode == "resumed" && m.HS.Resumed < m.HS.OK {
 				warn += fmt.Sprintf("  NOT RESUMED %d of %d", m.HS.OK-m.HS.Resumed, m.HS.OK)
 			}
-			logf("%s round %d/%d  %-16s %10.0f /s  p50 %6.3f ms  p99 %6.3f ms  rss %6.1f MiB  peer cpu %3.0f%%  cpu0 %3.0f%%  cpu1 %3.0f%%  (waited %.1fs, %.0f%% busy before)%s",
+			logf("%s round %d/%d  %-16s %10.0f /s  p50 %6.3f ms  p99 %6.3f ms  rss %6.1f MiB  peer cpu %3.0f%%  cpu0 %3.0f%%  cpu1 %3.0f%% (load %3.0f%%)  (waited %.1fs, %.0f%% busy before)%s",
 				section, r+1, rounds, peers[i].label, w.RPS, w.P50Ms, w.P99Ms,
-				float64(m.PeakRSSKiB)/1024, m.ProxyCPUPct, m.CPU0BusyPct, m.CPU1BusyPct, m.QuietWaitSecs, m.BusyBeforePct, warn)
+				float64(m.PeakRSSKiB)/1024, m.ProxyCPUPct, m.CPU0BusyPct, m.CPU1BusyPct, w.LoadCPUPct, m.QuietWaitSecs, m.BusyBeforePct, warn)
 		}
 	}
 	for _, r := range out {
