@@ -21,6 +21,7 @@ type envInfo struct {
 	Nginx        string `json:"nginx"`
 	HAProxy      string `json:"haproxy"`
 	Wrk          string `json:"wrk"`
+	OpenSSL      string `json:"openssl"` // the library nginx, HAProxy and wrk use here (Debian's one)
 	Commit       string `json:"edgegate_commit"`
 	LoadAvgStart string `json:"loadavg_start"`
 	LoadAvgEnd   string `json:"loadavg_end"`
@@ -51,6 +52,7 @@ func collectEnv(root string, tools map[string]string) envInfo {
 	e.HAProxy, _, _ = strings.Cut(firstLine(cmdOut(root, tools["haproxy"], "-v")), " - ")
 	e.HAProxy = strings.Replace(e.HAProxy, " version ", " ", 1)
 	e.Wrk, _, _ = strings.Cut(firstLine(cmdOut(root, tools["wrk"], "-v")), " Copyright")
+	e.OpenSSL, _, _ = strings.Cut(firstLine(cmdOut(root, tools["openssl"], "version")), " (")
 	e.Commit = firstLine(cmdOut(root, "git", "describe", "--always", "--dirty", "--abbrev=12"))
 	return e
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -117,7 +118,8 @@ feed:
 	return res, nil
 }
 
-// openIdle dials p, does one GET on the connection and returns it open.
+// openIdle dials p, does one GET on the connection (over TLS for an
+// HTTPS peer) and returns it open.
 func openIdle(ctx context.Context, p *peer) (net.Conn, error) {
 	d := net.Dialer{Timeout: 5 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", p.port))
@@ -125,6 +127,14 @@ func openIdle(ctx context.Context, p *peer) (net.Conn, error) {
 		return nil, err
 	}
 	_ = c.SetDeadline(time.Now().Add(15 * time.Second))
+	if p.tls != nil { // a full TLS 1.3 handshake, then the request over it
+		tc := tls.Client(c, p.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = tc
+	}
 	req := "GET " + p.path + " HTTP/1.1\r\nHost: " + benchHost + "\r\n\r\n"
 	if _, err := io.WriteString(c, req); err != nil {
 		c.Close()

@@ -19,6 +19,7 @@ var tools = []struct{ bin, pkg string }{
 	{"haproxy", "haproxy"},
 	{"wrk", "wrk"},
 	{"taskset", "util-linux"},
+	{"openssl", "openssl"}, // s_client probes of the HTTPS peers
 }
 
 // policyRCD is Debian's hook that decides whether maintainer scripts may
@@ -41,7 +42,7 @@ func lookTool(name string) (string, error) {
 	return "", fmt.Errorf("%s not found", name)
 }
 
-// ensureTools installs whatever of nginx, haproxy, wrk and taskset is
+// ensureTools installs whatever of nginx, haproxy, wrk, taskset and openssl is
 // missing with apt-get (non-interactive; `apt-get update` only when the
 // first install fails) and returns the path of each program.
 func ensureTools() (map[string]string, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -29,6 +30,17 @@ type wrkResult struct {
 	ErrTimeout  int64   `json:"err_timeout"`
 	Non2xx3xx   int64   `json:"non_2xx_3xx"`
 	TransferSec string  `json:"transfer_per_sec"`
+	// LoadCPUPct is the CPU the load generator's process used (100 = one
+	// core), from its rusage: how close the load side was to its limit.
+	LoadCPUPct float64 `json:"load_cpu_pct,omitempty"`
+}
+
+// loadCPUPct is a finished child's CPU use over wall seconds, in percent.
+func loadCPUPct(cmd *exec.Cmd, secs float64) float64 {
+	if cmd.ProcessState == nil || secs <= 0 {
+		return 0
+	}
+	return 100 * (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds() / secs
 }
 
 // Errors is every failed request or socket error wrk counted.
@@ -157,22 +169,39 @@ func runWrk(ctx context.Context, wrkPath string, p *peer, conns int, d time.Dura
 	secs := max(1, int(d/time.Second))
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(cpuLoad), wrkPath,
+	out, cpu, err := runPinnedLoad(ctx, "wrk against "+p.label, nil, wrkPath,
 		"-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(secs)+"s",
 		"--latency", "--timeout", "5s",
 		"-H", "Host: "+benchHost, p.url())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
-	out, err := cmd.CombinedOutput()
 	if err != nil {
-		if ctx.Err() != nil {
-			return wrkResult{}, string(out), fmt.Errorf("wrk against %s: %w", p.label, ctx.Err())
-		}
-		return wrkResult{}, string(out), fmt.Errorf("wrk against %s: %w\n%s", p.label, err, out)
+		return wrkResult{}, string(out), err
 	}
 	r, err := parseWrk(string(out))
 	if err != nil {
 		return r, string(out), fmt.Errorf("wrk against %s: %w\n%s", p.label, err, out)
 	}
+	r.LoadCPUPct = cpu
 	return r, string(out), nil
+}
+
+// runPinnedLoad runs a load generator (argv) pinned to the load CPU in its
+// own process group, with extra environment, and returns its output and
+// the CPU it used (percent of one core, from its rusage).
+func runPinnedLoad(ctx context.Context, what string, env []string, argv ...string) ([]byte, float64, error) {
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", strconv.Itoa(cpuLoad)}, argv...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	cpu := loadCPUPct(cmd, time.Since(t0).Seconds())
+	if err != nil {
+		if ctx.Err() != nil {
+			return out, 0, fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return out, 0, fmt.Errorf("%s: %w\n%s", what, err, out)
+	}
+	return out, cpu, nil
 }

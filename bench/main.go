@@ -26,7 +26,14 @@ type options struct {
 	Keep       bool          `json:"keep_tmp"`
 	Write      bool          `json:"write"`
 	WaitQuiet  time.Duration `json:"wait_quiet_ns"`
+	Only       string        `json:"only,omitempty"` // "", plain or https
+	HTTPS      bool          `json:"https"`
+	HSConns    int           `json:"hs_conns"`
 }
+
+// plain and https report which parts of the run are selected.
+func (o *options) plain() bool { return o.Only != "https" }
+func (o *options) https() bool { return o.HTTPS && o.Only != "plain" }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
@@ -40,14 +47,23 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Quick, "quick", false, "smoke test: 1 round of 3 s, 1 s warm-up")
 	fs.StringVar(&o.GOMAXPROCS, "gomaxprocs", "1", "GOMAXPROCS for the pinned Edgegate: 1, 2, or auto (short trial of both, keep the faster)")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "bound on the whole run (default: estimated from the flags, plus slack)")
-	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, cpu.pprof) for inspection")
-	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
+	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
+	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle) or https (issue 12's HTTPS part)")
+	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
+	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	// A partial run must not replace a whole run's results unless asked.
+	writeSet := false
+	fs.Visit(func(f *flag.Flag) { writeSet = writeSet || f.Name == "write" })
+	if !writeSet && (o.Only != "" || !o.HTTPS) {
+		o.Write = false
 	}
 	if o.Quick {
 		o.Rounds, o.Duration, o.Warmup = 1, 3*time.Second, time.Second
@@ -62,6 +78,14 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-conns must be at least 1")
 	case o.IdleConns < 0:
 		return nil, errors.New("-idle-conns must not be negative")
+	case o.Only != "" && o.Only != "plain" && o.Only != "https":
+		return nil, errors.New("-only must be plain or https")
+	case o.Only == "https" && !o.HTTPS:
+		return nil, errors.New("-only https contradicts -https=false")
+	case o.HSConns < 1:
+		return nil, errors.New("-hs-conns must be at least 1")
+	case o.Only == "https" && o.GOMAXPROCS == "auto":
+		return nil, errors.New("-gomaxprocs auto runs its trial on the plain proxy: not with -only https")
 	}
 	o.Duration = o.Duration.Round(time.Second)
 	if o.Warmup > 0 && o.Warmup < time.Second {
@@ -82,15 +106,25 @@ func parseFlags(args []string) (*options, error) {
 // estimate is roughly how long the measurements take, without installs.
 func (o *options) estimate() time.Duration {
 	run := o.Duration + o.Warmup + o.WaitQuiet + 2*time.Second
-	d := time.Duration(o.Rounds) * 5 * run // 3 proxies + 2 servers per round
+	var d time.Duration
+	parts := 0
+	if o.plain() {
+		d += time.Duration(o.Rounds) * 5 * run // 3 proxies + 2 servers per round
+		parts++
+	}
+	if o.https() {
+		d += time.Duration(o.Rounds) * 7 * run // 3 proxies + 2 × 2 servers per round
+		d += 20 * time.Second                  // s_client probes
+		parts++
+	}
 	if o.GOMAXPROCS == "auto" {
 		d += 4 * (trialDuration + o.Warmup + 2*time.Second)
 	}
 	if o.Profile {
-		d += 15 * time.Second
+		d += time.Duration(parts) * 15 * time.Second
 	}
 	if o.IdleConns > 0 {
-		d += 3 * 30 * time.Second
+		d += time.Duration(parts) * 3 * 30 * time.Second
 	}
 	return d + time.Minute // builds, starts, readiness
 }
@@ -101,6 +135,13 @@ func (o *options) full() bool {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == hsloadCommand {
+		if err := hsloadMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

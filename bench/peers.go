@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -39,16 +41,23 @@ var fairness = []string{
 	"Mock: Edgegate's MOCK backend vs nginx `return 200 \"hello world\\n\"` with `add_header X-Request-Id $request_id` (Edgegate sends X-Request-Id on every response), both text/plain, 12-byte body.",
 }
 
-// peer is one HTTP server the harness talks to.
+// peer is one HTTP or HTTPS server the harness talks to.
 type peer struct {
 	key   string // stable id in latest.json
 	label string // shown in tables
 	port  int
 	path  string // request path wrk uses
 	proc  *proc
+	tls   *tls.Config // HTTPS: how the harness's own clients connect; nil: plain HTTP
 }
 
-func (p *peer) url() string { return fmt.Sprintf("http://127.0.0.1:%d%s", p.port, p.path) }
+func (p *peer) url() string {
+	scheme := "http"
+	if p.tls != nil {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, p.port, p.path)
+}
 
 // freePort asks the kernel for an unused loopback port.
 func freePort() (int, error) {
@@ -68,8 +77,9 @@ type tmplData struct {
 	Port       int
 	OriginPort int
 	Body       string
-	MaxConns   int    // nginx worker_connections, HAProxy maxconn
-	Nofile     uint64 // RLIMIT_NOFILE the harness could get; the peers inherit it
+	MaxConns   int         // nginx worker_connections, HAProxy maxconn
+	Nofile     uint64      // RLIMIT_NOFILE the harness could get; the peers inherit it
+	Certs      *benchCerts // non-nil: the listener speaks TLS with these files
 }
 
 var confTemplates = template.Must(template.New("").Parse(`
@@ -110,7 +120,16 @@ http {
     }
 {{- end}}
     server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
+        listen 127.0.0.1:{{.Port}}{{if .Certs}} ssl{{end}} backlog=4096;
+{{- if .Certs}}
+        ssl_certificate {{.Certs.CertFile}};
+        ssl_certificate_key {{.Certs.KeyFile}};
+        ssl_protocols TLSv1.3;
+        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+        ssl_ecdh_curve X25519;
+        ssl_session_tickets on;
+        ssl_session_timeout 1h;
+{{- end}}
 {{- if eq .Role "nginx-proxy"}}
         location /release/proxy {
             proxy_pass http://origin/;
@@ -158,12 +177,12 @@ defaults
     timeout http-keep-alive 60s
 
 frontend fe
-    bind 127.0.0.1:{{.Port}} backlog 4096
+    bind 127.0.0.1:{{.Port}} backlog 4096{{if .Certs}} ssl crt {{.Certs.ComboFile}} alpn http/1.1 ssl-min-ver TLSv1.3 ciphersuites TLS_AES_128_GCM_SHA256 curves X25519{{end}}
     option forwardfor
     http-request set-var(txn.rid) uuid()
     http-request set-header X-Request-Id %[var(txn.rid)]
     http-request set-header X-Real-IP %[src]
-    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Proto {{if .Certs}}https{{else}}http{{end}}
     http-request set-header X-Forwarded-Host %[req.hdr(host)]
     http-response set-header X-Request-Id %[var(txn.rid)]
     use_backend origin if { path_beg /release/proxy }
@@ -207,6 +226,32 @@ type env struct {
 	idle   int
 	nofile uint64
 	origin *peer
+	certs  *benchCerts // the HTTPS part's certificate (nil before it)
+	// https: peers started from now on (not the origin) listen with TLS
+	// on certs; set by the HTTPS part.
+	https bool
+}
+
+// clientTLS is how the harness's own clients (readiness, idle
+// connections) speak to the HTTPS peers: the run's CA, the bench host
+// name, TLS 1.3 with X25519 only (Go would otherwise offer
+// X25519MLKEM768, which Edgegate would pick and nginx cannot), no
+// resumption.
+func (e *env) clientTLS() *tls.Config {
+	if !e.https {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	if ca, err := os.ReadFile(e.certs.CAFile); err == nil {
+		pool.AppendCertsFromPEM(ca)
+	}
+	return &tls.Config{
+		RootCAs:          pool,
+		ServerName:       benchHost,
+		MinVersion:       tls.VersionTLS13,
+		CurvePreferences: []tls.CurveID{tls.X25519},
+		NextProtos:       []string{"http/1.1"},
+	}
 }
 
 func (e *env) writeConf(tmpl, name string, d tmplData) (string, error) {
@@ -215,6 +260,9 @@ func (e *env) writeConf(tmpl, name string, d tmplData) (string, error) {
 		d.MaxConns = maxConns(e.idle)
 	}
 	d.Nofile = e.nofile
+	if e.https && d.Role != "origin" {
+		d.Certs = e.certs
+	}
 	var b bytes.Buffer
 	if err := confTemplates.ExecuteTemplate(&b, tmpl, d); err != nil {
 		return "", err
@@ -254,6 +302,9 @@ func (e *env) startNginx(ctx context.Context, role, name, label string, cpu int,
 		return nil, err
 	}
 	pr := &peer{key: name, label: label, port: port, path: path, proc: p}
+	if role != "origin" {
+		pr.tls = e.clientTLS()
+	}
 	return pr, e.ready(ctx, pr)
 }
 
@@ -282,12 +333,13 @@ func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &peer{key: "haproxy", label: "HAProxy", port: port, path: proxyPath, proc: p}
+	pr := &peer{key: "haproxy", label: "HAProxy", port: port, path: proxyPath, proc: p, tls: e.clientTLS()}
 	return pr, e.ready(ctx, pr)
 }
 
 // startEdgegate starts the gateway with one event loop on the CPU under
-// test and the given GOMAXPROCS.
+// test and the given GOMAXPROCS; with e.https the peers it returns are its
+// --tls-listen (on the run's certificate as --tls-cert/--tls-key).
 func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool) (*peer, *peer, int, error) {
 	port, err := freePort()
 	if err != nil {
@@ -312,12 +364,19 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 	if pprof {
 		args = append(args, "--pprof")
 	}
+	if e.https {
+		if port, err = freePort(); err != nil {
+			return nil, nil, 0, err
+		}
+		args = append(args, "--tls-listen", "127.0.0.1:"+strconv.Itoa(port),
+			"--tls-cert", e.certs.CertFile, "--tls-key", e.certs.KeyFile)
+	}
 	p, err := e.sup.start(name, cpuUnderTest, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	proxy := &peer{key: "edgegate", label: "Edgegate", port: port, path: proxyPath, proc: p}
-	mock := &peer{key: "edgegate-mock", label: "Edgegate mock", port: port, path: mockPath, proc: p}
+	proxy := &peer{key: "edgegate", label: "Edgegate", port: port, path: proxyPath, proc: p, tls: e.clientTLS()}
+	mock := &peer{key: "edgegate-mock", label: "Edgegate mock", port: port, path: mockPath, proc: p, tls: proxy.tls}
 	if err := e.ready(ctx, proxy); err != nil {
 		return nil, nil, 0, err
 	}
@@ -357,7 +416,13 @@ func probe(ctx context.Context, p *peer) error {
 		return err
 	}
 	req.Host = benchHost
-	resp, err := probeClient.Do(req)
+	c := probeClient
+	if p.tls != nil {
+		c = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			DisableKeepAlives: true, Proxy: nil, TLSClientConfig: p.tls, ForceAttemptHTTP2: false,
+		}}
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,9 +34,9 @@ type profileResult struct {
 	Text    string     `json:"-"`      // -top -nodecount=25, for profile.txt
 }
 
-// profileRun loads Edgegate's proxy path with wrk and fetches a CPU profile
-// from its --pprof admin endpoint in the middle of the run.
-func profileRun(ctx context.Context, e *env, o *options, p *peer, adminPort int) (*profileResult, error) {
+// profileRun loads p (an Edgegate path) and fetches a CPU profile from its
+// --pprof admin endpoint in the middle of the run.
+func profileRun(ctx context.Context, e *env, o *options, p *peer, adminPort int, load driver) (*profileResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	type wrkOut struct {
@@ -44,7 +45,7 @@ func profileRun(ctx context.Context, e *env, o *options, p *peer, adminPort int)
 	}
 	done := make(chan wrkOut, 1)
 	go func() {
-		r, _, err := runWrk(ctx, e.tools["wrk"], p, o.Conns, (profileSeconds+3)*time.Second)
+		r, _, err := load(ctx, e, o, p, (profileSeconds+3)*time.Second)
 		done <- wrkOut{r, err}
 	}()
 	select {
@@ -52,7 +53,7 @@ func profileRun(ctx context.Context, e *env, o *options, p *peer, adminPort int)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	pprofPath := filepath.Join(e.dir, "cpu.pprof")
+	pprofPath := filepath.Join(e.dir, p.proc.name+"-"+strconv.Itoa(p.port)+"-cpu.pprof")
 	fetchErr := fetchProfile(ctx, adminPort, pprofPath)
 	w := <-done
 	if fetchErr != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -43,6 +44,7 @@ type results struct {
 	Idle       []idleResult     `json:"idle_conns"`
 	Profile    *profileResult   `json:"profile,omitempty"`
 	Targets    []target         `json:"targets"`
+	HTTPS      *httpsResults    `json:"https,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -166,50 +168,20 @@ func (r *results) markdown() string {
 	b.WriteString("\n\n")
 	fmt.Fprintf(&b, "- Machine: %s, %d CPUs, kernel %s, %s; load average %s at start, %s at end (shared machine: other tenants add noise).\n",
 		r.Env.CPUModel, r.Env.CPUs, r.Env.Kernel, r.Env.OS, r.Env.LoadAvgStart, r.Env.LoadAvgEnd)
-	fmt.Fprintf(&b, "- Software: Edgegate %s, %s; %s; %s; %s.\n", r.Env.Commit, r.Env.Go, r.Env.Nginx, r.Env.HAProxy, r.Env.Wrk)
+	fmt.Fprintf(&b, "- Software: Edgegate %s, %s; %s; %s; %s; %s.\n", r.Env.Commit, r.Env.Go, r.Env.Nginx, r.Env.HAProxy, r.Env.Wrk, r.Env.OpenSSL)
 	fmt.Fprintf(&b, "- Placement: %s.\n", placement)
 	fmt.Fprintf(&b, "- Edgegate: `--loops 1`, GOMAXPROCS=%s (%s).\n", r.GOMAXPROCS.Chosen, r.GOMAXPROCS.How)
-	for _, f := range r.Fairness {
-		fmt.Fprintf(&b, "- %s\n", f)
-	}
-
-	b.WriteString("\n#### Proxy → nginx origin (12-byte body)\n\n")
-	r.peerTable(&b, r.Proxy, "edgegate")
-	b.WriteString("\n#### Server under test: Edgegate MOCK vs nginx `return 200`\n\n")
-	r.peerTable(&b, r.Mock, "edgegate-mock")
-
-	if len(r.Idle) > 0 {
-		fmt.Fprintf(&b, "\n#### Idle keep-alive client connections (%s each, one proxied GET per connection, then %s idle)\n\n",
-			fmtInt(float64(o.IdleConns)), idleSettle)
-		b.WriteString("| peer | open | failed | RSS before | RSS after | KiB per connection |\n|---|--:|--:|--:|--:|--:|\n")
-		for _, i := range r.Idle {
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %.2f |\n", i.Label, fmtInt(float64(i.Opened)), i.Failed,
-				fmtMiB(float64(i.BeforeKiB)), fmtMiB(float64(i.AfterKiB)), i.PerConnKiB)
+	if o.plain() {
+		for _, f := range r.Fairness {
+			fmt.Fprintf(&b, "- %s\n", f)
 		}
 	}
 
-	b.WriteString("\n#### Targets (issue 2)\n\n| target | measured | result |\n|---|---|---|\n")
-	for _, t := range r.Targets {
-		m := t.Measured
-		if m == "" {
-			m = "not measured"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Name, m, t.Status)
+	if o.plain() {
+		r.plainMarkdown(&b)
 	}
-
-	if p := r.Profile; p != nil {
-		fmt.Fprintf(&b, "\n#### Where Edgegate's time goes (CPU profile, %d s during an extra proxy run at %s req/s; top 10 by cum%%)\n\n",
-			p.Seconds, fmtInt(p.Wrk.RPS))
-		for _, h := range p.Header {
-			if strings.HasPrefix(h, "Duration:") {
-				fmt.Fprintf(&b, "%s\n\n", h)
-			}
-		}
-		b.WriteString("| cum% | cum | flat% | function |\n|--:|--:|--:|---|\n")
-		for _, l := range p.TopCum {
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", l.CumPct, l.Cum, l.FlatPct, l.Func)
-		}
-		b.WriteString("\nFull flat listing: `bench/results/profile.txt`.\n")
+	if r.HTTPS != nil {
+		r.HTTPS.markdown(&b, o)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
@@ -221,20 +193,95 @@ func (r *results) markdown() string {
 	return b.String()
 }
 
-// peerTable writes one median table with ratios against the Edgegate row.
-func (r *results) peerTable(b *strings.Builder, rs []*peerResult, eKey string) {
+// plainMarkdown writes issue 2's tables.
+func (r *results) plainMarkdown(b *strings.Builder) {
+	o := r.Options
+	b.WriteString("\n#### Proxy → nginx origin (12-byte body)\n\n")
+	peerTable(b, r.Proxy, "edgegate", "req/s", false)
+	b.WriteString("\n#### Server under test: Edgegate MOCK vs nginx `return 200`\n\n")
+	peerTable(b, r.Mock, "edgegate-mock", "req/s", false)
+	idleAndTargets(b, o, "keep-alive", "one proxied GET", r.Idle, "Targets (issue 2)", r.Targets)
+	if p := r.Profile; p != nil {
+		profileMarkdown(b, "an extra proxy run", "req/s", p)
+		b.WriteString("\nFull flat listing: `bench/results/profile.txt`.\n")
+	}
+}
+
+// idleAndTargets writes the idle-connection table (if measured) and the
+// targets.
+func idleAndTargets(b *strings.Builder, o *options, kind, each string, rs []idleResult, title string, ts []target) {
+	if len(rs) > 0 {
+		idleTable(b, fmt.Sprintf("Idle %s client connections (%s each, %s per connection, then %s idle)",
+			kind, fmtInt(float64(o.IdleConns)), each, idleSettle), rs)
+	}
+	targetTable(b, title, ts)
+}
+
+func idleTable(b *strings.Builder, title string, rs []idleResult) {
+	fmt.Fprintf(b, "\n#### %s\n\n", title)
+	b.WriteString("| peer | open | failed | RSS before | RSS after | KiB per connection |\n|---|--:|--:|--:|--:|--:|\n")
+	for _, i := range rs {
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %.2f |\n", i.Label, fmtInt(float64(i.Opened)), i.Failed,
+			fmtMiB(float64(i.BeforeKiB)), fmtMiB(float64(i.AfterKiB)), i.PerConnKiB)
+	}
+}
+
+func targetTable(b *strings.Builder, title string, ts []target) {
+	fmt.Fprintf(b, "\n#### %s\n\n| target | measured | result |\n|---|---|---|\n", title)
+	for _, t := range ts {
+		m := t.Measured
+		if m == "" {
+			m = "not measured"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", t.Name, m, t.Status)
+	}
+}
+
+// profileMarkdown writes the top of a CPU profile.
+func profileMarkdown(b *strings.Builder, during, unit string, p *profileResult) {
+	fmt.Fprintf(b, "\n#### Where Edgegate's time goes (CPU profile, %d s during %s at %s %s; top 10 by cum%%)\n\n",
+		p.Seconds, during, fmtInt(p.Wrk.RPS), unit)
+	for _, h := range p.Header {
+		if strings.HasPrefix(h, "Duration:") {
+			fmt.Fprintf(b, "%s\n\n", h)
+		}
+	}
+	b.WriteString("| cum% | cum | flat% | function |\n|--:|--:|--:|---|\n")
+	for _, l := range p.TopCum {
+		fmt.Fprintf(b, "| %s | %s | %s | `%s` |\n", l.CumPct, l.Cum, l.FlatPct, l.Func)
+	}
+}
+
+// peerTable writes one median table with ratios against the Edgegate row;
+// with perCore also the rate per core of the peer and its ratio.
+func peerTable(b *strings.Builder, rs []*peerResult, eKey, unit string, perCore bool) {
 	e := find(rs, eKey)
-	b.WriteString("| peer | req/s | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy | errors | Edgegate/peer req/s | Edgegate/peer p99 |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	if perCore {
+		fmt.Fprintf(b, "| peer | %s | per peer core | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy (load alone) | errors | Edgegate/peer per core | Edgegate/peer raw | Edgegate/peer p99 |\n", unit)
+		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	} else {
+		fmt.Fprintf(b, "| peer | %s | p50 | p99 | peak RSS | peer CPU | others on CPU 0 | CPU 1 busy | errors | Edgegate/peer %s | Edgegate/peer p99 |\n", unit, unit)
+		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	}
 	for _, p := range rs {
 		m := p.Median
-		rr, rp := "–", "–"
+		rc, rr, rp := "–", "–", "–"
 		if e != nil && p != e {
-			rr, rp = ratio(e.Median.RPS, m.RPS), ratio(e.Median.P99Ms, m.P99Ms)
+			rc, rr, rp = ratio(e.Median.PerCore, m.PerCore), ratio(e.Median.RPS, m.RPS), ratio(e.Median.P99Ms, m.P99Ms)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %d | %s | %s |\n",
+		errs := strconv.FormatInt(m.Errors, 10)
+		if m.NotResumed > 0 {
+			errs += fmt.Sprintf(" (+%d not resumed)", m.NotResumed)
+		}
+		if perCore {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% (%.0f%%) | %s | %s | %s | %s |\n",
+				p.Label, fmtInt(m.RPS), fmtInt(m.PerCore), fmtMs(m.P50Ms), fmtMs(m.P99Ms), fmtMiB(m.PeakRSSKiB),
+				m.ProxyCPUPct, m.OthersCPU0Pct, m.CPU1BusyPct, m.LoadCPUPct, errs, rc, rr, rp)
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %s | %s | %s |\n",
 			p.Label, fmtInt(m.RPS), fmtMs(m.P50Ms), fmtMs(m.P99Ms), fmtMiB(m.PeakRSSKiB),
-			m.ProxyCPUPct, m.OthersCPU0Pct, m.CPU1BusyPct, m.Errors, rr, rp)
+			m.ProxyCPUPct, m.OthersCPU0Pct, m.CPU1BusyPct, errs, rr, rp)
 	}
 }
 
@@ -253,20 +300,24 @@ func (r *results) writeJSON(path string) error {
 const benchmarksIntro = `# Benchmarks
 
 Edgegate's data plane measured against nginx and HAProxy on one machine, as
-issue 2 asks: the same nginx ` + "`return 200`" + ` origin behind each proxy, each proxy
+issue 2 asks: the same nginx ` + "`" + `return 200` + "`" + ` origin behind each proxy, each proxy
 held to one CPU (1 event loop / 1 worker / 1 thread, pinned with taskset),
 wrk with 64 keep-alive connections on the other CPU, alternating rounds, medians.
-The harness lives in ` + "`bench/`" + ` and installs nginx, HAProxy and wrk with apt-get
-when they are missing.
+The same run measures HTTPS (issue 12) under the same placement: see
+[Reading the HTTPS figures](#reading-the-https-figures-issue-12).
+The harness lives in ` + "`" + `bench/` + "`" + ` and installs nginx, HAProxy, wrk and openssl
+with apt-get when they are missing.
 
 Run it with:
 
-    make bench                          # 3 rounds × 10 s per peer (the default)
+    make bench                          # 3 rounds × 10 s per peer (the default), plain and HTTPS
     make bench BENCHFLAGS='-rounds 5 -duration 20s'
     go run ./bench -quick               # 1 round × 3 s smoke test
+    go run ./bench -only https          # the HTTPS part alone (-only plain, or -https=false, skips it)
 
-The section between the markers below is rewritten by every run; the rest of
-this file is kept as it is.
+The section between the markers below is rewritten by every run of both
+parts (a partial run, ` + "`" + `-only` + "`" + ` or ` + "`" + `-https=false` + "`" + `, writes nothing unless given
+` + "`" + `-write` + "`" + `); the rest of this file is kept as it is.
 
 `
 

@@ -72,81 +72,125 @@ func run(ctx context.Context, o *options) (err error) {
 	if err := e.startOrigin(ctx); err != nil {
 		return err
 	}
-
-	// Edgegate's GOMAXPROCS: fixed, or the faster of 1 and 2 in a short trial.
 	gmp := o.GOMAXPROCS
-	var gateProxy, gateMock *peer
-	var gateAdmin int
-	if gmp == "auto" {
-		gmp, gateProxy, gateMock, gateAdmin, err = gomaxprocsTrial(ctx, e, o, res)
-		if err != nil {
+	if o.plain() {
+		if gmp, err = plainPart(ctx, e, o, res); err != nil {
 			return err
 		}
 	} else {
-		how := "-gomaxprocs " + gmp
-		if gmp == "1" {
-			how = "the default: in trials of GOMAXPROCS=1 vs 2 on this 2-core machine (pinned to one CPU) neither was faster beyond noise, so 1 is kept as it matches the one-thread budget and is what Go picks under `taskset -c 0` anyway; `-gomaxprocs auto` repeats the trial"
-		}
-		res.GOMAXPROCS = gomaxprocsChoice{Chosen: gmp, How: how}
-		gateProxy, gateMock, gateAdmin, err = e.startEdgegate(ctx, "edgegate", gmp, o.Profile)
-		if err != nil {
-			return err
-		}
+		res.GOMAXPROCS = gomaxprocsChoice{Chosen: gmp, How: gomaxprocsHow(gmp)}
 	}
-	nginxProxy, err := e.startNginx(ctx, "nginx-proxy", "nginx", "nginx", cpuUnderTest, proxyPath)
-	if err != nil {
-		return err
-	}
-	nginxProxy.key = "nginx"
-	haproxy, err := e.startHAProxy(ctx, "haproxy")
-	if err != nil {
-		return err
-	}
-	nginxReturn, err := e.startNginx(ctx, "nginx-return", "nginx-return", "nginx return 200", cpuUnderTest, mockPath)
-	if err != nil {
-		return err
-	}
-
-	logf("proxy rounds: %d × %s (+%s warm-up) × 3 peers", o.Rounds, o.Duration, o.Warmup)
-	if res.Proxy, err = runRounds(ctx, e, o, "proxy", []*peer{gateProxy, nginxProxy, haproxy}, o.Rounds, o.Duration); err != nil {
-		return err
-	}
-	logf("mock rounds: %d × %s (+%s warm-up) × 2 servers", o.Rounds, o.Duration, o.Warmup)
-	if res.Mock, err = runRounds(ctx, e, o, "mock", []*peer{gateMock, nginxReturn}, o.Rounds, o.Duration); err != nil {
-		return err
-	}
-	if o.Profile {
-		logf("profile: %d s CPU profile of Edgegate during an extra proxy run", profileSeconds)
-		if res.Profile, err = profileRun(ctx, e, o, gateProxy, gateAdmin); err != nil {
-			return err
-		}
-	}
-	for _, p := range []*peer{gateProxy, nginxProxy, haproxy, nginxReturn} {
-		sup.stop(p.proc)
-	}
-
-	if o.IdleConns > 0 {
-		if res.Idle, err = idleTests(ctx, e, o, gmp); err != nil {
+	if o.https() {
+		if res.HTTPS, err = httpsPart(ctx, e, o, gmp); err != nil {
 			return err
 		}
 	}
 	res.Env.LoadAvgEnd = loadAvg()
-	for _, rs := range [][]*peerResult{res.Proxy, res.Mock} {
+	res.warn()
+	if o.plain() {
+		res.computeTargets()
+	}
+	if res.HTTPS != nil {
+		res.HTTPS.computeTargets()
+	}
+	return report(root, o, res)
+}
+
+func gomaxprocsHow(gmp string) string {
+	if gmp == "1" {
+		return "the default: in trials of GOMAXPROCS=1 vs 2 on this 2-core machine (pinned to one CPU) neither was faster beyond noise, so 1 is kept as it matches the one-thread budget and is what Go picks under `taskset -c 0` anyway; `-gomaxprocs auto` repeats the trial"
+	}
+	return "-gomaxprocs " + gmp
+}
+
+// plainPart is issue 2's benchmark: the proxy and mock rounds over plain
+// HTTP, the profile and the idle connections. It returns Edgegate's
+// GOMAXPROCS, for the HTTPS part.
+func plainPart(ctx context.Context, e *env, o *options, res *results) (string, error) {
+	// Edgegate's GOMAXPROCS: fixed, or the faster of 1 and 2 in a short trial.
+	gmp := o.GOMAXPROCS
+	var gateProxy, gateMock *peer
+	var gateAdmin int
+	var err error
+	if gmp == "auto" {
+		gmp, gateProxy, gateMock, gateAdmin, err = gomaxprocsTrial(ctx, e, o, res)
+		if err != nil {
+			return "", err
+		}
+	} else {
+		res.GOMAXPROCS = gomaxprocsChoice{Chosen: gmp, How: gomaxprocsHow(gmp)}
+		gateProxy, gateMock, gateAdmin, err = e.startEdgegate(ctx, "edgegate", gmp, o.Profile)
+		if err != nil {
+			return "", err
+		}
+	}
+	nginxProxy, err := e.startNginx(ctx, "nginx-proxy", "nginx", "nginx", cpuUnderTest, proxyPath)
+	if err != nil {
+		return "", err
+	}
+	nginxProxy.key = "nginx"
+	haproxy, err := e.startHAProxy(ctx, "haproxy")
+	if err != nil {
+		return "", err
+	}
+	nginxReturn, err := e.startNginx(ctx, "nginx-return", "nginx-return", "nginx return 200", cpuUnderTest, mockPath)
+	if err != nil {
+		return "", err
+	}
+
+	logf("proxy rounds: %d × %s (+%s warm-up) × 3 peers", o.Rounds, o.Duration, o.Warmup)
+	if res.Proxy, err = runRounds(ctx, e, o, "proxy", []*peer{gateProxy, nginxProxy, haproxy}, o.Rounds, o.Duration, wrkLoad); err != nil {
+		return "", err
+	}
+	logf("mock rounds: %d × %s (+%s warm-up) × 2 servers", o.Rounds, o.Duration, o.Warmup)
+	if res.Mock, err = runRounds(ctx, e, o, "mock", []*peer{gateMock, nginxReturn}, o.Rounds, o.Duration, wrkLoad); err != nil {
+		return "", err
+	}
+	if o.Profile {
+		logf("profile: %d s CPU profile of Edgegate during an extra proxy run", profileSeconds)
+		if res.Profile, err = profileRun(ctx, e, o, gateProxy, gateAdmin, wrkLoad); err != nil {
+			return "", err
+		}
+	}
+	for _, p := range []*peer{gateProxy, nginxProxy, haproxy, nginxReturn} {
+		e.sup.stop(p.proc)
+	}
+	if o.IdleConns > 0 {
+		if res.Idle, err = idleTests(ctx, e, o, gmp); err != nil {
+			return "", err
+		}
+	}
+	return gmp, nil
+}
+
+// warn lists the medians that make a ratio doubtful.
+func (r *results) warn() {
+	sections := [][]*peerResult{r.Proxy, r.Mock}
+	if h := r.HTTPS; h != nil {
+		sections = append(sections, h.Proxy, h.Full, h.Resumed)
+		for _, p := range h.Probes {
+			if p.Problem != "" {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("HTTPS probe of %s: %s", p.Label, p.Problem))
+			}
+		}
+	}
+	for _, rs := range sections {
 		for _, p := range rs {
 			if p.Median.Errors > 0 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: wrk counted %d errors or non-2xx responses", p.Label, p.Median.Errors))
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: the load generator counted %d errors or non-2xx responses", p.Label, p.Median.Errors))
+			}
+			if p.Median.NotResumed > 0 {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d connections of the resumption test got a full handshake", p.Label, p.Median.NotResumed))
 			}
 			if p.Median.OthersCPU0Pct > 10 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: other processes took %.0f%% of CPU 0 (median) while it was measured; rerun on a quiet machine",
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: other processes took %.0f%% of CPU 0 (median) while it was measured; rerun on a quiet machine",
 					p.Label, p.Median.OthersCPU0Pct))
 			} else if p.Median.ProxyCPUPct < 90 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s used only %.0f%% of CPU 0 (median): the load side (CPU 1 %.0f%% busy: wrk + origin) was the limit, not the peer, so ratios understate differences",
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s used only %.0f%% of CPU 0 (median): the load side (CPU 1 %.0f%% busy) was the limit, not the peer, so raw ratios understate differences (the per-core figures correct for it)",
 					p.Label, p.Median.ProxyCPUPct, p.Median.CPU1BusyPct))
 			}
 		}
 	}
-	res.computeTargets()
-	return report(root, o, res)
 }
 
 // gomaxprocsTrial runs Edgegate with GOMAXPROCS=1 and =2 side by side in
@@ -173,7 +217,7 @@ func gomaxprocsTrial(ctx context.Context, e *env, o *options, res *results) (str
 		rounds = 1
 	}
 	logf("GOMAXPROCS trial: %d × %s per setting", rounds, trialDuration)
-	trial, err := runRounds(ctx, e, o, "gomaxprocs", peers, rounds, trialDuration)
+	trial, err := runRounds(ctx, e, o, "gomaxprocs", peers, rounds, trialDuration, wrkLoad)
 	if err != nil {
 		return "", nil, nil, 0, err
 	}
@@ -195,22 +239,26 @@ func gomaxprocsTrial(ctx context.Context, e *env, o *options, res *results) (str
 }
 
 // idleTests measures RSS per idle connection on a fresh instance of each
-// proxy, one at a time.
+// proxy, one at a time (over TLS when e.https).
 func idleTests(ctx context.Context, e *env, o *options, gmp string) ([]idleResult, error) {
 	var out []idleResult
+	sfx, kind := "", "keep-alive"
+	if e.https {
+		sfx, kind = "-tls", "TLS keep-alive"
+	}
 	starts := []func() (*peer, error){
 		func() (*peer, error) {
-			p, _, _, err := e.startEdgegate(ctx, "edgegate-idle", gmp, false)
+			p, _, _, err := e.startEdgegate(ctx, "edgegate-idle"+sfx, gmp, false)
 			return p, err
 		},
 		func() (*peer, error) {
-			p, err := e.startNginx(ctx, "nginx-proxy", "nginx-idle", "nginx", cpuUnderTest, proxyPath)
+			p, err := e.startNginx(ctx, "nginx-proxy", "nginx-idle"+sfx, "nginx", cpuUnderTest, proxyPath)
 			if p != nil {
 				p.key = "nginx"
 			}
 			return p, err
 		},
-		func() (*peer, error) { return e.startHAProxy(ctx, "haproxy-idle") },
+		func() (*peer, error) { return e.startHAProxy(ctx, "haproxy-idle"+sfx) },
 	}
 	for _, start := range starts {
 		p, err := start()
@@ -220,7 +268,7 @@ func idleTests(ctx context.Context, e *env, o *options, gmp string) ([]idleResul
 			}
 			return out, err
 		}
-		logf("idle connections: %s idle keep-alive connections to %s", strconv.Itoa(o.IdleConns), p.label)
+		logf("idle connections: %s idle %s connections to %s", strconv.Itoa(o.IdleConns), kind, p.label)
 		r, err := idleTest(ctx, p, o.IdleConns)
 		e.sup.stop(p.proc)
 		if err != nil {
@@ -244,14 +292,21 @@ func report(root string, o *options, res *results) error {
 	if err := res.writeJSON(filepath.Join(dir, "latest.json")); err != nil {
 		return err
 	}
-	if res.Profile != nil {
-		if err := os.WriteFile(filepath.Join(dir, "profile.txt"), []byte(res.Profile.Text), 0o644); err != nil {
+	profiles := map[string]*profileResult{"profile.txt": res.Profile}
+	if h := res.HTTPS; h != nil {
+		profiles["profile-https-proxy.txt"], profiles["profile-https-handshakes.txt"] = h.ProfileProxy, h.ProfileFull
+	}
+	for name, p := range profiles {
+		if p == nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(p.Text), 0o644); err != nil {
 			return err
 		}
 	}
 	if err := updateBenchmarksMD(filepath.Join(root, "BENCHMARKS.md"), md); err != nil {
 		return err
 	}
-	logf("wrote bench/results/latest.json, bench/results/profile.txt and BENCHMARKS.md")
+	logf("wrote bench/results/ (latest.json, profiles) and BENCHMARKS.md")
 	return nil
 }
