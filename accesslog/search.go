@@ -98,10 +98,18 @@ func (s *Searcher) Search(q Query) (Page, error) {
 			views = append(views, v)
 		}
 	}
+	// In the order a best record can be in: by the earliest (latest)
+	// time a segment holds, ties in key order.
 	if p.asc {
-		sort.Slice(views, func(i, j int) bool { return views[i].sum.minT < views[j].sum.minT })
+		sort.Slice(views, func(i, j int) bool {
+			a, b := &views[i], &views[j]
+			return a.sum.minT < b.sum.minT || a.sum.minT == b.sum.minT && a.id < b.id
+		})
 	} else {
-		sort.Slice(views, func(i, j int) bool { return views[i].sum.maxT > views[j].sum.maxT })
+		sort.Slice(views, func(i, j int) bool {
+			a, b := &views[i], &views[j]
+			return a.sum.maxT > b.sum.maxT || a.sum.maxT == b.sum.maxT && a.id > b.id
+		})
 	}
 	top := &topK{k: want + 1, p: p}
 	for i := range views {
@@ -272,9 +280,13 @@ func (s *Searcher) searchSegment(v *segView, p *plan, top *topK) error {
 		return nil
 	}
 	if p.asc {
-		sort.Slice(cand, func(i, j int) bool { return cand[i].minT < cand[j].minT })
+		sort.Slice(cand, func(i, j int) bool {
+			return cand[i].minT < cand[j].minT || cand[i].minT == cand[j].minT && cand[i].off < cand[j].off
+		})
 	} else {
-		sort.Slice(cand, func(i, j int) bool { return cand[i].maxT > cand[j].maxT })
+		sort.Slice(cand, func(i, j int) bool {
+			return cand[i].maxT > cand[j].maxT || cand[i].maxT == cand[j].maxT && cand[i].off > cand[j].off
+		})
 	}
 	var logf *os.File
 	if v.t != nil {
