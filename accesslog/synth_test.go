@@ -11,11 +11,11 @@ import (
 // Everything is a function of i, so a test can recompute what it wrote.
 
 type synthRec struct {
-	i                   int
-	t                   int64
-	service, api        string
-	status              uint16
-	latUS               int64
+	i                    int
+	t                    int64
+	service, api         string
+	status               uint16
+	latUS                int64
 	cip, uip, errMsg, id string
 }
 
