@@ -1,7 +1,6 @@
 package accesslog
 
 import (
-	"errors"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -94,7 +93,7 @@ func appendInt(dst []byte, name string, v int64, always bool) []byte {
 }
 
 // appendSeconds writes d as seconds with exactly six decimals (exact
-// microseconds, no float rounding: parseSeconds reads it back).
+// microseconds, no float rounding: parseDecimal reads it back).
 func appendSeconds(dst []byte, name string, d time.Duration, always bool) []byte {
 	if d <= 0 && !always {
 		return dst
@@ -130,32 +129,27 @@ func appendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-			default:
-				dst = append(dst, c)
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+n]...)
 			}
-			i++
+			i += n
 			continue
 		}
-		r, n := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, `\ufffd`...)
+		if c == '"' || c == '\\' {
+			dst = append(dst, '\\', c)
+		} else if c < 0x20 {
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
 		} else {
-			dst = append(dst, s[i:i+n]...)
+			dst = append(dst, c)
 		}
-		i += n
+		i++
 	}
 	return append(dst, '"')
 }
-
-// errSyntax: a line that is not one of ours (a torn last line after a
-// crash, or foreign text).
-var errSyntax = errors.New("not an access-log line")
 
 // parseJSON reads a line written by AppendJSON (without its newline) into
 // r. Unknown members are skipped, so newer writers stay readable.
@@ -269,85 +263,61 @@ func (r *Record) setMember(key, val []byte, esc bool) error {
 }
 
 func (r *Record) setNumber(key, val []byte) error {
-	var err error
+	n, us, ok := parseDecimal(val)
+	if !ok {
+		return errSyntax
+	}
+	for i, name := range durationNames {
+		if name == string(key) {
+			*r.durations()[i] = time.Duration(us) * time.Microsecond
+			return nil
+		}
+	}
 	switch string(key) {
 	case "status":
-		var v int64
-		v, err = parseInt(val)
-		r.Status = uint16(v)
+		r.Status = uint16(n)
 	case "ups_status":
-		var v int64
-		v, err = parseInt(val)
-		r.UpstreamStatus = uint16(v)
+		r.UpstreamStatus = uint16(n)
 	case "bytes_in":
-		r.BytesIn, err = parseInt(val)
+		r.BytesIn = n
 	case "bytes_out":
-		r.BytesOut, err = parseInt(val)
+		r.BytesOut = n
 	case "pid":
-		var v int64
-		v, err = parseInt(val)
-		r.PID = int32(v)
-	case "latency":
-		r.Latency, err = parseSeconds(val)
-	case "backend_latency":
-		r.Backend, err = parseSeconds(val)
-	case "backend_connect":
-		r.Connect, err = parseSeconds(val)
-	case "backend_header":
-		r.Header, err = parseSeconds(val)
-	case "tcp_rtt":
-		r.RTT, err = parseSeconds(val)
+		r.PID = int32(n)
 	}
-	return err
+	return nil
 }
 
-func parseInt(b []byte) (int64, error) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || len(b) > 18 {
-		return 0, errSyntax
-	}
-	var v int64
+// durationNames are the JSON names of the members durations returns.
+var durationNames = [...]string{"latency", "backend_latency", "backend_connect", "backend_header", "tcp_rtt"}
+
+func (r *Record) durations() [len(durationNames)]*time.Duration {
+	return [...]*time.Duration{&r.Latency, &r.Backend, &r.Connect, &r.Header, &r.RTT}
+}
+
+// parseDecimal reads a non-negative decimal number (the only kind the
+// writer writes): its whole part, and its value in millionths (decimals
+// past six are cut).
+func parseDecimal(b []byte) (whole, micros int64, ok bool) {
+	digits, scale := 0, int64(0)
 	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, errSyntax
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, nil
-}
-
-// parseSeconds reads a decimal number of seconds (at most six decimals
-// count; more are truncated) as a Duration.
-func parseSeconds(b []byte) (time.Duration, error) {
-	whole, frac := b, []byte(nil)
-	for i, c := range b {
-		if c == '.' {
-			whole, frac = b[:i], b[i+1:]
-			break
-		}
-	}
-	s, err := parseInt(whole)
-	if err != nil || s < 0 {
-		return 0, errSyntax
-	}
-	us := s * 1e6
-	scale := int64(1e5)
-	for i, c := range frac {
-		if c < '0' || c > '9' {
-			return 0, errSyntax
-		}
-		if i < 6 {
-			us += int64(c-'0') * scale
+		switch {
+		case c == '.' && scale == 0:
+			scale = 1e5
+		case c < '0' || c > '9' || digits == 18:
+			return 0, 0, false
+		case scale == 0:
+			whole = whole*10 + int64(c-'0')
+			digits++
+		default:
+			micros += int64(c-'0') * scale
 			scale /= 10
 		}
 	}
-	return time.Duration(us) * time.Microsecond, nil
+	if digits == 0 {
+		return 0, 0, false
+	}
+	return whole, whole*1e6 + micros, true
 }
 
 // setUnescaped decodes the JSON escapes of raw into member f.

@@ -3,7 +3,6 @@ package accesslog
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -320,8 +319,6 @@ func getMeta(b []byte, m *blockMeta) {
 	m.off = int64(binary.LittleEndian.Uint64(b[summarySize:]))
 	m.size = binary.LittleEndian.Uint32(b[summarySize+8:])
 }
-
-var errIndex = errors.New("damaged index")
 
 // indexFile is a sealed segment's index, read in pieces: the header once
 // (kept), the postings per lookup, the block table when a search needs it.

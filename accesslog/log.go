@@ -88,12 +88,6 @@ type Log struct {
 	err        error // the last failure, for Flush and Close
 }
 
-// Sentinel errors.
-var (
-	ErrClosed  = errors.New("accesslog: log closed")
-	errOptions = errors.New("accesslog: bad options")
-)
-
 const (
 	segPrefix  = "access-"
 	segTime    = "20060102T150405.000Z"
@@ -438,8 +432,12 @@ type segFile struct {
 	bytes  int64  // .log and .idx
 }
 
-// listSegments lists dir's segments, oldest first.
-func listSegments(dir string) ([]segFile, error) {
+// listSegments lists dir's segments, oldest first, with their sizes.
+func listSegments(dir string) ([]segFile, error) { return listSegmentFiles(dir, true) }
+
+// listSegmentFiles lists dir's segments, oldest first; sizes costs a
+// stat per file (retention needs it, a search does not).
+func listSegmentFiles(dir string, sizes bool) ([]segFile, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -449,9 +447,13 @@ func listSegments(dir string) ([]segFile, error) {
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, idxSuffix) {
-			if info, err := e.Info(); err == nil {
-				idx[strings.TrimSuffix(name, idxSuffix)] = info.Size()
+			var n int64
+			if sizes {
+				if info, err := e.Info(); err == nil {
+					n = info.Size()
+				}
 			}
+			idx[strings.TrimSuffix(name, idxSuffix)] = n
 			continue
 		}
 		id, ok := segID(name)
@@ -459,8 +461,10 @@ func listSegments(dir string) ([]segFile, error) {
 			continue
 		}
 		s := segFile{id: id, path: filepath.Join(dir, name)}
-		if info, err := e.Info(); err == nil {
-			s.bytes = info.Size()
+		if sizes {
+			if info, err := e.Info(); err == nil {
+				s.bytes = info.Size()
+			}
 		}
 		out = append(out, s)
 	}

@@ -105,10 +105,6 @@ func compile(q Query) (*plan, error) {
 		return nil, &QueryError{BadLimit, "Limit", fmt.Sprintf("Limit %d: want 1 to %d", q.Limit, MaxLimit)}
 	}
 	p := &plan{start: q.Start.UnixNano(), end: q.End.UnixNano(), asc: q.Asc, limit: q.Limit}
-	if q.Service != "" {
-		p.service = []byte(q.Service)
-		p.hashes = append(p.hashes, keyHash(Service, p.service))
-	}
 	for i, c := range q.Conds {
 		at := fmt.Sprintf("LogQuerys.%d", i)
 		ops, ok := Ops[c.Name]
@@ -152,6 +148,12 @@ func compile(q Query) (*plan, error) {
 			}
 		}
 		p.preds = append(p.preds, pr)
+	}
+	// The service last: the other postings are the selective ones, and a
+	// segment is left after the first lookup that finds nothing.
+	if q.Service != "" {
+		p.service = []byte(q.Service)
+		p.hashes = append(p.hashes, keyHash(Service, p.service))
 	}
 	if q.Cursor != "" {
 		if err := p.readCursor(q.Cursor); err != nil {

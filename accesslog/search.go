@@ -139,7 +139,7 @@ func (s *Searcher) Search(q Query) (Page, error) {
 // segments lists the directory's segments with their summaries, loading
 // new sealed headers and bringing tails up to date.
 func (s *Searcher) segments() ([]segView, error) {
-	files, err := listSegments(s.dir)
+	files, err := listSegmentFiles(s.dir, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -235,8 +235,9 @@ func (s *Searcher) searchSegment(v *segView, p *plan, top *topK) error {
 	if v.t != nil {
 		metas = v.t.b.metas()
 		for i, h := range p.hashes {
-			got := v.t.b.lookup(h)
-			ids = intersect(ids, got, i == 0)
+			if ids = intersect(ids, v.t.b.lookup(h), i == 0); len(ids) == 0 {
+				break
+			}
 		}
 	} else {
 		f, err := os.Open(v.x.path)
