@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -243,7 +244,7 @@ func (b *builder) lookup(h uint32) []uint32 {
 const (
 	indexMagic = "EGALOGX1"
 	headerSize = 64
-	fanoutBits = 12
+	fanoutBits = 8
 	fanoutSize = 4 << fanoutBits
 	postingsAt = headerSize + fanoutSize
 )
@@ -327,6 +328,7 @@ type indexFile struct {
 	sum             summary
 	nblocks, npairs uint32
 	size            int64 // segment bytes covered
+	fan             [1 << fanoutBits]uint32
 }
 
 func openIndex(path string) (*indexFile, error) {
@@ -335,13 +337,17 @@ func openIndex(path string) (*indexFile, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var hdr [headerSize]byte
-	if _, err := io.ReadFull(f, hdr[:]); err != nil || string(hdr[:8]) != indexMagic {
+	var head [postingsAt]byte // the header and the fanout, in one read
+	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:8]) != indexMagic {
 		return nil, fmt.Errorf("%s: %w", path, errIndex)
 	}
+	hdr := head[:headerSize]
 	le := binary.LittleEndian
 	x := &indexFile{path: path, nblocks: le.Uint32(hdr[8:]), npairs: le.Uint32(hdr[12:]), size: int64(le.Uint64(hdr[16:]))}
 	x.sum.get(hdr[24:])
+	for i := range x.fan {
+		x.fan[i] = le.Uint32(head[headerSize+4*i:])
+	}
 	// A torn index (a crash before its rename reached the disk) is
 	// refused whole: the segment is then indexed from its lines.
 	info, err := f.Stat()
@@ -351,23 +357,15 @@ func openIndex(path string) (*indexFile, error) {
 	return x, nil
 }
 
-// lookup lists the blocks posted under h, ascending; f is the open index.
+// lookup lists the blocks posted under h, ascending; f is the open
+// index. The fanout is in memory: one read of about npairs/256 postings.
 func (x *indexFile) lookup(f *os.File, h uint32) ([]uint32, error) {
 	top := h >> (32 - fanoutBits)
-	var lo, hi uint32
-	var b [8]byte
-	le := binary.LittleEndian
-	if top == 0 {
-		if _, err := f.ReadAt(b[:4], headerSize); err != nil {
-			return nil, err
-		}
-		hi = le.Uint32(b[:4])
-	} else {
-		if _, err := f.ReadAt(b[:], headerSize+int64(top-1)*4); err != nil {
-			return nil, err
-		}
-		lo, hi = le.Uint32(b[:4]), le.Uint32(b[4:])
+	var lo uint32
+	if top > 0 {
+		lo = x.fan[top-1]
 	}
+	hi := x.fan[top]
 	if hi < lo || hi > x.npairs {
 		return nil, errIndex
 	}
@@ -378,14 +376,17 @@ func (x *indexFile) lookup(f *os.File, h uint32) ([]uint32, error) {
 	if _, err := f.ReadAt(buf, postingsAt+int64(lo)*8); err != nil {
 		return nil, err
 	}
-	// The range (about npairs/4096 postings) is sorted by hash; h's run
-	// is in it.
+	// The range is sorted by hash: find h's run.
+	le := binary.LittleEndian
+	n := int(hi - lo)
+	k := sort.Search(n, func(k int) bool { return uint32(le.Uint64(buf[k*8:])>>32) >= h })
 	var out []uint32
-	for k := 0; k < int(hi-lo); k++ {
+	for ; k < n; k++ {
 		p := le.Uint64(buf[k*8:])
-		if uint32(p>>32) == h {
-			out = append(out, uint32(p))
+		if uint32(p>>32) != h {
+			break
 		}
+		out = append(out, uint32(p))
 	}
 	return out, nil
 }

@@ -26,6 +26,9 @@ type Searcher struct {
 	fifo   []int64 // tables, oldest loaded first
 	tails  map[int64]*tailSeg
 	buf    []byte
+	// The last listing and the directory's mtime then.
+	listed  []segFile
+	listMod time.Time
 }
 
 // tableCache is how many sealed segments' block tables stay loaded
@@ -139,7 +142,7 @@ func (s *Searcher) Search(q Query) (Page, error) {
 // segments lists the directory's segments with their summaries, loading
 // new sealed headers and bringing tails up to date.
 func (s *Searcher) segments() ([]segView, error) {
-	files, err := listSegmentFiles(s.dir, false)
+	files, err := s.list()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -200,6 +203,30 @@ func (s *Searcher) segments() ([]segView, error) {
 		}
 	}
 	return out, nil
+}
+
+// listStable is how old the directory's mtime must be for a listing to
+// be reused: a coarse file-system clock could otherwise hide a change
+// made in the same tick as the listing.
+const listStable = 2 * time.Second
+
+// list lists the directory's segments, again only when the directory
+// changed (a segment created, sealed or removed) or changed recently.
+func (s *Searcher) list() ([]segFile, error) {
+	info, err := os.Stat(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	mod := info.ModTime()
+	if s.listed != nil && mod.Equal(s.listMod) && time.Since(mod) > listStable {
+		return s.listed, nil
+	}
+	files, err := listSegmentFiles(s.dir, false)
+	if err != nil {
+		return nil, err
+	}
+	s.listed, s.listMod = files, mod
+	return files, nil
 }
 
 // tail returns segment f's in-memory index, extended to the whole lines
