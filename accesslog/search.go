@@ -32,8 +32,8 @@ type Searcher struct {
 }
 
 // tableCache is how many sealed segments' block tables stay loaded
-// (about 60 KiB each for a 128 MiB segment).
-const tableCache = 256
+// (about 130 KiB each for a 128 MiB segment): a page touches one or two.
+const tableCache = 64
 
 // tailSeg is a segment without an index yet (being written, or left by a
 // writer that is gone): indexed in memory as it grows.
