@@ -47,11 +47,12 @@ type Options struct {
 	// LocalQuotaUsed, when set, reports the in-process edge's usage-plan
 	// quota counts (plan id → requests used) for InUseRequestNum.
 	LocalQuotaUsed func() map[string]int64
+	Log            *slog.Logger
+	Now            func() time.Time
+
 	// LogSearcher answers DescribeLogSearch over the access log's
 	// directory; nil answers UnsupportedOperation (no access log).
 	LogSearcher *accesslog.Searcher
-	Log         *slog.Logger
-	Now         func() time.Time
 }
 
 // Limits are per-tenant quotas (seed: 使用限制).
