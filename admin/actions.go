@@ -118,6 +118,8 @@ var actionTable = []action{
 	act("BindIPStrategy", (*Admin).bindIPStrategy),
 	act("UnBindIPStrategy", (*Admin).unBindIPStrategy),
 	act("DescribeIPStrategyApisStatus", (*Admin).describeIPStrategyApisStatus),
+	// Log search (日志相关接口; logsearch.go).
+	act("DescribeLogSearch", (*Admin).describeLogSearch),
 	// Edgegate extensions: certificates for custom domains
 	// (certificates.go), in the Tencent SSL service's spellings.
 	act("UploadCertificate", (*Admin).uploadCertificate),

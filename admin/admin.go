@@ -16,6 +16,7 @@ import (
 
 	"github.com/tidwall/buntdb"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/admin/store"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
@@ -48,6 +49,10 @@ type Options struct {
 	LocalQuotaUsed func() map[string]int64
 	Log            *slog.Logger
 	Now            func() time.Time
+
+	// LogSearcher answers DescribeLogSearch over the access log's
+	// directory; nil answers UnsupportedOperation (no access log).
+	LogSearcher *accesslog.Searcher
 }
 
 // Limits are per-tenant quotas (seed: 使用限制).

@@ -60,7 +60,10 @@
 // certificate codes of tlsterm.ParseKeyPair map to the seed's as
 // certificates.go's table says.
 //
+// DescribeLogSearch (logsearch.go) reads the access log through the
+// accesslog.Searcher of Options.LogSearcher.
+//
 // Sub-packages: tcapi (signing, envelope, decoding, the typed Action
 // wrapper) and store (durable BuntDB). admin imports model, router (through
-// snapshot) and snapshot; edge never imports admin.
+// snapshot), snapshot and accesslog; edge never imports admin.
 package admin

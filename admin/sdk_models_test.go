@@ -35,12 +35,12 @@ var notInSDK = map[string]string{
 	"DeleteCertificate": "not in the SDK: Edgegate certificates",
 }
 
-// notServed are the SDK's Actions Edgegate does not serve (API documents,
-// log search: not in the seed's scope for Edgegate).
+// notServed are the SDK's Actions Edgegate does not serve (API documents:
+// not in the seed's scope for Edgegate).
 var notServed = map[string]bool{
 	"BuildAPIDoc": true, "CreateAPIDoc": true, "DeleteAPIDoc": true,
 	"DescribeAPIDocDetail": true, "DescribeAPIDocs": true,
-	"DescribeLogSearch": true, "GenerateApiDocument": true, "ModifyAPIDoc": true, "ResetAPIDocPassword": true,
+	"GenerateApiDocument": true, "ModifyAPIDoc": true, "ResetAPIDocPassword": true,
 }
 
 // beyondSDK are the members we send that the SDK's models lack, by our

@@ -42,6 +42,7 @@ const (
 	gStrategies = "Environment strategies (QPS caps)"
 	gIP         = "IP strategies"
 	gDomains    = "Custom domains"
+	gLogs       = "Log search"
 	gCerts      = "Certificates (Edgegate extensions)"
 	gSplit      = "Split mode (Edgegate extensions)"
 )
@@ -135,6 +136,8 @@ var ctlActions = []ctlAction{
 	{"DescribeServiceSubDomains", gDomains, "the custom domains of a service", sdk[apigw.DescribeServiceSubDomainsRequest](), nil},
 	{"DescribeServiceSubDomainMappings", gDomains, "a custom domain's path mappings", sdk[apigw.DescribeServiceSubDomainMappingsRequest](), nil},
 	{"DeleteServiceSubDomainMapping", gDomains, "delete one environment's path mapping", sdk[apigw.DeleteServiceSubDomainMappingRequest](), nil},
+
+	{"DescribeLogSearch", gLogs, "search the access log (time range, LogQuerys, ConText paging)", sdk[apigw.DescribeLogSearchRequest](), nil},
 
 	{"UploadCertificate", gCerts, "store a certificate: SVR chain and key, CA bundle or CLIENT (validated; key sealed at rest)", adm("UploadCertificate"), nil},
 	{"DescribeCertificates", gCerts, "list certificates (soonest expiry first)", adm("DescribeCertificates"), nil},

@@ -1,0 +1,379 @@
+package accesslog
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The JSON line. One object per line, keys in this order, a member left
+// out when it is empty or not measured (an absent member means "not
+// known"). The names, for a README:
+//
+//	time             request head complete, RFC 3339 UTC with microseconds
+//	req_id           request id (the X-Request-Id the gateway sent)
+//	service, env     service id, environment (test, prepub, release)
+//	api_id           API id
+//	method, path     request method and path (no query string)
+//	host             Host header
+//	scheme           "http" or "https"
+//	status           status sent to the client
+//	ups_status       the backend's status (absent: the gateway answered)
+//	bytes_in         request bytes (head and body)
+//	bytes_out        response bytes
+//	latency          total time in the gateway, seconds (6 decimals)
+//	backend_latency  upstream attempt to end of its response, seconds
+//	backend_connect  upstream connect time, seconds
+//	backend_header   until the upstream response head, seconds
+//	client_ip        client address
+//	upstream         upstream address, ip:port
+//	vip              gateway address the client reached, ip:port
+//	subject          auth subject: SecretId or app id (never a secret)
+//	limit            limiter decision: "pass", or the refusing rule
+//	err_code         gateway error code
+//	err_msg          gateway error message
+//	tcp_rtt          client TCP round trip, seconds
+//	pid              writing process
+var jsonNames = [NumFields]string{
+	ReqID: "req_id", Service: "service", Env: "env", API: "api_id", Method: "method", Path: "path",
+	Host: "host", ClientIP: "client_ip", Upstream: "upstream", VIP: "vip", Subject: "subject",
+	Limit: "limit", ErrCode: "err_code", ErrMsg: "err_msg",
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// AppendJSON appends r as one JSON line (with its newline) to dst.
+func (r *Record) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"time":"`...)
+	dst = time.Unix(0, r.Time).UTC().AppendFormat(dst, timeLayout)
+	dst = append(dst, '"')
+	for _, f := range [...]Field{ReqID, Service, Env, API, Method, Path, Host} {
+		dst = r.appendText(dst, f)
+	}
+	if r.Scheme == HTTPS {
+		dst = append(dst, `,"scheme":"https"`...)
+	} else {
+		dst = append(dst, `,"scheme":"http"`...)
+	}
+	dst = appendInt(dst, "status", int64(r.Status), true)
+	dst = appendInt(dst, "ups_status", int64(r.UpstreamStatus), false)
+	dst = appendInt(dst, "bytes_in", r.BytesIn, true)
+	dst = appendInt(dst, "bytes_out", r.BytesOut, true)
+	dst = appendSeconds(dst, "latency", r.Latency, true)
+	dst = appendSeconds(dst, "backend_latency", r.Backend, false)
+	dst = appendSeconds(dst, "backend_connect", r.Connect, false)
+	dst = appendSeconds(dst, "backend_header", r.Header, false)
+	for _, f := range [...]Field{ClientIP, Upstream, VIP, Subject, Limit, ErrCode, ErrMsg} {
+		dst = r.appendText(dst, f)
+	}
+	dst = appendSeconds(dst, "tcp_rtt", r.RTT, false)
+	dst = appendInt(dst, "pid", int64(r.PID), false)
+	return append(dst, '}', '\n')
+}
+
+func (r *Record) appendText(dst []byte, f Field) []byte {
+	v := r.Get(f)
+	if len(v) == 0 {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, jsonNames[f]...)
+	dst = append(dst, '"', ':')
+	return appendJSONString(dst, v)
+}
+
+func appendInt(dst []byte, name string, v int64, always bool) []byte {
+	if v == 0 && !always {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	return strconv.AppendInt(dst, v, 10)
+}
+
+// appendSeconds writes d as seconds with exactly six decimals (exact
+// microseconds, no float rounding: parseDecimal reads it back).
+func appendSeconds(dst []byte, name string, d time.Duration, always bool) []byte {
+	if d <= 0 && !always {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	return appendFixed(dst, d.Microseconds(), 6)
+}
+
+// appendFixed writes us microseconds as seconds with prec (1..6) decimals,
+// truncated.
+func appendFixed(dst []byte, us int64, prec int) []byte {
+	if us < 0 {
+		us = 0
+	}
+	dst = strconv.AppendInt(dst, us/1e6, 10)
+	dst = append(dst, '.')
+	frac := us % 1e6
+	var b [6]byte
+	for i := 5; i >= 0; i-- {
+		b[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return append(dst, b[:prec]...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s quoted (RFC 8259 section 7); invalid UTF-8
+// becomes U+FFFD so the line stays valid JSON.
+func appendJSONString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+n]...)
+			}
+			i += n
+			continue
+		}
+		if c == '"' || c == '\\' {
+			dst = append(dst, '\\', c)
+		} else if c < 0x20 {
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+		i++
+	}
+	return append(dst, '"')
+}
+
+// parseJSON reads a line written by AppendJSON (without its newline) into
+// r. Unknown members are skipped, so newer writers stay readable.
+func parseJSON(line []byte, r *Record) error {
+	r.reset()
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return errSyntax
+	}
+	i = skipSpace(line, i+1)
+	if i < len(line) && line[i] == '}' {
+		return nil
+	}
+	for {
+		key, _, next, ok := scanString(line, i)
+		if !ok {
+			return errSyntax
+		}
+		i = skipSpace(line, next)
+		if i >= len(line) || line[i] != ':' {
+			return errSyntax
+		}
+		i = skipSpace(line, i+1)
+		if i >= len(line) {
+			return errSyntax
+		}
+		if line[i] == '"' {
+			val, esc, next, ok := scanString(line, i)
+			if !ok {
+				return errSyntax
+			}
+			i = next
+			if err := r.setMember(key, val, esc); err != nil {
+				return err
+			}
+		} else {
+			j := i
+			for j < len(line) && line[j] != ',' && line[j] != '}' && line[j] != ' ' {
+				j++
+			}
+			if err := r.setNumber(key, line[i:j]); err != nil {
+				return err
+			}
+			i = j
+		}
+		i = skipSpace(line, i)
+		if i >= len(line) {
+			return errSyntax
+		}
+		if line[i] == '}' {
+			return nil
+		}
+		if line[i] != ',' {
+			return errSyntax
+		}
+		i = skipSpace(line, i+1)
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString reads the JSON string starting at b[i] ('"'): its raw bytes
+// between the quotes, whether they hold escapes, and the index after it.
+func scanString(b []byte, i int) (raw []byte, esc bool, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, false, 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			esc = true
+			j++
+		case '"':
+			return b[i+1 : j], esc, j + 1, true
+		}
+	}
+	return nil, false, 0, false
+}
+
+func (r *Record) setMember(key, val []byte, esc bool) error {
+	switch string(key) {
+	case "time":
+		t, err := time.Parse(timeLayout, string(val))
+		if err != nil {
+			return errSyntax
+		}
+		r.Time = t.UnixNano()
+		return nil
+	case "scheme":
+		if string(val) == "https" {
+			r.Scheme = HTTPS
+		}
+		return nil
+	}
+	for f, n := range jsonNames {
+		if n == string(key) {
+			if esc {
+				r.setUnescaped(Field(f), val)
+			} else {
+				r.Set(Field(f), val)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+func (r *Record) setNumber(key, val []byte) error {
+	n, us, ok := parseDecimal(val)
+	if !ok {
+		return errSyntax
+	}
+	for i, name := range durationNames {
+		if name == string(key) {
+			*r.durations()[i] = time.Duration(us) * time.Microsecond
+			return nil
+		}
+	}
+	switch string(key) {
+	case "status":
+		r.Status = uint16(n)
+	case "ups_status":
+		r.UpstreamStatus = uint16(n)
+	case "bytes_in":
+		r.BytesIn = n
+	case "bytes_out":
+		r.BytesOut = n
+	case "pid":
+		r.PID = int32(n)
+	}
+	return nil
+}
+
+// durationNames are the JSON names of the members durations returns.
+var durationNames = [...]string{"latency", "backend_latency", "backend_connect", "backend_header", "tcp_rtt"}
+
+func (r *Record) durations() [len(durationNames)]*time.Duration {
+	return [...]*time.Duration{&r.Latency, &r.Backend, &r.Connect, &r.Header, &r.RTT}
+}
+
+// parseDecimal reads a non-negative decimal number (the only kind the
+// writer writes): its whole part, and its value in millionths (decimals
+// past six are cut).
+func parseDecimal(b []byte) (whole, micros int64, ok bool) {
+	digits, scale := 0, int64(0)
+	for _, c := range b {
+		switch {
+		case c == '.' && scale == 0:
+			scale = 1e5
+		case c < '0' || c > '9' || digits == 18:
+			return 0, 0, false
+		case scale == 0:
+			whole = whole*10 + int64(c-'0')
+			digits++
+		default:
+			micros += int64(c-'0') * scale
+			scale /= 10
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	return whole, whole*1e6 + micros, true
+}
+
+// setUnescaped decodes the JSON escapes of raw into member f.
+func (r *Record) setUnescaped(f Field, raw []byte) {
+	start := int(r.used)
+	out := r.text[start:start]
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			out = appendCapped(out, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'n':
+			out = appendCapped(out, '\n')
+		case 't':
+			out = appendCapped(out, '\t')
+		case 'r':
+			out = appendCapped(out, '\r')
+		case 'b':
+			out = appendCapped(out, '\b')
+		case 'f':
+			out = appendCapped(out, '\f')
+		case 'u':
+			if i+4 >= len(raw) {
+				return
+			}
+			v, err := strconv.ParseUint(string(raw[i+1:i+5]), 16, 32)
+			if err != nil {
+				return
+			}
+			i += 4
+			ru := rune(v)
+			if ru >= 0xd800 && ru < 0xdc00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, err := strconv.ParseUint(string(raw[i+3:i+7]), 16, 32); err == nil && lo >= 0xdc00 && lo < 0xe000 {
+					ru = (ru-0xd800)<<10 + (rune(lo) - 0xdc00) + 0x10000
+					i += 6
+				}
+			}
+			var tmp [4]byte
+			for _, b := range tmp[:utf8.EncodeRune(tmp[:], ru)] {
+				out = appendCapped(out, b)
+			}
+		default: // \" \\ \/
+			out = appendCapped(out, raw[i])
+		}
+	}
+	r.span[f].off, r.span[f].n = uint16(start), uint16(len(out))
+	r.used += uint16(len(out))
+}
+
+// appendCapped appends c when out (a window of Record.text) has room.
+func appendCapped(out []byte, c byte) []byte {
+	if len(out) < cap(out) {
+		return append(out, c)
+	}
+	return out
+}
