@@ -27,6 +27,9 @@ func TestImportDirection(t *testing.T) {
 		"router":   {"model", "http1", "ascii"},
 		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii"},
 		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm"},
+
+		// Response compression: the edge's loops use it; it knows no edge.
+		"compression": {"http1", "ascii"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
