@@ -163,23 +163,27 @@
 //
 // # Measurements
 //
-// go test ./compression -run '^$' -bench . -count 3 (2 vCPU, shared;
-// testdata/api16k.json is 16,013 bytes of a paginated JSON user list made
-// by a seeded generator; "ratio" is body bytes over chunked output bytes):
+// go test ./compression -run '^$' -bench . -count 3 (2 vCPU shared with
+// other builds, so ±10%; testdata/api16k.json is 16,013 bytes of a
+// paginated JSON user list from a seeded generator, gen_api16k.py;
+// "ratio" is body bytes over chunked output bytes):
 //
-//	gzip-1   31.7 µs/response  504 MB/s  3.80x  0 allocs
-//	gzip-5   47.4 µs/response  338 MB/s  4.14x  0 allocs
-//	gzip-6   54.3 µs/response  295 MB/s  4.18x  0 allocs
-//	zstd-1   36.5 µs/response  438 MB/s  4.11x  0 allocs
-//	zstd-2   46.2 µs/response  347 MB/s  4.14x  0 allocs
+//	gzip-1   31.7-34.8 µs/response  460-510 MB/s  3.80x  0 allocs
+//	gzip-5   47-59 µs/response      272-343 MB/s  4.14x  0 allocs
+//	gzip-6   54-61 µs/response      264-297 MB/s  4.18x  0 allocs
+//	zstd-1   36.5-39.8 µs/response  402-438 MB/s  4.11x  0 allocs
+//	zstd-2   46-59 µs/response      271-349 MB/s  4.14x  0 allocs
 //	Decide + AppendHead  128 ns, Accept-Encoding parse + choice  55 ns
 //
 // Beside it, the same body through the zlib 1.2.13 that Debian's nginx
 // 1.22 links, called as nginx's gzip filter calls it (deflateInit2 at
 // level 1, window and hash shrunk to the known length: wbits 14,
-// memlevel 7; deflate, crc32, deflateEnd per response), measured by a
-// small C loop on the same machine: 69.3 µs/response, 231 MB/s, 3.64x; at
-// level 5: 146 µs, 4.10x. The end-to-end comparison belongs to make bench
+// memlevel 7; deflate, crc32, deflateEnd per response): testdata/
+// nginx_zlib.c, run in the same minutes as the Go benchmark:
+// 69-100 µs/response, 160-231 MB/s, 3.64x at level 1; 125-156 µs, 4.10x
+// at level 5. So gzip-1 here costs about half the CPU per response of
+// nginx's gzip_comp_level 1, for 4% smaller output. The end-to-end
+// comparison belongs to make bench
 // (BENCHMARKS.md); for it to be like for like, nginx needs:
 //
 //	gzip on;

@@ -92,19 +92,8 @@ func (e *Encoder) Write(dst, p []byte) []byte {
 // stored block; a zstd block end). Use it when the backend pauses, so that
 // a slow stream is not held back; each Flush costs some ratio.
 func (e *Encoder) Flush(dst []byte) []byte {
-	if e.closed {
-		e.err = errClosed
-		return dst
-	}
-	start := len(dst)
-	e.out.b = dst
-	var err error
-	if e.gz != nil {
-		err = e.gz.Flush()
-	} else {
-		err = e.zs.Flush()
-	}
-	return e.frame(start, err)
+	dst, _ = e.drain(dst, false)
+	return dst
 }
 
 // Close ends the compressed stream and the chunked body: it appends the
@@ -114,21 +103,35 @@ func (e *Encoder) Flush(dst []byte) []byte {
 // identity content (digests, signatures). A body of 0 bytes still makes a
 // valid, tiny stream.
 func (e *Encoder) Close(dst []byte) []byte {
+	dst, ok := e.drain(dst, true)
+	if ok {
+		dst = append(dst, "0\r\n\r\n"...)
+	}
+	return dst
+}
+
+// drain flushes or closes the compressor and frames what it released;
+// false after Close.
+func (e *Encoder) drain(dst []byte, end bool) ([]byte, bool) {
 	if e.closed {
 		e.err = errClosed
-		return dst
+		return dst, false
 	}
-	e.closed = true
+	e.closed = end
 	start := len(dst)
 	e.out.b = dst
 	var err error
-	if e.gz != nil {
+	switch {
+	case e.gz != nil && end:
 		err = e.gz.Close()
-	} else {
+	case e.gz != nil:
+		err = e.gz.Flush()
+	case end:
 		err = e.zs.Close()
+	default:
+		err = e.zs.Flush()
 	}
-	dst = e.frame(start, err)
-	return append(dst, "0\r\n\r\n"...)
+	return e.frame(start, err), true
 }
 
 // frame turns what the compressor appended after dst[:start] into one

@@ -26,32 +26,40 @@ func readJSON(t testing.TB) []byte {
 	return b
 }
 
-// unchunk decodes a chunked body with the project's strict decoder and
-// checks that it is complete and canonical: no bytes after it, no trailer.
+// chunks decodes framed with the project's strict chunked decoder,
+// passing each chunk's data to fn. It returns the bytes consumed and
+// whether the body ended; framing errors and trailers fail the test.
+func chunks(t testing.TB, d *http1.ChunkedDecoder, framed []byte, fn func([]byte)) (int, bool) {
+	t.Helper()
+	off := 0
+	for off < len(framed) || d.Done() {
+		n, ev, data, _, err := d.Next(framed[off:])
+		off += n
+		switch {
+		case err != nil:
+			t.Fatalf("chunked framing: %v", err)
+		case ev == http1.ChunkData:
+			fn(data)
+			continue
+		case ev == http1.ChunkTrailer:
+			t.Fatal("unexpected trailer")
+		}
+		return off, ev == http1.ChunkDone
+	}
+	return off, false
+}
+
+// unchunk decodes a whole chunked body and checks that it is complete
+// and that nothing follows it.
 func unchunk(t testing.TB, framed []byte) []byte {
 	t.Helper()
 	var d http1.ChunkedDecoder
 	var out []byte
-	for off := 0; ; {
-		n, ev, data, _, err := d.Next(framed[off:])
-		off += n
-		if err != nil {
-			t.Fatalf("chunked framing: %v", err)
-		}
-		switch ev {
-		case http1.ChunkData:
-			out = append(out, data...)
-		case http1.ChunkTrailer:
-			t.Fatal("unexpected trailer")
-		case http1.ChunkMore:
-			t.Fatalf("chunked body incomplete after %d of %d bytes", off, len(framed))
-		case http1.ChunkDone:
-			if off != len(framed) {
-				t.Fatalf("%d bytes after the last chunk", len(framed)-off)
-			}
-			return out
-		}
+	off, done := chunks(t, &d, framed, func(b []byte) { out = append(out, b...) })
+	if !done || off != len(framed) {
+		t.Fatalf("chunked body: ended %v after %d of %d bytes", done, off, len(framed))
 	}
+	return out
 }
 
 func decode(t testing.TB, c Coding, b []byte) []byte {
@@ -171,19 +179,7 @@ func unchunkPrefix(t testing.TB, framed []byte) []byte {
 	t.Helper()
 	var d http1.ChunkedDecoder
 	var out []byte
-	for off := 0; off < len(framed); {
-		n, ev, data, _, err := d.Next(framed[off:])
-		off += n
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev == http1.ChunkData {
-			out = append(out, data...)
-		}
-		if ev != http1.ChunkData {
-			break
-		}
-	}
+	chunks(t, &d, framed, func(b []byte) { out = append(out, b...) })
 	return out
 }
 
@@ -214,6 +210,9 @@ func TestMisuse(t *testing.T) {
 	out := enc.Close(nil)
 	if n := len(out); enc.Write(out, []byte("x"))[n-1] != out[n-1] || len(enc.Write(out, []byte("x"))) != n || enc.Err() == nil {
 		t.Fatal("Write after Close must append nothing and report an error")
+	}
+	if n := len(out); len(enc.Flush(out)) != n || len(enc.Close(out)) != n {
+		t.Fatal("Flush or Close after Close must append nothing")
 	}
 	pool.Put(enc)
 	enc = pool.Get(Gzip, 1) // the same encoder, reset
@@ -316,21 +315,11 @@ func TestStream64MiB(t *testing.T) {
 		out := make([]byte, 0, 4*piece)
 		var dec http1.ChunkedDecoder
 		feed := func(framed []byte) {
-			for off := 0; off < len(framed); {
-				n, ev, data, _, err := dec.Next(framed[off:])
-				off += n
-				if err != nil {
+			chunks(t, &dec, framed, func(b []byte) {
+				if _, err := pw.Write(b); err != nil {
 					t.Fatal(err)
 				}
-				if ev == http1.ChunkData {
-					if _, err := pw.Write(data); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if ev == http1.ChunkDone || ev == http1.ChunkMore {
-					break
-				}
-			}
+			})
 		}
 		rss0 := maxRSS(t)
 		var base, peak, mid uint64
