@@ -219,7 +219,7 @@ func RequestInfo(r *http1.Request) ReqInfo {
 	}
 	for i := range r.Headers {
 		h := &r.Headers[i]
-		if h.Kind != http1.KindOther {
+		if h.Kind != http1.KindOther && h.Kind != http1.KindHopByHop { // a field named by Connection is for this hop: us
 			continue
 		}
 		switch {

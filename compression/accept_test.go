@@ -156,6 +156,10 @@ func TestRequestInfo(t *testing.T) {
 	if !ri.Head || !ri.HTTP10 || !ri.NoTransform || ri.Accept.Present() {
 		t.Fatalf("HEAD: %+v", ri)
 	}
+	ri = RequestInfo(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: accept-encoding\r\nAccept-Encoding: zstd\r\n\r\n"))
+	if ri.Accept.Choose(offerGZ) != Zstd {
+		t.Fatalf("an Accept-Encoding named by Connection is for this hop: %+v", ri)
+	}
 	ri = RequestInfo(parse("GET / HTTP/1.1\r\nHost: a\r\nCache-Control: no-transformer, x=no-transform\r\n\r\n"))
 	if ri.NoTransform {
 		t.Fatalf("no-transform must be the directive's name: %+v", ri)

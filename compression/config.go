@@ -44,24 +44,25 @@ var DefaultTypes = []string{
 // every client has.
 var DefaultCodings = []string{"zstd", "gzip"}
 
-// Config is one API's compression setting, as the snapshot carries it.
-// The zero Config is "off".
+// Config is one API's compression setting, as the model and the snapshot
+// carry it (field names in the model's Action-API style). The zero Config
+// is "off".
 type Config struct {
 	// Enabled is the API's switch.
-	Enabled bool `json:"enabled"`
+	Enabled bool `json:"Enabled"`
 	// MinSize in bytes; 0 means DefaultMinSize.
-	MinSize int64 `json:"minSize,omitempty"`
+	MinSize int64 `json:"MinSize,omitempty"`
 	// Types are media-type patterns: "type/subtype", "type/*", or
 	// "*/*+suffix". Empty means DefaultTypes. Media that are already
 	// compressed (images but SVG, audio, video, archives) are refused.
-	Types []string `json:"types,omitempty"`
+	Types []string `json:"Types,omitempty"`
 	// Codings are offered in this order of preference ("zstd", "gzip").
 	// Empty means DefaultCodings.
-	Codings []string `json:"codings,omitempty"`
+	Codings []string `json:"Codings,omitempty"`
 	// GzipLevel is 1 (fastest) to 9 (smallest); 0 means DefaultGzipLevel.
-	GzipLevel int `json:"gzipLevel,omitempty"`
+	GzipLevel int `json:"GzipLevel,omitempty"`
 	// ZstdLevel is 1 (fastest) to MaxZstdLevel; 0 means DefaultZstdLevel.
-	ZstdLevel int `json:"zstdLevel,omitempty"`
+	ZstdLevel int `json:"ZstdLevel,omitempty"`
 }
 
 // Policy is a compiled Config: what Decide reads on the hot path. It is

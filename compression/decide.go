@@ -132,7 +132,7 @@ type fields struct {
 func (f *fields) scan(hs []http1.Header) {
 	for i := range hs {
 		h := &hs[i]
-		if h.Kind != http1.KindOther {
+		if h.Kind != http1.KindOther && h.Kind != http1.KindHopByHop {
 			continue
 		}
 		n := h.Name

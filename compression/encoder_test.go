@@ -267,6 +267,25 @@ func maxRSS(t testing.TB) int64 {
 	return ru.Maxrss << 10 // KiB on Linux
 }
 
+// TestNoGoroutines: encoders compress on the caller's goroutine (the
+// loop's); zstd's concurrency 1 starts none.
+func TestNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	pool := NewPool(PoolConfig{})
+	in := testInput(1<<20, 5)
+	for _, c := range []Coding{Zstd, Gzip} {
+		for l := 1; l <= MaxZstdLevel; l++ {
+			enc := pool.Get(c, l)
+			out := enc.Write(nil, in)
+			if n := runtime.NumGoroutine(); n != before {
+				t.Fatalf("%v-%d: %d goroutines while compressing, %d before", c, l, n, before)
+			}
+			enc.Close(out)
+			pool.Put(enc)
+		}
+	}
+}
+
 func heapAlloc() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
