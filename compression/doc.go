@@ -22,7 +22,7 @@
 //	d := compression.Decide(&cl.zreq, &h, pol)       // pure; no allocation
 //	enc := pool.Acquire(&d, pol)                     // nil: identity (d may turn Busy)
 //	dst = appendStatusLine(dst, ...)
-//	dst = d.AppendHead(dst, resp.Headers, relayed)  // relayed: the edge's hop-by-hop filter
+//	dst = d.AppendHead(dst, resp.Headers, relayed)  // relayed: the edge's filter (hop-by-hop, framing)
 //	dst = append(dst, "Transfer-Encoding: chunked\r\n"...) // when enc != nil
 //	// per body piece from the backend (Content-Length bytes, decoded chunk data, or close-delimited bytes):
 //	out = enc.Write(out[:0], piece); w.copy(out)
