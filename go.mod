@@ -6,6 +6,7 @@ require (
 	github.com/cilium/ebpf v0.19.0
 	github.com/cloudflare/circl v1.6.1
 	github.com/gorilla/websocket v1.5.3
+	github.com/klauspost/compress v1.18.0
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/tencentcloud/tencentcloud-sdk-go v1.0.162
 	github.com/tidwall/buntdb v1.3.0

@@ -30,6 +30,8 @@ func TestImportDirection(t *testing.T) {
 
 		// The access log: the edge writes it, the admin searches it.
 		"accesslog": {},
+		// Response compression: the edge's loops use it; it knows no edge.
+		"compression": {"http1", "ascii"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
