@@ -24,12 +24,18 @@ type rawUpstream struct {
 
 func startRawUpstream(t testing.TB, body string) *rawUpstream {
 	t.Helper()
+	return startFixedUpstream(t, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "+
+		strconv.Itoa(len(body))+"\r\n\r\n"+body)
+}
+
+// startFixedUpstream answers every request with the bytes of resp.
+func startFixedUpstream(t testing.TB, resp string) *rawUpstream {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n" + body)}
+	u := &rawUpstream{ln: ln, resp: []byte(resp)}
 	go acceptLoop(ln, u.serve)
 	t.Cleanup(func() { ln.Close() })
 	return u

@@ -127,7 +127,7 @@ func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *
 		dst = append(dst, "\r\n"...)
 	case respChunked, respClose:
 		if u.rechunk {
-			dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
+			dst = appendChunkedTE(dst, r.Headers, u.teCoded)
 		}
 	}
 	if cl.closeAfter || cl.l.s.draining.Load() {

@@ -47,6 +47,7 @@ type upstream struct {
 	gotBytes  bool // any byte of the current response arrived
 	keepAlive bool // the response allows reuse
 	rechunk   bool // the client gets chunked framing
+	teCoded   bool // the backend's Transfer-Encoding has codings besides chunked (te.go)
 	zeroSent  bool
 	idleSince int64
 
@@ -328,12 +329,6 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	case cl.isHead || r.Status == 204 || r.Status == 304:
 		u.mode = respNone
 	case r.Chunked:
-		if !codingIsChunkedOnly(r.Headers) {
-			// gzip,chunked would need the inner coding kept; refuse rather than garble.
-			u.t.fail(l.s.clk.now())
-			cl.upstreamFailed(errUpstreamBad, false, false)
-			return false
-		}
 		u.mode = respChunked
 		u.dec.Reset()
 	case r.ContentLength > 0:
@@ -342,6 +337,12 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 		u.mode = respNone
 	default:
 		u.mode = respClose
+	}
+	// Codings besides chunked pass through (te.go); HTTP/1.0 cannot take them.
+	if u.teCoded = u.mode != respNone && hasTransferCoding(r.Headers); u.teCoded && cl.minor == 0 {
+		u.t.fail(l.s.clk.now())
+		cl.upstreamFailed(errUpstreamBad, false, false)
+		return false
 	}
 	u.keepAlive = r.KeepAlive && u.mode != respClose
 	u.rechunk = false
@@ -423,15 +424,4 @@ func (u *upstream) finish() {
 		u.close()
 	}
 	cl.finishRequest()
-}
-
-// codingIsChunkedOnly reports whether every Transfer-Encoding field says
-// just "chunked".
-func codingIsChunkedOnly(hs []http1.Header) bool {
-	for i := range hs {
-		if hs[i].Kind == http1.KindTransferEncoding && !ascii.EqualFold(ascii.TrimOWS(hs[i].Value), "chunked") {
-			return false
-		}
-	}
-	return true
 }
