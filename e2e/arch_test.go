@@ -25,8 +25,8 @@ func TestImportDirection(t *testing.T) {
 		"http1":    {"ascii"},
 		"auth":     {"ascii"},
 		"router":   {"model", "http1", "ascii"},
-		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii"},
-		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm"},
+		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression"},
+		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression"},
 
 		// The access log: the edge writes it, the admin searches it.
 		"accesslog": {},
