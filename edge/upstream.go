@@ -8,6 +8,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/edgegate/edgegate/ascii"
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
 )
 
@@ -56,6 +57,9 @@ type upstream struct {
 	mode   respMode
 	left   int64
 	dec    http1.ChunkedDecoder
+
+	enc *compression.Encoder // compressing the current body (compress.go); nil: identity
+	zd  compression.Decision
 }
 
 // dial connects to u's target in a goroutine (Go's resolver and a connect
@@ -172,6 +176,7 @@ func (u *upstream) closed() {
 	}
 	cl := u.cl
 	if cl == nil || cl.up != u {
+		u.zrelease() // the client went first
 		return
 	}
 	switch u.phase {
@@ -188,6 +193,7 @@ func (u *upstream) closed() {
 			u.endClose()
 			return
 		}
+		u.zrelease()
 		cl.up = nil
 		u.cl = nil
 		cl.abort() // truncated: the client must see the close
@@ -205,9 +211,14 @@ func (u *upstream) endClose() {
 	l := u.l
 	if u.rechunk && !cl.dead {
 		cl.startWriter()
-		l.w.str("0\r\n\r\n")
+		if u.enc != nil {
+			u.zend()
+		} else {
+			l.w.str("0\r\n\r\n")
+		}
 		l.w.flush()
 	}
+	u.zrelease()
 	cl.up = nil
 	u.cl = nil
 	cl.ans = ansDone
@@ -356,6 +367,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	if cl.ws {
 		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
 	}
+	u.zstart(cl, r)
 	cl.ans = ansStarted
 	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
 	l.w.copy(l.tmp)
@@ -366,6 +378,9 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 // canonically. It returns the bytes consumed and whether the body ended.
 func (u *upstream) relay(data []byte) (int, bool) {
 	l := u.l
+	if u.enc != nil {
+		return u.zrelay(data)
+	}
 	switch u.mode {
 	case respNone:
 		return 0, true
@@ -385,15 +400,7 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		n, ev, chunk, tr, err := u.dec.Next(data[consumed:])
 		consumed += n
 		if err != nil {
-			// The head is out: all we can do is cut the client.
-			u.t.fail(l.s.clk.now())
-			u.keepAlive = false
-			l.w.flush()
-			cl := u.cl
-			cl.up = nil
-			u.cl = nil
-			u.close()
-			cl.abort()
+			u.badChunk()
 			return consumed, false
 		}
 		l.w.chunk(ev, chunk, &tr, u.rechunk, &u.zeroSent, &l.hex)
@@ -405,6 +412,20 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		}
 	}
 	return consumed, false
+}
+
+// badChunk cuts a response whose chunked framing broke: the head is out,
+// so all that is left is to cut the client.
+func (u *upstream) badChunk() {
+	l := u.l
+	u.t.fail(l.s.clk.now())
+	u.keepAlive = false
+	l.w.flush()
+	cl := u.cl
+	cl.up = nil
+	u.cl = nil
+	u.close()
+	cl.abort()
 }
 
 // finish ends a complete response: the connection goes back to the pool
