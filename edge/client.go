@@ -89,7 +89,7 @@ type client struct {
 	ws         bool // a websocket upgrade
 	retried    bool
 	sentBody   bool
-	zon        bool                // the API compresses; zreq is this request's (compress.go)
+	zon        bool // the API compresses; zreq is this request's (compress.go)
 	zreq       compression.ReqInfo
 
 	// Its body (stBody; body.go).

@@ -115,7 +115,7 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *upstream) []byte {
 	dst = appendStatusLine(dst, r.Status, r.Reason)
 	keepCL := u.mode == respNone && r.Status != 204 // HEAD and 304 keep the backend's Content-Length
-	dst = u.appendRelayedZ(dst, r.Headers, keepCL) // compress.go
+	dst = u.appendRelayedZ(dst, r.Headers, keepCL)  // with the compression edits (compress.go)
 	dst = append(dst, "X-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)
 	dst = append(dst, "\r\n"...)
