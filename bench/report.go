@@ -45,6 +45,7 @@ type results struct {
 	Profile    *profileResult   `json:"profile,omitempty"`
 	Targets    []target         `json:"targets"`
 	HTTPS      *httpsResults    `json:"https,omitempty"`
+	Gzip       *gzipResults     `json:"gzip,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -183,6 +184,9 @@ func (r *results) markdown() string {
 	if r.HTTPS != nil {
 		r.HTTPS.markdown(&b, o)
 	}
+	if r.Gzip != nil {
+		r.Gzip.markdown(&b, o)
+	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, w := range r.Warnings {
@@ -314,6 +318,7 @@ Run it with:
     make bench BENCHFLAGS='-rounds 5 -duration 20s'
     go run ./bench -quick               # 1 round × 3 s smoke test
     go run ./bench -only https          # the HTTPS part alone (-only plain, or -https=false, skips it)
+    go run ./bench -only gzip           # response compression alone: Edgegate vs nginx gzip, 16 KiB JSON
 
 The section between the markers below is rewritten by every run of both
 parts (a partial run, ` + "`" + `-only` + "`" + ` or ` + "`" + `-https=false` + "`" + `, writes nothing unless given
