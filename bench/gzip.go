@@ -149,10 +149,7 @@ func (g *gzipResults) compare() {
 
 // markdown writes the gzip section.
 func (g *gzipResults) markdown(b *strings.Builder, o *options) {
-	b.WriteString("\n### Response compression: gzip of a 16 KiB JSON body (issue 13)\n\n")
-	for _, f := range g.Fairness {
-		fmt.Fprintf(b, "- %s\n", f)
-	}
+	sectionHead(b, "Response compression: gzip of a 16 KiB JSON body (issue 13)", g.Fairness)
 	fmt.Fprintf(b, "- Same placement as above; wrk -t1 -c%d.\n", o.Conns)
 	b.WriteString("\n#### Edgegate Compression plugin vs nginx `gzip on`, both gzip level 1\n\n")
 	peerTable(b, g.Proxy, "edgegate-gzip", "req/s", true)

@@ -211,6 +211,15 @@ func (r *results) plainMarkdown(b *strings.Builder) {
 	}
 }
 
+// sectionHead starts a part's section: its title and what makes the
+// comparison fair.
+func sectionHead(b *strings.Builder, title string, fairness []string) {
+	fmt.Fprintf(b, "\n### %s\n\n", title)
+	for _, f := range fairness {
+		fmt.Fprintf(b, "- %s\n", f)
+	}
+}
+
 // idleAndTargets writes the idle-connection table (if measured) and the
 // targets.
 func idleAndTargets(b *strings.Builder, o *options, kind, each string, rs []idleResult, title string, ts []target) {

@@ -111,7 +111,13 @@ func dialZ(t *testing.T, addr string) *zConn {
 // do sends method target with extra header lines and reads the answer.
 func (z *zConn) do(method, target, extra string) *rawResponse {
 	z.t.Helper()
-	if _, err := io.WriteString(z.c, method+" "+target+" HTTP/1.1\r\nHost: service-t.localhost\r\n"+extra+"\r\n"); err != nil {
+	return z.send(method, method+" "+target+" HTTP/1.1\r\nHost: service-t.localhost\r\n"+extra+"\r\n")
+}
+
+// send writes a whole request head and reads the answer.
+func (z *zConn) send(method, head string) *rawResponse {
+	z.t.Helper()
+	if _, err := io.WriteString(z.c, head); err != nil {
 		z.t.Fatal(err)
 	}
 	return readRawResponse(z.t, z.br, method)
@@ -241,11 +247,7 @@ func TestCompressUntouched(t *testing.T) {
 		t.Errorf("Vary merge: %v", r.header)
 	}
 	// HTTP/1.0: a compressed body of unknown length would need the close.
-	c10 := dialZ(t, s.Addr())
-	if _, err := io.WriteString(c10.c, "GET /release/z/json HTTP/1.0\r\nHost: service-t.localhost\r\n"+ae+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	check("HTTP/1.0", readRawResponse(t, c10.br, "GET"), 200, body)
+	check("HTTP/1.0", dialZ(t, s.Addr()).send("GET", "GET /release/z/json HTTP/1.0\r\nHost: service-t.localhost\r\n"+ae+"\r\n"), 200, body)
 }
 
 // Compression works for TLS clients too (the writer seals what the

@@ -19,19 +19,8 @@ import (
 // fields name a coding other than chunked. The parser has already
 // refused malformed lists and a chunked that is not final.
 func hasTransferCoding(hs []http1.Header) bool {
-	for i := range hs {
-		if hs[i].Kind != http1.KindTransferEncoding {
-			continue
-		}
-		for rest := hs[i].Value; len(rest) > 0; {
-			var elem []byte
-			elem, rest = nextCoding(rest)
-			if len(elem) > 0 && !ascii.EqualFoldToken(elem, "chunked") {
-				return true
-			}
-		}
-	}
-	return false
+	it := codings{hs: hs}
+	return it.next() != nil
 }
 
 // appendChunkedTE appends the Transfer-Encoding field of a body the
@@ -40,29 +29,44 @@ func hasTransferCoding(hs []http1.Header) bool {
 func appendChunkedTE(dst []byte, hs []http1.Header, coded bool) []byte {
 	dst = append(dst, "Transfer-Encoding: "...)
 	if coded {
-		for i := range hs {
-			if hs[i].Kind != http1.KindTransferEncoding {
-				continue
-			}
-			for rest := hs[i].Value; len(rest) > 0; {
-				var elem []byte
-				elem, rest = nextCoding(rest)
-				if len(elem) > 0 && !ascii.EqualFoldToken(elem, "chunked") {
-					dst = append(dst, elem...)
-					dst = append(dst, ", "...)
-				}
-			}
+		it := codings{hs: hs}
+		for c := it.next(); c != nil; c = it.next() {
+			dst = append(dst, c...)
+			dst = append(dst, ", "...)
 		}
 	}
 	return append(dst, "chunked\r\n"...)
 }
 
-// nextCoding splits the first element off a Transfer-Encoding list. The
-// elements are bare tokens (the parser refuses transfer-parameters), so
-// a comma always separates.
-func nextCoding(v []byte) (elem, rest []byte) {
-	if i := bytes.IndexByte(v, ','); i >= 0 {
-		return ascii.TrimOWS(v[:i]), v[i+1:]
+// codings walks the transfer codings other than chunked of a response's
+// Transfer-Encoding fields, in order. The elements are bare tokens (the
+// parser refuses transfer-parameters), so a comma always separates.
+type codings struct {
+	hs   []http1.Header
+	i    int    // next field to look at
+	rest []byte // what is left of the current field
+}
+
+// next returns the next coding, nil at the end.
+func (it *codings) next() []byte {
+	for {
+		for len(it.rest) > 0 {
+			elem := it.rest
+			if i := bytes.IndexByte(elem, ','); i >= 0 {
+				elem, it.rest = elem[:i], elem[i+1:]
+			} else {
+				it.rest = nil
+			}
+			if elem = ascii.TrimOWS(elem); len(elem) > 0 && !ascii.EqualFoldToken(elem, "chunked") {
+				return elem
+			}
+		}
+		if it.i >= len(it.hs) {
+			return nil
+		}
+		if h := &it.hs[it.i]; h.Kind == http1.KindTransferEncoding {
+			it.rest = h.Value
+		}
+		it.i++
 	}
-	return ascii.TrimOWS(v), nil
 }

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"net"
@@ -24,17 +23,9 @@ func TestTransferEncodingGzipChunkedPassedThrough(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			up := startFixedUpstream(t, c.resp)
 			s := startTestServer(t, proxyAPI("api-te", "/te", up.ln.Addr().String(), ""))
-			conn, err := net.Dial("tcp", s.Addr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			br := bufio.NewReader(conn)
+			z := dialZ(t, s.Addr())
 			for i := range 2 { // the connection stays usable
-				if _, err := io.WriteString(conn, "GET /release/te HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n"); err != nil {
-					t.Fatal(err)
-				}
-				r := readRawResponse(t, br, "GET")
+				r := z.do("GET", "/release/te", "")
 				if r.status != 200 {
 					t.Fatalf("request %d: status %d, want 200", i, r.status)
 				}
@@ -61,15 +52,7 @@ func TestTransferEncodingGzipToHTTP10Refused(t *testing.T) {
 	coded := gzipped([]byte(strings.Repeat("x", 2000)))
 	up := startFixedUpstream(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"+chunked(coded, 500))
 	s := startTestServer(t, proxyAPI("api-te", "/te", up.ln.Addr().String(), ""))
-	conn, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /release/te HTTP/1.0\r\nHost: service-t.localhost\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	if r := readRawResponse(t, bufio.NewReader(conn), "GET"); r.status != 502 {
+	if r := dialZ(t, s.Addr()).send("GET", "GET /release/te HTTP/1.0\r\nHost: service-t.localhost\r\n\r\n"); r.status != 502 {
 		t.Fatalf("status %d, want 502", r.status)
 	}
 }
@@ -99,15 +82,7 @@ func TestTransferEncodingGzipCloseDelimited(t *testing.T) {
 		_, _ = c.Write(coded)
 	})
 	s := startTestServer(t, proxyAPI("api-te", "/te", ln.Addr().String(), ""))
-	conn, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /release/te HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	r := readRawResponse(t, bufio.NewReader(conn), "GET")
+	r := dialZ(t, s.Addr()).do("GET", "/release/te", "")
 	if r.status != 200 || r.header.Get("Transfer-Encoding") != "gzip, chunked" || !bytes.Equal(r.body, coded) {
 		t.Fatalf("status %d, Transfer-Encoding %q, %d body bytes (want 200, \"gzip, chunked\", %d)",
 			r.status, r.header.Get("Transfer-Encoding"), len(r.body), len(coded))
