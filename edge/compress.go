@@ -1,6 +1,10 @@
 package edge
 
 import (
+	"sync/atomic"
+
+	"golang.org/x/sys/cpu"
+
 	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/snapshot"
@@ -25,6 +29,51 @@ const zPiece = 16 << 10
 type zLoop struct {
 	pool *compression.Pool // made on first use: loops of APIs without the plugin keep none
 	out  []byte            // scratch the encoders append to; copied into the writer
+	ctr  zCounters
+}
+
+// numZReasons: compression.Reason values run from Compressed to Busy.
+const numZReasons = int(compression.Busy) + 1
+
+// zCounters is a loop's compression counts, written by that loop only and
+// summed by the reader (stats.go's rule): the decisions of responses of
+// APIs with the plugin, by reason, and the bytes through the encoders.
+type zCounters struct {
+	_       cpu.CacheLinePad
+	reasons [numZReasons]atomic.Int64
+	in, out atomic.Int64 // identity bytes in, compressed bytes out (chunk framing excluded)
+	live    atomic.Int64 // encoders the loop's pool keeps alive, in use or idle
+	_       cpu.CacheLinePad
+}
+
+// CompressionStats is the edge's compression counts summed over the loops.
+type CompressionStats struct {
+	// Decisions counts responses of APIs with an enabled Compression
+	// plugin by compression.Reason (index; its String is the label):
+	// Decisions[compression.Compressed] were compressed.
+	Decisions [numZReasons]uint64
+	BytesIn   uint64 // identity body bytes compressed
+	BytesOut  uint64 // what they became (coded bytes, chunk framing excluded)
+	// Encoders alive in the loops' pools, in use or idle; each loop keeps
+	// at most compression.DefaultMaxEncoders (the memory bound,
+	// compression/doc.go).
+	Encoders int64
+}
+
+// CompressionStats sums every loop's compression counts (see Stats for
+// how exact a sum is).
+func (s *Server) CompressionStats() CompressionStats {
+	var t CompressionStats
+	for _, l := range *s.loops.Load() {
+		c := &l.z.ctr
+		for i := range t.Decisions {
+			t.Decisions[i] += uint64(c.reasons[i].Load())
+		}
+		t.BytesIn += uint64(c.in.Load())
+		t.BytesOut += uint64(c.out.Load())
+		t.Encoders += c.live.Load()
+	}
+	return t
 }
 
 // zpolicy returns route i's compression policy, nil when the API has no
@@ -59,16 +108,17 @@ func (u *upstream) zstart(cl *client, r *http1.Response) {
 	pol := cl.api.zpol
 	h := compression.HeadOf(r)
 	u.zd = compression.Decide(&cl.zreq, &h, pol)
-	if !u.zd.Compress() {
-		return
-	}
 	z := &u.l.z
-	if z.pool == nil {
-		z.pool = compression.NewPool(compression.PoolConfig{})
+	if u.zd.Compress() {
+		if z.pool == nil {
+			z.pool = compression.NewPool(compression.PoolConfig{})
+		}
+		if u.enc = z.pool.Acquire(&u.zd, pol); u.enc != nil {
+			u.rechunk = true // Decide refuses HTTP/1.0 clients: chunked is theirs
+		}
+		z.ctr.live.Store(int64(z.pool.Stats().Live))
 	}
-	if u.enc = z.pool.Acquire(&u.zd, pol); u.enc != nil {
-		u.rechunk = true // Decide refuses HTTP/1.0 clients: chunked is theirs
-	}
+	z.ctr.reasons[u.zd.Reason].Add(1)
 }
 
 // appendRelayedZ is appendRelayed with the decision's edits (Content-
@@ -171,8 +221,11 @@ func (u *upstream) zend() {
 // zrelease gives the encoder back without ending its body (an aborted
 // response: the client sees the cut).
 func (u *upstream) zrelease() {
-	if u.enc != nil {
-		u.l.z.pool.Put(u.enc)
+	if e := u.enc; e != nil {
+		z := &u.l.z
+		z.ctr.in.Add(e.In())
+		z.ctr.out.Add(e.Out())
+		z.pool.Put(e)
 		u.enc = nil
 	}
 }

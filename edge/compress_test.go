@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -185,6 +186,17 @@ func TestCompressNegotiation(t *testing.T) {
 				t.Errorf("%q: identity answer without its Content-Length: %v", c.accept, r.header)
 			}
 		}
+	}
+	// The loop counted every decision of this API, by reason, and the bytes.
+	st := s.CompressionStats()
+	var n uint64
+	for _, d := range st.Decisions {
+		n += d
+	}
+	if n != 2*23 || st.Decisions[compression.Compressed] == 0 || st.Decisions[compression.NotAccepted] == 0 ||
+		st.BytesIn != st.Decisions[compression.Compressed]*uint64(len(body)) || st.BytesOut == 0 || st.BytesOut >= st.BytesIn/2 ||
+		st.Encoders < 1 || st.Encoders > 2 {
+		t.Errorf("CompressionStats %+v", st)
 	}
 	// A gzip-only plugin (as for the comparison with nginx).
 	s = startZServer(t, body, `{"Enabled":true,"Codings":["gzip"],"GzipLevel":1}`)
