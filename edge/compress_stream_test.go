@@ -2,16 +2,19 @@ package edge
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"io"
 	"net/http"
+	"path"
 	goruntime "runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -174,4 +177,66 @@ type byteCounter int64
 func (c *byteCounter) Write(p []byte) (int, error) {
 	*c += byteCounter(len(p))
 	return len(p), nil
+}
+
+// An aborted compressed response gives its encoder back: 40 responses
+// cut by the client and 40 cut by the backend (more than the 32 a loop's
+// pool keeps) leave the pool with a free encoder, so none is refused as
+// Busy and the next response is compressed.
+func TestCompressAbortReturnsEncoder(t *testing.T) {
+	body := api16k(t)
+	big := bytes.Repeat(body, 64) // 1 MiB
+	origin := startHTTPUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch path.Base(r.URL.Path) {
+		case "cut": // the backend dies mid-body
+			w.Header().Set("Content-Length", strconv.Itoa(2*len(big)))
+			w.Write(big)
+			w.(http.Flusher).Flush()
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				c.Close()
+			}
+		case "slow": // the client leaves mid-body
+			for i := 0; i < 64; i++ {
+				if _, err := w.Write(big); err != nil {
+					return
+				}
+			}
+		default:
+			w.Write(body)
+		}
+	})
+	s := startServer(t, serviceDoc(zAPIs(origin)...), Config{Loops: 1}, nil, zTraffic(`{"Enabled":true}`))
+	for i := 0; i < 40; i++ {
+		for _, p := range []string{"slow", "cut"} {
+			z := dialZ(t, s.Addr())
+			if _, err := io.WriteString(z.c, "GET /release/z/"+p+" HTTP/1.1\r\nHost: service-t.localhost\r\nAccept-Encoding: gzip\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(z.br, nil)
+			if err != nil || resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("%s %d: %v %v", p, i, err, resp)
+			}
+			if p == "cut" {
+				if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+					t.Fatalf("cut %d: the client did not see the cut", i)
+				}
+			} else {
+				io.CopyN(io.Discard, resp.Body, 4096)
+			}
+			z.c.Close()
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.CompressionStats().Decisions[compression.Busy] == 0 && time.Now().Before(deadline) {
+		r := dialZ(t, s.Addr()).do("GET", "/release/z/json", "Accept-Encoding: gzip\r\n")
+		if r.header.Get("Content-Encoding") == "gzip" && bytes.Equal(r.decoded(t), body) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st := s.CompressionStats()
+	if st.Decisions[compression.Busy] != 0 || st.Encoders > 4 {
+		t.Fatalf("encoders leaked by aborted responses: %+v", st)
+	}
 }
