@@ -281,3 +281,18 @@ func TestCompressTLS(t *testing.T) {
 		}
 	}
 }
+
+// A close-delimited backend body (no length, no chunked) is compressed
+// too: the client gets it chunked and the connection stays open.
+func TestCompressCloseDelimited(t *testing.T) {
+	body := api16k(t)
+	up := startCloseUpstream(t, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", body)
+	s := startServer(t, serviceDoc(anyAPI("api-z", "/z", up)), Config{Loops: 1}, nil, zTraffic(`{"Enabled":true}`))
+	z := dialZ(t, s.Addr())
+	for _, c := range []string{"gzip", "zstd"} {
+		r := z.do("GET", "/release/z", "Accept-Encoding: "+c+"\r\n")
+		if r.status != 200 || r.header.Get("Content-Encoding") != c || r.header.Get("Transfer-Encoding") != "chunked" || !bytes.Equal(r.decoded(t), body) {
+			t.Fatalf("%s: status %d, %v", c, r.status, r.header)
+		}
+	}
+}

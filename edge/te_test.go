@@ -62,6 +62,20 @@ func TestTransferEncodingGzipToHTTP10Refused(t *testing.T) {
 func TestTransferEncodingGzipCloseDelimited(t *testing.T) {
 	orig := []byte(strings.Repeat("close-delimited and transfer-coded, ", 300))
 	coded := gzipped(orig)
+	up := startCloseUpstream(t, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip\r\n\r\n", coded)
+	s := startTestServer(t, proxyAPI("api-te", "/te", up, ""))
+	r := dialZ(t, s.Addr()).do("GET", "/release/te", "")
+	if r.status != 200 || r.header.Get("Transfer-Encoding") != "gzip, chunked" || !bytes.Equal(r.body, coded) {
+		t.Fatalf("status %d, Transfer-Encoding %q, %d body bytes (want 200, \"gzip, chunked\", %d)",
+			r.status, r.header.Get("Transfer-Encoding"), len(r.body), len(coded))
+	}
+}
+
+// startCloseUpstream answers one request per connection with head and
+// body, and ends the body by closing (close-delimited, RFC 9112 §6.3
+// item 8).
+func startCloseUpstream(t *testing.T, head string, body []byte) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,13 +92,8 @@ func TestTransferEncodingGzipCloseDelimited(t *testing.T) {
 			}
 			have += n
 		}
-		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip\r\n\r\n")
-		_, _ = c.Write(coded)
+		_, _ = io.WriteString(c, head)
+		_, _ = c.Write(body)
 	})
-	s := startTestServer(t, proxyAPI("api-te", "/te", ln.Addr().String(), ""))
-	r := dialZ(t, s.Addr()).do("GET", "/release/te", "")
-	if r.status != 200 || r.header.Get("Transfer-Encoding") != "gzip, chunked" || !bytes.Equal(r.body, coded) {
-		t.Fatalf("status %d, Transfer-Encoding %q, %d body bytes (want 200, \"gzip, chunked\", %d)",
-			r.status, r.header.Get("Transfer-Encoding"), len(r.body), len(coded))
-	}
+	return ln.Addr().String()
 }
