@@ -32,6 +32,13 @@ type zLoop struct {
 	ctr  zCounters
 }
 
+// zUp is an upstream connection's compression of the current response.
+type zUp struct {
+	enc     *compression.Encoder // nil: the body goes as it is
+	d       compression.Decision
+	flushed int64 // enc.In() at the last Flush: a Flush with nothing new is skipped
+}
+
 // numZReasons: compression.Reason values run from Compressed to Busy.
 const numZReasons = int(compression.Busy) + 1
 
@@ -101,35 +108,35 @@ func (cl *client) zrequest(req *http1.Request) {
 // client gets chunked framing whatever the backend used.
 func (u *upstream) zstart(cl *client, r *http1.Response) {
 	u.zrelease()
-	u.zd = compression.Decision{}
+	u.z = zUp{}
 	if !cl.zon || u.teCoded { // a transfer coding is passed through as it is (te.go)
 		return
 	}
 	pol := cl.api.zpol
 	h := compression.HeadOf(r)
-	u.zd = compression.Decide(&cl.zreq, &h, pol)
+	u.z.d = compression.Decide(&cl.zreq, &h, pol)
 	z := &u.l.z
-	if u.zd.Compress() {
+	if u.z.d.Compress() {
 		if z.pool == nil {
 			z.pool = compression.NewPool(compression.PoolConfig{})
 		}
-		if u.enc = z.pool.Acquire(&u.zd, pol); u.enc != nil {
+		if u.z.enc = z.pool.Acquire(&u.z.d, pol); u.z.enc != nil {
 			u.rechunk = true // Decide refuses HTTP/1.0 clients: chunked is theirs
 		}
 		z.ctr.live.Store(int64(z.pool.Stats().Live))
 	}
-	z.ctr.reasons[u.zd.Reason].Add(1)
+	z.ctr.reasons[u.z.d.Reason].Add(1)
 }
 
 // appendRelayedZ is appendRelayed with the decision's edits (Content-
 // Encoding, Vary, weak ETag; compression.Decision.AppendHead).
 func (u *upstream) appendRelayedZ(dst []byte, hs []http1.Header, keepCL bool) []byte {
-	if !u.zd.EditsHead() {
+	if !u.z.d.EditsHead() {
 		return appendRelayed(dst, hs, keepCL)
 	}
 	// EditsHead implies a body (never HEAD, 204, 304 or length 0), so
 	// keepCL is false: the edge frames the body itself.
-	return u.zd.AppendHead(dst, hs, relayedField)
+	return u.z.d.AppendHead(dst, hs, relayedField)
 }
 
 // relayedField reports whether the client gets the backend's field h
@@ -192,7 +199,7 @@ func (u *upstream) zwrite(p []byte) {
 	l := u.l
 	for len(p) > 0 {
 		k := min(len(p), zPiece)
-		l.z.out = u.enc.Write(l.z.out[:0], p[:k])
+		l.z.out = u.z.enc.Write(l.z.out[:0], p[:k])
 		l.w.copy(l.z.out)
 		p = p[k:]
 	}
@@ -201,19 +208,23 @@ func (u *upstream) zwrite(p []byte) {
 // zflush releases what the encoder holds at the end of a read batch, so a
 // slow backend's bytes are not held back.
 func (u *upstream) zflush() {
+	if u.z.enc.In() == u.z.flushed {
+		return // gzip would send an empty block (a 10-byte chunk) for nothing
+	}
+	u.z.flushed = u.z.enc.In()
 	l := u.l
-	l.z.out = u.enc.Flush(l.z.out[:0])
+	l.z.out = u.z.enc.Flush(l.z.out[:0])
 	l.w.copy(l.z.out)
 }
 
 // zend ends a compressed body: the coding's end and the last chunk
 // (Encoder.Close writes both), and the encoder back to the pool. Without an encoder it does nothing.
 func (u *upstream) zend() {
-	if u.enc == nil {
+	if u.z.enc == nil {
 		return
 	}
 	l := u.l
-	l.z.out = u.enc.Close(l.z.out[:0]) // with the last chunk, "0\r\n\r\n"
+	l.z.out = u.z.enc.Close(l.z.out[:0]) // with the last chunk, "0\r\n\r\n"
 	l.w.copy(l.z.out)
 	u.zrelease()
 }
@@ -221,11 +232,11 @@ func (u *upstream) zend() {
 // zrelease gives the encoder back without ending its body (an aborted
 // response: the client sees the cut).
 func (u *upstream) zrelease() {
-	if e := u.enc; e != nil {
+	if e := u.z.enc; e != nil {
 		z := &u.l.z
 		z.ctr.in.Add(e.In())
 		z.ctr.out.Add(e.Out())
 		z.pool.Put(e)
-		u.enc = nil
+		u.z.enc = nil
 	}
 }

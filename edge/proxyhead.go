@@ -122,7 +122,7 @@ func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *
 	dst = append(dst, cl.respExtra...)
 	switch u.mode {
 	case respLength:
-		if u.enc != nil { // compressed: re-framed chunked (compress.go)
+		if u.z.enc != nil { // compressed: re-framed chunked (compress.go)
 			dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
 			break
 		}

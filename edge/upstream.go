@@ -8,7 +8,6 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/edgegate/edgegate/ascii"
-	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
 )
 
@@ -58,8 +57,7 @@ type upstream struct {
 	left   int64
 	dec    http1.ChunkedDecoder
 
-	enc *compression.Encoder // compressing the current body (compress.go); nil: identity
-	zd  compression.Decision
+	z zUp // compressing the current body (compress.go)
 }
 
 // dial connects to u's target in a goroutine (Go's resolver and a connect
@@ -211,7 +209,7 @@ func (u *upstream) endClose() {
 	l := u.l
 	if u.rechunk && !cl.dead {
 		cl.startWriter()
-		if u.enc != nil {
+		if u.z.enc != nil {
 			u.zend()
 		} else {
 			l.w.str("0\r\n\r\n")
@@ -378,7 +376,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 // canonically. It returns the bytes consumed and whether the body ended.
 func (u *upstream) relay(data []byte) (int, bool) {
 	l := u.l
-	if u.enc != nil {
+	if u.z.enc != nil {
 		return u.zrelay(data)
 	}
 	switch u.mode {
