@@ -173,14 +173,16 @@ func (a *Admin) createEdgeCredential(_ context.Context, in *createEdgeCredReq) (
 	return resultOf(out, err)
 }
 
+// deleteEdgeCredReq names the credential by EdgeSecretId: SecretId is a
+// common parameter of every request (seed 公共参数), never a business one.
 type deleteEdgeCredReq struct {
-	SecretId string `tcapi:"required"`
+	EdgeSecretId string `tcapi:"required"`
 }
 
 func (a *Admin) deleteEdgeCredential(_ context.Context, in *deleteEdgeCredReq) (*result[bool], error) {
 	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		if _, err := tx.Delete(edgeCredKey(in.SecretId)); err == buntdb.ErrNotFound {
-			return false, tcapi.Errorf(errEdgeCredNotFound, "no edge credential %s", in.SecretId)
+		if _, err := tx.Delete(edgeCredKey(in.EdgeSecretId)); err == buntdb.ErrNotFound {
+			return false, tcapi.Errorf(errEdgeCredNotFound, "no edge credential %s", in.EdgeSecretId)
 		} else if err != nil {
 			return false, err
 		}

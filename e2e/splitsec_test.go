@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+
+	"github.com/edgegate/edgegate/admin"
+	"github.com/edgegate/edgegate/admin/tcapi"
+)
+
+// Split-mode security (issue 14): edge credentials, the sealed sync
+// document, pinning and the revision rule, with real processes.
+
+// edgeCred is CreateEdgeCredential's Result.
+type edgeCred struct{ SecretId, SecretKey, Remark string }
+
+func createEdgeCred(t *testing.T, c *tcapi.Client, remark string) edgeCred {
+	t.Helper()
+	var out struct{ Result edgeCred }
+	mustCall(t, c, "CreateEdgeCredential", map[string]any{"Remark": remark}, &out)
+	if out.Result.SecretId == "" || out.Result.SecretKey == "" {
+		t.Fatalf("CreateEdgeCredential: %+v", out.Result)
+	}
+	return out.Result
+}
+
+// startEdgeWithCred runs an edge following control whose data directory
+// holds only the edge credential cred (no admin credentials).
+func (cp *controlPlane) startEdgeWithCred(id, control string, cred edgeCred, flags ...string) *controlPlane {
+	cp.t.Helper()
+	e := &controlPlane{t: cp.t, mode: "edge", Addr: freeAddr(cp.t), Data: filepath.Join(cp.t.TempDir(), id),
+		extraFlags: append([]string{"--control", control, "--edge-id", id}, flags...)}
+	b, _ := json.Marshal(cred)
+	if err := os.MkdirAll(e.Data, 0o750); err != nil {
+		cp.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.Data, "edge-credentials.json"), b, 0o600); err != nil {
+		cp.t.Fatal(err)
+	}
+	e.start()
+	return e
+}
+
+// sdkAs is the official SDK client of cp signing with id/key.
+func (cp *controlPlane) sdkAs(id, key string) *apigw.Client {
+	cp.t.Helper()
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = cp.Admin, "HTTP"
+	c, err := apigw.NewClient(common.NewCredential(id, key), "ap-guangzhou", cpf)
+	if err != nil {
+		cp.t.Fatal(err)
+	}
+	return c
+}
+
+// wireTap is a TCP relay to an address that records every byte the far
+// side sends back: what a passive observer of the link sees.
+type wireTap struct {
+	Addr string
+	mu   sync.Mutex
+	got  bytes.Buffer
+}
+
+func startWireTap(t *testing.T, to string) *wireTap {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	w := &wireTap{Addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", to)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				io.Copy(io.MultiWriter(c, w), u)
+			}()
+		}
+	}()
+	return w
+}
+
+func (w *wireTap) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.got.Write(p)
+}
+
+func (w *wireTap) bytes() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Clone(w.got.Bytes())
+}
+
+// TestEdgeCredential: an edge following with an edge credential gets the
+// released configuration (secrets included, sealed on the wire: the bytes
+// captured between admin and edge hold none of the secrets created through
+// the SDK), is listed with its credential by DescribeEdges, cannot call
+// any other Action (every write through the SDK, and every other Action
+// the admin serves, answers AuthFailure.UnauthorizedOperation), and once
+// the credential is deleted gets nothing more while serving its last
+// revision.
+func TestEdgeCredential(t *testing.T) {
+	defer catchSDK(t)
+	cp := startAdmin(t)
+	c, sdk := cp.client(), cp.sdk("", "")
+	cred := createEdgeCred(t, c, "rack 1")
+	tap := startWireTap(t, cp.Admin)
+	e := cp.startEdgeWithCred("cred-edge", "http://"+tap.Addr, cred)
+
+	svc := sdkCreateService(sdk, "edgecred")
+	sdkAPI(sdk, svc, "/sec", authType("SECRET"))
+	open := sdkAPI(sdk, svc, "/v")
+	keyID, keySecret, _ := sdkKeyPlan(sdk, svc, nil, -1, -1)
+	var app struct{ Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string } }
+	mustCall(t, c, "CreateApiApp", map[string]any{"ApiAppName": "edgecredapp"}, &app)
+	sdkRelease(sdk, svc)
+
+	g := e.edge(svc)
+	inEffect(t, "key-pair auth on the edge (the key secret reached it sealed)", time.Now(), func() answer {
+		return g.authGet(httpc, "/sec", keyPairHeaders(keyID, keySecret, "hmac-sha1"))
+	}, says("sec"))
+	state, err := os.ReadFile(filepath.Join(e.Data, "edge-revision.json"))
+	if err != nil || !bytes.Contains(state, []byte(app.Result.ApiAppSecret)) {
+		t.Fatalf("the edge's applied revision lacks the app secret: %v", err)
+	}
+	wire := tap.bytes()
+	if !bytes.Contains(wire, []byte(`"SealedPublished"`)) {
+		t.Fatalf("no sealed document on the wire (%d bytes captured)", len(wire))
+	}
+	for name, secret := range map[string]string{"API key secret": keySecret, "app secret": app.Result.ApiAppSecret,
+		"edge credential key": cred.SecretKey, "admin key": cp.Key} {
+		if len(secret) < 16 || bytes.Contains(wire, []byte(secret)) {
+			t.Errorf("the %s (%q) is on the wire in clear", name, secret)
+		}
+	}
+
+	var de struct {
+		Result struct {
+			EdgeSet           []struct{ EdgeId, SecretId string }
+			EdgeCredentialSet []struct{ SecretId, Remark string }
+		}
+	}
+	mustCall(t, c, "DescribeEdges", map[string]any{}, &de)
+	if len(de.Result.EdgeSet) != 1 || de.Result.EdgeSet[0].SecretId != cred.SecretId ||
+		len(de.Result.EdgeCredentialSet) != 1 || de.Result.EdgeCredentialSet[0].SecretId != cred.SecretId || de.Result.EdgeCredentialSet[0].Remark != "rack 1" {
+		t.Fatalf("DescribeEdges: %+v", de.Result)
+	}
+	if raw, _ := callErr(t, c, "DescribeEdges", map[string]any{}); bytes.Contains(raw, []byte(cred.SecretKey)) {
+		t.Fatal("DescribeEdges shows the edge credential's secret")
+	}
+
+	// The edge credential through the official SDK: every write refused.
+	es := cp.sdkAs(cred.SecretId, cred.SecretKey)
+	const unauthorized = "AuthFailure.UnauthorizedOperation"
+	cs := apigw.NewCreateServiceRequest()
+	cs.ServiceName, cs.Protocol = common.StringPtr("evil"), common.StringPtr("http")
+	_, err1 := es.CreateService(cs)
+	ds := apigw.NewDeleteServiceRequest()
+	ds.ServiceId = common.StringPtr(svc)
+	_, err2 := es.DeleteService(ds)
+	ck := apigw.NewCreateApiKeyRequest()
+	ck.SecretName = common.StringPtr("evil")
+	_, err3 := es.CreateApiKey(ck)
+	rs := apigw.NewReleaseServiceRequest()
+	rs.ServiceId, rs.EnvironmentName, rs.ReleaseDesc = common.StringPtr(svc), common.StringPtr("release"), common.StringPtr("x")
+	_, err4 := es.ReleaseService(rs)
+	us := apigw.NewUnReleaseServiceRequest()
+	us.ServiceId, us.EnvironmentName = common.StringPtr(svc), common.StringPtr("release")
+	_, err5 := es.UnReleaseService(us)
+	dk := apigw.NewDescribeApiKeysStatusRequest() // a read that would show secrets
+	_, err6 := es.DescribeApiKeysStatus(dk)
+	for i, err := range []error{err1, err2, err3, err4, err5, err6} {
+		if code := sdkCode(err); code != unauthorized {
+			t.Errorf("SDK call %d with the edge credential: %q, want %s", i+1, code, unauthorized)
+		}
+	}
+	// Every other Action the admin serves, before reading its parameters.
+	ec := &tcapi.Client{Endpoint: "http://" + cp.Admin, SecretId: cred.SecretId, SecretKey: cred.SecretKey, Region: "ap-guangzhou", Version: "2018-08-08", Service: "apigateway"}
+	for _, name := range admin.ActionNames() {
+		if name == "EdgeSync" {
+			continue
+		}
+		if code, _ := call(t, ec, name, map[string]any{}); code != unauthorized {
+			t.Errorf("%s with the edge credential: %q, want %s", name, code, unauthorized)
+		}
+	}
+	if g.get("/v").body != "v" {
+		t.Fatal("the refused calls changed what the edge serves")
+	}
+
+	// Revoked: refused at once; the edge keeps its revision and serves it.
+	mustCall(t, c, "DeleteEdgeCredential", map[string]any{"EdgeSecretId": cred.SecretId}, nil)
+	if code, _ := call(t, c, "DeleteEdgeCredential", map[string]any{"EdgeSecretId": cred.SecretId}); code != "ResourceNotFound.InvalidEdgeCredential" {
+		t.Errorf("deleting it twice: %q", code)
+	}
+	if code, _ := call(t, ec, "EdgeSync", map[string]any{"EdgeId": "x"}); code != "AuthFailure.SecretIdNotFound" {
+		t.Errorf("EdgeSync with the deleted credential: %q", code)
+	}
+	ma := apigw.NewModifyApiRequest()
+	ma.ServiceId, ma.ApiId, ma.ServiceType, ma.ServiceTimeout, ma.Protocol = common.StringPtr(svc), common.StringPtr(open), common.StringPtr("MOCK"), common.Int64Ptr(5), common.StringPtr("HTTP")
+	ma.RequestConfig = &apigw.RequestConfig{Path: common.StringPtr("/v"), Method: common.StringPtr("GET")}
+	ma.ServiceMockReturnMessage = common.StringPtr("after revocation")
+	mustSDK(sdk.ModifyApi(ma))
+	sdkRelease(sdk, svc)
+	time.Sleep(2 * time.Second) // a followed release shows within 1 s
+	if a := g.get("/v"); !says("v")(a) {
+		t.Fatalf("the revoked edge: %v, want its last revision's \"v\"", a)
+	}
+	if !strings.Contains(e.logs.String(), "SecretIdNotFound") {
+		t.Errorf("the revoked edge does not say why it stopped following:\n%s", e.logs)
+	}
+}
