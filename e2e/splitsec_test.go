@@ -2,13 +2,19 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +24,7 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/internal/testpki"
 )
 
 // Split-mode security (issue 14): edge credentials, the sealed sync
@@ -134,7 +141,9 @@ func TestEdgeCredential(t *testing.T) {
 	sdkAPI(sdk, svc, "/sec", authType("SECRET"))
 	open := sdkAPI(sdk, svc, "/v")
 	keyID, keySecret, _ := sdkKeyPlan(sdk, svc, nil, -1, -1)
-	var app struct{ Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string } }
+	var app struct {
+		Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string }
+	}
 	mustCall(t, c, "CreateApiApp", map[string]any{"ApiAppName": "edgecredapp"}, &app)
 	sdkRelease(sdk, svc)
 
@@ -232,4 +241,100 @@ func TestEdgeCredential(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "SecretIdNotFound") {
 		t.Errorf("the revoked edge does not say why it stopped following:\n%s", e.logs)
 	}
+}
+
+// TestEdgeKeepsNewerRevision: an edge fed an older revision than its own
+// (here: a fresh admin with the same credentials at the same address, its
+// store behind the edge) keeps serving the newer one and says why.
+func TestEdgeKeepsNewerRevision(t *testing.T) {
+	defer catchSDK(t)
+	a := startAdmin(t)
+	e := a.startEdge("ahead")
+	sdk := a.sdk("", "")
+	svc := sdkCreateService(sdk, "ahead")
+	sdkAPI(sdk, svc, "/newer")
+	sdkRelease(sdk, svc)
+	sdkRelease(sdk, svc)
+	g := e.edge(svc)
+	inEffect(t, "the release on the edge", time.Now(), func() answer { return g.get("/newer") }, says("newer"))
+	high := a.Revision(t)
+	a.stop(syscall.SIGKILL)
+
+	// Same address and credentials, an older store: one service, revision 1.
+	b := &controlPlane{t: t, mode: "admin", Admin: a.Admin, Data: filepath.Join(t.TempDir(), "older")}
+	if err := os.MkdirAll(b.Data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	creds, _ := os.ReadFile(filepath.Join(a.Data, "admin-credentials.json"))
+	if err := os.WriteFile(filepath.Join(b.Data, "admin-credentials.json"), creds, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.start()
+	sdkCreateService(b.sdk("", ""), "older")
+	if low := b.Revision(t); low >= high {
+		t.Fatalf("the older admin is at revision %d, not below the edge's %d", low, high)
+	}
+	e.waitLog("older revision than this edge has", 0)
+	if a := g.get("/newer"); !says("newer")(a) {
+		t.Fatalf("the edge after being offered an older revision: %v", a)
+	}
+	// It still reports its own revision, not the admin's.
+	var de struct {
+		Result struct{ EdgeSet []struct{ Revision uint64 } }
+	}
+	mustCall(t, b.client(), "DescribeEdges", map[string]any{}, &de)
+	if len(de.Result.EdgeSet) != 1 || de.Result.EdgeSet[0].Revision != high {
+		t.Fatalf("DescribeEdges on the older admin: %+v, want the edge at %d", de.Result, high)
+	}
+}
+
+// Revision is the admin's current revision (DescribeEdges).
+func (cp *controlPlane) Revision(t *testing.T) uint64 {
+	t.Helper()
+	var de struct{ Result struct{ Revision uint64 } }
+	mustCall(t, cp.client(), "DescribeEdges", map[string]any{}, &de)
+	return de.Result.Revision
+}
+
+// TestControlPin: with --control-pin the edge follows an https admin whose
+// public key has the pin (no CA needed, any name), refuses one that has
+// another, and refuses to start with a pin and an http:// control.
+func TestControlPin(t *testing.T) {
+	defer catchSDK(t)
+	dir := t.TempDir()
+	ca := testpki.NewCA("pin test CA")
+	leaf, other := ca.Valid(30, "admin.example"), ca.Valid(30, "admin.example")
+	certFile, keyFile := filepath.Join(dir, "admin.pem"), filepath.Join(dir, "admin.key")
+	os.WriteFile(certFile, []byte(leaf.ChainPEM()), 0o600)
+	os.WriteFile(keyFile, []byte(leaf.KeyPEM()), 0o600)
+	cp := startAdmin(t, "--admin-tls-cert", certFile, "--admin-tls-key", keyFile)
+	pinOf := func(c *x509.Certificate) string {
+		h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		return "sha256/" + base64.StdEncoding.EncodeToString(h[:])
+	}
+	cp.waitLog(pinOf(leaf.Cert), 0) // what the README tells operators to copy
+	// The SDK over HTTPS, trusting the test CA.
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = cp.Admin, "HTTPS"
+	sdk, err := apigw.NewClient(common.NewCredential(cp.ID, cp.Key), "ap-guangzhou", cpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	sdk.WithHttpTransport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "admin.example"}})
+	svc := sdkCreateService(sdk, "pinned")
+	sdkAPI(sdk, svc, "/pinned")
+	sdkRelease(sdk, svc)
+
+	endpoint := "https://" + cp.Admin // 127.0.0.1: not a name in the certificate
+	good := cp.startEdgeVia("pinned", endpoint, "--control-pin", pinOf(other.Cert)+","+pinOf(leaf.Cert))
+	bad := cp.startEdgeVia("mispinned", endpoint, "--control-pin", pinOf(other.Cert))
+	inEffect(t, "the pinned edge serving the release", time.Now(), func() answer { return good.edge(svc).get("/pinned") }, says("pinned"))
+	bad.waitLog("matches no --control-pin", 0)
+	if a := bad.edge(svc).get("/pinned"); a.status == 200 {
+		t.Fatalf("the edge with another pin applied the admin's revision: %v", a)
+	}
+	bad.refused([]string{"--control", "http://" + cp.Admin, "--control-pin", pinOf(leaf.Cert)}, "--control-pin needs https://")
+	bad.refused([]string{"--control", endpoint, "--control-pin", "sha256/short"}, "--control-pin \"sha256/short\"")
 }

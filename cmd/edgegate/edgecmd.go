@@ -133,7 +133,7 @@ func loadEdgeState(path string) (uint64, *snapshot.Snapshot, error) {
 // applied (openSync).
 func follow(clients []*tcapi.Client, id string, srv *edge.Server, statePath string, rev uint64, log *slog.Logger, stop <-chan struct{}) {
 	backoff := 100 * time.Millisecond
-	lastErr := time.Time{}
+	var lastErr, lastBackwards time.Time
 	cur := 0
 	for {
 		c := clients[cur]
@@ -158,7 +158,10 @@ func follow(clients []*tcapi.Client, id string, srv *edge.Server, statePath stri
 			}
 		}
 		if err != nil {
-			if time.Since(lastErr) > 10*time.Second {
+			if errors.Is(err, errBackwards) && time.Since(lastBackwards) > 10*time.Second {
+				log.Warn("edge: refused a revision", "revision", rev, "control", c.Endpoint, "err", err)
+				lastBackwards = time.Now()
+			} else if time.Since(lastErr) > 10*time.Second {
 				log.Warn("edge: following the admin failed; serving the last revision", "revision", rev, "control", c.Endpoint, "err", err)
 				lastErr = time.Now()
 			}
