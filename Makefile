@@ -41,9 +41,11 @@ deps:
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-# Throughput and latency against nginx and HAProxy (installs them with apt-get).
+# Throughput and latency against nginx and HAProxy (installs them with apt-get);
+# then the cluster sizing table of deploy/README.md from the new figures.
 bench:
 	$(GO) run ./bench $(BENCHFLAGS)
+	$(GO) run ./deploy/sizing -write
 
 # Run every fuzz target of every package for FUZZTIME. The targets are
 # discovered (packages whose tests declare a Fuzz function, then
