@@ -24,7 +24,9 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/internal/syncseal"
 	"github.com/edgegate/edgegate/internal/testpki"
+	"github.com/edgegate/edgegate/model"
 )
 
 // Split-mode security (issue 14): edge credentials, the sealed sync
@@ -337,4 +339,25 @@ func TestControlPin(t *testing.T) {
 	}
 	bad.refused([]string{"--control", "http://" + cp.Admin, "--control-pin", pinOf(leaf.Cert)}, "--control-pin needs https://")
 	bad.refused([]string{"--control", endpoint, "--control-pin", "sha256/short"}, "--control-pin \"sha256/short\"")
+}
+
+// syncOpened is EdgeSync from revision 0 signed with cp's admin
+// credentials, its sealed document opened with the admin key: the
+// revision, the document's JSON and its value, as a remote edge gets them.
+func syncOpened(t *testing.T, cp *controlPlane, edgeID string) (uint64, json.RawMessage, model.Published) {
+	t.Helper()
+	var r struct {
+		Revision        uint64
+		SealedPublished string
+	}
+	mustCall(t, cp.client(), "EdgeSync", map[string]any{"EdgeId": edgeID, "Revision": 0, "WaitSeconds": 0}, &r)
+	doc, err := syncseal.Open(cp.Key, r.Revision, r.SealedPublished)
+	if err != nil {
+		t.Fatalf("EdgeSync at revision %d: %v", r.Revision, err)
+	}
+	var pub model.Published
+	if err := json.Unmarshal(doc, &pub); err != nil {
+		t.Fatal(err)
+	}
+	return r.Revision, doc, pub
 }
