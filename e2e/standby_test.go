@@ -92,23 +92,5 @@ func TestStandbyTakeover(t *testing.T) {
 	modify(standby.sdk("", ""), "published on the standby")
 	serving("a release published on the standby", "published on the standby")
 
-	var de struct {
-		Result struct {
-			Revision uint64
-			EdgeSet  []struct {
-				EdgeId   string
-				Revision uint64
-			}
-		}
-	}
-	waitFor(t, 5*time.Second, "both edges at the standby's revision in its DescribeEdges", func() bool {
-		mustCall(t, standby.client(), "DescribeEdges", map[string]any{}, &de)
-		n := 0
-		for _, e := range de.Result.EdgeSet {
-			if e.Revision == de.Result.Revision {
-				n++
-			}
-		}
-		return n == 2
-	})
+	waitEdgesAt(t, standby.client(), 2)
 }
