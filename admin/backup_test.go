@@ -39,6 +39,24 @@ func TestBackupRestore(t *testing.T) {
 	}
 	// Changes after the backup are not in it.
 	ta.must("CreateService", map[string]any{"ServiceName": "after", "Protocol": "http"})
+	if ta.Revision() <= rev {
+		t.Fatal("sanity: CreateService publishes a revision")
+	}
+
+	// A copy caught in the middle of a write (the live file read while the
+	// last transaction is half appended) backs up the state before it.
+	live, err := os.ReadFile(DBPath(filepath.Join(dir, "primary")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := filepath.Join(dir, "torn")
+	os.MkdirAll(torn, 0o750)
+	os.WriteFile(DBPath(torn), live[:len(live)-7], 0o600)
+	creds, _ := os.ReadFile(filepath.Join(dir, "primary", CredentialsFile))
+	os.WriteFile(filepath.Join(torn, CredentialsFile), creds, 0o600)
+	if info, err := Backup(torn, filepath.Join(dir, "torn.tar"), "", log); err != nil || info.Revision != rev {
+		t.Fatalf("backup of a torn copy: %+v, %v; want revision %d (before the torn write)", info, err, rev)
+	}
 
 	standby := filepath.Join(dir, "standby")
 	if _, err := Restore(standby, out, RestoreOptions{Log: log}); err == nil || !strings.Contains(err.Error(), "--secret-key-file") {
