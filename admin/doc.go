@@ -74,7 +74,8 @@
 // key (internal/syncseal says why the whole document, and how). Backup and
 // Restore (backup.go) copy the store, the admin credentials and the master
 // key for a standby admin, moving the restored revision RevisionEpoch ahead
-// because edges refuse revisions lower than their own.//
+// because edges refuse revisions lower than their own.
+//
 // Sub-packages: tcapi (signing, envelope, decoding, the typed Action
 // wrapper) and store (durable BuntDB). admin imports model, router (through
 // snapshot), snapshot and accesslog; edge never imports admin.
