@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/edgegate/edgegate/admin/tcapi"
@@ -98,6 +99,11 @@ func edgeCmd(args []string) error {
 		*id = host + "/" + srv.Addr()
 	}
 	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "control", *control, "edge", *id, "revision", rev)
+	for _, c := range clients {
+		if !strings.HasPrefix(c.Endpoint, "https://") {
+			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
+		}
+	}
 	stop := make(chan struct{})
 	go follow(clients, *id, srv, statePath, rev, log, stop)
 	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
