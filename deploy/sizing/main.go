@@ -8,7 +8,11 @@
 // rate is the proxy run's req/s divided by Edgegate's CPU share (the
 // "Proxy → nginx origin" table: one event loop on one CPU; the load side
 // often saturates first, so the raw rate understates one core), and for
-// HTTPS the table's own "per peer core" column.
+// HTTPS the table's own "per peer core" column. The proxy with key-pair
+// auth and limits is that rate times the two measured throughput ratios
+// of BENCHMARKS.md: key-pair auth ÷ no auth (BenchmarkProxyAuthRatio) and
+// limits ÷ none (BenchmarkProxyLimitsRatio). -write replaces the table in
+// deploy/README.md and in BENCHMARKS.md.
 package main
 
 import (
@@ -29,6 +33,8 @@ type Inputs struct {
 	ProxyRPS     float64 // Edgegate proxy req/s on one loop
 	ProxyCPU     float64 // its CPU share, 0..1
 	HTTPSPerCore float64 // HTTPS keep-alive proxy req/s per core
+	AuthRatio    float64 // proxy throughput with key-pair auth ÷ without
+	LimitsRatio  float64 // proxy throughput with limits ÷ without
 }
 
 // The planning rules (README "A 350k QPS cluster").
@@ -48,7 +54,7 @@ const (
 func main() {
 	bench := flag.String("benchmarks", "BENCHMARKS.md", "the benchmark results to read")
 	readme := flag.String("readme", "deploy/README.md", "the guide whose table -write replaces")
-	write := flag.Bool("write", false, "replace the table in -readme")
+	write := flag.Bool("write", false, "replace the table in -readme and in -benchmarks")
 	flag.Parse()
 	b, err := os.ReadFile(*bench)
 	if err == nil {
@@ -57,7 +63,7 @@ func main() {
 			t := Table(in)
 			fmt.Print(t)
 			if *write {
-				err = replace(*readme, t)
+				err = errors.Join(replace(*readme, t), replace(*bench, t))
 			}
 		}
 	}
@@ -87,7 +93,15 @@ func Parse(b []byte) (Inputs, error) {
 		return in, errors.New("no Edgegate row in the \"HTTPS keep-alive proxy\" table of BENCHMARKS.md")
 	}
 	in.HTTPSPerCore, err3 = number(https[2])
-	if err := errors.Join(err1, err2, err3); err != nil || in.ProxyCPU <= 0 || in.ProxyRPS <= 0 || in.HTTPSPerCore <= 0 {
+	var err4, err5 error
+	auth := regexp.MustCompile(`\| proxy throughput, key-pair auth ÷ the same route without auth \| \*\*([\d.]+)\*\*`).FindSubmatch(b)
+	limits := row(section(b, "### Proxy throughput with limits attached"), "**median**")
+	if auth == nil || len(limits) < 4 {
+		return in, errors.New("BENCHMARKS.md lacks the key-pair auth ratio (section Access) or the limits ratio (Proxy throughput with limits attached)")
+	}
+	in.AuthRatio, err4 = number(string(auth[1]))
+	in.LimitsRatio, err5 = number(strings.Trim(limits[3], "*"))
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil || in.ProxyCPU <= 0 || in.ProxyRPS <= 0 || in.HTTPSPerCore <= 0 || in.AuthRatio <= 0 || in.LimitsRatio <= 0 {
 		return in, fmt.Errorf("BENCHMARKS.md figures unreadable: %+v %v", in, err)
 	}
 	return in, nil
@@ -128,8 +142,8 @@ func number(s string) (float64, error) {
 func Table(in Inputs) string {
 	perCore := in.ProxyRPS / in.ProxyCPU
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\nInputs (BENCHMARKS.md, run %s): proxy %s req/s at %.0f%% of one CPU; HTTPS keep-alive proxy %s req/s per core.\n\n",
-		begin, in.Run, commas(in.ProxyRPS), in.ProxyCPU*100, commas(in.HTTPSPerCore))
+	fmt.Fprintf(&b, "%s\nInputs (BENCHMARKS.md, run %s): proxy %s req/s at %.0f%% of one CPU; HTTPS keep-alive proxy %s req/s per core; key-pair auth ratio %.3f; limits ratio %.3f.\n\n",
+		begin, in.Run, commas(in.ProxyRPS), in.ProxyCPU*100, commas(in.HTTPSPerCore), in.AuthRatio, in.LimitsRatio)
 	fmt.Fprintf(&b, "| traffic | req/s per core | cores at 100%% | loop cores at ≤%.0f%% | ", headroom*100)
 	for _, n := range nodeSizes {
 		fmt.Fprintf(&b, "%d-core nodes (N+1) | ", n)
@@ -142,7 +156,7 @@ func Table(in Inputs) string {
 	for _, r := range []struct {
 		name string
 		rate float64
-	}{{"plain HTTP proxy", perCore}, {"HTTPS keep-alive proxy", in.HTTPSPerCore}} {
+	}{{"HTTP proxy, key-pair auth + limits", perCore * in.AuthRatio * in.LimitsRatio}, {"plain HTTP proxy", perCore}, {"HTTPS keep-alive proxy", in.HTTPSPerCore}} {
 		full := int(math.Ceil(target / r.rate))
 		loops := int(math.Ceil(target / (r.rate * headroom)))
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | ", r.name, commas(r.rate), full, loops)
