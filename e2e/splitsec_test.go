@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -315,6 +316,11 @@ func TestControlPin(t *testing.T) {
 		return "sha256/" + base64.StdEncoding.EncodeToString(h[:])
 	}
 	cp.waitLog(pinOf(leaf.Cert), 0) // what the README tells operators to copy
+	// The README's openssl pipeline gives the same pin from the file.
+	out, err := exec.Command("sh", "-c", "openssl x509 -in "+certFile+" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64").Output()
+	if err != nil || "sha256/"+strings.TrimSpace(string(out)) != pinOf(leaf.Cert) {
+		t.Errorf("the README's openssl pin: %q, %v; want %s", out, err, pinOf(leaf.Cert))
+	}
 	// The SDK over HTTPS, trusting the test CA.
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Endpoint, cpf.HttpProfile.Scheme = cp.Admin, "HTTPS"
