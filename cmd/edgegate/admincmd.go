@@ -19,6 +19,9 @@ import (
 // adminCmd runs the control plane alone (split mode): the Action API and
 // the EdgeSync long-poll that remote edges follow.
 func adminCmd(args []string) error {
+	if len(args) > 0 && (args[0] == "backup" || args[0] == "restore") {
+		return adminBackupCmd(args[0], args[1:]) // backupcmd.go
+	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory (the store, the admin credentials)")
 	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API")
