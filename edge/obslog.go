@@ -32,6 +32,12 @@ func (cl *client) logHead(req *http1.Request) {
 	b = appendCut(b, req.Host)
 	cl.logText = b
 	cl.ob.logM, cl.ob.logP = uint16(m), uint16(p)
+	if len(cl.l.s.cfg.TrustedProxies) > 0 {
+		// The line names the client behind a trusted proxy even when no
+		// check asks for it (clientIP keeps the answer for the checks).
+		cl.rt = cl.l.s.rt.Load()
+		cl.clientIP(req)
+	}
 }
 
 // appendCut appends what of s fits in b's capacity.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // startLoggedServer serves obsDoc (every API on one 200 backend) with
 // an access log of ring slots per loop in a fresh directory; the log
 // closes after the server.
-func startLoggedServer(t *testing.T, ring int) (*Server, *accesslog.Log, string) {
+func startLoggedServer(t *testing.T, ring int, mods ...func(*Config)) (*Server, *accesslog.Log, string) {
 	t.Helper()
 	dir := t.TempDir()
 	lg, err := accesslog.New(accesslog.Options{Dir: dir, NoSync: true, RingSlots: ring})
@@ -27,7 +28,11 @@ func startLoggedServer(t *testing.T, ring int) (*Server, *accesslog.Log, string)
 	ok := fixedUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
 	doc, tr := obsDoc(ok, ok, ok)
 	doc = strings.Replace(doc, "    Apis:\n", "    Apis:\n"+mockAPI("api-m", "/m", "hi"), 1)
-	s := startServer(t, doc, Config{Loops: 2, LimiterKeys: 1 << 10, AccessLog: lg}, nil, tr)
+	cfg := Config{Loops: 2, LimiterKeys: 1 << 10, AccessLog: lg}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	s := startServer(t, doc, cfg, nil, tr)
 	return s, lg, dir
 }
 
@@ -163,4 +168,19 @@ func TestAccessLogDropsCounted(t *testing.T) {
 		t.Errorf("%d lines + %d dropped, want %d", lines, lg.Dropped(), n)
 	}
 	t.Logf("%d lines, %d dropped", lines, lg.Dropped())
+}
+
+// Behind a trusted proxy the line names the client X-Forwarded-For gives,
+// on an API that has no IP rule asking for it.
+func TestAccessLogTrustedProxyClient(t *testing.T) {
+	s, lg, dir := startLoggedServer(t, 0, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	st, id := requestID(t, s.Addr(), "GET /release/m HTTP/1.1\r\nHost: service-t.localhost\r\nX-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n")
+	waitFor(t, "requests finished", func() bool { return s.Inflight() == 0 })
+	if err := lg.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := logLines(t, dir)
+	if st != 200 || len(lines) != 1 || lines[0]["req_id"] != id || lines[0]["client_ip"] != "203.0.113.9" {
+		t.Errorf("status %d, lines %v", st, lines)
+	}
 }
