@@ -203,37 +203,55 @@ func TestAccessLogRotationUnderLoad(t *testing.T) {
 		t.Errorf("%d segments sealed, want many with 16 KiB segments", segs)
 	}
 	// On disk, across the segments: each request's line at most once.
+	// The writer's buffer reaches the file within its poll (10ms), after
+	// the counts: scan until the lines are there.
+	var onDisk, svcLines, found int
+	ok = eventually(10*time.Second, func() bool {
+		onDisk, svcLines = scanLines(t, dir, svc, ids)
+		if int64(onDisk)+d != n {
+			return false
+		}
+		lines, _ := searchAll(t, c, svc) // the probes' lines included
+		found = len(lines)
+		return found == svcLines
+	})
+	if !ok {
+		t.Errorf("%d lines on disk + %d dropped, want %d requests; search found %d of the service's %d lines", onDisk, d, n, found, svcLines)
+	}
+	t.Logf("%d requests: %d segments, %d lines, %d dropped", n, segs, onDisk, d)
+}
+
+// scanLines reads dir's segments: the whole lines of svc, and how many
+// of them belong to ids (each at most once, or the test fails).
+func scanLines(t *testing.T, dir, svc string, ids map[string]bool) (mine, all int) {
+	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "access-*.log"))
-	onDisk, svcLines := 0, 0
+	seen := map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range strings.Split(string(b), "\n") {
+		whole := strings.Split(string(b), "\n")
+		for _, l := range whole[:len(whole)-1] { // the last piece is not a whole line yet
 			if !strings.Contains(l, `"service":"`+svc+`"`) {
 				continue
 			}
-			svcLines++
+			all++
 			var rec struct {
 				ReqID string `json:"req_id"`
 			}
 			if err := json.Unmarshal([]byte(l), &rec); err != nil {
 				t.Fatalf("%s: %q: %v", f, l, err)
 			}
+			if seen[rec.ReqID] {
+				t.Fatalf("request %s logged twice", rec.ReqID)
+			}
+			seen[rec.ReqID] = true
 			if ids[rec.ReqID] {
-				ids[rec.ReqID] = false // seen
-				onDisk++
+				mine++
 			}
 		}
 	}
-	if int64(onDisk)+d != n {
-		t.Errorf("%d lines on disk + %d dropped, want %d requests", onDisk, d, n)
-	}
-	// The search finds every line of the service (the probes' included).
-	lines, _ := searchAll(t, c, svc)
-	if len(lines) != svcLines {
-		t.Errorf("search found %d lines, %d on disk", len(lines), svcLines)
-	}
-	t.Logf("%d requests: %d segments, %d lines, %d dropped", n, segs, onDisk, d)
+	return mine, all
 }
