@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
+	gw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -47,13 +44,13 @@ func edgeRequests(t *testing.T, cp *controlPlane) int64 {
 
 // searchAll pages through DescribeLogSearch with ConText (Limit 100) and
 // returns every line and the number of pages.
-func searchAll(t *testing.T, c *apigw.Client, svc string, conds ...*apigw.LogQuery) ([]string, int) {
+func searchAll(t *testing.T, c *gw.Client, svc string, conds ...*gw.LogQuery) ([]string, int) {
 	t.Helper()
 	var lines []string
 	pages := 0
 	ctx := ""
 	for {
-		req := apigw.NewDescribeLogSearchRequest()
+		req := gw.NewDescribeLogSearchRequest()
 		req.ServiceId = common.StringPtr(svc)
 		req.StartTime = common.StringPtr(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
 		req.EndTime = common.StringPtr(time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
@@ -78,15 +75,24 @@ func searchAll(t *testing.T, c *apigw.Client, svc string, conds ...*apigw.LogQue
 // getID calls the edge and returns the status and X-Request-Id.
 func getID(t *testing.T, c *http.Client, cp *controlPlane, svc, path string) (int, string) {
 	t.Helper()
+	st, id, err := tryGetID(c, cp, svc, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, id
+}
+
+// tryGetID is getID for any goroutine.
+func tryGetID(c *http.Client, cp *controlPlane, svc, path string) (int, string, error) {
 	req, _ := http.NewRequest("GET", "http://"+cp.Addr+path, nil)
 	req.Host = svc + ".localhost"
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("X-Request-Id")
+	return resp.StatusCode, resp.Header.Get("X-Request-Id"), nil
 }
 
 // DescribeLogSearch through the official SDK over the lines `run` wrote:
@@ -94,7 +100,7 @@ func getID(t *testing.T, c *http.Client, cp *controlPlane, svc, path string) (in
 // a request is found by the X-Request-Id it got.
 func TestLogSearchThroughSDK(t *testing.T) {
 	defer catchSDK(t)
-	dir := filepath.Join(t.TempDir(), "access")
+	dir := logDir(t)
 	cp := startControlPlane(t, "--access-log-dir", dir)
 	c := cp.sdk("", "")
 	svc, _ := sdkService(t, c, "logs")
@@ -145,7 +151,7 @@ func TestLogSearchThroughSDK(t *testing.T) {
 	}
 	var one []string
 	waitFor(t, 10*time.Second, "request found by id", func() bool {
-		one, _ = searchAll(t, c, svc, &apigw.LogQuery{Name: common.StringPtr("req_id"), Operator: common.StringPtr("="), Value: common.StringPtr(id)})
+		one, _ = searchAll(t, c, svc, &gw.LogQuery{Name: common.StringPtr("req_id"), Operator: common.StringPtr("="), Value: common.StringPtr(id)})
 		return len(one) > 0
 	})
 	if len(one) != 1 || !strings.Contains(one[0], id) || !strings.Contains(one[0], "[rsp_st:200]") {
@@ -158,36 +164,33 @@ func TestLogSearchThroughSDK(t *testing.T) {
 // counted drop, and DescribeLogSearch finds every line.
 func TestAccessLogRotationUnderLoad(t *testing.T) {
 	defer catchSDK(t)
-	dir := filepath.Join(t.TempDir(), "access")
+	dir := logDir(t)
 	cp := startControlPlane(t, "--access-log-dir", dir, "--access-log-max-size", "16KiB", "--access-log-keep", "10000")
 	c := cp.sdk("", "")
 	svc, _ := sdkService(t, c, "rotate")
 	waitFor(t, 10*time.Second, "release served", func() bool { s, _ := cp.get(svc, "/release/a"); return s == 200 })
 	const workers, each = 8, 250
-	var mu sync.Mutex
-	ids := map[string]bool{}
-	var wg sync.WaitGroup
+	const n = workers * each
+	got := make(chan string, n) // request ids; "" for a failure
 	for range workers {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			hc := clientFrom("")
 			for range each {
-				st, id := getID(t, hc, cp, svc, "/release/a")
-				if st != 200 {
-					t.Errorf("status %d", st)
-					return
+				st, id, err := tryGetID(hc, cp, svc, "/release/a")
+				if err != nil || st != 200 {
+					id = ""
 				}
-				mu.Lock()
-				ids[id] = true
-				mu.Unlock()
+				got <- id
 			}
 		}()
 	}
-	wg.Wait()
-	const n = workers * each
-	if len(ids) != n {
-		t.Fatalf("%d distinct request ids, want %d", len(ids), n)
+	ids := map[string]bool{}
+	for range n {
+		id := <-got
+		if id == "" || ids[id] {
+			t.Fatalf("a request failed or repeated an id (%q)", id)
+		}
+		ids[id] = true
 	}
 	// Every request the edge served (the probes too) is a line or a drop.
 	var w, d, segs, reqs int64
@@ -219,39 +222,4 @@ func TestAccessLogRotationUnderLoad(t *testing.T) {
 		t.Errorf("%d lines on disk + %d dropped, want %d requests; search found %d of the service's %d lines", onDisk, d, n, found, svcLines)
 	}
 	t.Logf("%d requests: %d segments, %d lines, %d dropped", n, segs, onDisk, d)
-}
-
-// scanLines reads dir's segments: the whole lines of svc, and how many
-// of them belong to ids (each at most once, or the test fails).
-func scanLines(t *testing.T, dir, svc string, ids map[string]bool) (mine, all int) {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "access-*.log"))
-	seen := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		whole := strings.Split(string(b), "\n")
-		for _, l := range whole[:len(whole)-1] { // the last piece is not a whole line yet
-			if !strings.Contains(l, `"service":"`+svc+`"`) {
-				continue
-			}
-			all++
-			var rec struct {
-				ReqID string `json:"req_id"`
-			}
-			if err := json.Unmarshal([]byte(l), &rec); err != nil {
-				t.Fatalf("%s: %q: %v", f, l, err)
-			}
-			if seen[rec.ReqID] {
-				t.Fatalf("request %s logged twice", rec.ReqID)
-			}
-			seen[rec.ReqID] = true
-			if ids[rec.ReqID] {
-				mine++
-			}
-		}
-	}
-	return mine, all
 }
