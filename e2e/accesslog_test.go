@@ -223,3 +223,35 @@ func TestAccessLogRotationUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d requests: %d segments, %d lines, %d dropped", n, segs, onDisk, d)
 }
+
+// Split mode: `edge --access-log-dir D` writes, `admin --access-log-dir
+// D` (a shared directory) answers DescribeLogSearch over it; an admin
+// without the flag answers UnsupportedOperation.
+func TestLogSearchSplitMode(t *testing.T) {
+	defer catchSDK(t)
+	dir := logDir(t)
+	admin := startAdmin(t, "--access-log-dir", dir)
+	e := admin.startEdgeVia("edge-log", "http://"+admin.Admin, "--access-log-dir", dir)
+	c := admin.sdk("", "")
+	svc, _ := sdkService(t, c, "splitlog")
+	waitFor(t, 10*time.Second, "release on the edge", func() bool { s, _ := e.get(svc, "/release/a"); return s == 200 })
+	st, id := getID(t, clientFrom(""), e, svc, "/release/b")
+	if st != 200 {
+		t.Fatal(st)
+	}
+	var one []string
+	waitFor(t, 10*time.Second, "the edge's line found through the admin", func() bool {
+		one, _ = searchAll(t, c, svc, &gw.LogQuery{Name: common.StringPtr("req_id"), Operator: common.StringPtr("="), Value: common.StringPtr(id)})
+		return len(one) == 1
+	})
+	if !strings.Contains(one[0], id) || !strings.Contains(one[0], "["+svc+"]") {
+		t.Errorf("line %q", one[0])
+	}
+	plain := startAdmin(t)
+	req := gw.NewDescribeLogSearchRequest()
+	req.ServiceId = common.StringPtr(svc)
+	req.StartTime, req.EndTime = common.StringPtr("2026-01-01 00:00:00"), common.StringPtr("2027-01-01 00:00:00")
+	if _, err := plain.sdk("", "").DescribeLogSearch(req); sdkCode(err) != "UnsupportedOperation" {
+		t.Errorf("admin without an access-log directory: %v", err)
+	}
+}
