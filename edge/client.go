@@ -112,6 +112,9 @@ type client struct {
 	// (backend, mock or gateway error). Reset per request; its array is
 	// reused, so steady state does not allocate.
 	respExtra []byte
+
+	ob      reqObs // the request's notes for counts and the access log (obs.go)
+	logText []byte // the request's method, path and host for its log line (obslog.go)
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {
@@ -232,6 +235,7 @@ func (cl *client) finishRequest() {
 		return
 	}
 	l := cl.l
+	cl.record() // once: the state leaves inRequest below
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}

@@ -42,6 +42,8 @@ func edgeCmd(args []string) error {
 	edgeFlags(fs, &cfg, &underscores)
 	var ff firewallFlags
 	addFirewallFlags(fs, &ff)
+	var alf accessLogFlags
+	alf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -79,6 +81,10 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := alf.open(&cfg, log, note); err != nil {
+		return err
+	}
+	defer alf.close(log) // after serve: the loops have stopped
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err

@@ -38,6 +38,7 @@ type runFlags struct {
 	cfg                                   edge.Config
 	fw                                    firewallFlags
 	adminTLS                              adminTLS
+	accessLog                             accessLogFlags
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
@@ -57,8 +58,13 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	f.adminTLS.register(fs)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
+	f.accessLog.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	f.accessLog.parsed(fs)
+	if f.demo {
+		f.accessLog.demoDefault(f.data)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
@@ -134,8 +140,16 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := f.accessLog.open(&f.cfg, log, f.note()); err != nil {
+		return err
+	}
+	defer f.accessLog.close(log) // after serve: the loops have stopped
 	if f.config != "" || f.static {
 		return runStatic(f, log, fw)
+	}
+	logSearch, err := f.accessLog.searcher()
+	if err != nil {
+		return err
 	}
 
 	// The edge's state in --data (quota.json) is this process's alone.
@@ -147,7 +161,7 @@ func runCmd(args []string) error {
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
-		SecretKeyFile: f.secretKeyFile,
+		SecretKeyFile: f.secretKeyFile, LogSearcher: logSearch,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
 				return nil
@@ -306,6 +320,7 @@ func startAdmin(addr string, at *adminTLS, srv *edge.Server, api http.Handler, w
 	if firewallStats != nil {
 		mux.Handle("GET /stats/firewall", firewallStats)
 	}
+	accessLogStats(mux, srv.Config().AccessLog)
 	if api != nil {
 		mux.Handle("/", api)
 	}
