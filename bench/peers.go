@@ -380,8 +380,9 @@ func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
 
 // startEdgegate starts the gateway with one event loop on the CPU under
 // test and the given GOMAXPROCS; with e.https the peers it returns are its
-// --tls-listen (on the run's certificate as --tls-cert/--tls-key).
-func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool) (*peer, *peer, int, error) {
+// --tls-listen (on the run's certificate as --tls-cert/--tls-key). extra
+// flags go to `edgegate run` as they are.
+func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool, extra ...string) (*peer, *peer, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, 0, err
@@ -405,6 +406,7 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 	if pprof {
 		args = append(args, "--pprof")
 	}
+	args = append(args, extra...)
 	if e.https {
 		if port, err = freePort(); err != nil {
 			return nil, nil, 0, err

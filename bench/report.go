@@ -46,6 +46,7 @@ type results struct {
 	Targets    []target         `json:"targets"`
 	HTTPS      *httpsResults    `json:"https,omitempty"`
 	Gzip       *gzipResults     `json:"gzip,omitempty"`
+	Obs        *obsResults      `json:"observability,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -186,6 +187,9 @@ func (r *results) markdown() string {
 	}
 	if r.Gzip != nil {
 		r.Gzip.markdown(&b, o)
+	}
+	if r.Obs != nil {
+		r.Obs.markdown(&b, o)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

@@ -90,6 +90,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.obs() {
+		if res.Obs, err = obsPart(ctx, e, o, gmp); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -100,6 +105,9 @@ func run(ctx context.Context, o *options) (err error) {
 	}
 	if res.Gzip != nil {
 		res.Gzip.compare()
+	}
+	if res.Obs != nil {
+		res.Obs.compare()
 	}
 	return report(root, o, res)
 }
