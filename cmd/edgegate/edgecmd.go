@@ -15,6 +15,7 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/internal/atomicfile"
+	"github.com/edgegate/edgegate/metrics"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -40,6 +41,8 @@ func edgeCmd(args []string) error {
 	edgeFlags(fs, &cfg, &underscores)
 	var ff firewallFlags
 	addFirewallFlags(fs, &ff)
+	var mf metricsFlags
+	mf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -101,6 +104,12 @@ func edgeCmd(args []string) error {
 		return fmt.Errorf("edge: --control-ca: %w", err)
 	}
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
+	stopMetrics, err := mf.start(metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), Process: true}), log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer stopMetrics()
 	stop := make(chan struct{})
 	go follow(c, *id, srv, statePath, rev, log, stop)
 	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
