@@ -109,6 +109,8 @@ type client struct {
 	// (backend, mock or gateway error). Reset per request; its array is
 	// reused, so steady state does not allocate.
 	respExtra []byte
+
+	ob reqObs // the request's notes for counts and the access log (obs.go)
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {
@@ -229,6 +231,7 @@ func (cl *client) finishRequest() {
 		return
 	}
 	l := cl.l
+	cl.record() // once: the state leaves inRequest below
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}

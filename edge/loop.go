@@ -56,6 +56,11 @@ type loop struct {
 	tickTask, drainTask gnet.Runnable
 
 	ctr counters // this loop's counts (stats.go)
+	obs loopObs  // per-API, refusal and backend counts (obs.go)
+	// headN is the length of the request head being handled (readHead),
+	// for obsBegin; 0 outside handle.
+	headN int
+	pnow  int64 // the precise clock when the current callback began
 }
 
 type closer interface{ closed() }
@@ -71,6 +76,7 @@ func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
 		l.seal = make([]byte, 0, sealCap)
 	}
 	l.ids.init()
+	s.growObs(l)
 	l.tickTask = gnet.RunnableFunc(func(context.Context) error { l.tick(); return nil })
 	l.drainTask = gnet.RunnableFunc(func(context.Context) error { l.drain(); return nil })
 	return l
@@ -80,7 +86,12 @@ func (l *loop) execute(r gnet.Runnable) {
 	_ = l.el.Execute(context.Background(), r)
 }
 
-func (l *loop) enter() { l.busy++ }
+func (l *loop) enter() {
+	if l.busy == 0 {
+		l.pnow = l.s.clk.preciseNow() // obs.go: one clock read per callback
+	}
+	l.busy++
+}
 
 func (l *loop) exit() {
 	if l.busy == 1 {

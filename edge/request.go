@@ -39,7 +39,9 @@ func (cl *client) readHead() bool {
 		return cl.moreInput()
 	}
 	cl.headStart = 0
+	l.headN = n
 	cl.handle(&l.req, buf[n:], now)
+	l.headN = 0
 	if !cl.dead {
 		cl.discard(n)
 	}
@@ -54,6 +56,7 @@ func (cl *client) beginRequest(now int64) {
 	cl.started = now
 	cl.respExtra = cl.respExtra[:0]
 	cl.callerKnown = false
+	cl.obsBegin(l.headN)
 	l.ids.next(&cl.id)
 	l.ctr.add(cInflight, 1)
 	l.ctr.add(cRequests, 1)
@@ -154,9 +157,11 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	}
 	a := &rt.apis[res.Route.Index]
 	cl.api = a
+	cl.obsRouted(a)
 	if !cl.admit(a, req, rr, res) {
 		return
 	}
+	cl.ob.valid = true
 	switch a.kind {
 	case snapshot.KindMock:
 		cl.respondMock(a)

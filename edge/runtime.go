@@ -32,6 +32,7 @@ type runtime struct {
 // apiRT is one route as the edge serves it.
 type apiRT struct {
 	id       int
+	series   int32 // per-API counts (obs.go)
 	kind     snapshot.Kind
 	route    *router.Route
 	targets  []*target
@@ -82,6 +83,7 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		}
 	}
 	rt.targets = plan.list
+	s.numberSeries(rt)
 	rt.certWarn = append(rt.certWarn, plan.warn...)
 	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl, s.buildCerts} {
 		if err := f(rt); err != nil {

@@ -62,6 +62,7 @@ type upstream struct {
 // gnet's own Register dials without a timeout, hence our dial.
 func (l *loop) dial(u *upstream) {
 	l.ctr.add(cUpstreamDials, 1)
+	l.obs.addrs.at(u.t.obsAddr).dials.Add(1)
 	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
 	go func() {
 		conn, err := net.DialTimeout("tcp", addr, timeout)
@@ -356,6 +357,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
 	}
 	cl.ans = ansStarted
+	cl.obsResponse(r.Status)
 	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
 	l.w.copy(l.tmp)
 	return true
