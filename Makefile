@@ -32,9 +32,11 @@ test: deps check-generate
 	$(GO) test -count=1 -tags poll_opt -run 'UploadWhileDialing|SlowClientHoldsUpstream|ShutdownRefuses' ./edge
 
 # Tools the tests drive as real peers: curl (the README's quick start),
-# openssl (s_client/s_server interop tests of tlsterm).
+# openssl (s_client/s_server interop tests of tlsterm), prometheus and its
+# promtool (the /metrics end-to-end test, deploy/prometheus rule checks).
 deps:
-	@command -v curl >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl; }
+	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus; }
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
