@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,6 +167,27 @@ func checkExposition(t *testing.T, out string) {
 			case strings.HasSuffix(name, "_count") && v != last:
 				t.Fatalf("line %d: _count %v, +Inf bucket %v", i+1, v, last)
 			}
+		}
+	}
+}
+
+// TestREADMEListsEveryFamily: the README's metric list (Observability,
+// Metrics) names every family with its type, so it cannot fall behind.
+func TestREADMEListsEveryFamily(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n### Metrics\n")
+	if !ok {
+		t.Fatal("README has no Metrics section")
+	}
+	if i := strings.Index(sec, "\n## "); i >= 0 {
+		sec = sec[:i]
+	}
+	for _, f := range Families() {
+		if !strings.Contains(sec, "| `"+f.Name+"` | "+f.Type+" |") {
+			t.Errorf("README's metric table lacks %s (%s)", f.Name, f.Type)
 		}
 	}
 }
