@@ -54,14 +54,17 @@ type Sources struct {
 }
 
 // Exporter writes the Prometheus text format of its Sources. Scrapes are
-// serialised: one buffer and one table of rows are reused, so a scrape
-// allocates nothing per series once they have grown (a new API's label
-// set is rendered once and kept).
+// serialised while they read the sources (one table of rows is reused),
+// not while they send: the text goes into a pooled buffer that is written
+// to the scraper after the lock is released, so a slow scraper holds up
+// no other. A scrape allocates nothing per series once the buffers have
+// grown (a new API's label set is rendered once and kept).
 type Exporter struct {
-	src Sources
+	src  Sources
+	bufs sync.Pool // *text
 
 	mu      sync.Mutex
-	out     text
+	out     *text // the buffer being filled, while mu is held
 	rows    []apiRow
 	sorted  []*apiRow
 	targets []edge.TargetStats
@@ -82,25 +85,36 @@ func New(src Sources) *Exporter {
 
 // ServeHTTP answers GET /metrics.
 func (e *Exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.scrape()
+	t, _ := e.bufs.Get().(*text)
+	if t == nil {
+		t = new(text)
+	}
+	e.render(t)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(e.out.b)))
-	_, _ = w.Write(e.out.b)
+	w.Header().Set("Content-Length", strconv.Itoa(len(t.b)))
+	_, _ = w.Write(t.b)
+	e.bufs.Put(t)
 }
 
-// Scrape returns one scrape's text; the bytes are a copy (tests, tools).
+// Scrape returns one scrape's text (tests, tools).
 func (e *Exporter) Scrape() []byte {
+	var t text
+	e.render(&t)
+	return t.b
+}
+
+// render replaces t's text with one scrape's.
+func (e *Exporter) render(t *text) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	t.b = t.b[:0]
+	e.out = t
 	e.scrape()
-	return slices.Clone(e.out.b)
+	e.out = nil
 }
 
-// scrape fills e.out. Call with e.mu held.
+// scrape fills e.out. Call from render.
 func (e *Exporter) scrape() {
-	e.out.b = e.out.b[:0]
 	if e.src.Edge != nil {
 		e.writeAPIs(e.src.Edge)
 		e.writeGateway(e.src.Edge)
@@ -110,7 +124,7 @@ func (e *Exporter) scrape() {
 	}
 	if l := e.src.AccessLog; l != nil {
 		st := l.Stats()
-		t := &e.out
+		t := e.out
 		for _, c := range []struct {
 			f *fam
 			v int64
@@ -139,7 +153,7 @@ func (e *Exporter) scrape() {
 		}
 	}
 	if e.src.Process {
-		vm.WriteProcessMetrics(&e.out)
+		vm.WriteProcessMetrics(e.out)
 	}
 }
 
@@ -161,7 +175,7 @@ func (e *Exporter) writeAPIs(src Edge) {
 		e.sorted = append(e.sorted, &e.rows[i])
 	}
 	slices.SortFunc(e.sorted, func(a, b *apiRow) int { return cmp.Compare(a.labels, b.labels) })
-	t := &e.out
+	t := e.out
 	for _, c := range apiCounters {
 		t.family(c.f)
 		for _, r := range e.sorted {
@@ -199,7 +213,7 @@ func (e *Exporter) writeAPIs(src Edge) {
 
 // writeGateway writes the edge's gateway-wide families.
 func (e *Exporter) writeGateway(src Edge) {
-	t := &e.out
+	t := e.out
 	st := src.Stats()
 	for _, c := range []struct {
 		f *fam
@@ -275,7 +289,7 @@ func (e *Exporter) writeFirewall(fw Firewall) {
 		e.errs["firewall"]++
 		return
 	}
-	t := &e.out
+	t := e.out
 	fams := []*fam{fFwConnsPassed, fFwConnsRefused}
 	if strings.HasPrefix(fw.Mode(), "xdp-") {
 		fams = append(fams, fXDPPassed, fXDPDropped)
@@ -304,7 +318,7 @@ func (e *Exporter) writeFirewall(fw Firewall) {
 // a Unix time, so an alert compares it with time() (issue 12: warn
 // before expiry, log and metric).
 func (e *Exporter) writeAdmin(a Admin) {
-	t := &e.out
+	t := e.out
 	t.family(fAdminRevision)
 	t.unsigned(fAdminRevision.name, int64(a.Revision())) //nolint:gosec // a revision fits
 	exp, err := a.CertificateExpiries()
