@@ -3,7 +3,7 @@ module github.com/edgegate/edgegate
 go 1.26.8
 
 require (
-	github.com/VictoriaMetrics/metrics v1.40.2
+	github.com/VictoriaMetrics/metrics v1.35.1
 	github.com/cilium/ebpf v0.19.0
 	github.com/cloudflare/circl v1.6.1
 	github.com/gorilla/websocket v1.5.3

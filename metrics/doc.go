@@ -26,6 +26,13 @@
 // VictoriaMetrics for what it is made for: WriteProcessMetrics (process_*
 // and go_* families, Sources.Process).
 //
+// The module is pinned at v1.35.1, not v1.40.2 or v1.45.0: those log
+// "INFO: metrics: disable exposing PSI metrics ..." to stderr while the
+// package initialises on any host without cgroup v2 pressure files, that
+// is in every edgegate command, `edgegate ctl` included (its output is
+// read by scripts and by the e2e tests). v1.35.1 writes the same process
+// metrics and logs nothing at start.
+//
 // # Threading and cost
 //
 // Scrapes are serialised by one mutex (never taken by the edge); the
