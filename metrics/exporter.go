@@ -83,6 +83,14 @@ func New(src Sources) *Exporter {
 	return &Exporter{src: src, labels: map[edge.APIKey]string{}, errs: map[string]uint64{}}
 }
 
+// SetAccessLog adds (or, with nil, removes) the access log's families:
+// for a log opened after the Exporter.
+func (e *Exporter) SetAccessLog(l *accesslog.Log) {
+	e.mu.Lock()
+	e.src.AccessLog = l
+	e.mu.Unlock()
+}
+
 // ServeHTTP answers GET /metrics.
 func (e *Exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	t, _ := e.bufs.Get().(*text)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/admin"
 )
 
@@ -189,5 +190,22 @@ func TestREADMEListsEveryFamily(t *testing.T) {
 		if !strings.Contains(sec, "| `"+f.Name+"` | "+f.Type+" |") {
 			t.Errorf("README's metric table lacks %s (%s)", f.Name, f.Type)
 		}
+	}
+}
+
+// TestSetAccessLog: a log attached after New shows in the next scrape.
+func TestSetAccessLog(t *testing.T) {
+	e := New(Sources{})
+	if bytes.Contains(e.Scrape(), []byte("edgegate_accesslog_")) {
+		t.Fatal("access log families without a log")
+	}
+	l, err := accesslog.New(accesslog.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e.SetAccessLog(l)
+	if out := e.Scrape(); !bytes.Contains(out, []byte("\nedgegate_accesslog_dropped_total 0\n")) {
+		t.Fatalf("no access log families:\n%s", out)
 	}
 }

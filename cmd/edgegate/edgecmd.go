@@ -104,7 +104,8 @@ func edgeCmd(args []string) error {
 		return fmt.Errorf("edge: --control-ca: %w", err)
 	}
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
-	stopMetrics, err := mf.start(metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), Process: true}), log)
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), Process: true})
+	stopMetrics, err := mf.start(exp, log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
 		return err
