@@ -26,7 +26,7 @@ func TestImportDirection(t *testing.T) {
 		"auth":     {"ascii"},
 		"router":   {"model", "http1", "ascii"},
 		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii"},
-		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm"},
+		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "accesslog"},
 
 		// The access log: the edge writes it, the admin searches it.
 		"accesslog": {},

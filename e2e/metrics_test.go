@@ -100,12 +100,14 @@ func scrape(t *testing.T, addr string) string {
 // Prometheus scrapes the gateway's --metrics-listen during traffic; the
 // per-API request count and 5xx count it reports through its query API
 // equal what the test sent. The service is created and released with the
-// official SDK; the backend answers the status the test asks for.
+// official SDK; the backend answers the status the test asks for. The
+// gateway-wide request count and the access log's written lines (one a
+// request, --access-log-dir) match too.
 func TestPrometheusCountsWhatWasSent(t *testing.T) {
 	defer catchSDK(t)
 	up := startUpstream(t)
 	maddr := freeAddr(t)
-	cp := startControlPlane(t, "--metrics-listen", maddr)
+	cp := startControlPlane(t, "--metrics-listen", maddr, "--access-log-dir", filepath.Join(t.TempDir(), "access"))
 	cp.waitListening(maddr)
 	prom := startPrometheus(t, maddr)
 	c := cp.sdk("", "")
@@ -151,6 +153,7 @@ func TestPrometheusCountsWhatWasSent(t *testing.T) {
 		`sum(edgegate_api_responses_total` + sel[:len(sel)-1] + `,code="2xx"})`: float64(sent - fives),
 		`edgegate_api_request_duration_seconds_count` + sel:                     float64(sent),
 		`edgegate_requests_total{job="edgegate"}`:                               float64(edgeReqs),
+		`edgegate_accesslog_written_total{job="edgegate"}`:                      float64(edgeReqs), // one line a request
 	}
 	got := map[string]float64{}
 	if !eventually(30*time.Second, func() bool {

@@ -110,7 +110,8 @@ type client struct {
 	// reused, so steady state does not allocate.
 	respExtra []byte
 
-	ob reqObs // the request's notes for counts and the access log (obs.go)
+	ob      reqObs // the request's notes for counts and the access log (obs.go)
+	logText []byte // the request's method, path and host for its log line (obslog.go)
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {

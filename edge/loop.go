@@ -5,6 +5,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 )
@@ -60,7 +61,8 @@ type loop struct {
 	// headN is the length of the request head being handled (readHead),
 	// for obsBegin; 0 outside handle.
 	headN int
-	pnow  int64 // the precise clock when the current callback began
+	pnow  int64           // the precise clock when the current callback began
+	alog  *accesslog.Ring // this loop's access-log ring; nil: the log is off
 }
 
 type closer interface{ closed() }
@@ -77,6 +79,9 @@ func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
 	}
 	l.ids.init()
 	s.growObs(l)
+	if s.cfg.AccessLog != nil {
+		l.alog = s.cfg.AccessLog.Ring(idx)
+	}
 	l.tickTask = gnet.RunnableFunc(func(context.Context) error { l.tick(); return nil })
 	l.drainTask = gnet.RunnableFunc(func(context.Context) error { l.drain(); return nil })
 	return l

@@ -45,6 +45,9 @@ type reqObs struct {
 	code     string     // gateway error code ("" when none)
 	msg      string     // its message
 	subject  string     // SecretId or app id of a verified caller
+	// The request's method ends at logM and its path at logP in
+	// client.logText, its host follows (obslog.go; 0: not copied).
+	logM, logP uint16
 }
 
 // preciseNow is the monotonic time in ns since the server's clock base.
@@ -329,5 +332,8 @@ func (cl *client) record() {
 		}
 	case refLimit:
 		l.obs.limits.at(o.limit.idx).Add(1)
+	}
+	if l.alog != nil {
+		cl.logRecord(end)
 	}
 }

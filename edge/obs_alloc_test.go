@@ -25,3 +25,28 @@ func TestObsAllocs(t *testing.T) {
 		}
 	}
 }
+
+// With the access log on, a request still allocates nothing (the loop's
+// slot fill and the writer's encoding both count: AllocsPerRun measures
+// the whole process), and every request is a line or a counted drop.
+func TestAccessLogAllocs(t *testing.T) {
+	s, lg, dir := startLoggedServer(t, 1<<12)
+	for _, c := range []struct {
+		req  string
+		code int
+	}{
+		{"GET /release/p?q=1 HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n", 200},
+		{signedGet("/release/k"), 200},
+		{"GET /release/k HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n", 401},
+		{"GET /release/m HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n", 200},
+	} {
+		noAllocs(t, newRoundTripper(t, s.Addr(), c.req), c.code)
+	}
+	waitFor(t, "requests finished", func() bool { return s.Inflight() == 0 })
+	if err := lg.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := int64(len(logLines(t, dir))) + lg.Dropped(); n != 4*1201 {
+		t.Errorf("%d lines and drops, want %d", n, 4*1201)
+	}
+}

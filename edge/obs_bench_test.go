@@ -3,6 +3,7 @@ package edge
 import (
 	"testing"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/router"
 )
 
@@ -41,5 +42,22 @@ func BenchmarkObsRecord(b *testing.B) {
 	s.EachAPI(func(st *APIStats) { got = st.Requests })
 	if got != uint64(b.N) {
 		b.Fatalf("counted %d, want %d", got, b.N)
+	}
+}
+
+// BenchmarkProxyRoundTripLogged is BenchmarkProxyRoundTrip with the
+// access log on (counting is always on): compare the two for the cost of
+// a line per request.
+func BenchmarkProxyRoundTripLogged(b *testing.B) {
+	up := startRawUpstream(b, "hello, world")
+	lg, err := accesslog.New(accesslog.Options{Dir: b.TempDir(), NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { lg.Close() })
+	s := startServer(b, serviceDoc(proxyAPI("api-p", "/p", up.ln.Addr().String(), "")), Config{Loops: 1, AccessLog: lg}, nil, nil)
+	benchRoundTrips(b, newRoundTripper(b, s.Addr(), "GET /release/p HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n"))
+	if lg.Dropped() > 0 {
+		b.Logf("%d lines dropped", lg.Dropped())
 	}
 }

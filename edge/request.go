@@ -105,6 +105,9 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	l := cl.l
 	s := l.s
 	cl.beginRequest(now)
+	if l.alog != nil {
+		cl.logHead(req)
+	}
 	cl.minor = uint8(req.Minor)
 	cl.isHead = string(req.Method) == "HEAD"
 	cl.idempotent = idempotent(req.Method)

@@ -37,6 +37,8 @@ func adminCmd(args []string) error {
 	at.register(fs)
 	var mf metricsFlags
 	mf.register(fs)
+	var alf accessLogFlags
+	alf.registerDir(fs, "access-log directory that DescribeLogSearch searches: the edges' --access-log-dir, shared or shipped here (default: DescribeLogSearch is unsupported)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,7 +54,12 @@ func adminCmd(args []string) error {
 		fmt.Printf("repaired %s: %+v\n", admin.DBPath(*data), res)
 		return nil
 	}
-	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, CertExpiryWarning: certExpiryWarning, Log: log, SecretKeyFile: secretKeyFile})
+	logSearch, err := alf.searcher()
+	if err != nil {
+		return err
+	}
+	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, CertExpiryWarning: certExpiryWarning, Log: log, SecretKeyFile: secretKeyFile,
+		LogSearcher: logSearch})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,8 @@ func edgeCmd(args []string) error {
 	addFirewallFlags(fs, &ff)
 	var mf metricsFlags
 	mf.register(fs)
+	var alf accessLogFlags
+	alf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -79,6 +81,10 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := alf.open(&cfg, log, note); err != nil {
+		return err
+	}
+	defer alf.close(log) // after serve: the loops have stopped
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err
@@ -104,7 +110,7 @@ func edgeCmd(args []string) error {
 		return fmt.Errorf("edge: --control-ca: %w", err)
 	}
 	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
-	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), Process: true})
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
 	stopMetrics, err := mf.start(exp, log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())

@@ -40,6 +40,7 @@ type runFlags struct {
 	fw                                    firewallFlags
 	adminTLS                              adminTLS
 	metrics                               metricsFlags
+	accessLog                             accessLogFlags
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
@@ -60,8 +61,13 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
 	f.metrics.register(fs)
+	f.accessLog.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	f.accessLog.parsed(fs)
+	if f.demo {
+		f.accessLog.demoDefault(f.data)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
@@ -137,8 +143,16 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := f.accessLog.open(&f.cfg, log, f.note()); err != nil {
+		return err
+	}
+	defer f.accessLog.close(log) // after serve: the loops have stopped
 	if f.config != "" || f.static {
 		return runStatic(f, log, fw)
+	}
+	logSearch, err := f.accessLog.searcher()
+	if err != nil {
+		return err
 	}
 
 	// The edge's state in --data (quota.json) is this process's alone.
@@ -150,7 +164,7 @@ func runCmd(args []string) error {
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
-		SecretKeyFile: f.secretKeyFile,
+		SecretKeyFile: f.secretKeyFile, LogSearcher: logSearch,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
 				return nil
@@ -185,7 +199,7 @@ func runCmd(args []string) error {
 	fw.listening(srv.Addr(), srv.TLSAddr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
-	exp := metrics.New(metrics.Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource(), Process: true})
+	exp := metrics.New(metrics.Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
 	stopMetrics, err := f.metrics.start(exp, log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
@@ -229,7 +243,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
 			snap.Published.BaseDomain, listenPort(srv.Addr()))
 	}
-	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), Process: true})
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
 	stopMetrics, err := f.metrics.start(exp, log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
@@ -324,6 +338,7 @@ func startAdmin(addr string, at *adminTLS, srv *edge.Server, api, metricsH http.
 	if firewallStats != nil {
 		mux.Handle("GET /stats/firewall", firewallStats)
 	}
+	accessLogStats(mux, srv.Config().AccessLog)
 	if api != nil {
 		mux.Handle("/", api)
 	}
