@@ -6,6 +6,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
 )
 
@@ -88,6 +89,8 @@ type client struct {
 	ws         bool // a websocket upgrade
 	retried    bool
 	sentBody   bool
+	zon        bool // the API compresses; zreq is this request's (compress.go)
+	zreq       compression.ReqInfo
 
 	// Its body (stBody; body.go).
 	body      bodyMode

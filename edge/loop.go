@@ -31,6 +31,7 @@ type loop struct {
 	hex   [24]byte
 	auth  authLoop // auth.go: verifier, token cache, header view
 	lim   limLoop  // limits.go: steps scratch, condition view
+	z     zLoop    // compress.go: encoder pool, output scratch
 
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.

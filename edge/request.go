@@ -192,6 +192,7 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 		return
 	}
 	cl.t = t
+	cl.zrequest(req) // compress.go
 	cl.head = l.appendUpstreamHead(l.getBuf(), cl, req, a)
 	cl.toUp = true
 	if l.rb.BodySet {
