@@ -14,6 +14,7 @@ import (
 	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/bpf"
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/edge"
 )
 
@@ -26,6 +27,7 @@ type Edge interface {
 	EachAuthFailure(fn func(code string, n uint64))
 	EachLimitRefusal(fn func(code, rule string, n uint64))
 	EachTarget(fn func(*edge.TargetStats))
+	CompressionStats() edge.CompressionStats
 }
 
 // Admin is what the Exporter reads from the control plane; *admin.Admin
@@ -237,6 +239,19 @@ func (e *Exporter) writeGateway(src Edge) {
 		t.family(c.f)
 		t.unsigned(c.f.name, c.v)
 	}
+	z := src.CompressionStats()
+	t.family(fZDecisions)
+	for r, n := range z.Decisions {
+		t.open(fZDecisions.name)
+		t.label(true, "reason", compression.Reason(r).String()) //nolint:gosec // r < numZReasons
+		t.closeU(n)
+	}
+	t.family(fZIn)
+	t.unsigned(fZIn.name, int64(z.BytesIn)) //nolint:gosec // a byte count fits
+	t.family(fZOut)
+	t.unsigned(fZOut.name, int64(z.BytesOut)) //nolint:gosec // a byte count fits
+	t.family(fZEncoders)
+	t.unsigned(fZEncoders.name, z.Encoders)
 	t.family(fAuthFailures)
 	src.EachAuthFailure(func(code string, n uint64) {
 		t.open(fAuthFailures.name)

@@ -41,6 +41,8 @@ func TestScrapeValues(t *testing.T) {
 		`edgegate_xdp_packets_dropped_total{rule="deny[0] 10.0.0.0/8"} 6` + "\n",
 		`edgegate_firewall_connections_refused_total{rule="deny[0] 10.0.0.0/8"} 1` + "\n",
 		"edgegate_admin_revision 7\n",
+		`edgegate_compression_decisions_total{reason="compressed"} 40` + "\n",
+		"edgegate_compression_output_bytes_total 262144\n", "edgegate_compression_encoders 2\n",
 		`edgegate_certificate_expiry_timestamp_seconds{certificate_id="cert-1"} 1798859045` + "\n",
 		"# TYPE edgegate_api_request_duration_seconds histogram\n",
 	} {

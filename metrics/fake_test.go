@@ -19,7 +19,12 @@ type fakeEdge struct {
 }
 
 func (f *fakeEdge) Stats() edge.Stats { return f.stats }
-func (f *fakeEdge) Revision() uint64  { return 42 }
+func (f *fakeEdge) CompressionStats() edge.CompressionStats {
+	z := edge.CompressionStats{BytesIn: 1 << 20, BytesOut: 1 << 18, Encoders: 2}
+	z.Decisions[0], z.Decisions[1] = 40, 3
+	return z
+}
+func (f *fakeEdge) Revision() uint64 { return 42 }
 func (f *fakeEdge) EachAPI(fn func(*edge.APIStats)) {
 	for i := len(f.apis) - 1; i >= 0; i-- { // unsorted on purpose
 		fn(&f.apis[i])

@@ -62,6 +62,15 @@ var (
 	fTargetIdle      = gauge("edgegate_target_idle_connections", "Pooled idle connections to the backend address.").l("target")
 )
 
+// Response compression (edge.Server.CompressionStats), for APIs with a
+// Compression plugin.
+var (
+	fZDecisions = counter("edgegate_compression_decisions_total", "Responses of APIs with the Compression plugin, by why they were or were not compressed (reason label: compression.Reason; compressed when reason=\"compressed\").").l("reason")
+	fZIn        = counter("edgegate_compression_input_bytes_total", "Identity body bytes fed to the encoders.")
+	fZOut       = counter("edgegate_compression_output_bytes_total", "Coded bytes the encoders produced (chunk framing excluded).")
+	fZEncoders  = gauge("edgegate_compression_encoders", "Encoders alive in the loops' pools, in use or idle.")
+)
+
 // The IP prefilter (bpf.Filter): the accept-time twin always, XDP when
 // attached.
 var (
@@ -113,7 +122,7 @@ func Families() []Family {
 		fAPIBackend404, fAPIBackend502, fAPIResponses, fAPILatency, fAPIBackendLatency, fAPIActive,
 		fConns, fInflight, fRequests, fGatewayErrors, fFrontendErrors, fConnsRefused, fUpstreamDials,
 		fUpstreamReused, fRetries, fSwaps, fRevision, fTLSHandshakes, fTLSFailures, fUpTLSHandshakes,
-		fUpTLSResumed, fUpTLSFailures, fAuthFailures, fLimitRefusals, fTargetHealthy, fTargetChecked,
+		fUpTLSResumed, fUpTLSFailures, fZDecisions, fZIn, fZOut, fZEncoders, fAuthFailures, fLimitRefusals, fTargetHealthy, fTargetChecked,
 		fTargetDials, fTargetReused, fTargetIdle, fFwConnsPassed, fFwConnsRefused, fXDPPassed, fXDPDropped,
 		fLogWritten, fLogDropped, fLogLost, fLogSegments, fCertExpiry, fStoreSize, fAdminRevision, fErrors,
 	}
