@@ -32,6 +32,9 @@ func TestImportDirection(t *testing.T) {
 		"accesslog": {},
 		// Response compression: the edge's loops use it; it knows no edge.
 		"compression": {"http1", "ascii"},
+		// /metrics reads both planes, the prefilter and the access log; only
+		// cmd/edgegate imports it (no list above names it).
+		"metrics": {"edge", "admin", "bpf", "accesslog", "compression"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/metrics"
 )
 
 // adminCmd runs the control plane alone (split mode): the Action API and
@@ -24,7 +25,7 @@ func adminCmd(args []string) error {
 	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory (the store, the admin credentials)")
-	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API")
+	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API, /healthz and /metrics")
 	base := fs.String("base-domain", "", "base of each service's default domain (default localhost)")
 	edgePort := fs.Int("edge-port", 80, "the port edges listen on, for the URLs Describe* return")
 	repair := fs.Bool("repair", false, "repair a damaged store (keeps its intact prefix, saves the damaged file beside it) and exit")
@@ -37,6 +38,8 @@ func adminCmd(args []string) error {
 	domainFlags(fs, &limits, &certExpiryWarning)
 	var at adminTLS
 	at.register(fs)
+	var mf metricsFlags
+	mf.register(fs)
 	var alf accessLogFlags
 	alf.registerDir(fs, "access-log directory that DescribeLogSearch searches: the edges' --access-log-dir, shared or shipped here (default: DescribeLogSearch is unsupported)")
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +76,14 @@ func adminCmd(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"status":"ok","revision":%d}`+"\n", a.Revision())
 	})
+	exp := metrics.New(metrics.Sources{Admin: a, StorePath: admin.DBPath(*data), Process: true})
+	mux.Handle("GET /metrics", exp)
+	stopMetrics, err := mf.start(exp, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	mux.Handle("/", a.Handler())
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
 	serve, err := at.serve(hs, ln, log)

@@ -15,6 +15,7 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/internal/atomicfile"
+	"github.com/edgegate/edgegate/metrics"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -42,6 +43,8 @@ func edgeCmd(args []string) error {
 	edgeFlags(fs, &cfg, &underscores)
 	var ff firewallFlags
 	addFirewallFlags(fs, &ff)
+	var mf metricsFlags
+	mf.register(fs)
 	var alf accessLogFlags
 	alf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +113,13 @@ func edgeCmd(args []string) error {
 			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
 		}
 	}
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
+	stopMetrics, err := mf.start(exp, log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer stopMetrics()
 	stop := make(chan struct{})
 	go follow(clients, *id, srv, statePath, rev, log, stop)
 	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
