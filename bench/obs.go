@@ -109,34 +109,27 @@ func (r *obsResults) scrapeLoop(ctx context.Context, url string) {
 
 // scrape fetches one exposition and counts its sample lines.
 func scrape(ctx context.Context, url string) (series, size int, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, resp.Body)
-		return 0, 0, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		size += len(line) + 1
-		if line != "" && !strings.HasPrefix(line, "#") {
-			series++
+	err = fetch(ctx, url, func(body io.Reader) error {
+		sc := bufio.NewScanner(body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			size += len(line) + 1
+			if line != "" && !strings.HasPrefix(line, "#") {
+				series++
+			}
 		}
-	}
-	return series, size, sc.Err()
+		return sc.Err()
+	})
+	return series, size, err
 }
 
 func getJSON(ctx context.Context, url string, v any) error {
+	return fetch(ctx, url, func(body io.Reader) error { return json.NewDecoder(body).Decode(v) })
+}
+
+// fetch GETs url (bounded to 5 s) and hands a 200's body to read.
+func fetch(ctx context.Context, url string, read func(io.Reader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -151,7 +144,7 @@ func getJSON(ctx context.Context, url string, v any) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	return read(resp.Body)
 }
 
 // compare checks issue 13's goal: throughput with metrics + access log on

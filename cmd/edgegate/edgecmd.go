@@ -113,10 +113,8 @@ func edgeCmd(args []string) error {
 			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
 		}
 	}
-	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
-	stopMetrics, err := mf.start(exp, log)
+	_, stopMetrics, err := mf.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
-		_ = srv.Shutdown(context.Background())
 		return err
 	}
 	defer stopMetrics()

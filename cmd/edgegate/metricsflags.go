@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/metrics"
 )
 
@@ -27,6 +29,20 @@ func (fw *firewall) metricsSource() metrics.Firewall {
 		return nil
 	}
 	return fw.f
+}
+
+// serve builds the exporter of src (with the edge's own sources and the
+// process metrics added) and starts --metrics-listen; when that fails it
+// shuts srv down, which is already listening.
+func (m *metricsFlags) serve(srv *edge.Server, src metrics.Sources, log *slog.Logger) (*metrics.Exporter, func(), error) {
+	src.Edge, src.AccessLog, src.Process = srv, srv.Config().AccessLog, true
+	exp := metrics.New(src)
+	stop, err := m.start(exp, log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return nil, nil, err
+	}
+	return exp, stop, nil
 }
 
 // start serves h at GET /metrics on --metrics-listen when it is set; the

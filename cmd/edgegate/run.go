@@ -199,10 +199,8 @@ func runCmd(args []string) error {
 	fw.listening(srv.Addr(), srv.TLSAddr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
-	exp := metrics.New(metrics.Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
-	stopMetrics, err := f.metrics.start(exp, log)
+	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource()}, log)
 	if err != nil {
-		_ = srv.Shutdown(context.Background())
 		return err
 	}
 	defer stopMetrics()
@@ -243,10 +241,8 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
 			snap.Published.BaseDomain, listenPort(srv.Addr()))
 	}
-	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
-	stopMetrics, err := f.metrics.start(exp, log)
+	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
-		_ = srv.Shutdown(context.Background())
 		return err
 	}
 	defer stopMetrics()
