@@ -19,6 +19,8 @@ func TestImportDirection(t *testing.T) {
 		"model":    {},
 		"cond":     {"ascii"},
 		"limiter":  {},
+		// Cluster-wide limits: leases limiter budgets from Redis.
+		"cluster": {"limiter"},
 		"bpf":      {},
 		"ipset":    {},
 		"ascii":    {},

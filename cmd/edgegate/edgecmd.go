@@ -40,6 +40,8 @@ func edgeCmd(args []string) error {
 	edgeFlags(fs, &cfg, &underscores)
 	var ff firewallFlags
 	addFirewallFlags(fs, &ff)
+	var rf redisFlags
+	addRedisFlags(fs, &rf)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -76,9 +78,16 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	lessor, err := rf.setup(&cfg, log)
+	if err != nil {
+		return err
+	}
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	stopQuotas, err := startQuotas(srv, *data, log)
 	if err != nil {
@@ -142,7 +151,7 @@ func follow(c *tcapi.Client, id string, srv *edge.Server, statePath string, rev 
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
-		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed()})
+		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed(), "QuotasShared": srv.QuotasShared()})
 		cancel()
 		var resp struct {
 			Revision  uint64          `json:"Revision"`
