@@ -4,65 +4,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os/exec"
-	"strconv"
+		"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/edgegate/edgegate/internal/redistest"
 	"github.com/edgegate/edgegate/limiter"
 )
-
-// redisServer is a real redis-server on a free loopback port, no
-// persistence, killed at the end of the test.
-type redisServer struct {
-	t    *testing.T
-	addr string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed (make deps installs it): ", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	r := &redisServer{t: t, addr: addr}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	_, port, _ := net.SplitHostPort(r.addr)
-	r.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if c, err := dial(&Options{Addr: r.addr, Timeout: time.Second}); err == nil {
-			c.close()
-			return
-		}
-	}
-	r.t.Fatal("redis-server did not start on ", r.addr)
-}
-
-func (r *redisServer) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
-	}
-}
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -137,8 +87,8 @@ func drive(edges []*testEdge, rates [][]float64, d time.Duration, take func(e, l
 // admits 100 +/- 1; Redis down: the default policy fails open (each edge
 // admits up to the limit alone); Redis back: exact again, no restart.
 func TestWindowExactAcrossEdges(t *testing.T) {
-	r := startRedis(t)
-	edges := []*testEdge{newTestEdge(t, r.addr, 2, DefaultPolicy), newTestEdge(t, r.addr, 2, DefaultPolicy), newTestEdge(t, r.addr, 2, DefaultPolicy)}
+	r := redistest.Start(t)
+	edges := []*testEdge{newTestEdge(t, r.Addr, 2, DefaultPolicy), newTestEdge(t, r.Addr, 2, DefaultPolicy), newTestEdge(t, r.Addr, 2, DefaultPolicy)}
 	var cs []*limiter.Counter
 	for _, e := range edges {
 		c, err := e.reg.Counter("api:svc:release:api-1:second", limiter.Limit{N: 100, Per: time.Second})
@@ -169,7 +119,7 @@ func TestWindowExactAcrossEdges(t *testing.T) {
 		t.Errorf("stats: %+v", st)
 	}
 
-	r.stop()
+	r.Stop()
 	// Fail open: each edge enforces the limit alone. Offered per edge
 	// (320, 45, 45) the cluster admits about 100 + 45 + 45.
 	time.Sleep(300 * time.Millisecond)
@@ -178,7 +128,7 @@ func TestWindowExactAcrossEdges(t *testing.T) {
 		t.Errorf("stats while down: %+v", st)
 	}
 
-	r.start()
+	r.Start()
 	waitUp(t, edges...)
 	check("redis back", drive(edges, rates, 3500*time.Millisecond, take), 99, 100)
 }
@@ -187,8 +137,8 @@ func TestWindowExactAcrossEdges(t *testing.T) {
 // exceeded and is used up (to within the tokens parked in idle slots,
 // which go back to Redis); Redis's count is what every edge reports.
 func TestQuotaNeverExceeded(t *testing.T) {
-	r := startRedis(t)
-	edges := []*testEdge{newTestEdge(t, r.addr, 2, DefaultPolicy), newTestEdge(t, r.addr, 2, DefaultPolicy), newTestEdge(t, r.addr, 2, DefaultPolicy)}
+	r := redistest.Start(t)
+	edges := []*testEdge{newTestEdge(t, r.Addr, 2, DefaultPolicy), newTestEdge(t, r.Addr, 2, DefaultPolicy), newTestEdge(t, r.Addr, 2, DefaultPolicy)}
 	var qs []*limiter.Quota
 	for _, e := range edges {
 		qs = append(qs, e.reg.Quota("quota:usagePlan-q", 1000))
@@ -205,7 +155,7 @@ func TestQuotaNeverExceeded(t *testing.T) {
 	if n := admitted.Load(); n > 1000 || n < 990 {
 		t.Errorf("admitted %d with a quota of 1000", n)
 	}
-	c, err := dial(&Options{Addr: r.addr, Timeout: time.Second})
+	c, err := dial(&Options{Addr: r.Addr, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +174,7 @@ func TestQuotaNeverExceeded(t *testing.T) {
 		}
 	}
 	// Redis down: quotas fail closed by default.
-	r.stop()
+	r.Stop()
 	time.Sleep(300 * time.Millisecond)
 	if res := qs[1].TakeOn(0); res.OK {
 		t.Error("quota admitted with redis down (default policy: closed)")

@@ -16,11 +16,11 @@ func TestImportDirection(t *testing.T) {
 	}
 	// allowed[pkg] lists the project packages pkg may import (directly).
 	allowed := map[string][]string{
-		"model":    {},
-		"cond":     {"ascii"},
-		"limiter":  {},
+		"model":   {},
+		"cond":    {"ascii"},
+		"limiter": {},
 		// Cluster-wide limits: leases limiter budgets from Redis.
-		"cluster": {"limiter"},
+		"cluster":  {"limiter"},
 		"bpf":      {},
 		"ipset":    {},
 		"ascii":    {},
