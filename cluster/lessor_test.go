@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-		"strconv"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
