@@ -1,6 +1,6 @@
 // Package redistest runs a real redis-server for tests (cluster-wide
 // limits, issue 14): a free loopback port, no persistence
-// (--save ” --appendonly no), killed when the test ends. `make deps`
+// (--save "" --appendonly no), killed when the test ends. `make deps`
 // installs the Debian package redis-server.
 package redistest
 
