@@ -34,7 +34,7 @@ test: deps check-generate
 # Tools the tests drive as real peers: curl (the README's quick start),
 # openssl (s_client/s_server interop tests of tlsterm).
 deps:
-	@command -v curl >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl; }
+	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl redis-server; }
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
