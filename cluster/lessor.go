@@ -21,7 +21,8 @@ import (
 // windows) or a quota's ("<prefix>q:<id>", no expiry). ARGV: limit, want,
 // divisor, ttl ms (0: none), floor (the count to start from when the key
 // is missing: an edge's last known quota count after Redis lost its
-// data), returned (tokens given back first).
+// data), returned (tokens given back first), charged (admissions an edge
+// made on credit, counted even past the limit: they happened).
 //
 // The grant is min(want, remaining, max(1, floor(remaining/divisor))):
 // the divisor is 2 x the cluster's event loops, so as a budget runs out
@@ -34,6 +35,7 @@ local used = tonumber(ARGV[5])
 if v then used = tonumber(v) end
 used = used - tonumber(ARGV[6])
 if used < 0 then used = 0 end
+used = used + tonumber(ARGV[7])
 local g = 0
 local rem = limit - used
 if want > 0 and rem > 0 then
@@ -61,6 +63,7 @@ const (
 	minBackoff  = 50 * time.Millisecond
 	maxBackoff  = 2 * time.Second
 	heartbeat   = time.Second
+	warmFor     = time.Minute      // keep a limit's edge pool leased this long after its last request
 	edgeTimeout = 10 * time.Second // edges unseen this long leave the divisor
 )
 
@@ -84,6 +87,12 @@ type Lessor struct {
 	books   map[*limiter.Global]*book
 	returns []op // tokens of detached limits, returned by the next round
 
+	// epoch names Redis's data set ("edgegate:epoch", set once with NX):
+	// a Redis restarted without its data has a new one, and tokens leased
+	// from the old data are then dropped rather than returned (returning
+	// them would take away other edges' fresh counts).
+	epoch string
+
 	stop, done chan struct{}
 	startOnce  sync.Once
 	closeOnce  sync.Once
@@ -92,14 +101,16 @@ type Lessor struct {
 	state                           atomic.Int32 // 0 not yet known, 1 up, 2 down
 	roundTrips, failures, reconnect atomic.Int64
 	leases, granted, returned       atomic.Int64
+	dropped                         atomic.Int64 // tokens of a lost Redis data set
 	edges                           atomic.Int64
 	gone                            [2]atomic.Int64 // decisions of detached limits (open, closed)
 }
 
 type book struct {
-	g     *limiter.Global
-	key   string
-	slots []slotBook
+	g      *limiter.Global
+	key    string
+	slots  []slotBook
+	leased bool // planned once: a new limit's pool is leased at once
 }
 
 // slotBook is the lessor's view of one loop's slot.
@@ -122,9 +133,20 @@ type op struct {
 	limit   int64
 	want    int64
 	ret     int64
+	charge  int64
 	floor   int64
 	ttlMs   int64
+	epoch   string // returns: the Redis data set the tokens came from
 	applied bool
+}
+
+// epochOf tags return ops with the current epoch (mu held or lessor
+// goroutine).
+func (l *Lessor) epochOf(ops []op) []op {
+	for i := range ops {
+		ops[i].epoch = l.epoch
+	}
+	return ops
 }
 
 // New returns a lessor for Redis at o, with the Redis-down policy p. Its
@@ -156,12 +178,16 @@ func (l *Lessor) Attach(id string, lim limiter.Limit, q *limiter.Quota) *limiter
 	if q == nil {
 		key = l.prefix + "w:" + id + ":" + strconv.FormatInt(lim.N, 10) + "/" + strconv.FormatInt(lim.Per.Milliseconds(), 10)
 	}
-	if l.state.Load() != 1 {
+	if l.state.Load() == 2 {
 		g.SetState(l.policy.For(id))
 	}
 	l.mu.Lock()
-	l.books[g] = &book{g: g, key: key, slots: make([]slotBook, l.loops)}
+	l.books[g] = &book{g: g, key: key, slots: make([]slotBook, l.loops+1)}
 	l.mu.Unlock()
+	select { // lease the new limit's pool now, not at the next tick
+	case l.wake <- struct{}{}:
+	default:
+	}
 	return g
 }
 
@@ -178,7 +204,7 @@ func (l *Lessor) Detach(g *limiter.Global) {
 	o, c := g.Decisions()
 	l.gone[0].Add(o)
 	l.gone[1].Add(c)
-	l.returns = append(l.returns, b.reclaimAll(time.Now().UnixNano())...)
+	l.returns = append(l.returns, l.epochOf(b.reclaimAll(time.Now().UnixNano()))...)
 }
 
 // reclaimAll takes back the tokens of every slot for the current and next
@@ -187,7 +213,7 @@ func (b *book) reclaimAll(now int64) []op {
 	var out []op
 	g := b.g
 	w := g.Window(now)
-	for i := range b.slots {
+	for i := range b.slots { // the pool too
 		for _, win := range []int64{w, w + 1} {
 			if g.Per() == 0 && win != 0 {
 				continue
@@ -251,6 +277,14 @@ func (l *Lessor) run() {
 				nextDial, backoff = now.Add(backoff), min(2*backoff, maxBackoff)
 				continue
 			}
+			if err = l.readEpoch(c); err != nil {
+				c.close()
+				c = nil
+				l.failures.Add(1)
+				l.setUp(false, err)
+				nextDial, backoff = now.Add(backoff), min(2*backoff, maxBackoff)
+				continue
+			}
 			l.reconnect.Add(1)
 			nextBeat = time.Time{}
 		}
@@ -270,6 +304,26 @@ func (l *Lessor) run() {
 		backoff = minBackoff
 		l.setUp(true, nil)
 	}
+}
+
+// readEpoch learns Redis's epoch on a new connection.
+func (l *Lessor) readEpoch(c *conn) error {
+	var id [8]byte
+	rand.Read(id[:])
+	c.write("SET", l.prefix+"epoch", hex.EncodeToString(id[:]), "NX")
+	c.write("GET", l.prefix+"epoch")
+	r, err := c.flush(2)
+	if err != nil {
+		return err
+	}
+	e, ok := r[1].(string)
+	if !ok {
+		return redisError("no epoch")
+	}
+	l.mu.Lock()
+	l.epoch = e
+	l.mu.Unlock()
+	return nil
 }
 
 // setUp switches every limit between leasing and its Redis-down policy.
@@ -297,6 +351,10 @@ func (l *Lessor) setUp(up bool, err error) {
 			g.SetState(limiter.GlobalRemote)
 		} else {
 			g.SetState(l.policy.For(g.ID()))
+			// Tokens held now go back once Redis answers again: if it lost
+			// its data they must not be spent against the fresh counts
+			// (the return is clamped at zero), if not they are unspent.
+			l.returns = append(l.returns, l.epochOf(b.reclaimAll(time.Now().UnixNano()))...)
 		}
 	}
 }
@@ -306,11 +364,20 @@ func (l *Lessor) setUp(up bool, err error) {
 func (l *Lessor) round(c *conn, now time.Time, dt time.Duration, beat bool) error {
 	un := now.UnixNano()
 	l.mu.Lock()
-	ops := l.returns
+	var ops []op
+	for _, o := range l.returns {
+		if o.epoch == l.epoch {
+			ops = append(ops, o)
+		} else {
+			l.dropped.Add(o.ret)
+		}
+	}
 	l.returns = nil
+	n := len(ops)
 	for _, b := range l.books {
 		ops = b.plan(ops, un, dt)
 	}
+	l.epochOf(ops[n:])
 	l.mu.Unlock()
 	if len(ops) == 0 && !beat {
 		return nil
@@ -331,7 +398,10 @@ func (l *Lessor) round(c *conn, now time.Time, dt time.Duration, beat bool) erro
 // divisor is the lease script's: 2 x the cluster's event loops.
 func (l *Lessor) divisor() int64 { return 2 * int64(l.loops) * max(l.edges.Load(), 1) }
 
-// plan appends b's ops for this round.
+// plan appends b's ops for this round. Slot Loops() is the edge's pool,
+// kept leased for a new limit, for a limit used in the last minute (at
+// least the last window) and for every quota, so a loop's first request
+// finds a token.
 func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 	g := b.g
 	lim := g.Limit()
@@ -340,6 +410,25 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 	}
 	w := g.Window(now)
 	dry := g.Dry(w)
+	pool := g.Loops()
+	warm := g.Per() == 0 || !b.leased || g.LastActive() >= w-max(1, int64(warmFor/g.Per()))
+	b.leased = true
+	// Credit admissions of this window and the last go to their keys.
+	var charge int64
+	for _, win := range []int64{w - 1, w} {
+		if g.Per() == 0 && win != 0 {
+			continue
+		}
+		if d := g.TakeDebt(win); d > 0 {
+			// No more credit until Redis has counted this and said what
+			// is left (the reply sets it again).
+			g.SetCredit(win, 0)
+			o := b.op(pool, win, 0, 0)
+			o.charge = d
+			ops = append(ops, o)
+			charge += d
+		}
+	}
 	for i := range b.slots {
 		s := &b.slots[i]
 		left := g.Left(i, w)
@@ -348,9 +437,14 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 		}
 		spent := max(s.left-left, 0)
 		s.left, s.spent = left, s.spent+spent
-		m := g.Misses(i)
-		demand := spent + max(m-s.miss, 0)
-		s.miss = m
+		demand := spent
+		if i < pool {
+			m := g.Misses(i)
+			demand += max(m-s.miss, 0)
+			s.miss = m
+		} else {
+			demand += charge
+		}
 		if sec := dt.Seconds(); sec > 0 {
 			s.rate = 0.7*s.rate + 0.3*float64(demand)/sec
 		}
@@ -362,10 +456,9 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 		want := min(max(int64(math.Ceil(s.rate*lead.Seconds())), 1), max(1, lim/10))
 		g.SetLow(i, want/2)
 		asked := g.TakeAsk(i)
-		if asked || (demand > 0 && left <= want/2) {
-			if !dry || asked {
-				ops = append(ops, b.op(i, w, want, 0))
-			}
+		need := asked || (demand > 0 && left <= want/2) || (i == pool && warm && left == 0)
+		if need && (!dry || asked) {
+			ops = append(ops, b.op(i, w, want, 0))
 		}
 		if dry && left > 0 && s.idle >= idleTicks {
 			if r := g.Reclaim(i, w); r > 0 {
@@ -373,7 +466,7 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 				ops = append(ops, b.op(i, w, 0, r))
 			}
 		}
-		if p := g.Per(); p > 0 && s.spent > 0 && now >= g.WindowEnd(w)-int64(min(prefetch, p/10)) && s.next != w+2 && g.Left(i, w+1) == 0 {
+		if p := g.Per(); p > 0 && (s.spent > 0 || i == pool && warm) && now >= g.WindowEnd(w)-int64(min(prefetch, p/10)) && s.next != w+2 && g.Left(i, w+1) == 0 {
 			s.next = w + 2
 			ops = append(ops, b.op(i, w+1, want, 0))
 		}
@@ -395,7 +488,7 @@ func (l *Lessor) send(c *conn, ops []op, now int64, beat bool) error {
 		}
 		for _, o := range todo {
 			c.write("EVALSHA", leaseSHA, "1", o.key, strconv.FormatInt(o.limit, 10), strconv.FormatInt(o.want, 10), div,
-				strconv.FormatInt(o.ttlMs, 10), strconv.FormatInt(o.floor, 10), strconv.FormatInt(o.ret, 10))
+				strconv.FormatInt(o.ttlMs, 10), strconv.FormatInt(o.floor, 10), strconv.FormatInt(o.ret, 10), strconv.FormatInt(o.charge, 10))
 			n++
 		}
 		if beat {
@@ -475,6 +568,7 @@ func (l *Lessor) apply(o *op, granted, used, now int64) {
 	if o.win == g.Window(now) {
 		g.SetRemaining(rem)
 	}
+	g.SetCredit(o.win, creditCap(o.limit, rem, g.Per() == 0, l.edges.Load()))
 	switch {
 	case rem <= 0 && granted < o.want:
 		g.SetDry(o.win)
@@ -486,6 +580,23 @@ func (l *Lessor) apply(o *op, granted, used, now int64) {
 	}
 }
 
+// creditCap is how many admissions an edge may make on credit (beyond
+// its leased tokens, charged with the next lease) given the store's
+// remaining budget rem: an eighth of what is left above a margin, shared
+// by the edges. The margin is the tolerance for windows (max(1, 1%)) and
+// 10% for quotas. Between two of this edge's round trips every other
+// edge's grants take at most half of what remains per round (the
+// script's remaining/D cap), so all edges' credit together stays below
+// the remaining budget for three rounds: credit cannot push a window or a
+// quota past its limit unless a round trip takes longer than that.
+func creditCap(limit, rem int64, quota bool, edges int64) int64 {
+	margin := max(1, limit/100)
+	if quota {
+		margin = max(1, limit/10)
+	}
+	return max(0, rem-margin) / (8 * max(edges, 1))
+}
+
 // shutdown returns every unspent token (best effort, one round trip).
 func (l *Lessor) shutdown(c *conn) {
 	l.mu.Lock()
@@ -493,7 +604,7 @@ func (l *Lessor) shutdown(c *conn) {
 	l.returns = nil
 	now := time.Now().UnixNano()
 	for _, b := range l.books {
-		ops = append(ops, b.reclaimAll(now)...)
+		ops = append(ops, l.epochOf(b.reclaimAll(now))...)
 	}
 	l.mu.Unlock()
 	if len(ops) == 0 {
@@ -507,8 +618,18 @@ func (l *Lessor) shutdown(c *conn) {
 		if c, err = dial(&l.o); err != nil {
 			return
 		}
+		if l.readEpoch(c) != nil {
+			c.close()
+			return
+		}
 	}
-	l.send(c, ops, now, false)
+	var keep []op
+	for _, o := range ops {
+		if o.epoch == l.epoch {
+			keep = append(keep, o)
+		}
+	}
+	l.send(c, keep, now, false)
 	c.close()
 }
 
@@ -523,6 +644,7 @@ type Stats struct {
 	Leases     int64 // lease script calls
 	Granted    int64 // tokens leased
 	Returned   int64 // unspent tokens given back
+	Dropped    int64 // unspent tokens of a Redis that lost its data (not returned)
 	FailOpen   int64 // requests decided by local limits while Redis was down
 	FailClosed int64 // requests refused because Redis was down
 }
@@ -530,7 +652,7 @@ type Stats struct {
 // Stats sums the counters (any goroutine; not for the hot path).
 func (l *Lessor) Stats() Stats {
 	st := Stats{Up: l.state.Load() == 1, Edges: l.edges.Load(), RoundTrips: l.roundTrips.Load(), Failures: l.failures.Load(),
-		Reconnects: l.reconnect.Load(), Leases: l.leases.Load(), Granted: l.granted.Load(), Returned: l.returned.Load(),
+		Reconnects: l.reconnect.Load(), Leases: l.leases.Load(), Granted: l.granted.Load(), Returned: l.returned.Load(), Dropped: l.dropped.Load(),
 		FailOpen: l.gone[0].Load(), FailClosed: l.gone[1].Load()}
 	l.mu.Lock()
 	st.Limits = len(l.books)

@@ -175,7 +175,9 @@ func TestQuotaNeverExceeded(t *testing.T) {
 	}
 	// Redis down: quotas fail closed by default.
 	r.Stop()
-	time.Sleep(300 * time.Millisecond)
+	for end := time.Now().Add(5 * time.Second); edges[1].l.Stats().Up && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if res := qs[1].TakeOn(0); res.OK {
 		t.Error("quota admitted with redis down (default policy: closed)")
 	}

@@ -31,7 +31,19 @@ type Global struct {
 
 	wake    chan<- struct{}
 	pending *atomic.Bool
-	slots   []GlobalSlot
+	// slots has one slot per loop, then the edge's pool: a few tokens any
+	// loop may take (CAS on a shared word, only when its own slot is
+	// empty), so a loop's first request in a window needs no round trip.
+	slots []GlobalSlot
+
+	active atomic.Int64 // 1 + the last window with a take or a miss
+	// Credit: admissions beyond the leased tokens while the store's
+	// remaining budget is known to be ample (take). ccap is the credit
+	// allowed per window (lessor-written), debt what was used, both by
+	// window parity as tag<<msBits | count; a window without a ccap
+	// allows one.
+	ccap [2]atomic.Uint64
+	debt [2]atomic.Uint64
 }
 
 // States of a Global: leasing from the store, or the store is down and the
@@ -72,7 +84,7 @@ type GlobalConfig struct {
 // NewGlobal returns a Global in state GlobalRemote with empty slots.
 func NewGlobal(c GlobalConfig) *Global {
 	g := &Global{per: int64(c.Limit.Per), off: c.UnixOffset, n: c.Limit.N, quota: c.Quota, id: c.ID,
-		wake: c.Wake, pending: c.Pending, slots: make([]GlobalSlot, max(c.Loops, 1))}
+		wake: c.Wake, pending: c.Pending, slots: make([]GlobalSlot, max(c.Loops, 1)+1)}
 	return g
 }
 
@@ -94,8 +106,57 @@ func (g *Global) Limit() int64 {
 // Quota is the local quota a quota Global backs (nil for windows).
 func (g *Global) Quota() *Quota { return g.quota }
 
-// Loops is the number of slots.
-func (g *Global) Loops() int { return len(g.slots) }
+// Loops is the number of loop slots; slot Loops() is the edge's pool.
+func (g *Global) Loops() int { return len(g.slots) - 1 }
+
+// LastActive is the last window with demand (-1: none yet).
+func (g *Global) LastActive() int64 { return g.active.Load() - 1 }
+
+// TakeDebt returns and clears the credit admissions of window w, to
+// charge to the store.
+func (g *Global) TakeDebt(w int64) int64 {
+	p := &g.debt[w&1]
+	for {
+		v := p.Load()
+		if v>>msBits != tagOf(w) || v&msMask == 0 {
+			return 0
+		}
+		if p.CompareAndSwap(v, pack(uint64(w), 0)) {
+			return int64(v & msMask)
+		}
+	}
+}
+
+// SetCredit allows n credit admissions per edge in window w (the lessor
+// sets it from the store's remaining budget after each lease).
+func (g *Global) SetCredit(w, n int64) { g.ccap[w&1].Store(pack(uint64(w), max(n, 0))) }
+
+// credit admits one on credit in window w if the cap allows.
+func (g *Global) credit(w int64) bool {
+	tag := tagOf(w)
+	limit := uint64(0)
+	if c := g.ccap[w&1].Load(); c>>msBits == tag {
+		limit = c & msMask
+	} else if c := g.ccap[(w-1)&1].Load(); g.per != 0 && c>>msBits == tagOf(w-1) {
+		limit = c & msMask // the last window's: a window starts with its full budget
+	} else if g.per != 0 {
+		limit = 1 // no recent lease: one, so an idle limit's first call need not wait
+	}
+	p := &g.debt[w&1]
+	for {
+		v := p.Load()
+		n := uint64(0)
+		if v>>msBits == tag {
+			n = v & msMask
+		}
+		if n >= limit {
+			return false
+		}
+		if p.CompareAndSwap(v, pack(uint64(w), int64(n+1))) {
+			return true
+		}
+	}
+}
 
 // Window is the window index at unixNs (0 for quotas).
 func (g *Global) Window(unixNs int64) int64 {
@@ -184,7 +245,7 @@ func (g *Global) SetRemaining(r int64) { g.rem.Store(r) }
 // Decisions sums the requests decided locally (fail open) and refused
 // (fail closed) while the store was down.
 func (g *Global) Decisions() (open, closed int64) {
-	for i := range g.slots {
+	for i := range g.slots[:len(g.slots)-1] {
 		open += g.slots[i].open.Load()
 		closed += g.slots[i].closed.Load()
 	}
@@ -195,8 +256,12 @@ func (g *Global) Decisions() (open, closed int64) {
 func inc(a *atomic.Int64) { a.Store(a.Load() + 1) }
 
 // take is the check path: it spends one of loop's tokens for the window
-// of now. ok false with local true: the store is down and the limit fails
-// open, so the caller checks its local Counter or Quota.
+// of now, else one of the edge's pool, else a credit charged to the store
+// by the next lease (package cluster sizes it so that it cannot run the
+// window or quota past its limit: credit is given only while the store's
+// remaining budget is ample), so a burst never waits for a round trip. ok false with local true: the store is
+// down and the limit fails open, so the caller checks its local Counter
+// or Quota.
 func (g *Global) take(loop int, now int64) (ok, local bool) {
 	s := &g.slots[loop]
 	switch g.state.Load() {
@@ -211,27 +276,47 @@ func (g *Global) take(loop int, now int64) (ok, local bool) {
 	if g.per != 0 {
 		w = (now + g.off) / g.per
 	}
-	p, tag := &s.w[w&1], tagOf(w)
-	for {
-		v := p.Load()
-		if v>>msBits != tag || v&msMask == 0 {
-			break
-		}
-		if p.CompareAndSwap(v, v-1) {
-			s.last = w
-			if int64(v&msMask)-1 <= s.low.Load() {
-				g.ask(s)
-			}
-			return true, false
-		}
+	if g.active.Load() != w+1 {
+		g.active.Store(w + 1) // once per window per loop
 	}
-	if !g.Dry(w) {
+	if g.spend(s, w) {
+		s.last = w
+		return true, false
+	}
+	if g.spend(&g.slots[len(g.slots)-1], w) {
+		s.last = -1 // not refundable to this slot
+		return true, false
+	}
+	dry := g.Dry(w)
+	if !dry && g.credit(w) {
+		s.last = -1
+		g.ask(s)
+		return true, false
+	}
+	if !dry {
 		inc(&s.miss)
 		g.ask(s)
 	} else if !s.ask.Load() {
 		s.ask.Store(true) // the lessor retries a dry window each tick
 	}
 	return false, false
+}
+
+// spend takes one token of slot s for window w.
+func (g *Global) spend(s *GlobalSlot, w int64) bool {
+	p, tag := &s.w[w&1], tagOf(w)
+	for {
+		v := p.Load()
+		if v>>msBits != tag || v&msMask == 0 {
+			return false
+		}
+		if p.CompareAndSwap(v, v-1) {
+			if int64(v&msMask)-1 <= s.low.Load() {
+				g.ask(s)
+			}
+			return true
+		}
+	}
 }
 
 // ask flags the slot and wakes the lessor once.
@@ -250,6 +335,9 @@ func (g *Global) ask(s *GlobalSlot) {
 // refund gives loop's last token back (a later rule refused the request).
 func (g *Global) refund(loop int) {
 	s := &g.slots[loop]
+	if s.last < 0 {
+		return // from the pool or a credit: a one-off, kept
+	}
 	p := &s.w[s.last&1]
 	for {
 		v := p.Load()
