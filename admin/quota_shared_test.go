@@ -6,15 +6,7 @@ import "testing"
 // total (QuotasShared), which the admin takes once (the largest, the most
 // recent count) instead of summing, and still adds edges counting alone.
 func TestInUseRequestNumShared(t *testing.T) {
-	ta := newTestAdmin(t, t.TempDir(), Options{})
-	svc, _ := ta.service()
-	plan := ta.plan()
-	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "SERVICE", "Environment": "release", "ServiceId": svc})
-	inUse := func() float64 {
-		t.Helper()
-		r := resultMap(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
-		return r["EnvironmentList"].([]any)[0].(map[string]any)["InUseRequestNum"].(float64)
-	}
+	ta, plan, inUse := boundPlan(t, Options{})
 	sync := func(edge string, used int64, shared bool) {
 		t.Helper()
 		ta.must("EdgeSync", map[string]any{"EdgeId": edge, "Revision": ta.Revision(), "WaitSeconds": 0,
@@ -29,5 +21,23 @@ func TestInUseRequestNumShared(t *testing.T) {
 	sync("edge-d", 4, false)
 	if n := inUse(); n != 505 {
 		t.Fatalf("InUseRequestNum %v, want 501 shared + 4 local", n)
+	}
+}
+
+// boundPlan is an admin with a usage plan bound to a service's release
+// environment, and a reader of the plan's InUseRequestNum there.
+func boundPlan(t *testing.T, opts Options) (*testAdmin, string, func() float64) {
+	ta := newTestAdmin(t, t.TempDir(), opts)
+	svc, _ := ta.service()
+	plan := ta.plan()
+	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "SERVICE", "Environment": "release", "ServiceId": svc})
+	return ta, plan, func() float64 {
+		t.Helper()
+		r := resultMap(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
+		l := r["EnvironmentList"].([]any)
+		if len(l) != 1 {
+			t.Fatalf("%d bindings", len(l))
+		}
+		return l[0].(map[string]any)["InUseRequestNum"].(float64)
 	}
 }

@@ -271,30 +271,17 @@ func (l *Lessor) run() {
 				continue
 			}
 			var err error
-			if c, err = dial(&l.o); err != nil {
-				l.failures.Add(1)
-				l.setUp(false, err)
-				nextDial, backoff = now.Add(backoff), min(2*backoff, maxBackoff)
+			if c, err = l.connect(); err != nil {
+				nextDial, backoff = l.failed(now, backoff, err)
 				continue
 			}
-			if err = l.readEpoch(c); err != nil {
-				c.close()
-				c = nil
-				l.failures.Add(1)
-				l.setUp(false, err)
-				nextDial, backoff = now.Add(backoff), min(2*backoff, maxBackoff)
-				continue
-			}
-			l.reconnect.Add(1)
 			nextBeat = time.Time{}
 		}
 		beat := now.After(nextBeat)
 		if err := l.round(c, now, now.Sub(last), beat); err != nil {
 			c.close()
 			c = nil
-			l.failures.Add(1)
-			l.setUp(false, err)
-			nextDial, backoff = now.Add(backoff), min(2*backoff, maxBackoff)
+			nextDial, backoff = l.failed(now, backoff, err)
 			continue
 		}
 		if beat {
@@ -304,6 +291,29 @@ func (l *Lessor) run() {
 		backoff = minBackoff
 		l.setUp(true, nil)
 	}
+}
+
+// connect dials Redis and reads its epoch.
+func (l *Lessor) connect() (*conn, error) {
+	c, err := dial(&l.o)
+	if err == nil {
+		if err = l.readEpoch(c); err != nil {
+			c.close()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.reconnect.Add(1)
+	return c, nil
+}
+
+// failed records a failed dial or round trip, applies the Redis-down
+// policy and returns when to dial next and the next backoff.
+func (l *Lessor) failed(now time.Time, backoff time.Duration, err error) (time.Time, time.Duration) {
+	l.failures.Add(1)
+	l.setUp(false, err)
+	return now.Add(backoff), min(2*backoff, maxBackoff)
 }
 
 // readEpoch learns Redis's epoch on a new connection.
@@ -615,11 +625,7 @@ func (l *Lessor) shutdown(c *conn) {
 	}
 	if c == nil {
 		var err error
-		if c, err = dial(&l.o); err != nil {
-			return
-		}
-		if l.readEpoch(c) != nil {
-			c.close()
+		if c, err = l.connect(); err != nil {
 			return
 		}
 	}

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,7 +43,7 @@ func (p *perSecond) whole() []int {
 	for s := range p.n {
 		secs = append(secs, s)
 	}
-	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
+	slices.Sort(secs)
 	var out []int
 	for s := secs[0] + 1; len(secs) > 1 && s < secs[len(secs)-1]; s++ {
 		out = append(out, p.n[s])

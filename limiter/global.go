@@ -114,8 +114,11 @@ func (g *Global) LastActive() int64 { return g.active.Load() - 1 }
 
 // TakeDebt returns and clears the credit admissions of window w, to
 // charge to the store.
-func (g *Global) TakeDebt(w int64) int64 {
-	p := &g.debt[w&1]
+func (g *Global) TakeDebt(w int64) int64 { return swapOut(&g.debt[w&1], w) }
+
+// swapOut empties a tagged count word if it holds window w, returning the
+// count.
+func swapOut(p *atomic.Uint64, w int64) int64 {
 	for {
 		v := p.Load()
 		if v>>msBits != tagOf(w) || v&msMask == 0 {
@@ -201,18 +204,7 @@ func (g *Global) Grant(loop int, w, n int64) (dropped int64) {
 }
 
 // Reclaim takes back every token loop holds for window w.
-func (g *Global) Reclaim(loop int, w int64) int64 {
-	p := g.word(loop, w)
-	for {
-		v := p.Load()
-		if v>>msBits != tagOf(w) || v&msMask == 0 {
-			return 0
-		}
-		if p.CompareAndSwap(v, pack(uint64(w), 0)) {
-			return int64(v & msMask)
-		}
-	}
-}
+func (g *Global) Reclaim(loop int, w int64) int64 { return swapOut(g.word(loop, w), w) }
 
 // TakeAsk reports and clears loop's request for a lease.
 func (g *Global) TakeAsk(loop int) bool {

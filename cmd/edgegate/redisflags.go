@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -53,7 +52,7 @@ func (f *redisFlags) setup(cfg *edge.Config, log *slog.Logger) (*cluster.Lessor,
 		o.Password = strings.TrimRight(string(b), "\r\n")
 	}
 	if f.db < 0 {
-		return nil, errors.New("--redis-db: must be 0 or more")
+		return nil, fmt.Errorf("--redis-db %d: must be 0 or more", f.db)
 	}
 	if f.tls || f.caFile != "" {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: f.serverName}
