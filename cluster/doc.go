@@ -36,6 +36,20 @@
 // test (e2e/cluster_redis_test.go) measures 100 +/- 0 per second across
 // three edges under 70/15/15 load.
 //
+// # No round trip on the request path
+//
+// A loop whose slot is empty takes from the edge's pool (a Global slot
+// any loop may CAS, kept leased for every limit used in the last minute,
+// every quota, and every new limit), and failing that admits on credit:
+// the lessor sets a credit cap per window from Redis's remaining budget,
+// (remaining - margin) / (8 x edges) with margin max(1, 1%) for windows
+// and 10% for quotas, and charges the credit with the next round (the
+// script counts it even past the limit). A limit idle for over a minute
+// gets one credit per window per edge before its first lease. So a burst
+// is refused only once Redis says the budget is nearly gone. Right after
+// an edge starts or a snapshot adds a quota, a quota refuses until its
+// first lease (a few ms: the lessor is woken by Attach).
+//
 // # Windows and clocks
 //
 // Windows are fixed, aligned to the Unix epoch, so every edge computes
@@ -52,8 +66,12 @@
 // with the limit's own 429 code). Default: rate limits open, quotas
 // closed (DefaultPolicy). The lessor redials with backoff (50 ms doubling
 // to 2 s) and switches back on the first successful round: no restart.
-// A Redis that lost its data restarts each window count at zero and each
-// quota at the largest count an edge last saw (the script's floor).
+// Tokens held when Redis goes down are taken back and returned when it is
+// back, unless Redis lost its data: each data set has an epoch
+// ("edgegate:epoch", SET NX on connect), and tokens of an old epoch are
+// dropped. A Redis that lost its data restarts each window count at zero
+// and each quota at the count the first edge to lease it last saw (the
+// script's floor).
 //
 // # Why our own RESP client
 //
