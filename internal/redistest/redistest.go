@@ -17,10 +17,12 @@ type Server struct {
 	t    testing.TB
 	Addr string
 	cmd  *exec.Cmd
+	args []string
 }
 
-// Start runs redis-server and waits until it answers.
-func Start(t testing.TB) *Server {
+// Start runs redis-server with extra arguments (e.g. "--requirepass",
+// "x") and waits until it listens.
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server is not installed (make deps installs it): ", err)
@@ -29,7 +31,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, Addr: ln.Addr().String()}
+	s := &Server{t: t, Addr: ln.Addr().String(), args: args}
 	ln.Close()
 	s.Start()
 	t.Cleanup(s.Stop)
@@ -40,7 +42,7 @@ func Start(t testing.TB) *Server {
 func (s *Server) Start() {
 	s.t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	s.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.t.TempDir())
+	s.cmd = exec.Command("redis-server", append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.t.TempDir()}, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func (s *Server) Start() {
 			b := make([]byte, 7)
 			n, _ := c.Read(b)
 			c.Close()
-			if string(b[:n]) == "+PONG\r\n" {
+			if n > 0 { // +PONG, or -NOAUTH with --requirepass
 				return
 			}
 		}
