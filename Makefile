@@ -32,16 +32,23 @@ test: deps check-generate
 	$(GO) test -count=1 -tags poll_opt -run 'UploadWhileDialing|SlowClientHoldsUpstream|ShutdownRefuses' ./edge
 
 # Tools the tests drive as real peers: curl (the README's quick start),
-# openssl (s_client/s_server interop tests of tlsterm).
+# openssl (s_client/s_server interop tests of tlsterm), redis-server
+# (cluster-wide limits: cluster/, e2e/cluster_redis_test.go), systemd-analyze
+# (package systemd: deploy/'s units are verified with it), prometheus and
+# its promtool (the /metrics end-to-end test, deploy/prometheus rule checks).
 deps:
-	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl redis-server; }
+	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus redis-server; }
+	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-# Throughput and latency against nginx and HAProxy (installs them with apt-get).
+# Throughput and latency against nginx and HAProxy (installs them with apt-get);
+# then the cluster sizing table of deploy/README.md from the new figures.
 bench:
 	$(GO) run ./bench $(BENCHFLAGS)
+	$(GO) run ./deploy/sizing -write
 
 # Run every fuzz target of every package for FUZZTIME. The targets are
 # discovered (packages whose tests declare a Fuzz function, then

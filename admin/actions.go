@@ -131,6 +131,8 @@ var actionTable = []action{
 	// Edgegate extensions for split mode (edges.go).
 	act("EdgeSync", (*Admin).edgeSync),
 	act("DescribeEdges", (*Admin).describeEdges),
+	act("CreateEdgeCredential", (*Admin).createEdgeCredential),
+	act("DeleteEdgeCredential", (*Admin).deleteEdgeCredential),
 }
 
 // actions binds the Action table to a.
@@ -141,6 +143,9 @@ func (a *Admin) actions() map[string]tcapi.Handler {
 			panic("admin: Action registered twice: " + x.name)
 		}
 		m[x.name] = x.bind(a)
+		if !edgeActions[x.name] {
+			m[x.name] = a.adminOnly(x.name, m[x.name]) // edgecreds.go
+		}
 	}
 	return m
 }

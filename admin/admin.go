@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/buntdb"
@@ -90,6 +91,8 @@ type Admin struct {
 
 	edgesMu sync.Mutex
 	edges   map[string]*edgeInfo
+	// edgeKeys are the edge credentials (SecretId → SecretKey; edgecreds.go).
+	edgeKeys atomic.Pointer[map[string]string]
 
 	closed    chan struct{} // closed by Close: ends the expiry check
 	closeOnce sync.Once
@@ -150,6 +153,10 @@ func New(opts Options) (*Admin, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.loadEdgeCredentials(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The log only grows between compactions; one per start keeps it small.
 	if err := db.Compact(); err != nil {
 		db.Close()
@@ -179,7 +186,7 @@ func New(opts Options) (*Admin, error) {
 	a.api = &tcapi.Server{
 		Service: "apigateway",
 		Version: "2018-08-08",
-		Creds:   a.creds,
+		Creds:   adminCreds{a},
 		Actions: a.actions(),
 		Log:     opts.Log,
 		Limits:  limits,

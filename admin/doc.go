@@ -63,6 +63,19 @@
 // DescribeLogSearch (logsearch.go) reads the access log through the
 // accesslog.Searcher of Options.LogSearcher.
 //
+// # Split mode
+//
+// Remote edges follow revisions with EdgeSync (edges.go), signed with an
+// edge credential (edgecreds.go: CreateEdgeCredential/DeleteEdgeCredential,
+// Edgegate extensions, stored under edgecred:<SecretId> with the secret
+// sealed like the others) that may call EdgeSync only; every other Action
+// refuses it with AuthFailure.UnauthorizedOperation before decoding. The
+// answer carries the Published document sealed to the signing credential's
+// key (internal/syncseal says why the whole document, and how). Backup and
+// Restore (backup.go) copy the store, the admin credentials and the master
+// key for a standby admin, moving the restored revision RevisionEpoch ahead
+// because edges refuse revisions lower than their own.
+//
 // Sub-packages: tcapi (signing, envelope, decoding, the typed Action
 // wrapper) and store (durable BuntDB). admin imports model, router (through
 // snapshot), snapshot and accesslog; edge never imports admin.

@@ -2,21 +2,25 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"time"
 
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/internal/syncseal"
 )
 
 // Split mode: remote edges follow revisions with EdgeSync, an Edgegate
-// Action signed like every other (so edges need the admin credentials), as
-// a long-poll: it answers at once when the edge is behind, else when the
-// next revision is published or WaitSeconds pass. The answer carries the
-// Published document, which the edge compiles itself.
+// Action signed like every other (with an edge credential, edgecreds.go,
+// or the admin's), as a long-poll: it answers at once when the edge is
+// behind, else when the next revision is published or WaitSeconds pass.
+// The answer carries the Published document sealed to the caller's
+// SecretKey (internal/syncseal: no secret crosses the wire in clear); the
+// edge opens and compiles it itself, and refuses a revision lower than the
+// one it has.
 
 type edgeInfo struct {
 	EdgeId   string `json:"EdgeId"`
+	SecretId string `json:"SecretId"` // the credential it signs with
 	Address  string `json:"Address"`
 	Revision uint64 `json:"Revision"`
 	LastSeen string `json:"LastSeen"`
@@ -48,15 +52,20 @@ func (in *edgeSyncReq) Check() error {
 	return nil
 }
 
-// edgeSyncResp carries the current revision, and its Published document
-// when the edge is behind.
+// edgeSyncResp carries the current revision, and when the edge is behind
+// its Published document sealed to the caller (syncseal.Seal with the
+// SecretKey that signed the request and this revision).
 type edgeSyncResp struct {
-	Revision  uint64
-	Published json.RawMessage `json:",omitempty"`
+	Revision        uint64
+	SealedPublished string `json:",omitempty"`
 }
 
 func (a *Admin) edgeSync(ctx context.Context, in *edgeSyncReq) (*edgeSyncResp, error) {
-	a.seeEdge(in.EdgeId, in.Address, in.Revision, in.Quotas)
+	var secretID string
+	if r := tcapi.RequestFrom(ctx); r != nil {
+		secretID = r.SecretId
+	}
+	a.seeEdge(in.EdgeId, secretID, in.Address, in.Revision, in.Quotas)
 	a.edgeShared(in.EdgeId, in.QuotasShared)
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	if dl, ok := ctx.Deadline(); ok {
@@ -65,12 +74,22 @@ func (a *Admin) edgeSync(ctx context.Context, in *edgeSyncReq) (*edgeSyncResp, e
 	p := a.wait(in.Revision, max(wait, 0))
 	out := &edgeSyncResp{Revision: p.revision}
 	if p.revision != in.Revision {
-		out.Published = p.doc
+		// Looked up again after the wait: a credential revoked during a
+		// long-poll gets nothing more.
+		key := a.callerKey(ctx)
+		if key == "" {
+			return nil, tcapi.Errorf(tcapi.CodeSecretIdNotFound, "the credential %s was deleted", secretID)
+		}
+		sealed, err := syncseal.Seal(key, p.revision, p.doc)
+		if err != nil {
+			return nil, err
+		}
+		out.SealedPublished = sealed
 	}
 	return out, nil
 }
 
-func (a *Admin) seeEdge(id, addr string, rev uint64, quotas map[string]int64) {
+func (a *Admin) seeEdge(id, secretID, addr string, rev uint64, quotas map[string]int64) {
 	a.edgesMu.Lock()
 	defer a.edgesMu.Unlock()
 	e := a.edges[id]
@@ -82,7 +101,7 @@ func (a *Admin) seeEdge(id, addr string, rev uint64, quotas map[string]int64) {
 		a.edges[id] = e
 	}
 	now := a.opts.Now()
-	e.Address, e.Revision, e.seen, e.LastSeen = addr, rev, now, isoTime(now)
+	e.SecretId, e.Address, e.Revision, e.seen, e.LastSeen = secretID, addr, rev, now, isoTime(now)
 	if len(quotas) <= maxQuotaReport {
 		e.quotas = quotas
 	}
@@ -128,11 +147,19 @@ type edgeSet struct {
 	TotalCount int
 	Revision   uint64
 	EdgeSet    []edgeInfo
+	// EdgeCredentialSet are the edge credentials (edgecreds.go), without
+	// their secrets.
+	EdgeCredentialSet []edgeCredView
 }
 
 // describeEdges lists the edges that followed this admin, with the
-// revision each last reported (Edgegate extension).
+// revision each last reported and the credential it signs with, and the
+// edge credentials (Edgegate extension).
 func (a *Admin) describeEdges(_ context.Context, _ *struct{}) (*result[edgeSet], error) {
+	creds, err := a.edgeCredentials()
+	if err != nil {
+		return nil, err
+	}
 	a.edgesMu.Lock()
 	list := make([]edgeInfo, 0, len(a.edges))
 	for _, e := range a.edges {
@@ -140,5 +167,5 @@ func (a *Admin) describeEdges(_ context.Context, _ *struct{}) (*result[edgeSet],
 	}
 	a.edgesMu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].EdgeId < list[j].EdgeId })
-	return resultOf(edgeSet{len(list), a.Revision(), list}, nil)
+	return resultOf(edgeSet{len(list), a.Revision(), list, creds}, nil)
 }

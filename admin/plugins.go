@@ -285,13 +285,14 @@ func (a *Admin) describePlugins(_ context.Context, in *describePluginsReq) (*res
 
 // attachConflict reports the plugin already attached to the API in env
 // that p may not share it with: one flow-control plugin per API (seed
-// 参数流量控制插件: 一个 API 只能绑定一个流控插件), and one Cors plugin (two
-// CORS policies cannot both answer a preflight).
+// 参数流量控制插件: 一个 API 只能绑定一个流控插件), one Cors plugin (two
+// CORS policies cannot both answer a preflight), and one Compression plugin.
 func attachConflict(all []pluginRecord, p *pluginRecord, t target) *pluginRecord {
 	for i := range all {
 		o := &all[i]
 		kindClash := snapshot.IsFlowControl(p.PluginType) && snapshot.IsFlowControl(o.PluginType) ||
-			p.PluginType == snapshot.PluginCors && o.PluginType == snapshot.PluginCors
+			p.PluginType == snapshot.PluginCors && o.PluginType == snapshot.PluginCors ||
+			p.PluginType == snapshot.PluginCompression && o.PluginType == snapshot.PluginCompression
 		if o.PluginId != p.PluginId && kindClash && findBinding(o.Attachments, t) >= 0 {
 			return o
 		}
@@ -318,7 +319,7 @@ func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bo
 			t := target{in.ServiceId, in.EnvironmentName, id}
 			if o := attachConflict(all, p, t); o != nil {
 				return false, tcapi.Errorf("UnsupportedOperation.AttachPlugin",
-					"API %s already has %s plugin %s in %s; an API takes one flow-control plugin and one Cors plugin (detach %s first)",
+					"API %s already has %s plugin %s in %s; an API takes one flow-control plugin, one Cors plugin and one Compression plugin (detach %s first)",
 					id, o.PluginType, o.PluginId, in.EnvironmentName, o.PluginId)
 			}
 			if findBinding(p.Attachments, t) >= 0 {

@@ -14,7 +14,13 @@
 //     handshakes per second with the harness's own generator (`bench
 //     hsload`, tls13.go: a minimal client cheaper per handshake than the
 //     server, so one load core saturates one server core); RSS per idle
-//     TLS connection. -only plain|https and -https=false select parts.
+//     TLS connection;
+//   - the gzip part (issue 13; gzip.go): the origin's 16 KiB JSON body
+//     through Edgegate's Compression plugin at gzip level 1 and through
+//     nginx `gzip on; gzip_comp_level 1`, wrk sending Accept-Encoding:
+//     gzip; req/s, p99 and CPU per request side by side.
+//
+// -only plain|https|gzip and -https=false select parts.
 //
 // Every proxy under test gets the same CPU budget: one event loop, worker or
 // thread, pinned with taskset to CPU 0; the origin and wrk share CPU 1.

@@ -156,10 +156,7 @@ func (h *httpsResults) computeTargets() {
 
 // markdown writes the HTTPS section.
 func (h *httpsResults) markdown(b *strings.Builder, o *options) {
-	b.WriteString("\n### HTTPS (issue 12)\n\n")
-	for _, f := range h.Fairness {
-		fmt.Fprintf(b, "- %s\n", f)
-	}
+	sectionHead(b, "HTTPS (issue 12)", h.Fairness)
 	fmt.Fprintf(b, "- Same placement as above: each peer on CPU 0 (1 event loop / worker / thread), wrk or the handshake generator (-conns %d) and the origin on CPU 1. \"Per peer core\" is the rate divided by the peer's CPU share (the median of each round's quotient): the rate one fully used core would give.\n", o.HSConns)
 
 	b.WriteString("\n#### What each listener negotiated (openssl s_client with the run's CA, then again with the saved session)\n\n")

@@ -169,10 +169,12 @@ func runWrk(ctx context.Context, wrkPath string, p *peer, conns int, d time.Dura
 	secs := max(1, int(d/time.Second))
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	out, cpu, err := runPinnedLoad(ctx, "wrk against "+p.label, nil, wrkPath,
-		"-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(secs)+"s",
-		"--latency", "--timeout", "5s",
-		"-H", "Host: "+benchHost, p.url())
+	argv := []string{wrkPath, "-t1", "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(secs) + "s",
+		"--latency", "--timeout", "5s", "-H", "Host: " + benchHost}
+	if p.gzip {
+		argv = append(argv, "-H", "Accept-Encoding: gzip")
+	}
+	out, cpu, err := runPinnedLoad(ctx, "wrk against "+p.label, nil, append(argv, p.url())...)
 	if err != nil {
 		return wrkResult{}, string(out), err
 	}

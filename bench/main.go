@@ -26,14 +26,16 @@ type options struct {
 	Keep       bool          `json:"keep_tmp"`
 	Write      bool          `json:"write"`
 	WaitQuiet  time.Duration `json:"wait_quiet_ns"`
-	Only       string        `json:"only,omitempty"` // "", plain or https
+	Only       string        `json:"only,omitempty"` // "", plain, https, gzip or obs
 	HTTPS      bool          `json:"https"`
 	HSConns    int           `json:"hs_conns"`
 }
 
-// plain and https report which parts of the run are selected.
-func (o *options) plain() bool { return o.Only != "https" }
-func (o *options) https() bool { return o.HTTPS && o.Only != "plain" }
+// plain, https, gzip and obs report which parts of the run are selected.
+func (o *options) plain() bool { return o.Only == "" || o.Only == "plain" }
+func (o *options) https() bool { return o.HTTPS && (o.Only == "" || o.Only == "https") }
+func (o *options) gzip() bool  { return o.Only == "" || o.Only == "gzip" }
+func (o *options) obs() bool   { return o.Only == "" || o.Only == "obs" }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
@@ -50,7 +52,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
-	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle) or https (issue 12's HTTPS part)")
+	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip) or obs (issue 13's metrics + access log on vs off)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
 	if err := fs.Parse(args); err != nil {
@@ -78,14 +80,14 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-conns must be at least 1")
 	case o.IdleConns < 0:
 		return nil, errors.New("-idle-conns must not be negative")
-	case o.Only != "" && o.Only != "plain" && o.Only != "https":
-		return nil, errors.New("-only must be plain or https")
+	case o.Only != "" && o.Only != "plain" && o.Only != "https" && o.Only != "gzip" && o.Only != "obs":
+		return nil, errors.New("-only must be plain, https, gzip or obs")
 	case o.Only == "https" && !o.HTTPS:
 		return nil, errors.New("-only https contradicts -https=false")
 	case o.HSConns < 1:
 		return nil, errors.New("-hs-conns must be at least 1")
-	case o.Only == "https" && o.GOMAXPROCS == "auto":
-		return nil, errors.New("-gomaxprocs auto runs its trial on the plain proxy: not with -only https")
+	case (o.Only == "https" || o.Only == "gzip" || o.Only == "obs") && o.GOMAXPROCS == "auto":
+		return nil, errors.New("-gomaxprocs auto runs its trial on the plain proxy: not with -only " + o.Only)
 	}
 	o.Duration = o.Duration.Round(time.Second)
 	if o.Warmup > 0 && o.Warmup < time.Second {
@@ -116,6 +118,12 @@ func (o *options) estimate() time.Duration {
 		d += time.Duration(o.Rounds) * 7 * run // 3 proxies + 2 × 2 servers per round
 		d += 20 * time.Second                  // s_client probes
 		parts++
+	}
+	if o.gzip() {
+		d += time.Duration(o.Rounds) * 2 * run // Edgegate and nginx, gzip on
+	}
+	if o.obs() {
+		d += time.Duration(o.Rounds) * 2 * run // Edgegate observed and not
 	}
 	if o.GOMAXPROCS == "auto" {
 		d += 4 * (trialDuration + o.Warmup + 2*time.Second)

@@ -49,6 +49,12 @@ type peer struct {
 	path  string // request path wrk uses
 	proc  *proc
 	tls   *tls.Config // HTTPS: how the harness's own clients connect; nil: plain HTTP
+	// gzip: the peer answers a 16 KiB JSON body gzip-compressed (gzip.go);
+	// wrk and the probe send Accept-Encoding: gzip, the probe checks the
+	// decoded body and records wireBytes, the compressed size.
+	gzip      bool
+	want      []byte
+	wireBytes int
 }
 
 func (p *peer) url() string {
@@ -133,15 +139,20 @@ http {
 {{- if eq .Role "nginx-proxy"}}
         location /release/proxy {
             proxy_pass http://origin/;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host 127.0.0.1:{{.OriginPort}};
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-Host $host;
-            proxy_set_header X-Request-Id $request_id;
-            add_header X-Request-Id $request_id always;
+{{- template "nginx-proxy-fields" .}}
+        }
+        # The gzip part (gzip.go): the 16 KiB JSON, compressed as
+        # compression/doc.go says nginx must be set for a like-for-like test.
+        location = /release/json {
+            proxy_pass http://origin/api16k.json;
+{{- template "nginx-proxy-fields" .}}
+            gzip on;
+            gzip_comp_level 1;
+            gzip_min_length 1024;
+            gzip_types application/json;
+            gzip_vary on;
+            gzip_proxied any;
+            gzip_http_version 1.1;
         }
 {{- else if eq .Role "nginx-return"}}
         location /release/mock {
@@ -152,10 +163,27 @@ http {
         location / {
             return 200 "hello world\n";
         }
+        location = /api16k.json {
+            types { }
+            default_type application/json;
+            root {{.Dir}};
+        }
 {{- end}}
     }
 }
 {{end}}
+
+{{define "nginx-proxy-fields"}}
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host 127.0.0.1:{{.OriginPort}};
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Request-Id $request_id;
+            add_header X-Request-Id $request_id always;
+{{- end}}
 
 {{define "haproxy"}}# {{.Name}}: written by edgegate bench; no log lines, so no logging
 global
@@ -207,6 +235,19 @@ Services:
         RequestConfig: {Path: /mock, Method: GET}
         ServiceType: MOCK
         ServiceMockReturnMessage: "hello world\n"
+      - ApiId: api-json
+        RequestConfig: {Path: /json, Method: GET}
+        ServiceType: HTTP
+        ServiceTimeout: 10
+        ServiceConfig: {Url: "http://127.0.0.1:{{.OriginPort}}", Path: /api16k.json}
+# The gzip part (gzip.go): the Compression plugin on api-json only, gzip
+# level 1 as nginx's gzip_comp_level 1, MinSize and types as its settings.
+Traffic:
+  Plugins:
+    - PluginId: plugin-gzip
+      PluginType: Compression
+      PluginData: '{"Enabled":true,"Codings":["gzip"],"GzipLevel":1,"MinSize":1024,"Types":["application/json"]}'
+      Attachments: [{ServiceId: service-bench, Environment: release, ApiId: api-json}]
 {{end}}
 `))
 
@@ -339,8 +380,9 @@ func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
 
 // startEdgegate starts the gateway with one event loop on the CPU under
 // test and the given GOMAXPROCS; with e.https the peers it returns are its
-// --tls-listen (on the run's certificate as --tls-cert/--tls-key).
-func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool) (*peer, *peer, int, error) {
+// --tls-listen (on the run's certificate as --tls-cert/--tls-key). extra
+// flags go to `edgegate run` as they are.
+func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool, extra ...string) (*peer, *peer, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, 0, err
@@ -364,6 +406,7 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 	if pprof {
 		args = append(args, "--pprof")
 	}
+	args = append(args, extra...)
 	if e.https {
 		if port, err = freePort(); err != nil {
 			return nil, nil, 0, err
@@ -422,11 +465,17 @@ func probe(ctx context.Context, p *peer) error {
 			DisableKeepAlives: true, Proxy: nil, TLSClientConfig: p.tls, ForceAttemptHTTP2: false,
 		}}
 	}
+	if p.gzip {
+		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport leaves the body coded
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	if p.gzip {
+		return checkGzipped(p, resp)
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ type results struct {
 	Profile    *profileResult   `json:"profile,omitempty"`
 	Targets    []target         `json:"targets"`
 	HTTPS      *httpsResults    `json:"https,omitempty"`
+	Gzip       *gzipResults     `json:"gzip,omitempty"`
+	Obs        *obsResults      `json:"observability,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -183,6 +185,12 @@ func (r *results) markdown() string {
 	if r.HTTPS != nil {
 		r.HTTPS.markdown(&b, o)
 	}
+	if r.Gzip != nil {
+		r.Gzip.markdown(&b, o)
+	}
+	if r.Obs != nil {
+		r.Obs.markdown(&b, o)
+	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, w := range r.Warnings {
@@ -204,6 +212,15 @@ func (r *results) plainMarkdown(b *strings.Builder) {
 	if p := r.Profile; p != nil {
 		profileMarkdown(b, "an extra proxy run", "req/s", p)
 		b.WriteString("\nFull flat listing: `bench/results/profile.txt`.\n")
+	}
+}
+
+// sectionHead starts a part's section: its title and what makes the
+// comparison fair.
+func sectionHead(b *strings.Builder, title string, fairness []string) {
+	fmt.Fprintf(b, "\n### %s\n\n", title)
+	for _, f := range fairness {
+		fmt.Fprintf(b, "- %s\n", f)
 	}
 }
 
@@ -304,18 +321,21 @@ issue 2 asks: the same nginx ` + "`" + `return 200` + "`" + ` origin behind each
 held to one CPU (1 event loop / 1 worker / 1 thread, pinned with taskset),
 wrk with 64 keep-alive connections on the other CPU, alternating rounds, medians.
 The same run measures HTTPS (issue 12) under the same placement: see
-[Reading the HTTPS figures](#reading-the-https-figures-issue-12).
+[Reading the HTTPS figures](#reading-the-https-figures-issue-12), and gzip
+of a 16 KiB JSON body by Edgegate's Compression plugin beside nginx
+` + "`" + `gzip on` + "`" + ` at the same level (issue 13).
 The harness lives in ` + "`" + `bench/` + "`" + ` and installs nginx, HAProxy, wrk and openssl
 with apt-get when they are missing.
 
 Run it with:
 
-    make bench                          # 3 rounds × 10 s per peer (the default), plain and HTTPS
+    make bench                          # 3 rounds × 10 s per peer (the default), plain, HTTPS and gzip
     make bench BENCHFLAGS='-rounds 5 -duration 20s'
     go run ./bench -quick               # 1 round × 3 s smoke test
     go run ./bench -only https          # the HTTPS part alone (-only plain, or -https=false, skips it)
+    go run ./bench -only gzip           # response compression alone: Edgegate vs nginx gzip, 16 KiB JSON
 
-The section between the markers below is rewritten by every run of both
+The section between the markers below is rewritten by every run of all
 parts (a partial run, ` + "`" + `-only` + "`" + ` or ` + "`" + `-https=false` + "`" + `, writes nothing unless given
 ` + "`" + `-write` + "`" + `); the rest of this file is kept as it is.
 

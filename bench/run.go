@@ -85,6 +85,16 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.gzip() {
+		if res.Gzip, err = gzipPart(ctx, e, o, gmp, root); err != nil {
+			return err
+		}
+	}
+	if o.obs() {
+		if res.Obs, err = obsPart(ctx, e, o, gmp); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -92,6 +102,12 @@ func run(ctx context.Context, o *options) (err error) {
 	}
 	if res.HTTPS != nil {
 		res.HTTPS.computeTargets()
+	}
+	if res.Gzip != nil {
+		res.Gzip.compare()
+	}
+	if res.Obs != nil {
+		res.Obs.compare()
 	}
 	return report(root, o, res)
 }
@@ -166,6 +182,9 @@ func plainPart(ctx context.Context, e *env, o *options, res *results) (string, e
 // warn lists the medians that make a ratio doubtful.
 func (r *results) warn() {
 	sections := [][]*peerResult{r.Proxy, r.Mock}
+	if r.Gzip != nil {
+		sections = append(sections, r.Gzip.Proxy)
+	}
 	if h := r.HTTPS; h != nil {
 		sections = append(sections, h.Proxy, h.Full, h.Resumed)
 		for _, p := range h.Probes {

@@ -27,13 +27,16 @@ func TestImportDirection(t *testing.T) {
 		"http1":    {"ascii"},
 		"auth":     {"ascii"},
 		"router":   {"model", "http1", "ascii"},
-		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii"},
-		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm"},
+		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression"},
+		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog"},
 
 		// The access log: the edge writes it, the admin searches it.
 		"accesslog": {},
 		// Response compression: the edge's loops use it; it knows no edge.
 		"compression": {"http1", "ascii"},
+		// /metrics reads both planes, the prefilter and the access log; only
+		// cmd/edgegate imports it (no list above names it).
+		"metrics": {"edge", "admin", "bpf", "accesslog", "compression"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

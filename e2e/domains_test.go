@@ -54,15 +54,8 @@ func mapping(path, env string) *apigw.PathMapping {
 // receives it.
 func edgeSync(t *testing.T, cp *controlPlane) (json.RawMessage, model.Published) {
 	t.Helper()
-	code, raw := call(t, cp.client(), "EdgeSync", map[string]any{"EdgeId": "e2e-domains", "Revision": 0, "WaitSeconds": 0})
-	if code != "" {
-		t.Fatalf("EdgeSync: %s", code)
-	}
-	var r struct{ Published model.Published }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatal(err)
-	}
-	return raw, r.Published
+	_, raw, pub := syncOpened(t, cp, "e2e-domains")
+	return raw, pub
 }
 
 // uploadCert stores l and returns its CertificateId.

@@ -14,12 +14,8 @@ import (
 // receives it (EdgeSync from revision 0).
 func edgeAccess(t *testing.T, cp *controlPlane) (uint64, *model.Access) {
 	t.Helper()
-	var r struct {
-		Revision  uint64
-		Published model.Published
-	}
-	mustCall(t, cp.client(), "EdgeSync", map[string]any{"EdgeId": "e2e-access", "Revision": 0, "WaitSeconds": 0}, &r)
-	return r.Revision, r.Published.Access
+	rev, _, pub := syncOpened(t, cp, "e2e-access")
+	return rev, pub.Access
 }
 
 func keyOf(acc *model.Access, id string) *model.Key {

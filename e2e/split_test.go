@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edgegate/edgegate/admin/tcapi"
 )
 
 // TestSplitMode: two edges follow one admin; a release reaches both within
@@ -32,6 +35,21 @@ func TestSplitMode(t *testing.T) {
 	}
 
 	// The admin lists both edges, at its revision once they report it.
+	waitEdgesAt(t, c, 2)
+
+	// The admin goes away; an edge restarted meanwhile serves its last revision.
+	admin.stop(syscall.SIGTERM)
+	edges[0].stop(syscall.SIGTERM)
+	edges[0].start()
+	if a := edges[0].edge(svc.ServiceId).get("/v"); !says("two")(a) {
+		t.Errorf("restarted edge without an admin: %v", a)
+	}
+}
+
+// waitEdgesAt waits until the admin c lists n edges at its own revision
+// in DescribeEdges.
+func waitEdgesAt(t *testing.T, c *tcapi.Client, n int) {
+	t.Helper()
 	var de struct {
 		Result struct {
 			Revision uint64
@@ -41,22 +59,14 @@ func TestSplitMode(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, 5*time.Second, "both edges at the admin's revision in DescribeEdges", func() bool {
+	waitFor(t, 5*time.Second, fmt.Sprintf("%d edges at the admin's revision in DescribeEdges", n), func() bool {
 		mustCall(t, c, "DescribeEdges", map[string]any{}, &de)
-		n := 0
+		at := 0
 		for _, e := range de.Result.EdgeSet {
 			if e.Revision == de.Result.Revision {
-				n++
+				at++
 			}
 		}
-		return len(de.Result.EdgeSet) == 2 && n == 2
+		return len(de.Result.EdgeSet) == n && at == n
 	})
-
-	// The admin goes away; an edge restarted meanwhile serves its last revision.
-	admin.stop(syscall.SIGTERM)
-	edges[0].stop(syscall.SIGTERM)
-	edges[0].start()
-	if a := edges[0].edge(svc.ServiceId).get("/v"); !says("two")(a) {
-		t.Errorf("restarted edge without an admin: %v", a)
-	}
 }

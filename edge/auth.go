@@ -167,6 +167,7 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 	}
 	cl.respExtra = append(cl.respExtra, g.RespHeader...)
 	al.up, al.grant = g.RespHeader, g
+	cl.ob.subject = k.SecretId
 	return auth.OK
 }
 
@@ -198,6 +199,7 @@ func (cl *client) checkApp(acc *snapshot.Access, ra *snapshot.RouteAuth, hv *req
 		return auth.NotAllowed
 	}
 	al.app = app
+	cl.ob.subject = app.ApiAppId
 	return auth.OK
 }
 
@@ -293,5 +295,6 @@ func (cl *client) refuseAuth(k snapshot.AuthKind, c auth.Code) {
 		}
 	}
 	cl.l.ctr.add(cFrontendErrors, 1)
+	cl.ob.refused, cl.ob.authCode = refAuth, c
 	cl.fail(f)
 }

@@ -86,6 +86,7 @@ func (cl *client) pumpBody() bool {
 		return false
 	}
 	cl.discard(consumed)
+	cl.ob.in += int64(consumed)
 	if bad != nil {
 		cl.bodyFailed(bad)
 		return false

@@ -6,6 +6,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
 )
 
@@ -88,6 +89,8 @@ type client struct {
 	ws         bool // a websocket upgrade
 	retried    bool
 	sentBody   bool
+	zon        bool // the API compresses; zreq is this request's (compress.go)
+	zreq       compression.ReqInfo
 
 	// Its body (stBody; body.go).
 	body      bodyMode
@@ -109,6 +112,9 @@ type client struct {
 	// (backend, mock or gateway error). Reset per request; its array is
 	// reused, so steady state does not allocate.
 	respExtra []byte
+
+	ob      reqObs // the request's notes for counts and the access log (obs.go)
+	logText []byte // the request's method, path and host for its log line (obslog.go)
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {
@@ -229,6 +235,7 @@ func (cl *client) finishRequest() {
 		return
 	}
 	l := cl.l
+	cl.record() // once: the state leaves inRequest below
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}

@@ -68,6 +68,7 @@ func consume(c gnet.Conn, n int) {
 
 // write sends b to the client.
 func (cl *client) write(b []byte) {
+	cl.ob.out += int64(len(b))
 	if cl.tls == nil {
 		_, _ = cl.c.Write(b)
 		return
@@ -79,6 +80,7 @@ func (cl *client) write(b []byte) {
 func (cl *client) startWriter() {
 	l := cl.l
 	l.w.start(cl.c)
+	l.w.cnt = &cl.ob.out
 	if cl.tls != nil {
 		l.w.tc = cl.tls // never a typed nil: flush tests tc != nil
 	}

@@ -6,6 +6,7 @@ import (
 	goruntime "runtime"
 	"time"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/http1"
 )
 
@@ -93,6 +94,11 @@ type Config struct {
 	TLSHandshakeTimeout time.Duration
 	TLSMaxHandshakes    int
 	TLSTicketKeyPeriod  time.Duration
+
+	// AccessLog, when set, gets one line per request (obslog.go): each
+	// loop fills its own ring, the Log's writer drains them. nil: off.
+	// The caller closes it after the server has stopped.
+	AccessLog *accesslog.Log
 }
 
 // ErrAddrInUse is returned (wrapped) by Start when another socket listens

@@ -76,6 +76,14 @@
 // Rate limits (limits.go) check limiter counters kept in the Server's
 // Registry by stable id, so a reload keeps every window and quota.
 //
+// Observation (obs.go, obslog.go, metrics.go): a request's facts are
+// noted on its client (reqObs) where each is known and recorded once, in
+// finishRequest, into per-loop counter blocks that only their loop writes
+// (atomic adds) and the Each* readers sum, and, with Config.AccessLog, into
+// the loop's accesslog.Ring (a full ring drops and counts). Series numbers
+// (per API, limit rule, backend address) are handed out while a snapshot
+// is built and last for the process, so counts survive swaps.
+//
 // Imports: http1, ascii, router, snapshot, model, ipset, auth, cond, limiter,
-// tlsterm; never admin.
+// tlsterm, accesslog; never admin.
 package edge

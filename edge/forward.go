@@ -11,6 +11,7 @@ func (cl *client) connect(t *target) {
 	cl.t = t
 	if u := l.poolGet(t); u != nil {
 		l.ctr.add(cUpstreamReused, 1)
+		l.obs.addrs.at(t.obsAddr).reused.Add(1)
 		cl.attach(u)
 		cl.sendHead()
 		return
@@ -38,6 +39,7 @@ func (cl *client) sendHead() {
 	if u.dead {
 		return // closed() retries or fails the request
 	}
+	cl.obsSent()
 	now := cl.l.s.clk.now()
 	if cl.state != stBody {
 		cl.setDeadline(now+cl.api.timeout, dlResponse)

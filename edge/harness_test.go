@@ -24,12 +24,18 @@ type rawUpstream struct {
 
 func startRawUpstream(t testing.TB, body string) *rawUpstream {
 	t.Helper()
+	return startFixedUpstream(t, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "+
+		strconv.Itoa(len(body))+"\r\n\r\n"+body)
+}
+
+// startFixedUpstream answers every request with the bytes of resp.
+func startFixedUpstream(t testing.TB, resp string) *rawUpstream {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &rawUpstream{ln: ln, resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n" + body)}
+	u := &rawUpstream{ln: ln, resp: []byte(resp)}
 	go acceptLoop(ln, u.serve)
 	t.Cleanup(func() { ln.Close() })
 	return u
@@ -221,6 +227,16 @@ func (r *roundTripper) do() (int, error) {
 		if head < 0 {
 			continue
 		}
+		if bytes.Contains(r.buf[:head], []byte("\r\nTransfer-Encoding: chunked")) {
+			end, ok := chunkedEnd(r.buf[head+4 : have])
+			if !ok {
+				continue
+			}
+			if head+4+end != have {
+				return 0, fmt.Errorf("extra bytes after the response")
+			}
+			return int(r.buf[9]-'0')*100 + int(r.buf[10]-'0')*10 + int(r.buf[11]-'0'), nil
+		}
 		cl := contentLength(r.buf[:head])
 		if have >= head+4+cl {
 			if have != head+4+cl {
@@ -244,4 +260,35 @@ func contentLength(head []byte) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// chunkedEnd returns the length of the chunked body (without trailer
+// fields) at the start of b, and false while it is incomplete.
+func chunkedEnd(b []byte) (int, bool) {
+	pos := 0
+	for {
+		i := bytes.Index(b[pos:], []byte("\r\n"))
+		if i < 0 {
+			return 0, false
+		}
+		n := 0
+		for _, c := range b[pos : pos+i] {
+			switch {
+			case '0' <= c && c <= '9':
+				n = n*16 + int(c-'0')
+			case 'a' <= c && c <= 'f':
+				n = n*16 + int(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				n = n*16 + int(c-'A'+10)
+			}
+		}
+		pos += i + 2
+		if n == 0 {
+			return pos + 2, len(b) >= pos+2
+		}
+		pos += n + 2
+		if pos > len(b) {
+			return 0, false
+		}
+	}
 }

@@ -46,6 +46,7 @@ func (cl *client) checkIP(a *apiRT, req *http1.Request) bool {
 		return true
 	}
 	cl.l.ctr.add(cFrontendErrors, 1)
+	cl.ob.refused = refIP
 	cl.fail(errIPForbidden)
 	return false
 }

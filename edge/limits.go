@@ -51,6 +51,8 @@ func (rt *runtime) commitQuotas() {
 type limitInfo struct {
 	code string
 	msg  string
+	rule string // the rule's configured name, for the refusal counts (obs.go)
+	idx  int32  // its refusal series (obsRegistry.limit)
 }
 
 // Refusal codes (README "Error codes").
@@ -202,8 +204,8 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 			return err
 		}
 		rl.static = append(rl.static, limiter.Step{Counter: c})
-		rl.info = append(rl.info, &limitInfo{codeRateLimit,
-			fmt.Sprintf("API rate limit exceeded: %d requests %s (%s)", n, perText(w), t.APISource[w])})
+		rl.info = append(rl.info, s.newLimitInfo(codeRateLimit, t.APISource[w],
+			fmt.Sprintf("API rate limit exceeded: %d requests %s (%s)", n, perText(w), t.APISource[w])))
 	}
 	if t.Service > 0 {
 		c, err := reg.Counter(t.ServiceKey+":second", limiter.Limit{N: t.Service, Per: time.Second})
@@ -211,21 +213,21 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 			return err
 		}
 		rl.static = append(rl.static, limiter.Step{Counter: c})
-		rl.info = append(rl.info, &limitInfo{codeRateLimit,
-			fmt.Sprintf("service environment rate limit exceeded: %d requests per second for all of its APIs (service-strategy)", t.Service)})
+		rl.info = append(rl.info, s.newLimitInfo(codeRateLimit, "service-strategy",
+			fmt.Sprintf("service environment rate limit exceeded: %d requests per second for all of its APIs (service-strategy)", t.Service)))
 	}
 	if f := t.Flow; f != nil {
 		fr := &flowRT{}
 		per, src := windowDur(f.Window), "plugin:"+f.PluginId
 		var err error
 		if f.App > 0 {
-			info := &limitInfo{codeRateLimit, fmt.Sprintf("per-app rate limit exceeded: %d requests %s for each app (%s)", f.App, perText(f.Window), src)}
+			info := s.newLimitInfo(codeRateLimit, src, fmt.Sprintf("per-app rate limit exceeded: %d requests %s for each app (%s)", f.App, perText(f.Window), src))
 			if fr.app, err = s.tableRule(f.KeyPrefix+"app", limiter.Limit{N: f.App, Per: per}, info); err != nil {
 				return err
 			}
 		}
 		if f.IP > 0 {
-			info := &limitInfo{codeRateLimit, fmt.Sprintf("per-client-IP rate limit exceeded: %d requests %s for each client IP (%s)", f.IP, perText(f.Window), src)}
+			info := s.newLimitInfo(codeRateLimit, src, fmt.Sprintf("per-client-IP rate limit exceeded: %d requests %s for each client IP (%s)", f.IP, perText(f.Window), src))
 			if fr.ip, err = s.tableRule(f.KeyPrefix+"ip", limiter.Limit{N: f.IP, Per: per}, info); err != nil {
 				return err
 			}
@@ -237,8 +239,8 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 				if err != nil {
 					return err
 				}
-				fr.specApps[app] = counterRT{c, &limitInfo{codeRateLimit,
-					fmt.Sprintf("rate limit of app %s exceeded: %d requests %s (%s)", app, n, perText(f.Window), src)}}
+				fr.specApps[app] = counterRT{c, s.newLimitInfo(codeRateLimit, src,
+					fmt.Sprintf("rate limit of app %s exceeded: %d requests %s (%s)", app, n, perText(f.Window), src))}
 			}
 		}
 		if len(f.SpecialIPs) > 0 {
@@ -252,8 +254,8 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 				if err != nil {
 					return err
 				}
-				fr.specIPs[a.Unmap()] = counterRT{c, &limitInfo{codeRateLimit,
-					fmt.Sprintf("rate limit of client IP %s exceeded: %d requests %s (%s)", ip, n, perText(f.Window), src)}}
+				fr.specIPs[a.Unmap()] = counterRT{c, s.newLimitInfo(codeRateLimit, src,
+					fmt.Sprintf("rate limit of client IP %s exceeded: %d requests %s (%s)", ip, n, perText(f.Window), src))}
 			}
 		}
 		rl.flow = fr
@@ -265,8 +267,8 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 			if st.Param.Name == "" {
 				where = "the API path"
 			}
-			info := &limitInfo{codeRateLimit, fmt.Sprintf("parameter rate limit exceeded: strategy %q allows %d requests %s for each value of %s (plugin:%s)",
-				st.Name, st.Limit.Limit, perText(st.Limit.Window), where, p.PluginId)}
+			info := s.newLimitInfo(codeRateLimit, "plugin:"+p.PluginId, fmt.Sprintf("parameter rate limit exceeded: strategy %q allows %d requests %s for each value of %s (plugin:%s)",
+				st.Name, st.Limit.Limit, perText(st.Limit.Window), where, p.PluginId))
 			r, err := s.tableRule(p.KeyPrefix+st.Name, limiter.Limit{N: st.Limit.Limit, Per: windowDur(st.Limit.Window)}, info)
 			if err != nil {
 				return err
@@ -301,7 +303,7 @@ func (s *Server) installPlans(rt *runtime) error {
 		if p.MaxRequestNum >= 0 {
 			d.quota = s.lim.Quota(quotaPrefix+p.UsagePlanId, p.MaxRequestNum)
 			rt.traffic.quotaMax = append(rt.traffic.quotaMax, quotaMax{d.quota, p.MaxRequestNum})
-			d.quotaInfo = &limitInfo{codeQuota, fmt.Sprintf("usage plan quota exhausted: %s allows %d requests in total (MaxRequestNum)", p.UsagePlanId, p.MaxRequestNum)}
+			d.quotaInfo = s.newLimitInfo(codeQuota, "plan:"+p.UsagePlanId, fmt.Sprintf("usage plan quota exhausted: %s allows %d requests in total (MaxRequestNum)", p.UsagePlanId, p.MaxRequestNum))
 		}
 		plans[p.UsagePlanId] = d
 	}
@@ -326,7 +328,7 @@ func (s *Server) installPlans(rt *runtime) error {
 						return err
 					}
 					p.qps = c
-					p.qpsInfo = &limitInfo{codeRateLimit, fmt.Sprintf("usage plan rate limit exceeded: %s allows %d requests per second for each key (MaxRequestNumPreSec)", g.PlanId, d.qps)}
+					p.qpsInfo = s.newLimitInfo(codeRateLimit, "plan:"+g.PlanId, fmt.Sprintf("usage plan rate limit exceeded: %s allows %d requests per second for each key (MaxRequestNumPreSec)", g.PlanId, d.qps))
 					p.limitHdr = []byte("X-RateLimit-Limit: " + strconv.FormatInt(d.qps, 10) + "\r\n")
 				}
 				byPair[pair] = p
@@ -435,6 +437,7 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 	}
 	lm.steps, lm.info = steps[:0], info[:0]
 	if refused == nil {
+		cl.ob.limPass = true
 		if pl != nil {
 			cl.planHeaders(pl)
 		}
@@ -484,5 +487,6 @@ func (cl *client) refuseLimit(li *limitInfo, r limiter.Result) {
 	}
 	cl.respExtra = b
 	cl.l.ctr.add(cFrontendErrors, 1)
+	cl.ob.refused, cl.ob.limit = refLimit, li
 	cl.failParts(429, li.code, li.msg, nil)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 )
@@ -30,6 +31,7 @@ type loop struct {
 	hex   [24]byte
 	auth  authLoop // auth.go: verifier, token cache, header view
 	lim   limLoop  // limits.go: steps scratch, condition view
+	z     zLoop    // compress.go: encoder pool, output scratch
 
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.
@@ -56,6 +58,12 @@ type loop struct {
 	tickTask, drainTask gnet.Runnable
 
 	ctr counters // this loop's counts (stats.go)
+	obs loopObs  // per-API, refusal and backend counts (obs.go)
+	// headN is the length of the request head being handled (readHead),
+	// for obsBegin; 0 outside handle.
+	headN int
+	pnow  int64           // the precise clock when the current callback began
+	alog  *accesslog.Ring // this loop's access-log ring; nil: the log is off
 }
 
 type closer interface{ closed() }
@@ -71,6 +79,10 @@ func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
 		l.seal = make([]byte, 0, sealCap)
 	}
 	l.ids.init()
+	s.growObs(l)
+	if s.cfg.AccessLog != nil {
+		l.alog = s.cfg.AccessLog.Ring(idx)
+	}
 	l.tickTask = gnet.RunnableFunc(func(context.Context) error { l.tick(); return nil })
 	l.drainTask = gnet.RunnableFunc(func(context.Context) error { l.drain(); return nil })
 	return l
@@ -80,7 +92,12 @@ func (l *loop) execute(r gnet.Runnable) {
 	_ = l.el.Execute(context.Background(), r)
 }
 
-func (l *loop) enter() { l.busy++ }
+func (l *loop) enter() {
+	if l.busy == 0 {
+		l.pnow = l.s.clk.preciseNow() // obs.go: one clock read per callback
+	}
+	l.busy++
+}
 
 func (l *loop) exit() {
 	if l.busy == 1 {

@@ -1,5 +1,7 @@
 package edge
 
+import "github.com/edgegate/edgegate/auth"
+
 // This file is the contract between the edge's counting (issue 13, helper
 // "edgeobs": per-loop blocks, summed here at read time) and the /metrics
 // exposition (package metrics, helper "metrics"). The types and method
@@ -54,16 +56,81 @@ type APIStats struct {
 // since the process started. A series outlives the API's removal from the
 // published configuration until the process restarts (a counter must not
 // go backwards while Prometheus scrapes it). fn must not keep the pointer.
-func (s *Server) EachAPI(fn func(*APIStats)) {}
+func (s *Server) EachAPI(fn func(*APIStats)) {
+	s.obs.mu.Lock()
+	keys := s.obs.apiKey[:len(s.obs.apiKey):len(s.obs.apiKey)]
+	s.obs.mu.Unlock()
+	loops := *s.loops.Load()
+	var st APIStats
+	for i, k := range keys {
+		st = APIStats{APIKey: k}
+		var routed uint64
+		for _, l := range loops {
+			c := l.obs.apis.get(i)
+			if c == nil {
+				continue
+			}
+			// Finished before routed: a request is never seen finished
+			// and not routed, so Active stays >= 0.
+			c.lat.read(&st.Latency)
+			c.backend.read(&st.Backend)
+			routed += c.routed.Load()
+			st.Valid += c.valid.Load()
+			st.RequestBytes += c.in.Load()
+			st.ResponseBytes += c.out.Load()
+			st.FrontendErrors += c.frontend.Load()
+			st.Backend404 += c.b404.Load()
+			st.Backend502 += c.b502.Load()
+			for j := range c.resp {
+				st.Responses[j] += c.resp[j].Load()
+			}
+		}
+		st.Requests = st.Latency.Count
+		st.BackendErrors = st.Responses[5]
+		st.Active = int64(routed - st.Requests)
+		if routed == 0 {
+			continue
+		}
+		fn(&st)
+	}
+}
 
 // EachAuthFailure calls fn with each authentication refusal code (auth.Code
 // names, README "Error codes") and how often it was answered.
-func (s *Server) EachAuthFailure(fn func(code string, n uint64)) {}
+func (s *Server) EachAuthFailure(fn func(code string, n uint64)) {
+	var t [numAuthCodes]uint64
+	for _, l := range *s.loops.Load() {
+		for c := range t {
+			t[c] += l.obs.auth[c].Load()
+		}
+	}
+	for c, n := range t {
+		if n > 0 {
+			fn(auth.Code(c).String(), n)
+		}
+	}
+}
 
 // EachLimitRefusal calls fn with each limit rule that refused requests: the
 // limiter's stable code (the 429's code) and the rule's configured name
 // (strategy, plugin or usage plan id), and how many it refused.
-func (s *Server) EachLimitRefusal(fn func(code, rule string, n uint64)) {}
+func (s *Server) EachLimitRefusal(fn func(code, rule string, n uint64)) {
+	s.obs.mu.Lock()
+	keys := s.obs.limKey[:len(s.obs.limKey):len(s.obs.limKey)]
+	s.obs.mu.Unlock()
+	loops := *s.loops.Load()
+	for i, k := range keys {
+		var n uint64
+		for _, l := range loops {
+			if c := l.obs.limits.get(i); c != nil {
+				n += c.Load()
+			}
+		}
+		if n > 0 {
+			fn(k.code, k.rule, n)
+		}
+	}
+}
 
 // TargetStats is one backend address as the edge sees it.
 type TargetStats struct {
@@ -76,4 +143,32 @@ type TargetStats struct {
 }
 
 // EachTarget calls fn with every backend address of the installed snapshot.
-func (s *Server) EachTarget(fn func(*TargetStats)) {}
+func (s *Server) EachTarget(fn func(*TargetStats)) {
+	rt := s.rt.Load()
+	now := s.clk.now()
+	loops := *s.loops.Load()
+	// Targets that share an address (different health settings) are one
+	// address: healthy when all are, checked when any is.
+	seen := make(map[int32]*TargetStats, len(rt.targets))
+	var order []*TargetStats
+	for _, t := range rt.targets {
+		ts := seen[t.obsAddr]
+		if ts == nil {
+			ts = &TargetStats{Address: t.addr, Healthy: true}
+			for _, l := range loops {
+				if c := l.obs.addrs.get(int(t.obsAddr)); c != nil {
+					ts.Dials += c.dials.Load()
+					ts.Reused += c.reused.Load()
+					ts.Idle += c.idle.Load()
+				}
+			}
+			seen[t.obsAddr] = ts
+			order = append(order, ts)
+		}
+		ts.Healthy = ts.Healthy && t.available(now)
+		ts.Checked = ts.Checked || t.h.CheckPath != ""
+	}
+	for _, ts := range order {
+		fn(ts)
+	}
+}

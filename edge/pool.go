@@ -18,6 +18,7 @@ func (l *loop) poolGet(t *target) *upstream {
 		u := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
+		l.obs.addrs.at(t.obsAddr).idle.Add(-1)
 		if u.dead || u.closeMe {
 			continue
 		}
@@ -52,6 +53,7 @@ func (l *loop) poolPut(u *upstream) {
 	u.parser.Reset()
 	u.idleSince = l.s.clk.now()
 	p.idle = append(p.idle, u)
+	l.obs.addrs.at(u.t.obsAddr).idle.Add(1)
 }
 
 // prune drops dead entries and closes connections idle too long.
@@ -69,6 +71,7 @@ func (p *pool) prune(l *loop, now int64) {
 		}
 	}
 	for i := len(keep); i < len(p.idle); i++ {
+		l.obs.addrs.at(p.idle[i].t.obsAddr).idle.Add(-1)
 		p.idle[i] = nil
 	}
 	p.idle = keep
@@ -87,6 +90,7 @@ func (l *loop) dropTargets(ts []*target) {
 				u.inPool = false
 				u.close()
 				p.idle[i] = nil
+				l.obs.addrs.at(t.obsAddr).idle.Add(-1)
 			}
 			p.idle = p.idle[:0]
 		}

@@ -115,19 +115,23 @@ func (l *loop) appendUpstreamHead(dst []byte, cl *client, req *http1.Request, a 
 func (l *loop) appendResponseHead(dst []byte, cl *client, r *http1.Response, u *upstream) []byte {
 	dst = appendStatusLine(dst, r.Status, r.Reason)
 	keepCL := u.mode == respNone && r.Status != 204 // HEAD and 304 keep the backend's Content-Length
-	dst = appendRelayed(dst, r.Headers, keepCL)
+	dst = u.appendRelayedZ(dst, r.Headers, keepCL)  // with the compression edits (compress.go)
 	dst = append(dst, "X-Request-Id: "...)
 	dst = append(dst, cl.id[:]...)
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, cl.respExtra...)
 	switch u.mode {
 	case respLength:
+		if u.z.enc != nil { // compressed: re-framed chunked (compress.go)
+			dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
+			break
+		}
 		dst = append(dst, "Content-Length: "...)
 		dst = strconv.AppendInt(dst, u.left, 10)
 		dst = append(dst, "\r\n"...)
 	case respChunked, respClose:
 		if u.rechunk {
-			dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
+			dst = appendChunkedTE(dst, r.Headers, u.teCoded)
 		}
 	}
 	if cl.closeAfter || cl.l.s.draining.Load() {

@@ -39,7 +39,9 @@ func (cl *client) readHead() bool {
 		return cl.moreInput()
 	}
 	cl.headStart = 0
+	l.headN = n
 	cl.handle(&l.req, buf[n:], now)
+	l.headN = 0
 	if !cl.dead {
 		cl.discard(n)
 	}
@@ -54,6 +56,7 @@ func (cl *client) beginRequest(now int64) {
 	cl.started = now
 	cl.respExtra = cl.respExtra[:0]
 	cl.callerKnown = false
+	cl.obsBegin(l.headN)
 	l.ids.next(&cl.id)
 	l.ctr.add(cInflight, 1)
 	l.ctr.add(cRequests, 1)
@@ -102,6 +105,9 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	l := cl.l
 	s := l.s
 	cl.beginRequest(now)
+	if l.alog != nil {
+		cl.logHead(req)
+	}
 	cl.minor = uint8(req.Minor)
 	cl.isHead = string(req.Method) == "HEAD"
 	cl.idempotent = idempotent(req.Method)
@@ -154,9 +160,11 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	}
 	a := &rt.apis[res.Route.Index]
 	cl.api = a
+	cl.obsRouted(a)
 	if !cl.admit(a, req, rr, res) {
 		return
 	}
+	cl.ob.valid = true
 	switch a.kind {
 	case snapshot.KindMock:
 		cl.respondMock(a)
@@ -184,6 +192,7 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 		return
 	}
 	cl.t = t
+	cl.zrequest(req) // compress.go
 	cl.head = l.appendUpstreamHead(l.getBuf(), cl, req, a)
 	cl.toUp = true
 	if l.rb.BodySet {

@@ -112,6 +112,7 @@ func (cl *client) fail(f *failure) { cl.failParts(f.status, f.code, f.msg, nil) 
 func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	l := cl.l
 	l.ctr.add(cGatewayErrors, 1)
+	cl.obsError(status, code, msg)
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read
 	}
@@ -176,6 +177,7 @@ func (cl *client) appendHeadEnd(b []byte) []byte {
 // then ends it.
 func (cl *client) sendAnswer(b []byte) {
 	cl.l.tmp = b[:0]
+	cl.obsAnswer(b)
 	cl.write(b)
 	cl.ans = ansDone
 	if cl.state != stBody {

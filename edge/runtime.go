@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"
 	"github.com/edgegate/edgegate/tlsterm"
@@ -32,6 +33,7 @@ type runtime struct {
 // apiRT is one route as the edge serves it.
 type apiRT struct {
 	id       int
+	series   int32 // per-API counts (obs.go)
 	kind     snapshot.Kind
 	route    *router.Route
 	targets  []*target
@@ -40,6 +42,7 @@ type apiRT struct {
 	timeout  int64 // ns
 	mockHead []byte
 	mockBody []byte
+	zpol     *compression.Policy // the Compression plugin's, enabled; nil: none (compress.go)
 }
 
 // build derives the runtime of snap without side effects: targets come
@@ -57,6 +60,7 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		b := &snap.Backends[i]
 		a := &rt.apis[i]
 		a.id, a.kind, a.route = i, b.Kind, r
+		a.zpol = zpolicy(snap, i)
 		a.timeout = int64(b.Timeout)
 		a.host = []byte(b.Host)
 		if b.Kind == snapshot.KindWebSocket {
@@ -82,6 +86,7 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		}
 	}
 	rt.targets = plan.list
+	s.numberSeries(rt)
 	rt.certWarn = append(rt.certWarn, plan.warn...)
 	for _, f := range []func(*runtime) error{s.installAccess, s.installTraffic, s.installIPControl, s.buildCerts} {
 		if err := f(rt); err != nil {

@@ -52,6 +52,8 @@ type Server struct {
 	limTab *limiter.Table
 
 	serverTLS // HTTPS (tlsserver.go)
+
+	obs obsRegistry // series numbers of the per-loop counts (obs.go)
 }
 
 // New prepares a Server that will serve snap.
@@ -194,6 +196,7 @@ func (s *Server) Swap(snap *snapshot.Snapshot) error {
 	if err != nil {
 		return err
 	}
+	s.growAllObs() // before the store: the loops find their blocks sized
 	s.rt.Store(rt)
 	s.installCerts(rt)
 	for _, w := range rt.certWarn {

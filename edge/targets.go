@@ -34,6 +34,7 @@ type target struct {
 	// new target only after every loop has dropped the slot (retire).
 	id       int
 	addr     string
+	obsAddr  int32 // the address's counts (obs.go)
 	h        snapshot.Health
 	maxFails int32
 	cooldown int64 // ns
@@ -142,6 +143,7 @@ func (p *targetPlan) get(addr string, h snapshot.Health, tc *snapshot.TLS) (*tar
 			p.nextID++
 		}
 		t = newTarget(id, k)
+		t.obsAddr = p.r.s.obs.address(addr)
 		if tc != nil {
 			warn, err := t.setupTLS(p.r.s.cfg.ConnectTimeout)
 			if err != nil {

@@ -47,6 +47,7 @@ type upstream struct {
 	gotBytes  bool // any byte of the current response arrived
 	keepAlive bool // the response allows reuse
 	rechunk   bool // the client gets chunked framing
+	teCoded   bool // the backend's Transfer-Encoding has codings besides chunked (te.go)
 	zeroSent  bool
 	idleSince int64
 
@@ -55,6 +56,8 @@ type upstream struct {
 	mode   respMode
 	left   int64
 	dec    http1.ChunkedDecoder
+
+	z zUp // compressing the current body (compress.go)
 }
 
 // dial connects to u's target in a goroutine (Go's resolver and a connect
@@ -62,6 +65,7 @@ type upstream struct {
 // gnet's own Register dials without a timeout, hence our dial.
 func (l *loop) dial(u *upstream) {
 	l.ctr.add(cUpstreamDials, 1)
+	l.obs.addrs.at(u.t.obsAddr).dials.Add(1)
 	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
 	go func() {
 		conn, err := net.DialTimeout("tcp", addr, timeout)
@@ -171,6 +175,7 @@ func (u *upstream) closed() {
 	}
 	cl := u.cl
 	if cl == nil || cl.up != u {
+		u.zrelease() // the client went first
 		return
 	}
 	switch u.phase {
@@ -187,6 +192,7 @@ func (u *upstream) closed() {
 			u.endClose()
 			return
 		}
+		u.zrelease()
 		cl.up = nil
 		u.cl = nil
 		cl.abort() // truncated: the client must see the close
@@ -204,9 +210,14 @@ func (u *upstream) endClose() {
 	l := u.l
 	if u.rechunk && !cl.dead {
 		cl.startWriter()
-		l.w.str("0\r\n\r\n")
+		if u.z.enc != nil {
+			u.zend()
+		} else {
+			l.w.str("0\r\n\r\n")
+		}
 		l.w.flush()
 	}
+	u.zrelease()
 	cl.up = nil
 	u.cl = nil
 	cl.ans = ansDone
@@ -328,12 +339,6 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	case cl.isHead || r.Status == 204 || r.Status == 304:
 		u.mode = respNone
 	case r.Chunked:
-		if !codingIsChunkedOnly(r.Headers) {
-			// gzip,chunked would need the inner coding kept; refuse rather than garble.
-			u.t.fail(l.s.clk.now())
-			cl.upstreamFailed(errUpstreamBad, false, false)
-			return false
-		}
 		u.mode = respChunked
 		u.dec.Reset()
 	case r.ContentLength > 0:
@@ -342,6 +347,12 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 		u.mode = respNone
 	default:
 		u.mode = respClose
+	}
+	// Codings besides chunked pass through (te.go); HTTP/1.0 cannot take them.
+	if u.teCoded = u.mode != respNone && hasTransferCoding(r.Headers); u.teCoded && cl.minor == 0 {
+		u.t.fail(l.s.clk.now())
+		cl.upstreamFailed(errUpstreamBad, false, false)
+		return false
 	}
 	u.keepAlive = r.KeepAlive && u.mode != respClose
 	u.rechunk = false
@@ -355,7 +366,9 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	if cl.ws {
 		cl.closeAfter = true // the upgrade was refused; don't reuse this connection
 	}
+	u.zstart(cl, r)
 	cl.ans = ansStarted
+	cl.obsResponse(r.Status)
 	l.tmp = l.appendResponseHead(l.tmp[:0], cl, r, u)
 	l.w.copy(l.tmp)
 	return true
@@ -365,6 +378,9 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 // canonically. It returns the bytes consumed and whether the body ended.
 func (u *upstream) relay(data []byte) (int, bool) {
 	l := u.l
+	if u.z.enc != nil {
+		return u.zrelay(data)
+	}
 	switch u.mode {
 	case respNone:
 		return 0, true
@@ -384,15 +400,7 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		n, ev, chunk, tr, err := u.dec.Next(data[consumed:])
 		consumed += n
 		if err != nil {
-			// The head is out: all we can do is cut the client.
-			u.t.fail(l.s.clk.now())
-			u.keepAlive = false
-			l.w.flush()
-			cl := u.cl
-			cl.up = nil
-			u.cl = nil
-			u.close()
-			cl.abort()
+			u.badChunk()
 			return consumed, false
 		}
 		l.w.chunk(ev, chunk, &tr, u.rechunk, &u.zeroSent, &l.hex)
@@ -404,6 +412,20 @@ func (u *upstream) relay(data []byte) (int, bool) {
 		}
 	}
 	return consumed, false
+}
+
+// badChunk cuts a response whose chunked framing broke: the head is out,
+// so all that is left is to cut the client.
+func (u *upstream) badChunk() {
+	l := u.l
+	u.t.fail(l.s.clk.now())
+	u.keepAlive = false
+	l.w.flush()
+	cl := u.cl
+	cl.up = nil
+	u.cl = nil
+	u.close()
+	cl.abort()
 }
 
 // finish ends a complete response: the connection goes back to the pool
@@ -423,15 +445,4 @@ func (u *upstream) finish() {
 		u.close()
 	}
 	cl.finishRequest()
-}
-
-// codingIsChunkedOnly reports whether every Transfer-Encoding field says
-// just "chunked".
-func codingIsChunkedOnly(hs []http1.Header) bool {
-	for i := range hs {
-		if hs[i].Kind == http1.KindTransferEncoding && !ascii.EqualFold(ascii.TrimOWS(hs[i].Value), "chunked") {
-			return false
-		}
-	}
-	return true
 }

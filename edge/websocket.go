@@ -51,6 +51,7 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	cl.state = stTunnel
 	cl.ans = ansStarted
 	cl.closeAfter = true
+	cl.obsResponse(101)
 	cl.write(b)
 	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
 	// The client may have sent frames right behind its upgrade request.
@@ -82,6 +83,7 @@ func (cl *client) pipe() {
 			return
 		}
 		cl.discard(len(buf))
+		cl.ob.in += int64(len(buf))
 		if u.dead {
 			return
 		}

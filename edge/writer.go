@@ -28,13 +28,15 @@ type writer struct {
 	tc   sealer // a TLS connection: everything is copied, then sealed at flush
 	buf  []byte
 	segs [maxSegs][]byte
-	n    int  // segments in use
-	open bool // last segment is the tail of buf and may be extended
+	n    int    // segments in use
+	open bool   // last segment is the tail of buf and may be extended
+	cnt  *int64 // adds up the bytes flushed (a client's reqObs.out), or nil
 }
 
 func (w *writer) start(c gnet.Conn) {
 	w.c = c
 	w.tc = nil
+	w.cnt = nil
 	w.buf = w.buf[:0]
 	w.n = 0
 	w.open = false
@@ -83,6 +85,11 @@ func (w *writer) ref(b []byte) {
 // flush writes what was gathered. A write error closes the connection
 // inside gnet; the caller checks its dead flag.
 func (w *writer) flush() {
+	if w.cnt != nil {
+		for i := 0; i < w.n; i++ {
+			*w.cnt += int64(len(w.segs[i]))
+		}
+	}
 	switch {
 	case w.n == 0:
 	case w.tc != nil:

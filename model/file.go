@@ -25,6 +25,10 @@ type File struct {
 	// domain names one by CertificateId; Default ones serve the default
 	// domains and unknown names.
 	Certificates []Certificate `json:"Certificates,omitempty"`
+	// Traffic holds plugins attached to the file's APIs and environment
+	// strategies, in the shape the control plane publishes (model/traffic.go);
+	// snapshot.Compile checks each plugin's data.
+	Traffic *Traffic `json:"Traffic,omitempty"`
 }
 
 // FileService is one service in a File.
@@ -136,6 +140,7 @@ func (f *File) Published() (*Published, error) {
 		return nil, err
 	}
 	p.Certificates = f.Certificates
+	p.Traffic = f.Traffic
 	return p, nil
 }
 

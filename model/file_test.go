@@ -109,3 +109,31 @@ func TestParseFileAccess(t *testing.T) {
 		}
 	}
 }
+
+// A file may attach plugins (here the Compression extension) as the
+// control plane publishes them.
+func TestParseFileTraffic(t *testing.T) {
+	doc := `
+Services:
+  - ServiceId: service-demo
+    Apis:
+      - ApiId: api-hello
+        RequestConfig: {Path: /hello, Method: GET}
+        ServiceType: MOCK
+        ServiceMockReturnMessage: hi
+Traffic:
+  Plugins:
+    - PluginId: plugin-gzip
+      PluginType: Compression
+      PluginData: '{"Enabled":true,"Codings":["gzip"]}'
+      Attachments: [{ServiceId: service-demo, Environment: release, ApiId: api-hello}]
+`
+	p, err := ParseFile([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Traffic == nil || len(p.Traffic.Plugins) != 1 || p.Traffic.Plugins[0].PluginType != "Compression" ||
+		p.Traffic.Plugins[0].Attachments[0].ApiId != "api-hello" {
+		t.Fatalf("Traffic = %+v", p.Traffic)
+	}
+}

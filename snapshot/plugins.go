@@ -77,8 +77,11 @@ func ValidatePluginData(pluginType, data string) error {
 	case PluginCors:
 		_, err := parseCors(data)
 		return err
+	case PluginCompression:
+		_, err := parseCompression(data)
+		return err
 	}
-	return &PluginError{Code: codeUnsupported, Msg: fmt.Sprintf("PluginType %q is not supported: Edgegate runs IPControl, TrafficControl, TrafficControlByParameter and Cors plugins", pluginType)}
+	return &PluginError{Code: codeUnsupported, Msg: fmt.Sprintf("PluginType %q is not supported: Edgegate runs IPControl, TrafficControl, TrafficControlByParameter and Cors plugins, and its own Compression", pluginType)}
 }
 
 // decodeStrict decodes one JSON object, refusing unknown keys (a typo must

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/cond"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/router"
@@ -59,6 +60,9 @@ type RouteTraffic struct {
 	// CORS is the route's cross-origin policy: the Cors plugin's, else the
 	// API's EnableCORS default, else nil.
 	CORS *CORS
+	// Compression is the Compression plugin's policy (compression.go), nil
+	// when none is attached.
+	Compression *compression.Policy
 }
 
 // FlowControl is the per-caller part of a TrafficControl plugin, all in
@@ -184,6 +188,7 @@ func (tr *Traffic) attachPlugin(pl *model.Plugin, byKey map[routeKey][]int) erro
 		tc   *trafficPlugin
 		pp   *ParamPolicy
 		cors *CORS
+		zp   *compression.Policy
 		err  error
 	)
 	switch pl.PluginType {
@@ -193,6 +198,8 @@ func (tr *Traffic) attachPlugin(pl *model.Plugin, byKey map[routeKey][]int) erro
 		pp, err = parseParamControl(pl.PluginData)
 	case PluginCors:
 		cors, err = parseCors(pl.PluginData)
+	case PluginCompression:
+		zp, err = parseCompression(pl.PluginData)
 	default:
 		err = ValidatePluginData(pl.PluginType, pl.PluginData)
 	}
@@ -230,6 +237,8 @@ func (tr *Traffic) attachPlugin(pl *model.Plugin, byKey map[routeKey][]int) erro
 			case cors != nil:
 				// The plugin overrides the API's EnableCORS (seed 跨域访问控制).
 				rt.CORS = cors
+			case zp != nil:
+				rt.Compression = zp
 			}
 		}
 	}

@@ -260,9 +260,10 @@ func FuzzPluginData(f *testing.F) {
 		`{"expire_type":"second","api_rate_limit":5,"spec_ip_rate_limits":[{"ip_key":"::1","rate_limit":1}]}`,
 		`{"default_window":60,"default_rate_limit":5,"strategies":[{"name":"a","strategy_weight":1,"parameters":[{"type":"path"}],"rate_limit":1,"window":1,"condition":"method == \"GET\""}]}`,
 		`{"allow_origin":["https://*.a.b","*"],"allow_methods":["*"],"allow_headers":["*"],"max_age":1}`,
+		`{"Enabled":true,"Types":["*/*+json"],"Codings":["gzip"],"GzipLevel":6}`,
 		`{}`, `[]`, `null`, `{"expire_type":`,
 	} {
-		for _, typ := range []string{PluginTrafficControl, PluginTrafficControlByParameter, PluginCors} {
+		for _, typ := range []string{PluginTrafficControl, PluginTrafficControlByParameter, PluginCors, PluginCompression} {
 			f.Add(typ, s)
 		}
 	}

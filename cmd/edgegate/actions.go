@@ -148,6 +148,8 @@ var ctlActions = []ctlAction{
 
 	{"DescribeEdges", gSplit, "the edges following this admin and their revisions", sdk[struct{}](), nil},
 	{"EdgeSync", gSplit, "an edge's long-poll for new revisions", sdk[edgeSyncRequest](), nil},
+	{"CreateEdgeCredential", gSplit, "a credential for edges: EdgeSync only (its Result is the edge's --credentials file)", adm("CreateEdgeCredential"), nil},
+	{"DeleteEdgeCredential", gSplit, "revoke an edge credential", adm("DeleteEdgeCredential"), nil},
 }
 
 // findAction returns the Action named name, or nil.

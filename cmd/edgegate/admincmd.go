@@ -14,14 +14,18 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/metrics"
 )
 
 // adminCmd runs the control plane alone (split mode): the Action API and
 // the EdgeSync long-poll that remote edges follow.
 func adminCmd(args []string) error {
+	if len(args) > 0 && (args[0] == "backup" || args[0] == "restore") {
+		return adminBackupCmd(args[0], args[1:]) // backupcmd.go
+	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory (the store, the admin credentials)")
-	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API")
+	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API, /healthz and /metrics")
 	base := fs.String("base-domain", "", "base of each service's default domain (default localhost)")
 	edgePort := fs.Int("edge-port", 80, "the port edges listen on, for the URLs Describe* return")
 	repair := fs.Bool("repair", false, "repair a damaged store (keeps its intact prefix, saves the damaged file beside it) and exit")
@@ -34,6 +38,10 @@ func adminCmd(args []string) error {
 	domainFlags(fs, &limits, &certExpiryWarning)
 	var at adminTLS
 	at.register(fs)
+	var mf metricsFlags
+	mf.register(fs)
+	var alf accessLogFlags
+	alf.registerDir(fs, "access-log directory that DescribeLogSearch searches: the edges' --access-log-dir, shared or shipped here (default: DescribeLogSearch is unsupported)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -49,7 +57,12 @@ func adminCmd(args []string) error {
 		fmt.Printf("repaired %s: %+v\n", admin.DBPath(*data), res)
 		return nil
 	}
-	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, CertExpiryWarning: certExpiryWarning, Log: log, SecretKeyFile: secretKeyFile})
+	logSearch, err := alf.searcher()
+	if err != nil {
+		return err
+	}
+	a, err := admin.New(admin.Options{DataDir: *data, BaseDomain: *base, Port: *edgePort, Limits: limits, CertExpiryWarning: certExpiryWarning, Log: log, SecretKeyFile: secretKeyFile,
+		LogSearcher: logSearch})
 	if err != nil {
 		return err
 	}
@@ -63,6 +76,14 @@ func adminCmd(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"status":"ok","revision":%d}`+"\n", a.Revision())
 	})
+	exp := metrics.New(metrics.Sources{Admin: a, StorePath: admin.DBPath(*data), Process: true})
+	mux.Handle("GET /metrics", exp)
+	stopMetrics, err := mf.start(exp, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	mux.Handle("/", a.Handler())
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
 	serve, err := at.serve(hs, ln, log)

@@ -48,8 +48,13 @@ func (t *adminTLS) serve(hs *http.Server, ln net.Listener, log *slog.Logger) (fu
 		return nil, errors.New("--admin-tls-cert and --admin-tls-key go together")
 	}
 	t.log = log
-	if _, err := t.load(time.Now()); err != nil {
+	c, err := t.load(time.Now())
+	if err != nil {
 		return nil, err
+	}
+	if leaf, err := x509.ParseCertificate(c.Certificate[0]); err == nil {
+		// What edges pin (edge --control-pin); it survives renewals that keep the key.
+		log.Info("admin TLS: the certificate's public key pin", "pin", spkiPin(leaf))
 	}
 	hs.TLSConfig = &tls.Config{
 		MinVersion:     tls.VersionTLS12,
@@ -141,24 +146,4 @@ func (t *adminTLS) scheme() string {
 		return "https"
 	}
 	return "http"
-}
-
-// controlHTTPClient is the HTTP client that calls an admin: for an https
-// endpoint it verifies the admin's certificate against caFile's PEM
-// certificates, or the system's roots when caFile is empty.
-func controlHTTPClient(caFile string) (*http.Client, error) {
-	if caFile == "" {
-		return nil, nil // http.DefaultClient: system roots
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no PEM certificate in it", caFile)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr}, nil
 }

@@ -139,7 +139,7 @@ func ctlCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	hc, err := controlHTTPClient(caFile)
+	hc, err := controlHTTPClient(caFile, "")
 	if err != nil {
 		fmt.Fprintf(stderr, "ctl: --ca: %v\n", err)
 		return 2

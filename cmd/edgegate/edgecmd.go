@@ -9,12 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/internal/atomicfile"
+	"github.com/edgegate/edgegate/metrics"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -31,15 +32,21 @@ type edgeState struct {
 // edgeCmd runs a data plane that follows an admin (split mode).
 func edgeCmd(args []string) error {
 	fs := flag.NewFlagSet("edge", flag.ContinueOnError)
-	control := fs.String("control", "", "the admin's Action API, e.g. http://10.0.0.1:9000 or https://admin.example:9000 (required)")
+	control := fs.String("control", "", "the admin's Action API, e.g. https://admin.example:9000; a comma-separated list names standbys to move to when a call fails (required)")
 	controlCA := fs.String("control-ca", "", "PEM certificates that verify an https --control (default: the system's roots)")
-	data := fs.String("data", "./data", "data directory: credentials (admin-credentials.json) and the last revision")
+	controlPin := fs.String("control-pin", "", "accept only an admin certificate whose public key hashes to one of these comma-separated sha256/BASE64 SPKI pins (README \"Securing the split\")")
+	credFile := fs.String("credentials", "", "the edge credential file, CreateEdgeCredential's Result (default DATA/edge-credentials.json, else DATA/admin-credentials.json)")
+	data := fs.String("data", "./data", "data directory: credentials and the last revision")
 	id := fs.String("edge-id", "", "this edge's name as the admin lists it (default: the host name and listen address)")
 	var cfg edge.Config
 	var underscores string
 	edgeFlags(fs, &cfg, &underscores)
 	var ff firewallFlags
 	addFirewallFlags(fs, &ff)
+	var mf metricsFlags
+	mf.register(fs)
+	var alf accessLogFlags
+	alf.register(fs)
 	var rf redisFlags
 	addRedisFlags(fs, &rf)
 	if err := fs.Parse(args); err != nil {
@@ -55,12 +62,13 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	log := newLogger()
-	secretID, secretKey := os.Getenv("EDGEGATE_SECRET_ID"), os.Getenv("EDGEGATE_SECRET_KEY")
-	if secretID == "" || secretKey == "" {
-		var err error
-		if secretID, secretKey, err = admin.ReadCredentials(*data); err != nil {
-			return fmt.Errorf("edge: credentials: set EDGEGATE_SECRET_ID/EDGEGATE_SECRET_KEY or copy the admin's %s into --data: %w", admin.CredentialsFile, err)
-		}
+	secretID, secretKey, err := edgeCredentials(*data, *credFile, log)
+	if err != nil {
+		return fmt.Errorf("edge: credentials: %w", err)
+	}
+	clients, err := controlClients(*control, *controlCA, *controlPin, secretID, secretKey)
+	if err != nil {
+		return fmt.Errorf("edge: %w", err)
 	}
 	note := "edgegate edge --listen " + cfg.Listen + " --data " + *data
 	dataLock, err := lockDataDir(*data, note)
@@ -78,6 +86,10 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := alf.open(&cfg, log, note); err != nil {
+		return err
+	}
+	defer alf.close(log) // after serve: the loops have stopped
 	lessor, err := rf.setup(&cfg, log)
 	if err != nil {
 		return err
@@ -105,13 +117,20 @@ func edgeCmd(args []string) error {
 		*id = host + "/" + srv.Addr()
 	}
 	log.Info("edgegate edge serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "control", *control, "edge", *id, "revision", rev)
-	hc, err := controlHTTPClient(*controlCA)
-	if err != nil {
-		return fmt.Errorf("edge: --control-ca: %w", err)
+	for _, c := range clients {
+		if !strings.HasPrefix(c.Endpoint, "https://") {
+			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
+		}
 	}
-	c := &tcapi.Client{Endpoint: *control, SecretId: secretID, SecretKey: secretKey, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway", HTTP: hc}
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
+	stopMetrics, err := mf.start(exp, log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer stopMetrics()
 	stop := make(chan struct{})
-	go follow(c, *id, srv, statePath, rev, log, stop)
+	go follow(clients, *id, srv, statePath, rev, log, stop)
 	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
 	close(stop)
 	return err
@@ -140,11 +159,15 @@ func loadEdgeState(path string) (uint64, *snapshot.Snapshot, error) {
 }
 
 // follow long-polls the admin for new revisions, applies each atomically
-// and persists it before reporting it back.
-func follow(c *tcapi.Client, id string, srv *edge.Server, statePath string, rev uint64, log *slog.Logger, stop <-chan struct{}) {
+// and persists it before reporting it back. A failed call moves to the
+// next admin of the list; a revision older than the edge's is never
+// applied (openSync).
+func follow(clients []*tcapi.Client, id string, srv *edge.Server, statePath string, rev uint64, log *slog.Logger, stop <-chan struct{}) {
 	backoff := 100 * time.Millisecond
-	lastErr := time.Time{}
+	var lastErr, lastBackwards time.Time
+	cur := 0
 	for {
+		c := clients[cur]
 		select {
 		case <-stop:
 			return
@@ -153,25 +176,27 @@ func follow(c *tcapi.Client, id string, srv *edge.Server, statePath string, rev 
 		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
 		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed(), "QuotasShared": srv.QuotasShared()})
 		cancel()
-		var resp struct {
-			Revision  uint64          `json:"Revision"`
-			Published json.RawMessage `json:"Published"`
-		}
+		var newRev uint64
+		var doc json.RawMessage
 		if err == nil {
-			err = json.Unmarshal(raw, &resp)
+			newRev, doc, err = openSync(raw, rev, c.SecretKey)
 		}
-		if err == nil && len(resp.Published) > 0 && resp.Revision != rev {
-			err = apply(srv, statePath, resp.Revision, resp.Published)
+		if err == nil && doc != nil {
+			err = apply(srv, statePath, newRev, doc)
 			if err == nil {
-				log.Info("applied revision", "revision", resp.Revision)
-				rev = resp.Revision
+				log.Info("applied revision", "revision", newRev, "control", c.Endpoint)
+				rev = newRev
 			}
 		}
 		if err != nil {
-			if time.Since(lastErr) > 10*time.Second {
-				log.Warn("edge: following the admin failed; serving the last revision", "revision", rev, "err", err)
+			if errors.Is(err, errBackwards) && time.Since(lastBackwards) > 10*time.Second {
+				log.Warn("edge: refused a revision", "revision", rev, "control", c.Endpoint, "err", err)
+				lastBackwards = time.Now()
+			} else if time.Since(lastErr) > 10*time.Second {
+				log.Warn("edge: following the admin failed; serving the last revision", "revision", rev, "control", c.Endpoint, "err", err)
 				lastErr = time.Now()
 			}
+			cur = (cur + 1) % len(clients)
 			select {
 			case <-stop:
 				return

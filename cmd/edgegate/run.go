@@ -21,6 +21,7 @@ import (
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/internal/flock"
+	"github.com/edgegate/edgegate/metrics"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
 )
@@ -38,13 +39,15 @@ type runFlags struct {
 	cfg                                   edge.Config
 	fw                                    firewallFlags
 	adminTLS                              adminTLS
+	metrics                               metricsFlags
+	accessLog                             accessLogFlags
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
 	f := &runFlags{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.StringVar(&f.data, "data", "./data", "data directory (the store, the admin credentials)")
-	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:9000", "address of the Action API and /healthz, /stats; empty disables it")
+	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:9000", "address of the Action API and /healthz, /stats, /metrics; empty disables it")
 	fs.StringVar(&f.config, "config", "", "serve the services in this YAML or JSON file instead of the Action API's store; SIGHUP reloads it")
 	fs.BoolVar(&f.static, "demo-file", false, "serve the built-in demo file (implies the --config mode)")
 	fs.BoolVar(&f.demo, "demo", false, "on an empty store, create and release a demo service; serve it over HTTPS too (--tls-listen, default :8443 with --demo) with a self-signed certificate (its CA in DATA/demo-ca.pem)")
@@ -57,8 +60,14 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	f.adminTLS.register(fs)
 	edgeFlags(fs, &f.cfg, &f.underscores)
 	addFirewallFlags(fs, &f.fw)
+	f.metrics.register(fs)
+	f.accessLog.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	f.accessLog.parsed(fs)
+	if f.demo {
+		f.accessLog.demoDefault(f.data)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
@@ -134,8 +143,16 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer fw.close()
+	if err := f.accessLog.open(&f.cfg, log, f.note()); err != nil {
+		return err
+	}
+	defer f.accessLog.close(log) // after serve: the loops have stopped
 	if f.config != "" || f.static {
 		return runStatic(f, log, fw)
+	}
+	logSearch, err := f.accessLog.searcher()
+	if err != nil {
+		return err
 	}
 
 	// The edge's state in --data (quota.json) is this process's alone.
@@ -147,7 +164,7 @@ func runCmd(args []string) error {
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
 		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
-		SecretKeyFile: f.secretKeyFile,
+		SecretKeyFile: f.secretKeyFile, LogSearcher: logSearch,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
 				return nil
@@ -182,9 +199,16 @@ func runCmd(args []string) error {
 	fw.listening(srv.Addr(), srv.TLSAddr())
 	log.Info("edgegate serving", "version", version, "listen", srv.Addr(), "tls_listen", srv.TLSAddr(), "loops", srv.Config().Loops,
 		"admin", f.adminListen, "revision", a.Revision(), "data", f.data)
+	exp := metrics.New(metrics.Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
+	stopMetrics, err := f.metrics.start(exp, log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer stopMetrics()
 	var hs *http.Server
 	if f.adminListen != "" {
-		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, a.Handler(), f.pprof, log); err != nil {
+		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, a.Handler(), exp, f.pprof, log); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
@@ -219,9 +243,16 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		fmt.Fprintf(os.Stderr, "\nDemo service is up. Try:\n\n  curl -i http://service-demo.%s:%d/release/hello\n\n",
 			snap.Published.BaseDomain, listenPort(srv.Addr()))
 	}
+	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
+	stopMetrics, err := f.metrics.start(exp, log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer stopMetrics()
 	var hs *http.Server
 	if f.adminListen != "" {
-		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, nil, f.pprof, log); err != nil {
+		if hs, err = startAdmin(f.adminListen, &f.adminTLS, srv, nil, exp, f.pprof, log); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
@@ -279,8 +310,8 @@ func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.
 }
 
 // startAdmin serves the admin listener: the Action API at / (when api is
-// set), /healthz, /stats, and /debug/pprof/ with --pprof.
-func startAdmin(addr string, at *adminTLS, srv *edge.Server, api http.Handler, withPprof bool, log *slog.Logger) (*http.Server, error) {
+// set), /healthz, /stats, /metrics, and /debug/pprof/ with --pprof.
+func startAdmin(addr string, at *adminTLS, srv *edge.Server, api, metricsH http.Handler, withPprof bool, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listen %s: %w", addr, err)
@@ -297,6 +328,7 @@ func startAdmin(addr string, at *adminTLS, srv *edge.Server, api http.Handler, w
 			srv.Revision(), st.Conns, st.Inflight, st.Requests, st.GatewayErrors,
 			st.FrontendErrors, st.ConnsRefused, st.UpstreamDials, st.UpstreamReused, st.Retries, st.Swaps)
 	})
+	mux.Handle("GET /metrics", metricsH)
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -306,6 +338,7 @@ func startAdmin(addr string, at *adminTLS, srv *edge.Server, api http.Handler, w
 	if firewallStats != nil {
 		mux.Handle("GET /stats/firewall", firewallStats)
 	}
+	accessLogStats(mux, srv.Config().AccessLog)
 	if api != nil {
 		mux.Handle("/", api)
 	}
