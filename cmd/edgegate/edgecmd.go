@@ -123,6 +123,9 @@ func edgeCmd(args []string) error {
 		}
 	}
 	exp := metrics.New(metrics.Sources{Edge: srv, Firewall: fw.metricsSource(), AccessLog: srv.Config().AccessLog, Process: true})
+	if lessor != nil {
+		exp.SetCluster(lessor)
+	}
 	stopMetrics, err := mf.start(exp, log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
