@@ -42,8 +42,8 @@
 // any loop may CAS, kept leased for every limit used in the last minute,
 // every quota, and every new limit), and failing that admits on credit:
 // the lessor sets a credit cap per window from Redis's remaining budget,
-// (remaining - margin) / (8 x edges) with margin max(1, 1%) for windows
-// and 10% for quotas, and charges the credit with the next round (the
+// (remaining - limit/2) / (8 x edges), and charges the credit with the
+// next round (the
 // script counts it even past the limit). A limit idle for over a minute
 // gets one credit per window per edge before its first lease. So a burst
 // is refused only once Redis says the budget is nearly gone. Right after

@@ -578,7 +578,7 @@ func (l *Lessor) apply(o *op, granted, used, now int64) {
 	if o.win == g.Window(now) {
 		g.SetRemaining(rem)
 	}
-	g.SetCredit(o.win, creditCap(o.limit, rem, g.Per() == 0, l.edges.Load()))
+	g.SetCredit(o.win, creditCap(o.limit, rem, l.edges.Load()))
 	switch {
 	case rem <= 0 && granted < o.want:
 		g.SetDry(o.win)
@@ -592,19 +592,15 @@ func (l *Lessor) apply(o *op, granted, used, now int64) {
 
 // creditCap is how many admissions an edge may make on credit (beyond
 // its leased tokens, charged with the next lease) given the store's
-// remaining budget rem: an eighth of what is left above a margin, shared
-// by the edges. The margin is the tolerance for windows (max(1, 1%)) and
-// 10% for quotas. Between two of this edge's round trips every other
-// edge's grants take at most half of what remains per round (the
-// script's remaining/D cap), so all edges' credit together stays below
-// the remaining budget for three rounds: credit cannot push a window or a
-// quota past its limit unless a round trip takes longer than that.
-func creditCap(limit, rem int64, quota bool, edges int64) int64 {
-	margin := max(1, limit/100)
-	if quota {
-		margin = max(1, limit/10)
-	}
-	return max(0, rem-margin) / (8 * max(edges, 1))
+// remaining budget rem: an eighth of what is left above half the limit,
+// shared by the edges; none once half the budget is gone. Credit only
+// covers the round trip of a loop that ran out of tokens (it asks at
+// once), and every grant takes at most remaining/D of the budget, so the
+// half in reserve takes several rounds of every edge to go: credit cannot
+// push a window or a quota past its limit unless this edge's view of the
+// budget is that many rounds old.
+func creditCap(limit, rem int64, edges int64) int64 {
+	return max(0, rem-max(1, limit/2)) / (8 * max(edges, 1))
 }
 
 // shutdown returns every unspent token (best effort, one round trip).
