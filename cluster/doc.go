@@ -41,13 +41,14 @@
 // A loop whose slot is empty takes from the edge's pool (a Global slot
 // any loop may CAS, kept leased for every limit used in the last minute,
 // every quota, and every new limit), and failing that admits on credit:
-// the lessor sets a credit cap per window from Redis's remaining budget,
-// (remaining - limit/2) / (8 x edges), and charges the credit with the
-// next round (the
-// script counts it even past the limit). A limit idle for over a minute
-// gets one credit per window per edge before its first lease. So a burst
-// is refused only once Redis says the budget is nearly gone. Right after
-// an edge starts or a snapshot adds a quota, a quota refuses until its
+// after each reply the lessor allows (remaining - limit/2) / (8 x edges)
+// more credit admissions for that window than it has charged so far, and
+// charges new ones with the next round (the script counts them even past
+// the limit). A window this edge has no reply for (a limit idle for over
+// a minute) allows max(1, 1%/edges) per edge, so all edges' cold credit
+// stays within the tolerance. So a burst is refused only once Redis says
+// half the budget is gone and the loop's lease has not arrived yet. Right
+// after an edge starts or a snapshot adds a quota, a quota refuses until its
 // first lease (a few ms: the lessor is woken by Attach).
 //
 // # Windows and clocks

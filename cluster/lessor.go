@@ -107,10 +107,11 @@ type Lessor struct {
 }
 
 type book struct {
-	g      *limiter.Global
-	key    string
-	slots  []slotBook
-	leased bool // planned once: a new limit's pool is leased at once
+	charged [2]struct{ win, n int64 } // credit charged so far, by window parity
+	g       *limiter.Global
+	key     string
+	slots   []slotBook
+	leased  bool // planned once: a new limit's pool is leased at once
 }
 
 // slotBook is the lessor's view of one loop's slot.
@@ -136,6 +137,7 @@ type op struct {
 	charge  int64
 	floor   int64
 	ttlMs   int64
+	base    int64  // credit of win charged up to this op (SetCredit adds to it)
 	epoch   string // returns: the Redis data set the tokens came from
 	applied bool
 }
@@ -228,6 +230,9 @@ func (b *book) reclaimAll(now int64) []op {
 
 func (b *book) op(loop int, win, want, ret int64) op {
 	o := op{b: b, loop: loop, win: win, limit: b.g.Limit(), want: want, ret: ret, key: b.key}
+	if c := b.charged[win&1]; c.win == win {
+		o.base = c.n
+	}
 	if p := b.g.Per(); p > 0 {
 		o.key += ":" + strconv.FormatInt(win, 10)
 		o.ttlMs = 2*p.Milliseconds() + 1000
@@ -385,7 +390,7 @@ func (l *Lessor) round(c *conn, now time.Time, dt time.Duration, beat bool) erro
 	l.returns = nil
 	n := len(ops)
 	for _, b := range l.books {
-		ops = b.plan(ops, un, dt)
+		ops = b.plan(ops, un, dt, l.edges.Load())
 	}
 	l.epochOf(ops[n:])
 	l.mu.Unlock()
@@ -412,7 +417,7 @@ func (l *Lessor) divisor() int64 { return 2 * int64(l.loops) * max(l.edges.Load(
 // kept leased for a new limit, for a limit used in the last minute (at
 // least the last window) and for every quota, so a loop's first request
 // finds a token.
-func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
+func (b *book) plan(ops []op, now int64, dt time.Duration, edges int64) []op {
 	g := b.g
 	lim := g.Limit()
 	if lim < 0 || g.State() != limiter.GlobalRemote {
@@ -421,6 +426,7 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 	w := g.Window(now)
 	dry := g.Dry(w)
 	pool := g.Loops()
+	g.SetColdCredit(max(1, max(1, lim/100)/max(edges, 1)))
 	warm := g.Per() == 0 || !b.leased || g.LastActive() >= w-max(1, int64(warmFor/g.Per()))
 	b.leased = true
 	// Credit admissions of this window and the last go to their keys.
@@ -429,10 +435,12 @@ func (b *book) plan(ops []op, now int64, dt time.Duration) []op {
 		if g.Per() == 0 && win != 0 {
 			continue
 		}
-		if d := g.TakeDebt(win); d > 0 {
-			// No more credit until Redis has counted this and said what
-			// is left (the reply sets it again).
-			g.SetCredit(win, 0)
+		c := &b.charged[win&1]
+		if c.win != win {
+			c.win, c.n = win, 0
+		}
+		if d := g.Debt(win) - c.n; d > 0 {
+			c.n += d
 			o := b.op(pool, win, 0, 0)
 			o.charge = d
 			ops = append(ops, o)
@@ -578,7 +586,7 @@ func (l *Lessor) apply(o *op, granted, used, now int64) {
 	if o.win == g.Window(now) {
 		g.SetRemaining(rem)
 	}
-	g.SetCredit(o.win, creditCap(o.limit, rem, l.edges.Load()))
+	g.SetCredit(o.win, o.base+creditCap(o.limit, rem, l.edges.Load()))
 	switch {
 	case rem <= 0 && granted < o.want:
 		g.SetDry(o.win)

@@ -39,11 +39,12 @@ type Global struct {
 	active atomic.Int64 // 1 + the last window with a take or a miss
 	// Credit: admissions beyond the leased tokens while the store's
 	// remaining budget is known to be ample (take). ccap is the credit
-	// allowed per window (lessor-written), debt what was used, both by
+	// allowed in a window (lessor-written), debt what was used, both by
 	// window parity as tag<<msBits | count; a window without a ccap
 	// allows one.
 	ccap [2]atomic.Uint64
 	debt [2]atomic.Uint64
+	cold atomic.Int64 // the credit of a window without a ccap (windows only)
 }
 
 // States of a Global: leasing from the store, or the store is down and the
@@ -112,9 +113,15 @@ func (g *Global) Loops() int { return len(g.slots) - 1 }
 // LastActive is the last window with demand (-1: none yet).
 func (g *Global) LastActive() int64 { return g.active.Load() - 1 }
 
-// TakeDebt returns and clears the credit admissions of window w, to
-// charge to the store.
-func (g *Global) TakeDebt(w int64) int64 { return swapOut(&g.debt[w&1], w) }
+// Debt is how many admissions window w took on credit so far (the
+// lessor charges the increase since its last look).
+func (g *Global) Debt(w int64) int64 {
+	v := g.debt[w&1].Load()
+	if v>>msBits != tagOf(w) {
+		return 0
+	}
+	return int64(v & msMask)
+}
 
 // swapOut empties a tagged count word if it holds window w, returning the
 // count.
@@ -130,9 +137,15 @@ func swapOut(p *atomic.Uint64, w int64) int64 {
 	}
 }
 
-// SetCredit allows n credit admissions per edge in window w (the lessor
-// sets it from the store's remaining budget after each lease).
+// SetCredit allows n credit admissions in window w in all, those taken
+// so far included (the lessor sets it from the store's remaining budget
+// after each lease).
 func (g *Global) SetCredit(w, n int64) { g.ccap[w&1].Store(pack(uint64(w), max(n, 0))) }
+
+// SetColdCredit sets the credit per window of a window the edge has no
+// lease for yet (package cluster: max(1, tolerance/edges), so all edges'
+// cold credit stays within the limit's tolerance).
+func (g *Global) SetColdCredit(n int64) { g.cold.Store(n) }
 
 // credit admits one on credit in window w if the cap allows.
 func (g *Global) credit(w int64) bool {
@@ -143,7 +156,7 @@ func (g *Global) credit(w int64) bool {
 	} else if c := g.ccap[(w-1)&1].Load(); g.per != 0 && c>>msBits == tagOf(w-1) {
 		limit = c & msMask // the last window's: a window starts with its full budget
 	} else if g.per != 0 {
-		limit = 1 // no recent lease: one, so an idle limit's first call need not wait
+		limit = uint64(max(g.cold.Load(), 1)) // no recent lease: an idle limit's first burst need not wait
 	}
 	p := &g.debt[w&1]
 	for {
