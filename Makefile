@@ -32,12 +32,13 @@ test: deps check-generate
 	$(GO) test -count=1 -tags poll_opt -run 'UploadWhileDialing|SlowClientHoldsUpstream|ShutdownRefuses' ./edge
 
 # Tools the tests drive as real peers: curl (the README's quick start),
-# openssl (s_client/s_server interop tests of tlsterm), systemd-analyze
+# openssl (s_client/s_server interop tests of tlsterm), redis-server
+# (cluster-wide limits: cluster/, e2e/cluster_redis_test.go), systemd-analyze
 # (package systemd: deploy/'s units are verified with it), prometheus and
 # its promtool (the /metrics end-to-end test, deploy/prometheus rule checks).
 deps:
-	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus; }
+	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v redis-server >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus redis-server; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 
 test-race:

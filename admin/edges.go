@@ -26,6 +26,7 @@ type edgeInfo struct {
 	LastSeen string `json:"LastSeen"`
 	seen     time.Time
 	quotas   map[string]int64 // plan id → quota used, as last reported
+	shared   bool             // quotas are cluster totals (the edge leases from Redis)
 }
 
 // maxWait bounds a long-poll.
@@ -39,6 +40,9 @@ type edgeSyncReq struct {
 	// Quotas are the edge's usage-plan quota counts (plan id → used),
 	// summed into InUseRequestNum.
 	Quotas map[string]int64
+	// QuotasShared: Quotas are cluster-wide counts from Redis (every
+	// such edge reports the same total), so they are not summed.
+	QuotasShared bool
 }
 
 func (in *edgeSyncReq) Check() error {
@@ -62,6 +66,7 @@ func (a *Admin) edgeSync(ctx context.Context, in *edgeSyncReq) (*edgeSyncResp, e
 		secretID = r.SecretId
 	}
 	a.seeEdge(in.EdgeId, secretID, in.Address, in.Revision, in.Quotas)
+	a.edgeShared(in.EdgeId, in.QuotasShared)
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl)-time.Second)
@@ -115,12 +120,26 @@ func (a *Admin) quotaUsed(planID string) int64 {
 	if a.opts.LocalQuotaUsed != nil {
 		n = a.opts.LocalQuotaUsed()[planID]
 	}
+	var shared int64
 	a.edgesMu.Lock()
 	for _, e := range a.edges {
-		n += e.quotas[planID]
+		if e.shared {
+			shared = max(shared, e.quotas[planID])
+		} else {
+			n += e.quotas[planID]
+		}
 	}
 	a.edgesMu.Unlock()
-	return n
+	return n + shared
+}
+
+// edgeShared records whether an edge's quota counts are cluster totals.
+func (a *Admin) edgeShared(id string, shared bool) {
+	a.edgesMu.Lock()
+	if e := a.edges[id]; e != nil {
+		e.shared = shared
+	}
+	a.edgesMu.Unlock()
 }
 
 // edgeSet is DescribeEdges' Result.

@@ -7,19 +7,7 @@ import "testing"
 // report from an edge replaces its previous one.
 func TestInUseRequestNum(t *testing.T) {
 	local := map[string]int64{}
-	ta := newTestAdmin(t, t.TempDir(), Options{LocalQuotaUsed: func() map[string]int64 { return local }})
-	svc, _ := ta.service()
-	plan := ta.plan()
-	ta.must("BindEnvironment", map[string]any{"UsagePlanIds": []string{plan}, "BindType": "SERVICE", "Environment": "release", "ServiceId": svc})
-	inUse := func() float64 {
-		t.Helper()
-		r := resultMap(ta.must("DescribeUsagePlanEnvironments", map[string]any{"UsagePlanId": plan, "BindType": "SERVICE"}))
-		l := r["EnvironmentList"].([]any)
-		if len(l) != 1 {
-			t.Fatalf("%d bindings", len(l))
-		}
-		return l[0].(map[string]any)["InUseRequestNum"].(float64)
-	}
+	ta, plan, inUse := boundPlan(t, Options{LocalQuotaUsed: func() map[string]int64 { return local }})
 	if n := inUse(); n != 0 {
 		t.Fatalf("unused plan: %v", n)
 	}

@@ -16,9 +16,11 @@ func TestImportDirection(t *testing.T) {
 	}
 	// allowed[pkg] lists the project packages pkg may import (directly).
 	allowed := map[string][]string{
-		"model":    {},
-		"cond":     {"ascii"},
-		"limiter":  {},
+		"model":   {},
+		"cond":    {"ascii"},
+		"limiter": {},
+		// Cluster-wide limits: leases limiter budgets from Redis.
+		"cluster":  {"limiter"},
 		"bpf":      {},
 		"ipset":    {},
 		"ascii":    {},
@@ -34,7 +36,7 @@ func TestImportDirection(t *testing.T) {
 		"compression": {"http1", "ascii"},
 		// /metrics reads both planes, the prefilter and the access log; only
 		// cmd/edgegate imports it (no list above names it).
-		"metrics": {"edge", "admin", "bpf", "accesslog", "compression"},
+		"metrics": {"edge", "admin", "bpf", "accesslog", "compression", "cluster"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

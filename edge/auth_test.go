@@ -88,11 +88,16 @@ func BenchmarkProxyAuthRatio(b *testing.B) {
 // reports the median per-round ratio and each variant's median req/s
 // (alternating keeps a noisy shared machine's drift out of the ratio).
 func ratioBench(b *testing.B, addr string, reqs [2]string, name0, name1 string) {
+	ratioBenchAt(b, [2]string{addr, addr}, reqs, name0, name1)
+}
+
+// ratioBenchAt is ratioBench with reqs[v] sent to addrs[v] (two servers).
+func ratioBenchAt(b *testing.B, addrs [2]string, reqs [2]string, name0, name1 string) {
 	const conns, rounds = 16, 12
 	var rts [2][]*roundTripper
 	for v := range 2 {
 		for range conns {
-			rts[v] = append(rts[v], newRoundTripper(b, addr, reqs[v]))
+			rts[v] = append(rts[v], newRoundTripper(b, addrs[v], reqs[v]))
 		}
 	}
 	round := func(v int) float64 {

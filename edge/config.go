@@ -32,6 +32,9 @@ type Config struct {
 	ReusePort bool
 	// Loops is the number of event loops; 0 means one per CPU.
 	Loops int
+	// Cluster makes limits and quotas cluster-wide (cluster.go); nil:
+	// each edge counts alone.
+	Cluster ClusterLimits
 	// AdmitConn, when set, judges each accepted connection by its peer
 	// address before any byte is read (the XDP prefilter's userspace twin,
 	// bpf/). It is called on the event loop and must not block.

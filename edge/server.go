@@ -84,6 +84,7 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 	}
 	s.targets.init(s)
 	s.lim = limiter.NewRegistry(cfg.Loops)
+	s.attachCluster()
 	empty := []*loop{}
 	s.loops.Store(&empty)
 	if err := s.loadTLS(); err != nil {

@@ -2,6 +2,7 @@ package limiter
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,7 @@ type Counter struct {
 	s      int64 // lease size
 	w      window
 	leases []lease
+	g      atomic.Pointer[Global] // cluster-wide (global.go); nil: local
 }
 
 // lease is one loop's: only that loop's goroutine touches it. Padded so
@@ -59,6 +61,15 @@ func (c *Counter) Limit() Limit { return Limit{N: c.p.n, Per: perOf(&c.p)} }
 // clock shared by all loops, e.g. the edge's coarse clock) and counts it if
 // admitted. Call it only from loop's goroutine.
 func (c *Counter) Take(loop int, now int64) Result {
+	if g := c.g.Load(); g != nil {
+		ok, local := g.take(loop, now)
+		if ok {
+			return Result{OK: true, Limit: c.p.n, Remaining: g.remaining()}
+		}
+		if !local {
+			return Result{Limit: c.p.n, Reset: g.reset(now)}
+		}
+	}
 	l := &c.leases[loop]
 	if l.left > 0 {
 		l.left--
@@ -77,6 +88,10 @@ func (c *Counter) Take(loop int, now int64) Result {
 // Refund gives back one admission Take made on loop (a later rule
 // refused the request).
 func (c *Counter) Refund(loop int) {
+	if g := c.g.Load(); g != nil && g.State() == GlobalRemote {
+		g.refund(loop)
+		return
+	}
 	if l := &c.leases[loop]; l.left < c.s-1 {
 		l.left++
 		return

@@ -91,6 +91,25 @@
 // Remaining, Reset (until an admission frees up) and RetryAfter (seconds,
 // rounded up); on success, the Remaining of the tightest rule.
 //
+// # Cluster-wide limits: Global
+//
+// With several edges, a Counter or Quota may be bound to a Global
+// (global.go; Registry.SetGlobals): its budget then lives in a store all
+// edges share (package cluster, Redis) and one lessor goroutine per edge
+// leases it into a slot per loop. The check path spends a slot token
+// with one CAS on the loop's own cache line (the lessor writes the slot
+// once per lease), and pokes the lessor when the slot runs low: a flag,
+// and a non-blocking channel send only by the loop that sets it, so the
+// channel's internal lock is taken at most once per lessor round, never
+// per request; it never waits for the store. Windows are fixed and aligned to the Unix
+// epoch so every edge names the same window key; the store never grants
+// more than N for a window and a token is spent only in its window, so
+// the cluster never admits more than N in a window. A slot has a word per
+// window parity, so the lessor can lease the next window before it opens.
+// While the store is down each Global follows its policy: GlobalOpen
+// checks the local Counter or Quota (each edge its full limit), GlobalClosed
+// refuses.
+//
 // # How the edge uses it
 //
 //   - At start: reg := NewRegistry(cfg.Loops); reg.Restore(persisted);

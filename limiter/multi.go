@@ -31,7 +31,7 @@ func TakeAll(steps []Step, loop int, now int64) (Result, int) {
 		case s.Counter != nil:
 			r = s.Counter.Take(loop, now)
 		case s.Quota != nil:
-			r = s.Quota.Take()
+			r = s.Quota.TakeOn(loop)
 		default:
 			r, s.way = s.Table.take(s.Rule, s.Key, now)
 		}
@@ -54,7 +54,7 @@ func (s *Step) refund(loop int) {
 	case s.Counter != nil:
 		s.Counter.Refund(loop)
 	case s.Quota != nil:
-		s.Quota.Refund()
+		s.Quota.RefundOn(loop)
 	default:
 		s.Table.refundAt(s.Key, s.way)
 	}

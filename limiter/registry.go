@@ -16,6 +16,21 @@ type Registry struct {
 	counters map[string]*entry[*Counter]
 	quotas   map[string]*entry[*Quota]
 	restored map[string]int64 // quota counts restored before their quota exists
+	globals  GlobalSource     // nil: every limit counts on this process alone
+}
+
+// SetGlobals makes the counters and quotas created from now on
+// cluster-wide (global.go). Call it before the first snapshot.
+func (r *Registry) SetGlobals(src GlobalSource) {
+	r.mu.Lock()
+	r.globals = src
+	r.mu.Unlock()
+}
+
+func (r *Registry) detach(g *Global) {
+	if g != nil && r.globals != nil {
+		r.globals.Detach(g)
+	}
 }
 
 type entry[T any] struct {
@@ -46,6 +61,14 @@ func (r *Registry) Counter(id string, l Limit) (*Counter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e, ok := r.counters[id]; ok {
+		r.detach(e.v.g.Load())
+	}
+	if r.globals != nil {
+		if g := r.globals.Attach(id, l, nil); g != nil {
+			c.g.Store(g)
+		}
+	}
 	r.counters[id] = &entry[*Counter]{v: c, used: true}
 	return c, nil
 }
@@ -68,6 +91,11 @@ func (r *Registry) Quota(id string, max int64) *Quota {
 		q.Set(u)
 		delete(r.restored, id)
 	}
+	if r.globals != nil {
+		if g := r.globals.Attach(id, Limit{}, q); g != nil {
+			q.g.Store(g)
+		}
+	}
 	r.quotas[id] = &entry[*Quota]{v: q, used: true}
 	return q
 }
@@ -79,12 +107,14 @@ func (r *Registry) Sweep() {
 	defer r.mu.Unlock()
 	for id, e := range r.counters {
 		if !e.used {
+			r.detach(e.v.g.Load())
 			delete(r.counters, id)
 		}
 		e.used = false
 	}
 	for id, e := range r.quotas {
 		if !e.used {
+			r.detach(e.v.g.Load())
 			delete(r.quotas, id)
 		}
 		e.used = false

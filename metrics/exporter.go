@@ -51,6 +51,7 @@ type Sources struct {
 	StorePath string // the admin's BuntDB file (admin.DBPath); "" leaves out its size
 	Firewall  Firewall
 	AccessLog *accesslog.Log
+	Cluster   Cluster // cluster-wide limits (cluster.go); nil without --redis
 	// Process adds VictoriaMetrics' process_* and go_* metrics.
 	Process bool
 }
@@ -131,6 +132,9 @@ func (e *Exporter) scrape() {
 	}
 	if e.src.Firewall != nil {
 		e.writeFirewall(e.src.Firewall)
+	}
+	if e.src.Cluster != nil {
+		e.writeCluster(e.src.Cluster)
 	}
 	if l := e.src.AccessLog; l != nil {
 		st := l.Stats()

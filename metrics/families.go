@@ -126,6 +126,7 @@ func Families() []Family {
 		fTargetDials, fTargetReused, fTargetIdle, fFwConnsPassed, fFwConnsRefused, fXDPPassed, fXDPDropped,
 		fLogWritten, fLogDropped, fLogLost, fLogSegments, fCertExpiry, fStoreSize, fAdminRevision, fErrors,
 	}
+	all = append(all, clusterFamilies...)
 	out := make([]Family, len(all))
 	for i, f := range all {
 		out[i] = Family{Name: f.name, Type: f.typ, Labels: f.labels, Help: f.help}

@@ -21,6 +21,7 @@ import (
 	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/bpf"
+	"github.com/edgegate/edgegate/cluster"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/snapshot"
@@ -68,7 +69,9 @@ func realScrape(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fw.Close() })
-	return New(Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(data), Firewall: fw, AccessLog: al, Process: true}).Scrape()
+	pl, _ := cluster.ParsePolicy(cluster.DefaultPolicy)
+	cl := cluster.New(cluster.Options{Addr: "127.0.0.1:1"}, pl, quiet) // never started: Redis down
+	return New(Sources{Edge: srv, Admin: a, StorePath: admin.DBPath(data), Firewall: fw, AccessLog: al, Cluster: cl, Process: true}).Scrape()
 }
 
 // declared is the set of families a scrape declares (# TYPE lines).

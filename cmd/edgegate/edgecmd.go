@@ -47,6 +47,8 @@ func edgeCmd(args []string) error {
 	mf.register(fs)
 	var alf accessLogFlags
 	alf.register(fs)
+	var rf redisFlags
+	addRedisFlags(fs, &rf)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -88,9 +90,16 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer alf.close(log) // after serve: the loops have stopped
+	lessor, err := rf.setup(&cfg, log)
+	if err != nil {
+		return err
+	}
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	stopQuotas, err := startQuotas(srv, *data, log)
 	if err != nil {
@@ -113,9 +122,12 @@ func edgeCmd(args []string) error {
 			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
 		}
 	}
-	_, stopMetrics, err := mf.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
+	exp, stopMetrics, err := mf.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	stop := make(chan struct{})
@@ -163,7 +175,7 @@ func follow(clients []*tcapi.Client, id string, srv *edge.Server, statePath stri
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
-		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed()})
+		raw, err := c.Call(ctx, "EdgeSync", map[string]any{"EdgeId": id, "Address": srv.Addr(), "Revision": rev, "WaitSeconds": 20, "Quotas": srv.PlanQuotaUsed(), "QuotasShared": srv.QuotasShared()})
 		cancel()
 		var newRev uint64
 		var doc json.RawMessage
