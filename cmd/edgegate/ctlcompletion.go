@@ -50,7 +50,7 @@ _edgegate_ctl_params() {
 		a := &ctlActions[i]
 		var flags []string
 		a.walkParams(func(flag string, _ []string, _ *param) {
-			flags = append(flags, "--"+strings.ReplaceAll(flag, ".N", ".0"))
+			flags = append(flags, "--"+strings.TrimSuffix(strings.ReplaceAll(flag+".", ".N.", ".0."), "."))
 		})
 		fmt.Fprintf(&b, "    %s) echo %q ;;\n", a.name, strings.Join(flags, " "))
 	}

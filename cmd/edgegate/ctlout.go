@@ -114,9 +114,8 @@ func ctlInput(act *ctlAction, src string, stdin io.Reader) (map[string]any, erro
 }
 
 // writeTable writes the answer as tccli's table output does: the Result's
-// main list (its first array of objects) as columns, one row an element,
-// with the list's total when the Result has one; an answer without such a
-// list as FIELD VALUE rows.
+// main list (see mainList) as columns, one row an element, with the list's
+// total when the Result has one; any other answer as FIELD VALUE rows.
 func writeTable(w io.Writer, raw json.RawMessage) error {
 	v, err := decodeOrdered(raw)
 	if err != nil {
@@ -126,43 +125,60 @@ func writeTable(w io.Writer, raw json.RawMessage) error {
 	if !ok {
 		return fmt.Errorf("the answer is not an object")
 	}
-	top := resp
+	top, inResult := resp, false
 	if r, ok := resp.get("Result").(oobj); ok {
-		top = r
+		top, inResult = r, true
 	}
 	if list, ok := resp.get("Result").([]any); ok {
 		return writeRows(w, list)
 	}
-	for _, kv := range top {
-		if list, ok := kv.v.([]any); ok && objects(list) {
-			for _, t := range top {
-				if t.k == "TotalCount" {
-					fmt.Fprintf(w, "%s: %s\n", t.k, cell(t.v))
-				}
+	if list, ok := mainList(top); ok {
+		for _, t := range top {
+			if t.k == "TotalCount" {
+				fmt.Fprintf(w, "%s: %s\n", t.k, cell(t.v))
 			}
-			return writeRows(w, list)
 		}
+		return writeRows(w, list)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIELD\tVALUE")
 	for _, kv := range top {
 		fmt.Fprintf(tw, "%s\t%s\n", kv.k, cell(kv.v))
 	}
-	if len(top) != len(resp) {
+	if inResult {
 		fmt.Fprintf(tw, "RequestId\t%s\n", cell(resp.get("RequestId")))
 	}
 	return tw.Flush()
 }
 
-// objects: list is non-empty... or empty (an empty main list is still the
-// list), and every element an object.
-func objects(list []any) bool {
-	for _, e := range list {
-		if _, ok := e.(oobj); !ok {
-			return false
+// mainList is o's list when o is a page of one (the seed's list answers:
+// TotalCount and one array of objects, like ServiceSet): its only array
+// member, every element an object, beside at most two scalars (TotalCount,
+// ConText) and the RequestId. A single resource (DescribeService) is not.
+func mainList(o oobj) ([]any, bool) {
+	var list []any
+	found, scalars := false, 0
+	for _, kv := range o {
+		switch x := kv.v.(type) {
+		case []any:
+			if found {
+				return nil, false
+			}
+			for _, e := range x {
+				if _, ok := e.(oobj); !ok {
+					return nil, false
+				}
+			}
+			list, found = x, true
+		case oobj:
+			return nil, false
+		default:
+			if kv.k != "RequestId" {
+				scalars++
+			}
 		}
 	}
-	return true
+	return list, found && scalars <= 2
 }
 
 func writeRows(w io.Writer, list []any) error {
