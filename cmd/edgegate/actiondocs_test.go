@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/edgegate/edgegate/internal/specdoc"
@@ -77,23 +78,24 @@ func specMismatches(action, prefix string, fields []specField, p *param, depth i
 			st, d, name = st[9:], d.elem, name+".N"
 		}
 		var ok bool
-		switch st {
-		case "String", "Datetime":
+		switch {
+		case strings.HasPrefix(st, "Array of "):
+			// declared a scalar or object where the seed has an array
+		case st == "String" || st == "Datetime":
 			ok = d.kind == pString
-		case "Int64", "Integer":
+		case st == "Int64" || st == "Integer" || st == "Uint64" || st == "UInt64":
 			ok = d.kind == pInt || d.kind == pUint
-		case "Uint64", "UInt64":
-			ok = d.kind == pUint || d.kind == pInt
-		case "Bool", "Boolean":
+		case st == "Bool" || st == "Boolean":
 			ok = d.kind == pBool
-		case "Float":
+		case st == "Float":
 			ok = d.kind == pFloat
 		default:
 			ok = d.kind == pObject
-			if ok && depth < 4 {
-				if sub, known := specStructs[st]; known {
-					errs = append(errs, specMismatches(action, name+".", sub, d, depth+1)...)
-				}
+			sub, known := specStructs[st]
+			if !known {
+				errs = append(errs, fmt.Sprintf("%s: --%s: no structure %s in the digest", action, name, st))
+			} else if ok && depth < 4 {
+				errs = append(errs, specMismatches(action, name+".", sub, d, depth+1)...)
 			}
 		}
 		if !ok {
