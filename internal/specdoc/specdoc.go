@@ -89,55 +89,56 @@ func sections(r io.Reader, col string) ([]section, error) {
 	return out, sc.Err()
 }
 
+// fields reads the section's table rows: Name | Type | Req | ... | Meaning,
+// n cells each.
+func (s *section) fields(table string, n int) ([]Field, error) {
+	var fs []Field
+	for _, c := range s.rows {
+		if len(c) != n {
+			return nil, fmt.Errorf("specdoc: %s: %s row %q: want %d cells", s.name, table, strings.Join(c, "|"), n)
+		}
+		fs = append(fs, Field{Name: c[0], Type: c[1], Required: c[2] == "yes", Meaning: c[n-1]})
+	}
+	return fs, nil
+}
+
 // ParseActions reads ACTIONS.md: every Action section with an Input table.
 func ParseActions(r io.Reader) ([]Action, error) {
-	secs, err := sections(r, "Input")
-	if err != nil {
-		return nil, err
-	}
-	var out []Action
-	for _, s := range secs {
+	return parse(r, "Input", 4, "Actions", func(s *section, ps []Field) (Action, bool) {
 		m := summaryRE.FindStringSubmatch(s.para)
 		if m == nil || s.group == "" {
-			continue // not an Action (Plugin types, appendices)
+			return Action{}, false // not an Action (Plugin types, appendices)
 		}
-		a := Action{Name: s.name, Group: s.group, SeedLines: m[1], Summary: m[2]}
-		for _, c := range s.rows {
-			if len(c) != 4 {
-				return nil, fmt.Errorf("specdoc: %s: Input row %q: want 4 cells", s.name, strings.Join(c, "|"))
-			}
-			a.Params = append(a.Params, Field{Name: c[0], Type: c[1], Required: c[2] == "yes", Meaning: c[3]})
-		}
-		out = append(out, a)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("specdoc: no Actions found")
-	}
-	return out, nil
+		return Action{Name: s.name, Group: s.group, SeedLines: m[1], Summary: m[2], Params: ps}, true
+	})
 }
 
 // ParseStructs reads DATA_AND_ERRORS.md: every structure with a Field table.
 func ParseStructs(r io.Reader) ([]Struct, error) {
-	secs, err := sections(r, "Field")
+	return parse(r, "Field", 5, "structures", func(s *section, fs []Field) (Struct, bool) {
+		return Struct{Name: s.name, Fields: fs}, len(fs) > 0
+	})
+}
+
+// parse makes a T of each section whose table (header col, n cells a row)
+// mk accepts; none is an error.
+func parse[T any](r io.Reader, col string, n int, what string, mk func(*section, []Field) (T, bool)) ([]T, error) {
+	secs, err := sections(r, col)
 	if err != nil {
 		return nil, err
 	}
-	var out []Struct
-	for _, s := range secs {
-		if len(s.rows) == 0 {
-			continue
+	var out []T
+	for i := range secs {
+		fs, err := secs[i].fields(col, n)
+		if err != nil {
+			return nil, err
 		}
-		st := Struct{Name: s.name}
-		for _, c := range s.rows {
-			if len(c) != 5 {
-				return nil, fmt.Errorf("specdoc: %s: Field row %q: want 5 cells", s.name, strings.Join(c, "|"))
-			}
-			st.Fields = append(st.Fields, Field{Name: c[0], Type: c[1], Required: c[2] == "yes", Meaning: c[4]})
+		if v, ok := mk(&secs[i], fs); ok {
+			out = append(out, v)
 		}
-		out = append(out, st)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("specdoc: no structures found")
+		return nil, fmt.Errorf("specdoc: no %s found", what)
 	}
 	return out, nil
 }
@@ -157,13 +158,13 @@ func Render(pkg, source string, actions []Action, structs []Struct) ([]byte, err
 	}
 	b.WriteString("}\n\nvar specActions = map[string]specAction{\n")
 	for _, a := range actions {
-		fmt.Fprintf(&b, "%q: {Group: %q, Summary: %q, SeedLines: %q, Params: []specField{\n", a.Name, a.Group, a.Summary, a.SeedLines)
+		fmt.Fprintf(&b, "%q: {Group: %q, Summary: %q, SeedLines: %q, Params: []specField{", a.Name, a.Group, a.Summary, a.SeedLines)
 		writeFields(&b, a.Params)
 		b.WriteString("}},\n")
 	}
 	b.WriteString("}\n\nvar specStructs = map[string][]specField{\n")
 	for _, s := range structs {
-		fmt.Fprintf(&b, "%q: {\n", s.Name)
+		fmt.Fprintf(&b, "%q: {", s.Name)
 		writeFields(&b, s.Fields)
 		b.WriteString("},\n")
 	}
@@ -171,31 +172,36 @@ func Render(pkg, source string, actions []Action, structs []Struct) ([]byte, err
 	return format.Source(b.Bytes())
 }
 
+// writeFields writes fs on one line: the digest repeats rows (paging
+// parameters), and one line an Action keeps the generated file from
+// reading as copied code.
 func writeFields(b *bytes.Buffer, fs []Field) {
-	for _, f := range fs {
-		fmt.Fprintf(b, "{%q, %q, %v, %q},\n", f.Name, f.Type, f.Required, f.Meaning)
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "{%q, %q, %v, %q}", f.Name, f.Type, f.Required, f.Meaning)
 	}
 }
 
 // Generate reads ACTIONS.md and DATA_AND_ERRORS.md from dir and renders them.
 func Generate(dir, pkg string) ([]byte, error) {
-	af, err := os.Open(filepath.Join(dir, "ACTIONS.md"))
+	actions, err := parseFile(filepath.Join(dir, "ACTIONS.md"), ParseActions)
 	if err != nil {
 		return nil, err
 	}
-	defer af.Close()
-	actions, err := ParseActions(af)
-	if err != nil {
-		return nil, err
-	}
-	sf, err := os.Open(filepath.Join(dir, "DATA_AND_ERRORS.md"))
-	if err != nil {
-		return nil, err
-	}
-	defer sf.Close()
-	structs, err := ParseStructs(sf)
+	structs, err := parseFile(filepath.Join(dir, "DATA_AND_ERRORS.md"), ParseStructs)
 	if err != nil {
 		return nil, err
 	}
 	return Render(pkg, "shared/spec/ACTIONS.md and DATA_AND_ERRORS.md", actions, structs)
+}
+
+func parseFile[T any](path string, parse func(io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parse(f)
 }

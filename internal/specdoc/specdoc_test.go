@@ -75,7 +75,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`"CreateApi": {Group: "APIs"`, `{"ServiceId", "String", true, "Unique ID."},`, `"ApiRequestConfig": {`, "var specGroups = []string{\n\t\"APIs\",\n}"} {
+	for _, w := range []string{`"CreateApi": {Group: "APIs"`, `{"ServiceId", "String", true, "Unique ID."}, {"RequestConfig"`, `"ApiRequestConfig": {`, "var specGroups = []string{\n\t\"APIs\",\n}"} {
 		if !strings.Contains(string(src), w) {
 			t.Errorf("rendered source lacks %q:\n%s", w, src)
 		}
