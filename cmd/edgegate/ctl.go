@@ -70,8 +70,22 @@ Exit status (an error answer's Code, Message and RequestId go to stderr):
 `
 
 // ctlGlobalOptions are ctl's own options (lower case, unlike parameters),
-// taken from anywhere on the command line.
+// taken from anywhere on the command line; ctlSetGlobal sets each.
 var ctlGlobalOptions = []string{"endpoint", "data", "region", "ca", "output"}
+
+var ctlSetGlobal = map[string]func(g *ctlGlobal, v string) error{
+	"endpoint": func(g *ctlGlobal, v string) error { g.endpoint = strings.TrimSuffix(v, "/"); return nil },
+	"data":     func(g *ctlGlobal, v string) error { g.data = v; return nil },
+	"region":   func(g *ctlGlobal, v string) error { g.region = v; return nil },
+	"ca":       func(g *ctlGlobal, v string) error { g.ca = v; return nil },
+	"output": func(g *ctlGlobal, v string) error {
+		if v != "json" && v != "table" {
+			return fmt.Errorf("--output %q: json or table", v)
+		}
+		g.output = v
+		return nil
+	},
+}
 
 // ctlOptions are the lower-case names beside an Action's parameters.
 var ctlOptions = append(slices.Clone(ctlGlobalOptions), "json", "cli-input-json", "help")
@@ -146,20 +160,8 @@ func (g *ctlGlobal) parse(args []string) ([]string, error) {
 			}
 			val, args = args[0], args[1:]
 		}
-		switch name {
-		case "endpoint":
-			g.endpoint = strings.TrimSuffix(val, "/")
-		case "data":
-			g.data = val
-		case "region":
-			g.region = val
-		case "ca":
-			g.ca = val
-		case "output":
-			if val != "json" && val != "table" {
-				return nil, fmt.Errorf("--output %q: json or table", val)
-			}
-			g.output = val
+		if err := ctlSetGlobal[name](g, val); err != nil {
+			return nil, err
 		}
 	}
 	return rest, nil
