@@ -52,6 +52,8 @@ SDK's request models have them), whatever the value looks like:
   --cli-input-json FILE               the parameters as a JSON object from
                                       FILE (file://FILE too; - is stdin),
                                       typed like flags; flags override it
+  --generate-cli-skeleton             print ACTION's parameters as a JSON
+                                      template for --cli-input-json
   --json '{"Limit": 20}'              raw JSON parameters, sent unchecked
                                       (for what the table below lacks)
 --Name=value works too. An unknown Action or parameter, or a value that is
@@ -88,7 +90,7 @@ var ctlSetGlobal = map[string]func(g *ctlGlobal, v string) error{
 }
 
 // ctlOptions are the lower-case names beside an Action's parameters.
-var ctlOptions = append(slices.Clone(ctlGlobalOptions), "json", "cli-input-json", "help")
+var ctlOptions = append(slices.Clone(ctlGlobalOptions), "json", "cli-input-json", "generate-cli-skeleton", "help")
 
 // ctlGlobal holds ctl's own options.
 type ctlGlobal struct {
@@ -188,7 +190,7 @@ func (g *ctlGlobal) client() (*tcapi.Client, error) {
 func ctlCall(g *ctlGlobal, args []string, stdout, stderr io.Writer) int {
 	var flags []ctlFlag
 	var action, input string
-	help := false
+	help, skeleton := false, false
 	for len(args) > 0 {
 		a := args[0]
 		args = args[1:]
@@ -203,6 +205,10 @@ func ctlCall(g *ctlGlobal, args []string, stdout, stderr io.Writer) int {
 		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		if name == "help" || name == "h" {
 			help = true
+			continue
+		}
+		if name == "generate-cli-skeleton" {
+			skeleton = true
 			continue
 		}
 		if !hasVal {
@@ -230,6 +236,11 @@ func ctlCall(g *ctlGlobal, args []string, stdout, stderr io.Writer) int {
 	}
 	if help {
 		writeActionHelp(stdout, act)
+		return exitOK
+	}
+	if skeleton {
+		b, _ := json.MarshalIndent(act.schema().sample(""), "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
 		return exitOK
 	}
 	params, err := ctlInput(act, input, os.Stdin)

@@ -318,3 +318,25 @@ func decodeValue(d *json.Decoder) (any, error) {
 	}
 	return t, nil
 }
+
+// sample is a value of p's type with every field present, strings str: the
+// --generate-cli-skeleton template (str ""), and a test's probe.
+func (p *param) sample(str string) any {
+	switch p.kind {
+	case pString:
+		return str
+	case pInt, pUint, pFloat:
+		return 0
+	case pBool:
+		return false
+	case pArray:
+		return []any{p.elem.sample(str)}
+	case pMap:
+		return map[string]any{"k": p.elem.sample(str)}
+	}
+	m := map[string]any{}
+	for _, n := range p.names {
+		m[n] = p.fields[n].sample(str)
+	}
+	return m
+}

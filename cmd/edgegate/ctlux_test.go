@@ -144,6 +144,31 @@ func TestCtlInputJSON(t *testing.T) {
 	}
 }
 
+// TestCtlSkeleton: every Action's --generate-cli-skeleton is a JSON object
+// that --cli-input-json takes back, with every declared parameter.
+func TestCtlSkeleton(t *testing.T) {
+	dir := t.TempDir()
+	for i := range ctlActions {
+		act := &ctlActions[i]
+		var out, errb bytes.Buffer
+		if code := ctlCmd([]string{act.name, "--generate-cli-skeleton"}, &out, &errb); code != 0 {
+			t.Fatalf("%s --generate-cli-skeleton: exit %d %s", act.name, code, errb.String())
+		}
+		f := filepath.Join(dir, act.name+".json")
+		if err := os.WriteFile(f, out.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		params, err := ctlInput(act, f, nil)
+		if err != nil {
+			t.Errorf("%s: its skeleton is refused: %v\n%s", act.name, err, out.String())
+			continue
+		}
+		if len(params) != len(act.schema().names) {
+			t.Errorf("%s: skeleton has %d parameters, the Action %d", act.name, len(params), len(act.schema().names))
+		}
+	}
+}
+
 // TestCtlExitServer: an InternalError answer (which a healthy admin does
 // not give on demand) and an answer that is not the Action API's are exit
 // 6; the e2e test TestCtlExitCodes covers the other classes against a
