@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -132,14 +133,20 @@ func TestCtlUsageErrors(t *testing.T) {
 		{[]string{"DescribeServicesStatus", "--data", t.TempDir()}, "no credentials"},
 		{[]string{"CreateServce"}, `unknown Action "CreateServce"; did you mean CreateService?`},
 		{[]string{"describeservicesstatus"}, "did you mean DescribeServicesStatus?"},
-		{[]string{"Nothing"}, `unknown Action "Nothing" (edgegate ctl --help lists them)`},
+		{[]string{"Nothing"}, `unknown Action "Nothing" (edgegate ctl help lists them)`},
 		{[]string{"DescribeServicesStatus", "--Limit", "abc"}, `DescribeServicesStatus: --Limit: "abc" is not an integer`},
+		{[]string{"DescribeServicesStatus", "--Limit", "abc"}, "Parameters of DescribeServicesStatus (edgegate ctl help DescribeServicesStatus describes them):\n  --Limit    integer"},
+		{[]string{"DescribeServicesStatus", "--output", "yaml"}, `--output "yaml": json or table`},
+		{[]string{"DescribeServicesStatus", "--endpoint"}, "--endpoint needs a value"},
+		{[]string{"help", "CreateServce"}, "did you mean CreateService?"},
+		{[]string{"completion", "fish"}, "completion bash|zsh"},
+		{[]string{"DescribeServicesStatus", "--cli-input-json", "/nonexistent.json"}, "--cli-input-json: open /nonexistent.json"},
 	} {
 		var out, errb bytes.Buffer
 		t.Setenv("EDGEGATE_SECRET_ID", "")
 		t.Setenv("EDGEGATE_SECRET_KEY", "")
-		if code := ctlCmd(c.args, &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) {
-			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", c.args, code, errb.String(), c.want)
+		if code := ctlCmd(c.args, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%q: exit %d, stderr %q, want %d and %q", c.args, code, errb.String(), exitUsage, c.want)
 		}
 	}
 }
@@ -152,7 +159,8 @@ func TestCtlHelp(t *testing.T) {
 		t.Fatalf("--help: exit %d %s", code, errb.String())
 	}
 	help := out.String()
-	for _, want := range []string{"usage: edgegate ctl", "--RequestConfig.Path /x", "--Filters.0.Name", "--json", "\nActions:\n  Services\n    CreateService "} {
+	for _, want := range []string{"usage: edgegate ctl", "--RequestConfig.Path /x", "--Filters.0.Name", "--json", "--cli-input-json", "--output json|table",
+		"\nActions:\n  APIs\n    CreateApi ", "\n  Services\n    CreateService ", "\n  Throttling (rate-limit) strategies\n", "5 limit or quota"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q", want)
 		}
@@ -161,18 +169,43 @@ func TestCtlHelp(t *testing.T) {
 		if n := strings.Count(help, "\n    "+a.name+" "); n != 1 {
 			t.Errorf("--help lists %s %d times", a.name, n)
 		}
-		if !strings.Contains(help, "\n  "+a.group+"\n") {
-			t.Errorf("--help lacks the group %q", a.group)
+		if g := groupOf(&a); !strings.Contains(help, "\n  "+g+"\n") {
+			t.Errorf("--help lacks the group %q", g)
+		}
+	}
+	var help2 bytes.Buffer
+	if code := ctlCmd([]string{"help"}, &help2, &errb); code != 0 || help2.String() != help {
+		t.Errorf("ctl help: exit %d, differs from ctl --help", code)
+	}
+	for _, args := range [][]string{{"CreateApi", "--help"}, {"help", "CreateApi"}} {
+		out.Reset()
+		if code := ctlCmd(args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		// Declared types; the seed's required flags and descriptions, at
+		// the top and in structures (spec/ACTIONS.md, DATA_AND_ERRORS.md).
+		for _, want := range []string{
+			"Create an API inside an existing service (every API belongs to a service). (seed lines 3224-3354)",
+			"Group: APIs.",
+			"--ServiceTimeout", "integer", "--RequestParameters.N.Required", "boolean", "--TokenTimeout",
+			"--RequestConfig.Path ", "Path.",
+			"--ServiceId ", "required  Unique ID of the service the API belongs to.",
+			"--ApiName ", "User-defined API name.",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v lacks %q:\n%s", args, want, out.String())
+			}
+		}
+		if !regexp.MustCompile(`(?m)^  --ServiceTimeout +integer +required +Backend timeout, seconds\.$`).MatchString(out.String()) {
+			t.Errorf("%v: the ServiceTimeout line is not flag, type, required, description:\n%s", args, out.String())
+		}
+		if !regexp.MustCompile(`(?m)^  --ApiName +string +User-defined API name\.$`).MatchString(out.String()) {
+			t.Errorf("%v: the ApiName line is not flag, type, description:\n%s", args, out.String())
 		}
 	}
 	out.Reset()
-	if code := ctlCmd([]string{"CreateApi", "--help"}, &out, &errb); code != 0 {
-		t.Fatalf("CreateApi --help: exit %d", code)
-	}
-	for _, want := range []string{"--ServiceTimeout", "integer", "--RequestConfig.Path", "--RequestParameters.N.Required", "boolean", "--TokenTimeout"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("CreateApi --help lacks %q:\n%s", want, out.String())
-		}
+	if code := ctlCmd([]string{"CreateEdgeCredential", "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "An Edgegate extension") {
+		t.Errorf("CreateEdgeCredential --help: exit %d\n%s", code, out.String())
 	}
 }
 
@@ -214,7 +247,7 @@ func TestCtlParamsAcceptedByAdmin(t *testing.T) {
 	c := &tcapi.Client{Endpoint: srv.URL, SecretId: id, SecretKey: key, Region: defaultRegion, Version: "2018-08-08", Service: "apigateway"}
 	for i := range ctlActions {
 		act := &ctlActions[i]
-		doc := act.schema().sample()
+		doc := act.schema().sample("x")
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_, err := c.Call(ctx, act.name, doc)
 		cancel()
@@ -227,25 +260,4 @@ func TestCtlParamsAcceptedByAdmin(t *testing.T) {
 			t.Fatalf("%s: %v", act.name, err)
 		}
 	}
-}
-
-// sample is a value of p's type with every field present.
-func (p *param) sample() any {
-	switch p.kind {
-	case pString:
-		return "x"
-	case pInt, pUint, pFloat:
-		return 0
-	case pBool:
-		return false
-	case pArray:
-		return []any{p.elem.sample()}
-	case pMap:
-		return map[string]any{"k": p.elem.sample()}
-	}
-	m := map[string]any{}
-	for _, n := range p.names {
-		m[n] = p.fields[n].sample()
-	}
-	return m
 }
