@@ -167,15 +167,11 @@ func checkAPIDoc(tx *buntdb.Tx, r *apiDocRecord) (string, []string, error) {
 		if slices.Contains(r.ApiIds[:i], id) {
 			return "", nil, tcapi.Errorf(errFormat, "ApiIds: %s is named twice", id)
 		}
-		var api apiRecord
-		found, err := store.GetJSON(tx, apiKey(r.ServiceId, id), &api)
+		api, err := getAPI(tx, r.ServiceId, id)
 		if err != nil {
 			return "", nil, err
 		}
-		if !found {
-			return "", nil, tcapi.Errorf(errNoAPI, "API %s does not exist in service %s", id, r.ServiceId)
-		}
-		names = append(names, api.ApiName)
+		names = append(names, api.Api.ApiName)
 	}
 	return svc.ServiceName, names, nil
 }
@@ -289,11 +285,11 @@ func (a *Admin) describeAPIDocDetail(_ context.Context, in *apiDocIDReq) (*resul
 		}
 		names := make([]string, len(r.ApiIds))
 		for i, id := range r.ApiIds {
-			var api apiRecord
+			var api storedAPI
 			if _, err := store.GetJSON(tx, apiKey(r.ServiceId, id), &api); err != nil {
 				return err
 			}
-			names[i] = api.ApiName
+			names[i] = api.Api.ApiName
 		}
 		out = apiDocInfo{ApiDocId: r.ApiDocId, ApiDocName: r.ApiDocName, ApiDocStatus: r.Status,
 			ApiCount: int64(len(r.ApiIds)), ViewCount: r.ViewCount, ReleaseCount: r.ReleaseCount,
