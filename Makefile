@@ -34,10 +34,12 @@ test: deps check-generate
 # Tools the tests drive as real peers: curl (the README's quick start),
 # openssl (s_client/s_server interop tests of tlsterm), systemd-analyze
 # (package systemd: deploy/'s units are verified with it), prometheus and
-# its promtool (the /metrics end-to-end test, deploy/prometheus rule checks).
+# its promtool (the /metrics end-to-end test, deploy/prometheus rule checks),
+# chromium (headless: the API document page's browser test).
 deps:
 	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 
 test-race:
