@@ -129,17 +129,27 @@ func (a *Admin) loadDoc(id string, page bool) (*apiDocRecord, *docPage, error) {
 	return rec, p, err
 }
 
-func (a *Admin) serveDoc(w http.ResponseWriter, r *http.Request) {
+// requestedDoc loads the document r names (with page, its built page);
+// when there is none or it cannot be read it answers w and returns nil.
+func (a *Admin) requestedDoc(w http.ResponseWriter, r *http.Request, page bool) (*apiDocRecord, *docPage) {
 	id := r.PathValue("id")
-	rec, page, err := a.loadDoc(id, true)
+	rec, p, err := a.loadDoc(id, page)
 	switch {
 	case err != nil:
+		a.log.Warn("admin: reading an API document", "ApiDocId", id, "err", err)
 		renderDoc(w, http.StatusInternalServerError, docView{Title: "Error", Message: "The document could not be read."})
-		return
 	case rec == nil:
 		renderDoc(w, http.StatusNotFound, docView{Title: "Not found", Message: "There is no API document " + id + "."})
+	}
+	return rec, p
+}
+
+func (a *Admin) serveDoc(w http.ResponseWriter, r *http.Request) {
+	rec, page := a.requestedDoc(w, r, true)
+	if rec == nil {
 		return
 	}
+	id := rec.ApiDocId
 	if !a.validSession(r, rec) {
 		renderDoc(w, http.StatusOK, docView{Login: true, Action: ApiDocURI(id)})
 		return
@@ -155,16 +165,11 @@ func (a *Admin) serveDoc(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) unlockDoc(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	rec, _, err := a.loadDoc(id, false)
-	switch {
-	case err != nil:
-		renderDoc(w, http.StatusInternalServerError, docView{Title: "Error", Message: "The document could not be read."})
-		return
-	case rec == nil:
-		renderDoc(w, http.StatusNotFound, docView{Title: "Not found", Message: "There is no API document " + id + "."})
+	rec, _ := a.requestedDoc(w, r, false)
+	if rec == nil {
 		return
 	}
+	id := rec.ApiDocId
 	login := docView{Login: true, Action: ApiDocURI(id)}
 	if wait := a.docBlocked(id); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+1)))

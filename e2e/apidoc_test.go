@@ -38,6 +38,16 @@ func docAPIs(t *testing.T, c *apigw.Client) (string, []string, []string) {
 	return svc, ids, names
 }
 
+// sdkCreateDoc creates a document named name over apis of svc in release.
+func sdkCreateDoc(c *apigw.Client, name, svc string, apis []string) (*apigw.CreateAPIDocRequest, *apigw.APIDoc) {
+	cr := apigw.NewCreateAPIDocRequest()
+	cr.ApiDocName = common.StringPtr(name)
+	cr.ServiceId = common.StringPtr(svc)
+	cr.Environment = common.StringPtr("release")
+	cr.ApiIds = common.StringPtrs(apis)
+	return cr, mustSDK(c.CreateAPIDoc(cr)).Response.Result
+}
+
 // docDetail waits until document id's build is over and returns its
 // details.
 func docDetail(t *testing.T, c *apigw.Client, id string) *apigw.APIDocInfo {
@@ -61,12 +71,7 @@ func TestSDKAPIDocs(t *testing.T) {
 	c := cp.sdk("", "")
 	svc, ids, names := docAPIs(t, c)
 
-	cr := apigw.NewCreateAPIDocRequest()
-	cr.ApiDocName = common.StringPtr("Shop API")
-	cr.ServiceId = common.StringPtr(svc)
-	cr.Environment = common.StringPtr("release")
-	cr.ApiIds = common.StringPtrs(ids)
-	doc := mustSDK(c.CreateAPIDoc(cr)).Response.Result
+	cr, doc := sdkCreateDoc(c, "Shop API", svc, ids)
 	if !strings.HasPrefix(*doc.ApiDocId, "apidoc-") || *doc.ApiDocName != "Shop API" || *doc.ApiDocStatus != "PROCESSING" {
 		t.Fatalf("CreateAPIDoc: %s", mustJSON(doc))
 	}
@@ -179,12 +184,8 @@ func TestAPIDocPageChromium(t *testing.T) {
 	cp := startControlPlane(t, "--secret-key-file", filepath.Join(t.TempDir(), "master.key"))
 	c := cp.sdk("", "")
 	svc, ids, names := docAPIs(t, c)
-	cr := apigw.NewCreateAPIDocRequest()
-	cr.ApiDocName = common.StringPtr("Shop API")
-	cr.ServiceId = common.StringPtr(svc)
-	cr.Environment = common.StringPtr("release")
-	cr.ApiIds = common.StringPtrs(ids)
-	id := *mustSDK(c.CreateAPIDoc(cr)).Response.Result.ApiDocId
+	_, doc := sdkCreateDoc(c, "Shop API", svc, ids)
+	id := *doc.ApiDocId
 	d := docDetail(t, c, id)
 	if *d.ApiDocStatus != "COMPLETED" {
 		t.Fatalf("build: %s", mustJSON(d))
