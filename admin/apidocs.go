@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tidwall/buntdb"
@@ -306,27 +307,23 @@ type apiDocsView struct {
 	APIDocSet  []apiDocView
 }
 
-// describeAPIDocsReq: the seed's Filters, Order and OrderBy are hidden
-// parameters ("filtering not supported"); they are taken and must be empty
-// or name nothing, so a client sending them is not refused.
-type describeAPIDocsReq struct {
-	listParams
-	Order, OrderBy string
-}
-
-func (a *Admin) describeAPIDocs(_ context.Context, in *describeAPIDocsReq) (*result[apiDocsView], error) {
-	n, set, err := describeList(a, &in.pageParams, in.Filters, nil, func(tx *buntdb.Tx, _ filters) ([]apiDocView, error) {
+// DescribeAPIDocs takes the seed's hidden Filters (reserved: any is
+// refused), Order and OrderBy (creation time, descending by default).
+func (a *Admin) describeAPIDocs(_ context.Context, in *hiddenPaging) (*result[apiDocsView], error) {
+	n, set, err := hiddenList(a, in, func(tx *buntdb.Tx) ([]apiDocView, error) {
 		docs, err := apiDocs.all(tx)
 		if err != nil {
 			return nil, err
 		}
-		// Newest first (the seed's default order, descending by creation).
 		slices.SortStableFunc(docs, func(x, y apiDocRecord) int {
-			if c := -compareStrings(x.CreatedTime, y.CreatedTime); c != 0 {
+			if c := compareStrings(x.CreatedTime, y.CreatedTime); c != 0 {
 				return c
 			}
 			return compareStrings(x.ApiDocId, y.ApiDocId)
 		})
+		if !strings.EqualFold(in.OrderBy, "asc") {
+			slices.Reverse(docs)
+		}
 		set := make([]apiDocView, len(docs))
 		for i := range docs {
 			set[i] = docs[i].view()

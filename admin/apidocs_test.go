@@ -83,6 +83,7 @@ func TestAPIDocValidation(t *testing.T) {
 	}
 	ta.want("InvalidParameterValue.InvalidFilterNotSupportedName", "DescribeAPIDocs", map[string]any{"Filters": []map[string]any{{"Name": "x", "Values": []string{"y"}}}})
 	ta.want("InvalidParameterValue", "DescribeAPIDocs", map[string]any{"Limit": 101})
+	ta.want("InvalidParameterValue.NotInOptions", "DescribeAPIDocs", map[string]any{"OrderBy": "sideways"})
 }
 
 func TestAPIDocBuildAndDescribe(t *testing.T) {
@@ -120,7 +121,12 @@ func TestAPIDocBuildAndDescribe(t *testing.T) {
 	ta.want("FailedOperation.ApiError", "BuildAPIDoc", map[string]any{"ApiDocId": id})
 	ta.must("ModifyAPIDoc", map[string]any{"ApiDocId": id, "ApiIds": apis})
 
-	// The list: newest first, paged.
+	// The list: newest first (or oldest with OrderBy asc), paged.
+	first := resultMap(ta.must("DescribeAPIDocs", map[string]any{"OrderBy": "asc"}))["APIDocSet"].([]any)
+	last := resultMap(ta.must("DescribeAPIDocs", map[string]any{}))["APIDocSet"].([]any)
+	if len(first) != 2 || first[0].(map[string]any)["ApiDocId"] != last[1].(map[string]any)["ApiDocId"] {
+		t.Fatalf("DescribeAPIDocs asc %v, desc %v", first, last)
+	}
 	l := resultMap(ta.must("DescribeAPIDocs", map[string]any{"Limit": 1}))
 	set := l["APIDocSet"].([]any)
 	if l["TotalCount"] != 2.0 || len(set) != 1 {
