@@ -35,10 +35,12 @@ test: deps check-generate
 # openssl (s_client/s_server interop tests of tlsterm), redis-server
 # (cluster-wide limits: cluster/, e2e/cluster_redis_test.go), systemd-analyze
 # (package systemd: deploy/'s units are verified with it), prometheus and
-# its promtool (the /metrics end-to-end test, deploy/prometheus rule checks).
+# its promtool (the /metrics end-to-end test, deploy/prometheus rule checks),
+# chromium (headless: the API document page's browser test).
 deps:
 	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v redis-server >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus redis-server; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 
 test-race:

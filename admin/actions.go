@@ -28,6 +28,14 @@ func act[Req, Resp any](name string, fn func(*Admin, context.Context, *Req) (*Re
 // actionTable is every Action, by the seed's wire names (seed 000, API 概览,
 // lines 1947-2000), grouped as the seed groups them.
 var actionTable = []action{
+	// API documents (API文档相关接口; apidocs.go).
+	act("BuildAPIDoc", (*Admin).buildAPIDoc),
+	act("CreateAPIDoc", (*Admin).createAPIDoc),
+	act("DeleteAPIDoc", (*Admin).deleteAPIDoc),
+	act("DescribeAPIDocDetail", (*Admin).describeAPIDocDetail),
+	act("DescribeAPIDocs", (*Admin).describeAPIDocs),
+	act("ModifyAPIDoc", (*Admin).modifyAPIDoc),
+	act("ResetAPIDocPassword", (*Admin).resetAPIDocPassword),
 	// Services (服务相关接口; services.go, releases.go).
 	act("CreateService", (*Admin).createService),
 	act("DeleteService", (*Admin).deleteService),

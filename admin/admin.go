@@ -70,6 +70,8 @@ type Limits struct {
 	// Custom domains and certificates (domains.go, certificates.go).
 	DomainsPerService int // 5 (seed 独立域名及证书)
 	Certificates      int // 100 (no seed figure)
+	// API documents (apidocs.go).
+	ApiDocs int // 100 (no seed figure)
 }
 
 // Admin is the control plane.
@@ -96,6 +98,8 @@ type Admin struct {
 
 	closed    chan struct{} // closed by Close: ends the expiry check
 	closeOnce sync.Once
+
+	docs apiDocState // API document builds and page sessions (apidocs.go)
 }
 
 // published is one revision as edges receive it.
@@ -208,11 +212,13 @@ func Repair(dataDir string, log *slog.Logger) (store.RepairResult, error) {
 // Close ends the daily expiry check and closes the store.
 func (a *Admin) Close() error {
 	a.closeOnce.Do(func() { close(a.closed) })
+	a.docs.builds.Wait()
 	return a.db.Close()
 }
 
-// Handler serves the Action API.
-func (a *Admin) Handler() http.Handler { return a.api }
+// Handler serves the Action API, and the API documents' pages under
+// /apidoc/ (apidocpage.go).
+func (a *Admin) Handler() http.Handler { return a.docHandler(a.api) }
 
 // SecretID is the admin SecretId (never the key).
 func (a *Admin) SecretID() string { return a.creds.id }

@@ -63,6 +63,12 @@
 // DescribeLogSearch (logsearch.go) reads the access log through the
 // accesslog.Searcher of Options.LogSearcher.
 //
+// API documents (apidocs.go, the seed's seven Actions) are stored under
+// apidoc:<id>, their share password hashed and (with a master key) sealed;
+// builds run in goroutines of their own (Close waits for them) and store
+// the page under apidocpage:<id>; Handler serves it at /apidoc/<id>/
+// behind the password (apidocpage.go, templates in apidocweb/).
+//
 // # Split mode
 //
 // Remote edges follow revisions with EdgeSync (edges.go), signed with an

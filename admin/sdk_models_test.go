@@ -36,12 +36,9 @@ var notInSDK = map[string]string{
 	"DeleteCertificate": "not in the SDK: Edgegate certificates",
 }
 
-// notServed are the SDK's Actions Edgegate does not serve (API documents:
-// not in the seed's scope for Edgegate).
+// notServed are the SDK's Actions Edgegate does not serve.
 var notServed = map[string]bool{
-	"BuildAPIDoc": true, "CreateAPIDoc": true, "DeleteAPIDoc": true,
-	"DescribeAPIDocDetail": true, "DescribeAPIDocs": true,
-	"GenerateApiDocument": true, "ModifyAPIDoc": true, "ResetAPIDocPassword": true,
+	"GenerateApiDocument": true,
 }
 
 // beyondSDK are the members we send that the SDK's models lack, by our
@@ -78,6 +75,8 @@ var beyondSDK = map[string]string{
 	"model.HealthCheckConf.HealthCheckIntervalMs": "Edgegate active health check (model.HealthCheckConf)",
 	"admin.domainSetList.IsForcedHttps":           "seed DomainSetList (lines 7897-7914)",
 	"admin.domainSetList.RegistrationStatus":      "seed DomainSetList (lines 7897-7914)",
+	"admin.apiDocInfo.UpdateTime":                 "the seed's APIDocInfo spelling, sent beside UpdatedTime",
+	"admin.apiDocPassword.SharePassword":          "Edgegate: CreateAPIDoc and ResetAPIDocPassword return the new share password (apidocs.go)",
 }
 
 // notSent are the members of the SDK's responses we never send, with the

@@ -43,6 +43,7 @@ const (
 	gIP         = "IP strategies"
 	gDomains    = "Custom domains"
 	gLogs       = "Log search"
+	gDocs       = "API documents"
 	gCerts      = "Certificates (Edgegate extensions)"
 	gSplit      = "Split mode (Edgegate extensions)"
 )
@@ -137,6 +138,13 @@ var ctlActions = []ctlAction{
 	{"DescribeServiceSubDomainMappings", gDomains, "a custom domain's path mappings", sdk[apigw.DescribeServiceSubDomainMappingsRequest](), nil},
 	{"DeleteServiceSubDomainMapping", gDomains, "delete one environment's path mapping", sdk[apigw.DeleteServiceSubDomainMappingRequest](), nil},
 
+	{"CreateAPIDoc", gDocs, "create a password-protected document over APIs of a service environment (and build it)", sdk[apigw.CreateAPIDocRequest](), nil},
+	{"ModifyAPIDoc", gDocs, "change a document's name, service, environment or APIs (and rebuild it)", sdk[apigw.ModifyAPIDocRequest](), nil},
+	{"DeleteAPIDoc", gDocs, "delete a document and its page", sdk[apigw.DeleteAPIDocRequest](), nil},
+	{"DescribeAPIDocs", gDocs, "list documents", sdk[apigw.DescribeAPIDocsRequest](), nil},
+	{"DescribeAPIDocDetail", gDocs, "one document: status, URI, share password, APIs", sdk[apigw.DescribeAPIDocDetailRequest](), nil},
+	{"BuildAPIDoc", gDocs, "rebuild a document's page from what its environment runs", sdk[apigw.BuildAPIDocRequest](), nil},
+	{"ResetAPIDocPassword", gDocs, "give a document a new share password (ends open sessions)", sdk[apigw.ResetAPIDocPasswordRequest](), nil},
 	{"DescribeLogSearch", gLogs, "search the access log (time range, LogQuerys, ConText paging)", sdk[apigw.DescribeLogSearchRequest](), nil},
 
 	{"UploadCertificate", gCerts, "store a certificate: SVR chain and key, CA bundle or CLIENT (validated; key sealed at rest)", adm("UploadCertificate"), nil},
