@@ -96,6 +96,8 @@ type Admin struct {
 
 	closed    chan struct{} // closed by Close: ends the expiry check
 	closeOnce sync.Once
+
+	gens genStore // GenerateApiDocument's files (gendoc.go)
 }
 
 // published is one revision as edges receive it.
@@ -212,7 +214,7 @@ func (a *Admin) Close() error {
 }
 
 // Handler serves the Action API.
-func (a *Admin) Handler() http.Handler { return a.api }
+func (a *Admin) Handler() http.Handler { return a.withGenFiles(a.api) }
 
 // SecretID is the admin SecretId (never the key).
 func (a *Admin) SecretID() string { return a.creds.id }

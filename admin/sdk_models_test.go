@@ -41,7 +41,7 @@ var notInSDK = map[string]string{
 var notServed = map[string]bool{
 	"BuildAPIDoc": true, "CreateAPIDoc": true, "DeleteAPIDoc": true,
 	"DescribeAPIDocDetail": true, "DescribeAPIDocs": true,
-	"GenerateApiDocument": true, "ModifyAPIDoc": true, "ResetAPIDocPassword": true,
+	"ModifyAPIDoc": true, "ResetAPIDocPassword": true,
 }
 
 // beyondSDK are the members we send that the SDK's models lack, by our
