@@ -60,6 +60,9 @@ type ctlFlag struct{ name, val string }
 
 // ctlCmd runs `edgegate ctl` and returns the process exit status.
 func ctlCmd(args []string, stdout, stderr io.Writer) int {
+	if code, ok := ctlSubcommand(args, stdout, stderr); ok { // ctlimport.go: import, sdk
+		return code
+	}
 	endpoint, data, region, caFile := defaultEndpoint, defaultData, defaultRegion, ""
 	var flags []ctlFlag
 	var action string

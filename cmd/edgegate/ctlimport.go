@@ -1,0 +1,382 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/edgegate/edgegate/admin"
+	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/openapi"
+)
+
+const ctlImportUsage = `usage: edgegate ctl import FILE --ServiceId ID (--backend URL | --mock TEXT) [--dry-run]
+         [--timeout SECONDS] [--oauth-api ApiId] [--endpoint URL] [--ca FILE] [--data DIR] [--region R]
+       edgegate ctl sdk --ServiceId ID --GenEnvironment ENV --GenLanguage Go|Python [--out DIR]
+
+import reads an OpenAPI 3.0/3.1 document (YAML or JSON) and creates one API
+per operation in service ID with CreateApi (an ANY API that Edgegate
+exported is one API again). Paths, methods, parameters (path, query,
+header; form-body properties), their types, defaults and required flags,
+summary/description and the security scheme (Edgegate key pair → SECRET,
+app → APP, bearer/OAuth → OAUTH, none → NONE) are mapped; x-edgegate-*
+extensions restore what OpenAPI cannot say (prefix and regex paths, ANY).
+A document path without x-edgegate-path matches exactly ("=/path"), or as a
+{param} template. The backend is not in an OpenAPI document: --backend
+http://host:port sends each API to the same path there (ServiceType HTTP),
+--mock TEXT answers TEXT (ServiceType MOCK). OAUTH APIs need their
+authorization API: --oauth-api ApiId. Anything the gateway cannot express
+(cookie parameters, array/object parameters, other auth schemes, partial
+{param} segments, $refs outside #/components/parameters) is refused before
+anything is created. --dry-run prints the CreateApi calls instead.
+
+sdk calls GenerateApiDocument and downloads the document and the SDK into
+--out (default ./<ServiceId>-<env>-<lang>), unpacked.
+
+Exit status: 0 on success, 1 on an error response, 2 on a usage, document
+or transport error.
+`
+
+// ctlSubcommand runs ctl's subcommands that are not Actions (import, sdk);
+// ok is false when args name none.
+func ctlSubcommand(args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	// The first word that is not an option or an option's value
+	// (ctl's options come before it: --endpoint URL import FILE ...).
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "--") {
+		if !strings.Contains(args[i], "=") && args[i] != "--help" && args[i] != "--dry-run" {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) || args[i] != "import" && args[i] != "sdk" {
+		return 0, false
+	}
+	sub := args[i]
+	opts, err := parseSubFlags(append(append([]string{}, args[:i]...), args[i+1:]...))
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl %s: %v\n\n%s", sub, err, ctlImportUsage)
+		return 2, true
+	}
+	if opts.help {
+		fmt.Fprint(stdout, ctlImportUsage)
+		return 0, true
+	}
+	if sub == "import" {
+		return ctlImport(opts, stdout, stderr), true
+	}
+	return ctlSDK(opts, stdout, stderr), true
+}
+
+type subOpts struct {
+	endpoint, data, region, caFile string
+	file                           string
+	kv                             map[string]string // --ServiceId etc.
+	dryRun, help                   bool
+}
+
+func parseSubFlags(args []string) (*subOpts, error) {
+	o := &subOpts{endpoint: defaultEndpoint, data: defaultData, region: defaultRegion, kv: map[string]string{}}
+	for len(args) > 0 {
+		a := args[0]
+		args = args[1:]
+		if !strings.HasPrefix(a, "--") {
+			if o.file != "" {
+				return nil, fmt.Errorf("unexpected argument %q", a)
+			}
+			o.file = a
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		switch name {
+		case "dry-run":
+			o.dryRun = true
+			continue
+		case "help", "h":
+			o.help = true
+			continue
+		}
+		if !hasVal {
+			if len(args) == 0 {
+				return nil, fmt.Errorf("--%s needs a value", name)
+			}
+			val, args = args[0], args[1:]
+		}
+		switch name {
+		case "endpoint":
+			o.endpoint = strings.TrimSuffix(val, "/")
+		case "data":
+			o.data = val
+		case "region":
+			o.region = val
+		case "ca":
+			o.caFile = val
+		case "ServiceId", "backend", "mock", "timeout", "oauth-api", "GenEnvironment", "GenLanguage", "out":
+			o.kv[name] = val
+		default:
+			return nil, fmt.Errorf("unknown option --%s", name)
+		}
+	}
+	return o, nil
+}
+
+// client is the signed Action API client (as ctl's) and its HTTP client.
+func (o *subOpts) client() (*tcapi.Client, *http.Client, error) {
+	id, key := os.Getenv("EDGEGATE_SECRET_ID"), os.Getenv("EDGEGATE_SECRET_KEY")
+	if id == "" || key == "" {
+		var err error
+		if id, key, err = admin.ReadCredentials(o.data); err != nil {
+			return nil, nil, fmt.Errorf("no credentials: set EDGEGATE_SECRET_ID and EDGEGATE_SECRET_KEY, or point --data at the admin's data directory (%v)", err)
+		}
+	}
+	hc, err := controlHTTPClient(o.caFile, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("--ca: %v", err)
+	}
+	return &tcapi.Client{Endpoint: o.endpoint, SecretId: id, SecretKey: key, Region: o.region, Version: "2018-08-08", Service: "apigateway", HTTP: hc}, hc, nil
+}
+
+// reportCall prints an Action error the way ctl does and returns the exit status.
+func reportCall(stdout, stderr io.Writer, what string, err error) int {
+	var apiErr *tcapi.Error
+	if errors.As(err, &apiErr) {
+		out, _ := json.MarshalIndent(map[string]any{"Error": map[string]string{"Code": apiErr.Code, "Message": apiErr.Message}}, "", "  ")
+		fmt.Fprintf(stderr, "ctl: %s failed\n", what)
+		fmt.Fprintf(stdout, "%s\n", out)
+		return 1
+	}
+	fmt.Fprintf(stderr, "ctl: %s: %v\n", what, err)
+	return 2
+}
+
+// importCalls maps the document to CreateApi parameters.
+func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]map[string]any, []string, error) {
+	svc := o.kv["ServiceId"]
+	if svc == "" {
+		return nil, nil, errors.New("--ServiceId is required")
+	}
+	backend, mock := o.kv["backend"], o.kv["mock"]
+	if (backend == "") == (mock == "") {
+		return nil, nil, errors.New("give exactly one of --backend URL and --mock TEXT (an OpenAPI document names no backend)")
+	}
+	timeout := int64(15)
+	if s := o.kv["timeout"]; s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, nil, fmt.Errorf("--timeout %q: want seconds > 0", s)
+		}
+		timeout = n
+	}
+	ims, err := openapi.Parse(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ims) == 0 {
+		return nil, nil, errors.New("the document has no operations")
+	}
+	var calls []map[string]any
+	var where []string
+	for _, im := range ims {
+		for _, w := range im.Warnings {
+			fmt.Fprintf(stderr, "ctl import: warning: %s\n", w)
+		}
+		a := im.API
+		a.ServiceId = svc
+		a.ServiceTimeout = timeout
+		if a.AuthType == "OAUTH" {
+			a.AuthRelationApiId = o.kv["oauth-api"]
+			if a.AuthRelationApiId == "" {
+				return nil, nil, fmt.Errorf("%s: an OAUTH API needs its authorization API in this service: --oauth-api ApiId", im.Where)
+			}
+		}
+		if mock != "" {
+			a.ServiceType, a.ServiceMockReturnMessage = "MOCK", mock
+		} else {
+			a.ServiceType = "HTTP"
+			a.ServiceConfig.Url = backend
+			a.ServiceConfig.Path = backendPath(a.RequestConfig.Path)
+		}
+		b, _ := json.Marshal(a)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		delete(m, "ApiId")
+		calls = append(calls, m)
+		where = append(where, im.Where)
+	}
+	return calls, where, nil
+}
+
+// backendPath is the backend path for a front-end Path: the same path
+// ({param} templates kept); "/" for a regex.
+func backendPath(p string) string {
+	switch {
+	case strings.HasPrefix(p, "="):
+		return p[1:]
+	case strings.HasPrefix(p, "^~"):
+		return p[2:]
+	case strings.HasPrefix(p, "~"):
+		return "/"
+	}
+	return p
+}
+
+func ctlImport(o *subOpts, stdout, stderr io.Writer) int {
+	if o.file == "" {
+		fmt.Fprintf(stderr, "ctl import: FILE is required\n\n%s", ctlImportUsage)
+		return 2
+	}
+	doc, err := os.ReadFile(o.file)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl import: %v\n", err)
+		return 2
+	}
+	calls, where, err := importCalls(o, doc, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl import: %s: %v\n", o.file, err)
+		return 2
+	}
+	if o.dryRun {
+		for _, c := range calls {
+			b, _ := json.MarshalIndent(c, "", "  ")
+			fmt.Fprintf(stdout, "CreateApi %s\n", b)
+		}
+		fmt.Fprintf(stderr, "ctl import: dry run: %d APIs, nothing created\n", len(calls))
+		return 0
+	}
+	c, _, err := o.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl import: %v\n", err)
+		return 2
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ApiId\tMethod\tPath\tAuthType\tfrom")
+	for i, params := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		raw, err := c.Call(ctx, "CreateApi", params)
+		cancel()
+		if err != nil {
+			tw.Flush()
+			fmt.Fprintf(stderr, "ctl import: %d of %d APIs created before this one failed\n", i, len(calls))
+			return reportCall(stdout, stderr, "CreateApi for "+where[i], err)
+		}
+		var r struct {
+			Result struct{ ApiId, Path, Method string }
+		}
+		_ = json.Unmarshal(raw, &r)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", r.Result.ApiId, r.Result.Method, r.Result.Path, params["AuthType"], where[i])
+	}
+	tw.Flush()
+	return 0
+}
+
+func ctlSDK(o *subOpts, stdout, stderr io.Writer) int {
+	svc, env, lang := o.kv["ServiceId"], o.kv["GenEnvironment"], o.kv["GenLanguage"]
+	if svc == "" || env == "" || lang == "" {
+		fmt.Fprintf(stderr, "ctl sdk: --ServiceId, --GenEnvironment and --GenLanguage are required\n")
+		return 2
+	}
+	c, hc, err := o.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
+		return 2
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	raw, err := c.Call(ctx, "GenerateApiDocument", map[string]any{"ServiceId": svc, "GenEnvironment": env, "GenLanguage": lang})
+	if err != nil {
+		return reportCall(stdout, stderr, "GenerateApiDocument", err)
+	}
+	var r struct {
+		Result struct{ DocumentURL, SdkURL string }
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
+		return 2
+	}
+	out := o.kv["out"]
+	if out == "" {
+		out = svc + "-" + env + "-" + strings.ToLower(lang)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
+		return 2
+	}
+	doc, err := download(ctx, hc, r.Result.DocumentURL)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(out, "openapi.json"), doc, 0o644)
+	}
+	var zipped []byte
+	if err == nil {
+		zipped, err = download(ctx, hc, r.Result.SdkURL)
+	}
+	if err == nil {
+		err = unzipInto(out, zipped)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "%s\n", out)
+	return 0
+}
+
+func download(ctx context.Context, hc *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+}
+
+// unzipInto writes the archive's files under dir, refusing names that
+// would leave it.
+func unzipInto(dir string, data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	for _, f := range zr.File {
+		if !filepath.IsLocal(f.Name) {
+			return fmt.Errorf("archive entry %q leaves the directory", f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, f.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
