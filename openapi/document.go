@@ -137,6 +137,15 @@ func operation(o op, oid string, schemes obj) obj {
 	if len(params) > 0 {
 		x["parameters"] = params
 	}
+	if len(params) > 0 && len(props) > 0 {
+		// Form-body parameters move to requestBody; this keeps the
+		// declared order for a re-import.
+		order := make([]string, len(o.Params))
+		for i, p := range o.Params {
+			order[i] = p.In + ":" + p.Name
+		}
+		x["x-edgegate-parameter-order"] = order
+	}
 	if len(props) > 0 {
 		bs := obj{"type": "object", "properties": props}
 		if len(required) > 0 {

@@ -32,6 +32,7 @@ func sampleAPIs() []model.API {
 			RequestParameters: []model.RequestParameter{
 				{Name: "amount", Position: "body", Type: "double", Required: true},
 				{Name: "note", Position: "body", Type: "string", DefaultValue: "none"},
+				{Name: "X-Req", Position: "head", Type: "string"},
 			}},
 		{ApiId: "api-3", ApiName: "static", Protocol: "HTTP", RequestConfig: model.RequestConfig{Path: "^~/static", Method: "GET"}},
 		{ApiId: "api-4", ApiName: "anything", Protocol: "HTTP", RequestConfig: model.RequestConfig{Path: "/any", Method: "ANY"}},
@@ -142,8 +143,13 @@ func TestRoundTrip(t *testing.T) {
 			b.AuthRelationApiId != a.AuthRelationApiId {
 			t.Errorf("%s: got %+v", a.RequestConfig.Path, b)
 		}
-		if !sameParams(a.RequestParameters, b.RequestParameters) {
+		if !sameParams(a.RequestParameters, b.RequestParameters) || len(a.RequestParameters) != len(b.RequestParameters) {
 			t.Errorf("%s parameters: got %+v want %+v", a.RequestConfig.Path, b.RequestParameters, a.RequestParameters)
+		}
+		for i := range a.RequestParameters {
+			if a.RequestParameters[i].Name != b.RequestParameters[i].Name {
+				t.Errorf("%s: parameter order %+v", a.RequestConfig.Path, b.RequestParameters)
+			}
 		}
 	}
 	// YAML reads the same.

@@ -149,6 +149,7 @@ type rawOp struct {
 	XMethod   string                 `json:"x-edgegate-method"`
 	XProtocol string                 `json:"x-edgegate-protocol"`
 	XRelation string                 `json:"x-edgegate-auth-relation-api-id"`
+	XOrder    []string               `json:"x-edgegate-parameter-order"`
 	Callbacks json.RawMessage        `json:"callbacks"`
 }
 
@@ -258,6 +259,17 @@ func (p *parser) operation(where, path, method string, raw json.RawMessage, comm
 				a.RequestParameters = append(a.RequestParameters, model.RequestParameter{Name: n, Position: "body", Type: typ, DefaultValue: def, Required: req[n]})
 			}
 		}
+	}
+	if len(o.XOrder) > 0 {
+		rank := map[string]int{}
+		for i, k := range o.XOrder {
+			rank[k] = i + 1
+		}
+		ps := a.RequestParameters
+		sort.SliceStable(ps, func(i, j int) bool {
+			ri, rj := rank[normIn(ps[i].Position)+":"+ps[i].Name], rank[normIn(ps[j].Position)+":"+ps[j].Name]
+			return ri != 0 && (rj == 0 || ri < rj)
+		})
 	}
 	if len(o.Callbacks) > 0 {
 		return im, "", false, unsupported(where, "callbacks")
