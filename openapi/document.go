@@ -112,7 +112,7 @@ func operation(o op, oid string, schemes obj) obj {
 		x["x-edgegate-protocol"] = p
 	}
 	if o.Match == MatchRegex || o.Match == MatchRegexI {
-		x["x-edgegate-regex"] = o.Path
+		_, x["x-edgegate-regex"] = matchOf(a.RequestConfig.Path)
 	}
 	var params []obj
 	props, required := obj{}, []string{}

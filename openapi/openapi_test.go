@@ -37,7 +37,7 @@ func sampleAPIs() []model.API {
 		{ApiId: "api-3", ApiName: "static", Protocol: "HTTP", RequestConfig: model.RequestConfig{Path: "^~/static", Method: "GET"}},
 		{ApiId: "api-4", ApiName: "anything", Protocol: "HTTP", RequestConfig: model.RequestConfig{Path: "/any", Method: "ANY"}},
 		{ApiId: "api-5", ApiName: "reports", Protocol: "HTTP", AuthType: "OAUTH", AuthRelationApiId: "api-9",
-			RequestConfig:     model.RequestConfig{Path: "~*/reports/[0-9]+$", Method: "GET"},
+			RequestConfig:     model.RequestConfig{Path: "~*/reports/[0-9]{2,}$", Method: "GET"},
 			RequestParameters: []model.RequestParameter{{Name: "limit", Position: "query", Type: "int", DefaultValue: "10"}}},
 	}
 }

@@ -143,6 +143,10 @@ func buildOps(apis []model.API) ([]op, error) {
 		if !strings.HasPrefix(o.Path, "/") {
 			o.Path = "/" + o.Path
 		}
+		if o.Match == MatchRegex || o.Match == MatchRegexI {
+			// Braces of a regex ({3}) are not OpenAPI path templates.
+			o.Path = strings.NewReplacer("{", "%7B", "}", "%7D").Replace(o.Path)
+		}
 		if o.Auth == "OAUTH" {
 			o.TokenIn, o.TokenName = "header", "Authorization"
 			if a.OauthConfig != nil {
