@@ -113,21 +113,17 @@ func parseSubFlags(args []string) (*subOpts, error) {
 			}
 			val, args = args[0], args[1:]
 		}
-		switch name {
-		case "endpoint":
-			o.endpoint = strings.TrimSuffix(val, "/")
-		case "data":
-			o.data = val
-		case "region":
-			o.region = val
-		case "ca":
-			o.caFile = val
-		case "ServiceId", "backend", "mock", "timeout", "oauth-api", "GenEnvironment", "GenLanguage", "out":
+		own := map[string]*string{"endpoint": &o.endpoint, "data": &o.data, "region": &o.region, "ca": &o.caFile}
+		switch p := own[name]; {
+		case p != nil:
+			*p = val
+		case strings.Contains(" ServiceId backend mock timeout oauth-api GenEnvironment GenLanguage out ", " "+name+" "):
 			o.kv[name] = val
 		default:
 			return nil, fmt.Errorf("unknown option --%s", name)
 		}
 	}
+	o.endpoint = strings.TrimSuffix(o.endpoint, "/")
 	return o, nil
 }
 
