@@ -1,16 +1,12 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -143,28 +139,15 @@ func (o *subOpts) client() (*tcapi.Client, *http.Client, error) {
 	return &tcapi.Client{Endpoint: o.endpoint, SecretId: id, SecretKey: key, Region: o.region, Version: "2018-08-08", Service: "apigateway", HTTP: hc}, hc, nil
 }
 
-// reportCall prints an Action error the way ctl does and returns the exit status.
-func reportCall(stdout, stderr io.Writer, what string, err error) int {
-	var apiErr *tcapi.Error
-	if errors.As(err, &apiErr) {
-		out, _ := json.MarshalIndent(map[string]any{"Error": map[string]string{"Code": apiErr.Code, "Message": apiErr.Message}}, "", "  ")
-		fmt.Fprintf(stderr, "ctl: %s failed\n", what)
-		fmt.Fprintf(stdout, "%s\n", out)
-		return 1
-	}
-	fmt.Fprintf(stderr, "ctl: %s: %v\n", what, err)
-	return 2
-}
-
 // importCalls maps the document to CreateApi parameters.
 func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]map[string]any, []string, error) {
 	svc := o.kv["ServiceId"]
 	if svc == "" {
-		return nil, nil, errors.New("--ServiceId is required")
+		return nil, nil, fmt.Errorf("--ServiceId is required")
 	}
 	backend, mock := o.kv["backend"], o.kv["mock"]
 	if (backend == "") == (mock == "") {
-		return nil, nil, errors.New("give exactly one of --backend URL and --mock TEXT (an OpenAPI document names no backend)")
+		return nil, nil, fmt.Errorf("give exactly one of --backend URL and --mock TEXT (an OpenAPI document names no backend)")
 	}
 	timeout := int64(15)
 	if s := o.kv["timeout"]; s != "" {
@@ -179,7 +162,7 @@ func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]map[string]any, []
 		return nil, nil, err
 	}
 	if len(ims) == 0 {
-		return nil, nil, errors.New("the document has no operations")
+		return nil, nil, fmt.Errorf("the document has no operations")
 	}
 	var calls []map[string]any
 	var where []string
@@ -274,105 +257,4 @@ func ctlImport(o *subOpts, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	return 0
-}
-
-func ctlSDK(o *subOpts, stdout, stderr io.Writer) int {
-	svc, env, lang := o.kv["ServiceId"], o.kv["GenEnvironment"], o.kv["GenLanguage"]
-	if svc == "" || env == "" || lang == "" {
-		fmt.Fprintf(stderr, "ctl sdk: --ServiceId, --GenEnvironment and --GenLanguage are required\n")
-		return 2
-	}
-	c, hc, err := o.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
-		return 2
-	}
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	raw, err := c.Call(ctx, "GenerateApiDocument", map[string]any{"ServiceId": svc, "GenEnvironment": env, "GenLanguage": lang})
-	if err != nil {
-		return reportCall(stdout, stderr, "GenerateApiDocument", err)
-	}
-	var r struct {
-		Result struct{ DocumentURL, SdkURL string }
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
-		return 2
-	}
-	out := o.kv["out"]
-	if out == "" {
-		out = svc + "-" + env + "-" + strings.ToLower(lang)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
-		return 2
-	}
-	doc, err := download(ctx, hc, r.Result.DocumentURL)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(out, "openapi.json"), doc, 0o644)
-	}
-	var zipped []byte
-	if err == nil {
-		zipped, err = download(ctx, hc, r.Result.SdkURL)
-	}
-	if err == nil {
-		err = unzipInto(out, zipped)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "ctl sdk: %v\n", err)
-		return 2
-	}
-	fmt.Fprintf(stdout, "%s\n", out)
-	return 0
-}
-
-func download(ctx context.Context, hc *http.Client, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-}
-
-// unzipInto writes the archive's files under dir, refusing names that
-// would leave it.
-func unzipInto(dir string, data []byte) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return err
-	}
-	for _, f := range zr.File {
-		if !filepath.IsLocal(f.Name) {
-			return fmt.Errorf("archive entry %q leaves the directory", f.Name)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dir, f.Name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
