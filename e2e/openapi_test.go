@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,8 +18,9 @@ import (
 
 // TestGenerateApiDocument drives GenerateApiDocument with the official SDK
 // (issue 15): the OpenAPI 3.1 document validates against the OAS schema,
-// the generated Go and Python clients call a SECRET API through the
-// running gateway (200; a tampered secret 401), and `ctl import` of the
+// the generated Go and Python clients call a SECRET and an APP API (path
+// and unsorted query parameters) through the running gateway (200; a
+// tampered secret 401), and `ctl import` of the
 // document into a fresh service yields the same APIs (DescribeApi).
 func TestGenerateApiDocument(t *testing.T) {
 	defer catchSDK(t)
@@ -43,8 +45,19 @@ func TestGenerateApiDocument(t *testing.T) {
 		ca.ApiName = common.StringPtr("static")
 		ca.RequestConfig.Method = common.StringPtr("ANY")
 	})
+	appAPI := sdkAPI(c, svc, "/apphello/{n}", authType("APP"), func(ca *apigw.CreateApiRequest) {
+		ca.ApiName = common.StringPtr("appHello")
+		ca.ServiceMockReturnMessage = common.StringPtr("app ok")
+		ca.RequestParameters = []*apigw.RequestParameter{param("n", "path", "string", "", true), param("zeta", "query", "string", "", true),
+			param("alpha", "query", "int", "", true)}
+	})
 	sdkRelease(c, svc)
 	id, secret, _ := sdkKeyPlan(c, svc, []string{users}, -1, -1)
+	var app struct {
+		Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string }
+	}
+	mustCall(t, cp.client(), "CreateApiApp", map[string]any{"ApiAppName": "docsapp"}, &app)
+	mustCall(t, cp.client(), "BindApiApp", map[string]any{"ApiAppId": app.Result.ApiAppId, "Environment": "release", "ServiceId": svc, "ApiId": appAPI}, nil)
 
 	gen := func(lang, env, service string) (*apigw.DocumentSDK, error) {
 		g := apigw.NewGenerateApiDocumentRequest()
@@ -105,11 +118,17 @@ import (
 func main() {
 	c := egdocs.New()
 	c.BaseURL, c.Host, c.SecretId, c.SecretKey = os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	c.AppKey, c.AppSecret, c.Algorithm = os.Args[5], os.Args[6], "hmac-sha256"
 	r, err := c.GetUser(context.Background(), egdocs.GetUserParams{Id: 42, Region: "eu"})
 	if err != nil {
 		panic(err)
 	}
 	b, _ := io.ReadAll(r.Body)
+	fmt.Printf("%d %s|", r.StatusCode, b)
+	if r, err = c.AppHello(context.Background(), egdocs.AppHelloParams{N: "x y", Zeta: "z&1", Alpha: 7}); err != nil {
+		panic(err)
+	}
+	b, _ = io.ReadAll(r.Body)
 	fmt.Printf("%d %s", r.StatusCode, b)
 }
 `
@@ -124,27 +143,34 @@ func main() {
 		t.Fatalf("building the generated Go client: %v\n%s", err, out)
 	}
 	pyScript := `import sys, egdocs
-c = egdocs.Client(base_url=sys.argv[1], host=sys.argv[2], secret_id=sys.argv[3], secret_key=sys.argv[4])
+c = egdocs.Client(base_url=sys.argv[1], host=sys.argv[2], secret_id=sys.argv[3], secret_key=sys.argv[4],
+                  app_key=sys.argv[5], app_secret=sys.argv[6])
 r = c.get_user(42, "eu")
-sys.stdout.write("%d %s" % (r.status, r.body.decode()))
+a = c.app_hello("x y", "z&1", 7)
+sys.stdout.write("%d %s|%d %s" % (r.status, r.body.decode(), a.status, a.body.decode()))
 `
 	writeFile(t, filepath.Join(dir, "Python", "call.py"), pyScript)
 	for _, run := range []struct {
 		name string
-		cmd  func(key string) *exec.Cmd
+		cmd  func(key, appSecret string) *exec.Cmd
 	}{
-		{"Go", func(key string) *exec.Cmd { return exec.Command(filepath.Join(mainDir, "client"), base, host, id, key) }},
-		{"Python", func(key string) *exec.Cmd {
-			cmd := exec.Command("python3", "call.py", base, host, id, key)
+		{"Go", func(key, appSecret string) *exec.Cmd {
+			return exec.Command(filepath.Join(mainDir, "client"), base, host, id, key, app.Result.ApiAppKey, appSecret)
+		}},
+		{"Python", func(key, appSecret string) *exec.Cmd {
+			cmd := exec.Command("python3", "call.py", base, host, id, key, app.Result.ApiAppKey, appSecret)
 			cmd.Dir = filepath.Join(dir, "Python")
 			return cmd
 		}},
 	} {
 		for _, k := range []struct {
-			key, want string
-		}{{secret, "200 user ok"}, {secret + "x", "401 "}} {
-			out, err := run.cmd(k.key).CombinedOutput()
-			if err != nil || !strings.HasPrefix(string(out), k.want) {
+			key, appSecret, want string
+		}{
+			{secret, app.Result.ApiAppSecret, `^200 user ok\|200 app ok$`},
+			{secret + "x", app.Result.ApiAppSecret + "x", `(?s)^401 .*SignatureMismatch.*\|401 .*SignatureMismatch`},
+		} {
+			out, err := run.cmd(k.key, k.appSecret).CombinedOutput()
+			if err != nil || !regexp.MustCompile(k.want).Match(out) {
 				t.Errorf("%s client (tampered %v): %v %q, want %q", run.name, k.key != secret, err, out, k.want)
 			}
 		}
@@ -164,7 +190,7 @@ sys.stdout.write("%d %s" % (r.status, r.body.decode()))
 		t.Fatalf("import: %d %s", code, out)
 	}
 	want, got := describeAll(t, c, svc), describeAll(t, c, fresh)
-	if len(want) != 3 || fmt.Sprint(want) != fmt.Sprint(got) { // fmt sorts map keys
+	if len(want) != 4 || fmt.Sprint(want) != fmt.Sprint(got) { // fmt sorts map keys
 		t.Fatalf("round trip:\nwant %v\ngot  %v", want, got)
 	}
 	// A construct the gateway cannot express is refused before anything is created.
