@@ -62,6 +62,9 @@ func Parse(data []byte) ([]Imported, error) {
 		if err := json.Unmarshal(doc.Paths[path], &item); err != nil {
 			return nil, fmt.Errorf("/paths/%s: %w", path, err)
 		}
+		if !strings.HasPrefix(path, "/") {
+			return nil, fmt.Errorf("/paths/%s: a path must start with /", path)
+		}
 		if _, ref := item["$ref"]; ref {
 			return nil, unsupported("/paths/"+path, "$ref path items")
 		}
