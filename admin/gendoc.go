@@ -125,7 +125,7 @@ func (in *generateApiDocumentReq) Check() error {
 		return tcapi.Errorf(errNotInOptions, "GenEnvironment %q: want test, prepub or release", in.GenEnvironment)
 	}
 	if genLanguage(in.GenLanguage) == "" {
-		// The seed lists Python and JavaScript; Edgegate generates Go and Python.
+		// The seed lists Python and JavaScript; Edgegate adds Go.
 		return tcapi.Errorf("InvalidParameterValue.InvalidGenLanguage", "GenLanguage %q: want %s", in.GenLanguage, strings.Join(openapi.Languages, " or "))
 	}
 	return nil

@@ -81,7 +81,7 @@ func TestGenerateApiDocument(t *testing.T) {
 
 	dir := t.TempDir()
 	var doc []byte
-	for _, lang := range []string{"Go", "Python"} {
+	for _, lang := range []string{"Go", "Python", "JavaScript"} {
 		res, err := gen(lang, "release", svc)
 		if err != nil {
 			t.Fatal(err)
@@ -150,6 +150,16 @@ a = c.app_hello("x y", "z&1", 7)
 sys.stdout.write("%d %s|%d %s" % (r.status, r.body.decode(), a.status, a.body.decode()))
 `
 	writeFile(t, filepath.Join(dir, "Python", "call.py"), pyScript)
+	jsScript := `const { Client } = require("./egdocs");
+const [base, host, secretId, secretKey, appKey, appSecret] = process.argv.slice(2);
+const c = new Client({ baseUrl: base, host, secretId, secretKey, appKey, appSecret });
+(async () => {
+  const r = await c.getUser({ id: 42, region: "eu" });
+  const a = await c.appHello({ n: "x y", zeta: "z&1", alpha: 7 });
+  process.stdout.write(r.status + " " + r.body + "|" + a.status + " " + a.body);
+})().catch((e) => { console.error(e); process.exit(1); });
+`
+	writeFile(t, filepath.Join(dir, "JavaScript", "call.js"), jsScript)
 	for _, run := range []struct {
 		name string
 		cmd  func(key, appSecret string) *exec.Cmd
@@ -160,6 +170,11 @@ sys.stdout.write("%d %s|%d %s" % (r.status, r.body.decode(), a.status, a.body.de
 		{"Python", func(key, appSecret string) *exec.Cmd {
 			cmd := exec.Command("python3", "call.py", base, host, id, key, app.Result.ApiAppKey, appSecret)
 			cmd.Dir = filepath.Join(dir, "Python")
+			return cmd
+		}},
+		{"JavaScript", func(key, appSecret string) *exec.Cmd {
+			cmd := exec.Command("node", "call.js", base, host, id, key, app.Result.ApiAppKey, appSecret)
+			cmd.Dir = filepath.Join(dir, "JavaScript")
 			return cmd
 		}},
 	} {

@@ -218,6 +218,28 @@ func TestSDKsBuild(t *testing.T) {
 			t.Errorf("python client lacks %s: %s", fn, out)
 		}
 	}
+	cmd = exec.Command("node", "-e", `const m = require("./egdemo"); const c = new m.Client(); console.log(Object.getOwnPropertyNames(Object.getPrototypeOf(c)).sort().join(" "))`)
+	cmd.Dir = filepath.Join(dir, "JavaScript")
+	if out, err = cmd.CombinedOutput(); err != nil {
+		t.Fatalf("node require: %v\n%s", err, out)
+	}
+	for _, fn := range []string{"getUser", "createOrder", "static", "anything", "reports"} {
+		if !strings.Contains(" "+string(out), " "+fn+" ") && !strings.HasSuffix(strings.TrimSpace(string(out)), " "+fn) {
+			t.Errorf("JavaScript client lacks %s: %s", fn, out)
+		}
+	}
+	// A name with a line break stays inside its comment.
+	evil := sampleAPIs()
+	evil[0].ApiName = "x\npanic(1)\n"
+	for _, lang := range Languages {
+		files, err := SDK(lang, sampleTarget(), evil)
+		if err != nil {
+			t.Fatal(lang, err)
+		}
+		if strings.Contains(string(files[0].Data), "\npanic(1)") {
+			t.Errorf("%s: a line break in ApiName reached the code", lang)
+		}
+	}
 	if _, err := SDK("Cobol", sampleTarget(), sampleAPIs()); err == nil {
 		t.Error("unknown language accepted")
 	}

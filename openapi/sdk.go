@@ -25,13 +25,14 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
 // Languages GenerateApiDocument accepts for GenLanguage (the seed lists
-// Python and JavaScript; Edgegate generates Go and Python).
-var Languages = []string{"Go", "Python"}
+// Python and JavaScript; Edgegate adds Go).
+var Languages = []string{"Go", "JavaScript", "Python"}
 
 // sdkOp is an op with the names and types the templates need.
 type sdkOp struct {
 	op
 	GoName    string
+	JSName    string
 	FreePath  bool // prefix and regex APIs: the caller gives the path
 	MatchDesc string
 	Params    []sdkParam
@@ -69,6 +70,8 @@ func goName(s string) string {
 	return b.String()
 }
 
+var oneLine = strings.NewReplacer("\r", " ", "\n", " ", "\u2028", " ", "\u2029", " ").Replace
+
 func pyQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
@@ -79,9 +82,15 @@ func newSDKData(t Target, apis []model.API) (sdkData, error) {
 	if err != nil {
 		return sdkData{}, err
 	}
+	t.ServiceId, t.ServiceName, t.Environment = oneLine(t.ServiceId), oneLine(t.ServiceName), oneLine(t.Environment)
 	d := sdkData{Target: t, Pkg: strings.ReplaceAll(ident("eg_"+or(t.ServiceName, t.ServiceId)), "_", "")}
 	for _, o := range ops {
+		// Names and paths appear in generated comments: one line each, so
+		// a name cannot inject code.
+		o.API.ApiName, o.API.ApiId = oneLine(o.API.ApiName), oneLine(o.API.ApiId)
+		o.API.RequestConfig.Path = oneLine(o.API.RequestConfig.Path)
 		so := sdkOp{op: o, GoName: goName(o.Func)}
+		so.JSName = strings.ToLower(so.GoName[:1]) + so.GoName[1:]
 		switch o.Match {
 		case MatchPrefix, MatchPriorityPrefix:
 			so.FreePath, so.MatchDesc = true, "paths starting with "+o.Path
@@ -148,6 +157,17 @@ func SDK(lang string, t Target, apis []model.API) ([]File, error) {
 			{d.Pkg + "/go.mod", []byte("module " + d.Pkg + "\n\ngo 1.21\n")},
 			{d.Pkg + "/README.md", readme(d, "Go")},
 		}, nil
+	case "javascript":
+		if err := templates.ExecuteTemplate(&b, "js_client.js.tmpl", d); err != nil {
+			return nil, err
+		}
+		pkg, _ := json.MarshalIndent(map[string]any{"name": d.Pkg, "version": "1.0.0", "main": "index.js", "private": true,
+			"description": "Edgegate client for service " + d.Target.ServiceId + " (" + d.Target.Environment + ")", "engines": map[string]string{"node": ">=18"}}, "", "  ")
+		return []File{
+			{d.Pkg + "/index.js", b.Bytes()},
+			{d.Pkg + "/package.json", append(pkg, '\n')},
+			{d.Pkg + "/README.md", readme(d, "JavaScript")},
+		}, nil
 	case "python":
 		if err := templates.ExecuteTemplate(&b, "py_client.py.tmpl", d); err != nil {
 			return nil, err
@@ -193,6 +213,13 @@ func readme(d sdkData, lang string) []byte {
 			break
 		}
 		b.WriteString("```\n\n")
+	} else if lang == "JavaScript" {
+		fmt.Fprintf(&b, "```js\nconst { Client } = require(\"./%s\");\nconst c = new Client({ secretId: \"AKID...\", secretKey: \"...\" });\n", d.Pkg)
+		for _, o := range d.Ops {
+			fmt.Fprintf(&b, "const r = await c.%s({ /* parameters */ }); // r.status, r.headers, r.body\n", o.JSName)
+			break
+		}
+		b.WriteString("```\n\n")
 	} else {
 		fmt.Fprintf(&b, "```python\nimport %s\nc = %s.Client(secret_id=\"AKID...\", secret_key=\"...\")\n", d.Pkg, d.Pkg)
 		for _, o := range d.Ops {
@@ -204,8 +231,11 @@ func readme(d sdkData, lang string) []byte {
 	b.WriteString("| function | method | path | auth | parameters |\n|---|---|---|---|---|\n")
 	for _, o := range d.Ops {
 		name := o.Func
-		if lang == "Go" {
+		switch lang {
+		case "Go":
 			name = o.GoName
+		case "JavaScript":
+			name = o.JSName
 		}
 		var ps []string
 		for _, p := range o.Params {

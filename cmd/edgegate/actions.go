@@ -137,7 +137,7 @@ var ctlActions = []ctlAction{
 	{"DescribeServiceSubDomainMappings", gDomains, "a custom domain's path mappings", sdk[apigw.DescribeServiceSubDomainMappingsRequest](), nil},
 	{"DeleteServiceSubDomainMapping", gDomains, "delete one environment's path mapping", sdk[apigw.DeleteServiceSubDomainMappingRequest](), nil},
 
-	{"GenerateApiDocument", "Documents and SDK", "OpenAPI 3.1 document and Go/Python SDK links of an environment (ctl sdk downloads them)", sdk[apigw.GenerateApiDocumentRequest](), nil},
+	{"GenerateApiDocument", "Documents and SDK", "OpenAPI 3.1 document and Go, Python or JavaScript SDK links of an environment (ctl sdk downloads them)", sdk[apigw.GenerateApiDocumentRequest](), nil},
 	{"DescribeLogSearch", gLogs, "search the access log (time range, LogQuerys, ConText paging)", sdk[apigw.DescribeLogSearchRequest](), nil},
 
 	{"UploadCertificate", gCerts, "store a certificate: SVR chain and key, CA bundle or CLIENT (validated; key sealed at rest)", adm("UploadCertificate"), nil},

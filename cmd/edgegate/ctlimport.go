@@ -19,7 +19,7 @@ import (
 
 const ctlImportUsage = `usage: edgegate ctl import FILE --ServiceId ID (--backend URL | --mock TEXT) [--dry-run]
          [--timeout SECONDS] [--oauth-api ApiId] [--endpoint URL] [--ca FILE] [--data DIR] [--region R]
-       edgegate ctl sdk --ServiceId ID --GenEnvironment ENV --GenLanguage Go|Python [--out DIR]
+       edgegate ctl sdk --ServiceId ID --GenEnvironment ENV --GenLanguage Go|Python|JavaScript [--out DIR]
 
 import reads an OpenAPI 3.0/3.1 document (YAML or JSON) and creates one API
 per operation in service ID with CreateApi (an ANY API that Edgegate
