@@ -39,7 +39,7 @@ deps:
 	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus; }
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
-	@command -v python3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3; } # generated Python SDK (e2e/openapi_test.go)
+	@command -v python3 >/dev/null && command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 nodejs; } # generated SDKs (e2e/openapi_test.go)
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...
