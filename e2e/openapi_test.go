@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -51,8 +52,25 @@ func TestGenerateApiDocument(t *testing.T) {
 		ca.RequestParameters = []*apigw.RequestParameter{param("n", "path", "string", "", true), param("zeta", "query", "string", "", true),
 			param("alpha", "query", "int", "", true)}
 	})
+	_, jwk, rsSign := rsaKey()
+	tokenAPI := sdkAPI(c, svc, "=/token", func(ca *apigw.CreateApiRequest) {
+		ca.ApiName = common.StringPtr("token")
+		ca.RequestConfig.Method = common.StringPtr("POST")
+		ca.AuthType, ca.ApiBusinessType = common.StringPtr("OAUTH"), common.StringPtr("OAUTH")
+		ca.OauthConfig = &apigw.OauthConfig{PublicKey: common.StringPtr(jwk), TokenLocation: common.StringPtr("method.req.header.authorization"),
+			LoginRedirectUrl: common.StringPtr("http://login.example/")}
+	})
+	sdkAPI(c, svc, "/report", authType("OAUTH"), func(ca *apigw.CreateApiRequest) {
+		ca.ApiName = common.StringPtr("report")
+		ca.ServiceMockReturnMessage = common.StringPtr("report ok")
+		ca.ApiBusinessType, ca.AuthRelationApiId = common.StringPtr("NORMAL"), common.StringPtr(tokenAPI)
+	})
 	sdkRelease(c, svc)
 	id, secret, _ := sdkKeyPlan(c, svc, []string{users}, -1, -1)
+	now := time.Now().Unix()
+	claims := map[string]any{"sub": "u1", "iat": now, "exp": now + 300}
+	_, _, otherSign := rsaKey()
+	jwt, badJWT := jwsToken("RS256", claims, rsSign), jwsToken("RS256", claims, otherSign)
 	var app struct {
 		Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string }
 	}
@@ -118,7 +136,7 @@ import (
 func main() {
 	c := egdocs.New()
 	c.BaseURL, c.Host, c.SecretId, c.SecretKey = os.Args[1], os.Args[2], os.Args[3], os.Args[4]
-	c.AppKey, c.AppSecret, c.Algorithm = os.Args[5], os.Args[6], "hmac-sha256"
+	c.AppKey, c.AppSecret, c.Algorithm, c.Token = os.Args[5], os.Args[6], "hmac-sha256", os.Args[7]
 	r, err := c.GetUser(context.Background(), egdocs.GetUserParams{Id: 42, Region: "eu"})
 	if err != nil {
 		panic(err)
@@ -126,6 +144,11 @@ func main() {
 	b, _ := io.ReadAll(r.Body)
 	fmt.Printf("%d %s|", r.StatusCode, b)
 	if r, err = c.AppHello(context.Background(), egdocs.AppHelloParams{N: "x y", Zeta: "z&1", Alpha: 7}); err != nil {
+		panic(err)
+	}
+	b, _ = io.ReadAll(r.Body)
+	fmt.Printf("%d %s|", r.StatusCode, b)
+	if r, err = c.Report(context.Background(), egdocs.ReportParams{}); err != nil {
 		panic(err)
 	}
 	b, _ = io.ReadAll(r.Body)
@@ -144,47 +167,49 @@ func main() {
 	}
 	pyScript := `import sys, egdocs
 c = egdocs.Client(base_url=sys.argv[1], host=sys.argv[2], secret_id=sys.argv[3], secret_key=sys.argv[4],
-                  app_key=sys.argv[5], app_secret=sys.argv[6])
+                  app_key=sys.argv[5], app_secret=sys.argv[6], token=sys.argv[7])
 r = c.get_user(42, "eu")
 a = c.app_hello("x y", "z&1", 7)
-sys.stdout.write("%d %s|%d %s" % (r.status, r.body.decode(), a.status, a.body.decode()))
+o = c.report()
+sys.stdout.write("%d %s|%d %s|%d %s" % (r.status, r.body.decode(), a.status, a.body.decode(), o.status, o.body.decode()))
 `
 	writeFile(t, filepath.Join(dir, "Python", "call.py"), pyScript)
 	jsScript := `const { Client } = require("./egdocs");
-const [base, host, secretId, secretKey, appKey, appSecret] = process.argv.slice(2);
-const c = new Client({ baseUrl: base, host, secretId, secretKey, appKey, appSecret });
+const [base, host, secretId, secretKey, appKey, appSecret, token] = process.argv.slice(2);
+const c = new Client({ baseUrl: base, host, secretId, secretKey, appKey, appSecret, token });
 (async () => {
   const r = await c.getUser({ id: 42, region: "eu" });
   const a = await c.appHello({ n: "x y", zeta: "z&1", alpha: 7 });
-  process.stdout.write(r.status + " " + r.body + "|" + a.status + " " + a.body);
+  const o = await c.report();
+  process.stdout.write(r.status + " " + r.body + "|" + a.status + " " + a.body + "|" + o.status + " " + o.body);
 })().catch((e) => { console.error(e); process.exit(1); });
 `
 	writeFile(t, filepath.Join(dir, "JavaScript", "call.js"), jsScript)
 	for _, run := range []struct {
 		name string
-		cmd  func(key, appSecret string) *exec.Cmd
+		cmd  func(key, appSecret, token string) *exec.Cmd
 	}{
-		{"Go", func(key, appSecret string) *exec.Cmd {
-			return exec.Command(filepath.Join(mainDir, "client"), base, host, id, key, app.Result.ApiAppKey, appSecret)
+		{"Go", func(key, appSecret, token string) *exec.Cmd {
+			return exec.Command(filepath.Join(mainDir, "client"), base, host, id, key, app.Result.ApiAppKey, appSecret, token)
 		}},
-		{"Python", func(key, appSecret string) *exec.Cmd {
-			cmd := exec.Command("python3", "call.py", base, host, id, key, app.Result.ApiAppKey, appSecret)
+		{"Python", func(key, appSecret, token string) *exec.Cmd {
+			cmd := exec.Command("python3", "call.py", base, host, id, key, app.Result.ApiAppKey, appSecret, token)
 			cmd.Dir = filepath.Join(dir, "Python")
 			return cmd
 		}},
-		{"JavaScript", func(key, appSecret string) *exec.Cmd {
-			cmd := exec.Command("node", "call.js", base, host, id, key, app.Result.ApiAppKey, appSecret)
+		{"JavaScript", func(key, appSecret, token string) *exec.Cmd {
+			cmd := exec.Command("node", "call.js", base, host, id, key, app.Result.ApiAppKey, appSecret, token)
 			cmd.Dir = filepath.Join(dir, "JavaScript")
 			return cmd
 		}},
 	} {
 		for _, k := range []struct {
-			key, appSecret, want string
+			key, appSecret, token, want string
 		}{
-			{secret, app.Result.ApiAppSecret, `^200 user ok\|200 app ok$`},
-			{secret + "x", app.Result.ApiAppSecret + "x", `(?s)^401 .*SignatureMismatch.*\|401 .*SignatureMismatch`},
+			{secret, app.Result.ApiAppSecret, jwt, `^200 user ok\|200 app ok\|200 report ok$`},
+			{secret + "x", app.Result.ApiAppSecret + "x", badJWT, `(?s)^401 .*SignatureMismatch.*\|401 .*SignatureMismatch.*\|401 .*TokenSignatureInvalid`},
 		} {
-			out, err := run.cmd(k.key, k.appSecret).CombinedOutput()
+			out, err := run.cmd(k.key, k.appSecret, k.token).CombinedOutput()
 			if err != nil || !regexp.MustCompile(k.want).Match(out) {
 				t.Errorf("%s client (tampered %v): %v %q, want %q", run.name, k.key != secret, err, out, k.want)
 			}
@@ -205,7 +230,7 @@ const c = new Client({ baseUrl: base, host, secretId, secretKey, appKey, appSecr
 		t.Fatalf("import: %d %s", code, out)
 	}
 	want, got := describeAll(t, c, svc), describeAll(t, c, fresh)
-	if len(want) != 4 || fmt.Sprint(want) != fmt.Sprint(got) { // fmt sorts map keys
+	if len(want) != 6 || fmt.Sprint(want) != fmt.Sprint(got) { // fmt sorts map keys
 		t.Fatalf("round trip:\nwant %v\ngot  %v", want, got)
 	}
 	// A construct the gateway cannot express is refused before anything is created.
@@ -234,7 +259,12 @@ func describeAll(t *testing.T, c *apigw.Client, svc string) map[string]string {
 	ds := apigw.NewDescribeApisStatusRequest()
 	ds.ServiceId, ds.Limit = common.StringPtr(svc), common.Int64Ptr(100)
 	out := map[string]string{}
-	for _, s := range mustSDK(c.DescribeApisStatus(ds)).Response.Result.ApiIdStatusSet {
+	pathOf := map[string]string{}
+	set := mustSDK(c.DescribeApisStatus(ds)).Response.Result.ApiIdStatusSet
+	for _, s := range set {
+		pathOf[*s.ApiId] = *s.Path
+	}
+	for _, s := range set {
 		da := apigw.NewDescribeApiRequest()
 		da.ServiceId, da.ApiId = common.StringPtr(svc), s.ApiId
 		a := mustSDK(c.DescribeApi(da)).Response.Result
@@ -242,7 +272,12 @@ func describeAll(t *testing.T, c *apigw.Client, svc string) map[string]string {
 		for _, p := range a.RequestParameters {
 			ps = append(ps, fmt.Sprintf("%s/%s/%s/%s/%v", str(p.Name), str(p.Position), strings.ToLower(str(p.Type)), str(p.DefaultValue), p.Required != nil && *p.Required))
 		}
-		out[str(a.RequestConfig.Method)+" "+str(a.RequestConfig.Path)] = fmt.Sprintf("%s|%s|%s|%s|%v", str(a.ApiName), str(a.ApiDesc), str(a.AuthType), str(a.Protocol), ps)
+		oauth := ""
+		if a.OauthConfig != nil {
+			oauth = str(a.OauthConfig.PublicKey) + " " + str(a.OauthConfig.TokenLocation) + " " + str(a.OauthConfig.LoginRedirectUrl)
+		}
+		out[str(a.RequestConfig.Method)+" "+str(a.RequestConfig.Path)] = fmt.Sprintf("%s|%s|%s|%s|%v|%s|relation %s|%s", str(a.ApiName), str(a.ApiDesc),
+			str(a.AuthType), str(a.Protocol), ps, str(a.ApiBusinessType), pathOf[str(a.AuthRelationApiId)], oauth)
 	}
 	return out
 }

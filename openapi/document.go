@@ -96,7 +96,7 @@ func operation(o op, oid string, schemes obj) obj {
 		"x-edgegate-api-id":    a.ApiId,
 		"x-edgegate-path":      a.RequestConfig.Path,
 		"x-edgegate-match":     o.Match,
-		"x-edgegate-auth-type": o.Auth,
+		"x-edgegate-auth-type": or(strings.ToUpper(a.AuthType), "NONE"),
 		"responses":            res,
 	}
 	if a.ApiName != "" {
@@ -107,6 +107,18 @@ func operation(o op, oid string, schemes obj) obj {
 	}
 	if o.Method == "ANY" {
 		x["x-edgegate-method"] = "ANY"
+	}
+	if a.ApiBusinessType != "" {
+		x["x-edgegate-api-business-type"] = strings.ToUpper(a.ApiBusinessType)
+	}
+	if o.Authz && a.OauthConfig != nil {
+		// The token endpoint: its public key is public (tokens are checked
+		// with it), so a re-import can recreate it.
+		oc := obj{"PublicKey": a.OauthConfig.PublicKey, "TokenLocation": a.OauthConfig.TokenLocation}
+		if a.OauthConfig.LoginRedirectUrl != "" {
+			oc["LoginRedirectUrl"] = a.OauthConfig.LoginRedirectUrl
+		}
+		x["x-edgegate-oauth-config"] = oc
 	}
 	if p := strings.ToUpper(a.Protocol); p == "WEBSOCKET" {
 		x["x-edgegate-protocol"] = p

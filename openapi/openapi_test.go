@@ -38,6 +38,9 @@ func sampleAPIs() []model.API {
 		{ApiId: "api-5", ApiName: "reports", Protocol: "HTTP", AuthType: "OAUTH", AuthRelationApiId: "api-9",
 			RequestConfig:     model.RequestConfig{Path: "~*/reports/[0-9]{2,}$", Method: "GET"},
 			RequestParameters: []model.RequestParameter{{Name: "limit", Position: "query", Type: "int", DefaultValue: "10"}}},
+		{ApiId: "api-9", ApiName: "token", Protocol: "HTTP", AuthType: "OAUTH", ApiBusinessType: "OAUTH",
+			OauthConfig:   &model.OauthConfig{PublicKey: `{"kty":"OKP","crv":"Ed25519","x":"AAAA"}`, TokenLocation: "method.req.header.authorization"},
+			RequestConfig: model.RequestConfig{Path: "=/token", Method: "POST"}},
 	}
 }
 
@@ -106,7 +109,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("%s not imported", a.RequestConfig.Path)
 		}
 		if b.RequestConfig != a.RequestConfig || b.ApiName != a.ApiName || b.ApiDesc != a.ApiDesc || or(a.AuthType, "NONE") != b.AuthType ||
-			b.AuthRelationApiId != a.AuthRelationApiId {
+			b.AuthRelationApiId != a.AuthRelationApiId || b.ApiBusinessType != a.ApiBusinessType || !reflect.DeepEqual(a.OauthConfig, b.OauthConfig) {
 			t.Errorf("%s: got %+v", a.RequestConfig.Path, b)
 		}
 		if !sameParams(a.RequestParameters, b.RequestParameters) || len(a.RequestParameters) != len(b.RequestParameters) {

@@ -46,7 +46,10 @@ type op struct {
 	Match     string
 	Path      string // the OpenAPI path key (templates keep {name})
 	Method    string // upper case; "ANY" for any method
-	Auth      string // SECRET, APP, OAUTH, NONE
+	Auth      string // how a client authenticates: SECRET, APP, OAUTH, NONE
+	// Authz is an authorization API (ApiBusinessType OAUTH): the gateway
+	// forwards it to the token server unchecked (Auth NONE for clients).
+	Authz     bool
 	TokenIn   string // OAUTH: header, query or cookie
 	TokenName string // OAUTH: the header, query or cookie name
 	Params    []param
@@ -147,6 +150,9 @@ func buildOps(apis []model.API) ([]op, error) {
 			// Braces of a regex ({3}) are not OpenAPI path templates.
 			o.Path = strings.NewReplacer("{", "%7B", "}", "%7D").Replace(o.Path)
 		}
+		if strings.EqualFold(a.ApiBusinessType, "OAUTH") {
+			o.Authz, o.Auth = true, "NONE"
+		}
 		if o.Auth == "OAUTH" {
 			o.TokenIn, o.TokenName = "header", "Authorization"
 			if a.OauthConfig != nil {
@@ -158,6 +164,9 @@ func buildOps(apis []model.API) ([]op, error) {
 		o.Func = ident(a.ApiName)
 		if a.ApiName == "" || names[o.Func] > 1 {
 			o.Func = ident(a.ApiName + "_" + a.ApiId)
+		}
+		if clientMembers[o.Func] || clientMembers[goName(o.Func)] {
+			o.Func += "_api" // not a client field or attribute's name
 		}
 		for _, rp := range a.RequestParameters {
 			o.Params = append(o.Params, param{Name: rp.Name, Ident: ident(rp.Name), In: normIn(rp.Position), Type: normType(rp.Type),
@@ -193,6 +202,16 @@ func buildOps(apis []model.API) ([]op, error) {
 		return ops[i].API.ApiId < ops[j].API.ApiId
 	})
 	return ops, nil
+}
+
+// clientMembers are the generated clients' fields and attributes (Go,
+// Python and JavaScript spellings), which an API's function must not shadow.
+var clientMembers = map[string]bool{
+	"base_url": true, "secret_id": true, "secret_key": true, "app_key": true, "app_secret": true, "token": true,
+	"host": true, "algorithm": true, "http": true, "now": true, "timeout": true, "timeout_ms": true, "new": true,
+	"constructor": true, "base_url_": true,
+	"BaseURL": true, "SecretId": true, "SecretKey": true, "AppKey": true, "AppSecret": true, "Token": true,
+	"Host": true, "Algorithm": true, "HTTP": true, "Now": true, "New": true, "BaseUrl": true, "TimeoutMs": true,
 }
 
 // tokenLocation reads OauthConfig.TokenLocation (README "OAuth 2.0 / JWT").

@@ -18,6 +18,9 @@ import (
 // operation it came from, for messages.
 type Imported struct {
 	Where string
+	// SourceId is x-edgegate-api-id: an OAUTH business API's
+	// AuthRelationApiId names its authorization API by it.
+	SourceId string
 	API   model.API
 	// Warnings are parts of the operation the gateway does not check
 	// (a JSON request body's schema, response schemas are never checked).
@@ -153,6 +156,8 @@ type rawOp struct {
 	XProtocol string                 `json:"x-edgegate-protocol"`
 	XRelation string                 `json:"x-edgegate-auth-relation-api-id"`
 	XOrder    []string               `json:"x-edgegate-parameter-order"`
+	XBusiness string                 `json:"x-edgegate-api-business-type"`
+	XOauth    *model.OauthConfig     `json:"x-edgegate-oauth-config"`
 	Callbacks json.RawMessage        `json:"callbacks"`
 }
 
@@ -287,6 +292,14 @@ func (p *parser) operation(where, path, method string, raw json.RawMessage, comm
 	}
 	a.AuthType = auth
 	a.AuthRelationApiId = o.XRelation
+	im.SourceId = o.APIID
+	a.ApiBusinessType = strings.ToUpper(o.XBusiness)
+	if a.ApiBusinessType == "OAUTH" {
+		if o.XOauth == nil || o.XOauth.PublicKey == "" {
+			return im, "", false, unsupported(where, "an authorization API (x-edgegate-api-business-type OAUTH) without x-edgegate-oauth-config.PublicKey")
+		}
+		a.AuthType, a.ApiBusinessType, a.OauthConfig = "OAUTH", "OAUTH", o.XOauth
+	}
 	return im, o.APIID, anyM, nil
 }
 

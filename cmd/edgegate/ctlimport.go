@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,7 +33,9 @@ A document path without x-edgegate-path matches exactly ("=/path"), or as a
 {param} template. The backend is not in an OpenAPI document: --backend
 http://host:port sends each API to the same path there (ServiceType HTTP),
 --mock TEXT answers TEXT (ServiceType MOCK). OAUTH APIs need their
-authorization API: --oauth-api ApiId. Anything the gateway cannot express
+authorization API: the one in the same document (x-edgegate-api-id and
+x-edgegate-auth-relation-api-id; it is created first), else --oauth-api
+ApiId. Anything the gateway cannot express
 (cookie parameters, array/object parameters, other auth schemes, partial
 {param} segments, $refs outside #/components/parameters) is refused before
 anything is created. --dry-run prints the CreateApi calls instead.
@@ -139,44 +142,68 @@ func (o *subOpts) client() (*tcapi.Client, *http.Client, error) {
 	return &tcapi.Client{Endpoint: o.endpoint, SecretId: id, SecretKey: key, Region: o.region, Version: "2018-08-08", Service: "apigateway", HTTP: hc}, hc, nil
 }
 
-// importCalls maps the document to CreateApi parameters.
-func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]map[string]any, []string, error) {
+// importCall is one CreateApi call of an import.
+type importCall struct {
+	params   map[string]any
+	where    string
+	source   string // x-edgegate-api-id in the document
+	relation string // an authorization API imported with it, by its source id
+}
+
+// importCalls maps the document to CreateApi parameters: authorization
+// APIs first, so that the business APIs naming them (by their ids in the
+// document) can be pointed at the new ones.
+func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]importCall, error) {
 	svc := o.kv["ServiceId"]
 	if svc == "" {
-		return nil, nil, fmt.Errorf("--ServiceId is required")
+		return nil, fmt.Errorf("--ServiceId is required")
 	}
 	backend, mock := o.kv["backend"], o.kv["mock"]
 	if (backend == "") == (mock == "") {
-		return nil, nil, fmt.Errorf("give exactly one of --backend URL and --mock TEXT (an OpenAPI document names no backend)")
+		return nil, fmt.Errorf("give exactly one of --backend URL and --mock TEXT (an OpenAPI document names no backend)")
 	}
 	timeout := int64(15)
 	if s := o.kv["timeout"]; s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, nil, fmt.Errorf("--timeout %q: want seconds > 0", s)
+			return nil, fmt.Errorf("--timeout %q: want seconds > 0", s)
 		}
 		timeout = n
 	}
 	ims, err := openapi.Parse(doc)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(ims) == 0 {
-		return nil, nil, fmt.Errorf("the document has no operations")
+		return nil, fmt.Errorf("the document has no operations")
 	}
-	var calls []map[string]any
-	var where []string
+	authz := map[string]bool{}
 	for _, im := range ims {
+		if im.API.ApiBusinessType == "OAUTH" && im.SourceId != "" {
+			authz[im.SourceId] = true
+		}
+	}
+	sort.SliceStable(ims, func(i, j int) bool {
+		return ims[i].API.ApiBusinessType == "OAUTH" && ims[j].API.ApiBusinessType != "OAUTH"
+	})
+	var calls []importCall
+	for _, im := range ims {
+		call := importCall{where: im.Where, source: im.SourceId}
 		for _, w := range im.Warnings {
 			fmt.Fprintf(stderr, "ctl import: warning: %s\n", w)
 		}
 		a := im.API
 		a.ServiceId = svc
 		a.ServiceTimeout = timeout
-		if a.AuthType == "OAUTH" {
-			a.AuthRelationApiId = o.kv["oauth-api"]
-			if a.AuthRelationApiId == "" {
-				return nil, nil, fmt.Errorf("%s: an OAUTH API needs its authorization API in this service: --oauth-api ApiId", im.Where)
+		if a.AuthType == "OAUTH" && a.ApiBusinessType != "OAUTH" {
+			switch {
+			case authz[a.AuthRelationApiId]:
+				call.relation = a.AuthRelationApiId
+				a.AuthRelationApiId = "<ApiId of the imported " + a.AuthRelationApiId + ">"
+			case o.kv["oauth-api"] != "":
+				a.AuthRelationApiId = o.kv["oauth-api"]
+			default:
+				return nil, fmt.Errorf("%s: an OAUTH API needs its authorization API: one in the document, or --oauth-api ApiId", im.Where)
 			}
 		}
 		if mock != "" {
@@ -190,10 +217,10 @@ func importCalls(o *subOpts, doc []byte, stderr io.Writer) ([]map[string]any, []
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
 		delete(m, "ApiId")
-		calls = append(calls, m)
-		where = append(where, im.Where)
+		call.params = m
+		calls = append(calls, call)
 	}
-	return calls, where, nil
+	return calls, nil
 }
 
 // backendPath is the backend path for a front-end Path: the same path
@@ -220,14 +247,14 @@ func ctlImport(o *subOpts, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctl import: %v\n", err)
 		return 2
 	}
-	calls, where, err := importCalls(o, doc, stderr)
+	calls, err := importCalls(o, doc, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ctl import: %s: %v\n", o.file, err)
 		return 2
 	}
 	if o.dryRun {
 		for _, c := range calls {
-			b, _ := json.MarshalIndent(c, "", "  ")
+			b, _ := json.MarshalIndent(c.params, "", "  ")
 			fmt.Fprintf(stdout, "CreateApi %s\n", b)
 		}
 		fmt.Fprintf(stderr, "ctl import: dry run: %d APIs, nothing created\n", len(calls))
@@ -240,20 +267,28 @@ func ctlImport(o *subOpts, stdout, stderr io.Writer) int {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ApiId\tMethod\tPath\tAuthType\tfrom")
-	for i, params := range calls {
+	created := map[string]string{} // source id → new ApiId
+	for i, call := range calls {
+		params := call.params
+		if call.relation != "" {
+			params["AuthRelationApiId"] = created[call.relation]
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		raw, err := c.Call(ctx, "CreateApi", params)
 		cancel()
 		if err != nil {
 			tw.Flush()
 			fmt.Fprintf(stderr, "ctl import: %d of %d APIs created before this one failed\n", i, len(calls))
-			return reportCall(stdout, stderr, "CreateApi for "+where[i], err)
+			return reportCall(stdout, stderr, "CreateApi for "+call.where, err)
 		}
 		var r struct {
 			Result struct{ ApiId, Path, Method string }
 		}
 		_ = json.Unmarshal(raw, &r)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", r.Result.ApiId, r.Result.Method, r.Result.Path, params["AuthType"], where[i])
+		if call.source != "" {
+			created[call.source] = r.Result.ApiId
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", r.Result.ApiId, r.Result.Method, r.Result.Path, params["AuthType"], call.where)
 	}
 	tw.Flush()
 	return 0
