@@ -41,12 +41,12 @@ type param struct {
 
 // op is one API as the generators use it.
 type op struct {
-	API       model.API
-	Func      string // unique identifier-safe name (operationId)
-	Match     string
-	Path      string // the OpenAPI path key (templates keep {name})
-	Method    string // upper case; "ANY" for any method
-	Auth      string // how a client authenticates: SECRET, APP, OAUTH, NONE
+	API    model.API
+	Func   string // unique identifier-safe name (operationId)
+	Match  string
+	Path   string // the OpenAPI path key (templates keep {name})
+	Method string // upper case; "ANY" for any method
+	Auth   string // how a client authenticates: SECRET, APP, OAUTH, NONE
 	// Authz is an authorization API (ApiBusinessType OAUTH): the gateway
 	// forwards it to the token server unchecked (Auth NONE for clients).
 	Authz     bool

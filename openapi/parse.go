@@ -21,7 +21,7 @@ type Imported struct {
 	// SourceId is x-edgegate-api-id: an OAUTH business API's
 	// AuthRelationApiId names its authorization API by it.
 	SourceId string
-	API   model.API
+	API      model.API
 	// Warnings are parts of the operation the gateway does not check
 	// (a JSON request body's schema, response schemas are never checked).
 	Warnings []string
