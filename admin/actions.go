@@ -126,6 +126,8 @@ var actionTable = []action{
 	act("BindIPStrategy", (*Admin).bindIPStrategy),
 	act("UnBindIPStrategy", (*Admin).unBindIPStrategy),
 	act("DescribeIPStrategyApisStatus", (*Admin).describeIPStrategyApisStatus),
+	// Documents and SDK (文档和SDK; gendoc.go).
+	act("GenerateApiDocument", (*Admin).generateApiDocument),
 	// Log search (日志相关接口; logsearch.go).
 	act("DescribeLogSearch", (*Admin).describeLogSearch),
 	// Edgegate extensions: certificates for custom domains

@@ -100,6 +100,7 @@ type Admin struct {
 	closeOnce sync.Once
 
 	docs apiDocState // API document builds and page sessions (apidocs.go)
+	gens genStore    // GenerateApiDocument's files (gendoc.go)
 }
 
 // published is one revision as edges receive it.
@@ -216,9 +217,10 @@ func (a *Admin) Close() error {
 	return a.db.Close()
 }
 
-// Handler serves the Action API, and the API documents' pages under
-// /apidoc/ (apidocpage.go).
-func (a *Admin) Handler() http.Handler { return a.docHandler(a.api) }
+// Handler serves the Action API, the API documents' pages under /apidoc/
+// (apidocpage.go) and GenerateApiDocument's files under /generated/
+// (gendoc.go).
+func (a *Admin) Handler() http.Handler { return a.withGenFiles(a.docHandler(a.api)) }
 
 // SecretID is the admin SecretId (never the key).
 func (a *Admin) SecretID() string { return a.creds.id }

@@ -37,9 +37,7 @@ var notInSDK = map[string]string{
 }
 
 // notServed are the SDK's Actions Edgegate does not serve.
-var notServed = map[string]bool{
-	"GenerateApiDocument": true,
-}
+var notServed = map[string]bool{}
 
 // beyondSDK are the members we send that the SDK's models lack, by our
 // type and member, with the reason; the SDK ignores them.

@@ -30,6 +30,8 @@ func TestImportDirection(t *testing.T) {
 		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression"},
 		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog"},
 
+		// OpenAPI documents and SDKs (GenerateApiDocument, ctl import).
+		"openapi": {"model"},
 		// The access log: the edge writes it, the admin searches it.
 		"accesslog": {},
 		// Response compression: the edge's loops use it; it knows no edge.

@@ -141,10 +141,11 @@ var ctlActions = []ctlAction{
 	{"CreateAPIDoc", gDocs, "create a password-protected document over APIs of a service environment (and build it)", sdk[apigw.CreateAPIDocRequest](), nil},
 	{"ModifyAPIDoc", gDocs, "change a document's name, service, environment or APIs (and rebuild it)", sdk[apigw.ModifyAPIDocRequest](), nil},
 	{"DeleteAPIDoc", gDocs, "delete a document and its page", sdk[apigw.DeleteAPIDocRequest](), nil},
-	{"DescribeAPIDocs", gDocs, "list documents", sdk[apigw.DescribeAPIDocsRequest](), nil},
+	{"DescribeAPIDocs", gDocs, "list documents", sdk[apigw.DescribeAPIDocsRequest](), sdk[describeAPIDocsExtra]()},
 	{"DescribeAPIDocDetail", gDocs, "one document: status, URI, share password, APIs", sdk[apigw.DescribeAPIDocDetailRequest](), nil},
 	{"BuildAPIDoc", gDocs, "rebuild a document's page from what its environment runs", sdk[apigw.BuildAPIDocRequest](), nil},
 	{"ResetAPIDocPassword", gDocs, "give a document a new share password (ends open sessions)", sdk[apigw.ResetAPIDocPasswordRequest](), nil},
+	{"GenerateApiDocument", "Documents and SDK", "OpenAPI 3.1 document and Go, Python or JavaScript SDK links of an environment (ctl sdk downloads them)", sdk[apigw.GenerateApiDocumentRequest](), nil},
 	{"DescribeLogSearch", gLogs, "search the access log (time range, LogQuerys, ConText paging)", sdk[apigw.DescribeLogSearchRequest](), nil},
 
 	{"UploadCertificate", gCerts, "store a certificate: SVR chain and key, CA bundle or CLIENT (validated; key sealed at rest)", adm("UploadCertificate"), nil},

@@ -93,6 +93,12 @@ type deleteApiExtra struct{ InternalReqSource string }
 
 type describePluginsExtra struct{ Order, OrderBy, PluginAttribute string }
 
+// describeAPIDocsExtra: the seed's DescribeAPIDocs members the SDK lacks.
+type describeAPIDocsExtra struct {
+	Filters        []filter
+	Order, OrderBy string
+}
+
 type apiExtra struct {
 	EventBusId, InternalReqSource, ServiceScfFunctionType string
 	EIAMAppType, EIAMAuthType, EIAMAppId                  string

@@ -109,6 +109,8 @@ func init() {
 	ctlSubcommands = map[string]ctlSubcommand{
 		"help":       ctlHelpCmd,
 		"completion": ctlCompletionCmd,
+		"import":     ctlImportCmd, // ctlimport.go
+		"sdk":        ctlSDKCmd,    // sdkfetch.go
 	}
 }
 

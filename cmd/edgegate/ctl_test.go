@@ -160,7 +160,7 @@ func TestCtlHelp(t *testing.T) {
 	}
 	help := out.String()
 	for _, want := range []string{"usage: edgegate ctl", "--RequestConfig.Path /x", "--Filters.0.Name", "--json", "--cli-input-json", "--output json|table",
-		"\nActions:\n  APIs\n    CreateApi ", "\n  Services\n    CreateService ", "\n  Throttling (rate-limit) strategies\n", "5 limit or quota"} {
+		"\nActions:\n  API documents\n    CreateAPIDoc ", "\n  APIs\n    CreateApi ", "\n  Services\n    CreateService ", "\n  Throttling (rate-limit) strategies\n", "5 limit or quota"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q", want)
 		}
