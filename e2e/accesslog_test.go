@@ -60,7 +60,14 @@ func searchAll(t *testing.T, c *gw.Client, svc string, conds ...*gw.LogQuery) ([
 		if ctx != "" {
 			req.ConText = common.StringPtr(ctx)
 		}
-		r := mustSDK(c.DescribeLogSearch(req)).Response
+		resp, err := c.DescribeLogSearch(req)
+		if sdkCode(err) == "RequestLimitExceeded" {
+			// The Action API's per-credential rate (20/s) counts every
+			// page: back off as a client of the seed's API would.
+			time.Sleep(time.Second)
+			continue
+		}
+		r := mustSDK(resp, err).Response
 		pages++
 		for _, l := range r.LogSet {
 			lines = append(lines, *l)
