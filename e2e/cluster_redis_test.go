@@ -172,7 +172,9 @@ func TestClusterLimitsRedis(t *testing.T) {
 	// fails rate limits open, to each edge's own limit (edge a, offered
 	// 210/s, admits 100/s; b and c all of their 45/s), and quotas closed.
 	rd.Stop()
-	time.Sleep(700 * time.Millisecond) // the lessors notice (round-trip timeout 500 ms)
+	for _, e := range edges { // each lessor notices (a failed round trip)
+		e.waitLog("cluster limits: redis down", 0)
+	}
 	if a := getT(edges[1])(httpc); a.status != 429 || a.code != "QuotaExceeded" {
 		t.Errorf("quota with redis down: %v, want 429 QuotaExceeded (fail closed)", a)
 	}
