@@ -78,7 +78,9 @@ type Log struct {
 	size      int64
 	lastID    int64
 	buf       []byte
-	broken    bool // the segment failed; open a new one at retryAt
+	tc        timeCache // the writer's formatted second
+	now       time.Time // read once per drain
+	broken    bool      // the segment failed; open a new one at retryAt
 	retryAt   time.Time
 	lastFlush time.Time
 
@@ -264,6 +266,8 @@ func (l *Log) run() {
 }
 
 func (l *Log) drainAll() int {
+	// One clock reading a drain: write's MaxAge test needs no finer time.
+	l.now = l.opts.Now()
 	n := 0
 	for _, r := range *l.rings.Load() {
 		n += r.drain(l.write)
@@ -275,12 +279,12 @@ func (l *Log) drainAll() int {
 // would take the segment past MaxSize.
 func (l *Log) write(r *Record) {
 	r.PID = l.pid
-	l.buf = r.AppendJSON(l.buf[:0])
+	l.buf = r.appendJSON(l.buf[:0], &l.tc)
 	if l.broken && !l.reopen() {
 		l.lost.Add(1)
 		return
 	}
-	if l.size > 0 && l.size+int64(len(l.buf)) > l.opts.MaxSize || l.opts.Now().Sub(l.segStart) >= l.opts.MaxAge {
+	if l.size > 0 && l.size+int64(len(l.buf)) > l.opts.MaxSize || l.now.Sub(l.segStart) >= l.opts.MaxAge {
 		if l.rotate(); l.broken {
 			l.lost.Add(1)
 			return

@@ -148,3 +148,19 @@ func TestHostPart(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeCache: the writer's cached-second time equals AppendFormat's,
+// across second boundaries, out-of-order lines and times before 1970.
+func TestTimeCache(t *testing.T) {
+	var tc timeCache
+	times := []int64{0, -1, -999, -1e9, -1e9 - 1, 1e9 - 1, 1e9, 1733400000123456789, 1733400000999999999, 1733400001000000000, 1733400000000000999, 1733399999000001000}
+	for _, ns := range times {
+		for range 2 { // the second call takes the cached prefix
+			got := string(tc.appendTime(nil, ns))
+			want := time.Unix(0, ns).UTC().Format(timeLayout)
+			if got != want {
+				t.Fatalf("%d: %s, want %s", ns, got, want)
+			}
+		}
+	}
+}
