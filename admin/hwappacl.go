@@ -113,4 +113,3 @@ func (a *Admin) hwDeleteAppACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 	}
 	return hwapi.NoContent(), nil
 }
-

@@ -620,7 +620,9 @@ type hwSpecial struct {
 	AppName    string `json:"app_name"`
 }
 
-func specialID(p *pluginRecord, typ, object string) string { return bindID("special", p.PluginId, typ, object) }
+func specialID(p *pluginRecord, typ, object string) string {
+	return bindID("special", p.PluginId, typ, object)
+}
 
 // specials lists a throttle's special throttles, apps first.
 func specials(tx *buntdb.Tx, p *pluginRecord) []hwSpecial {
