@@ -120,14 +120,20 @@ func TestHuaweiAuth(t *testing.T) {
 	f("future X-Sdk-Date", func(c *hwclient.Client) { c.Now = func() time.Time { return time.Now().Add(20 * time.Minute) } }, 401, "APIGW.0301", "expired")
 	f("query changed after signing", func(c *hwclient.Client) { c.Tamper = func(r *http.Request) { r.URL.RawQuery = "limit=6" } }, 401, "APIGW.0301", "verify aksk signature fail")
 	f("not signed", func(c *hwclient.Client) { c.Tamper = func(r *http.Request) { r.Header.Del("Authorization") } }, 401, "APIGW.0301", "not signed")
-	f("IAM token", func(c *hwclient.Client) { c.Header = http.Header{"X-Auth-Token": {"MIIZkQYJKoZIhvcNAQcCoIIZgjCCGX4CAQExDTALBglghkgBZQMEAgEwgg"}} }, 401, "APIG.1002", "IAM tokens")
+	f("IAM token", func(c *hwclient.Client) {
+		c.Header = http.Header{"X-Auth-Token": {"MIIZkQYJKoZIhvcNAQcCoIIZgjCCGX4CAQExDTALBglghkgBZQMEAgEwgg"}}
+	}, 401, "APIG.1002", "IAM tokens")
 	f("Tencent TC3 signature", func(c *hwclient.Client) {
-		c.Tamper = func(r *http.Request) { r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=x/2026-01-01/apigateway/tc3_request") }
+		c.Tamper = func(r *http.Request) {
+			r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=x/2026-01-01/apigateway/tc3_request")
+		}
 	}, 401, "APIGW.0301", "SDK-HMAC-SHA256")
 	f("malformed instance", func(c *hwclient.Client) { c.Instance = "bad.id" }, 400, "APIG.2012", "parameterName:instance_id")
 
 	// An edge credential may call EdgeSync only.
-	var ec struct{ Result struct{ SecretId, SecretKey string } }
+	var ec struct {
+		Result struct{ SecretId, SecretKey string }
+	}
 	mustCall(t, cp.client(), "CreateEdgeCredential", map[string]any{"Remark": "edge"}, &ec)
 	f("edge credential", func(c *hwclient.Client) { c.AK, c.SK = ec.Result.SecretId, ec.Result.SecretKey }, 403, "APIG.1005", "No permissions")
 
