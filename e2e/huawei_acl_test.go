@@ -237,12 +237,16 @@ func TestHuaweiAppACL(t *testing.T) {
 	h := newHW(t, cp)
 	svc := sdkCreateService(c, "appshop")
 	api := sdkAPI(c, svc, "/app", proxyTo(up, "/echo"), authType("APP"))
-	var app struct{ Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string } }
+	var app struct {
+		Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string }
+	}
 	mustCall(t, rc, "CreateApiApp", map[string]any{"ApiAppName": "mobile"}, &app)
 	mustCall(t, rc, "BindApiApp", map[string]any{"ApiAppId": app.Result.ApiAppId, "Environment": "release", "ServiceId": svc, "ApiId": api}, nil)
 	sdkRelease(c, svc)
 	g := cp.edge(svc)
-	call := func() answer { return g.send(httpc, "GET", "/app", nil, appHeaders(app.Result.ApiAppKey, app.Result.ApiAppSecret, "/app", "")) }
+	call := func() answer {
+		return g.send(httpc, "GET", "/app", nil, appHeaders(app.Result.ApiAppKey, app.Result.ApiAppSecret, "/app", ""))
+	}
 	waitFor(t, 3*time.Second, "the app's API", func() bool { return call().status == 200 })
 
 	path := "/apps/" + app.Result.ApiAppId + "/app-acl"
