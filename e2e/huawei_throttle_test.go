@@ -141,7 +141,9 @@ func TestHuaweiThrottles(t *testing.T) {
 	keyAPI := sdkAPI(c, svc, "/keyed", proxyTo(up, "/echo"), authType("SECRET"))
 	sdkRelease(c, svc)
 	keyID, keySecret, _ := sdkKeyPlan(c, svc, []string{keyAPI}, -1, -1)
-	keyed := func() answer { return g.send(httpc, "GET", "/keyed", nil, keyPairHeaders(keyID, keySecret, "hmac-sha256")) }
+	keyed := func() answer {
+		return g.send(httpc, "GET", "/keyed", nil, keyPairHeaders(keyID, keySecret, "hmac-sha256"))
+	}
 	waitFor(t, 3*time.Second, "the keyed API", func() bool { return keyed().status == 200 })
 	var perKey hwclient.Throttle
 	h.ok("POST", "/throttles", nil, hwclient.Throttle{Name: "per_key", ApiCallLimits: 100, UserCallLimits: 2, TimeInterval: 1, TimeUnit: "HOUR"}, 201, &perKey)
