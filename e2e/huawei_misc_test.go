@@ -8,7 +8,7 @@ import (
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 
-	"github.com/edgegate/edgegate/admin/hwapi/hwclient"
+	"github.com/edgegate/edgegate/admin/hwapi"
 	"github.com/edgegate/edgegate/internal/testpki"
 )
 
@@ -18,9 +18,7 @@ import (
 // ModifySubDomain store: DescribeServiceSubDomains shows it.
 func TestHuaweiDomainCertificates(t *testing.T) {
 	defer catchSDK(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	h := newHW(t, cp)
+	_, cp, c, h := hwSetup(t)
 	svc := sdkCreateService(c, "certshop")
 	bind(c, bindReq(svc, svc+".localhost", "api.example.com", nil))
 	ca := testpki.NewCA("e2e CA")
@@ -38,36 +36,36 @@ func TestHuaweiDomainCertificates(t *testing.T) {
 		return res.DomainSet[0]
 	}
 	base := "/api-groups/" + svc + "/domains/api.example.com/certificates"
-	h.ok("POST", base+"/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert}}, 204, nil)
+	h.ok("POST", base+"/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert}}, 204, nil)
 	if d := domain(); *d.CertificateId != cert || *d.Protocol != "http&https" {
 		t.Fatalf("attached: %s", mustJSON(d))
 	}
 	yes := true
-	h.want("POST", base+"/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert}, VerifiedClientCertificateEnable: &yes}, 400, "APIG.3402")
-	h.want("POST", base+"/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert, otherName}}, 400, "APIG.2012")
-	h.want("POST", base+"/attach", nil, hwclient.CertificatesAttach{}, 400, "APIG.2012")
-	h.want("POST", base+"/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{otherName}}, 400, "APIG.2012") // does not cover the name
-	h.want("POST", base+"/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{"cert-nothere"}}, 404, "APIG.3081")
+	h.want("POST", base+"/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert}, VerifiedClientCertificateEnable: &yes}, 400, "APIG.3402")
+	h.want("POST", base+"/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert, otherName}}, 400, "APIG.2012")
+	h.want("POST", base+"/attach", nil, hwapi.CertificatesAttach{}, 400, "APIG.2012")
+	h.want("POST", base+"/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{otherName}}, 400, "APIG.2012") // does not cover the name
+	h.want("POST", base+"/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{"cert-nothere"}}, 404, "APIG.3081")
 	// The seed's 404: a domain the group does not have.
-	h.want("POST", "/api-groups/"+svc+"/domains/nope.example.com/certificates/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert}}, 404, "APIG.3020")
-	h.want("POST", "/api-groups/service-nothere/domains/api.example.com/certificates/attach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert}}, 404, "APIG.3001")
-	h.want("POST", base+"/detach", nil, hwclient.CertificatesAttach{CertificateIds: []string{otherName}}, 404, "APIG.3081")
-	h.ok("POST", base+"/detach", nil, hwclient.CertificatesAttach{CertificateIds: []string{cert}}, 204, nil)
+	h.want("POST", "/api-groups/"+svc+"/domains/nope.example.com/certificates/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert}}, 404, "APIG.3020")
+	h.want("POST", "/api-groups/service-nothere/domains/api.example.com/certificates/attach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert}}, 404, "APIG.3001")
+	h.want("POST", base+"/detach", nil, hwapi.CertificatesAttach{CertificateIds: []string{otherName}}, 404, "APIG.3081")
+	h.ok("POST", base+"/detach", nil, hwapi.CertificatesAttach{CertificateIds: []string{cert}}, 204, nil)
 	if d := domain(); *d.CertificateId != "" || *d.Protocol != "http" {
 		t.Fatalf("detached: %s", mustJSON(d))
 	}
 
 	// By certificate: its domains (AttachOrDetachDomainInfo).
 	byCert := "/v2/" + h.c.Project + "/apigw/certificates/" + cert + "/domains"
-	h.ok("POST", byCert+"/attach", nil, map[string]any{"domains": []hwclient.AttachOrDetachDomainInfo{{Domain: "api.example.com", InstanceIds: []string{h.c.Instance}}}}, 204, nil)
+	h.ok("POST", byCert+"/attach", nil, map[string]any{"domains": []hwapi.AttachOrDetachDomainInfo{{Domain: "api.example.com", InstanceIds: []string{h.c.Instance}}}}, 204, nil)
 	if d := domain(); *d.CertificateId != cert || *d.Protocol != "http&https" {
 		t.Fatalf("attached by certificate: %s", mustJSON(d))
 	}
-	h.want("POST", byCert+"/attach", nil, map[string]any{"domains": []hwclient.AttachOrDetachDomainInfo{{Domain: "nope.example.com"}}}, 404, "APIG.3020")
-	h.want("POST", byCert+"/attach", nil, map[string]any{"domains": []hwclient.AttachOrDetachDomainInfo{{Domain: "api.example.com", VerifiedClientCertificateEnabled: &yes}}}, 400, "APIG.3402")
+	h.want("POST", byCert+"/attach", nil, map[string]any{"domains": []hwapi.AttachOrDetachDomainInfo{{Domain: "nope.example.com"}}}, 404, "APIG.3020")
+	h.want("POST", byCert+"/attach", nil, map[string]any{"domains": []hwapi.AttachOrDetachDomainInfo{{Domain: "api.example.com", VerifiedClientCertificateEnabled: &yes}}}, 400, "APIG.3402")
 	h.want("POST", byCert+"/attach", nil, map[string]any{"domains": []any{}}, 400, "APIG.2012")
-	h.want("POST", "/v2/"+h.c.Project+"/apigw/certificates/cert-nothere/domains/attach", nil, map[string]any{"domains": []hwclient.AttachOrDetachDomainInfo{{Domain: "api.example.com"}}}, 404, "APIG.3081")
-	h.ok("POST", byCert+"/detach", nil, map[string]any{"domains": []hwclient.AttachOrDetachDomainInfo{{Domain: "api.example.com"}}}, 204, nil)
+	h.want("POST", "/v2/"+h.c.Project+"/apigw/certificates/cert-nothere/domains/attach", nil, map[string]any{"domains": []hwapi.AttachOrDetachDomainInfo{{Domain: "api.example.com"}}}, 404, "APIG.3081")
+	h.ok("POST", byCert+"/detach", nil, map[string]any{"domains": []hwapi.AttachOrDetachDomainInfo{{Domain: "api.example.com"}}}, 204, nil)
 	if d := domain(); *d.CertificateId != "" {
 		t.Fatalf("detached by certificate: %s", mustJSON(d))
 	}
@@ -78,20 +76,20 @@ func TestHuaweiDomainCertificates(t *testing.T) {
 // lists it and the edge applies it after the publish.
 func TestHuaweiPluginBindings(t *testing.T) {
 	defer catchSDK(t)
-	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
+	up, cp, c, h := hwSetup(t)
 	rc := cp.client()
-	h := newHW(t, cp)
-	svc, echo, ping, g := hwGroup(t, cp, c, up, "pluginshop")
+	svc, echo, ping, g := ipService(t, cp, c, up)
+	exact := sdkAPI(c, svc, "=/exact")
+	sdkRelease(c, svc)
 	var cors struct{ Result struct{ PluginId string } }
 	mustCall(t, rc, "CreatePlugin", map[string]any{"PluginName": "cors_app", "PluginType": "Cors", "PluginData": corsData}, &cors)
 	id := cors.Result.PluginId
 	base := "/plugins/" + id
 
-	n, _, _ := h.list(base+"/attachable-apis", q("env_id", releaseEnv), "apis")
-	if n != 2 {
-		t.Fatalf("attachable: %d", n)
+	var attachable hwapi.PluginApis
+	h.ok("GET", base+"/attachable-apis", q("env_id", releaseEnv), nil, 200, &attachable)
+	if attachable.Total != 3 || attachable.Apis[2].ApiId != exact || attachable.Apis[2].MatchMode != "NORMAL" || attachable.Apis[2].ReqUri != "/exact" {
+		t.Fatalf("attachable: %+v", attachable)
 	}
 	var att struct {
 		Attached []struct {
@@ -118,11 +116,11 @@ func TestHuaweiPluginBindings(t *testing.T) {
 		t.Fatalf("preflight: %v", pre.h)
 	}
 	// The seed's PluginApiInfo.
-	var apis hwclient.PluginApis
+	var apis hwapi.PluginApis
 	h.ok("GET", base+"/attached-apis", q("api_id", ping), nil, 200, &apis)
 	p := apis.Apis
 	if apis.Total != 1 || p[0].ApiId != ping || p[0].ReqProtocol != "HTTP" || p[0].ReqMethod != "GET" || p[0].ReqUri != "/ping" ||
-		p[0].MatchMode != "NORMAL" || p[0].AuthType != "NONE" || p[0].GroupId != svc || p[0].GroupName != "pluginshop" || p[0].EnvId != releaseEnv ||
+		p[0].MatchMode != "SWA" || p[0].AuthType != "NONE" || p[0].GroupId != svc || p[0].GroupName != "ipshop" || p[0].EnvId != releaseEnv ||
 		p[0].EnvName != "RELEASE" || p[0].PublishId != ping+"."+releaseEnv || p[0].PluginAttachId != att.Attached[1].AttachId || p[0].Type != 1 {
 		t.Fatalf("attached-apis: %+v", apis)
 	}
@@ -135,7 +133,7 @@ func TestHuaweiPluginBindings(t *testing.T) {
 			t.Fatalf("attached-apis %v: %d", f, n)
 		}
 	}
-	if n, _, _ := h.list(base+"/attachable-apis", q("env_id", releaseEnv), "apis"); n != 0 {
+	if n, _, _ := h.list(base+"/attachable-apis", q("env_id", releaseEnv), "apis"); n != 1 {
 		t.Fatalf("attachable after attach: %d", n)
 	}
 	// The Action API sees the same attachments.
@@ -159,7 +157,7 @@ func TestHuaweiPluginBindings(t *testing.T) {
 	if dp.Result.TotalCount != 1 {
 		t.Fatalf("DescribePluginApis after detach: %+v", dp)
 	}
-	if n, _, items := h.list(base+"/attachable-apis", q("env_id", releaseEnv), "apis"); n != 1 || !strings.Contains(string(items[0]), echo) {
+	if n, _, items := h.list(base+"/attachable-apis", q("env_id", releaseEnv), "apis"); n != 2 || !strings.Contains(string(items[0]), echo) {
 		t.Fatalf("attachable after detach: %d %s", n, items)
 	}
 }
