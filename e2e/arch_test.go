@@ -20,15 +20,17 @@ func TestImportDirection(t *testing.T) {
 		"cond":    {"ascii"},
 		"limiter": {},
 		// Cluster-wide limits: leases limiter budgets from Redis.
-		"cluster":  {"limiter"},
-		"bpf":      {},
-		"ipset":    {},
-		"ascii":    {},
-		"http1":    {"ascii"},
-		"auth":     {"ascii"},
-		"router":   {"model", "http1", "ascii"},
-		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression"},
-		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog"},
+		"cluster": {"limiter"},
+		"bpf":     {},
+		"ipset":   {},
+		"ascii":   {},
+		"http1":   {"ascii"},
+		"auth":    {"ascii"},
+		// Backend signatures (signature keys): the edge signs, backends verify.
+		"backendsign": {"auth", "ascii"},
+		"router":      {"model", "http1", "ascii"},
+		"snapshot":    {"model", "router", "ipset", "auth", "cond", "ascii", "compression", "backendsign"},
+		"edge":        {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog", "backendsign"},
 
 		// OpenAPI documents and SDKs (GenerateApiDocument, ctl import).
 		"openapi": {"model"},
