@@ -18,6 +18,7 @@ import (
 	"github.com/tidwall/buntdb"
 
 	"github.com/edgegate/edgegate/accesslog"
+	"github.com/edgegate/edgegate/admin/hwapi"
 	"github.com/edgegate/edgegate/admin/store"
 	"github.com/edgegate/edgegate/admin/tcapi"
 	"github.com/edgegate/edgegate/model"
@@ -81,7 +82,8 @@ type Admin struct {
 	db    *store.DB
 	creds credentials
 	api   *tcapi.Server
-	seal  *sealer // nil: secrets stored in clear
+	hw    *hwapi.Server // the Huawei REST interface (hwrest.go)
+	seal  *sealer       // nil: secrets stored in clear
 
 	mu sync.Mutex // serialises writing Actions
 
@@ -196,6 +198,7 @@ func New(opts Options) (*Admin, error) {
 		Log:     opts.Log,
 		Limits:  limits,
 	}
+	a.hw = a.newHWServer()
 	a.warnExpiring()
 	go a.expiryLoop()
 	return a, nil
@@ -218,9 +221,9 @@ func (a *Admin) Close() error {
 }
 
 // Handler serves the Action API, the API documents' pages under /apidoc/
-// (apidocpage.go) and GenerateApiDocument's files under /generated/
-// (gendoc.go).
-func (a *Admin) Handler() http.Handler { return a.withGenFiles(a.docHandler(a.api)) }
+// (apidocpage.go), GenerateApiDocument's files under /generated/
+// (gendoc.go) and the Huawei REST interface under /v2/ (hwrest.go).
+func (a *Admin) Handler() http.Handler { return a.withGenFiles(a.docHandler(a.withHW(a.api))) }
 
 // SecretID is the admin SecretId (never the key).
 func (a *Admin) SecretID() string { return a.creds.id }
