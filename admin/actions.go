@@ -21,7 +21,13 @@ type action struct {
 func act[Req, Resp any](name string, fn func(*Admin, context.Context, *Req) (*Resp, error)) action {
 	return action{name: name, req: reflect.TypeFor[Req](), resp: reflect.TypeFor[Resp](),
 		bind: func(a *Admin) tcapi.Handler {
-			return tcapi.Action(func(ctx context.Context, in *Req) (*Resp, error) { return fn(a, ctx, in) })
+			return tcapi.Action(func(ctx context.Context, in *Req) (*Resp, error) {
+				// Custom environments exist in the store (hwenvs.go).
+				if err := a.checkEnvNames(in); err != nil {
+					return nil, err
+				}
+				return fn(a, ctx, in)
+			})
 		}}
 }
 

@@ -101,6 +101,11 @@ type Admin struct {
 	closed    chan struct{} // closed by Close: ends the expiry check
 	closeOnce sync.Once
 
+	// envNames are the custom environments this Admin registered in
+	// knownEnvs (hwenvs.go), under envMu.
+	envMu    sync.Mutex
+	envNames []string
+
 	docs apiDocState // API document builds and page sessions (apidocs.go)
 	gens genStore    // GenerateApiDocument's files (gendoc.go)
 }
@@ -164,6 +169,10 @@ func New(opts Options) (*Admin, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.loadCustomEnvs(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The log only grows between compactions; one per start keeps it small.
 	if err := db.Compact(); err != nil {
 		db.Close()
@@ -215,7 +224,7 @@ func Repair(dataDir string, log *slog.Logger) (store.RepairResult, error) {
 
 // Close ends the daily expiry check and closes the store.
 func (a *Admin) Close() error {
-	a.closeOnce.Do(func() { close(a.closed) })
+	a.closeOnce.Do(func() { close(a.closed); a.forgetEnvs() })
 	a.docs.builds.Wait()
 	return a.db.Close()
 }
@@ -322,8 +331,13 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 		}
 		return nil, fmt.Errorf("missing service %s", svcID)
 	}
+	// Environment variables (hwenvs.go) are filled in as APIs are published.
+	vars, err := loadEnvVars(tx)
+	if err != nil {
+		return nil, err
+	}
 	var ferr error
-	err := tx.AscendKeys("svc:*", func(_, v string) bool {
+	err = tx.AscendKeys("svc:*", func(_, v string) bool {
 		var s serviceRecord
 		if ferr = json.Unmarshal([]byte(v), &s); ferr != nil {
 			return false
@@ -361,7 +375,12 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 		}
 		env := model.PublishedEnvironment{EnvironmentName: e.EnvironmentName, VersionName: e.VersionName}
 		for i := range ver.Apis {
-			env.Apis = append(env.Apis, ver.Apis[i].API)
+			api, err := vars.apply(svcID, e.EnvironmentName, ver.Apis[i].API)
+			if err != nil {
+				ferr = err
+				return false
+			}
+			env.Apis = append(env.Apis, api)
 		}
 		ps.Environments = append(ps.Environments, env)
 		return true

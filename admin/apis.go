@@ -149,6 +149,9 @@ func (a *Admin) putAPI(tx *buntdb.Tx, svc serviceRecord, s storedAPI) error {
 		certs = append(certs, more...)
 	}
 	p.Certificates = dedupCerts(certs)
+	for i := range apis {
+		apis[i] = withVarPlaceholders(apis[i]) // valued per environment at release (hwenvs.go)
+	}
 	if _, err := snapshot.Compile(p); err != nil {
 		return compileError(err)
 	}

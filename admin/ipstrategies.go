@@ -53,6 +53,8 @@ type ipStrategyRecord struct {
 	ServiceId    string `json:"ServiceId"`
 	stamps
 	Bindings []model.IPStrategyBinding `json:"Bindings,omitempty"`
+	// BoundAt is when each binding was made ("<env>/<ApiId>" → time).
+	BoundAt map[string]string `json:"BoundAt,omitempty"`
 }
 
 // listIPStrategies returns the strategies of svc (every service when svc
@@ -169,21 +171,33 @@ func (in *createIPStrategyReq) Check() error {
 }
 
 func (a *Admin) createIPStrategy(_ context.Context, in *createIPStrategyReq) (*result[ipStrategyView], error) {
-	rec := ipStrategyRecord{StrategyId: newID("ipstrategy-"), StrategyName: in.StrategyName, StrategyType: in.StrategyType,
-		StrategyData: in.StrategyData, ServiceId: in.ServiceId, stamps: a.stamped()}
+	rec := in.record(a)
 	err := a.inService(in.ServiceId, func(tx *buntdb.Tx, _ serviceRecord) (bool, error) {
-		l := limit{prefix: ipsPrefix(in.ServiceId), max: maxIPStrategiesPerService, code: "LimitExceeded.IpStrategyLimitExceeded", what: "IP strategies in a service"}
-		if err := l.check(tx); err != nil {
-			return false, err
-		}
-		var err error
-		if rec.Seq, err = nextSeq(tx, ipsSeqKey); err != nil {
-			return false, err
-		}
-		// Unbound, it changes no traffic: nothing to publish.
-		return false, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
+		return false, putNewIPStrategy(tx, &rec)
 	})
 	return resultOf(rec.view(), err)
+}
+
+// record is the new strategy in checked.
+func (in *createIPStrategyReq) record(a *Admin) ipStrategyRecord {
+	return ipStrategyRecord{StrategyId: newID("ipstrategy-"), StrategyName: in.StrategyName, StrategyType: in.StrategyType,
+		StrategyData: in.StrategyData, ServiceId: in.ServiceId, stamps: a.stamped()}
+}
+
+// putNewIPStrategy stores a new strategy within the limit of its service
+// (ServiceId "": an ACL of the REST interface not yet bound, hwacls.go,
+// within the same limit among those). Unbound, it changes no traffic:
+// nothing to publish.
+func putNewIPStrategy(tx *buntdb.Tx, rec *ipStrategyRecord) error {
+	l := limit{prefix: ipsPrefix(rec.ServiceId), max: maxIPStrategiesPerService, code: "LimitExceeded.IpStrategyLimitExceeded", what: "IP strategies in a service"}
+	if err := l.check(tx); err != nil {
+		return err
+	}
+	var err error
+	if rec.Seq, err = nextSeq(tx, ipsSeqKey); err != nil {
+		return err
+	}
+	return store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
 }
 
 type modifyIPStrategyReq struct {
@@ -325,28 +339,49 @@ func (in *unBindIPStrategyReq) Check() error { return in.check(in.UnBindApiIds, 
 // where the environment runs them.
 func (a *Admin) bindIPStrategy(_ context.Context, in *bindIPStrategyReq) (*result[bool], error) {
 	return done(a.updateIPStrategy(in.ServiceId, in.StrategyId, func(tx *buntdb.Tx, rec *ipStrategyRecord) (bool, error) {
-		others, err := listIPStrategies(tx, in.ServiceId)
-		if err != nil {
-			return false, err
-		}
-		changed, err := eachAPI(tx, in.ServiceId, in.BindApiIds, func(api string) (bool, error) {
-			if o := boundElsewhere(others, rec, in.EnvironmentName, api); o != "" {
-				return false, tcapi.Errorf(tcapi.CodeResourceInUse,
-					"API %s is already bound to IP strategy %s in %s; an API takes one IP strategy per environment: unbind it first",
-					api, o, in.EnvironmentName)
-			}
-			if hasBinding(rec.Bindings, in.EnvironmentName, api) {
-				return false, nil
-			}
-			rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: in.EnvironmentName, ApiId: api})
-			return true, nil
-		})
-		if changed {
-			sortBindings(rec.Bindings)
-			rec.ModifiedTime = a.now()
-		}
-		return changed, err
+		return a.bindIPStrategyAPIs(tx, rec, in.EnvironmentName, in.BindApiIds)
 	}))
+}
+
+// bindIPStrategyAPIs binds apis of rec's service in env (BindIPStrategy,
+// and ACL bindings of the REST interface, hwacls.go).
+func (a *Admin) bindIPStrategyAPIs(tx *buntdb.Tx, rec *ipStrategyRecord, env string, apis []string) (bool, error) {
+	others, err := listIPStrategies(tx, rec.ServiceId)
+	if err != nil {
+		return false, err
+	}
+	now := a.now()
+	changed, err := eachAPI(tx, rec.ServiceId, apis, func(api string) (bool, error) {
+		if o := boundElsewhere(others, rec, env, api); o != "" {
+			return false, tcapi.Errorf(tcapi.CodeResourceInUse,
+				"API %s is already bound to IP strategy %s in %s; an API takes one IP strategy per environment: unbind it first",
+				api, o, env)
+		}
+		if hasBinding(rec.Bindings, env, api) {
+			return false, nil
+		}
+		rec.Bindings = append(rec.Bindings, model.IPStrategyBinding{Environment: env, ApiId: api})
+		rec.stampBinding(env, api, now)
+		return true, nil
+	})
+	if changed {
+		sortBindings(rec.Bindings)
+		rec.ModifiedTime = now
+	}
+	return changed, err
+}
+
+// stampBinding records when api was bound in env (the REST interface's
+// bind_time), forgetting the times of bindings that are gone.
+func (r *ipStrategyRecord) stampBinding(env, api, now string) {
+	kept := map[string]string{}
+	for _, b := range r.Bindings {
+		if t, ok := r.BoundAt[b.Environment+"/"+b.ApiId]; ok {
+			kept[b.Environment+"/"+b.ApiId] = t
+		}
+	}
+	kept[env+"/"+api] = now
+	r.BoundAt = kept
 }
 
 // boundElsewhere returns the strategy other than rec that api is bound to
@@ -366,27 +401,35 @@ func boundElsewhere(all []ipStrategyRecord, rec *ipStrategyRecord, env, api stri
 // (a binding of an API deleted since is still removed).
 func (a *Admin) unBindIPStrategy(_ context.Context, in *unBindIPStrategyReq) (*result[bool], error) {
 	return done(a.updateIPStrategy(in.ServiceId, in.StrategyId, func(tx *buntdb.Tx, rec *ipStrategyRecord) (bool, error) {
-		var drop []string
-		for _, api := range in.UnBindApiIds {
-			if hasBinding(rec.Bindings, in.EnvironmentName, api) {
-				drop = append(drop, api)
-			} else if _, err := getAPI(tx, in.ServiceId, api); err != nil {
-				return false, err
-			}
-		}
-		if len(drop) == 0 {
-			return false, nil
-		}
-		kept := rec.Bindings[:0]
-		for _, b := range rec.Bindings {
-			if b.Environment != in.EnvironmentName || !slices.Contains(drop, b.ApiId) {
-				kept = append(kept, b)
-			}
-		}
-		rec.Bindings = kept
-		rec.ModifiedTime = a.now()
-		return true, nil
+		return a.unbindIPStrategyAPIs(tx, rec, in.EnvironmentName, in.UnBindApiIds)
 	}))
+}
+
+// unbindIPStrategyAPIs removes the bindings of apis in env
+// (UnBindIPStrategy, and the REST interface's unbinding).
+func (a *Admin) unbindIPStrategyAPIs(tx *buntdb.Tx, rec *ipStrategyRecord, env string, apis []string) (bool, error) {
+	var drop []string
+	for _, api := range apis {
+		if hasBinding(rec.Bindings, env, api) {
+			drop = append(drop, api)
+		} else if _, err := getAPI(tx, rec.ServiceId, api); err != nil {
+			return false, err
+		}
+	}
+	if len(drop) == 0 {
+		return false, nil
+	}
+	kept := rec.Bindings[:0]
+	for _, b := range rec.Bindings {
+		if b.Environment != env || !slices.Contains(drop, b.ApiId) {
+			kept = append(kept, b)
+		} else {
+			delete(rec.BoundAt, b.Environment+"/"+b.ApiId)
+		}
+	}
+	rec.Bindings = kept
+	rec.ModifiedTime = a.now()
+	return true, nil
 }
 
 func hasBinding(bs []model.IPStrategyBinding, env, api string) bool {

@@ -149,13 +149,14 @@ type historyRecord struct{ VersionName, VersionDesc, ReleaseTime string }
 // environments are the seed's three environments (ReleaseService).
 var environments = []string{"test", "prepub", "release"}
 
+// validEnvironment: a fixed environment, or a custom one (hwenvs.go).
 func validEnvironment(e string) bool {
 	for _, x := range environments {
 		if e == x {
 			return true
 		}
 	}
-	return false
+	return customEnvKnown(e)
 }
 
 // stamps are a record's creation and last modification times.

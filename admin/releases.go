@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tidwall/buntdb"
@@ -16,7 +17,7 @@ func checkEnv(env string) error {
 		return tcapi.Errorf(errMissing, "EnvironmentName is required")
 	}
 	if !validEnvironment(env) {
-		return tcapi.Errorf(errInvalidValue, "EnvironmentName %q: want test, prepub or release", env)
+		return tcapi.Errorf(errInvalidValue, "EnvironmentName %q: want test, prepub, release or a custom environment", env)
 	}
 	return nil
 }
@@ -167,7 +168,15 @@ func (a *Admin) describeServiceEnvironmentList(_ context.Context, in *servicePag
 			return nil, err
 		}
 		var list []environmentView
-		for _, name := range environments {
+		custom, err := scan[hwEnvRecord](tx, hwEnvPrefix)
+		if err != nil {
+			return nil, err
+		}
+		names := slices.Clone(environments)
+		for _, c := range custom { // custom environments (hwenvs.go)
+			names = append(names, c.Name)
+		}
+		for _, name := range names {
 			var e envRecord
 			if _, err := store.GetJSON(tx, envKey(in.ServiceId, name), &e); err != nil {
 				return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edgegate/edgegate/cond"
@@ -84,9 +85,9 @@ type counterRT struct {
 // limits count each app or IP in the shared Table; special apps and IPs
 // (at most 30 each) get their own counters.
 type flowRT struct {
-	app, ip  *ruleRT
-	specApps map[string]counterRT
-	specIPs  map[netip.Addr]counterRT
+	app, ip, user      *ruleRT
+	specApps, specKeys map[string]counterRT
+	specIPs            map[netip.Addr]counterRT
 }
 
 // paramRT is one TrafficControlByParameter strategy.
@@ -207,6 +208,17 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 		rl.info = append(rl.info, s.newLimitInfo(codeRateLimit, t.APISource[w],
 			fmt.Sprintf("API rate limit exceeded: %d requests %s (%s)", n, perText(w), t.APISource[w])))
 	}
+	if sh := t.Shared; sh.Limit > 0 {
+		// One counter for every API of the plugin (same id, same counter).
+		c, err := reg.Counter(t.SharedKey+":"+sh.Window.String(), limiter.Limit{N: sh.Limit, Per: windowDur(sh.Window)})
+		if err != nil {
+			return err
+		}
+		src := "plugin:" + strings.TrimSuffix(strings.TrimPrefix(t.SharedKey, "plugin:"), ":shared")
+		rl.static = append(rl.static, limiter.Step{Counter: c})
+		rl.info = append(rl.info, s.newLimitInfo(codeRateLimit, src,
+			fmt.Sprintf("shared rate limit exceeded: %d requests %s for all the APIs of %s", sh.Limit, perText(sh.Window), src)))
+	}
 	if t.Service > 0 {
 		c, err := reg.Counter(t.ServiceKey+":second", limiter.Limit{N: t.Service, Per: time.Second})
 		if err != nil {
@@ -232,16 +244,17 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 				return err
 			}
 		}
-		if len(f.SpecialApps) > 0 {
-			fr.specApps = map[string]counterRT{}
-			for app, n := range f.SpecialApps {
-				c, err := reg.Counter(f.KeyPrefix+"app:"+app, limiter.Limit{N: n, Per: per})
-				if err != nil {
-					return err
-				}
-				fr.specApps[app] = counterRT{c, s.newLimitInfo(codeRateLimit, src,
-					fmt.Sprintf("rate limit of app %s exceeded: %d requests %s (%s)", app, n, perText(f.Window), src))}
+		if f.User > 0 {
+			info := s.newLimitInfo(codeRateLimit, src, fmt.Sprintf("per-key rate limit exceeded: %d requests %s for each API key (%s)", f.User, perText(f.Window), src))
+			if fr.user, err = s.tableRule(f.KeyPrefix+"user", limiter.Limit{N: f.User, Per: per}, info); err != nil {
+				return err
 			}
+		}
+		if fr.specApps, err = s.specialCounters(f.KeyPrefix+"app:", "app", f.SpecialApps, per, f.Window, src); err != nil {
+			return err
+		}
+		if fr.specKeys, err = s.specialCounters(f.KeyPrefix+"user:", "API key", f.SpecialUsers, per, f.Window, src); err != nil {
+			return err
 		}
 		if len(f.SpecialIPs) > 0 {
 			fr.specIPs = map[netip.Addr]counterRT{}
@@ -278,6 +291,24 @@ func (s *Server) installRoute(rl *routeLimits, t *snapshot.RouteTraffic) error {
 	}
 	rl.any = len(rl.static) > 0 || rl.flow != nil || len(rl.params) > 0
 	return nil
+}
+
+// specialCounters gives each special caller (app or API key) of a
+// TrafficControl plugin its own counter; nil when there is none.
+func (s *Server) specialCounters(prefix, what string, limits map[string]int64, per time.Duration, w snapshot.Window, src string) (map[string]counterRT, error) {
+	if len(limits) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]counterRT, len(limits))
+	for id, n := range limits {
+		c, err := s.lim.Counter(prefix+id, limiter.Limit{N: n, Per: per})
+		if err != nil {
+			return nil, err
+		}
+		out[id] = counterRT{c, s.newLimitInfo(codeRateLimit, src,
+			fmt.Sprintf("rate limit of %s %s exceeded: %d requests %s (%s)", what, id, n, perText(w), src))}
+	}
+	return out, nil
 }
 
 // quotaPrefix starts the limiter id of a plan's quota counter.
@@ -373,6 +404,18 @@ func (cl *client) checkTraffic(a *apiRT, req *http1.Request, rr *router.Request,
 	return cl.takeLimits(rl, pl, req, res)
 }
 
+// caller adds the limit of caller id: its special counter, else the
+// generic rule (nil: none).
+func (f *flowRT) caller(steps []limiter.Step, info []*limitInfo, tab *limiter.Table, special map[string]counterRT, generic *ruleRT, id string) ([]limiter.Step, []*limitInfo) {
+	if c, ok := special[id]; ok {
+		return append(steps, limiter.Step{Counter: c.c}), append(info, c.info)
+	}
+	if generic != nil {
+		return append(steps, limiter.Step{Table: tab, Rule: generic.rule, Key: generic.rule.KeyString(id)}), append(info, generic.info)
+	}
+	return steps, info
+}
+
 func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, res *router.Result) bool {
 	l := cl.l
 	lm := &l.lim
@@ -398,12 +441,11 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 			}
 			// Apps are the callers of APP routes (seed 基础流控: 应用流控值).
 			if app := l.auth.app; app != nil {
-				if c, ok := f.specApps[app.ApiAppId]; ok {
-					steps, info = append(steps, limiter.Step{Counter: c.c}), append(info, c.info)
-				} else if f.app != nil {
-					steps = append(steps, limiter.Step{Table: tab, Rule: f.app.rule, Key: f.app.rule.KeyString(app.ApiAppId)})
-					info = append(info, f.app.info)
-				}
+				steps, info = f.caller(steps, info, tab, f.specApps, f.app, app.ApiAppId)
+			}
+			// API keys are the callers of SECRET routes (Huawei's users).
+			if g := l.auth.grant; g != nil && g.Key != nil {
+				steps, info = f.caller(steps, info, tab, f.specKeys, f.user, g.Key.SecretId)
 			}
 		}
 		if len(rl.params) > 0 {

@@ -147,6 +147,22 @@ type TrafficControlData struct {
 	IPRateLimit       int64           `json:"ip_rate_limit,omitempty"`
 	SpecAppRateLimits []SpecAppLimit  `json:"spec_app_rate_limits,omitempty"`
 	SpecIPRateLimits  []SpecIPLimitIn `json:"spec_ip_rate_limits,omitempty"`
+
+	// Edgegate extensions for Huawei throttles (admin/hwthrottles.go):
+	// UserRateLimit limits each API key (key-pair SecretId: Huawei's
+	// user_call_limits, "each user"), SpecUserRateLimits gives single keys
+	// their own (Huawei's special throttles of type USER), and Shared
+	// (Huawei's type 2) makes api_rate_limit count the calls of all the
+	// plugin's APIs together instead of each API's.
+	UserRateLimit      int64           `json:"user_rate_limit,omitempty"`
+	SpecUserRateLimits []SpecUserLimit `json:"spec_user_rate_limits,omitempty"`
+	Shared             bool            `json:"shared,omitempty"`
+}
+
+// SpecUserLimit is one special API key's own limit.
+type SpecUserLimit struct {
+	UserID    string `json:"user_id"`
+	RateLimit int64  `json:"rate_limit"`
 }
 
 // SpecAppLimit is one special app's own limit.
@@ -163,9 +179,10 @@ type SpecIPLimitIn struct {
 
 // trafficPlugin is a parsed TrafficControl plugin.
 type trafficPlugin struct {
-	window            Window
-	api, app, ip      int64
-	specApps, specIPs map[string]int64
+	window                      Window
+	api, app, ip, user          int64
+	specApps, specIPs, specKeys map[string]int64
+	shared                      bool
 }
 
 func parseTrafficControl(data string) (*trafficPlugin, error) {
@@ -188,8 +205,11 @@ func parseTrafficControl(data string) (*trafficPlugin, error) {
 	if d.APIRateLimit <= 0 {
 		return nil, badConfig("api_rate_limit is required and must be a positive integer")
 	}
-	if d.AppRateLimit < 0 || d.IPRateLimit < 0 {
-		return nil, badConfig("app_rate_limit and ip_rate_limit must be positive integers when set")
+	if d.AppRateLimit < 0 || d.IPRateLimit < 0 || d.UserRateLimit < 0 {
+		return nil, badConfig("app_rate_limit, ip_rate_limit and user_rate_limit must be positive integers when set")
+	}
+	if len(d.SpecUserRateLimits) > MaxSpecialApps {
+		return nil, badConfig("spec_user_rate_limits has %d entries: at most %d special keys", len(d.SpecUserRateLimits), MaxSpecialApps)
 	}
 	if len(d.SpecAppRateLimits) > MaxSpecialApps {
 		return nil, badConfig("spec_app_rate_limits has %d entries: at most %d special apps", len(d.SpecAppRateLimits), MaxSpecialApps)
@@ -197,8 +217,20 @@ func parseTrafficControl(data string) (*trafficPlugin, error) {
 	if len(d.SpecIPRateLimits) > MaxSpecialIPs {
 		return nil, badConfig("spec_ip_rate_limits has %d entries: at most %d special IPs", len(d.SpecIPRateLimits), MaxSpecialIPs)
 	}
-	p := &trafficPlugin{window: Window(w), api: d.APIRateLimit, app: d.AppRateLimit, ip: d.IPRateLimit,
-		specApps: map[string]int64{}, specIPs: map[string]int64{}}
+	p := &trafficPlugin{window: Window(w), api: d.APIRateLimit, app: d.AppRateLimit, ip: d.IPRateLimit, user: d.UserRateLimit,
+		specApps: map[string]int64{}, specIPs: map[string]int64{}, specKeys: map[string]int64{}, shared: d.Shared}
+	for i, s := range d.SpecUserRateLimits {
+		if s.UserID == "" {
+			return nil, badConfig("spec_user_rate_limits[%d].user_id is required", i)
+		}
+		if s.RateLimit <= 0 {
+			return nil, badConfig("spec_user_rate_limits[%d].rate_limit must be a positive integer", i)
+		}
+		if _, dup := p.specKeys[s.UserID]; dup {
+			return nil, &PluginError{Code: codeDupConfig, Msg: fmt.Sprintf("spec_user_rate_limits: key %s is listed twice", s.UserID)}
+		}
+		p.specKeys[s.UserID] = s.RateLimit
+	}
 	for i, s := range d.SpecAppRateLimits {
 		if s.AppID == "" {
 			return nil, badConfig("spec_app_rate_limits[%d].app_id is required", i)

@@ -55,6 +55,11 @@ type RouteTraffic struct {
 	Flow *FlowControl
 	// Params is the TrafficControlByParameter plugin, nil when none.
 	Params *ParamPolicy
+	// Shared is a TrafficControl plugin's api_rate_limit when the plugin
+	// is shared (Huawei's throttle type 2): one count for every API it is
+	// attached to, under SharedKey "plugin:<id>:shared"; Limit 0: none.
+	Shared    WindowLimit
+	SharedKey string
 	// FlowPlugin is the ID of the flow-control plugin attached ("" none).
 	FlowPlugin string
 	// CORS is the route's cross-origin policy: the Cors plugin's, else the
@@ -66,8 +71,9 @@ type RouteTraffic struct {
 }
 
 // FlowControl is the per-caller part of a TrafficControl plugin, all in
-// one Window. A special app or IP is judged by its own limit only; the
-// generic app or IP limit does not apply to it (the API limit still does).
+// one Window. A special app, key or IP is judged by its own limit only;
+// the generic app, key or IP limit does not apply to it (the API limit
+// still does).
 type FlowControl struct {
 	PluginId string
 	Window   Window
@@ -76,7 +82,12 @@ type FlowControl struct {
 	// SpecialApps and SpecialIPs map an app ID or a canonical IP text to
 	// its own limit.
 	SpecialApps, SpecialIPs map[string]int64
-	// KeyPrefix starts the counter keys: KeyPrefix+"app:"+id, +"ip:"+addr.
+	// User is the generic per-API-key limit (key-pair callers, by
+	// SecretId; 0 none) and SpecialUsers the keys with their own.
+	User         int64
+	SpecialUsers map[string]int64
+	// KeyPrefix starts the counter keys: KeyPrefix+"app:"+id, +"ip:"+addr,
+	// +"user:"+SecretId.
 	KeyPrefix string
 }
 
@@ -221,10 +232,14 @@ func (tr *Traffic) attachPlugin(pl *model.Plugin, byKey map[routeKey][]int) erro
 			prefix := "plugin:" + pl.PluginId + ":" + at.ServiceId + ":" + at.Environment + ":" + at.ApiId + ":"
 			switch {
 			case tc != nil:
-				rt.foldAPI(tc.window, tc.api, "plugin:"+pl.PluginId)
-				if tc.app > 0 || tc.ip > 0 || len(tc.specApps) > 0 || len(tc.specIPs) > 0 {
+				if tc.shared {
+					rt.Shared, rt.SharedKey = WindowLimit{tc.window, tc.api}, "plugin:"+pl.PluginId+":shared"
+				} else {
+					rt.foldAPI(tc.window, tc.api, "plugin:"+pl.PluginId)
+				}
+				if tc.app > 0 || tc.ip > 0 || tc.user > 0 || len(tc.specApps) > 0 || len(tc.specIPs) > 0 || len(tc.specKeys) > 0 {
 					rt.Flow = &FlowControl{PluginId: pl.PluginId, Window: tc.window, App: tc.app, IP: tc.ip,
-						SpecialApps: tc.specApps, SpecialIPs: tc.specIPs, KeyPrefix: prefix}
+						SpecialApps: tc.specApps, SpecialIPs: tc.specIPs, User: tc.user, SpecialUsers: tc.specKeys, KeyPrefix: prefix}
 				}
 			case pp != nil:
 				cp := *pp
