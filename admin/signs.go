@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tidwall/buntdb"
 
@@ -102,7 +100,7 @@ func (in *signIn) spec(old *signSpec) (signSpec, error) {
 		return s, hwapi.BadParameter("name", "the parameter is required")
 	}
 	s.Name = *in.Name
-	if !validSignName(s.Name) {
+	if !aclNameRE.MatchString(s.Name) { // the same rule as ACL names
 		return s, hwapi.BadParameter("name", "3 to 64 letters, Han characters, digits and '_', starting with a letter or a Han character")
 	}
 	s.Type = backendsign.TypeHMAC
@@ -225,23 +223,6 @@ func signPart(name string, given *string, old string, r signRule) (string, error
 		return old, nil
 	}
 	return r.generate(), nil
-}
-
-func validSignName(s string) bool {
-	n := utf8.RuneCountInString(s)
-	if n < 3 || n > 64 || !utf8.ValidString(s) {
-		return false
-	}
-	for i, c := range s {
-		han := unicode.Is(unicode.Han, c)
-		switch {
-		case i == 0 && !han && !(c < utf8.RuneSelf && isLetter(byte(c))):
-			return false
-		case !han && !(c < utf8.RuneSelf && (isAlnum(byte(c)) || c == '_')):
-			return false
-		}
-	}
-	return true
 }
 
 // signHexID is a Huawei-shaped ID: 32 lower-case hex digits.
@@ -387,58 +368,50 @@ func allSignBindings(rs []signRecord) []signBound {
 	return out
 }
 
-// bindSign binds key id to each target (resolved and checked by the
-// caller: published APIs). An API has one key per environment (Huawei: a
-// second key is refused); binding the same key again returns the binding
-// it has.
+// bindSign binds key id to each target (published APIs) in one write.
 func (a *Admin) bindSign(id string, targets []target) (signRecord, []signBindingRe, error) {
 	var r signRecord
 	var out []signBindingRe
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		var err error
+	err := a.write(func(tx *buntdb.Tx) (changed bool, err error) {
 		if r, err = getSign(tx, id); err != nil {
 			return false, err
 		}
-		rs, err := allSigns(tx)
-		if err != nil {
-			return false, err
-		}
-		changed := false
-		for _, t := range targets {
-			var have *signBindingRe
-			for _, sb := range allSignBindings(rs) {
-				if sb.b.target != t {
-					continue
-				}
-				if sb.key.Id != id {
-					return false, hwapi.Errorf(http.StatusBadRequest, hwapi.CodeConflict,
-						"API %s is already bound to signature key %s (%s) in environment %s: an API takes one signature key per environment; unbind it first",
-						t.ApiId, sb.key.Name, sb.key.Id, t.Environment)
-				}
-				have = &sb.b
-			}
-			if have == nil {
-				for i := range r.Bindings {
-					if r.Bindings[i].target == t {
-						have = &r.Bindings[i] // bound earlier in this call
-					}
-				}
-			}
-			if have != nil {
-				out = append(out, *have)
-				continue
-			}
-			b := signBindingRe{Id: signHexID(), target: t, BindingTime: a.now()}
-			r.Bindings = append(r.Bindings, b)
-			out = append(out, b)
-			changed = true
-		}
-		if !changed {
-			return false, nil
-		}
-		return true, putSign(tx, &r)
+		out, changed, err = a.bindSignTx(tx, &r, targets)
+		return changed, err
 	})
 	return r, out, err
+}
+
+// bindSignTx binds r to each target (resolved and checked by the caller)
+// and stores it when that changed it. An API has one key per environment
+// (Huawei: a second key is refused); binding the same key again gives
+// the binding it has.
+func (a *Admin) bindSignTx(tx *buntdb.Tx, r *signRecord, targets []target) (out []signBindingRe, changed bool, err error) {
+	rs, err := allSigns(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, t := range targets {
+		for _, sb := range allSignBindings(rs) {
+			if sb.b.target == t && sb.key.Id != r.Id {
+				return nil, false, hwapi.Errorf(http.StatusBadRequest, hwapi.CodeConflict,
+					"API %s is already bound to signature key %s (%s) in environment %s: an API takes one signature key per environment; unbind it first",
+					t.ApiId, sb.key.Name, sb.key.Id, hwEnvName(t.Environment))
+			}
+		}
+		if i := slices.IndexFunc(r.Bindings, func(b signBindingRe) bool { return b.target == t }); i >= 0 {
+			out = append(out, r.Bindings[i])
+			continue
+		}
+		b := signBindingRe{Id: signHexID(), target: t, BindingTime: a.now()}
+		r.Bindings = append(r.Bindings, b)
+		out = append(out, b)
+		changed = true
+	}
+	if !changed {
+		return out, false, nil
+	}
+	return out, true, putSign(tx, r)
 }
 
 // unbindSign deletes binding bid, whichever key holds it.

@@ -1,0 +1,370 @@
+package admin
+
+import (
+	"context"
+	"strings"
+
+	"github.com/tidwall/buntdb"
+
+	"github.com/edgegate/edgegate/admin/hwapi"
+	"github.com/edgegate/edgegate/backendsign"
+)
+
+// Signature keys and sign bindings of the REST interface (seed 001:
+// GET .../signs, GET .../sign-bindings/binded-signs and their tables; the
+// other operations as Huawei APIG's CreateSignatureKeyV2,
+// UpdateSignatureKeyV2, DeleteSignatureKeyV2, AssociateSignatureKeyV2,
+// DisassociateSignatureKeyV2, ListApisBindedToSignatureKeyV2 and
+// ListApisNotBoundWithSignatureKeyV2 define them). The records are
+// signs.go's. Lists show secrets masked ("dc0************2b3", seed), and
+// an aes key's sign_key too (it is the AES key); create and update answer
+// them in clear.
+
+func init() { registerHW(hwSignRoutes) }
+
+func hwSignRoutes(a *Admin) []hwapi.Route {
+	in := hwapi.Instance
+	return []hwapi.Route{
+		{Method: "POST", Pattern: in + "/signs", Handle: a.hwCreateSign},
+		{Method: "GET", Pattern: in + "/signs", Handle: a.hwListSigns},
+		{Method: "PUT", Pattern: in + "/signs/{sign_id}", Handle: a.hwUpdateSign},
+		{Method: "DELETE", Pattern: in + "/signs/{sign_id}", Handle: a.hwDeleteSign},
+		{Method: "POST", Pattern: in + "/sign-bindings", Handle: a.hwBindSign},
+		{Method: "DELETE", Pattern: in + "/sign-bindings/{sign_bindings_id}", Handle: a.hwUnbindSign},
+		{Method: "GET", Pattern: in + "/sign-bindings/binded-signs", Handle: a.hwAPIBoundSigns},
+		{Method: "GET", Pattern: in + "/sign-bindings/binded-apis", Handle: a.hwSignBoundAPIs},
+		{Method: "GET", Pattern: in + "/sign-bindings/unbinded-apis", Handle: a.hwSignUnboundAPIs},
+	}
+}
+
+// hwSignView is Huawei's SignatureKey (the seed's signs[] items; create
+// and update answer it too).
+type hwSignView struct {
+	Id            string `json:"id"`
+	Name          string `json:"name"`
+	SignType      string `json:"sign_type"`
+	SignKey       string `json:"sign_key"`
+	SignSecret    string `json:"sign_secret"`
+	SignAlgorithm string `json:"sign_algorithm"`
+	CreateTime    string `json:"create_time"`
+	UpdateTime    string `json:"update_time"`
+	BindNum       int    `json:"bind_num"`
+	LdapiBindNum  int    `json:"ldapi_bind_num"` // no LDAPIs in Edgegate: 0
+}
+
+// signView shows r with s's key and secret, masked unless clear.
+func signView(r *signRecord, s signSpec, clear bool) hwSignView {
+	key, secret := s.Key, s.Secret
+	if !clear {
+		secret = maskSecret(secret)
+		if r.SignType == backendsign.TypeAES {
+			key = maskSecret(key)
+		}
+	}
+	return hwSignView{r.Id, r.Name, r.SignType, key, secret, r.SignAlgorithm, r.CreateTime, r.UpdateTime, len(r.Bindings), 0}
+}
+
+// hwCreateSign: POST .../signs → 201 SignatureKey.
+func (a *Admin) hwCreateSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	var in signIn
+	if err := c.Bind(&in); err != nil {
+		return hwapi.Reply{}, err
+	}
+	s, err := in.spec(nil)
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	r, err := a.createSign(s)
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.Created(signView(&r, s, true)), nil
+}
+
+// hwUpdateSign: PUT .../signs/{sign_id} → 200 SignatureKey (Huawei's
+// status for this one).
+func (a *Admin) hwUpdateSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	var in signIn
+	if err := c.Bind(&in); err != nil {
+		return hwapi.Reply{}, err
+	}
+	r, s, err := a.updateSign(c.Path("sign_id"), &in)
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(signView(&r, s, true)), nil
+}
+
+// hwDeleteSign: DELETE .../signs/{sign_id} → 204; its bindings go too.
+func (a *Admin) hwDeleteSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	if err := a.deleteSign(c.Path("sign_id")); err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.NoContent(), nil
+}
+
+// hwListSigns: GET .../signs (seed 001): id exactly, name by substring
+// unless precise_search=name; creation order.
+func (a *Admin) hwListSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	p, err := c.Page()
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	search, err := c.Search("name")
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	var out []hwSignView
+	err = a.db.View(func(tx *buntdb.Tx) error {
+		rs, err := allSigns(tx)
+		for i := range rs {
+			r := &rs[i]
+			if !c.Exact("id", r.Id) || !search.Match("name", r.Name) {
+				continue
+			}
+			s, err := a.openSign(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, signView(r, s, false))
+		}
+		return err
+	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(hwapi.List("signs", out, p)), nil
+}
+
+// hwSignBinding is Huawei's SignApiBindingInfo: the bind answer, the
+// seed's binded-signs items and the binded-apis items (which add
+// req_method).
+type hwSignBinding struct {
+	Id          string `json:"id"`
+	PublishId   string `json:"publish_id"`
+	ApiId       string `json:"api_id"`
+	ApiName     string `json:"api_name"`
+	ApiType     int    `json:"api_type"`
+	ApiRemark   string `json:"api_remark"`
+	ReqMethod   string `json:"req_method"`
+	GroupName   string `json:"group_name"`
+	EnvId       string `json:"env_id"`
+	EnvName     string `json:"env_name"`
+	BindingTime string `json:"binding_time"`
+	SignId      string `json:"sign_id"`
+	SignName    string `json:"sign_name"`
+	SignType    string `json:"sign_type"`
+	SignKey     string `json:"sign_key"`
+	SignSecret  string `json:"sign_secret"`
+}
+
+// signBindingView shows binding b of key r (s its secrets, masked) on ref.
+func signBindingView(r *signRecord, s signSpec, b signBindingRe, ref apiRef, envs envIndex) hwSignBinding {
+	v := signView(r, s, false)
+	envID := envs.id(b.Environment)
+	return hwSignBinding{Id: b.Id, PublishId: publishID(b.ApiId, envID), ApiId: b.ApiId, ApiName: ref.api.ApiName, ApiType: 1,
+		ApiRemark: ref.api.ApiDesc, ReqMethod: hwMethod(ref.api.RequestConfig.Method), GroupName: ref.svc.ServiceName,
+		EnvId: envID, EnvName: hwEnvName(b.Environment), BindingTime: b.BindingTime,
+		SignId: r.Id, SignName: r.Name, SignType: r.SignType, SignKey: v.SignKey, SignSecret: v.SignSecret}
+}
+
+// hwBindSign: POST .../sign-bindings {"sign_id", "publish_ids"} → 201
+// {"bindings": [...]}, one per publish_id.
+func (a *Admin) hwBindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	var in struct {
+		SignId     string   `json:"sign_id"`
+		PublishIds []string `json:"publish_ids"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return hwapi.Reply{}, err
+	}
+	if in.SignId == "" {
+		return hwapi.Reply{}, hwapi.BadParameter("sign_id", "the parameter is required")
+	}
+	if len(in.PublishIds) == 0 {
+		return hwapi.Reply{}, hwapi.BadParameter("publish_ids", "the parameter is required")
+	}
+	var out []hwSignBinding
+	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+		r, err := getSign(tx, in.SignId)
+		if err != nil {
+			return false, err
+		}
+		envs, err := loadEnvIndex(tx)
+		if err != nil {
+			return false, err
+		}
+		apis, err := loadAPIIndex(tx)
+		if err != nil {
+			return false, err
+		}
+		var ts []target
+		var refs []apiRef
+		for _, pid := range in.PublishIds {
+			ref, env, err := apis.publication(envs, pid)
+			if err != nil {
+				return false, err
+			}
+			ts = append(ts, target{ref.svc.ServiceId, env, ref.api.ApiId})
+			refs = append(refs, ref)
+		}
+		bs, changed, err := a.bindSignTx(tx, &r, ts)
+		if err != nil {
+			return false, err
+		}
+		s, err := a.openSign(&r)
+		if err != nil {
+			return false, err
+		}
+		for i, b := range bs {
+			out = append(out, signBindingView(&r, s, b, refs[i], envs))
+		}
+		return changed, nil
+	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.Created(map[string]any{"bindings": out}), nil
+}
+
+// hwUnbindSign: DELETE .../sign-bindings/{sign_bindings_id} → 204.
+func (a *Admin) hwUnbindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	if err := a.unbindSign(c.Path("sign_bindings_id")); err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.NoContent(), nil
+}
+
+// signBindings lists the bindings keep chooses, of APIs that exist, as
+// views.
+func (a *Admin) signBindings(tx *buntdb.Tx, envs envIndex, apis *apiIndex, keep func(sb signBound, ref apiRef) bool) ([]hwSignBinding, error) {
+	rs, err := allSigns(tx)
+	if err != nil {
+		return nil, err
+	}
+	var out []hwSignBinding
+	opened := map[string]signSpec{}
+	for _, sb := range allSignBindings(rs) {
+		ref, ok := apis.apis[sb.b.ApiId]
+		if !ok || !keep(sb, ref) {
+			continue
+		}
+		s, ok := opened[sb.key.Id]
+		if !ok {
+			if s, err = a.openSign(sb.key); err != nil {
+				return nil, err
+			}
+			opened[sb.key.Id] = s
+		}
+		out = append(out, signBindingView(sb.key, s, sb.b, ref, envs))
+	}
+	return out, nil
+}
+
+// hwAPIBoundSigns: GET .../sign-bindings/binded-signs (seed 001): the keys
+// bound to an API; api_id required (404 APIG.3002 when it names none);
+// sign_id and env_id exactly, sign_name by substring.
+func (a *Admin) hwAPIBoundSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	p, err := c.Page()
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	apiID, err := c.RequiredQuery("api_id")
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	var out []hwSignBinding
+	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
+		if _, err := apis.get(apiID); err != nil {
+			return err
+		}
+		name := strings.ToLower(c.Query("sign_name"))
+		out, err = a.signBindings(tx, envs, apis, func(sb signBound, _ apiRef) bool {
+			return sb.b.ApiId == apiID && c.Exact("sign_id", sb.key.Id) && c.Exact("env_id", envs.id(sb.b.Environment)) &&
+				strings.Contains(strings.ToLower(sb.key.Name), name)
+		})
+		return err
+	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(hwapi.List("bindings", out, p)), nil
+}
+
+// hwSignBoundAPIs: GET .../sign-bindings/binded-apis: the APIs a key is
+// bound to; sign_id required (404 APIG.3017); api_id, env_id and
+// group_id exactly, api_name by substring.
+func (a *Admin) hwSignBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	p, err := c.Page()
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	signID, err := c.RequiredQuery("sign_id")
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	var out []hwSignBinding
+	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
+		if _, err := getSign(tx, signID); err != nil {
+			return err
+		}
+		out, err = a.signBindings(tx, envs, apis, func(sb signBound, ref apiRef) bool {
+			return sb.key.Id == signID && hwFilterAPI(c, ref, envs.id(sb.b.Environment))
+		})
+		return err
+	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(hwapi.List("bindings", out, p)), nil
+}
+
+// hwSignUnboundAPIs: GET .../sign-bindings/unbinded-apis: the published
+// APIs the key is not bound to (sign_id required, 404 APIG.3017; the
+// filters of binded-apis); signature_name names the key bound there
+// instead, if any (the key cannot be bound there until it is unbound).
+func (a *Admin) hwSignUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	p, err := c.Page()
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	signID, err := c.RequiredQuery("sign_id")
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	type item struct {
+		hwApiForBinding
+		SignatureName string `json:"signature_name"`
+	}
+	var out []item
+	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
+		if _, err := getSign(tx, signID); err != nil {
+			return err
+		}
+		rs, err := allSigns(tx)
+		if err != nil {
+			return err
+		}
+		bound := map[target]*signRecord{}
+		for _, sb := range allSignBindings(rs) {
+			bound[sb.b.target] = sb.key
+		}
+		for _, pub := range publications(c, envs, apis) {
+			t := target{pub.GroupId, envs.byID[pub.RunEnvId], pub.Id}
+			k := bound[t]
+			if k != nil && k.Id == signID {
+				continue
+			}
+			it := item{hwApiForBinding: pub}
+			if k != nil {
+				it.SignatureName = k.Name
+			}
+			out = append(out, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(hwapi.List("apis", out, p)), nil
+}
