@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -106,12 +107,9 @@ func (a *Admin) hwDeleteSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, err
 // hwListSigns: GET .../signs (seed 001): id exactly, name by substring
 // unless precise_search=name; creation order.
 func (a *Admin) hwListSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	search, err := c.Search("name")
-	if err != nil {
+	p, _, err := pageOf(c, "")
+	search, serr := c.Search("name")
+	if err = cmp.Or(err, serr); err != nil {
 		return hwapi.Reply{}, err
 	}
 	var out []hwSignView
@@ -168,61 +166,65 @@ func signBindingView(r *signRecord, s signSpec, b signBindingRe, ref apiRef, env
 		SignId: r.Id, SignName: r.Name, SignType: r.SignType, SignKey: v.SignKey, SignSecret: v.SignSecret}
 }
 
-// hwBindSign: POST .../sign-bindings {"sign_id", "publish_ids"} → 201
-// {"bindings": [...]}, one per publish_id.
-func (a *Admin) hwBindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	var in struct {
-		SignId     string   `json:"sign_id"`
-		PublishIds []string `json:"publish_ids"`
+// signBindIn is the body of POST .../sign-bindings.
+type signBindIn struct {
+	SignId     string   `json:"sign_id"`
+	PublishIds []string `json:"publish_ids"`
+}
+
+func (in *signBindIn) check() error {
+	switch {
+	case in.SignId == "":
+		return hwapi.BadParameter("sign_id", "the parameter is required")
+	case len(in.PublishIds) == 0:
+		return hwapi.BadParameter("publish_ids", "the parameter is required")
 	}
+	return nil
+}
+
+// hwBindSign: POST .../sign-bindings {"sign_id", "publish_ids"} → 201
+// {"bindings": [...]}, one per publish_id. The publish_ids are resolved
+// first; a publication gone by the write is bound and signs nothing
+// (publishSigning).
+func (a *Admin) hwBindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
+	var in signBindIn
 	if err := c.Bind(&in); err != nil {
 		return hwapi.Reply{}, err
 	}
-	if in.SignId == "" {
-		return hwapi.Reply{}, hwapi.BadParameter("sign_id", "the parameter is required")
+	if err := in.check(); err != nil {
+		return hwapi.Reply{}, err
 	}
-	if len(in.PublishIds) == 0 {
-		return hwapi.Reply{}, hwapi.BadParameter("publish_ids", "the parameter is required")
-	}
-	var out []hwSignBinding
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		r, err := getSign(tx, in.SignId)
-		if err != nil {
-			return false, err
+	var ts []target
+	var refs []apiRef
+	var envs envIndex
+	err := a.hwRead(func(tx *buntdb.Tx, ix envIndex, apis *apiIndex) error {
+		if _, err := getSign(tx, in.SignId); err != nil {
+			return err
 		}
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		apis, err := loadAPIIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		var ts []target
-		var refs []apiRef
+		envs = ix
 		for _, pid := range in.PublishIds {
 			ref, env, err := apis.publication(envs, pid)
 			if err != nil {
-				return false, err
+				return err
 			}
-			ts = append(ts, target{ref.svc.ServiceId, env, ref.api.ApiId})
-			refs = append(refs, ref)
+			ts, refs = append(ts, target{ref.svc.ServiceId, env, ref.api.ApiId}), append(refs, ref)
 		}
-		bs, changed, err := a.bindSignTx(tx, &r, ts)
-		if err != nil {
-			return false, err
-		}
-		s, err := a.openSign(&r)
-		if err != nil {
-			return false, err
-		}
-		for i, b := range bs {
-			out = append(out, signBindingView(&r, s, b, refs[i], envs))
-		}
-		return changed, nil
+		return nil
 	})
 	if err != nil {
 		return hwapi.Reply{}, hwError(err)
+	}
+	r, bs, err := a.bindSign(in.SignId, ts)
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	s, err := a.openSign(&r)
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	out := make([]hwSignBinding, len(bs))
+	for i, b := range bs {
+		out[i] = signBindingView(&r, s, b, refs[i], envs)
 	}
 	return hwapi.Created(map[string]any{"bindings": out}), nil
 }
@@ -265,11 +267,7 @@ func (a *Admin) signBindings(tx *buntdb.Tx, envs envIndex, apis *apiIndex, keep 
 // bound to an API; api_id required (404 APIG.3002 when it names none);
 // sign_id and env_id exactly, sign_name by substring.
 func (a *Admin) hwAPIBoundSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	apiID, err := c.RequiredQuery("api_id")
+	p, apiID, err := pageOf(c, "api_id")
 	if err != nil {
 		return hwapi.Reply{}, err
 	}
@@ -295,11 +293,7 @@ func (a *Admin) hwAPIBoundSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 // bound to; sign_id required (404 APIG.3017); api_id, env_id and
 // group_id exactly, api_name by substring.
 func (a *Admin) hwSignBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	signID, err := c.RequiredQuery("sign_id")
+	p, signID, err := pageOf(c, "sign_id")
 	if err != nil {
 		return hwapi.Reply{}, err
 	}
@@ -324,11 +318,7 @@ func (a *Admin) hwSignBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 // filters of binded-apis); signature_name names the key bound there
 // instead, if any (the key cannot be bound there until it is unbound).
 func (a *Admin) hwSignUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	signID, err := c.RequiredQuery("sign_id")
+	p, signID, err := pageOf(c, "sign_id")
 	if err != nil {
 		return hwapi.Reply{}, err
 	}
@@ -367,4 +357,15 @@ func (a *Admin) hwSignUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply
 		return hwapi.Reply{}, hwError(err)
 	}
 	return hwapi.OK(hwapi.List("apis", out, p)), nil
+}
+
+// pageOf reads a list's page and its required query parameter (none
+// when required is "").
+func pageOf(c *hwapi.Call, required string) (hwapi.Page, string, error) {
+	p, err := c.Page()
+	if err != nil || required == "" {
+		return p, "", err
+	}
+	v, err := c.RequiredQuery(required)
+	return p, v, err
 }

@@ -1,16 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,59 +19,6 @@ import (
 // forwards, and examples/backendverify (package backendsign's verifier, a
 // process of its own) accepting it and refusing what was changed or did
 // not come through the gateway.
-
-var (
-	verifierOnce sync.Once
-	verifierBin  string
-	verifierErr  error // the build's
-)
-
-// backendVerifier is a running examples/backendverify.
-type backendVerifier struct {
-	*proc
-	Addr string
-}
-
-// startVerifier builds (once) and runs examples/backendverify with a key.
-func startVerifier(t *testing.T, typ, key, secret, alg string) *backendVerifier {
-	t.Helper()
-	verifierOnce.Do(func() {
-		// Beside the gateway's binary: TestMain removes both.
-		verifierBin = filepath.Join(filepath.Dir(gatewayBin), "backendverify")
-		out, err := exec.Command("go", "build", "-o", verifierBin, "../examples/backendverify").CombinedOutput()
-		if err != nil {
-			verifierErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if verifierErr != nil {
-		t.Fatal(verifierErr)
-	}
-	cmd := exec.Command(verifierBin, "-listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "EDGEGATE_SIGN_TYPE="+typ, "EDGEGATE_SIGN_KEY="+key, "EDGEGATE_SIGN_SECRET="+secret, "EDGEGATE_SIGN_ALGORITHM="+alg)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{t: t, cmd: cmd, exited: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() { p.stop(syscall.SIGTERM) })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if err != nil || !ok {
-		t.Fatalf("backendverify: %q %v", line, err)
-	}
-	return &backendVerifier{p, addr}
-}
-
-// verified is what backendverify answers for a request it accepted.
-type verified struct {
-	Method, Path, Query, Body string
-	Headers                   http.Header
-}
 
 // hwSignClient is the REST client of cp, signing with its admin key.
 func hwSignClient(cp *controlPlane) *hwclient.Client {
@@ -207,10 +148,6 @@ func TestSignatureKeysEndToEnd(t *testing.T) {
 	hwMust(t, hw, "DELETE", "/signs/"+ids["sig_aes"], nil, nil, 204, "")
 	waitFor(t, 10*time.Second, "requests of a deleted key refused", func() bool { return call("GET", "/aes", "", nil).status == 401 })
 }
-
-type nopCloser struct{ *strings.Reader }
-
-func (nopCloser) Close() error { return nil }
 
 // TestSignatureKeyOperations: every signature key operation of the REST
 // interface on a real process, with its documented failures (400, 401,
