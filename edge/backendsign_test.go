@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/backendsign"
+	"github.com/edgegate/edgegate/model"
 )
 
 // Signature keys on the edge (backendsign.go): what a bound API's backend
@@ -227,5 +228,27 @@ func TestBackendSigningRetarget(t *testing.T) {
 	}
 	if s.Stats().Retries == 0 {
 		t.Fatal("no request was moved to another target: the test proves nothing")
+	}
+}
+
+// TestBackendSigningTLS: over HTTPS, a body of several TLS records that
+// arrives after its head is held whole and hashed into the signature.
+func TestBackendSigningTLS(t *testing.T) {
+	sb := startSignBackend(t)
+	p := tlsPublished(t, fmt.Sprintf("      - {ApiId: k-hmac, RequestConfig: {Path: /k-hmac, Method: ANY}, ServiceType: HTTP, ServiceConfig: {Url: \"http://%s\", Path: /k-hmac}}\n", sb.addr()))
+	p.Signing = &model.Signing{
+		Keys:     []model.SignKey{{SignId: "k-hmac", SignType: "hmac", SignKey: "signkeysignkey", SignSecret: "sig_secret-0123456789"}},
+		Bindings: []model.SignBinding{{SignId: "k-hmac", ServiceId: "service-t", Environment: "release", ApiId: "k-hmac"}},
+	}
+	s := startPublished(t, p, Config{Loops: 1, TLSListen: "on"})
+	c := mustDialTLS(t, s, tlsConfig(t, "api.example.com"))
+	body := strings.Repeat("0123456789abcdef", 40<<10/16)
+	head := fmt.Sprintf("POST /release/k-hmac HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: %d\r\n\r\n", len(body))
+	io.WriteString(c, head+body[:20000])
+	time.Sleep(30 * time.Millisecond)
+	resp, _ := exchange(t, c, bufio.NewReader(c), body[20000:])
+	got := sb.last("k-hmac")
+	if resp.StatusCode != 200 || got.strict != nil || got.body != body || got.header.Get("X-Forwarded-Proto") != "https" {
+		t.Fatalf("%d, backend: %v, %d bytes", resp.StatusCode, got.strict, len(got.body))
 	}
 }
