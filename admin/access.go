@@ -77,6 +77,10 @@ type appRecord struct {
 	Tags       []Tag          `json:"Tags,omitempty"`
 	Apis       []appBindingRe `json:"Apis,omitempty"`
 	stamps
+	// AclType and AclData are the app ACL (hwappacl.go): WHITE/BLACK and
+	// the list, as an IP strategy's.
+	AclType string `json:"AclType,omitempty"`
+	AclData string `json:"AclData,omitempty"`
 }
 
 type appBindingRe struct {
@@ -155,7 +159,7 @@ func (a *Admin) publishAccess(tx *buntdb.Tx, p *model.Published) error {
 		if err != nil {
 			return err
 		}
-		ma := model.App{ApiAppId: ap.ApiAppId, ApiAppKey: ap.ApiAppKey, ApiAppSecret: secret, Status: 1}
+		ma := model.App{ApiAppId: ap.ApiAppId, ApiAppKey: ap.ApiAppKey, ApiAppSecret: secret, Status: 1, AclType: ap.AclType, AclData: ap.AclData}
 		for _, b := range ap.Apis {
 			if !applies(b.ServiceId, b.Environment, b.ApiId) {
 				continue

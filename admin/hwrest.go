@@ -66,6 +66,10 @@ var hwNotFound = map[string]string{
 	"ResourceNotFound.InvalidPlugin":      hwapi.CodeNoPlugin,
 	"ResourceNotFound.InvalidApiApp":      hwapi.CodeNoApp,
 	"ResourceNotFound.InvalidCertificate": hwapi.CodeNoCertificate,
+	errCertID:                             hwapi.CodeNoCertificate,
+	errDomainNotBound:                     hwapi.CodeNoDomain,
+	errServiceNotExist:                    hwapi.CodeNoGroup,
+	"ResourceNotFound.InvalidAccessKeyId": hwapi.CodeNoApp,
 }
 
 // hwError turns an Action error into the REST error with the seed's

@@ -34,6 +34,9 @@ type pluginRecord struct {
 	Tags            []Tag  `json:"Tags,omitempty"`
 	stamps
 	Attachments []pluginAttachment `json:"Attachments,omitempty"`
+	// SpecialTimes is when each special throttle of the REST interface
+	// was set (hwthrottles.go: its ID → time).
+	SpecialTimes map[string]string `json:"SpecialTimes,omitempty"`
 }
 
 // pluginAttachment is one API the plugin is bound to in one environment.
@@ -308,27 +311,33 @@ type attachPluginReq struct {
 
 func (a *Admin) attachPlugin(_ context.Context, in *attachPluginReq) (*result[bool], error) {
 	return done(plugins.update(a, in.PluginId, func(tx *buntdb.Tx, p *pluginRecord) (bool, error) {
-		if _, err := getService(tx, in.ServiceId); err != nil {
-			return false, err
-		}
-		all, err := listPlugins(tx)
-		if err != nil {
-			return false, err
-		}
-		return eachAPI(tx, in.ServiceId, in.ApiIds, func(id string) (bool, error) {
-			t := target{in.ServiceId, in.EnvironmentName, id}
-			if o := attachConflict(all, p, t); o != nil {
-				return false, tcapi.Errorf("UnsupportedOperation.AttachPlugin",
-					"API %s already has %s plugin %s in %s; an API takes one flow-control plugin, one Cors plugin and one Compression plugin (detach %s first)",
-					id, o.PluginType, o.PluginId, in.EnvironmentName, o.PluginId)
-			}
-			if findBinding(p.Attachments, t) >= 0 {
-				return false, nil
-			}
-			p.Attachments = append(p.Attachments, pluginAttachment{t, a.now()})
-			return true, nil
-		})
+		return a.attachPluginAPIs(tx, p, in.ServiceId, in.EnvironmentName, in.ApiIds)
 	}))
+}
+
+// attachPluginAPIs attaches p to apis of svc in env (AttachPlugin, and the
+// REST interface's throttle and plugin bindings).
+func (a *Admin) attachPluginAPIs(tx *buntdb.Tx, p *pluginRecord, svc, env string, apis []string) (bool, error) {
+	if _, err := getService(tx, svc); err != nil {
+		return false, err
+	}
+	all, err := listPlugins(tx)
+	if err != nil {
+		return false, err
+	}
+	return eachAPI(tx, svc, apis, func(id string) (bool, error) {
+		t := target{svc, env, id}
+		if o := attachConflict(all, p, t); o != nil {
+			return false, tcapi.Errorf("UnsupportedOperation.AttachPlugin",
+				"API %s already has %s plugin %s in %s; an API takes one flow-control plugin, one Cors plugin and one Compression plugin (detach %s first)",
+				id, o.PluginType, o.PluginId, env, o.PluginId)
+		}
+		if findBinding(p.Attachments, t) >= 0 {
+			return false, nil
+		}
+		p.Attachments = append(p.Attachments, pluginAttachment{t, a.now()})
+		return true, nil
+	})
 }
 
 type detachPluginReq struct {

@@ -114,7 +114,7 @@ func (cl *client) checkAuth(a *apiRT, req *http1.Request, rr *router.Request, re
 	}
 	al.hv.req = nil
 	if code == auth.OK {
-		return true
+		return al.app == nil || al.app.ACL == nil || cl.admitApp(al.app.ACL, req)
 	}
 	cl.refuseAuth(ra.Kind, code)
 	return false

@@ -14,6 +14,22 @@ import (
 // A front-end error: counted in Stats.FrontendErrors, not billed.
 var errIPForbidden = &failure{403, "IPForbidden", "the client address is not allowed to call this API"}
 
+// errAppIPForbidden answers an app's call from an address its app ACL
+// refuses (Huawei REST interface: PUT .../apps/{app_id}/app-acl).
+var errAppIPForbidden = &failure{403, "IPForbidden", "the client address is not allowed to call with this app (its ACL)"}
+
+// admitApp judges the client address against the calling app's ACL. It
+// does not allocate.
+func (cl *client) admitApp(acl *snapshot.IPRule, req *http1.Request) bool {
+	if addr := cl.clientIP(req); addr.IsValid() && acl.Admit(addr) {
+		return true
+	}
+	cl.l.ctr.add(cFrontendErrors, 1)
+	cl.ob.refused = refIP
+	cl.fail(errAppIPForbidden)
+	return false
+}
+
 // ipRT is the per-API IP control state of an installed snapshot.
 type ipRT struct {
 	ctl *snapshot.IPControl

@@ -45,6 +45,11 @@ type App struct {
 	ApiAppSecret string       `json:"ApiAppSecret"`
 	Status       int          `json:"Status"`
 	Apis         []AppBinding `json:"Apis,omitempty"`
+	// AclType (WHITE or BLACK) and AclData (IPs, CIDRs and ranges
+	// separated by ';') restrict where the app may call from: the Huawei
+	// REST interface's app ACL (admin/hwappacl.go). Empty: anywhere.
+	AclType string `json:"AclType,omitempty"`
+	AclData string `json:"AclData,omitempty"`
 }
 
 // AppBinding is one API an app may call, in one environment

@@ -67,6 +67,8 @@ type AppInfo struct {
 	ApiAppId, ApiAppKey string
 	Secret              *auth.Secret
 	Enabled             bool
+	// ACL, when set, is where the app may call from (model.App.AclType).
+	ACL *IPRule
 }
 
 // Token sources.
@@ -132,7 +134,16 @@ func compileAccess(p *model.Published, t *router.Table) (*Access, error) {
 		acc.Keys[k.SecretId] = &KeyInfo{SecretId: k.SecretId, Secret: auth.NewSecret(k.SecretKey), Enabled: k.Status == 1}
 	}
 	for _, a := range ma.Apps {
-		acc.Apps[a.ApiAppKey] = &AppInfo{ApiAppId: a.ApiAppId, ApiAppKey: a.ApiAppKey, Secret: auth.NewSecret(a.ApiAppSecret), Enabled: a.Status == 1}
+		ai := &AppInfo{ApiAppId: a.ApiAppId, ApiAppKey: a.ApiAppKey, Secret: auth.NewSecret(a.ApiAppSecret), Enabled: a.Status == 1}
+		if a.AclType != "" {
+			r, _, err := ParseStrategy(a.AclType, a.AclData)
+			if err != nil {
+				return nil, fmt.Errorf("access: app %s ACL: %w", a.ApiAppId, err)
+			}
+			r.Source = "app ACL " + a.ApiAppId
+			ai.ACL = &r
+		}
+		acc.Apps[a.ApiAppKey] = ai
 	}
 	// Authorization APIs by service, environment and ApiId.
 	type apiKey struct{ svc, env, api string }
