@@ -70,20 +70,9 @@ func hwACLValue(data string) string {
 	return strings.Join(f, ",")
 }
 
-// hwACLView is the seed's ACL (id, acl_name, acl_type, acl_value,
-// entity_type, update_time, bind_num).
-type hwACLView struct {
-	Id         string `json:"id"`
-	Name       string `json:"acl_name"`
-	Type       string `json:"acl_type"`
-	Value      string `json:"acl_value"`
-	EntityType string `json:"entity_type"`
-	UpdateTime string `json:"update_time"`
-	BindNum    int    `json:"bind_num"`
-}
-
-func aclView(r *ipStrategyRecord) hwACLView {
-	return hwACLView{r.StrategyId, r.StrategyName, hwACLType(r.StrategyType), hwACLValue(r.StrategyData), "IP", r.ModifiedTime, len(r.Bindings)}
+func aclView(r *ipStrategyRecord) hwapi.ACL {
+	return hwapi.ACL{Id: r.StrategyId, Name: r.StrategyName, Type: hwACLType(r.StrategyType), Value: hwACLValue(r.StrategyData),
+		EntityType: "IP", UpdateTime: r.ModifiedTime, BindNum: int64(len(r.Bindings))}
 }
 
 type hwACLReq struct {
@@ -91,6 +80,15 @@ type hwACLReq struct {
 	Type       *string `json:"acl_type"`
 	Value      *string `json:"acl_value"`
 	EntityType *string `json:"entity_type"`
+}
+
+// bindACLReq decodes an ACL's body and checks it (strategy).
+func bindACLReq(c *hwapi.Call) (createIPStrategyReq, error) {
+	var in hwACLReq
+	if err := c.Bind(&in); err != nil {
+		return createIPStrategyReq{}, err
+	}
+	return in.strategy()
 }
 
 // strategy checks the request as an IP strategy: the REST rules, then
@@ -117,11 +115,7 @@ func (in *hwACLReq) strategy() (createIPStrategyReq, error) {
 }
 
 func (a *Admin) hwCreateACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	var in hwACLReq
-	if err := c.Bind(&in); err != nil {
-		return hwapi.Reply{}, err
-	}
-	req, err := in.strategy()
+	req, err := bindACLReq(c)
 	if err != nil {
 		return hwapi.Reply{}, err
 	}
@@ -152,11 +146,7 @@ func findACL(tx *buntdb.Tx, id string) (ipStrategyRecord, error) {
 // list; the REST interface, like Huawei's, also the name and the type),
 // with the same checks; a bound ACL publishes.
 func (a *Admin) hwUpdateACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	var in hwACLReq
-	if err := c.Bind(&in); err != nil {
-		return hwapi.Reply{}, err
-	}
-	req, err := in.strategy()
+	req, err := bindACLReq(c)
 	if err != nil {
 		return hwapi.Reply{}, err
 	}
@@ -216,17 +206,23 @@ func failure(err error) hwBatchFailure {
 	return hwBatchFailure{ErrorCode: hwapi.CodeSystem, ErrorMsg: "System error"}
 }
 
-// batchAction checks ?action=delete, the only action of the batch PUTs.
-func batchAction(c *hwapi.Call) error {
+// batch answers PUT ...?action=delete {field: [ids]}: each of the IDs in
+// one write; the ones that fail are reported, the others done
+// (success_count).
+func (a *Admin) batch(c *hwapi.Call, field string, each func(tx *buntdb.Tx, id string) (publish bool, f *hwBatchFailure, err error)) (hwapi.Reply, error) {
 	if c.Query("action") != "delete" {
-		return hwapi.BadParameter("action", "want delete")
+		return hwapi.Reply{}, hwapi.BadParameter("action", "want delete")
 	}
-	return nil
-}
-
-// batch runs each of ids in one write: the ones that fail are reported,
-// the others done (success_count).
-func (a *Admin) batch(ids []string, field string, each func(tx *buntdb.Tx, id string) (publish bool, f *hwBatchFailure, err error)) (hwapi.Reply, error) {
+	var in map[string][]string
+	if err := c.Bind(&in); err != nil {
+		return hwapi.Reply{}, err
+	}
+	for k := range in {
+		if k != field {
+			return hwapi.Reply{}, hwapi.BadParameter(k, "the operation has no such parameter")
+		}
+	}
+	ids := in[field]
 	if len(ids) == 0 {
 		return hwapi.Reply{}, hwapi.BadParameter(field, "the parameter is required")
 	}
@@ -262,16 +258,7 @@ func (a *Admin) batch(ids []string, field string, each func(tx *buntdb.Tx, id st
 
 // hwBatchDeleteACLs: PUT .../acls?action=delete {"acls": [ids]}.
 func (a *Admin) hwBatchDeleteACLs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	if err := batchAction(c); err != nil {
-		return hwapi.Reply{}, err
-	}
-	var in struct {
-		Acls []string `json:"acls"`
-	}
-	if err := c.Bind(&in); err != nil {
-		return hwapi.Reply{}, err
-	}
-	return a.batch(in.Acls, "acls", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
+	return a.batch(c, "acls", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
 		_, publish, err := deleteACL(tx, id)
 		return publish, &hwBatchFailure{AclId: id}, err
 	})
@@ -288,29 +275,21 @@ func (a *Admin) hwShowACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error)
 
 // hwListACLs lists every IP strategy, of every service, as ACLs.
 func (a *Admin) hwListACLs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	s, err := c.Search("name")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwACLView
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		all, err := listIPStrategies(tx, "")
+	return hwList(a, c, "acls", "", func(v *hwView, _ string) ([]hwapi.ACL, error) {
+		s, err := c.Search("name")
+		if err != nil {
+			return nil, err
+		}
+		all, err := listIPStrategies(v.tx, "")
+		var out []hwapi.ACL
 		for i := range all {
-			v := aclView(&all[i])
-			if c.Exact("id", v.Id) && s.Match("name", v.Name) && c.Exact("acl_type", v.Type) && c.Exact("entity_type", v.EntityType) {
-				out = append(out, v)
+			x := aclView(&all[i])
+			if c.Exact("id", x.Id) && s.Match("name", x.Name) && c.Exact("acl_type", x.Type) && c.Exact("entity_type", x.EntityType) {
+				out = append(out, x)
 			}
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("acls", out, p)), nil
 }
 
 // hwACLBinding is the seed's ACL binding record (create).
@@ -340,23 +319,16 @@ func (a *Admin) hwBindACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error)
 		return hwapi.Reply{}, hwapi.BadParameter("publish_ids", "the parameter is required")
 	}
 	var out []hwACLBinding
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+	err := a.hwWrite(func(v *hwView) (bool, error) {
+		tx := v.tx
 		rec, err := findACL(tx, in.AclId)
-		if err != nil {
-			return false, err
-		}
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		apis, err := loadAPIIndex(tx)
 		if err != nil {
 			return false, err
 		}
 		oldKey := ipsKey(rec.ServiceId, rec.StrategyId)
 		changed := false
 		for _, pid := range in.PublishIds {
-			ref, env, err := apis.publication(envs, pid)
+			ref, env, err := v.apis.publication(v.envs, pid)
 			if err != nil {
 				return false, err
 			}
@@ -377,7 +349,7 @@ func (a *Admin) hwBindACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error)
 				return false, err
 			}
 			changed = changed || ch
-			out = append(out, hwACLBinding{bindID("acl", rec.StrategyId, svc, env, ref.api.ApiId), ref.api.ApiId, envs.id(env), rec.StrategyId, rec.BoundAt[env+"/"+ref.api.ApiId]})
+			out = append(out, hwACLBinding{bindID("acl", rec.StrategyId, svc, env, ref.api.ApiId), ref.api.ApiId, v.envs.id(env), rec.StrategyId, rec.BoundAt[env+"/"+ref.api.ApiId]})
 		}
 		if newKey := ipsKey(rec.ServiceId, rec.StrategyId); newKey != oldKey {
 			if _, err := tx.Delete(oldKey); err != nil {
@@ -387,7 +359,7 @@ func (a *Admin) hwBindACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, error)
 		return changed, store.SetJSON(tx, ipsKey(rec.ServiceId, rec.StrategyId), rec)
 	})
 	if err != nil {
-		return hwapi.Reply{}, hwError(err)
+		return hwapi.Reply{}, err
 	}
 	return hwapi.Created(map[string]any{"acl_bindings": out}), nil
 }
@@ -443,70 +415,31 @@ func (a *Admin) hwUnbindACL(_ context.Context, c *hwapi.Call) (hwapi.Reply, erro
 
 // hwBatchUnbindACLs: PUT .../acl-bindings?action=delete {"acl_bindings": [ids]}.
 func (a *Admin) hwBatchUnbindACLs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	if err := batchAction(c); err != nil {
-		return hwapi.Reply{}, err
-	}
-	var in struct {
-		Bindings []string `json:"acl_bindings"`
-	}
-	if err := c.Bind(&in); err != nil {
-		return hwapi.Reply{}, err
-	}
-	return a.batch(in.Bindings, "acl_bindings", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
+	return a.batch(c, "acl_bindings", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
 		b, err := a.unbindACL(tx, id)
-		f := &hwBatchFailure{BindId: id, ApiId: b.api}
-		return true, f, err
+		return true, &hwBatchFailure{BindId: id, ApiId: b.api}, err
 	})
-}
-
-// hwAclBindApiInfo is the seed's AclBindApiInfo (表5).
-type hwAclBindApiInfo struct {
-	ApiId     string `json:"api_id"`
-	ApiName   string `json:"api_name"`
-	ApiType   int64  `json:"api_type"`
-	ApiRemark string `json:"api_remark"`
-	EnvId     string `json:"env_id"`
-	EnvName   string `json:"env_name"`
-	BindId    string `json:"bind_id"`
-	GroupName string `json:"group_name"`
-	BindTime  string `json:"bind_time"`
-	PublishId string `json:"publish_id"`
-	ReqMethod string `json:"req_method"`
 }
 
 // hwACLBoundAPIs: GET .../acl-bindings/binded-apis (seed 001): the APIs an
 // ACL is bound to; acl_id required; api_id, api_name, env_id, group_id.
 func (a *Admin) hwACLBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	aclID, err := c.RequiredQuery("acl_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwAclBindApiInfo
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		rec, err := findACL(tx, aclID)
-		if err != nil {
-			return err
-		}
+	return hwList(a, c, "apis", "acl_id", func(v *hwView, aclID string) ([]hwapi.AclBindApiInfo, error) {
+		rec, err := findACL(v.tx, aclID)
+		var out []hwapi.AclBindApiInfo
 		for _, b := range rec.Bindings {
-			ref, ok := apis.apis[b.ApiId]
-			if !ok || !hwFilterAPI(c, ref, envs.id(b.Environment)) {
+			ref, ok := v.apis.apis[b.ApiId]
+			envID := v.envs.id(b.Environment)
+			if !ok || !hwFilterAPI(c, ref, envID) {
 				continue
 			}
-			out = append(out, hwAclBindApiInfo{ApiId: b.ApiId, ApiName: ref.api.ApiName, ApiType: 1, ApiRemark: ref.api.ApiDesc,
-				EnvId: envs.id(b.Environment), EnvName: hwEnvName(b.Environment), BindId: bindID("acl", rec.StrategyId, rec.ServiceId, b.Environment, b.ApiId),
-				GroupName: ref.svc.ServiceName, BindTime: rec.BoundAt[b.Environment+"/"+b.ApiId], PublishId: publishID(b.ApiId, envs.id(b.Environment)),
+			out = append(out, hwapi.AclBindApiInfo{ApiId: b.ApiId, ApiName: ref.api.ApiName, ApiType: 1, ApiRemark: ref.api.ApiDesc,
+				EnvId: envID, EnvName: hwEnvName(b.Environment), BindId: bindID("acl", rec.StrategyId, rec.ServiceId, b.Environment, b.ApiId),
+				GroupName: ref.svc.ServiceName, BindTime: rec.BoundAt[b.Environment+"/"+b.ApiId], PublishId: publishID(b.ApiId, envID),
 				ReqMethod: hwMethod(ref.api.RequestConfig.Method)})
 		}
-		return nil
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, p)), nil
 }
 
 // hwApiForBinding is an API published in an environment that a policy
@@ -554,30 +487,19 @@ func publications(c *hwapi.Call, envs envIndex, apis *apiIndex) []hwApiForBindin
 // APIs the ACL can still be bound to (those of its service once it has
 // one); acl_name is the ACL bound to the API there instead, if any.
 func (a *Admin) hwACLUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	aclID, err := c.RequiredQuery("acl_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
 	type item struct {
 		hwApiForBinding
 		AclName string `json:"acl_name"`
 	}
-	var out []item
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		rec, err := findACL(tx, aclID)
+	return hwList(a, c, "apis", "acl_id", func(v *hwView, aclID string) ([]item, error) {
+		rec, err := findACL(v.tx, aclID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		all, err := listIPStrategies(tx, "")
-		if err != nil {
-			return err
-		}
-		for _, pub := range publications(c, envs, apis) {
-			env := envs.byID[pub.RunEnvId]
+		all, err := listIPStrategies(v.tx, "")
+		var out []item
+		for _, pub := range publications(c, v.envs, v.apis) {
+			env := v.envs.byID[pub.RunEnvId]
 			if rec.ServiceId != "" && pub.GroupId != rec.ServiceId || hasBinding(rec.Bindings, env, pub.Id) {
 				continue
 			}
@@ -591,25 +513,13 @@ func (a *Admin) hwACLUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply,
 			}
 			out = append(out, it)
 		}
-		return nil
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, p)), nil
 }
 
 // hwAPIBoundACLs: GET .../acl-bindings/binded-acls: the ACLs bound to an
 // API; api_id required; env_id, env_name, acl_id, acl_name.
 func (a *Admin) hwAPIBoundACLs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	apiID, err := c.RequiredQuery("api_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
 	type item struct {
 		AclId      string `json:"acl_id"`
 		AclName    string `json:"acl_name"`
@@ -621,25 +531,21 @@ func (a *Admin) hwAPIBoundACLs(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 		BindId     string `json:"bind_id"`
 		BindTime   string `json:"bind_time"`
 	}
-	var out []item
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		if _, err := apis.get(apiID); err != nil {
-			return err
+	return hwList(a, c, "acls", "api_id", func(v *hwView, apiID string) ([]item, error) {
+		if _, err := v.apis.get(apiID); err != nil {
+			return nil, err
 		}
-		all, err := allACLBindings(tx)
+		all, err := allACLBindings(v.tx)
+		var out []item
 		for _, b := range all {
-			envID := envs.id(b.env)
+			envID := v.envs.id(b.env)
 			if b.api != apiID || !c.Exact("env_id", envID) || !c.Exact("env_name", hwEnvName(b.env)) || !c.Exact("acl_id", b.rec.StrategyId) ||
-				c.Query("acl_name") != "" && !strings.Contains(strings.ToLower(b.rec.StrategyName), strings.ToLower(c.Query("acl_name"))) {
+				!containsFold(b.rec.StrategyName, c.Query("acl_name")) {
 				continue
 			}
 			out = append(out, item{b.rec.StrategyId, b.rec.StrategyName, "IP", hwACLType(b.rec.StrategyType), hwACLValue(b.rec.StrategyData),
 				envID, hwEnvName(b.env), b.id, b.rec.BoundAt[b.env+"/"+b.api]})
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("acls", out, p)), nil
 }

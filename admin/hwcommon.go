@@ -201,25 +201,71 @@ func hwAuthType(t string) string {
 // hwMethod is req_method: the Tencent ANY and methods as they are.
 func hwMethod(m string) string { return strings.ToUpper(or(m, "ANY")) }
 
-// hwRead runs fn in one read transaction with the environment and API
-// indexes.
-func (a *Admin) hwRead(fn func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error) error {
-	return a.db.View(func(tx *buntdb.Tx) error {
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return err
+// hwView is one read: the transaction and the indexes of environments
+// and APIs.
+type hwView struct {
+	tx   *buntdb.Tx
+	envs envIndex
+	apis *apiIndex
+}
+
+// hwList answers a list operation (seed 001: offset and limit, total,
+// size and the page under key): the page, then the query parameter
+// required (its value is collect's arg; "" for none), then what collect
+// gathers in one read.
+func hwList[T any](a *Admin, c *hwapi.Call, key, required string, collect func(v *hwView, arg string) ([]T, error)) (hwapi.Reply, error) {
+	p, err := c.Page()
+	if err != nil {
+		return hwapi.Reply{}, err
+	}
+	arg := ""
+	if required != "" {
+		if arg, err = c.RequiredQuery(required); err != nil {
+			return hwapi.Reply{}, err
 		}
-		apis, err := loadAPIIndex(tx)
-		if err != nil {
-			return err
+	}
+	var out []T
+	err = a.db.View(func(tx *buntdb.Tx) error {
+		v, err := loadView(tx)
+		if err == nil {
+			out, err = collect(v, arg)
 		}
-		return fn(tx, envs, apis)
+		return err
 	})
+	if err != nil {
+		return hwapi.Reply{}, hwError(err)
+	}
+	return hwapi.OK(hwapi.List(key, out, p)), nil
+}
+
+func loadView(tx *buntdb.Tx) (*hwView, error) {
+	envs, err := loadEnvIndex(tx)
+	if err != nil {
+		return nil, err
+	}
+	apis, err := loadAPIIndex(tx)
+	return &hwView{tx, envs, apis}, err
+}
+
+// hwWrite is Admin.write with the indexes; its error is the REST one.
+func (a *Admin) hwWrite(fn func(v *hwView) (publish bool, err error)) error {
+	return hwError(a.write(func(tx *buntdb.Tx) (bool, error) {
+		v, err := loadView(tx)
+		if err != nil {
+			return false, err
+		}
+		return fn(v)
+	}))
+}
+
+// containsFold: want is empty or a case-insensitive substring of s.
+func containsFold(s, want string) bool {
+	return want == "" || strings.Contains(strings.ToLower(s), strings.ToLower(want))
 }
 
 // hwFilterAPI applies the common API filters of the binding lists:
 // api_id, env_id and group_id exactly, api_name by substring.
 func hwFilterAPI(c *hwapi.Call, ref apiRef, envID string) bool {
 	return c.Exact("api_id", ref.api.ApiId) && c.Exact("env_id", envID) && c.Exact("group_id", ref.svc.ServiceId) &&
-		(c.Query("api_name") == "" || strings.Contains(strings.ToLower(ref.api.ApiName), strings.ToLower(c.Query("api_name"))))
+		containsFold(ref.api.ApiName, c.Query("api_name"))
 }

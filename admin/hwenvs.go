@@ -344,40 +344,29 @@ func (a *Admin) hwDeleteEnv(_ context.Context, c *hwapi.Call) (hwapi.Reply, erro
 	return hwapi.NoContent(), nil
 }
 
-// hwEnvView is the seed's environment (id, name, remark, create_time).
-type hwEnvView = hwEnvRecord
-
 func (a *Admin) hwListEnvs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	s, err := c.Search("name")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwEnvView
-	err = a.db.View(func(tx *buntdb.Tx) error {
+	return hwList(a, c, "envs", "", func(v *hwView, _ string) ([]hwEnvRecord, error) {
+		s, err := c.Search("name")
+		if err != nil {
+			return nil, err
+		}
 		// The fixed environments first (RELEASE, then test, prepub), then
 		// the custom ones by creation.
+		var out []hwEnvRecord
 		for _, name := range []string{"release", "test", "prepub"} {
 			if s.Match("name", hwEnvName(name)) {
-				out = append(out, hwEnvView{Id: fixedEnvIDs[name], Name: hwEnvName(name), Remark: fixedEnvRemark[name]})
+				out = append(out, hwEnvRecord{Id: fixedEnvIDs[name], Name: hwEnvName(name), Remark: fixedEnvRemark[name]})
 			}
 		}
-		custom, err := scan[hwEnvRecord](tx, hwEnvPrefix)
+		custom, err := scan[hwEnvRecord](v.tx, hwEnvPrefix)
 		sort.SliceStable(custom, func(i, j int) bool { return custom[i].CreatedTime < custom[j].CreatedTime })
 		for _, e := range custom {
 			if s.Match("name", e.Name) {
 				out = append(out, e)
 			}
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("envs", out, p)), nil
 }
 
 var fixedEnvRemark = map[string]string{"release": "the release environment (Action API: release)",
@@ -518,36 +507,24 @@ func (a *Admin) hwDeleteVar(_ context.Context, c *hwapi.Call) (hwapi.Reply, erro
 }
 
 func (a *Admin) hwListVars(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	group, err := c.RequiredQuery("group_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	s, err := c.Search("variable_name")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwVarRecord
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		if _, err := getService(tx, group); err != nil {
-			return err
+	return hwList(a, c, "variables", "group_id", func(v *hwView, group string) ([]hwVarRecord, error) {
+		s, err := c.Search("variable_name")
+		if err != nil {
+			return nil, err
 		}
-		all, err := scan[hwVarRecord](tx, hwVarPrefix)
-		for _, v := range all {
-			if v.GroupId == group && c.Exact("env_id", v.EnvId) && s.Match("variable_name", v.Name) {
-				out = append(out, v)
+		if _, err := getService(v.tx, group); err != nil {
+			return nil, err
+		}
+		all, err := scan[hwVarRecord](v.tx, hwVarPrefix)
+		var out []hwVarRecord
+		for _, x := range all {
+			if x.GroupId == group && c.Exact("env_id", x.EnvId) && s.Match("variable_name", x.Name) {
+				out = append(out, x)
 			}
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].EnvId+out[i].Name < out[j].EnvId+out[j].Name })
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("variables", out, p)), nil
 }
 
 // envVars are the variables by service and environment name, for the

@@ -80,22 +80,15 @@ func (a *Admin) hwAttachPlugin(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 		AttachedTime string `json:"attached_time"`
 	}
 	var out []attached
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+	err := a.hwWrite(func(v *hwView) (bool, error) {
+		tx := v.tx
 		p, err := getPlugin(tx, c.Path("plugin_id"))
-		if err != nil {
-			return false, err
-		}
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		apis, err := loadAPIIndex(tx)
 		if err != nil {
 			return false, err
 		}
 		changed := false
 		for _, id := range in.ApiIds {
-			ref, env, err := apis.publication(envs, publishID(id, in.EnvId))
+			ref, env, err := v.apis.publication(v.envs, publishID(id, in.EnvId))
 			if err != nil {
 				return false, err
 			}
@@ -111,7 +104,7 @@ func (a *Admin) hwAttachPlugin(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 		return changed, plugins.put(tx, &p)
 	})
 	if err != nil {
-		return hwapi.Reply{}, hwError(err)
+		return hwapi.Reply{}, err
 	}
 	return hwapi.Created(map[string]any{"attached_plugins": out}), nil
 }
@@ -126,16 +119,12 @@ func (a *Admin) hwDetachPlugin(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 	if err := in.check(); err != nil {
 		return hwapi.Reply{}, err
 	}
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
-		p, err := getPlugin(tx, c.Path("plugin_id"))
+	err := a.hwWrite(func(v *hwView) (bool, error) {
+		p, err := getPlugin(v.tx, c.Path("plugin_id"))
 		if err != nil {
 			return false, err
 		}
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		env, err := envs.name(in.EnvId)
+		env, err := v.envs.name(in.EnvId)
 		if err != nil {
 			return false, err
 		}
@@ -154,113 +143,71 @@ func (a *Admin) hwDetachPlugin(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 				return false, err
 			}
 		}
-		return true, plugins.put(tx, &p)
+		return true, plugins.put(v.tx, &p)
 	})
 	if err != nil {
-		return hwapi.Reply{}, hwError(err)
+		return hwapi.Reply{}, err
 	}
 	return hwapi.NoContent(), nil
 }
 
-// hwPluginApiInfo is the seed's PluginApiInfo (表5).
-type hwPluginApiInfo struct {
-	ApiId          string `json:"api_id"`
-	ApiName        string `json:"api_name"`
-	Type           int    `json:"type"`
-	ReqProtocol    string `json:"req_protocol"`
-	ReqMethod      string `json:"req_method"`
-	ReqURI         string `json:"req_uri"`
-	AuthType       string `json:"auth_type"`
-	MatchMode      string `json:"match_mode"`
-	Remark         string `json:"remark"`
-	GroupId        string `json:"group_id"`
-	GroupName      string `json:"group_name"`
-	RomaAppId      string `json:"roma_app_id"`
-	EnvId          string `json:"env_id"`
-	EnvName        string `json:"env_name"`
-	PublishId      string `json:"publish_id"`
-	PluginAttachId string `json:"plugin_attach_id,omitempty"`
-	AttachedTime   string `json:"attached_time,omitempty"`
-}
-
-func pluginAPIInfo(ref apiRef, env, envID string) hwPluginApiInfo {
+func pluginAPIInfo(ref apiRef, env, envID string) hwapi.PluginApiInfo {
 	api := ref.api
-	return hwPluginApiInfo{ApiId: api.ApiId, ApiName: api.ApiName, Type: 1, ReqProtocol: hwReqProtocol(ref.svc.Protocol),
-		ReqMethod: hwMethod(api.RequestConfig.Method), ReqURI: hwReqURI(api.RequestConfig.Path), AuthType: hwAuthType(api.authType()),
+	return hwapi.PluginApiInfo{ApiId: api.ApiId, ApiName: api.ApiName, Type: 1, ReqProtocol: hwReqProtocol(ref.svc.Protocol),
+		ReqMethod: hwMethod(api.RequestConfig.Method), ReqUri: hwReqURI(api.RequestConfig.Path), AuthType: hwAuthType(api.authType()),
 		MatchMode: hwMatchMode(api.RequestConfig.Path), Remark: api.ApiDesc, GroupId: ref.svc.ServiceId, GroupName: ref.svc.ServiceName,
 		EnvId: envID, EnvName: hwEnvName(env), PublishId: publishID(api.ApiId, envID)}
 }
 
 // pluginAPIFilter: the query of attached-apis and attachable-apis (env_id,
 // api_name, api_id, group_id, req_method, req_uri).
-func pluginAPIFilter(c *hwapi.Call, v *hwPluginApiInfo) bool {
+func pluginAPIFilter(c *hwapi.Call, v *hwapi.PluginApiInfo) bool {
 	return c.Exact("env_id", v.EnvId) && c.Exact("api_id", v.ApiId) && c.Exact("group_id", v.GroupId) && c.Exact("req_method", v.ReqMethod) &&
-		(c.Query("api_name") == "" || strings.Contains(strings.ToLower(v.ApiName), strings.ToLower(c.Query("api_name")))) &&
-		(c.Query("req_uri") == "" || strings.Contains(v.ReqURI, c.Query("req_uri")))
+		containsFold(v.ApiName, c.Query("api_name")) && strings.Contains(v.ReqUri, c.Query("req_uri"))
 }
 
 // hwPluginAttachedAPIs: GET .../plugins/{plugin_id}/attached-apis (seed 001).
 func (a *Admin) hwPluginAttachedAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwPluginApiInfo
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		p, err := getPlugin(tx, c.Path("plugin_id"))
+	return hwList(a, c, "apis", "", func(v *hwView, _ string) ([]hwapi.PluginApiInfo, error) {
+		p, err := getPlugin(v.tx, c.Path("plugin_id"))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		bs, err := pluginBindings(tx, apis, func(q *pluginRecord) bool { return q.PluginId == p.PluginId })
+		bs, err := pluginBindings(v.tx, v.apis, func(q *pluginRecord) bool { return q.PluginId == p.PluginId })
+		var out []hwapi.PluginApiInfo
 		for _, b := range bs {
-			v := pluginAPIInfo(b.ref, b.at.Environment, envs.id(b.at.Environment))
-			v.PluginAttachId, v.AttachedTime = pluginBindID(b.p, b.at.target), b.at.AttachedTime
-			if pluginAPIFilter(c, &v) {
-				out = append(out, v)
+			x := pluginAPIInfo(b.ref, b.at.Environment, v.envs.id(b.at.Environment))
+			x.PluginAttachId, x.AttachedTime = pluginBindID(b.p, b.at.target), b.at.AttachedTime
+			if pluginAPIFilter(c, &x) {
+				out = append(out, x)
 			}
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, pg)), nil
 }
 
 // hwPluginAttachableAPIs: GET .../plugins/{plugin_id}/attachable-apis:
 // the APIs published in env_id (required) the plugin is not attached to.
 func (a *Admin) hwPluginAttachableAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	envID, err := c.RequiredQuery("env_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwPluginApiInfo
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		p, err := getPlugin(tx, c.Path("plugin_id"))
+	return hwList(a, c, "apis", "env_id", func(v *hwView, envID string) ([]hwapi.PluginApiInfo, error) {
+		p, err := getPlugin(v.tx, c.Path("plugin_id"))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		env, err := envs.name(envID)
+		env, err := v.envs.name(envID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, id := range apis.order {
-			ref := apis.apis[id]
-			if !apis.runs(ref.svc.ServiceId, env, id) || findBinding(p.Attachments, target{ref.svc.ServiceId, env, id}) >= 0 {
+		var out []hwapi.PluginApiInfo
+		for _, id := range v.apis.order {
+			ref := v.apis.apis[id]
+			if !v.apis.runs(ref.svc.ServiceId, env, id) || findBinding(p.Attachments, target{ref.svc.ServiceId, env, id}) >= 0 {
 				continue
 			}
-			if v := pluginAPIInfo(ref, env, envID); pluginAPIFilter(c, &v) {
-				out = append(out, v)
+			if x := pluginAPIInfo(ref, env, envID); pluginAPIFilter(c, &x) {
+				out = append(out, x)
 			}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, pg)), nil
 }

@@ -323,28 +323,20 @@ func throttles(tx *buntdb.Tx) ([]pluginRecord, error) {
 }
 
 func (a *Admin) hwListThrottles(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	s, err := c.Search("name")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwThrottle
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		all, err := throttles(tx)
+	return hwList(a, c, "throttles", "", func(v *hwView, _ string) ([]hwThrottle, error) {
+		s, err := c.Search("name")
+		if err != nil {
+			return nil, err
+		}
+		all, err := throttles(v.tx)
+		var out []hwThrottle
 		for i := range all {
 			if c.Exact("id", all[i].PluginId) && s.Match("name", all[i].PluginName) {
 				out = append(out, throttleView(&all[i]))
 			}
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("throttles", out, p)), nil
 }
 
 // pluginBindID is the REST ID of a plugin's (or throttle's) attachment.
@@ -375,22 +367,15 @@ func (a *Admin) hwBindThrottle(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 		ApplyTime  string `json:"apply_time"`
 	}
 	var out []apply
-	err := a.write(func(tx *buntdb.Tx) (bool, error) {
+	err := a.hwWrite(func(v *hwView) (bool, error) {
+		tx := v.tx
 		p, err := getThrottle(tx, in.StrategyId)
-		if err != nil {
-			return false, err
-		}
-		envs, err := loadEnvIndex(tx)
-		if err != nil {
-			return false, err
-		}
-		apis, err := loadAPIIndex(tx)
 		if err != nil {
 			return false, err
 		}
 		changed := false
 		for _, pid := range in.PublishIds {
-			ref, env, err := apis.publication(envs, pid)
+			ref, env, err := v.apis.publication(v.envs, pid)
 			if err != nil {
 				return false, err
 			}
@@ -405,7 +390,7 @@ func (a *Admin) hwBindThrottle(_ context.Context, c *hwapi.Call) (hwapi.Reply, e
 		return changed, plugins.put(tx, &p)
 	})
 	if err != nil {
-		return hwapi.Reply{}, hwError(err)
+		return hwapi.Reply{}, err
 	}
 	return hwapi.Created(map[string]any{"throttle_applys": out}), nil
 }
@@ -451,16 +436,7 @@ func (a *Admin) hwUnbindThrottle(_ context.Context, c *hwapi.Call) (hwapi.Reply,
 // hwBatchUnbindThrottles: PUT .../throttle-bindings?action=delete
 // {"throttle_bindings": [ids]}.
 func (a *Admin) hwBatchUnbindThrottles(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	if err := batchAction(c); err != nil {
-		return hwapi.Reply{}, err
-	}
-	var in struct {
-		Bindings []string `json:"throttle_bindings"`
-	}
-	if err := c.Bind(&in); err != nil {
-		return hwapi.Reply{}, err
-	}
-	return a.batch(in.Bindings, "throttle_bindings", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
+	return a.batch(c, "throttle_bindings", func(tx *buntdb.Tx, id string) (bool, *hwBatchFailure, error) {
 		t, err := a.detachByID(tx, id, isThrottle, hwapi.NotFound(hwapi.CodeNoThrottleBind, "The throttling policy binding %s does not exist", id))
 		return true, &hwBatchFailure{Id: id, ApiId: t.ApiId}, err
 	})
@@ -495,39 +471,27 @@ func pluginBindings(tx *buntdb.Tx, apis *apiIndex, keep func(*pluginRecord) bool
 // throttle is bound to; throttle_id required; env_id, group_id, api_id,
 // api_name.
 func (a *Admin) hwThrottleBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	id, err := c.RequiredQuery("throttle_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
 	type item struct {
 		hwApiForBinding
 		ThrottleApplyId string `json:"throttle_apply_id"`
 		ApplyTime       string `json:"apply_time"`
 		ThrottleName    string `json:"throttle_name"`
 	}
-	var out []item
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		p, err := getThrottle(tx, id)
+	return hwList(a, c, "apis", "throttle_id", func(v *hwView, id string) ([]item, error) {
+		p, err := getThrottle(v.tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		bs, err := pluginBindings(tx, apis, func(q *pluginRecord) bool { return q.PluginId == p.PluginId })
+		bs, err := pluginBindings(v.tx, v.apis, func(q *pluginRecord) bool { return q.PluginId == p.PluginId })
+		var out []item
 		for _, b := range bs {
-			envID := envs.id(b.at.Environment)
+			envID := v.envs.id(b.at.Environment)
 			if hwFilterAPI(c, b.ref, envID) {
 				out = append(out, item{apiForBinding(b.ref, b.at.Environment, envID), pluginBindID(b.p, b.at.target), b.at.AttachedTime, p.PluginName})
 			}
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, pg)), nil
 }
 
 // apiForBinding describes an API in an environment.
@@ -540,84 +504,43 @@ func apiForBinding(ref apiRef, env, envID string) hwApiForBinding {
 // hwThrottleUnboundAPIs: GET .../throttle-bindings/unbinded-apis: the
 // published APIs the throttle is not bound to.
 func (a *Admin) hwThrottleUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	id, err := c.RequiredQuery("throttle_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwApiForBinding
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		p, err := getThrottle(tx, id)
-		if err != nil {
-			return err
-		}
-		for _, pub := range publications(c, envs, apis) {
-			if findBinding(p.Attachments, target{pub.GroupId, envs.byID[pub.RunEnvId], pub.Id}) < 0 {
+	return hwList(a, c, "apis", "throttle_id", func(v *hwView, id string) ([]hwApiForBinding, error) {
+		p, err := getThrottle(v.tx, id)
+		var out []hwApiForBinding
+		for _, pub := range publications(c, v.envs, v.apis) {
+			if findBinding(p.Attachments, target{pub.GroupId, v.envs.byID[pub.RunEnvId], pub.Id}) < 0 {
 				out = append(out, pub)
 			}
 		}
-		return nil
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, pg)), nil
 }
 
 // hwAPIBoundThrottles: GET .../throttle-bindings/binded-throttles (seed
 // 001): the throttles bound to an API; api_id required; throttle_id,
 // throttle_name, env_id. Each is the seed's ThrottleForApi.
 func (a *Admin) hwAPIBoundThrottles(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	apiID, err := c.RequiredQuery("api_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
 	type item struct {
 		hwThrottle
 		EnvName  string `json:"env_name"`
 		BindId   string `json:"bind_id"`
 		BindTime string `json:"bind_time"`
 	}
-	var out []item
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		if _, err := apis.get(apiID); err != nil {
-			return err
+	return hwList(a, c, "throttles", "api_id", func(v *hwView, apiID string) ([]item, error) {
+		if _, err := v.apis.get(apiID); err != nil {
+			return nil, err
 		}
-		bs, err := pluginBindings(tx, apis, isThrottle)
+		bs, err := pluginBindings(v.tx, v.apis, isThrottle)
+		var out []item
 		for _, b := range bs {
-			name := c.Query("throttle_name")
-			if b.at.ApiId != apiID || !c.Exact("throttle_id", b.p.PluginId) || !c.Exact("env_id", envs.id(b.at.Environment)) ||
-				name != "" && !strings.Contains(strings.ToLower(b.p.PluginName), strings.ToLower(name)) {
+			if b.at.ApiId != apiID || !c.Exact("throttle_id", b.p.PluginId) || !c.Exact("env_id", v.envs.id(b.at.Environment)) ||
+				!containsFold(b.p.PluginName, c.Query("throttle_name")) {
 				continue
 			}
 			out = append(out, item{throttleView(b.p), hwEnvName(b.at.Environment), pluginBindID(b.p, b.at.target), b.at.AttachedTime})
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("throttles", out, pg)), nil
-}
-
-// hwSpecial is a special throttle: an app's or an API key's own limit.
-type hwSpecial struct {
-	Id         string `json:"id"`
-	StrategyId string `json:"strategy_id"`
-	ObjectId   string `json:"object_id"`
-	ObjectType string `json:"object_type"`
-	ObjectName string `json:"object_name"`
-	CallLimits int64  `json:"call_limits"`
-	ApplyTime  string `json:"apply_time"`
-	AppId      string `json:"app_id"`
-	AppName    string `json:"app_name"`
 }
 
 func specialID(p *pluginRecord, typ, object string) string {
@@ -625,11 +548,11 @@ func specialID(p *pluginRecord, typ, object string) string {
 }
 
 // specials lists a throttle's special throttles, apps first.
-func specials(tx *buntdb.Tx, p *pluginRecord) []hwSpecial {
+func specials(tx *buntdb.Tx, p *pluginRecord) []hwapi.ThrottleSpecial {
 	d := throttleData(p)
-	var out []hwSpecial
+	var out []hwapi.ThrottleSpecial
 	for _, s := range d.SpecAppRateLimits {
-		sp := hwSpecial{Id: specialID(p, "APP", s.AppID), StrategyId: p.PluginId, ObjectId: s.AppID, ObjectType: "APP", CallLimits: s.RateLimit, AppId: s.AppID}
+		sp := hwapi.ThrottleSpecial{Id: specialID(p, "APP", s.AppID), StrategyId: p.PluginId, ObjectId: s.AppID, ObjectType: "APP", CallLimits: s.RateLimit, AppId: s.AppID}
 		if ap, err := apiApps.get(tx, s.AppID); err == nil {
 			sp.ObjectName, sp.AppName = ap.ApiAppName, ap.ApiAppName
 		}
@@ -637,7 +560,7 @@ func specials(tx *buntdb.Tx, p *pluginRecord) []hwSpecial {
 		out = append(out, sp)
 	}
 	for _, s := range d.SpecUserRateLimits {
-		sp := hwSpecial{Id: specialID(p, "USER", s.UserID), StrategyId: p.PluginId, ObjectId: s.UserID, ObjectType: "USER", CallLimits: s.RateLimit}
+		sp := hwapi.ThrottleSpecial{Id: specialID(p, "USER", s.UserID), StrategyId: p.PluginId, ObjectId: s.UserID, ObjectType: "USER", CallLimits: s.RateLimit}
 		if k, err := apiKeys.get(tx, s.UserID); err == nil {
 			sp.ObjectName = k.SecretName
 		}
@@ -674,7 +597,7 @@ func (a *Admin) hwCreateSpecial(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 	if in.ObjectType != "APP" && in.ObjectType != "USER" {
 		return hwapi.Reply{}, hwapi.BadParameter("object_type", "want APP or USER")
 	}
-	var out hwSpecial
+	var out hwapi.ThrottleSpecial
 	_, err := a.updateThrottle(c.Path("throttle_id"), func(tx *buntdb.Tx, p *pluginRecord, d *snapshot.TrafficControlData) error {
 		id := specialID(p, in.ObjectType, in.ObjectId)
 		for _, s := range specials(tx, p) {
@@ -693,17 +616,7 @@ func (a *Admin) hwCreateSpecial(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 			}
 			d.SpecUserRateLimits = append(d.SpecUserRateLimits, snapshot.SpecUserLimit{UserID: in.ObjectId, RateLimit: *in.CallLimits})
 		}
-		if p.SpecialTimes == nil {
-			p.SpecialTimes = map[string]string{}
-		}
-		p.SpecialTimes[id] = a.now()
-		p2 := *p
-		p2.PluginData = marshalData(*d)
-		for _, s := range specials(tx, &p2) {
-			if s.Id == id {
-				out = s
-			}
-		}
+		out = a.stampSpecial(tx, p, d, id)
 		return nil
 	})
 	if err != nil {
@@ -712,54 +625,61 @@ func (a *Admin) hwCreateSpecial(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 	return hwapi.Created(out), nil
 }
 
+// stampSpecial records that special throttle id of p was set now and
+// describes it as d has it.
+func (a *Admin) stampSpecial(tx *buntdb.Tx, p *pluginRecord, d *snapshot.TrafficControlData, id string) hwapi.ThrottleSpecial {
+	if p.SpecialTimes == nil {
+		p.SpecialTimes = map[string]string{}
+	}
+	p.SpecialTimes[id] = a.now()
+	p2 := *p
+	p2.PluginData = marshalData(*d)
+	for _, s := range specials(tx, &p2) {
+		if s.Id == id {
+			return s
+		}
+	}
+	return hwapi.ThrottleSpecial{}
+}
+
+// editSpecial sets the limit of the entry of list whose ID is id, or
+// drops it (limit nil); found says whether there was one.
+func editSpecial[T any](list []T, id string, limit *int64, at func(*T) (string, *int64)) (out []T, found bool) {
+	for _, s := range list {
+		sid, n := at(&s)
+		if sid == id {
+			found = true
+			if limit == nil {
+				continue
+			}
+			*n = *limit
+		}
+		out = append(out, s)
+	}
+	return out, found
+}
+
 // changeSpecial runs fn on the special throttle strategy_id of the
 // throttle (404 APIG.3018 when it has none of that ID); limit nil
 // deletes it.
-func (a *Admin) changeSpecial(c *hwapi.Call, limit *int64) (hwSpecial, error) {
-	var out hwSpecial
+func (a *Admin) changeSpecial(c *hwapi.Call, limit *int64) (hwapi.ThrottleSpecial, error) {
+	var out hwapi.ThrottleSpecial
 	id := c.Path("strategy_id")
 	_, err := a.updateThrottle(c.Path("throttle_id"), func(tx *buntdb.Tx, p *pluginRecord, d *snapshot.TrafficControlData) error {
-		found := false
-		apps := d.SpecAppRateLimits[:0]
-		for _, s := range d.SpecAppRateLimits {
-			if specialID(p, "APP", s.AppID) == id {
-				found = true
-				if limit == nil {
-					continue
-				}
-				s.RateLimit = *limit
-			}
-			apps = append(apps, s)
-		}
-		users := d.SpecUserRateLimits[:0]
-		for _, s := range d.SpecUserRateLimits {
-			if specialID(p, "USER", s.UserID) == id {
-				found = true
-				if limit == nil {
-					continue
-				}
-				s.RateLimit = *limit
-			}
-			users = append(users, s)
-		}
-		if !found {
+		var apps, users bool
+		d.SpecAppRateLimits, apps = editSpecial(d.SpecAppRateLimits, id, limit, func(s *snapshot.SpecAppLimit) (string, *int64) {
+			return specialID(p, "APP", s.AppID), &s.RateLimit
+		})
+		d.SpecUserRateLimits, users = editSpecial(d.SpecUserRateLimits, id, limit, func(s *snapshot.SpecUserLimit) (string, *int64) {
+			return specialID(p, "USER", s.UserID), &s.RateLimit
+		})
+		switch {
+		case !apps && !users:
 			return hwapi.NotFound(hwapi.CodeNoSpecial, "The special throttle %s does not exist in %s", id, p.PluginId)
-		}
-		d.SpecAppRateLimits, d.SpecUserRateLimits = apps, users
-		if limit == nil {
+		case limit == nil:
 			delete(p.SpecialTimes, id)
-			return nil
-		}
-		if p.SpecialTimes == nil {
-			p.SpecialTimes = map[string]string{}
-		}
-		p.SpecialTimes[id] = a.now()
-		p2 := *p
-		p2.PluginData = marshalData(*d)
-		for _, s := range specials(tx, &p2) {
-			if s.Id == id {
-				out = s
-			}
+		default:
+			out = a.stampSpecial(tx, p, d, id)
 		}
 		return nil
 	})
@@ -792,27 +712,16 @@ func (a *Admin) hwDeleteSpecial(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 
 // hwListSpecials: GET .../throttle-specials; object_type, app_name, user.
 func (a *Admin) hwListSpecials(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	pg, err := c.Page()
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwSpecial
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		p, err := getThrottle(tx, c.Path("throttle_id"))
-		if err != nil {
-			return err
-		}
-		for _, s := range specials(tx, &p) {
+	return hwList(a, c, "throttle_specials", "", func(v *hwView, _ string) ([]hwapi.ThrottleSpecial, error) {
+		p, err := getThrottle(v.tx, c.Path("throttle_id"))
+		var out []hwapi.ThrottleSpecial
+		for _, s := range specials(v.tx, &p) {
 			if c.Exact("object_type", s.ObjectType) &&
-				(c.Query("app_name") == "" || s.ObjectType == "APP" && strings.Contains(strings.ToLower(s.AppName), strings.ToLower(c.Query("app_name")))) &&
+				(c.Query("app_name") == "" || s.ObjectType == "APP" && containsFold(s.AppName, c.Query("app_name"))) &&
 				(c.Query("user") == "" || s.ObjectType == "USER" && strings.Contains(s.ObjectId, c.Query("user"))) {
 				out = append(out, s)
 			}
 		}
-		return nil
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("throttle_specials", out, pg)), nil
 }

@@ -10,18 +10,8 @@ import (
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 
-	"github.com/edgegate/edgegate/admin/hwapi/hwclient"
+	"github.com/edgegate/edgegate/admin/hwapi"
 )
-
-type hwACL struct {
-	Id         string `json:"id"`
-	Name       string `json:"acl_name"`
-	Type       string `json:"acl_type"`
-	Value      string `json:"acl_value"`
-	EntityType string `json:"entity_type"`
-	UpdateTime string `json:"update_time"`
-	BindNum    int    `json:"bind_num"`
-}
 
 // TestHuaweiACLs: ACL policies and bindings over REST are IP strategies:
 // one created and bound here appears in DescribeIPStrategy (official SDK)
@@ -29,14 +19,11 @@ type hwACL struct {
 // unbound one by one and in batches; the seed's paging rules hold.
 func TestHuaweiACLs(t *testing.T) {
 	defer catchSDK(t)
-	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	h := newHW(t, cp)
-	svc, echo, ping, g := hwGroup(t, cp, c, up, "aclshop")
-	other, otherEcho, _, _ := hwGroup(t, cp, c, up, "othershop")
+	up, cp, c, h := hwSetup(t)
+	svc, echo, ping, g := ipService(t, cp, c, up)
+	other, otherEcho, _, _ := ipService(t, cp, c, up)
 
-	var acl hwACL
+	var acl hwapi.ACL
 	h.ok("POST", "/acls", nil, map[string]any{"acl_name": "block_local", "acl_type": "DENY", "acl_value": "10.0.0.0/8,127.0.0.1", "entity_type": "IP"}, 201, &acl)
 	if acl.Id == "" || acl.Type != "DENY" || acl.Value != "10.0.0.0/8,127.0.0.1" || acl.EntityType != "IP" || acl.BindNum != 0 || acl.UpdateTime == "" {
 		t.Fatalf("create: %+v", acl)
@@ -45,7 +32,7 @@ func TestHuaweiACLs(t *testing.T) {
 	h.want("POST", "/acls", nil, map[string]any{"acl_name": "bad_type", "acl_type": "BLOCK", "acl_value": "1.1.1.1"}, 400, "APIG.2012")
 	h.want("POST", "/acls", nil, map[string]any{"acl_name": "bad_ip", "acl_type": "DENY", "acl_value": "1.1.1.300"}, 400, "APIG.2012")
 	h.want("POST", "/acls", nil, map[string]any{"acl_name": "by_domain", "acl_type": "DENY", "acl_value": "x", "entity_type": "DOMAIN"}, 400, "APIG.3402")
-	var shown hwACL
+	var shown hwapi.ACL
 	h.ok("GET", "/acls/"+acl.Id, nil, nil, 200, &shown)
 	if shown != acl {
 		t.Fatalf("show: %+v", shown)
@@ -92,17 +79,17 @@ func TestHuaweiACLs(t *testing.T) {
 	// An ACL binds APIs of its group only.
 	h.want("POST", "/acl-bindings", nil, map[string]any{"acl_id": acl.Id, "publish_ids": []string{otherEcho + "." + releaseEnv}}, 400, "APIG.3400")
 	// One IP strategy per API and environment (the Action API's rule).
-	var second hwACL
+	var second hwapi.ACL
 	h.ok("POST", "/acls", nil, map[string]any{"acl_name": "allow_local", "acl_type": "PERMIT", "acl_value": "127.0.0.1"}, 201, &second)
 	h.want("POST", "/acl-bindings", nil, map[string]any{"acl_id": second.Id, "publish_ids": []string{pub}}, 400, "APIG.3400")
 
 	// The lists: binded-apis (the seed's AclBindApiInfo), unbinded-apis,
 	// binded-acls.
-	var apis hwclient.AclBindApis
+	var apis hwapi.AclBindApis
 	h.ok("GET", "/acl-bindings/binded-apis", q("acl_id", acl.Id), nil, 200, &apis)
 	b := apis.Apis
 	if apis.Total != 1 || apis.Size != 1 || b[0].ApiId != echo || b[0].ApiName != "apiecho" || b[0].ApiType != 1 || b[0].EnvId != releaseEnv ||
-		b[0].EnvName != "RELEASE" || b[0].BindId != bindID || b[0].GroupName != "aclshop" || b[0].BindTime == "" ||
+		b[0].EnvName != "RELEASE" || b[0].BindId != bindID || b[0].GroupName != "ipshop" || b[0].BindTime == "" ||
 		b[0].PublishId != pub || b[0].ReqMethod != "GET" {
 		t.Fatalf("binded-apis: %+v", apis)
 	}
@@ -185,7 +172,7 @@ func TestHuaweiACLs(t *testing.T) {
 		}
 	}
 	var first struct {
-		Acls []hwACL `json:"acls"`
+		Acls []hwapi.ACL `json:"acls"`
 	}
 	h.ok("GET", "/acls", q("offset", "-4", "limit", "1"), nil, 200, &first)
 	if first.Acls[0].Id != acl.Id {
@@ -230,11 +217,8 @@ func TestHuaweiACLs(t *testing.T) {
 // published.
 func TestHuaweiAppACL(t *testing.T) {
 	defer catchSDK(t)
-	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
+	up, cp, c, h := hwSetup(t)
 	rc := cp.client()
-	h := newHW(t, cp)
 	svc := sdkCreateService(c, "appshop")
 	api := sdkAPI(c, svc, "/app", proxyTo(up, "/echo"), authType("APP"))
 	var app struct {
@@ -250,28 +234,28 @@ func TestHuaweiAppACL(t *testing.T) {
 	waitFor(t, 3*time.Second, "the app's API", func() bool { return call().status == 200 })
 
 	path := "/apps/" + app.Result.ApiAppId + "/app-acl"
-	var acl hwclient.AppAcl
+	var acl hwapi.AppAcl
 	h.ok("GET", path, nil, nil, 200, &acl)
 	if acl.AppId != app.Result.ApiAppId || acl.AppAclType != "" || len(acl.AppAclValues) != 0 {
 		t.Fatalf("no ACL yet: %+v", acl)
 	}
-	h.ok("PUT", path, nil, hwclient.AppAcl{AppAclType: "DENY", AppAclValues: []string{"127.0.0.1", "10.0.0.1-10.0.0.9", "192.168.0.0/16"}}, 201, &acl)
+	h.ok("PUT", path, nil, hwapi.AppAcl{AppAclType: "DENY", AppAclValues: []string{"127.0.0.1", "10.0.0.1-10.0.0.9", "192.168.0.0/16"}}, 201, &acl)
 	if acl.AppAclType != "DENY" || len(acl.AppAclValues) != 3 || acl.AppAclValues[1] != "10.0.0.1-10.0.0.9" {
 		t.Fatalf("put: %+v", acl)
 	}
 	inEffect(t, "DENY this machine", time.Now(), call, is(403, "IPForbidden"))
-	h.ok("PUT", path, nil, hwclient.AppAcl{AppAclType: "PERMIT", AppAclValues: []string{"127.0.0.0/8"}}, 201, nil)
+	h.ok("PUT", path, nil, hwapi.AppAcl{AppAclType: "PERMIT", AppAclValues: []string{"127.0.0.0/8"}}, 201, nil)
 	inEffect(t, "PERMIT this machine", time.Now(), call, is(200, ""))
-	h.ok("PUT", path, nil, hwclient.AppAcl{AppAclType: "PERMIT", AppAclValues: []string{"192.0.2.1"}}, 201, nil)
+	h.ok("PUT", path, nil, hwapi.AppAcl{AppAclType: "PERMIT", AppAclValues: []string{"192.0.2.1"}}, 201, nil)
 	inEffect(t, "PERMIT another", time.Now(), call, is(403, "IPForbidden"))
 	h.ok("DELETE", path, nil, nil, 204, nil)
 	inEffect(t, "no ACL", time.Now(), call, is(200, ""))
 
-	h.want("PUT", path, nil, hwclient.AppAcl{AppAclType: "ALLOW", AppAclValues: []string{"1.1.1.1"}}, 400, "APIG.2012")
-	h.want("PUT", path, nil, hwclient.AppAcl{AppAclType: "DENY"}, 400, "APIG.2012")
-	h.want("PUT", path, nil, hwclient.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1"}}, 400, "APIG.2012")
-	h.want("PUT", path, nil, hwclient.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1.1;2.2.2.2"}}, 400, "APIG.2012")
-	h.want("PUT", "/apps/app-nothere/app-acl", nil, hwclient.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1.1"}}, 404, "APIG.3004")
+	h.want("PUT", path, nil, hwapi.AppAcl{AppAclType: "ALLOW", AppAclValues: []string{"1.1.1.1"}}, 400, "APIG.2012")
+	h.want("PUT", path, nil, hwapi.AppAcl{AppAclType: "DENY"}, 400, "APIG.2012")
+	h.want("PUT", path, nil, hwapi.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1"}}, 400, "APIG.2012")
+	h.want("PUT", path, nil, hwapi.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1.1;2.2.2.2"}}, 400, "APIG.2012")
+	h.want("PUT", "/apps/app-nothere/app-acl", nil, hwapi.AppAcl{AppAclType: "DENY", AppAclValues: []string{"1.1.1.1"}}, 404, "APIG.3004")
 	h.want("GET", "/apps/app-nothere/app-acl", nil, nil, 404, "APIG.3004")
 	h.want("DELETE", "/apps/app-nothere/app-acl", nil, nil, 404, "APIG.3004")
 	var raw json.RawMessage

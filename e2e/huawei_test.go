@@ -11,6 +11,7 @@ import (
 	apigw "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/apigateway/v20180808"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 
+	"github.com/edgegate/edgegate/admin/hwapi"
 	"github.com/edgegate/edgegate/admin/hwapi/hwclient"
 )
 
@@ -82,17 +83,13 @@ func q(kv ...string) url.Values {
 	return v
 }
 
-// hwGroup creates a service (an API group) with /echo (HTTP to up) and
-// /ping (MOCK) and releases it; it returns the IDs and its edge.
-func hwGroup(t *testing.T, cp *controlPlane, c *apigw.Client, up *upstreamProc, name string) (svc, echo, ping string, g *gateway) {
+// hwSetup starts an upstream and a control plane, and returns them with
+// the official SDK client and the REST client.
+func hwSetup(t *testing.T) (*upstreamProc, *controlPlane, *apigw.Client, *hwREST) {
 	t.Helper()
-	svc = sdkCreateService(c, name)
-	echo = sdkAPI(c, svc, "/echo", proxyTo(up, "/echo"))
-	ping = sdkAPI(c, svc, "=/ping")
-	sdkRelease(c, svc)
-	g = cp.edge(svc)
-	waitFor(t, 3*time.Second, "the release on the edge", func() bool { return g.get("/echo").status == 200 })
-	return svc, echo, ping, g
+	up := startUpstream(t)
+	cp := startControlPlane(t)
+	return up, cp, cp.sdk("", ""), newHW(t, cp)
 }
 
 const releaseEnv = "DEFAULT_ENVIRONMENT_RELEASE_ID"
@@ -152,36 +149,33 @@ func TestHuaweiAuth(t *testing.T) {
 // takes effect with its publish.
 func TestHuaweiEnvironments(t *testing.T) {
 	defer catchSDK(t)
-	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	h := newHW(t, cp)
+	up, cp, c, h := hwSetup(t)
 
 	total, _, items := h.list("/envs", nil, "envs")
 	if total != 3 || !strings.Contains(string(items[0]), `"name":"RELEASE"`) || !strings.Contains(string(items[0]), releaseEnv) {
 		t.Fatalf("fixed environments: %d %s", total, items)
 	}
 	// The seed's example body.
-	var dev hwclient.Env
-	h.ok("POST", "/envs", nil, hwclient.Env{Name: "DEV", Remark: "Development environment"}, 201, &dev)
+	var dev hwapi.Env
+	h.ok("POST", "/envs", nil, hwapi.Env{Name: "DEV", Remark: "Development environment"}, 201, &dev)
 	if len(dev.Id) != 32 || dev.Name != "DEV" || dev.Remark != "Development environment" || dev.CreateTime == "" {
 		t.Fatalf("create: %+v", dev)
 	}
-	h.want("POST", "/envs", nil, hwclient.Env{Name: "dev"}, 400, "APIG.3400")
-	h.want("POST", "/envs", nil, hwclient.Env{Name: "Release"}, 400, "APIG.2012")
-	h.want("POST", "/envs", nil, hwclient.Env{Name: "9lives"}, 400, "APIG.2012")
-	h.want("POST", "/envs", nil, hwclient.Env{Name: "ab"}, 400, "APIG.2012")
+	h.want("POST", "/envs", nil, hwapi.Env{Name: "dev"}, 400, "APIG.3400")
+	h.want("POST", "/envs", nil, hwapi.Env{Name: "Release"}, 400, "APIG.2012")
+	h.want("POST", "/envs", nil, hwapi.Env{Name: "9lives"}, 400, "APIG.2012")
+	h.want("POST", "/envs", nil, hwapi.Env{Name: "ab"}, 400, "APIG.2012")
 	h.want("POST", "/envs", nil, map[string]any{"name": "QA", "color": "red"}, 400, "APIG.2012")
 	h.want("POST", "/envs", nil, []byte(`{"name":`), 400, "APIG.2011")
-	h.want("POST", "/envs", nil, hwclient.Env{Name: "QA", Remark: strings.Repeat("r", 256)}, 400, "APIG.2012")
-	var qa hwclient.Env
-	h.ok("POST", "/envs", nil, hwclient.Env{Name: "QA_1"}, 201, &qa)
-	h.ok("PUT", "/envs/"+qa.Id, nil, hwclient.Env{Name: "QA_2", Remark: "renamed"}, 200, &qa)
+	h.want("POST", "/envs", nil, hwapi.Env{Name: "QA", Remark: strings.Repeat("r", 256)}, 400, "APIG.2012")
+	var qa hwapi.Env
+	h.ok("POST", "/envs", nil, hwapi.Env{Name: "QA_1"}, 201, &qa)
+	h.ok("PUT", "/envs/"+qa.Id, nil, hwapi.Env{Name: "QA_2", Remark: "renamed"}, 200, &qa)
 	if qa.Name != "QA_2" || qa.Remark != "renamed" {
 		t.Fatalf("update: %+v", qa)
 	}
-	h.want("PUT", "/envs/"+releaseEnv, nil, hwclient.Env{Name: "PROD"}, 400, "APIG.2012")
-	h.want("PUT", "/envs/0123456789abcdef0123456789abcdef", nil, hwclient.Env{Name: "PROD"}, 404, "APIG.3003")
+	h.want("PUT", "/envs/"+releaseEnv, nil, hwapi.Env{Name: "PROD"}, 400, "APIG.2012")
+	h.want("PUT", "/envs/0123456789abcdef0123456789abcdef", nil, hwapi.Env{Name: "PROD"}, 404, "APIG.3003")
 	if total, _, _ := h.list("/envs", q("name", "qa"), "envs"); total != 1 {
 		t.Fatalf("fuzzy name: %d", total)
 	}
@@ -238,7 +232,7 @@ func TestHuaweiEnvironments(t *testing.T) {
 	h.want("DELETE", "/env-variables/"+v.Id, nil, nil, 400, "APIG.2012")
 	// DEV is released to: it can be neither renamed nor deleted.
 	h.want("DELETE", "/envs/"+dev.Id, nil, nil, 400, "APIG.3400")
-	h.want("PUT", "/envs/"+dev.Id, nil, hwclient.Env{Name: "DEV2"}, 400, "APIG.3400")
+	h.want("PUT", "/envs/"+dev.Id, nil, hwapi.Env{Name: "DEV2"}, 400, "APIG.3400")
 	ur := apigw.NewUnReleaseServiceRequest()
 	ur.ServiceId, ur.EnvironmentName = common.StringPtr(svc), common.StringPtr("DEV")
 	mustSDK(c.UnReleaseService(ur))

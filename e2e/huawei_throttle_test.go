@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgegate/edgegate/admin/hwapi/hwclient"
+	"github.com/edgegate/edgegate/admin/hwapi"
 )
 
 // TestHuaweiThrottles: throttle policies are TrafficControl plugins. The
@@ -16,29 +16,26 @@ import (
 // giving one key its own); bindings and specials list, change and go.
 func TestHuaweiThrottles(t *testing.T) {
 	defer catchSDK(t)
-	up := startUpstream(t)
-	cp := startControlPlane(t)
-	c := cp.sdk("", "")
-	h := newHW(t, cp)
-	svc, echo, ping, g := hwGroup(t, cp, c, up, "throttleshop")
+	up, cp, c, h := hwSetup(t)
+	svc, echo, ping, g := ipService(t, cp, c, up)
 
 	// The seed's example, as a new throttle, then updated with it.
-	example := hwclient.Throttle{Name: "throttle_demo", Remark: "Total: 800 calls/second; user: 500 calls/second; app: 300 calls/second; IP address: 600 calls/second",
+	example := hwapi.Throttle{Name: "throttle_demo", Remark: "Total: 800 calls/second; user: 500 calls/second; app: 300 calls/second; IP address: 600 calls/second",
 		Type: 1, TimeInterval: 1, IpCallLimits: 600, AppCallLimits: 300, TimeUnit: "SECOND", ApiCallLimits: 800, UserCallLimits: 500}
-	var th hwclient.Throttle
-	h.ok("POST", "/throttles", nil, hwclient.Throttle{Name: "throttle_first", ApiCallLimits: 3, TimeInterval: 1, TimeUnit: "MINUTE"}, 201, &th)
+	var th hwapi.Throttle
+	h.ok("POST", "/throttles", nil, hwapi.Throttle{Name: "throttle_first", ApiCallLimits: 3, TimeInterval: 1, TimeUnit: "MINUTE"}, 201, &th)
 	if th.Id == "" || th.ApiCallLimits != 3 || th.TimeUnit != "MINUTE" || th.TimeInterval != 1 || th.Type != 1 || th.IsIncluSpecialThrottle != 2 ||
 		th.EnableAdaptiveControl != "FALSE" || th.CreateTime == "" {
 		t.Fatalf("create: %+v", th)
 	}
-	var upd hwclient.Throttle
+	var upd hwapi.Throttle
 	h.ok("PUT", "/throttles/"+th.Id, nil, example, 200, &upd)
 	if upd.Id != th.Id || upd.Name != "throttle_demo" || upd.ApiCallLimits != 800 || upd.UserCallLimits != 500 || upd.AppCallLimits != 300 ||
 		upd.IpCallLimits != 600 || upd.TimeUnit != "SECOND" || upd.Remark != example.Remark || upd.CreateTime != th.CreateTime {
 		t.Fatalf("update (the seed's example): %+v", upd)
 	}
 	// 60 SECOND is one minute: a window Edgegate has. 2 SECOND is not.
-	limited := hwclient.Throttle{Name: "three_a_minute", ApiCallLimits: 3, TimeInterval: 60, TimeUnit: "SECOND"}
+	limited := hwapi.Throttle{Name: "three_a_minute", ApiCallLimits: 3, TimeInterval: 60, TimeUnit: "SECOND"}
 	h.ok("PUT", "/throttles/"+th.Id, nil, limited, 200, &upd)
 	if upd.TimeUnit != "MINUTE" || upd.TimeInterval != 1 {
 		t.Fatalf("60 SECOND: %+v", upd)
@@ -84,7 +81,7 @@ func TestHuaweiThrottles(t *testing.T) {
 	h.want("POST", "/throttle-bindings", nil, map[string]any{"strategy_id": th.Id}, 400, "APIG.2012")
 
 	// The seed's binded-throttles.
-	var bt hwclient.ThrottlesForApi
+	var bt hwapi.ThrottlesForApi
 	h.ok("GET", "/throttle-bindings/binded-throttles", q("api_id", echo), nil, 200, &bt)
 	if bt.Total != 1 || bt.Size != 1 || bt.Throttles[0].Id != th.Id || bt.Throttles[0].Name != "three_a_minute" || bt.Throttles[0].EnvName != "RELEASE" ||
 		bt.Throttles[0].BindId != bind || bt.Throttles[0].BindTime == "" || bt.Throttles[0].BindNum != 1 {
@@ -116,8 +113,8 @@ func TestHuaweiThrottles(t *testing.T) {
 	h.want("DELETE", "/throttle-bindings/"+bind, nil, nil, 404, "APIG.3009")
 
 	// Type 2: one count for both APIs.
-	var shared hwclient.Throttle
-	h.ok("POST", "/throttles", nil, hwclient.Throttle{Name: "shared_four", ApiCallLimits: 4, TimeInterval: 1, TimeUnit: "HOUR", Type: 2}, 201, &shared)
+	var shared hwapi.Throttle
+	h.ok("POST", "/throttles", nil, hwapi.Throttle{Name: "shared_four", ApiCallLimits: 4, TimeInterval: 1, TimeUnit: "HOUR", Type: 2}, 201, &shared)
 	h.ok("POST", "/throttle-bindings", nil, map[string]any{"strategy_id": shared.Id, "publish_ids": []string{echo + "." + releaseEnv, ping + "." + releaseEnv}}, 201, &applied)
 	inEffect(t, "the shared throttle", time.Now(), func() answer { return g.get("/ping") }, is(429, "RateLimitExceeded"))
 	if a := g.get("/echo"); a.status != 429 {
@@ -141,28 +138,19 @@ func TestHuaweiThrottles(t *testing.T) {
 	keyAPI := sdkAPI(c, svc, "/keyed", proxyTo(up, "/echo"), authType("SECRET"))
 	sdkRelease(c, svc)
 	keyID, keySecret, _ := sdkKeyPlan(c, svc, []string{keyAPI}, -1, -1)
-	keyed := func() answer { return g.send(httpc, "GET", "/keyed", nil, keyPairHeaders(keyID, keySecret, "hmac-sha256")) }
+	keyed := func() answer {
+		return g.send(httpc, "GET", "/keyed", nil, keyPairHeaders(keyID, keySecret, "hmac-sha256"))
+	}
 	waitFor(t, 3*time.Second, "the keyed API", func() bool { return keyed().status == 200 })
-	var perKey hwclient.Throttle
-	h.ok("POST", "/throttles", nil, hwclient.Throttle{Name: "per_key", ApiCallLimits: 100, UserCallLimits: 2, TimeInterval: 1, TimeUnit: "HOUR"}, 201, &perKey)
+	var perKey hwapi.Throttle
+	h.ok("POST", "/throttles", nil, hwapi.Throttle{Name: "per_key", ApiCallLimits: 100, UserCallLimits: 2, TimeInterval: 1, TimeUnit: "HOUR"}, 201, &perKey)
 	h.ok("POST", "/throttle-bindings", nil, map[string]any{"strategy_id": perKey.Id, "publish_ids": []string{keyAPI + "." + releaseEnv}}, 201, nil)
 	a := inEffect(t, "user_call_limits", time.Now(), keyed, is(429, "RateLimitExceeded"))
 	if !strings.Contains(a.msg, "per-key") {
 		t.Fatalf("refusal: %+v", a)
 	}
-	type special struct {
-		Id         string `json:"id"`
-		StrategyId string `json:"strategy_id"`
-		ObjectId   string `json:"object_id"`
-		ObjectType string `json:"object_type"`
-		ObjectName string `json:"object_name"`
-		CallLimits int64  `json:"call_limits"`
-		ApplyTime  string `json:"apply_time"`
-		AppId      string `json:"app_id"`
-		AppName    string `json:"app_name"`
-	}
 	sp := "/throttles/" + perKey.Id + "/throttle-specials"
-	var us special
+	var us hwapi.ThrottleSpecial
 	h.ok("POST", sp, nil, map[string]any{"object_type": "USER", "object_id": keyID, "call_limits": 1000}, 201, &us)
 	if us.Id == "" || us.StrategyId != perKey.Id || us.ObjectId != keyID || us.ObjectName != "key-"+svc || us.CallLimits != 1000 || us.ApplyTime == "" {
 		t.Fatalf("USER special: %+v", us)
@@ -175,15 +163,15 @@ func TestHuaweiThrottles(t *testing.T) {
 	// An APP special throttle.
 	var app struct{ Result struct{ ApiAppId string } }
 	mustCall(t, cp.client(), "CreateApiApp", map[string]any{"ApiAppName": "mobile"}, &app)
-	var as special
+	var as hwapi.ThrottleSpecial
 	h.ok("POST", sp, nil, map[string]any{"object_type": "APP", "object_id": app.Result.ApiAppId, "call_limits": 7}, 201, &as)
 	if as.ObjectType != "APP" || as.AppId != app.Result.ApiAppId || as.AppName != "mobile" || as.ObjectName != "mobile" {
 		t.Fatalf("APP special: %+v", as)
 	}
 	h.want("POST", sp, nil, map[string]any{"object_type": "APP", "object_id": "app-none", "call_limits": 5}, 404, "APIG.3004")
 	var list struct {
-		Total    int       `json:"total"`
-		Specials []special `json:"throttle_specials"`
+		Total    int                     `json:"total"`
+		Specials []hwapi.ThrottleSpecial `json:"throttle_specials"`
 	}
 	h.ok("GET", sp, nil, nil, 200, &list)
 	if list.Total != 2 {
@@ -193,7 +181,7 @@ func TestHuaweiThrottles(t *testing.T) {
 	if list.Total != 1 || list.Specials[0].Id != as.Id {
 		t.Fatalf("specials of apps named mob: %+v", list)
 	}
-	var th2 hwclient.Throttle
+	var th2 hwapi.Throttle
 	h.ok("GET", "/throttles/"+perKey.Id, nil, nil, 200, &th2)
 	if th2.IsIncluSpecialThrottle != 1 {
 		t.Fatalf("throttle with specials: %+v", th2)

@@ -10,14 +10,15 @@ import (
 
 // Rate limiting allocates nothing per request: a key-pair call under a
 // usage plan with a QPS cap and a quota on an API with a TrafficControl
-// plugin (API, per-IP limits) and environment strategies (admitted), a
+// plugin (shared API limit, per-IP and per-key limits) and environment
+// strategies (admitted), a
 // parameter strategy whose condition holds (admitted), and a refusal.
 func TestLimitsAllocs(t *testing.T) {
 	up := startRawUpstream(t, "hello, world")
 	tr := &model.Traffic{
 		Plugins: []model.Plugin{
 			{PluginId: "plugin-tc", PluginType: "TrafficControl", Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-key"}},
-				PluginData: `{"expire_type":"second","api_rate_limit":1000000,"ip_rate_limit":1000000}`},
+				PluginData: `{"expire_type":"second","api_rate_limit":1000000,"ip_rate_limit":1000000,"user_rate_limit":1000000,"shared":true}`},
 			{PluginId: "plugin-pp", PluginType: "TrafficControlByParameter", Attachments: []model.PluginAttachment{{ServiceId: "service-t", Environment: "release", ApiId: "api-param"}},
 				PluginData: `{"default_window":1,"default_rate_limit":1000000,"strategies":[{"name":"s","strategy_weight":1,"parameters":[{"type":"query","name":"u"}],"rate_limit":1000000,"window":1,"condition":"header.x-tier == \"free\""}]}`},
 		},

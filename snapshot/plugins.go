@@ -220,28 +220,14 @@ func parseTrafficControl(data string) (*trafficPlugin, error) {
 	p := &trafficPlugin{window: Window(w), api: d.APIRateLimit, app: d.AppRateLimit, ip: d.IPRateLimit, user: d.UserRateLimit,
 		specApps: map[string]int64{}, specIPs: map[string]int64{}, specKeys: map[string]int64{}, shared: d.Shared}
 	for i, s := range d.SpecUserRateLimits {
-		if s.UserID == "" {
-			return nil, badConfig("spec_user_rate_limits[%d].user_id is required", i)
+		if err := addSpecial(p.specKeys, "spec_user_rate_limits", "user_id", "key", i, s.UserID, s.RateLimit); err != nil {
+			return nil, err
 		}
-		if s.RateLimit <= 0 {
-			return nil, badConfig("spec_user_rate_limits[%d].rate_limit must be a positive integer", i)
-		}
-		if _, dup := p.specKeys[s.UserID]; dup {
-			return nil, &PluginError{Code: codeDupConfig, Msg: fmt.Sprintf("spec_user_rate_limits: key %s is listed twice", s.UserID)}
-		}
-		p.specKeys[s.UserID] = s.RateLimit
 	}
 	for i, s := range d.SpecAppRateLimits {
-		if s.AppID == "" {
-			return nil, badConfig("spec_app_rate_limits[%d].app_id is required", i)
+		if err := addSpecial(p.specApps, "spec_app_rate_limits", "app_id", "app", i, s.AppID, s.RateLimit); err != nil {
+			return nil, err
 		}
-		if s.RateLimit <= 0 {
-			return nil, badConfig("spec_app_rate_limits[%d].rate_limit must be a positive integer", i)
-		}
-		if _, dup := p.specApps[s.AppID]; dup {
-			return nil, &PluginError{Code: codeDupConfig, Msg: fmt.Sprintf("spec_app_rate_limits: app %s is listed twice", s.AppID)}
-		}
-		p.specApps[s.AppID] = s.RateLimit
 	}
 	for i, s := range d.SpecIPRateLimits {
 		a, err := netip.ParseAddr(s.IPKey)
@@ -258,6 +244,22 @@ func parseTrafficControl(data string) (*trafficPlugin, error) {
 		p.specIPs[k] = s.RateLimit
 	}
 	return p, nil
+}
+
+// addSpecial checks entry i of a list of special callers (field list, id
+// member idName, naming a what) and adds it to m.
+func addSpecial(m map[string]int64, list, idName, what string, i int, id string, limit int64) error {
+	if id == "" {
+		return badConfig("%s[%d].%s is required", list, i, idName)
+	}
+	if limit <= 0 {
+		return badConfig("%s[%d].rate_limit must be a positive integer", list, i)
+	}
+	if _, dup := m[id]; dup {
+		return &PluginError{Code: codeDupConfig, Msg: fmt.Sprintf("%s: %s %s is listed twice", list, what, id)}
+	}
+	m[id] = limit
+	return nil
 }
 
 // ParamControlData is the PluginData of a TrafficControlByParameter plugin

@@ -276,3 +276,34 @@ func FuzzPluginData(f *testing.F) {
 		}
 	})
 }
+
+// TestFlowControlSharedAndUsers: the Huawei throttle extensions: a shared
+// plugin counts all its APIs under one key instead of each API's, and
+// user limits apply per API key, special keys by their own.
+func TestFlowControlSharedAndUsers(t *testing.T) {
+	tr := &model.Traffic{Plugins: []model.Plugin{{PluginId: "plugin-sh", PluginType: PluginTrafficControl, Attachments: attach("release", "api-a", "api-b"),
+		PluginData: `{"expire_type":"minute","api_rate_limit":9,"shared":true,"user_rate_limit":3,"spec_user_rate_limits":[{"user_id":"AKIDk","rate_limit":5}]}`}}}
+	s := compiled(t, tr)
+	a, b := route(t, s, "release", "api-a"), route(t, s, "release", "api-b")
+	for _, r := range []*RouteTraffic{a, b} {
+		if r.API[Minute] != 0 || r.Shared != (WindowLimit{Minute, 9}) || r.SharedKey != "plugin:plugin-sh:shared" {
+			t.Fatalf("shared: %+v", r)
+		}
+		if r.Flow == nil || r.Flow.User != 3 || r.Flow.SpecialUsers["AKIDk"] != 5 {
+			t.Fatalf("users: %+v", r.Flow)
+		}
+	}
+	if a.Flow.KeyPrefix == b.Flow.KeyPrefix {
+		t.Fatal("per-key counts are per API")
+	}
+	for _, bad := range []string{
+		`{"expire_type":"minute","api_rate_limit":9,"user_rate_limit":-1}`,
+		`{"expire_type":"minute","api_rate_limit":9,"spec_user_rate_limits":[{"user_id":"","rate_limit":5}]}`,
+		`{"expire_type":"minute","api_rate_limit":9,"spec_user_rate_limits":[{"user_id":"k","rate_limit":0}]}`,
+		`{"expire_type":"minute","api_rate_limit":9,"spec_user_rate_limits":[{"user_id":"k","rate_limit":1},{"user_id":"k","rate_limit":2}]}`,
+	} {
+		if err := ValidatePluginData(PluginTrafficControl, bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

@@ -45,7 +45,7 @@
 //	X-Auth-Token present (IAM token)                    401 APIG.1002
 //	body over MaxBody (1 MiB), or not in within 30 s    413 / 400 APIG.2011
 //	Authorization missing, not SDK-HMAC-SHA256,
-//	  malformed, x-sdk-date not signed                  401 APIGW.0301
+//	malformed, x-sdk-date not signed                  401 APIGW.0301
 //	X-Sdk-Date malformed or over 15 min from now        401 APIGW.0301
 //	AK unknown                                          401 APIGW.0301
 //	X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD or wrong      401 APIGW.0301
@@ -68,6 +68,68 @@
 // Within the 15-minute window a captured request can be replayed (as with
 // Huawei's gateways); the admin listener belongs on a trusted network or
 // behind --admin-tls.
+//
+// # Operations (seed 001 → handler in package admin → end-to-end test)
+//
+// Operations the seed shows with their tables are marked [seed]; the others
+// are their counterparts in the families the issue names (Huawei APIG v2).
+// All paths are below /v2/{project_id}/apigw/instances/{instance_id}
+// unless they start with /certificates. Tests are in e2e/huawei*_test.go.
+//
+//	PUT    /apps/{app_id}/app-acl                       hwPutAppACL             TestHuaweiAppACL  [seed]
+//	GET    /apps/{app_id}/app-acl                       hwShowAppACL            TestHuaweiAppACL
+//	DELETE /apps/{app_id}/app-acl                       hwDeleteAppACL          TestHuaweiAppACL
+//	POST   /acls                                        hwCreateACL             TestHuaweiACLs
+//	PUT    /acls/{acl_id}                               hwUpdateACL             TestHuaweiACLs
+//	DELETE /acls/{acl_id}                               hwDeleteACL             TestHuaweiACLs
+//	PUT    /acls?action=delete                          hwBatchDeleteACLs       TestHuaweiACLs
+//	GET    /acls/{acl_id}                               hwShowACL               TestHuaweiACLs
+//	GET    /acls                                        hwListACLs              TestHuaweiACLs (paging, precise_search)
+//	POST   /acl-bindings                                hwBindACL               TestHuaweiACLs
+//	DELETE /acl-bindings/{acl_bindings_id}              hwUnbindACL             TestHuaweiACLs
+//	PUT    /acl-bindings?action=delete                  hwBatchUnbindACLs       TestHuaweiACLs
+//	GET    /acl-bindings/binded-apis                    hwACLBoundAPIs          TestHuaweiACLs  [seed]
+//	GET    /acl-bindings/unbinded-apis                  hwACLUnboundAPIs        TestHuaweiACLs
+//	GET    /acl-bindings/binded-acls                    hwAPIBoundACLs          TestHuaweiACLs
+//	POST   /throttles                                   hwCreateThrottle        TestHuaweiThrottles
+//	PUT    /throttles/{throttle_id}                     hwUpdateThrottle        TestHuaweiThrottles (the seed's example)  [seed]
+//	DELETE /throttles/{throttle_id}                     hwDeleteThrottle        TestHuaweiThrottles
+//	GET    /throttles/{throttle_id}                     hwShowThrottle          TestHuaweiThrottles
+//	GET    /throttles                                   hwListThrottles         TestHuaweiThrottles
+//	POST   /throttle-bindings                           hwBindThrottle          TestHuaweiThrottles
+//	DELETE /throttle-bindings/{throttle_binding_id}     hwUnbindThrottle        TestHuaweiThrottles
+//	PUT    /throttle-bindings?action=delete             hwBatchUnbindThrottles  TestHuaweiThrottles
+//	GET    /throttle-bindings/binded-apis               hwThrottleBoundAPIs     TestHuaweiThrottles
+//	GET    /throttle-bindings/unbinded-apis             hwThrottleUnboundAPIs   TestHuaweiThrottles
+//	GET    /throttle-bindings/binded-throttles          hwAPIBoundThrottles     TestHuaweiThrottles  [seed]
+//	POST   /throttles/{throttle_id}/throttle-specials   hwCreateSpecial         TestHuaweiThrottles
+//	PUT    .../throttle-specials/{strategy_id}          hwUpdateSpecial         TestHuaweiThrottles
+//	DELETE .../throttle-specials/{strategy_id}          hwDeleteSpecial         TestHuaweiThrottles
+//	GET    /throttles/{throttle_id}/throttle-specials   hwListSpecials          TestHuaweiThrottles
+//	POST   /envs                                        hwCreateEnv             TestHuaweiEnvironments  [seed]
+//	PUT    /envs/{env_id}                               hwUpdateEnv             TestHuaweiEnvironments
+//	DELETE /envs/{env_id}                               hwDeleteEnv             TestHuaweiEnvironments
+//	GET    /envs                                        hwListEnvs              TestHuaweiEnvironments
+//	POST   /env-variables                               hwCreateVar             TestHuaweiEnvironments
+//	GET    /env-variables/{env_variable_id}             hwShowVar               TestHuaweiEnvironments
+//	PUT    /env-variables/{env_variable_id}             hwUpdateVar             TestHuaweiEnvironments
+//	DELETE /env-variables/{env_variable_id}             hwDeleteVar             TestHuaweiEnvironments
+//	GET    /env-variables                               hwListVars              TestHuaweiEnvironments
+//	POST   /api-groups/{group_id}/domains/{domain_id}/certificates/attach  [seed]
+//	                                                    hwAttachDomainCerts     TestHuaweiDomainCertificates
+//	POST   .../domains/{domain_id}/certificates/detach  hwDetachDomainCerts     TestHuaweiDomainCertificates
+//	POST   /certificates/{certificate_id}/domains/attach (AttachOrDetachDomainInfo)  [seed]
+//	                                                    hwAttachCertDomains     TestHuaweiDomainCertificates
+//	POST   /certificates/{certificate_id}/domains/detach
+//	                                                    hwDetachCertDomains     TestHuaweiDomainCertificates
+//	POST   /plugins/{plugin_id}/attach                  hwAttachPlugin          TestHuaweiPluginBindings
+//	PUT    /plugins/{plugin_id}/detach                  hwDetachPlugin          TestHuaweiPluginBindings
+//	GET    /plugins/{plugin_id}/attached-apis           hwPluginAttachedAPIs    TestHuaweiPluginBindings  [seed]
+//	GET    /plugins/{plugin_id}/attachable-apis         hwPluginAttachableAPIs  TestHuaweiPluginBindings
+//	GET    /signs, /sign-bindings/binded-signs, ...     (hwsign)  [seed]
+//
+// Authentication and the error statuses: TestHuaweiAuth (401, 403, 404),
+// 500 in admin's TestHWSystemError, and this package's tests.
 //
 // Edgegate is one instance of one project: any well-formed project_id
 // and instance_id address it, so Huawei tooling keeps its own IDs.

@@ -3,7 +3,7 @@
 // Huawei's API Gateway signing SDK does (SDK-HMAC-SHA256: X-Sdk-Date, every
 // header of the request signed, canonical request with the path ending in
 // "/", sorted query, hex SHA-256 of the body, HMAC-SHA256 keyed by the SK)
-// and decodes the seed's bodies (models.go, from seed 001's tables).
+// and decodes the seed's bodies (hwapi's models, from seed 001's tables).
 //
 // It is written from the SDK's description, apart from the server's
 // verifier (admin/hwapi), so that one checks the other.

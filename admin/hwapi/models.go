@@ -1,7 +1,9 @@
-package hwclient
+package hwapi
 
-// The bodies of seed 001's tables, as a client decodes them. Members are
-// the seed's names and types (Integer and Long as int64).
+// The bodies of seed 001's tables, which the server answers and clients
+// decode (hwclient). Members are the seed's names and types (Integer and
+// Long as int64). The bodies of operations the seed names without tables
+// (ACL policies, special throttles) follow Huawei APIG's v2 reference.
 
 // AppAcl is the app ACL (PUT .../apps/{app_id}/app-acl, 表3 and 表4).
 type AppAcl struct {
@@ -108,8 +110,8 @@ type PluginApiInfo struct {
 	EnvId          string `json:"env_id"`
 	EnvName        string `json:"env_name"`
 	PublishId      string `json:"publish_id"`
-	PluginAttachId string `json:"plugin_attach_id"`
-	AttachedTime   string `json:"attached_time"`
+	PluginAttachId string `json:"plugin_attach_id,omitempty"`
+	AttachedTime   string `json:"attached_time,omitempty"`
 }
 
 // PluginApis is the attached-apis answer (表4).
@@ -117,4 +119,31 @@ type PluginApis struct {
 	Size  int64           `json:"size"`
 	Total int64           `json:"total"`
 	Apis  []PluginApiInfo `json:"apis"`
+}
+
+// ACL is an ACL policy (.../acls): the request members name, type, value
+// and entity type; the answer all.
+type ACL struct {
+	Id         string `json:"id,omitempty"`
+	Name       string `json:"acl_name"`
+	Type       string `json:"acl_type"`              // PERMIT, DENY
+	Value      string `json:"acl_value"`             // IPs, a-b ranges, CIDRs separated by ','
+	EntityType string `json:"entity_type,omitempty"` // IP (DOMAIN is not supported)
+	UpdateTime string `json:"update_time,omitempty"`
+	BindNum    int64  `json:"bind_num"`
+}
+
+// ThrottleSpecial is a special throttle (.../throttles/{throttle_id}/
+// throttle-specials): an app's (object_type APP) or a user's (USER: in
+// Edgegate an API key) own limit.
+type ThrottleSpecial struct {
+	Id         string `json:"id"`
+	StrategyId string `json:"strategy_id"`
+	ObjectId   string `json:"object_id"`
+	ObjectType string `json:"object_type"`
+	ObjectName string `json:"object_name"`
+	CallLimits int64  `json:"call_limits"`
+	ApplyTime  string `json:"apply_time"`
+	AppId      string `json:"app_id"`
+	AppName    string `json:"app_name"`
 }
