@@ -1,11 +1,7 @@
 package admin
 
 import (
-	"cmp"
 	"context"
-	"strings"
-
-	"github.com/tidwall/buntdb"
 
 	"github.com/edgegate/edgegate/admin/hwapi"
 	"github.com/edgegate/edgegate/backendsign"
@@ -107,14 +103,13 @@ func (a *Admin) hwDeleteSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, err
 // hwListSigns: GET .../signs (seed 001): id exactly, name by substring
 // unless precise_search=name; creation order.
 func (a *Admin) hwListSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, _, err := pageOf(c, "")
-	search, serr := c.Search("name")
-	if err = cmp.Or(err, serr); err != nil {
+	search, err := c.Search("name")
+	if err != nil {
 		return hwapi.Reply{}, err
 	}
-	var out []hwSignView
-	err = a.db.View(func(tx *buntdb.Tx) error {
-		rs, err := allSigns(tx)
+	return hwList(a, c, "signs", "", func(v *hwView, _ string) ([]hwSignView, error) {
+		rs, err := allSigns(v.tx)
+		var out []hwSignView
 		for i := range rs {
 			r := &rs[i]
 			if !c.Exact("id", r.Id) || !search.Match("name", r.Name) {
@@ -122,16 +117,12 @@ func (a *Admin) hwListSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, erro
 			}
 			s, err := a.openSign(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, signView(r, s, false))
 		}
-		return err
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("signs", out, p)), nil
 }
 
 // hwSignBinding is Huawei's SignApiBindingInfo: the bind answer, the
@@ -183,9 +174,7 @@ func (in *signBindIn) check() error {
 }
 
 // hwBindSign: POST .../sign-bindings {"sign_id", "publish_ids"} → 201
-// {"bindings": [...]}, one per publish_id. The publish_ids are resolved
-// first; a publication gone by the write is bound and signs nothing
-// (publishSigning).
+// {"bindings": [...]}, one per publish_id.
 func (a *Admin) hwBindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
 	var in signBindIn
 	if err := c.Bind(&in); err != nil {
@@ -194,37 +183,33 @@ func (a *Admin) hwBindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, error
 	if err := in.check(); err != nil {
 		return hwapi.Reply{}, err
 	}
-	var ts []target
-	var refs []apiRef
-	var envs envIndex
-	err := a.hwRead(func(tx *buntdb.Tx, ix envIndex, apis *apiIndex) error {
-		if _, err := getSign(tx, in.SignId); err != nil {
-			return err
+	var out []hwSignBinding
+	err := a.hwWrite(func(v *hwView) (bool, error) {
+		r, err := getSign(v.tx, in.SignId)
+		if err != nil {
+			return false, err
 		}
-		envs = ix
+		var ts []target
+		var refs []apiRef
 		for _, pid := range in.PublishIds {
-			ref, env, err := apis.publication(envs, pid)
+			ref, env, err := v.apis.publication(v.envs, pid)
 			if err != nil {
-				return err
+				return false, err
 			}
 			ts, refs = append(ts, target{ref.svc.ServiceId, env, ref.api.ApiId}), append(refs, ref)
 		}
-		return nil
+		bs, changed, err := a.bindSignTx(v.tx, &r, ts)
+		if err != nil {
+			return false, err
+		}
+		s, err := a.openSign(&r)
+		for i, b := range bs {
+			out = append(out, signBindingView(&r, s, b, refs[i], v.envs))
+		}
+		return changed, err
 	})
 	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	r, bs, err := a.bindSign(in.SignId, ts)
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	s, err := a.openSign(&r)
-	if err != nil {
 		return hwapi.Reply{}, err
-	}
-	out := make([]hwSignBinding, len(bs))
-	for i, b := range bs {
-		out[i] = signBindingView(&r, s, b, refs[i], envs)
 	}
 	return hwapi.Created(map[string]any{"bindings": out}), nil
 }
@@ -239,15 +224,15 @@ func (a *Admin) hwUnbindSign(_ context.Context, c *hwapi.Call) (hwapi.Reply, err
 
 // signBindings lists the bindings keep chooses, of APIs that exist, as
 // views.
-func (a *Admin) signBindings(tx *buntdb.Tx, envs envIndex, apis *apiIndex, keep func(sb signBound, ref apiRef) bool) ([]hwSignBinding, error) {
-	rs, err := allSigns(tx)
+func (a *Admin) signBindings(v *hwView, keep func(sb signBound, ref apiRef) bool) ([]hwSignBinding, error) {
+	rs, err := allSigns(v.tx)
 	if err != nil {
 		return nil, err
 	}
 	var out []hwSignBinding
 	opened := map[string]signSpec{}
 	for _, sb := range allSignBindings(rs) {
-		ref, ok := apis.apis[sb.b.ApiId]
+		ref, ok := v.apis.apis[sb.b.ApiId]
 		if !ok || !keep(sb, ref) {
 			continue
 		}
@@ -258,7 +243,7 @@ func (a *Admin) signBindings(tx *buntdb.Tx, envs envIndex, apis *apiIndex, keep 
 			}
 			opened[sb.key.Id] = s
 		}
-		out = append(out, signBindingView(sb.key, s, sb.b, ref, envs))
+		out = append(out, signBindingView(sb.key, s, sb.b, ref, v.envs))
 	}
 	return out, nil
 }
@@ -267,50 +252,29 @@ func (a *Admin) signBindings(tx *buntdb.Tx, envs envIndex, apis *apiIndex, keep 
 // bound to an API; api_id required (404 APIG.3002 when it names none);
 // sign_id and env_id exactly, sign_name by substring.
 func (a *Admin) hwAPIBoundSigns(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, apiID, err := pageOf(c, "api_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwSignBinding
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		if _, err := apis.get(apiID); err != nil {
-			return err
+	return hwList(a, c, "bindings", "api_id", func(v *hwView, apiID string) ([]hwSignBinding, error) {
+		if _, err := v.apis.get(apiID); err != nil {
+			return nil, err
 		}
-		name := strings.ToLower(c.Query("sign_name"))
-		out, err = a.signBindings(tx, envs, apis, func(sb signBound, _ apiRef) bool {
-			return sb.b.ApiId == apiID && c.Exact("sign_id", sb.key.Id) && c.Exact("env_id", envs.id(sb.b.Environment)) &&
-				strings.Contains(strings.ToLower(sb.key.Name), name)
+		return a.signBindings(v, func(sb signBound, _ apiRef) bool {
+			return sb.b.ApiId == apiID && c.Exact("sign_id", sb.key.Id) && c.Exact("env_id", v.envs.id(sb.b.Environment)) &&
+				containsFold(sb.key.Name, c.Query("sign_name"))
 		})
-		return err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("bindings", out, p)), nil
 }
 
 // hwSignBoundAPIs: GET .../sign-bindings/binded-apis: the APIs a key is
 // bound to; sign_id required (404 APIG.3017); api_id, env_id and
 // group_id exactly, api_name by substring.
 func (a *Admin) hwSignBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, signID, err := pageOf(c, "sign_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
-	var out []hwSignBinding
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		if _, err := getSign(tx, signID); err != nil {
-			return err
+	return hwList(a, c, "bindings", "sign_id", func(v *hwView, signID string) ([]hwSignBinding, error) {
+		if _, err := getSign(v.tx, signID); err != nil {
+			return nil, err
 		}
-		out, err = a.signBindings(tx, envs, apis, func(sb signBound, ref apiRef) bool {
-			return sb.key.Id == signID && hwFilterAPI(c, ref, envs.id(sb.b.Environment))
+		return a.signBindings(v, func(sb signBound, ref apiRef) bool {
+			return sb.key.Id == signID && hwFilterAPI(c, ref, v.envs.id(sb.b.Environment))
 		})
-		return err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("bindings", out, p)), nil
 }
 
 // hwSignUnboundAPIs: GET .../sign-bindings/unbinded-apis: the published
@@ -318,30 +282,22 @@ func (a *Admin) hwSignBoundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, 
 // filters of binded-apis); signature_name names the key bound there
 // instead, if any (the key cannot be bound there until it is unbound).
 func (a *Admin) hwSignUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply, error) {
-	p, signID, err := pageOf(c, "sign_id")
-	if err != nil {
-		return hwapi.Reply{}, err
-	}
 	type item struct {
 		hwApiForBinding
 		SignatureName string `json:"signature_name"`
 	}
-	var out []item
-	err = a.hwRead(func(tx *buntdb.Tx, envs envIndex, apis *apiIndex) error {
-		if _, err := getSign(tx, signID); err != nil {
-			return err
+	return hwList(a, c, "apis", "sign_id", func(v *hwView, signID string) ([]item, error) {
+		if _, err := getSign(v.tx, signID); err != nil {
+			return nil, err
 		}
-		rs, err := allSigns(tx)
-		if err != nil {
-			return err
-		}
+		rs, err := allSigns(v.tx)
 		bound := map[target]*signRecord{}
 		for _, sb := range allSignBindings(rs) {
 			bound[sb.b.target] = sb.key
 		}
-		for _, pub := range publications(c, envs, apis) {
-			t := target{pub.GroupId, envs.byID[pub.RunEnvId], pub.Id}
-			k := bound[t]
+		var out []item
+		for _, pub := range publications(c, v.envs, v.apis) {
+			k := bound[target{pub.GroupId, v.envs.byID[pub.RunEnvId], pub.Id}]
 			if k != nil && k.Id == signID {
 				continue
 			}
@@ -351,21 +307,6 @@ func (a *Admin) hwSignUnboundAPIs(_ context.Context, c *hwapi.Call) (hwapi.Reply
 			}
 			out = append(out, it)
 		}
-		return nil
+		return out, err
 	})
-	if err != nil {
-		return hwapi.Reply{}, hwError(err)
-	}
-	return hwapi.OK(hwapi.List("apis", out, p)), nil
-}
-
-// pageOf reads a list's page and its required query parameter (none
-// when required is "").
-func pageOf(c *hwapi.Call, required string) (hwapi.Page, string, error) {
-	p, err := c.Page()
-	if err != nil || required == "" {
-		return p, "", err
-	}
-	v, err := c.RequiredQuery(required)
-	return p, v, err
 }
