@@ -402,7 +402,7 @@ func (a *Admin) compile(tx *buntdb.Tx, rev uint64) (*published, error) {
 	// Keys and plans (access.go), plugins and strategies (traffic.go), IP
 	// strategies (ipcontrol.go) and certificates (certificates.go) join
 	// what is published.
-	for _, add := range []func(*buntdb.Tx, *model.Published) error{a.publishAccess, a.publishTraffic, a.publishIPControl, a.publishCertificates} {
+	for _, add := range []func(*buntdb.Tx, *model.Published) error{a.publishAccess, a.publishTraffic, a.publishIPControl, a.publishCertificates, a.publishSigning} {
 		if err := add(tx, pub); err != nil {
 			return nil, err
 		}

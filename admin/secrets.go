@@ -129,7 +129,7 @@ func sameSecret(x, y string) bool {
 }
 
 // secretRecords are the store prefixes whose records hold a Secret field.
-var secretRecords = []string{apiKeyPrefix, apiAppPrefix, certPrefix, edgeCredPrefix, apiDocPrefix}
+var secretRecords = []string{apiKeyPrefix, apiAppPrefix, certPrefix, edgeCredPrefix, apiDocPrefix, signPrefix}
 
 // openSecrets loads the master key (when configured) and checks the store
 // against it before anything is compiled: every sealed secret must open.

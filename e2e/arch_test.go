@@ -27,8 +27,8 @@ func TestImportDirection(t *testing.T) {
 		"http1":    {"ascii"},
 		"auth":     {"ascii"},
 		"router":   {"model", "http1", "ascii"},
-		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression"},
-		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog"},
+		"snapshot": {"model", "router", "ipset", "auth", "cond", "ascii", "compression", "backendsign"},
+		"edge":     {"http1", "router", "snapshot", "model", "ipset", "auth", "cond", "limiter", "ascii", "tlsterm", "compression", "accesslog", "backendsign"},
 
 		// OpenAPI documents and SDKs (GenerateApiDocument, ctl import).
 		"openapi": {"model"},
@@ -39,6 +39,9 @@ func TestImportDirection(t *testing.T) {
 		// /metrics reads both planes, the prefilter and the access log; only
 		// cmd/edgegate imports it (no list above names it).
 		"metrics": {"edge", "admin", "bpf", "accesslog", "compression", "cluster"},
+
+		// Backend signatures (signature keys): the edge signs, backends verify.
+		"backendsign": {"auth", "ascii"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)

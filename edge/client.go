@@ -64,6 +64,7 @@ type client struct {
 	watched       bool // on the loop's watch list
 
 	parser http1.Parser
+	bs     signState // backendsign.go
 	ip     []byte
 	ipBuf  [48]byte
 	peer   netip.Addr // the socket peer, unmapped (ipcheck.go)

@@ -84,6 +84,10 @@
 // (per API, limit rule, backend address) are handed out while a snapshot
 // is built and last for the process, so counts survive swaps.
 //
+// Backend signatures (backendsign.go): a request to an API bound to a
+// signature key is signed once its head is built, with the loop's
+// backendsign.Signer, and signed again when a retry changes its Host.
+//
 // Imports: http1, ascii, router, snapshot, model, ipset, auth, cond, limiter,
-// tlsterm, accesslog; never admin.
+// tlsterm, accesslog, backendsign; never admin.
 package edge

@@ -6,6 +6,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/edgegate/edgegate/accesslog"
+	"github.com/edgegate/edgegate/backendsign"
 	"github.com/edgegate/edgegate/http1"
 	"github.com/edgegate/edgegate/router"
 )
@@ -64,6 +65,8 @@ type loop struct {
 	headN int
 	pnow  int64           // the precise clock when the current callback began
 	alog  *accesslog.Ring // this loop's access-log ring; nil: the log is off
+
+	bsign *backendsign.Signer // backendsign.go: made on first use
 }
 
 type closer interface{ closed() }

@@ -184,4 +184,5 @@ func (cl *client) retarget(t *target) {
 	cl.head = append(append(cl.head[:cl.hostOff], t.addr...), tail...)
 	cl.hostEnd = cl.hostOff + len(t.addr)
 	l.tmp = tail[:0]
+	cl.resign() // backendsign.go: the Host is signed
 }

@@ -34,7 +34,7 @@ func (cl *client) readHead() bool {
 		return cl.moreInput() // true: parse again with more
 	}
 	cl.parser.Reset()
-	if cl.awaitForm(&l.req, buf[n:]) {
+	if cl.awaitForm(&l.req, buf[n:]) || cl.awaitSignedBody(&l.req, buf[n:]) {
 		// The head is parsed again when the whole form is in.
 		return cl.moreInput()
 	}
@@ -194,6 +194,9 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 	cl.t = t
 	cl.zrequest(req) // compress.go
 	cl.head = l.appendUpstreamHead(l.getBuf(), cl, req, a)
+	if a.sign != nil {
+		cl.signHead(req, rest, a) // backendsign.go
+	}
 	cl.toUp = true
 	if l.rb.BodySet {
 		// The router rewrote the form body: send its body, drop the client's.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/backendsign"
 	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/router"
 	"github.com/edgegate/edgegate/snapshot"
@@ -23,6 +24,7 @@ type runtime struct {
 	access  accessRT
 	traffic trafficRT
 	ipc     ipRT
+	signs   bool // some API signs to its backend (backendsign.go)
 	// HTTPS (tlscerts.go): the certificate table, the parsed pairs by
 	// CertificateId and the warnings the build had for them.
 	certs    *tlsterm.CertTable
@@ -43,6 +45,7 @@ type apiRT struct {
 	mockHead []byte
 	mockBody []byte
 	zpol     *compression.Policy // the Compression plugin's, enabled; nil: none (compress.go)
+	sign     *backendsign.Key    // the bound signature key; nil: none (backendsign.go)
 }
 
 // build derives the runtime of snap without side effects: targets come
@@ -63,6 +66,9 @@ func (s *Server) build(snap *snapshot.Snapshot) (*runtime, *targetPlan, error) {
 		a.zpol = zpolicy(snap, i)
 		a.timeout = int64(b.Timeout)
 		a.host = []byte(b.Host)
+		if i < len(snap.Signing) && snap.Signing[i] != nil {
+			a.sign, rt.signs = snap.Signing[i], true
+		}
 		if b.Kind == snapshot.KindWebSocket {
 			a.timeout = int64(s.cfg.WebSocketIdle)
 			if b.Timeout > 0 {

@@ -29,6 +29,9 @@ type File struct {
 	// strategies, in the shape the control plane publishes (model/traffic.go);
 	// snapshot.Compile checks each plugin's data.
 	Traffic *Traffic `json:"Traffic,omitempty"`
+	// Signing holds signature keys and their bindings to the file's APIs
+	// (model/signing.go): the edge signs what it forwards to them.
+	Signing *Signing `json:"Signing,omitempty"`
 }
 
 // FileService is one service in a File.
@@ -136,6 +139,7 @@ func (f *File) Published() (*Published, error) {
 		}
 		p.Access = f.Access
 	}
+	p.Signing = f.Signing
 	if err := checkCertificates(f.Certificates, p.Services); err != nil {
 		return nil, err
 	}

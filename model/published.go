@@ -13,6 +13,9 @@ type Published struct {
 	Access    *Access    `json:"Access,omitempty"`
 	Traffic   *Traffic   `json:"Traffic,omitempty"`
 	IPControl *IPControl `json:"IPControl,omitempty"`
+	// Signing is the signature keys bound to APIs (signing.go); nil when
+	// none is bound.
+	Signing *Signing `json:"Signing,omitempty"`
 	// Certificates are the TLS certificates that custom domains (and the
 	// default domains) are served with, referenced by CertificateId.
 	Certificates []Certificate `json:"Certificates,omitempty"`

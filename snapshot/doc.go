@@ -16,5 +16,9 @@
 // strategies into per-route limits and CORS policies; parameter-strategy
 // conditions are compiled with package cond.
 //
-// Imports: model, router, ipset, auth and cond only; never edge or admin.
+// Signature keys (signing.go) compile into each route's backendsign.Key:
+// the edge signs what it forwards to a bound API's backend.
+//
+// Imports: model, router, ipset, auth, cond, compression and backendsign
+// only; never edge or admin.
 package snapshot

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/backendsign"
 	"github.com/edgegate/edgegate/model"
 	"github.com/edgegate/edgegate/router"
 )
@@ -26,6 +27,9 @@ type Snapshot struct {
 	Access  *Access
 	Traffic *Traffic
 	IP      *IPControl
+	// Signing is the signature key of each route's backend (signing.go),
+	// indexed by router.Route.Index; nil entries sign nothing.
+	Signing []*backendsign.Key
 }
 
 // Kind is how a route is served.
@@ -143,6 +147,9 @@ func Compile(p *model.Published) (*Snapshot, error) {
 		return nil, err
 	}
 	if s.IP, err = compileIPControl(p, t); err != nil {
+		return nil, err
+	}
+	if s.Signing, err = compileSigning(p, t); err != nil {
 		return nil, err
 	}
 	return s, nil

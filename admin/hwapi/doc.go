@@ -126,7 +126,15 @@
 //	PUT    /plugins/{plugin_id}/detach                  hwDetachPlugin          TestHuaweiPluginBindings
 //	GET    /plugins/{plugin_id}/attached-apis           hwPluginAttachedAPIs    TestHuaweiPluginBindings  [seed]
 //	GET    /plugins/{plugin_id}/attachable-apis         hwPluginAttachableAPIs  TestHuaweiPluginBindings
-//	GET    /signs, /sign-bindings/binded-signs, ...     (hwsign)  [seed]
+//	POST   /signs                                       hwCreateSign            TestHWSigns, TestSignatureKeyOperations
+//	GET    /signs                                       hwListSigns             TestHWSigns (paging, precise_search)  [seed]
+//	PUT    /signs/{sign_id}                             hwUpdateSign            TestHWSigns
+//	DELETE /signs/{sign_id}                             hwDeleteSign            TestHWSigns (unbinds)
+//	POST   /sign-bindings                               hwBindSign              TestHWSigns, TestSignatureKeysEndToEnd
+//	DELETE /sign-bindings/{sign_bindings_id}            hwUnbindSign            TestHWSigns
+//	GET    /sign-bindings/binded-signs                  hwAPIBoundSigns         TestHWSigns  [seed]
+//	GET    /sign-bindings/binded-apis                   hwSignBoundAPIs         TestHWSigns
+//	GET    /sign-bindings/unbinded-apis                 hwSignUnboundAPIs       TestHWSigns
 //
 // Authentication and the error statuses: TestHuaweiAuth (401, 403, 404),
 // 500 in admin's TestHWSystemError, and this package's tests.
