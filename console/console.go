@@ -47,6 +47,8 @@ type Options struct {
 	// backend timeout is at most 30 s).
 	DebugTimeout time.Duration
 
+	// Now is the clock of sessions and of the sign-in limiter; signatures
+	// use the real time (the Action API and the edge check it).
 	Now func() time.Time
 	Log *slog.Logger
 }

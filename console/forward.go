@@ -66,7 +66,7 @@ func (w *recorder) Write(b []byte) (int, error) {
 // session's credentials and calls the handler in process.
 func (c *Console) client(ss *session, r *http.Request) *tcapi.Client {
 	return &tcapi.Client{Endpoint: "http://" + internalHost, SecretId: ss.secretID, SecretKey: ss.secretKey,
-		HTTP: &http.Client{Transport: inProcess{h: c.opts.API, remote: r.RemoteAddr}}, Now: c.opts.Now}
+		HTTP: &http.Client{Transport: inProcess{h: c.opts.API, remote: r.RemoteAddr}}}
 }
 
 // call runs one Action for the session and returns the inner Response

@@ -82,8 +82,12 @@ export async function call(action, params) {
   return resp;
 }
 
+// unpaged are the list Actions without Limit and Offset.
+const unpaged = new Set(['DescribeIPStrategysStatus']);
+
 // all reads every page of a list Action (100 a page, at most 20 pages).
 export async function all(action, params, key) {
+  if (unpaged.has(action)) return (await call(action, params)).Result[key] || [];
   let out = [];
   for (let off = 0, page = 0; page < 20; page++, off += 100) {
     const r = (await call(action, { ...params, Limit: 100, Offset: off })).Result;
@@ -107,13 +111,13 @@ export function notify(msg) {
 
 export function errorNode(ex) {
   return [h('strong', { class: 'code' }, ex.code || 'Error'), ' ', ex.message || String(ex),
-    ex.requestId ? h('span', { class: 'rid' }, ` (RequestId ${ex.requestId})`) : null];
+    ex.requestId ? h('span', { class: 'rid' }, ` (RequestId ${ex.requestId})`) : ''];
 }
 
 export function showError(box, ex) {
   if (!ex) { box.hidden = true; box.replaceChildren(); return; }
   box.hidden = false;
-  box.replaceChildren(...errorNode(ex));
+  box.replaceChildren(...errorNode(ex).filter((x) => x != null));
   box.focus();
 }
 
@@ -416,7 +420,7 @@ export async function paged({ action, params, key, cols, caption, empty, size = 
       h('button', { type: 'button', disabled: offset === 0, onclick: () => { offset -= size; box.reload(); } }, 'Previous page'),
       h('span', null, `${offset + 1}–${offset + rows.length} of ${total}`),
       h('button', { type: 'button', disabled: offset + size >= total, onclick: () => { offset += size; box.reload(); } }, 'Next page')) : null;
-    box.replaceChildren(table(cols, rows, { caption, empty, rowAttrs }), nav);
+    box.replaceChildren(table(cols, rows, { caption, empty, rowAttrs }), nav || '');
   };
   await box.reload();
   return box;

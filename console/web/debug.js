@@ -152,5 +152,5 @@ function renderAnswer(r) {
       s.BodyBase64 ? h('p', { class: 'hint' }, 'The body is not text: shown in Base64.') : null,
       s.Truncated ? h('p', { class: 'hint' }, 'Only the first 1 MiB is shown.') : null);
   }
-  return out;
+  return out.filter((x) => x != null);
 }

@@ -103,7 +103,7 @@ route('/monitor', async () => {
         h('td', { 'data-label': 'Error %', class: 'num' }, r.a.Requests > 0 ? ((100 * r.errors) / r.a.Requests).toFixed(1) + ' %' : '—'),
         h('td', { 'data-label': 'Mean latency', class: 'num' }, r.mean == null ? '—' : r.mean.toFixed(2) + ' ms'),
         h('td', { 'data-label': 'p99 latency', class: 'num' }, r.p99 == null ? '—' : '≤ ' + fmtSeconds(r.p99)),
-        h('td', { 'data-label': 'In flight', class: 'num' }, fmt(r.a.Active))))))))
+        h('td', { 'data-label': 'In flight', class: 'num' }, fmt(r.a.Active)))))))
       : h('p', { class: 'empty', id: 'mon-empty' }, 'No API has been called yet (an API appears here with its first request).'));
     updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}.`;
   };
