@@ -39,6 +39,9 @@ func TestImportDirection(t *testing.T) {
 		// /metrics reads both planes, the prefilter and the access log; only
 		// cmd/edgegate imports it (no list above names it).
 		"metrics": {"edge", "admin", "bpf", "accesslog", "compression", "cluster"},
+		// The console writes only through the Action API (signed calls into
+		// its handler): it must not reach the store or the admin's internals.
+		"console": {"admin/tcapi", "auth"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
