@@ -110,7 +110,9 @@ func TestEdgeCredentialRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ec struct{ Result struct{ SecretId, SecretKey string } }
+	var ec struct {
+		Result struct{ SecretId, SecretKey string }
+	}
 	json.Unmarshal(raw, &ec)
 	if ec.Result.SecretKey == "" {
 		t.Fatalf("CreateEdgeCredential: %s", raw)

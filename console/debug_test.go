@@ -166,7 +166,9 @@ func TestDebugEdgeDown(t *testing.T) {
 // request with their secrets, read through the Action API.
 func TestDebugSigning(t *testing.T) {
 	_, b, fe, svc := debugSetup(t)
-	var key struct{ Result struct{ AccessKeyId, AccessKeySecret string } }
+	var key struct {
+		Result struct{ AccessKeyId, AccessKeySecret string }
+	}
 	b.mustAction("CreateApiKey", map[string]string{"SecretName": "k"}, &key)
 	b.debug(map[string]any{"ServiceId": svc, "EnvironmentName": "release", "Path": "/hello", "AccessKeyId": key.Result.AccessKeyId})
 	got, _ := fe.last()
@@ -178,7 +180,9 @@ func TestDebugSigning(t *testing.T) {
 		t.Fatalf("key-pair signature: %q (X-Date %q), want %q", got.Header.Get("Authorization"), date, want)
 	}
 
-	var app struct{ Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string } }
+	var app struct {
+		Result struct{ ApiAppId, ApiAppKey, ApiAppSecret string }
+	}
 	b.mustAction("CreateApiApp", map[string]string{"ApiAppName": "app"}, &app)
 	b.debug(map[string]any{"ServiceId": svc, "EnvironmentName": "release", "Path": "/hello", "Query": []KV{{"b", "2"}, {"a", "1"}},
 		"Headers": []KV{{"Accept", "application/json"}}, "ApiAppId": app.Result.ApiAppId})

@@ -394,7 +394,9 @@ func TestConsoleViewports(t *testing.T) {
 func releasedVersion(t *testing.T, cp *controlPlane, svc string) string {
 	t.Helper()
 	var r struct {
-		Result struct{ EnvironmentList []struct{ EnvironmentName, VersionName string } }
+		Result struct {
+			EnvironmentList []struct{ EnvironmentName, VersionName string }
+		}
 	}
 	mustCall(t, cp.client(), "DescribeServiceEnvironmentList", map[string]string{"ServiceId": svc}, &r)
 	for _, e := range r.Result.EnvironmentList {
