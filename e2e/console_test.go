@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"strconv"
 	"strings"
 	"testing"
@@ -446,4 +447,64 @@ func monitorCount(t *testing.T, b *browser, sel string) int {
 		t.Fatalf("the monitoring page's count %q", s)
 	}
 	return n
+}
+
+// TestConsoleSplitMode: `edgegate admin` serves the console too (no
+// in-process edge): sign-in, an Action, the monitoring reading (the
+// control plane's families only).
+func TestConsoleSplitMode(t *testing.T) {
+	cp := startAdmin(t)
+	base := "http://" + cp.Admin + "/console/"
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	post := func(path, csrf string, body any) (int, []byte) {
+		t.Helper()
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(string(j)))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	resp, err := c.Get(base)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /console/: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	st, b := post("api/login", "", map[string]string{"SecretId": cp.ID, "SecretKey": cp.Key})
+	var s struct {
+		CsrfToken     string
+		EdgeInProcess bool
+	}
+	json.Unmarshal(b, &s)
+	if st != 200 || s.CsrfToken == "" || s.EdgeInProcess {
+		t.Fatalf("sign-in: %d %s", st, b)
+	}
+	st, b = post("api/action", s.CsrfToken, map[string]any{"Action": "CreateService", "Params": map[string]string{"ServiceName": "split", "Protocol": "http"}})
+	if st != 200 || !strings.Contains(string(b), `"ServiceId":"service-`) {
+		t.Fatalf("CreateService through the console: %d %s", st, b)
+	}
+	if n := serviceCount(t, cp); n != 1 {
+		t.Fatalf("%d services after the console's CreateService", n)
+	}
+	resp, err = c.Get(base + "api/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		Apis    []any
+		Gateway map[string]float64
+	}
+	json.NewDecoder(resp.Body).Decode(&m)
+	if resp.StatusCode != 200 || len(m.Apis) != 0 || m.Gateway["edgegate_admin_revision"] < 1 {
+		t.Fatalf("metrics of the admin: %d %+v", resp.StatusCode, m)
+	}
 }

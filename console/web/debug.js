@@ -4,7 +4,7 @@
 // then the request log (请求日志) and the response (响应).
 
 import {
-  h, call, all, route, request, field, collect, errorBox, showError, link, code, rowsEditor, table, ActionError,
+  h, call, all, route, request, state, field, collect, errorBox, showError, link, code, rowsEditor, table, ActionError,
 } from './app.js';
 
 const BODY_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH'];
@@ -121,7 +121,10 @@ route('/services/:id/apis/:api/debug', async (p) => {
     }
   });
 
-  return h('section', { class: 'page debug' }, crumbs, title, info, form, output);
+  const where = state.session && !state.session.EdgeInProcess
+    ? h('p', { class: 'hint' }, 'This is the control plane alone (edgegate admin): the test request goes to the environment\'s URL as its name resolves from here.')
+    : null;
+  return h('section', { class: 'page debug' }, crumbs, title, info, where, form, output);
 });
 
 // renderAnswer shows the request log and the response.

@@ -2,7 +2,7 @@
 // from the gateway's /metrics, refreshed on a timer. Two readings make a
 // rate; the polling does not keep the session alive.
 
-import { h, all, route, request, onLeave, page, field, code, errorNode } from './app.js';
+import { h, all, route, request, onLeave, page, field, code, errorNode, state } from './app.js';
 
 const HISTORY = 30;
 
@@ -104,7 +104,9 @@ route('/monitor', async () => {
         h('td', { 'data-label': 'Mean latency', class: 'num' }, r.mean == null ? '—' : r.mean.toFixed(2) + ' ms'),
         h('td', { 'data-label': 'p99 latency', class: 'num' }, r.p99 == null ? '—' : '≤ ' + fmtSeconds(r.p99)),
         h('td', { 'data-label': 'In flight', class: 'num' }, fmt(r.a.Active)))))))
-      : h('p', { class: 'empty', id: 'mon-empty' }, 'No API has been called yet (an API appears here with its first request).'));
+      : h('p', { class: 'empty', id: 'mon-empty' }, state.session && !state.session.EdgeInProcess
+        ? 'This is the control plane alone (edgegate admin): the per-API counts are on the edges. Scrape each edge\'s --metrics-listen with Prometheus.'
+        : 'No API has been called yet (an API appears here with its first request).'));
     updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}.`;
   };
 
