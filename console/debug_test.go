@@ -51,7 +51,14 @@ func debugSetup(t *testing.T) (*harness, *browser, *fakeEdge, string) {
 	fe := &fakeEdge{}
 	es := httptest.NewServer(fe)
 	t.Cleanup(es.Close)
-	addr := strings.TrimPrefix(es.URL, "http://")
+	h, b, svc := releasedService(t, strings.TrimPrefix(es.URL, "http://"))
+	return h, b, fe, svc
+}
+
+// releasedService: a console whose edge is at addr, signed in, with a
+// service holding a MOCK API on /hello released to release.
+func releasedService(t *testing.T, addr string) (*harness, *browser, string) {
+	t.Helper()
 	h := newHarness(t, func(o *Options) { o.Edge = func() string { return addr } })
 	b := h.browser()
 	b.mustLogin()
@@ -60,7 +67,7 @@ func debugSetup(t *testing.T) (*harness, *browser, *fakeEdge, string) {
 	b.mustAction("CreateApi", map[string]any{"ServiceId": cs.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5,
 		"RequestConfig": map[string]string{"Path": "/hello", "Method": "ANY"}, "ServiceMockReturnMessage": "hi"}, nil)
 	b.mustAction("ReleaseService", map[string]string{"ServiceId": cs.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "v1"}, nil)
-	return h, b, fe, cs.ServiceId
+	return h, b, cs.ServiceId
 }
 
 func (b *browser) debug(req map[string]any) (answer, debugAnswer) {
@@ -148,15 +155,8 @@ func TestDebugEdgeDown(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	h := newHarness(t, func(o *Options) { o.Edge = func() string { return addr } })
-	b := h.browser()
-	b.mustLogin()
-	var cs struct{ ServiceId string }
-	b.mustAction("CreateService", map[string]string{"ServiceName": "shop", "Protocol": "http"}, &cs)
-	b.mustAction("CreateApi", map[string]any{"ServiceId": cs.ServiceId, "ServiceType": "MOCK", "ServiceTimeout": 5,
-		"RequestConfig": map[string]string{"Path": "/hello", "Method": "GET"}, "ServiceMockReturnMessage": "hi"}, nil)
-	b.mustAction("ReleaseService", map[string]string{"ServiceId": cs.ServiceId, "EnvironmentName": "release", "ReleaseDesc": "v1"}, nil)
-	r, d := b.debug(map[string]any{"ServiceId": cs.ServiceId, "EnvironmentName": "release", "Path": "/hello"})
+	_, b, svc := releasedService(t, addr)
+	r, d := b.debug(map[string]any{"ServiceId": svc, "EnvironmentName": "release", "Path": "/hello"})
 	if r.status != 200 || d.Error == nil || d.Error.Code != CodeDebugFailed || d.Response != nil || d.Request.ConnectTo != addr {
 		t.Fatalf("an edge that is down: %d %s", r.status, r.raw)
 	}

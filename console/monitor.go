@@ -27,6 +27,20 @@ type apiSample struct {
 	Active  float64
 }
 
+// apiFields says where each per-API family's value goes
+// (metrics/families.go names them).
+var apiFields = map[string]func(*apiSample) *float64{
+	"edgegate_api_requests_total":                 func(a *apiSample) *float64 { return &a.Requests },
+	"edgegate_api_valid_requests_total":           func(a *apiSample) *float64 { return &a.Valid },
+	"edgegate_api_frontend_errors_total":          func(a *apiSample) *float64 { return &a.FrontendErrors },
+	"edgegate_api_backend_errors_total":           func(a *apiSample) *float64 { return &a.BackendErrors },
+	"edgegate_api_backend_404_total":              func(a *apiSample) *float64 { return &a.Backend404 },
+	"edgegate_api_backend_502_total":              func(a *apiSample) *float64 { return &a.Backend502 },
+	"edgegate_api_request_duration_seconds_sum":   func(a *apiSample) *float64 { return &a.LatencySum },
+	"edgegate_api_request_duration_seconds_count": func(a *apiSample) *float64 { return &a.LatencyCount },
+	"edgegate_api_active_requests":                func(a *apiSample) *float64 { return &a.Active },
+}
+
 // metricsAnswer is GET /console/api/metrics.
 type metricsAnswer struct {
 	TimeMs  int64
@@ -104,27 +118,13 @@ func parseMetrics(text []byte) *metricsAnswer {
 			apis[k] = a
 			out.Apis = append(out.Apis, a)
 		}
+		if f := apiFields[name]; f != nil {
+			*f(a) = value
+			continue
+		}
 		switch name {
-		case "edgegate_api_requests_total":
-			a.Requests = value
-		case "edgegate_api_valid_requests_total":
-			a.Valid = value
-		case "edgegate_api_frontend_errors_total":
-			a.FrontendErrors = value
-		case "edgegate_api_backend_errors_total":
-			a.BackendErrors = value
-		case "edgegate_api_backend_404_total":
-			a.Backend404 = value
-		case "edgegate_api_backend_502_total":
-			a.Backend502 = value
 		case "edgegate_api_responses_total":
 			a.Responses[labels["code"]] = value
-		case "edgegate_api_request_duration_seconds_sum":
-			a.LatencySum = value
-		case "edgegate_api_request_duration_seconds_count":
-			a.LatencyCount = value
-		case "edgegate_api_active_requests":
-			a.Active = value
 		case "edgegate_api_request_duration_seconds_bucket":
 			le, err := strconv.ParseFloat(labels["le"], 64)
 			if err == nil && le < 1e308 {

@@ -230,6 +230,15 @@ func (b *browser) unlabelled() []string {
 		.map((e) => e.id || e.name || e.outerHTML.slice(0, 80))`)
 }
 
+// labelled fails the test (going on) when the page has controls without
+// labels; what names the form.
+func (b *browser) labelled(what string) {
+	b.t.Helper()
+	if u := b.unlabelled(); len(u) > 0 {
+		b.t.Errorf("%dpx, %s: controls without labels: %v", b.width, what, u)
+	}
+}
+
 // tabReaches presses Tab from the top of the page (or of the open dialog)
 // until focus has visited every visible control inside scope, and fails
 // the test naming those it never reached.

@@ -33,9 +33,7 @@ func TestConsoleChromium(t *testing.T) {
 	b.do("open the console", navigate(b.base))
 	b.waitText("main h1", "Sign in")
 	b.shot("signin")
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("sign-in controls without labels: %v", u)
-	}
+	b.labelled("sign-in")
 	b.tabReaches("#signin")
 	b.fill("#signin-SecretId", cp.ID)
 	b.fill("#signin-SecretKey", "not-the-key")
@@ -51,9 +49,7 @@ func TestConsoleChromium(t *testing.T) {
 	// A service, from the list's dialog.
 	b.click("#create-service")
 	b.waitJS("the service dialog", `!!document.querySelector('dialog[open] #service-form')`)
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("service form controls without labels: %v", u)
-	}
+	b.labelled("service form")
 	b.tabReaches("dialog[open]")
 	b.fill("#service-form-ServiceName", "shop")
 	b.fill("#service-form-ServiceDesc", "the console test")
@@ -76,18 +72,14 @@ func TestConsoleChromium(t *testing.T) {
 	b.fill("#req-params .row:nth-of-type(1) input[name=Name]", "name")
 	b.choose("#req-params .row:nth-of-type(1) select[name=Position]", "query")
 	b.fill("#req-params .row:nth-of-type(1) input[name=DefaultValue]", "world")
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("wizard front-end controls without labels: %v", u)
-	}
+	b.labelled("wizard front-end")
 	b.tabReaches("#step-front")
 	b.shot("wizard-1-front")
 	b.click("#wizard-next")
 	b.waitJS("step 2", `!document.querySelector('#step-back').hidden`)
 	b.fill("#wizard-ServiceConfig_Url", "ftp://"+up.HTTP)
 	b.fill("#wizard-ServiceConfig_Path", "/echo")
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("wizard back-end controls without labels: %v", u)
-	}
+	b.labelled("wizard back-end")
 	b.tabReaches("#step-back")
 	b.shot("wizard-2-back")
 	b.click("#wizard-next")
@@ -156,9 +148,7 @@ func TestConsoleChromium(t *testing.T) {
 		return body
 	}
 	debugCall(`"/echo?name=alice"`, "")
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("debug controls without labels: %v", u)
-	}
+	b.labelled("debug")
 	b.tabReaches("#debug-form")
 	b.shot("debug")
 
@@ -248,9 +238,7 @@ func TestConsoleChromium(t *testing.T) {
 	b.waitText("main", "shopkey")
 	b.click("#bind-environment")
 	b.waitJS("the bind form", `!!document.querySelector('#bindenv-form')`)
-	if u := b.unlabelled(); len(u) > 0 {
-		t.Errorf("bind form controls without labels: %v", u)
-	}
+	b.labelled("bind form")
 	b.click("#bindenv-form-submit")
 	b.waitText("main", "the whole service")
 	b.shot("plan")
@@ -275,9 +263,7 @@ func TestConsoleChromium(t *testing.T) {
 		if p.dialogBtn != "" {
 			b.click(p.dialogBtn)
 			b.waitJS("the dialog", `!!document.querySelector('dialog[open] form')`)
-			if u := b.unlabelled(); len(u) > 0 {
-				t.Errorf("%s: controls without labels: %v", p.dialogBtn, u)
-			}
+			b.labelled(p.dialogBtn)
 			b.shot(p.name + "-dialog")
 			b.do("close", closeDialog())
 		}
@@ -368,11 +354,18 @@ func TestConsoleViewports(t *testing.T) {
 			if !eval[bool](b, `(() => { const r = document.querySelector('#nav').getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth + 1; })()`) {
 				t.Errorf("%dpx: the navigation is not on screen on %s", vp.w, p.hash)
 			}
-			if u := b.unlabelled(); len(u) > 0 {
-				t.Errorf("%dpx: %s has controls without labels: %v", vp.w, p.hash, u)
-			}
+			b.labelled(p.hash)
 			b.shot(fmt.Sprintf("viewport-%s", p.name))
 		}
+		// A dialog at this width.
+		b.open("#/services", "Services")
+		b.click("#create-service")
+		b.waitJS("the service dialog", `!!document.querySelector('dialog[open] #service-form')`)
+		if !eval[bool](b, `(() => { const r = document.querySelector('dialog[open]').getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })()`) {
+			t.Errorf("%dpx: the dialog is wider than the screen", vp.w)
+		}
+		b.shot("viewport-dialog")
+		b.do("close", closeDialog())
 		// The wizard's steps at this width, and the debug page's answer.
 		b.open("#/services/"+svc+"/apis/new", "Create API in demo")
 		b.click("#wizard-next")
