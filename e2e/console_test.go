@@ -425,10 +425,10 @@ func firstAPI(t *testing.T, cp *controlPlane, svc string) string {
 	var r struct {
 		Result struct{ ApiIdStatusSet []struct{ ApiId string } }
 	}
-	mustCall(t, cp.client(), "DescribeApisStatus", map[string]string{"ServiceId": svc}, &r)
-	if len(r.Result.ApiIdStatusSet) == 0 {
-		t.Fatal("the service has no API")
-	}
+	waitFor(t, 10*time.Second, "the demo API", func() bool {
+		mustCall(t, cp.client(), "DescribeApisStatus", map[string]string{"ServiceId": svc}, &r)
+		return len(r.Result.ApiIdStatusSet) > 0
+	})
 	return r.Result.ApiIdStatusSet[0].ApiId
 }
 
@@ -500,4 +500,151 @@ func TestConsoleSplitMode(t *testing.T) {
 	if resp.StatusCode != 200 || len(m.Apis) != 0 || m.Gateway["edgegate_admin_revision"] < 1 {
 		t.Fatalf("metrics of the admin: %d %+v", resp.StatusCode, m)
 	}
+}
+
+// TestConsoleBindings drives the pages the walk-through does not: an app
+// bound to an API, a plugin attached, an IP strategy created and bound, a
+// custom domain bound with the demo's certificate, a key disabled; each
+// checked through the Action API.
+func TestConsoleBindings(t *testing.T) {
+	cp := startControlPlane(t, "--demo")
+	svc := firstService(t, cp)
+	api := firstAPI(t, cp, svc)
+	b := newBrowser(t, "http://"+cp.Admin+"/console/", artifactDir(t), 1280, 800)
+	b.do("open the console", navigate(b.base))
+	b.fill("#signin-SecretId", cp.ID)
+	b.fill("#signin-SecretKey", cp.Key)
+	b.click("#signin-submit")
+	b.waitText("main h1", "Services")
+	count := func(action string, params map[string]string) int {
+		var r struct{ Result struct{ TotalCount int } }
+		mustCall(t, cp.client(), action, params, &r)
+		return r.Result.TotalCount
+	}
+
+	// An app, bound to the demo API in release.
+	b.open("#/apps", "Apps")
+	b.click("#create-app")
+	b.fill("#app-form-ApiAppName", "mobile")
+	b.click("#app-form-submit")
+	b.waitJS("the app row", `!!document.querySelector('[data-app-id]')`)
+	app := eval[string](b, `document.querySelector('[data-app-id]').dataset.appId`)
+	b.click(`[data-app-id] button[aria-label="APIs of app mobile"]`)
+	b.waitJS("the bind form", `!!document.querySelector('#appbind-form')`)
+	b.labelled("app binding")
+	b.choose("#appbind-ApiId", api)
+	b.click("#appbind-form-submit")
+	b.waitText("dialog[open] table", "release")
+	b.shot("app-apis")
+	b.do("close", closeDialog())
+	if n := count("DescribeApiAppBindApisStatus", map[string]string{"ApiAppId": app}); n != 1 {
+		t.Errorf("the app is bound to %d APIs", n)
+	}
+
+	// A plugin, attached to the API in release.
+	b.open("#/plugins", "Plugins")
+	b.click("#create-plugin")
+	b.fill("#plugin-form-PluginName", "cors1")
+	b.choose("#plugin-form-PluginType", "Cors")
+	b.click("#plugin-form-submit")
+	b.waitJS("the plugin row", `!!document.querySelector('[data-plugin-id] a')`)
+	plugin := eval[string](b, `document.querySelector('[data-plugin-id]').dataset.pluginId`)
+	b.click("[data-plugin-id] a")
+	b.waitText("main h1", "Plugin cors1")
+	b.click("#attach-plugin")
+	b.waitJS("the API list", `!!document.querySelector('#attach-form input[type=checkbox]')`)
+	b.labelled("plugin attachment")
+	b.click("#attach-form input[type=checkbox]")
+	b.click("#attach-form-submit")
+	b.waitText("main table", "release")
+	b.shot("plugin")
+	if n := count("DescribePluginApis", map[string]string{"PluginId": plugin}); n != 1 {
+		t.Errorf("the plugin is attached to %d APIs", n)
+	}
+
+	// An IP strategy, bound to the API in release.
+	b.open("#/services/"+svc+"/ipstrategies", "Service demo")
+	b.click("#create-ipstrategy")
+	b.fill("#ip-form-StrategyName", "office")
+	b.fill("#ip-form-StrategyData", "127.0.0.0/8")
+	b.click("#ip-form-submit")
+	b.waitText("main table", "office")
+	b.click(`button[aria-label="Bind IP strategy office to APIs"]`)
+	b.waitJS("the binding form", `!!document.querySelector('#ipbind-form input[type=checkbox]')`)
+	b.labelled("IP strategy binding")
+	b.click("#ipbind-form input[type=checkbox]")
+	b.click("#ipbind-form-submit")
+	b.waitText("#status", "Bindings saved")
+	b.do("close", closeDialog())
+	var ips struct {
+		Result struct {
+			StrategySet []struct{ StrategyId string }
+		}
+	}
+	mustCall(t, cp.client(), "DescribeIPStrategysStatus", map[string]string{"ServiceId": svc}, &ips)
+	if len(ips.Result.StrategySet) != 1 {
+		t.Fatalf("IP strategies: %+v", ips)
+	}
+	var ip struct {
+		Result struct{ BindApiTotalCount int }
+	}
+	mustCall(t, cp.client(), "DescribeIPStrategy", map[string]string{"ServiceId": svc, "StrategyId": ips.Result.StrategySet[0].StrategyId, "EnvironmentName": "release"}, &ip)
+	if ip.Result.BindApiTotalCount != 1 {
+		t.Errorf("the IP strategy is bound to %d APIs", ip.Result.BindApiTotalCount)
+	}
+	if st, _ := cp.get(svc, "/release/hello"); st != 200 {
+		t.Errorf("the edge refused an allowed address: %d", st)
+	}
+
+	// A custom domain: the demo's certificate does not cover it (the
+	// Action API says so in the dialog); over plain HTTP it binds.
+	b.open("#/services/"+svc+"/domains", "Service demo")
+	b.click("#bind-domain")
+	b.labelled("domain binding")
+	b.fill("#domain-form-SubDomain", "api.example.com")
+	b.choose("#domain-form-Protocol", "http&https")
+	b.choose("#domain-form-CertificateId", "cert-")
+	b.click("#domain-form-submit")
+	b.waitText("#domain-form-error", "FailedOperation.CertificateIdBindError")
+	b.shot("domain-refused")
+	b.choose("#domain-form-Protocol", "http")
+	b.choose("#domain-form-CertificateId", "none")
+	b.click("#domain-form-submit")
+	b.waitText("main table", "api.example.com")
+	b.shot("domain-bound")
+	if n := count("DescribeServiceSubDomains", map[string]string{"ServiceId": svc}); n != 1 {
+		t.Errorf("%d custom domains", n)
+	}
+	if st, body := getWithHost(t, cp.Addr, "api.example.com", "/release/hello"); st != 200 {
+		t.Errorf("the edge on the custom domain: %d %s", st, body)
+	}
+
+	// A key, disabled from its row.
+	b.open("#/keys", "Keys")
+	b.click("#create-key")
+	b.fill("#key-form-SecretName", "temp")
+	b.click("#key-form-submit")
+	b.waitText("dialog[open]", "SecretKey")
+	b.do("close", closeDialog())
+	b.click(`button[aria-label="Disable key temp"]`)
+	b.waitText("main table", "disabled")
+	var keys struct {
+		Result struct{ ApiKeySet []struct{ Status int } }
+	}
+	mustCall(t, cp.client(), "DescribeApiKeysStatus", nil, &keys)
+	if len(keys.Result.ApiKeySet) != 1 || keys.Result.ApiKeySet[0].Status != 0 {
+		t.Errorf("keys after Disable: %+v", keys)
+	}
+}
+
+// getWithHost calls the edge at addr with a Host.
+func getWithHost(t *testing.T, addr, host, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	a := readAnswer(httpc.Do(req))
+	return a.status, a.body
 }
