@@ -282,6 +282,19 @@ func (b *browser) overflow() int {
 	return eval[int](b, `Math.max(0, document.documentElement.scrollWidth - window.innerWidth)`)
 }
 
+// fits fails the test (going on) when the page is wider than the screen
+// or the navigation is off it.
+func (b *browser) fits(what string) {
+	b.t.Helper()
+	if o := b.overflow(); o > 0 {
+		b.t.Errorf("%dpx: %s is %dpx wider than the screen", b.width, what, o)
+	}
+	if !eval[bool](b, `(() => { const n = document.querySelector('#nav'); if (n.hidden) return true;
+		const r = n.getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth + 1; })()`) {
+		b.t.Errorf("%dpx: the navigation is not on screen on %s", b.width, what)
+	}
+}
+
 func q(s string) string { return strconv.Quote(s) }
 
 func navigate(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
