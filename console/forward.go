@@ -33,15 +33,17 @@ type inProcess struct {
 	remote string // the browser's address, for the Action API's log
 }
 
-func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context()) // a RoundTripper must not change the request
 	r.RemoteAddr = t.remote
+	r.RequestURI = r.URL.RequestURI()
 	rec := &recorder{header: http.Header{}}
 	t.h.ServeHTTP(rec, r)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
 	return &http.Response{StatusCode: rec.status, Status: http.StatusText(rec.status), Header: rec.header,
-		Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len()), Request: r, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
+		Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len()), Request: req, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
 }
 
 // recorder is the ResponseWriter of an in-process call.

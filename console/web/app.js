@@ -75,11 +75,18 @@ export async function request(method, path, body) {
 
 // call runs one Action through the console (Action API semantics, codes
 // and all) and returns its Response.
+// A page may call one Action faster than the Action API's per-Action
+// rate (20/s): RequestLimitExceeded is retried a few times, backing off.
 export async function call(action, params) {
-  const j = await request('POST', '/console/api/action', { Action: action, Params: params || {} });
-  const resp = j.Response;
-  if (resp.Error) throw new ActionError(resp.Error.Code, resp.Error.Message, resp.RequestId);
-  return resp;
+  for (let attempt = 1; ; attempt++) {
+    const j = await request('POST', '/console/api/action', { Action: action, Params: params || {} });
+    const resp = j.Response;
+    if (!resp.Error) return resp;
+    if (resp.Error.Code !== 'RequestLimitExceeded' || attempt === 6) {
+      throw new ActionError(resp.Error.Code, resp.Error.Message, resp.RequestId);
+    }
+    await new Promise((r) => setTimeout(r, 150 * attempt));
+  }
 }
 
 // unpaged are the list Actions without Limit and Offset.
@@ -312,7 +319,10 @@ export function rowsEditor({ id, legend, hint, cols, values, addLabel, noun }) {
   const addRow = (v = {}) => {
     const rid = uid(`${id}-r`);
     const wraps = cols.map((c) => field({ ...c, value: v[c.name] ?? c.value, label: c.label }, rid));
-    const r = { wraps };
+    // Members the row does not show are kept as they came (an edit must
+    // not drop what the Action API holds).
+    const extra = Object.fromEntries(Object.entries(v).filter(([k, x]) => x != null && !cols.some((c) => c.name === k)));
+    const r = { wraps, extra };
     r.remove = h('button', { type: 'button', class: 'remove', onclick: () => {
       rows.splice(rows.indexOf(r), 1);
       r.el.remove();
@@ -328,7 +338,9 @@ export function rowsEditor({ id, legend, hint, cols, values, addLabel, noun }) {
   const add = h('button', { type: 'button', class: 'add', id: `${id}-add`, onclick: () => { const r = addRow(); r.wraps[0].input.focus(); } }, addLabel);
   fs.append(add);
   (values || []).forEach((v) => addRow(v));
-  fs.values = () => rows.map((r) => collect(r.wraps)).filter((o) => Object.values(o).some((x) => x !== false && x !== ''));
+  fs.values = () => rows.map((r) => [r.extra, collect(r.wraps)])
+    .filter(([, o]) => Object.values(o).some((x) => x !== false && x !== ''))
+    .map(([extra, o]) => ({ ...extra, ...o }));
   return fs;
 }
 
