@@ -14,6 +14,7 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/console"
 	"github.com/edgegate/edgegate/metrics"
 )
 
@@ -85,6 +86,7 @@ func adminCmd(args []string) error {
 	}
 	defer stopMetrics()
 	mux.Handle("/", a.Handler())
+	mux.Handle("/console/", console.New(console.Options{API: a.Handler(), Metrics: exp, Log: log}))
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
 	serve, err := at.serve(hs, ln, log)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/edgegate/edgegate/admin"
 	"github.com/edgegate/edgegate/admin/tcapi"
+	"github.com/edgegate/edgegate/console"
 	"github.com/edgegate/edgegate/edge"
 	"github.com/edgegate/edgegate/internal/flock"
 	"github.com/edgegate/edgegate/metrics"
@@ -337,6 +338,7 @@ func startAdmin(addr string, at *adminTLS, srv *edge.Server, api, metricsH http.
 	accessLogStats(mux, srv.Config().AccessLog)
 	if api != nil {
 		mux.Handle("/", api)
+		mux.Handle("/console/", console.New(console.Options{API: api, Metrics: metricsH, Edge: srv.Addr, Log: log}))
 	}
 	// Long-polls (EdgeSync) hold a request up to ~25 s.
 	hs := tcapi.Bounds{}.HTTPServer(mux) // head, idle and head-size bounds; the Action API bounds its bodies
