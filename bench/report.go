@@ -47,6 +47,7 @@ type results struct {
 	HTTPS      *httpsResults    `json:"https,omitempty"`
 	Gzip       *gzipResults     `json:"gzip,omitempty"`
 	Obs        *obsResults      `json:"observability,omitempty"`
+	Syscalls   *syscallsResults `json:"syscalls,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -190,6 +191,9 @@ func (r *results) markdown() string {
 	}
 	if r.Obs != nil {
 		r.Obs.markdown(&b, o)
+	}
+	if r.Syscalls != nil {
+		r.Syscalls.markdown(&b)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

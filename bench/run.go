@@ -95,6 +95,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.syscalls() {
+		if res.Syscalls, err = syscallsPart(ctx, e, o, gmp); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
