@@ -132,7 +132,7 @@ func (o *options) estimate() time.Duration {
 		d += time.Duration(o.Rounds) * 2 * run // Edgegate observed and not
 	}
 	if o.syscalls() {
-		d += 3 * (sysSeconds + 1 + 2) * time.Second // one counted run per proxy
+		d += 6 * (sysSeconds + 1 + 2) * time.Second // one counted run per proxy
 	}
 	if o.GOMAXPROCS == "auto" {
 		d += 4 * (trialDuration + o.Warmup + 2*time.Second)

@@ -32,6 +32,10 @@ type sysPeerCount struct {
 	Other    string     `json:"other_top,omitempty"` // the largest "other" syscalls by name
 	PerReq   float64    `json:"per_request"`
 	Errors   int64      `json:"errors"`
+	// CPUPct is the peer's CPU use during the run (100 = one core) and
+	// CPUPerReqUs its CPU time per request: whether fewer calls cost less.
+	CPUPct      float64 `json:"cpu_pct"`
+	CPUPerReqUs float64 `json:"cpu_per_request_us"`
 }
 
 // sysSeconds is the length of each counted run: the count is per request,
@@ -55,11 +59,27 @@ func syscallsPart(ctx context.Context, e *env, o *options, gmp string) (*syscall
 	} else {
 		c.close()
 	}
-	gate, _, _, err := e.startEdgegate(ctx, "edgegate-sys", gmp, false)
-	if err != nil {
-		return nil, err
+	// Edgegate as it runs by default, and with each I/O batching mode
+	// (edge/iobatch.go) for comparison.
+	var peers []*peer
+	for _, v := range []struct{ mode, key, label string }{
+		{"", "edgegate", "Edgegate"},
+		{"writes", "edgegate-writes", "Edgegate, --io-batching writes"},
+		{"defer", "edgegate-defer", "Edgegate, --io-batching defer"},
+		{"off", "edgegate-off", "Edgegate, --io-batching off"},
+	} {
+		var extra []string
+		if v.mode != "" {
+			extra = []string{"--io-batching", v.mode}
+		}
+		g, _, _, err := e.startEdgegate(ctx, "edgegate-sys"+v.mode, gmp, false, extra...)
+		if err != nil {
+			return nil, err
+		}
+		defer e.sup.stop(g.proc)
+		g.key, g.label = v.key, v.label
+		peers = append(peers, g)
 	}
-	defer e.sup.stop(gate.proc)
 	ng, err := e.startNginx(ctx, "nginx-proxy", "nginx-sys", "nginx", cpuUnderTest, proxyPath)
 	if err != nil {
 		return nil, err
@@ -71,12 +91,12 @@ func syscallsPart(ctx context.Context, e *env, o *options, gmp string) (*syscall
 		return nil, err
 	}
 	defer e.sup.stop(ha.proc)
-	for _, p := range []*peer{gate, ng, ha} {
+	for _, p := range append(peers, ng, ha) {
 		c, err := countSyscalls(ctx, e, o, p, sysSeconds*time.Second)
 		if err != nil {
 			return nil, err
 		}
-		logf("syscalls: %-10s %.2f per request (%d calls, %d requests; %s)", p.label, c.PerReq, c.Total, c.Requests, groupsText(c.Groups, c.Requests))
+		logf("syscalls: %-10s %.2f per request (%d calls, %d requests; %s); CPU %.0f%%, %.1f µs per request", p.label, c.PerReq, c.Total, c.Requests, groupsText(c.Groups, c.Requests), c.CPUPct, c.CPUPerReqUs)
 		r.Peers = append(r.Peers, c)
 	}
 	r.computeTargets()
@@ -90,13 +110,17 @@ func countSyscalls(ctx context.Context, e *env, o *options, p *peer, d time.Dura
 	if _, _, err := runWrk(ctx, e.tools["wrk"], p, o.Conns, time.Second); err != nil {
 		return out, fmt.Errorf("syscalls warm-up: %w", err)
 	}
-	c, err := startSysCount(procTree(p.proc.Pid()))
+	pids := procTree(p.proc.Pid())
+	c, err := startSysCount(pids)
 	if err != nil {
 		return out, err
 	}
+	ticks0, t0 := treeTicks(pids), time.Now()
 	w, _, err := runWrk(ctx, e.tools["wrk"], p, o.Conns, d)
 	counts, rerr := c.read()
 	c.close()
+	cpuSecs := float64(treeTicks(pids)-ticks0) / clkTck
+	out.CPUPct = 100 * cpuSecs / time.Since(t0).Seconds()
 	if err != nil {
 		return out, err
 	}
@@ -110,6 +134,7 @@ func countSyscalls(ctx context.Context, e *env, o *options, p *peer, d time.Dura
 	}
 	if w.Requests > 0 {
 		out.PerReq = float64(out.Total) / float64(w.Requests)
+		out.CPUPerReqUs = 1e6 * cpuSecs / float64(w.Requests)
 	}
 	return out, nil
 }
@@ -155,17 +180,17 @@ func (r *syscallsResults) markdown(b *strings.Builder) {
 		fmt.Fprintf(b, "\nNot measured: %s.\n", r.Skipped)
 		return
 	}
-	b.WriteString("\n| peer | req/s | requests | syscalls | per request |")
+	b.WriteString("\n| peer | req/s | peer CPU | CPU per request | requests | syscalls | per request |")
 	for _, g := range sysGroupOrder {
 		fmt.Fprintf(b, " %s |", g)
 	}
-	b.WriteString(" largest others (calls) |\n|---|--:|--:|--:|--:|")
+	b.WriteString(" largest others (calls) |\n|---|--:|--:|--:|--:|--:|--:|")
 	for range sysGroupOrder {
 		b.WriteString("--:|")
 	}
 	b.WriteString("---|\n")
 	for _, p := range r.Peers {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | **%.2f** |", p.Label, fmtInt(p.RPS), fmtInt(float64(p.Requests)), fmtInt(float64(p.Total)), p.PerReq)
+		fmt.Fprintf(b, "| %s | %s | %.0f%% | %.1f µs | %s | %s | **%.2f** |", p.Label, fmtInt(p.RPS), p.CPUPct, p.CPUPerReqUs, fmtInt(float64(p.Requests)), fmtInt(float64(p.Total)), p.PerReq)
 		for _, g := range p.Groups {
 			fmt.Fprintf(b, " %.2f |", perReq(g.Calls, p.Requests))
 		}

@@ -125,6 +125,7 @@ func (s *Server) Start() error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithTicker(true),
 			gnet.WithLogger(gnetLogger{s.log}),
+			ioBatchOptions(&s.cfg),
 		)
 		s.runErr = err
 		close(s.stopped)
