@@ -113,20 +113,16 @@ type Ring struct {
 	res    []int32       // results by SQE index of the last Submit
 }
 
-// New sets up a ring with room for entries writes per Submit (a power of
-// two; the kernel rounds up). It fails where io_uring is absent, disabled
-// (kernel.io_uring_disabled) or filtered (seccomp).
+// New sets up a ring with room for entries operations per Submit (a power
+// of two; the kernel rounds up). It fails where io_uring is absent, older
+// than Linux 5.19, disabled (kernel.io_uring_disabled) or filtered
+// (seccomp).
 func New(entries uint32) (*Ring, error) {
-	var p params
-	var fd uintptr
-	var errno syscall.Errno
-	for _, flags := range []uint32{setupSubmitAll | setupCoopTaskrun, 0} {
-		p = params{flags: flags}
-		fd, _, errno = unix.Syscall(sysSetup, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
-		if errno != unix.EINVAL || flags == 0 {
-			break
-		}
-	}
+	// Both flags need Linux 5.19, which is also well past the kernels
+	// where MSG_DONTWAIT could still be punted to a worker instead of
+	// failing with EAGAIN (older ones answer EINVAL: not used).
+	p := params{flags: setupSubmitAll | setupCoopTaskrun}
+	fd, _, errno := unix.Syscall(sysSetup, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
 	if errno != 0 {
 		return nil, os.NewSyscallError("io_uring_setup", errno)
 	}
