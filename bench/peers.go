@@ -383,6 +383,11 @@ func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
 // --tls-listen (on the run's certificate as --tls-cert/--tls-key). extra
 // flags go to `edgegate run` as they are.
 func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool, extra ...string) (*peer, *peer, int, error) {
+	return e.startEdgegateOn(ctx, name, gomaxprocs, cpuUnderTest, pprof, extra...)
+}
+
+// startEdgegateOn is startEdgegate pinned to cpu (-1: unpinned).
+func (e *env) startEdgegateOn(ctx context.Context, name, gomaxprocs string, cpu int, pprof bool, extra ...string) (*peer, *peer, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, 0, err
@@ -414,7 +419,7 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 		args = append(args, "--tls-listen", "127.0.0.1:"+strconv.Itoa(port),
 			"--tls-cert", e.certs.CertFile, "--tls-key", e.certs.KeyFile)
 	}
-	p, err := e.sup.start(name, cpuUnderTest, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
+	p, err := e.sup.start(name, cpu, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
 	if err != nil {
 		return nil, nil, 0, err
 	}

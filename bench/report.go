@@ -48,6 +48,7 @@ type results struct {
 	Gzip       *gzipResults     `json:"gzip,omitempty"`
 	Obs        *obsResults      `json:"observability,omitempty"`
 	Syscalls   *syscallsResults `json:"syscalls,omitempty"`
+	Scaling    *scalingResults  `json:"scaling,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -194,6 +195,9 @@ func (r *results) markdown() string {
 	}
 	if r.Syscalls != nil {
 		r.Syscalls.markdown(&b)
+	}
+	if r.Scaling != nil {
+		r.Scaling.markdown(&b)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

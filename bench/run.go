@@ -100,6 +100,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.scaling() {
+		if res.Scaling, err = scalingPart(ctx, e, o); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -187,6 +192,9 @@ func plainPart(ctx context.Context, e *env, o *options, res *results) (string, e
 // warn lists the medians that make a ratio doubtful.
 func (r *results) warn() {
 	sections := [][]*peerResult{r.Proxy, r.Mock}
+	if r.Scaling != nil {
+		sections = append(sections, r.Scaling.Proxy[:1]) // the 2-loop peer shares both CPUs by design
+	}
 	if r.Gzip != nil {
 		sections = append(sections, r.Gzip.Proxy)
 	}
