@@ -34,7 +34,7 @@ type options struct {
 }
 
 // parts are the names -only takes, in the order a full run runs them.
-var parts = []string{"plain", "https", "gzip", "obs", "syscalls", "scaling"}
+var parts = []string{"plain", "https", "gzip", "obs", "syscalls", "scaling", "features"}
 
 // plain, https, gzip, obs, … report which parts of the run are selected.
 func (o *options) plain() bool    { return o.Only == "" || o.Only == "plain" }
@@ -43,6 +43,7 @@ func (o *options) gzip() bool     { return o.Only == "" || o.Only == "gzip" }
 func (o *options) obs() bool      { return o.Only == "" || o.Only == "obs" }
 func (o *options) syscalls() bool { return o.Only == "" || o.Only == "syscalls" }
 func (o *options) scaling() bool  { return o.Only == "" || o.Only == "scaling" }
+func (o *options) features() bool { return o.Only == "" || o.Only == "features" }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
@@ -59,7 +60,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
-	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request) or scaling (issue 18's 2 loops vs 1)")
+	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1) or features (issue 18's full-feature path vs the plain proxy)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
 	if err := fs.Parse(args); err != nil {
@@ -134,6 +135,9 @@ func (o *options) estimate() time.Duration {
 	}
 	if o.scaling() {
 		d += time.Duration(o.Rounds) * 2 * run // 1 loop and 2 loops
+	}
+	if o.features() {
+		d += time.Duration(o.Rounds) * 2 * run // full features and plain
 	}
 	if o.syscalls() {
 		d += 6 * (sysSeconds + 1 + 2) * time.Second // one counted run per proxy

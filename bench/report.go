@@ -49,6 +49,7 @@ type results struct {
 	Obs        *obsResults      `json:"observability,omitempty"`
 	Syscalls   *syscallsResults `json:"syscalls,omitempty"`
 	Scaling    *scalingResults  `json:"scaling,omitempty"`
+	Features   *featuresResults `json:"features,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -198,6 +199,9 @@ func (r *results) markdown() string {
 	}
 	if r.Scaling != nil {
 		r.Scaling.markdown(&b)
+	}
+	if r.Features != nil {
+		r.Features.markdown(&b, o)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

@@ -105,6 +105,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.features() {
+		if res.Features, err = featuresPart(ctx, e, o, gmp); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -194,6 +199,9 @@ func (r *results) warn() {
 	sections := [][]*peerResult{r.Proxy, r.Mock}
 	if r.Scaling != nil {
 		sections = append(sections, r.Scaling.Proxy[:1]) // the 2-loop peer shares both CPUs by design
+	}
+	if r.Features != nil {
+		sections = append(sections, r.Features.Proxy)
 	}
 	if r.Gzip != nil {
 		sections = append(sections, r.Gzip.Proxy)
