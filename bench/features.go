@@ -81,7 +81,7 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	defer e.sup.stop(full.proc)
 	plain.key, plain.label = "edgegate-plain", "Edgegate, plain proxy"
 	full.key, full.label, full.path = "edgegate-full", "Edgegate, full features", fullPath
-	if err := checkFull(ctx, full); err != nil {
+	if err := checkAuth(ctx, full, benchOrigin); err != nil {
 		return nil, err
 	}
 
@@ -120,9 +120,10 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	return r, nil
 }
 
-// checkFull makes sure the full route really authenticates and answers
-// CORS: unsigned is refused, signed passes with the CORS headers.
-func checkFull(ctx context.Context, p *peer) error {
+// checkAuth makes sure p's route really authenticates, and answers CORS
+// for origin when given: unsigned is refused, signed passes (with the
+// CORS headers).
+func checkAuth(ctx context.Context, p *peer, origin string) error {
 	do := func(hs []string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url(), nil)
 		if err != nil {
@@ -144,14 +145,14 @@ func checkFull(ctx context.Context, p *peer) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
-		return fmt.Errorf("full features: an unsigned call got %d, want 401", resp.StatusCode)
+		return fmt.Errorf("%s: an unsigned call got %d, want 401", p.label, resp.StatusCode)
 	}
 	resp, err = do(signedHeaders(time.Now()))
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != benchOrigin {
-		return fmt.Errorf("full features: a signed call got %d, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+		return fmt.Errorf("%s: a signed call got %d, Access-Control-Allow-Origin %q", p.label, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 	return nil
 }

@@ -170,11 +170,13 @@ func runWrk(ctx context.Context, wrkPath string, p *peer, conns int, d time.Dura
 }
 
 // wrkSpec is where and how wrk runs: its threads, the CPU list it is
-// pinned to (taskset -c), extra arguments (a -s script, headers).
+// pinned to (taskset -c), extra arguments (a -s script, headers) and the
+// script's arguments (after the URL: its init sees them from args[1]).
 type wrkSpec struct {
-	threads int
-	cpus    string
-	args    []string
+	threads    int
+	cpus       string
+	args       []string
+	scriptArgs []string
 }
 
 // runWrkOn is runWrk as spec says.
@@ -188,7 +190,8 @@ func runWrkOn(ctx context.Context, wrkPath string, p *peer, conns int, d time.Du
 		argv = append(argv, "-H", "Accept-Encoding: gzip")
 	}
 	argv = append(argv, spec.args...)
-	out, cpu, err := runLoadOn(ctx, spec.cpus, "wrk against "+p.label, nil, append(argv, p.url())...)
+	argv = append(append(argv, p.url()), spec.scriptArgs...)
+	out, cpu, err := runLoadOn(ctx, spec.cpus, "wrk against "+p.label, nil, argv...)
 	if err != nil {
 		return wrkResult{}, string(out), err
 	}

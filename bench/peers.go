@@ -463,7 +463,7 @@ func (e *env) startEdgegateOn(ctx context.Context, name, gomaxprocs string, cpu 
 // ready waits (bounded) until the peer answers its path with 200 and the
 // expected body; proxies and mocks must also return X-Request-Id.
 func (e *env) ready(ctx context.Context, p *peer) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second) // large configurations take seconds to load
 	defer cancel()
 	var last error
 	for {

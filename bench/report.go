@@ -50,6 +50,7 @@ type results struct {
 	Syscalls   *syscallsResults `json:"syscalls,omitempty"`
 	Scaling    *scalingResults  `json:"scaling,omitempty"`
 	Features   *featuresResults `json:"features,omitempty"`
+	Large      *largeResults    `json:"large,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -202,6 +203,9 @@ func (r *results) markdown() string {
 	}
 	if r.Features != nil {
 		r.Features.markdown(&b, o)
+	}
+	if r.Large != nil {
+		r.Large.markdown(&b, o)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

@@ -110,6 +110,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.large() {
+		if res.Large, err = largePart(ctx, e, o, gmp); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -202,6 +207,9 @@ func (r *results) warn() {
 	}
 	if r.Features != nil {
 		sections = append(sections, r.Features.Proxy)
+	}
+	if r.Large != nil {
+		sections = append(sections, r.Large.Proxy)
 	}
 	if r.Gzip != nil {
 		sections = append(sections, r.Gzip.Proxy)
