@@ -18,6 +18,9 @@ import (
 
 const bigPath = "/release/big"
 
+// ipListMax is the entries one IP list may hold (snapshot.MaxIPEntries).
+const ipListMax = 10_000
+
 // tableSize is one configuration's size.
 type tableSize struct {
 	Services, APIsPerService, Keys, Prefixes, LimiterKeys int
@@ -46,7 +49,8 @@ type largeResults struct {
 func largeFairness(s, l tableSize) []string {
 	return []string{
 		"Both peers are `edgegate run --config` with a generated JSON file, one event loop on CPU 0, proxying the same nginx origin, `--trusted-proxies 127.0.0.1` so that the client address is the X-Forwarded-For the load sends. The measured API (`" + bigPath + "` in service-bench) has key-pair auth under a usage plan with a QPS cap and a quota, a TrafficControl plugin with API and per-IP limits (hour windows, far above the load) and an IPControl black list; every call is admitted.",
-		fmt.Sprintf("Small: %d service, %d APIs, %d key, %d prefixes, one client address. Large: %s services × %s APIs (%s; plain and `^~` prefixes, exact, `{param}` paths, methods cycling), %s keys all in the usage plan, %s /24 prefixes in the black list, and %s distinct client addresses sent through the per-IP limiter before measuring (sequentially, the fill), then each measured request from one of them at random.",
+		"One IP list holds at most 10,000 entries (the Action API's limit, `snapshot.MaxIPEntries`), so the large configuration's prefixes are 10 black lists of 10,000: one on the measured API, the others on APIs of other services.",
+		fmt.Sprintf("Small: %d service, %d APIs, %d key, %d prefixes, one client address. Large: %s services × %s APIs (%s; plain and `^~` prefixes, exact, `{param}` paths, methods cycling), %s keys all in the usage plan, %s /24 prefixes in IPControl black lists, and %s distinct client addresses sent through the per-IP limiter before measuring (sequentially, the fill), then each measured request from one of them at random.",
 			s.Services, s.APIsPerService, s.Keys, s.Prefixes,
 			fmtInt(float64(l.Services)), fmtInt(float64(l.APIsPerService)), fmtInt(float64(l.Services*l.APIsPerService)), fmtInt(float64(l.Keys)), fmtInt(float64(l.Prefixes)), fmtInt(float64(l.LimiterKeys))),
 		"wrk sends the same signed headers to both and runs the same Lua script (bench/largecfg.go: an X-Forwarded-For per request, from one address for the small peer and from the large one's million), so the load costs the same.",
@@ -233,13 +237,20 @@ func writeTableConfig(path string, size tableSize, origin int) (int64, error) {
 		keys = append(keys, obj{"SecretId": id, "SecretKey": fmt.Sprintf("secret-%07d-0123456789", i), "Status": 1})
 		ids = append(ids, id)
 	}
-	var blocks strings.Builder
-	for i := 0; i < size.Prefixes; i++ {
-		if i > 0 {
-			blocks.WriteByte(';')
+	// One IP list holds at most ipListMax entries (snapshot.MaxIPEntries):
+	// the prefixes are split into lists, the first on the measured API,
+	// each other one on the /big API of another service.
+	var lists []string
+	for i := 0; i < size.Prefixes; i += ipListMax {
+		var blocks strings.Builder
+		for k := i; k < min(i+ipListMax, size.Prefixes); k++ {
+			if k > i {
+				blocks.WriteByte(';')
+			}
+			// 20.0.0.0/24 upwards: never a 10.x client address.
+			fmt.Fprintf(&blocks, "%d.%d.%d.0/24", 20+k/65536, (k/256)%256, k%256)
 		}
-		// 20.0.0.0/24 upwards: never a 10.x client address.
-		fmt.Fprintf(&blocks, "%d.%d.%d.0/24", 20+i/65536, (i/256)%256, i%256)
+		lists = append(lists, blocks.String())
 	}
 	bind := []obj{{"ServiceId": "service-bench", "Environment": "release", "ApiId": "api-big"}}
 	doc := obj{
@@ -253,11 +264,18 @@ func writeTableConfig(path string, size tableSize, origin int) (int64, error) {
 			{"PluginId": "plugin-flow", "PluginType": "TrafficControl",
 				"PluginData":  `{"expire_type":"hour","api_rate_limit":1000000000,"ip_rate_limit":1000000000}`,
 				"Attachments": bind},
-			{"PluginId": "plugin-ip", "PluginType": "IPControl",
-				"PluginData":  `{"type":"black_list","blocks":"` + blocks.String() + `"}`,
-				"Attachments": bind},
 		}},
 	}
+	plugins := doc["Traffic"].(obj)["Plugins"].([]obj)
+	for i, l := range lists {
+		at := bind
+		if i > 0 {
+			at = []obj{{"ServiceId": services[i%len(services)]["ServiceId"], "Environment": "release", "ApiId": fmt.Sprintf("api-%02d-big", i%len(services))}}
+		}
+		plugins = append(plugins, obj{"PluginId": fmt.Sprintf("plugin-ip-%d", i), "PluginType": "IPControl",
+			"PluginData": `{"type":"black_list","blocks":"` + l + `"}`, "Attachments": at})
+	}
+	doc["Traffic"].(obj)["Plugins"] = plugins
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return 0, err
