@@ -35,7 +35,7 @@ type options struct {
 }
 
 // parts are the names -only takes, in the order a full run runs them.
-var parts = []string{"plain", "https", "gzip", "obs", "syscalls", "scaling", "features", "large"}
+var parts = []string{"plain", "https", "gzip", "obs", "syscalls", "scaling", "features", "large", "control"}
 
 // plain, https, gzip, obs, … report which parts of the run are selected.
 func (o *options) plain() bool    { return o.Only == "" || o.Only == "plain" }
@@ -46,6 +46,7 @@ func (o *options) syscalls() bool { return o.Only == "" || o.Only == "syscalls" 
 func (o *options) scaling() bool  { return o.Only == "" || o.Only == "scaling" }
 func (o *options) features() bool { return o.Only == "" || o.Only == "features" }
 func (o *options) large() bool    { return o.Only == "" || o.Only == "large" }
+func (o *options) control() bool  { return o.Only == "" || o.Only == "control" }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
@@ -62,10 +63,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
-	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1), features (issue 18's full-feature path vs the plain proxy) or large (issue 18's large tables vs small)")
+	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1), features (issue 18's full-feature path vs the plain proxy), large (issue 18's large tables vs small) or control (issue 18's compile time and release-to-serve at 10,000 APIs)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
-	fs.Float64Var(&o.LargeScale, "large-scale", 1, "the large-configuration part's size as a fraction of the issue's (keys, prefixes, services, limiter keys), for a quick trial")
+	fs.Float64Var(&o.LargeScale, "large-scale", 1, "the large and control parts' sizes as a fraction of the issue's (keys, prefixes, services, limiter keys), for a quick trial")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -146,6 +147,9 @@ func (o *options) estimate() time.Duration {
 	}
 	if o.large() {
 		d += time.Duration(o.Rounds)*2*run + 2*time.Minute // small and large; the fill and the start
+	}
+	if o.control() {
+		d += 3 * time.Minute // compile benchmarks, creating 10,000 APIs, the releases
 	}
 	if o.syscalls() {
 		d += 6 * (sysSeconds + 1 + 2) * time.Second // one counted run per proxy

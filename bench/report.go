@@ -51,6 +51,7 @@ type results struct {
 	Scaling    *scalingResults  `json:"scaling,omitempty"`
 	Features   *featuresResults `json:"features,omitempty"`
 	Large      *largeResults    `json:"large,omitempty"`
+	Control    *controlResults  `json:"control,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -206,6 +207,9 @@ func (r *results) markdown() string {
 	}
 	if r.Large != nil {
 		r.Large.markdown(&b, o)
+	}
+	if r.Control != nil {
+		r.Control.markdown(&b)
 	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")

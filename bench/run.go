@@ -115,6 +115,11 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if o.control() {
+		if res.Control, err = controlPart(ctx, e, o, root); err != nil {
+			return err
+		}
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
