@@ -31,25 +31,24 @@ type controlResults struct {
 	Targets []target        `json:"targets"`
 }
 
-// compileFigure is one size of BenchmarkCompileSizes (medians of -count).
+// compileFigure is one size of BenchmarkCompileSizes: medians over -count
+// of the time (RunsMs each), the table's kept heap, the bytes and
+// allocations per compile.
 type compileFigure struct {
-	APIs       int       `json:"apis"`
-	Ms         float64   `json:"ms"`
-	TableMiB   float64   `json:"table_mib"`
-	AllocMiB   float64   `json:"alloc_mib"`
-	AllocsOp   float64   `json:"allocs"`
-	RunsMs     []float64 `json:"runs_ms"`
-	AllocBytes []float64 `json:"-"`
+	APIs                             int
+	Ms, TableMiB, AllocMiB, AllocsOp float64
+	RunsMs                           []float64
+	AllocBytes                       []float64 `json:"-"`
 }
 
-// releaseFigures is the release-to-serve measurement.
+// releaseFigures is the release-to-serve measurement: Services × APIs
+// created and released in LoadSeconds, then Releases rounds of
+// ReleaseService, each its request-to-answer time (ActionMs) and the time
+// from the answer until the edge served it (ServedMs).
 type releaseFigures struct {
-	Services    int       `json:"services"`
-	APIs        int       `json:"apis"`
-	LoadSeconds float64   `json:"load_seconds"` // creating and releasing them all
-	Releases    int       `json:"releases"`
-	ActionMs    []float64 `json:"action_ms"` // ReleaseService, request to answer
-	ServedMs    []float64 `json:"served_ms"` // answer to the edge serving it
+	Services, APIs, Releases int
+	LoadSeconds              float64
+	ActionMs, ServedMs       []float64
 }
 
 const (
@@ -148,6 +147,21 @@ func parseCompileBench(out string) ([]compileFigure, error) {
 		return nil, fmt.Errorf("compile benchmark printed no result:\n%s", out)
 	}
 	return res, nil
+}
+
+// benchAPIPath is the request path of generated API j: plain and `^~`
+// prefixes, exact and {param} paths in turn (param: it has {id}).
+func benchAPIPath(j int) (path string, param bool) {
+	seg := fmt.Sprintf("s%d", j)
+	switch j % 4 {
+	case 0:
+		return "/" + seg + "/items/", false
+	case 1:
+		return "=/" + seg + "/get", false
+	case 2:
+		return "/" + seg + "/users/{id}", true
+	}
+	return "^~/" + seg + "/static/", false
 }
 
 // releaseToServe starts `edgegate run` on an empty store, creates services
@@ -318,18 +332,10 @@ func createAPI(c *apigw.Client, svc string, j, origin int) (string, error) {
 		ca.ServiceType = common.StringPtr("MOCK")
 		ca.ServiceMockReturnMessage = common.StringPtr("v0")
 	default:
-		seg := fmt.Sprintf("s%d", j)
-		switch j % 4 {
-		case 0:
-			path = "/" + seg + "/items/"
-		case 1:
-			path = "=/" + seg + "/get"
-		case 2:
-			path = "/" + seg + "/users/{id}"
+		var param bool
+		if path, param = benchAPIPath(j); param {
 			ca.RequestParameters = []*apigw.RequestParameter{{Name: common.StringPtr("id"), Position: common.StringPtr("path"),
 				Type: common.StringPtr("int"), Required: common.BoolPtr(true)}}
-		case 3:
-			path = "^~/" + seg + "/static/"
 		}
 		ca.ServiceType = common.StringPtr("HTTP")
 		ca.ServiceConfig = &apigw.ServiceConfig{Url: common.StringPtr("http://127.0.0.1:" + strconv.Itoa(origin)),
@@ -429,6 +435,9 @@ func fmtRuns(xs []float64) string {
 
 // markdown writes the control-plane section.
 func (r *controlResults) markdown(b *strings.Builder) {
+	if r == nil {
+		return
+	}
 	sectionHead(b, "Control plane at 10,000 APIs (issue 18)", []string{
 		fmt.Sprintf("Compile: `go test ./router -bench CompileSizes -benchtime 5x -count %d` (router/compile_bench_test.go): `router.Compile` of the generated tables (routertest.Generate: 50 and 250 services of 200 APIs; plain and `^~` prefixes, exact, `{param}` and regex paths, methods cycling), medians of the runs; the table's size is the live heap it keeps after GC. It runs on whatever CPU the machine gives it, not pinned.", compileCount),
 		"Release to serve: `edgegate run --loops 1 --action-rate -1` (the rate limit lifted only to create the tables quickly) on CPU 0 with an empty store; the official Go SDK (tencentcloud-sdk-go) creates the services and APIs (a MOCK probe API `=/probe` in each, the rest HTTP to the origin) and releases every service, so the released snapshot holds all of them. Then, each round: ModifyApi changes the first service's probe answer, ReleaseService releases it, and the harness polls the edge (one keep-alive connection, back to back) from the moment the Action answers until the probe returns the new answer.",

@@ -7,10 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -27,13 +25,12 @@ const (
 
 // featuresResults is the full-feature part.
 type featuresResults struct {
-	Fairness    []string      `json:"fairness"`
-	Proxy       []*peerResult `json:"proxy"`
-	Scrapes     int           `json:"scrapes"`
-	ScrapeFails int           `json:"scrape_failures"`
-	LogWritten  int64         `json:"log_written"`
-	LogDropped  int64         `json:"log_dropped"`
-	Compare     []target      `json:"comparison"`
+	partRounds
+	Scrapes     int      `json:"scrapes"`
+	ScrapeFails int      `json:"scrape_failures"`
+	LogWritten  int64    `json:"log_written"`
+	LogDropped  int64    `json:"log_dropped"`
+	Compare     []target `json:"comparison"`
 }
 
 var featuresFairness = []string{
@@ -68,55 +65,29 @@ func headerArgs(hs []string) []string {
 
 // featuresPart runs the full-feature comparison.
 func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*featuresResults, error) {
-	plain, _, _, err := e.startEdgegate(ctx, "edgegate-plain", gmp, false)
+	pair, err := e.startPair(ctx, gmp, "edgegate-plain", "Edgegate, plain proxy", "edgegate-full", "Edgegate, full features")
+	defer e.stopAll(pair.procs)
 	if err != nil {
 		return nil, err
 	}
-	defer e.sup.stop(plain.proc)
-	full, _, admin, err := e.startEdgegate(ctx, "edgegate-full", gmp, false,
-		"--access-log-dir", filepath.Join(e.dir, "edgegate-full-log"))
-	if err != nil {
-		return nil, err
-	}
-	defer e.sup.stop(full.proc)
-	plain.key, plain.label = "edgegate-plain", "Edgegate, plain proxy"
-	full.key, full.label, full.path = "edgegate-full", "Edgegate, full features", fullPath
+	plain, full := pair.plain, pair.observed
+	full.path = fullPath
 	if err := checkAuth(ctx, full, benchOrigin); err != nil {
 		return nil, err
 	}
-
-	r := &featuresResults{Fairness: featuresFairness}
-	obs := &obsResults{}
-	base := "http://127.0.0.1:" + strconv.Itoa(admin)
-	sctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		obs.scrapeLoop(sctx, base+"/metrics")
-	}()
+	r := &featuresResults{partRounds: partRounds{Fairness: featuresFairness}}
+	ob := pair.observe(ctx)
 	load := func(ctx context.Context, e *env, o *options, p *peer, d time.Duration) (wrkResult, *hsStats, error) {
 		spec := wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad), args: headerArgs(signedHeaders(time.Now()))}
 		w, _, err := runWrkOn(ctx, e.tools["wrk"], p, o.Conns, d, spec)
 		return w, nil, err
 	}
-	logf("full-feature rounds: %d × %s (+%s warm-up) × 2 peers; /metrics scraped every %s", o.Rounds, o.Duration, o.Warmup, obsScrapeEvery)
-	r.Proxy, err = runRounds(ctx, e, o, "features", []*peer{full, plain}, o.Rounds, o.Duration, load)
-	stop()
-	wg.Wait()
-	if err != nil {
+	if r.Proxy, err = ob.rounds(ctx, e, o, "features", "full features", []*peer{full, plain}, load); err != nil {
 		return nil, err
 	}
-	r.Scrapes, r.ScrapeFails = obs.Scrapes, obs.ScrapeFails
-	if r.Scrapes == 0 {
-		return nil, fmt.Errorf("full features: no scrape of %s/metrics succeeded (%d failed)", base, r.ScrapeFails)
-	}
-	var st struct{ Written, Dropped int64 }
-	if err := getJSON(ctx, base+"/stats/accesslog", &st); err != nil {
-		return nil, fmt.Errorf("full features: access log counts: %w", err)
-	}
-	r.LogWritten, r.LogDropped = st.Written, st.Dropped
-	r.compare()
+	r.Scrapes, r.ScrapeFails = ob.scrapes.Scrapes, ob.scrapes.ScrapeFails
+	r.LogWritten, r.LogDropped = ob.written, ob.dropped
+	r.Compare = perCoreTargets("full-feature path ≥ 0.9× the plain proxy (per core)", find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-plain"), 0.9)
 	return r, nil
 }
 
@@ -157,27 +128,11 @@ func checkAuth(ctx context.Context, p *peer, origin string) error {
 	return nil
 }
 
-// compare checks issue 18's goal: full features ≥ 0.9× the plain proxy,
-// per peer core (raw beside it).
-func (r *featuresResults) compare() {
-	r.Compare = nil
-	full, plain := find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-plain")
-	if full == nil || plain == nil || plain.Median.PerCore <= 0 || plain.Median.RPS <= 0 {
-		return
-	}
-	ratio := full.Median.PerCore / plain.Median.PerCore
-	r.Compare = append(r.Compare, target{
-		Name:  "full-feature path ≥ 0.9× the plain proxy (per core)",
-		Ratio: ratio,
-		Measured: fmt.Sprintf("%.3f× (%s vs %s req/s per core; raw %.3f×: %s vs %s at %.0f%% vs %.0f%% CPU)",
-			ratio, fmtInt(full.Median.PerCore), fmtInt(plain.Median.PerCore),
-			full.Median.RPS/plain.Median.RPS, fmtInt(full.Median.RPS), fmtInt(plain.Median.RPS), full.Median.ProxyCPUPct, plain.Median.ProxyCPUPct),
-		Status: status(ratio >= 0.9),
-	})
-}
-
 // markdown writes the full-feature section.
 func (r *featuresResults) markdown(b *strings.Builder, o *options) {
+	if r == nil {
+		return
+	}
 	sectionHead(b, "Full-feature path vs the plain proxy (issue 18)", r.Fairness)
 	fmt.Fprintf(b, "- Same placement as above; wrk -t1 -c%d. During the part: %d scrapes (%d failed); the access log wrote %s lines and dropped %s.\n",
 		o.Conns, r.Scrapes, r.ScrapeFails, fmtInt(float64(r.LogWritten)), fmtInt(float64(r.LogDropped)))

@@ -33,10 +33,9 @@ var (
 
 // largeResults is the large-configuration part.
 type largeResults struct {
-	Fairness []string      `json:"fairness"`
-	Small    tableSize     `json:"small"`
-	Large    tableSize     `json:"large"`
-	Proxy    []*peerResult `json:"proxy"`
+	partRounds
+	Small tableSize `json:"small"`
+	Large tableSize `json:"large"`
 	// FillRequests is how many requests with distinct client addresses
 	// went to the large peer before measuring (at least LimiterKeys).
 	FillRequests int64    `json:"fill_requests"`
@@ -63,7 +62,7 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 	if o.LargeScale > 0 && o.LargeScale < 1 {
 		large = scaleTable(large, o.LargeScale)
 	}
-	r := &largeResults{Small: small, Large: large, Fairness: largeFairness(small, large)}
+	r := &largeResults{Small: small, Large: large, partRounds: partRounds{Fairness: largeFairness(small, large)}}
 	script := filepath.Join(e.dir, "xff.lua")
 	if err := os.WriteFile(script, []byte(xffScript), 0o644); err != nil {
 		return nil, err
@@ -134,7 +133,7 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 	if r.Proxy, err = runRounds(ctx, e, o, "large", []*peer{lp, sp}, o.Rounds, o.Duration, load); err != nil {
 		return nil, err
 	}
-	r.compare()
+	r.Compare = perCoreTargets("throughput with the large tables ≥ 0.95× the small ones (per core)", find(r.Proxy, "edgegate-large"), find(r.Proxy, "edgegate-small"), 0.95)
 	return r, nil
 }
 
@@ -203,25 +202,14 @@ func writeTableConfig(path string, size tableSize, origin int) (int64, error) {
 		}
 		methods := []string{"GET", "POST", "ANY"}
 		for j := len(apis); j < size.APIsPerService; j++ {
-			seg := fmt.Sprintf("s%d", j)
-			var path string
-			switch j % 5 {
-			case 0, 1:
-				path = "/" + seg + "/items/"
-			case 2:
-				path = "=/" + seg + "/get"
-			case 3:
-				path = "/" + seg + "/users/{id}"
-			case 4:
-				path = "^~/" + seg + "/static/"
-			}
+			path, param := benchAPIPath(j)
 			a := obj{
 				"ApiId":         fmt.Sprintf("api-%02d-%03d", s, j),
 				"RequestConfig": obj{"Path": path, "Method": methods[(s+j)%3]},
 				"ServiceType":   "HTTP", "ServiceTimeout": 10,
 				"ServiceConfig": obj{"Url": upstream, "Path": "/"},
 			}
-			if j%5 == 3 {
+			if param {
 				a["RequestParameters"] = []obj{{"Name": "id", "Position": "path", "Type": "int", "Required": true}}
 			}
 			apis = append(apis, a)
@@ -283,27 +271,11 @@ func writeTableConfig(path string, size tableSize, origin int) (int64, error) {
 	return int64(len(b)), os.WriteFile(path, b, 0o644)
 }
 
-// compare checks issue 18's goal: the large tables ≥ 0.95× the small
-// ones, per peer core.
-func (r *largeResults) compare() {
-	r.Compare = nil
-	l, s := find(r.Proxy, "edgegate-large"), find(r.Proxy, "edgegate-small")
-	if l == nil || s == nil || s.Median.PerCore <= 0 || s.Median.RPS <= 0 {
-		return
-	}
-	ratio := l.Median.PerCore / s.Median.PerCore
-	r.Compare = append(r.Compare, target{
-		Name:  "throughput with the large tables ≥ 0.95× the small ones (per core)",
-		Ratio: ratio,
-		Measured: fmt.Sprintf("%.3f× (%s vs %s req/s per core; raw %.3f×: %s vs %s at %.0f%% vs %.0f%% CPU)",
-			ratio, fmtInt(l.Median.PerCore), fmtInt(s.Median.PerCore),
-			l.Median.RPS/s.Median.RPS, fmtInt(l.Median.RPS), fmtInt(s.Median.RPS), l.Median.ProxyCPUPct, s.Median.ProxyCPUPct),
-		Status: status(ratio >= 0.95),
-	})
-}
-
 // markdown writes the large-configuration section.
 func (r *largeResults) markdown(b *strings.Builder, o *options) {
+	if r == nil {
+		return
+	}
 	sectionHead(b, "Cost as configuration grows: large tables vs small (issue 18)", r.Fairness)
 	fmt.Fprintf(b, "- Same placement as above; wrk -t1 -c%d. The large configuration file is %s bytes and its gateway took %.1f s from start to its first answer; the fill sent %s requests in %.0f s.\n",
 		o.Conns, fmtInt(float64(r.ConfigBytes)), r.StartSeconds, fmtInt(float64(r.FillRequests)), r.FillSeconds)

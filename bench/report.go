@@ -196,21 +196,7 @@ func (r *results) markdown() string {
 	if r.Obs != nil {
 		r.Obs.markdown(&b, o)
 	}
-	if r.Syscalls != nil {
-		r.Syscalls.markdown(&b)
-	}
-	if r.Scaling != nil {
-		r.Scaling.markdown(&b)
-	}
-	if r.Features != nil {
-		r.Features.markdown(&b, o)
-	}
-	if r.Large != nil {
-		r.Large.markdown(&b, o)
-	}
-	if r.Control != nil {
-		r.Control.markdown(&b)
-	}
+	r.issue18Markdown(&b, o)
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, w := range r.Warnings {

@@ -95,30 +95,8 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
-	if o.syscalls() {
-		if res.Syscalls, err = syscallsPart(ctx, e, o, gmp); err != nil {
-			return err
-		}
-	}
-	if o.scaling() {
-		if res.Scaling, err = scalingPart(ctx, e, o); err != nil {
-			return err
-		}
-	}
-	if o.features() {
-		if res.Features, err = featuresPart(ctx, e, o, gmp); err != nil {
-			return err
-		}
-	}
-	if o.large() {
-		if res.Large, err = largePart(ctx, e, o, gmp); err != nil {
-			return err
-		}
-	}
-	if o.control() {
-		if res.Control, err = controlPart(ctx, e, o, root); err != nil {
-			return err
-		}
+	if err := issue18Parts(ctx, e, o, gmp, root, res); err != nil {
+		return err
 	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
@@ -207,26 +185,7 @@ func plainPart(ctx context.Context, e *env, o *options, res *results) (string, e
 // warn lists the medians that make a ratio doubtful.
 func (r *results) warn() {
 	sections := [][]*peerResult{r.Proxy, r.Mock}
-	if r.Scaling != nil {
-		sections = append(sections, r.Scaling.Proxy[:1]) // the 2-loop peer shares both CPUs by design
-	}
-	if r.Features != nil {
-		sections = append(sections, r.Features.Proxy)
-	}
-	if r.Large != nil {
-		sections = append(sections, r.Large.Proxy)
-	}
-	if r.Gzip != nil {
-		sections = append(sections, r.Gzip.Proxy)
-	}
-	if h := r.HTTPS; h != nil {
-		sections = append(sections, h.Proxy, h.Full, h.Resumed)
-		for _, p := range h.Probes {
-			if p.Problem != "" {
-				r.Warnings = append(r.Warnings, fmt.Sprintf("HTTPS probe of %s: %s", p.Label, p.Problem))
-			}
-		}
-	}
+	sections = append(sections, r.issue18Rounds()...)
 	for _, rs := range sections {
 		for _, p := range rs {
 			if p.Median.Errors > 0 {

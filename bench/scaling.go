@@ -12,8 +12,7 @@ import (
 // and the origin accounted for by measuring every process's CPU, and a
 // projection to bigger nodes from the measured per-core figures.
 type scalingResults struct {
-	Fairness []string      `json:"fairness"`
-	Proxy    []*peerResult `json:"proxy"`
+	partRounds
 	// OriginCPUPct is the origin's CPU during each peer's runs (median).
 	OriginCPUPct map[string]float64 `json:"origin_cpu_pct"`
 	// PerCore1 and PerCore2 are req/s per core of Edgegate (the medians of
@@ -53,7 +52,7 @@ func scalingPart(ctx context.Context, e *env, o *options) (*scalingResults, erro
 	one.key, one.label = scaleKey1, "Edgegate, 1 loop on CPU 0"
 	two.key, two.label = scaleKey2, "Edgegate, 2 loops on CPUs 0-1"
 
-	r := &scalingResults{Fairness: scalingFairness, OriginCPUPct: map[string]float64{}}
+	r := &scalingResults{partRounds: partRounds{Fairness: scalingFairness}, OriginCPUPct: map[string]float64{}}
 	origin := map[string][]float64{}
 	load := func(ctx context.Context, e *env, o *options, p *peer, d time.Duration) (wrkResult, *hsStats, error) {
 		spec := wrkSpec{threads: 1, cpus: fmt.Sprint(cpuLoad)}
@@ -108,6 +107,9 @@ func projectUSL(c1, sigma float64, n int) float64 {
 
 // markdown writes the scaling section.
 func (r *scalingResults) markdown(b *strings.Builder) {
+	if r == nil {
+		return
+	}
 	sectionHead(b, "Scaling: 2 loops on 2 CPUs vs 1 loop on 1 CPU (issue 18)", r.Fairness)
 	b.WriteString("\n#### Proxy → nginx origin\n\n")
 	peerTable(b, r.Proxy, scaleKey1, "req/s", true)

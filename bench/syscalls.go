@@ -13,12 +13,10 @@ import (
 // (syscount.go) over one bounded wrk run per peer, with the usual
 // placement (proxy on CPU 0, wrk and the origin on CPU 1).
 type syscallsResults struct {
-	Seconds int            `json:"seconds"`
-	Conns   int            `json:"conns"`
-	Peers   []sysPeerCount `json:"peers"`
-	Targets []target       `json:"targets"`
-	// Skipped says why nothing was counted (the kernel refused BPF).
-	Skipped string `json:"skipped,omitempty"`
+	Seconds, Conns int
+	Peers          []sysPeerCount
+	Targets        []target
+	Skipped        string `json:",omitempty"` // why nothing was counted (the kernel refused BPF)
 }
 
 // sysPeerCount is one peer's count.
@@ -172,6 +170,9 @@ func (r *syscallsResults) computeTargets() {
 
 // markdown writes the syscall section.
 func (r *syscallsResults) markdown(b *strings.Builder) {
+	if r == nil {
+		return
+	}
 	sectionHead(b, "System calls per proxied request (issue 18)", []string{
 		fmt.Sprintf("Counted by an eBPF program on the raw tracepoint `sys_enter` (bench/syscount.go, cilium/ebpf), filtered by the peer's process ids (nginx: master and worker), attached only during one %d s wrk run per peer (-t1 -c%d keep-alive, after a 1 s warm-up) against the proxy path of the plain test; same placement. Per request = the peer's syscalls in the run ÷ the requests wrk completed. Everything the process does counts (the Go runtime's timers and scheduler included).", r.Seconds, r.Conns),
 		"Syscall counts do not depend much on the machine's other tenants, unlike the throughput figures; the batch sizes they reflect do depend on the load level.",

@@ -79,29 +79,36 @@ func startSysCount(pids []int) (*sysCounter, error) {
 // counts[nr] on this CPU (per-CPU slots: no atomics).
 // The raw sys_enter context is (struct pt_regs *regs, long id).
 func sysCountProg(pidsFD, countsFD int) asm.Instructions {
-	return asm.Instructions{
+	prog := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.RSh.Imm(asm.R0, 32), // tgid
-		asm.StoreMem(asm.RFP, -4, asm.R0, asm.Word),
-		asm.LoadMapPtr(asm.R1, pidsFD),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+	}
+	prog = append(prog, lookupOrOut(pidsFD, -4, asm.R0)...)
+	prog = append(prog,
 		asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // id
 		asm.JGE.Imm(asm.R1, maxSyscallNr, "out"),  // unsigned: -1 too
-		asm.StoreMem(asm.RFP, -8, asm.R1, asm.Word),
-		asm.LoadMapPtr(asm.R1, countsFD),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -8),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+	)
+	prog = append(prog, lookupOrOut(countsFD, -8, asm.R1)...)
+	return append(prog,
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.Add.Imm(asm.R1, 1),
 		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
 		asm.Return(),
+	)
+}
+
+// lookupOrOut looks the u32 in key up in the map (through the stack at
+// off) and jumps to "out" when it is absent; R0 then points at the value.
+func lookupOrOut(mapFD int, off int16, key asm.Register) asm.Instructions {
+	return asm.Instructions{
+		asm.StoreMem(asm.RFP, off, key, asm.Word),
+		asm.LoadMapPtr(asm.R1, mapFD),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, int32(off)),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
 	}
 }
 
