@@ -17,7 +17,7 @@ var syscallNames = func() map[int]string {
 		unix.SYS_GETSOCKOPT: "getsockopt", unix.SYS_SETSOCKOPT: "setsockopt", unix.SYS_SHUTDOWN: "shutdown",
 		unix.SYS_TGKILL: "tgkill", unix.SYS_RT_SIGRETURN: "rt_sigreturn", unix.SYS_GETPID: "getpid", unix.SYS_GETTID: "gettid",
 		unix.SYS_RT_SIGPROCMASK: "rt_sigprocmask", unix.SYS_OPENAT: "openat", unix.SYS_FSTAT: "fstat",
-		unix.SYS_GETRUSAGE: "getrusage", unix.SYS_IOCTL: "ioctl", unix.SYS_PIPE2: "pipe2", unix.SYS_SPLICE: "splice",
+		unix.SYS_GETRUSAGE: "getrusage", unix.SYS_CLOCK_GETTIME: "clock_gettime", unix.SYS_IOCTL: "ioctl", unix.SYS_PIPE2: "pipe2", unix.SYS_SPLICE: "splice",
 	}
 	addArchNames(m)
 	return m
