@@ -111,7 +111,7 @@ func (r *scalingResults) markdown(b *strings.Builder) {
 		return
 	}
 	sectionHead(b, "Scaling: 2 loops on 2 CPUs vs 1 loop on 1 CPU (issue 18)", r.Fairness)
-	b.WriteString("\n#### Proxy → nginx origin\n\n")
+	b.WriteString("\n#### 1 loop vs 2 loops, proxied to the nginx origin\n\n")
 	peerTable(b, r.Proxy, scaleKey1, "req/s", true)
 	if len(r.OriginCPUPct) > 0 {
 		fmt.Fprintf(b, "\nOrigin CPU (median): %.0f%% with 1 loop, %.0f%% with 2 loops.\n", r.OriginCPUPct[scaleKey1], r.OriginCPUPct[scaleKey2])
