@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,4 +111,34 @@ func (e *env) stopAll(procs []*proc) {
 	for _, p := range procs {
 		e.sup.stop(p)
 	}
+}
+
+// perCPUEveryRound is issue 18's throughput goal on the plain proxy:
+// Edgegate's requests per CPU-second ≥ goal× the peer's in every round
+// (each round's req/s ÷ CPU share, round by round; the worst counts).
+func perCPUEveryRound(e, peer *peerResult, name string, goal float64) target {
+	t := target{Name: fmt.Sprintf("requests per CPU-second ≥ %.1f× %s in every round (issue 18)", goal, name), Status: "n/a"}
+	if e == nil || peer == nil {
+		return t
+	}
+	var ratios []string
+	worst := 0.0
+	for i := 0; i < len(e.Rounds) && i < len(peer.Rounds); i++ {
+		a, b := e.Rounds[i], peer.Rounds[i]
+		if a.ProxyCPUPct <= 0 || b.ProxyCPUPct <= 0 || b.Wrk.RPS <= 0 {
+			return t
+		}
+		r := (a.Wrk.RPS / a.ProxyCPUPct) / (b.Wrk.RPS / b.ProxyCPUPct)
+		if i == 0 || r < worst {
+			worst = r
+		}
+		ratios = append(ratios, fmt.Sprintf("%.2f×", r))
+	}
+	if len(ratios) == 0 {
+		return t
+	}
+	t.Ratio = worst
+	t.Measured = fmt.Sprintf("worst round %.3f× (rounds: %s)", worst, strings.Join(ratios, ", "))
+	t.Status = status(worst >= goal)
+	return t
 }

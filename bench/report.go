@@ -104,6 +104,7 @@ func (r *results) computeTargets() {
 	}
 	rps("nginx", n)
 	rps("HAProxy", h)
+	r.Targets = append(r.Targets, perCPUEveryRound(e, n, "nginx", 1.5), perCPUEveryRound(e, h, "HAProxy", 1.5))
 	p99("nginx", n)
 	p99("HAProxy", h)
 
