@@ -118,6 +118,7 @@ func newIOBatch(el *eventloop) *ioBatch {
 		}
 	}
 	el.poller.SetBatchEnd(b.end)
+	el.engine.batchMode.Store(int32(b.mode()))
 	return b
 }
 
@@ -470,10 +471,5 @@ func (e Engine) WriteBatching() WriteBatching {
 	if e.Validate() != nil {
 		return WriteNow
 	}
-	mode := WriteNow
-	e.eng.eventLoops.iterate(func(_ int, el *eventloop) bool {
-		mode = el.batch.mode()
-		return false
-	})
-	return mode
+	return WriteBatching(e.eng.batchMode.Load())
 }

@@ -42,6 +42,7 @@ type engine struct {
 	turnOff      context.CancelFunc
 	eventHandler EventHandler // user eventHandler
 	listenMu     sync.Mutex   // orders StopListening with start and closeEventLoops
+	batchMode    atomic.Int32 // the WriteBatching the loops set up (batch_linux.go)
 	concurrency  struct {
 		*errgroup.Group
 
