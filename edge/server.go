@@ -132,6 +132,7 @@ func (s *Server) Start() error {
 	}()
 	select {
 	case <-s.running:
+		s.log.Info("edge: event loops running", "loops", s.cfg.Loops, "io_batching", s.IOBatching())
 		return nil
 	case <-s.stopped:
 		if s.runErr == nil {
