@@ -27,8 +27,8 @@ test: deps check-generate
 	$(GO) test -count=1 -timeout 9m ./...
 # The gnet fork is its own module (./... stops there): its patch's tests;
 # and the edge's back-pressure and drain on gnet's poll_opt build.
-	cd third_party/gnet && $(GO) test -count=1 -run 'Pause|StopListening' . && \
-		$(GO) test -count=1 -tags poll_opt -run 'Pause|StopListening' .
+	cd third_party/gnet && $(GO) test -count=1 -run 'Pause|StopListening|Batching' . && $(GO) test -count=1 ./internal/uring && \
+		$(GO) test -count=1 -tags poll_opt -run 'Pause|StopListening|Batching' .
 	$(GO) test -count=1 -tags poll_opt -run 'UploadWhileDialing|SlowClientHoldsUpstream|ShutdownRefuses' ./edge
 
 # Tools the tests drive as real peers: curl (the README's quick start),

@@ -73,6 +73,10 @@ type Limits struct {
 	Certificates      int // 100 (no seed figure)
 	// API documents (apidocs.go).
 	ApiDocs int // 100 (no seed figure)
+	// ActionRate is each Action's requests per second per SecretId
+	// (seed 默认接口请求频率限制: 20, DescribeApi 100); negative lifts the
+	// rates (bulk loads, benchmarks).
+	ActionRate int
 }
 
 // Admin is the control plane.
@@ -198,6 +202,12 @@ func New(opts Options) (*Admin, error) {
 	// The seed's per-Action rates (默认接口请求频率限制); edges' long-polls
 	// are not user calls and are not limited.
 	limits := tcapi.DefaultLimits()
+	switch {
+	case opts.Limits.ActionRate < 0:
+		limits = &tcapi.Limits{PerAction: map[string]int{}}
+	case opts.Limits.ActionRate > 0:
+		limits.Default = opts.Limits.ActionRate
+	}
 	limits.PerAction["EdgeSync"] = 0
 	a.api = &tcapi.Server{
 		Service: "apigateway",

@@ -166,15 +166,32 @@ func parseDurMs(s string) (float64, error) {
 
 // runWrk runs wrk pinned to the load CPU against p for d, bounded in time.
 func runWrk(ctx context.Context, wrkPath string, p *peer, conns int, d time.Duration) (wrkResult, string, error) {
+	return runWrkOn(ctx, wrkPath, p, conns, d, wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad)})
+}
+
+// wrkSpec is where and how wrk runs: its threads, the CPU list it is
+// pinned to (taskset -c), extra arguments (a -s script, headers) and the
+// script's arguments (after the URL: its init sees them from args[1]).
+type wrkSpec struct {
+	threads    int
+	cpus       string
+	args       []string
+	scriptArgs []string
+}
+
+// runWrkOn is runWrk as spec says.
+func runWrkOn(ctx context.Context, wrkPath string, p *peer, conns int, d time.Duration, spec wrkSpec) (wrkResult, string, error) {
 	secs := max(1, int(d/time.Second))
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	argv := []string{wrkPath, "-t1", "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(secs) + "s",
+	argv := []string{wrkPath, "-t" + strconv.Itoa(spec.threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(secs) + "s",
 		"--latency", "--timeout", "5s", "-H", "Host: " + benchHost}
 	if p.gzip {
 		argv = append(argv, "-H", "Accept-Encoding: gzip")
 	}
-	out, cpu, err := runPinnedLoad(ctx, "wrk against "+p.label, nil, append(argv, p.url())...)
+	argv = append(argv, spec.args...)
+	argv = append(append(argv, p.url()), spec.scriptArgs...)
+	out, cpu, err := runLoadOn(ctx, spec.cpus, "wrk against "+p.label, nil, argv...)
 	if err != nil {
 		return wrkResult{}, string(out), err
 	}
@@ -190,7 +207,12 @@ func runWrk(ctx context.Context, wrkPath string, p *peer, conns int, d time.Dura
 // own process group, with extra environment, and returns its output and
 // the CPU it used (percent of one core, from its rusage).
 func runPinnedLoad(ctx context.Context, what string, env []string, argv ...string) ([]byte, float64, error) {
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", strconv.Itoa(cpuLoad)}, argv...)...)
+	return runLoadOn(ctx, strconv.Itoa(cpuLoad), what, env, argv...)
+}
+
+// runLoadOn is runPinnedLoad on the CPU list cpus.
+func runLoadOn(ctx context.Context, cpus, what string, env []string, argv ...string) ([]byte, float64, error) {
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", cpus}, argv...)...)
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}

@@ -80,3 +80,23 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18's per-CPU goal takes the worst round, each round's req/s over
+// its CPU share.
+func TestPerCPUEveryRound(t *testing.T) {
+	m := func(rps, cpu float64) measurement { return measurement{Wrk: wrkResult{RPS: rps}, ProxyCPUPct: cpu} }
+	e := &peerResult{Rounds: []measurement{m(40000, 80), m(30000, 50)}}
+	n := &peerResult{Rounds: []measurement{m(30000, 100), m(20000, 100)}}
+	got := perCPUEveryRound(e, n, "nginx", 1.5)
+	// Round 1: 500/300 = 1.667; round 2: 600/200 = 3.
+	if got.Status != "met" || got.Ratio < 1.666 || got.Ratio > 1.667 {
+		t.Fatalf("%+v", got)
+	}
+	n.Rounds[1] = m(30000, 50)
+	if got := perCPUEveryRound(e, n, "nginx", 1.5); got.Status != "missed" || got.Ratio != 1 {
+		t.Fatalf("%+v", got)
+	}
+	if got := perCPUEveryRound(nil, n, "nginx", 1.5); got.Status != "n/a" {
+		t.Fatalf("%+v", got)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -26,16 +28,25 @@ type options struct {
 	Keep       bool          `json:"keep_tmp"`
 	Write      bool          `json:"write"`
 	WaitQuiet  time.Duration `json:"wait_quiet_ns"`
-	Only       string        `json:"only,omitempty"` // "", plain, https, gzip or obs
+	Only       string        `json:"only,omitempty"` // "", or one of parts
 	HTTPS      bool          `json:"https"`
 	HSConns    int           `json:"hs_conns"`
+	LargeScale float64       `json:"large_scale"`
 }
 
-// plain, https, gzip and obs report which parts of the run are selected.
-func (o *options) plain() bool { return o.Only == "" || o.Only == "plain" }
-func (o *options) https() bool { return o.HTTPS && (o.Only == "" || o.Only == "https") }
-func (o *options) gzip() bool  { return o.Only == "" || o.Only == "gzip" }
-func (o *options) obs() bool   { return o.Only == "" || o.Only == "obs" }
+// parts are the names -only takes, in the order a full run runs them.
+var parts = []string{"plain", "https", "gzip", "obs", "syscalls", "scaling", "features", "large", "control"}
+
+// plain, https, gzip, obs, … report which parts of the run are selected.
+func (o *options) plain() bool    { return o.Only == "" || o.Only == "plain" }
+func (o *options) https() bool    { return o.HTTPS && (o.Only == "" || o.Only == "https") }
+func (o *options) gzip() bool     { return o.Only == "" || o.Only == "gzip" }
+func (o *options) obs() bool      { return o.Only == "" || o.Only == "obs" }
+func (o *options) syscalls() bool { return o.Only == "" || o.Only == "syscalls" }
+func (o *options) scaling() bool  { return o.Only == "" || o.Only == "scaling" }
+func (o *options) features() bool { return o.Only == "" || o.Only == "features" }
+func (o *options) large() bool    { return o.Only == "" || o.Only == "large" }
+func (o *options) control() bool  { return o.Only == "" || o.Only == "control" }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
@@ -52,9 +63,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
-	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip) or obs (issue 13's metrics + access log on vs off)")
+	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1), features (issue 18's full-feature path vs the plain proxy), large (issue 18's large tables vs small) or control (issue 18's compile time and release-to-serve at 10,000 APIs)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
+	fs.Float64Var(&o.LargeScale, "large-scale", 1, "the large and control parts' sizes as a fraction of the issue's (keys, prefixes, services, limiter keys), for a quick trial")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -80,13 +92,15 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-conns must be at least 1")
 	case o.IdleConns < 0:
 		return nil, errors.New("-idle-conns must not be negative")
-	case o.Only != "" && o.Only != "plain" && o.Only != "https" && o.Only != "gzip" && o.Only != "obs":
-		return nil, errors.New("-only must be plain, https, gzip or obs")
+	case o.Only != "" && !slices.Contains(parts, o.Only):
+		return nil, errors.New("-only must be one of " + strings.Join(parts, ", "))
 	case o.Only == "https" && !o.HTTPS:
 		return nil, errors.New("-only https contradicts -https=false")
+	case o.LargeScale <= 0 || o.LargeScale > 1:
+		return nil, errors.New("-large-scale must be in (0, 1]")
 	case o.HSConns < 1:
 		return nil, errors.New("-hs-conns must be at least 1")
-	case (o.Only == "https" || o.Only == "gzip" || o.Only == "obs") && o.GOMAXPROCS == "auto":
+	case o.Only != "" && o.Only != "plain" && o.GOMAXPROCS == "auto":
 		return nil, errors.New("-gomaxprocs auto runs its trial on the plain proxy: not with -only " + o.Only)
 	}
 	o.Duration = o.Duration.Round(time.Second)
@@ -124,6 +138,21 @@ func (o *options) estimate() time.Duration {
 	}
 	if o.obs() {
 		d += time.Duration(o.Rounds) * 2 * run // Edgegate observed and not
+	}
+	if o.scaling() {
+		d += time.Duration(o.Rounds) * 2 * run // 1 loop and 2 loops
+	}
+	if o.features() {
+		d += time.Duration(o.Rounds) * 2 * run // full features and plain
+	}
+	if o.large() {
+		d += time.Duration(o.Rounds)*2*run + 2*time.Minute // small and large; the fill and the start
+	}
+	if o.control() {
+		d += 3 * time.Minute // compile benchmarks, creating 10,000 APIs, the releases
+	}
+	if o.syscalls() {
+		d += 6 * (sysSeconds + 1 + 2) * time.Second // one counted run per proxy
 	}
 	if o.GOMAXPROCS == "auto" {
 		d += 4 * (trialDuration + o.Warmup + 2*time.Second)

@@ -6,24 +6,25 @@ import "testing"
 // writes nothing unless asked.
 func TestOnlySelectsParts(t *testing.T) {
 	for _, c := range []struct {
-		args                    []string
-		plain, https, gzip, obs bool
-		write                   bool
+		args                         []string
+		plain, https, gzip, obs, sys bool
+		write                        bool
 	}{
-		{nil, true, true, true, true, true},
-		{[]string{"-only", "plain"}, true, false, false, false, false},
-		{[]string{"-only", "https"}, false, true, false, false, false},
-		{[]string{"-only", "gzip"}, false, false, true, false, false},
-		{[]string{"-only", "gzip", "-write"}, false, false, true, false, true},
-		{[]string{"-only", "obs"}, false, false, false, true, false},
-		{[]string{"-https=false"}, true, false, true, true, false},
+		{nil, true, true, true, true, true, true},
+		{[]string{"-only", "plain"}, true, false, false, false, false, false},
+		{[]string{"-only", "https"}, false, true, false, false, false, false},
+		{[]string{"-only", "gzip"}, false, false, true, false, false, false},
+		{[]string{"-only", "gzip", "-write"}, false, false, true, false, false, true},
+		{[]string{"-only", "obs"}, false, false, false, true, false, false},
+		{[]string{"-only", "syscalls"}, false, false, false, false, true, false},
+		{[]string{"-https=false"}, true, false, true, true, true, false},
 	} {
 		o, err := parseFlags(c.args)
 		if err != nil {
 			t.Fatalf("%v: %v", c.args, err)
 		}
-		if o.plain() != c.plain || o.https() != c.https || o.gzip() != c.gzip || o.obs() != c.obs || o.Write != c.write {
-			t.Errorf("%v: plain %v https %v gzip %v obs %v write %v", c.args, o.plain(), o.https(), o.gzip(), o.obs(), o.Write)
+		if o.plain() != c.plain || o.https() != c.https || o.gzip() != c.gzip || o.obs() != c.obs || o.syscalls() != c.sys || o.Write != c.write {
+			t.Errorf("%v: plain %v https %v gzip %v obs %v syscalls %v write %v", c.args, o.plain(), o.https(), o.gzip(), o.obs(), o.syscalls(), o.Write)
 		}
 	}
 	for _, bad := range [][]string{{"-only", "brotli"}, {"-only", "gzip", "-gomaxprocs", "auto"}, {"-only", "obs", "-gomaxprocs", "auto"}} {

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -18,8 +15,7 @@ import (
 // Edgegate proxy with /metrics scraped and the access log on, against one
 // with neither, in alternating rounds.
 type obsResults struct {
-	Fairness []string      `json:"fairness"`
-	Proxy    []*peerResult `json:"proxy"`
+	partRounds
 	// Scrapes of the observed peer's /metrics during the part, the series
 	// (sample lines) of the last one and its size.
 	Scrapes     int      `json:"scrapes"`
@@ -42,44 +38,19 @@ var obsFairness = []string{
 
 // obsPart runs the observability comparison.
 func obsPart(ctx context.Context, e *env, o *options, gmp string) (*obsResults, error) {
-	off, _, _, err := e.startEdgegate(ctx, "edgegate-obs-off", gmp, false)
+	g, err := e.startPair(ctx, gmp, "edgegate-obs-off", "Edgegate, observation off", "edgegate-obs-on", "Edgegate, metrics + access log on")
+	defer e.stopAll(g.procs)
 	if err != nil {
 		return nil, err
 	}
-	defer e.sup.stop(off.proc)
-	on, _, admin, err := e.startEdgegate(ctx, "edgegate-obs-on", gmp, false,
-		"--access-log-dir", filepath.Join(e.dir, "edgegate-obs-on-log"))
-	if err != nil {
+	ob, r := g.observe(ctx), &obsResults{partRounds: partRounds{Fairness: obsFairness}}
+	off, on := g.plain, g.observed
+	if r.Proxy, err = ob.rounds(ctx, e, o, "obs", "observability", []*peer{on, off}, wrkLoad); err != nil {
 		return nil, err
 	}
-	defer e.sup.stop(on.proc)
-	off.key, off.label = "edgegate-obs-off", "Edgegate, observation off"
-	on.key, on.label = "edgegate-obs-on", "Edgegate, metrics + access log on"
-
-	r := &obsResults{Fairness: obsFairness}
-	base := "http://127.0.0.1:" + strconv.Itoa(admin)
-	sctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.scrapeLoop(sctx, base+"/metrics")
-	}()
-	logf("observability rounds: %d × %s (+%s warm-up) × 2 peers; /metrics scraped every %s", o.Rounds, o.Duration, o.Warmup, obsScrapeEvery)
-	r.Proxy, err = runRounds(ctx, e, o, "obs", []*peer{on, off}, o.Rounds, o.Duration, wrkLoad)
-	stop()
-	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	if r.Scrapes == 0 {
-		return nil, fmt.Errorf("observability: no scrape of %s/metrics succeeded (%d failed)", base, r.ScrapeFails)
-	}
-	var st struct{ Written, Dropped int64 }
-	if err := getJSON(ctx, base+"/stats/accesslog", &st); err != nil {
-		return nil, fmt.Errorf("observability: access log counts: %w", err)
-	}
-	r.LogWritten, r.LogDropped = st.Written, st.Dropped
+	sc := ob.scrapes
+	r.Scrapes, r.ScrapeFails, r.Series, r.ScrapeBytes = sc.Scrapes, sc.ScrapeFails, sc.Series, sc.ScrapeBytes
+	r.LogWritten, r.LogDropped = ob.written, ob.dropped
 	logf("observability: %d scrapes (%d series, %d bytes), access log %d lines, %d dropped", r.Scrapes, r.Series, r.ScrapeBytes, r.LogWritten, r.LogDropped)
 	return r, nil
 }
@@ -152,18 +123,9 @@ func fetch(ctx context.Context, url string, read func(io.Reader) error) error {
 func (r *obsResults) compare() {
 	r.Compare = nil
 	on, off := find(r.Proxy, "edgegate-obs-on"), find(r.Proxy, "edgegate-obs-off")
-	if on == nil || off == nil || off.Median.PerCore <= 0 || off.Median.RPS <= 0 {
+	if r.Compare = perCoreTargets("proxy throughput with metrics + access log on ≥ 0.95× both off (per core)", on, off, 0.95); r.Compare == nil {
 		return
 	}
-	ratio := on.Median.PerCore / off.Median.PerCore
-	r.Compare = append(r.Compare, target{
-		Name:  "proxy throughput with metrics + access log on ≥ 0.95× both off (per core)",
-		Ratio: ratio,
-		Measured: fmt.Sprintf("%.3f× (%s vs %s req/s per core; raw %.3f×: %s vs %s at %.0f%% vs %.0f%% CPU)",
-			ratio, fmtInt(on.Median.PerCore), fmtInt(off.Median.PerCore),
-			on.Median.RPS/off.Median.RPS, fmtInt(on.Median.RPS), fmtInt(off.Median.RPS), on.Median.ProxyCPUPct, off.Median.ProxyCPUPct),
-		Status: status(ratio >= 0.95),
-	})
 	if off.Median.P99Ms > 0 {
 		r.Compare = append(r.Compare, target{
 			Name:     "p99 with observation on / off (stated)",

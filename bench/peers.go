@@ -83,9 +83,11 @@ type tmplData struct {
 	Port       int
 	OriginPort int
 	Body       string
-	MaxConns   int         // nginx worker_connections, HAProxy maxconn
-	Nofile     uint64      // RLIMIT_NOFILE the harness could get; the peers inherit it
-	Certs      *benchCerts // non-nil: the listener speaks TLS with these files
+	MaxConns   int // nginx worker_connections, HAProxy maxconn
+	// The full-feature part's key pair and CORS origin (features.go).
+	KeyID, KeySecret, CORSOrigin string
+	Nofile                       uint64      // RLIMIT_NOFILE the harness could get; the peers inherit it
+	Certs                        *benchCerts // non-nil: the listener speaks TLS with these files
 }
 
 var confTemplates = template.Must(template.New("").Parse(`
@@ -240,6 +242,24 @@ Services:
         ServiceType: HTTP
         ServiceTimeout: 10
         ServiceConfig: {Url: "http://127.0.0.1:{{.OriginPort}}", Path: /api16k.json}
+      - ApiId: api-full
+        RequestConfig: {Path: /full, Method: ANY}
+        AuthType: SECRET
+        ServiceType: HTTP
+        ServiceTimeout: 10
+        ServiceConfig: {Url: "http://127.0.0.1:{{.OriginPort}}", Path: /}
+# The full-feature part (features.go): api-full takes key-pair auth under a
+# usage plan with a QPS cap and a quota, a TrafficControl plugin (API and
+# per-IP limits) and CORS; every limit is far above the load.
+Access:
+  Keys:
+    - {SecretId: {{.KeyID}}, SecretKey: {{.KeySecret}}, Status: 1}
+  Plans:
+    - UsagePlanId: usagePlan-bench
+      MaxRequestNum: 999999999999
+      MaxRequestNumPreSec: 100000000
+      SecretIds: [{{.KeyID}}]
+      Bindings: [{ServiceId: service-bench, Environment: release, ApiId: api-full}]
 # The gzip part (gzip.go): the Compression plugin on api-json only, gzip
 # level 1 as nginx's gzip_comp_level 1, MinSize and types as its settings.
 Traffic:
@@ -248,6 +268,14 @@ Traffic:
       PluginType: Compression
       PluginData: '{"Enabled":true,"Codings":["gzip"],"GzipLevel":1,"MinSize":1024,"Types":["application/json"]}'
       Attachments: [{ServiceId: service-bench, Environment: release, ApiId: api-json}]
+    - PluginId: plugin-flow
+      PluginType: TrafficControl
+      PluginData: '{"expire_type":"second","api_rate_limit":100000000,"ip_rate_limit":100000000}'
+      Attachments: [{ServiceId: service-bench, Environment: release, ApiId: api-full}]
+    - PluginId: plugin-cors
+      PluginType: Cors
+      PluginData: '{"allow_origin":["{{.CORSOrigin}}"],"allow_methods":["GET","POST"],"allow_headers":["X-Date","Source","Authorization"],"expose_headers":["X-Request-Id"],"max_age":600}'
+      Attachments: [{ServiceId: service-bench, Environment: release, ApiId: api-full}]
 {{end}}
 `))
 
@@ -297,6 +325,7 @@ func (e *env) clientTLS() *tls.Config {
 
 func (e *env) writeConf(tmpl, name string, d tmplData) (string, error) {
 	d.Dir, d.Name, d.Body = e.dir, name, body
+	d.KeyID, d.KeySecret, d.CORSOrigin = benchKeyID, benchKeySecret, benchOrigin
 	if d.MaxConns == 0 {
 		d.MaxConns = maxConns(e.idle)
 	}
@@ -383,6 +412,11 @@ func (e *env) startHAProxy(ctx context.Context, name string) (*peer, error) {
 // --tls-listen (on the run's certificate as --tls-cert/--tls-key). extra
 // flags go to `edgegate run` as they are.
 func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof bool, extra ...string) (*peer, *peer, int, error) {
+	return e.startEdgegateOn(ctx, name, gomaxprocs, cpuUnderTest, pprof, extra...)
+}
+
+// startEdgegateOn is startEdgegate pinned to cpu (-1: unpinned).
+func (e *env) startEdgegateOn(ctx context.Context, name, gomaxprocs string, cpu int, pprof bool, extra ...string) (*peer, *peer, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, 0, err
@@ -414,7 +448,7 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 		args = append(args, "--tls-listen", "127.0.0.1:"+strconv.Itoa(port),
 			"--tls-cert", e.certs.CertFile, "--tls-key", e.certs.KeyFile)
 	}
-	p, err := e.sup.start(name, cpuUnderTest, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
+	p, err := e.sup.start(name, cpu, []string{"GOMAXPROCS=" + gomaxprocs}, filepath.Join(e.dir, name+".log"), args...)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -429,7 +463,7 @@ func (e *env) startEdgegate(ctx context.Context, name, gomaxprocs string, pprof 
 // ready waits (bounded) until the peer answers its path with 200 and the
 // expected body; proxies and mocks must also return X-Request-Id.
 func (e *env) ready(ctx context.Context, p *peer) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second) // large configurations take seconds to load
 	defer cancel()
 	var last error
 	for {

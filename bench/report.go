@@ -47,6 +47,11 @@ type results struct {
 	HTTPS      *httpsResults    `json:"https,omitempty"`
 	Gzip       *gzipResults     `json:"gzip,omitempty"`
 	Obs        *obsResults      `json:"observability,omitempty"`
+	Syscalls   *syscallsResults `json:"syscalls,omitempty"`
+	Scaling    *scalingResults  `json:"scaling,omitempty"`
+	Features   *featuresResults `json:"features,omitempty"`
+	Large      *largeResults    `json:"large,omitempty"`
+	Control    *controlResults  `json:"control,omitempty"`
 	Warnings   []string         `json:"warnings,omitempty"`
 }
 
@@ -99,6 +104,7 @@ func (r *results) computeTargets() {
 	}
 	rps("nginx", n)
 	rps("HAProxy", h)
+	r.Targets = append(r.Targets, perCPUEveryRound(e, n, "nginx", 1.5), perCPUEveryRound(e, h, "HAProxy", 1.5))
 	p99("nginx", n)
 	p99("HAProxy", h)
 
@@ -191,6 +197,7 @@ func (r *results) markdown() string {
 	if r.Obs != nil {
 		r.Obs.markdown(&b, o)
 	}
+	r.issue18Markdown(&b, o)
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, w := range r.Warnings {

@@ -95,6 +95,9 @@ func run(ctx context.Context, o *options) (err error) {
 			return err
 		}
 	}
+	if err := issue18Parts(ctx, e, o, gmp, root, res); err != nil {
+		return err
+	}
 	res.Env.LoadAvgEnd = loadAvg()
 	res.warn()
 	if o.plain() {
@@ -182,17 +185,7 @@ func plainPart(ctx context.Context, e *env, o *options, res *results) (string, e
 // warn lists the medians that make a ratio doubtful.
 func (r *results) warn() {
 	sections := [][]*peerResult{r.Proxy, r.Mock}
-	if r.Gzip != nil {
-		sections = append(sections, r.Gzip.Proxy)
-	}
-	if h := r.HTTPS; h != nil {
-		sections = append(sections, h.Proxy, h.Full, h.Resumed)
-		for _, p := range h.Probes {
-			if p.Problem != "" {
-				r.Warnings = append(r.Warnings, fmt.Sprintf("HTTPS probe of %s: %s", p.Label, p.Problem))
-			}
-		}
-	}
+	sections = append(sections, r.issue18Rounds()...)
 	for _, rs := range sections {
 		for _, p := range rs {
 			if p.Median.Errors > 0 {

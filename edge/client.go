@@ -285,6 +285,7 @@ func (cl *client) closeWhenFlushed() {
 	if cl.tls != nil {
 		cl.tls.closeNotify() // flushed with the rest (RFC 8446 §6.1)
 	}
+	_ = cl.c.Flush() // deferred writes (iobatch.go) go out before the FIN
 	if cl.c.OutboundBuffered() > 0 {
 		cl.setDeadline(cl.l.s.clk.now()+int64(cl.l.s.cfg.SendTimeout), dlFlush)
 		cl.l.watchClient(cl)

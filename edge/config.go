@@ -95,6 +95,10 @@ type Config struct {
 	TLSMaxHandshakes    int
 	TLSTicketKeyPeriod  time.Duration
 
+	// IOBatching is how the loops batch their socket calls (iobatch.go);
+	// the zero value is IOBatchAuto.
+	IOBatching IOBatching
+
 	// AccessLog, when set, gets one line per request (obslog.go): each
 	// loop fills its own ring, the Log's writer drains them. nil: off.
 	// The caller closes it after the server has stopped.

@@ -70,6 +70,15 @@
 // the listeners for a graceful drain (Server.Shutdown). Nothing here
 // touches gnet's epoll sets.
 //
+// I/O batching (iobatch.go, Config.IOBatching, issue 18): the fork also
+// defers the writes made on a loop to the end of its batch of events and,
+// where io_uring is allowed, hands all of a batch's writes, and all of its
+// reads, to the kernel in one io_uring_enter each. Nothing here changes
+// for it: writes still go through gnet's Write/Writev, OutboundBuffered
+// counts deferred bytes (a connection defers at most min(16 KiB, LowWater),
+// so back-pressure still sees only what the socket refused), and a close
+// after a flush (closeWhenFlushed) calls Flush before it looks.
+//
 // Authentication (auth.go) keeps an auth.Verifier and a token cache per
 // loop, created on first use.
 //

@@ -125,12 +125,14 @@ func (s *Server) Start() error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithTicker(true),
 			gnet.WithLogger(gnetLogger{s.log}),
+			ioBatchOptions(&s.cfg),
 		)
 		s.runErr = err
 		close(s.stopped)
 	}()
 	select {
 	case <-s.running:
+		s.log.Info("edge: event loops running", "loops", s.cfg.Loops, "io_batching", s.IOBatching())
 		return nil
 	case <-s.stopped:
 		if s.runErr == nil {

@@ -15,6 +15,10 @@ func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.BoolVar(&cfg.ReusePort, "reuse-port", false, "share --listen with a process that already listens there, for a planned handover (default: refuse to start)")
 	tlsFlags(fs, cfg)
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
+	fs.Func("io-batching", "how the event loops batch socket calls: auto (default: each batch of events' reads, and its writes, in one io_uring_enter each where the kernel allows io_uring, else writes deferred to the batch's end), writes (only writes through io_uring), defer (writes at the batch's end, one per connection) or off", func(s string) (err error) {
+		cfg.IOBatching, err = edge.ParseIOBatching(s)
+		return err
+	})
 	fs.IntVar(&cfg.Limits.MaxRequestLine, "max-request-line", 0, "request line limit in bytes (default 8 KiB, 414 past it)")
 	fs.IntVar(&cfg.Limits.MaxHeaderBytes, "max-header-bytes", 0, "request head limit in bytes (default 32 KiB, 431 past it)")
 	fs.IntVar(&cfg.Limits.MaxHeaders, "max-headers", 0, "header field count limit (default 100, 431 past it)")
@@ -53,6 +57,7 @@ func parseUnderscores(s string, cfg *edge.Config) error {
 // and admin (README "Keys, usage plans and apps").
 func accessFlags(fs *flag.FlagSet, l *admin.Limits, secretKeyFile *string) {
 	fs.StringVar(secretKeyFile, "secret-key-file", "", "master key file (32 bytes or 64 hex digits; created 0600 if absent) sealing API key and app secrets in the store; without it they are stored in clear")
+	fs.IntVar(&l.ActionRate, "action-rate", 0, "requests per second per Action and SecretId (default 20, DescribeApi 100: seed 默认接口请求频率限制); -1 lifts the rates, for bulk loads")
 	fs.IntVar(&l.UsagePlans, "max-usage-plans", 0, "tenant limit on usage plans (default 200, seed 使用限制)")
 	fs.IntVar(&l.ApiKeys, "max-api-keys", 0, "tenant limit on API keys (default 400)")
 	fs.IntVar(&l.KeysPerPlan, "max-keys-per-plan", 0, "API keys one usage plan may hold (default 50)")

@@ -31,6 +31,7 @@ func (c *conn) processIO(_ int, ev netpoll.IOEvent, _ netpoll.IOFlags) error {
 	// For these events we just close the connection directly.
 	if ev&(netpoll.ErrEvents|unix.EPOLLRDHUP) != 0 && ev&netpoll.ReadWriteEvents == 0 {
 		c.outboundBuffer.Release() // don't bother to write to a connection that is already broken
+		c.clearPend()
 		return el.close(c, io.EOF)
 	}
 	// Secondly, check for EPOLLOUT before EPOLLIN, the former has a higher priority
@@ -51,7 +52,9 @@ func (c *conn) processIO(_ int, ev netpoll.IOEvent, _ netpoll.IOFlags) error {
 	// Check for EPOLLIN before EPOLLRDHUP in case that there are pending data in
 	// the socket buffer.
 	if ev&(netpoll.ReadEvents|netpoll.ErrEvents) != 0 {
-		if err := el.read(c); err != nil {
+		if b := el.batch; b != nil && b.reading {
+			b.queueRead(c) // read with the batch's others (batch_linux.go)
+		} else if err := el.read(c); err != nil {
 			return err
 		}
 	}

@@ -55,6 +55,14 @@ type conn struct {
 	opened         bool                   // connection opened event fired
 	isEOF          bool                   // whether the connection has reached EOF
 	readPaused     bool                   // reading paused by PauseRead
+	// Write batching (batch_linux.go): bytes written but deferred to the
+	// end of the loop's batch, as pieces of the loop's arena.
+	pend    [][]byte
+	pendLen int
+	pendEnd int  // arena offset right after the last piece
+	dirty   bool // on the loop's dirty list
+	// Read batching: on the loop's list of connections to read.
+	readQueued bool
 }
 
 func newStreamConn(proto string, fd int, el *eventloop, sa unix.Sockaddr, localAddr, remoteAddr net.Addr) (c *conn) {
@@ -110,10 +118,29 @@ func (c *conn) release() {
 	}
 	c.localAddr = nil
 	c.remoteAddr = nil
+	c.clearPend()
 	if !c.isDatagram {
 		c.remote = nil
 		c.inboundBuffer.Done()
 		c.outboundBuffer.Release()
+	}
+}
+
+// clearPend drops c's deferred bytes (sent, moved, or not wanted).
+func (c *conn) clearPend() {
+	for i := range c.pend {
+		c.pend[i] = nil
+	}
+	c.pend = c.pend[:0]
+	c.pendLen = 0
+}
+
+// movePendToOutbound hands deferred bytes to the outbound buffer (close
+// writes it out before closing).
+func (c *conn) movePendToOutbound() {
+	if c.pendLen > 0 {
+		_, _ = c.outboundBuffer.Writev(c.pend)
+		c.clearPend()
 	}
 }
 
@@ -141,6 +168,19 @@ func (c *conn) open(buf []byte) error {
 }
 
 func (c *conn) write(data []byte) (n int, err error) {
+	if b := c.loop.batch; b != nil && c.outboundBuffer.IsEmpty() {
+		if b.deferWrite(c, data) {
+			return len(data), nil
+		}
+		if c.pendLen > 0 {
+			return b.writeNow(c, data)
+		}
+	}
+	return c.sendNow(data)
+}
+
+// sendNow is gnet's own write: now, the rest to the outbound buffer.
+func (c *conn) sendNow(data []byte) (n int, err error) {
 	isET := c.loop.engine.opts.EdgeTriggeredIO
 	n = len(data)
 	// If there is pending data in outbound buffer,
@@ -186,6 +226,22 @@ loop:
 }
 
 func (c *conn) writev(bs [][]byte) (n int, err error) {
+	if b := c.loop.batch; b != nil && c.outboundBuffer.IsEmpty() {
+		if b.deferWritev(c, bs) {
+			for _, p := range bs {
+				n += len(p)
+			}
+			return n, nil
+		}
+		if c.pendLen > 0 {
+			return b.writevNow(c, bs)
+		}
+	}
+	return c.sendNowv(bs)
+}
+
+// sendNowv is gnet's own writev: now, the rest to the outbound buffer.
+func (c *conn) sendNowv(bs [][]byte) (n int, err error) {
 	isET := c.loop.engine.opts.EdgeTriggeredIO
 
 	for _, b := range bs {
@@ -451,6 +507,9 @@ func (c *conn) WriteTo(w io.Writer) (n int64, err error) {
 }
 
 func (c *conn) Flush() error {
+	if b := c.loop.batch; b != nil {
+		b.flushConn(c)
+	}
 	return c.loop.write(c)
 }
 
@@ -459,7 +518,7 @@ func (c *conn) InboundBuffered() int {
 }
 
 func (c *conn) OutboundBuffered() int {
-	return c.outboundBuffer.Buffered()
+	return c.outboundBuffer.Buffered() + c.pendLen
 }
 
 func (c *conn) Context() any         { return c.ctx }

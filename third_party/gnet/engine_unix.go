@@ -42,6 +42,7 @@ type engine struct {
 	turnOff      context.CancelFunc
 	eventHandler EventHandler // user eventHandler
 	listenMu     sync.Mutex   // orders StopListening with start and closeEventLoops
+	batchMode    atomic.Int32 // the WriteBatching the loops set up (batch_linux.go)
 	concurrency  struct {
 		*errgroup.Group
 
@@ -69,6 +70,7 @@ func (eng *engine) closeEventLoops() {
 		for _, ln := range el.listeners {
 			ln.close()
 		}
+		el.batch.close()
 		_ = el.poller.Close()
 		return true
 	})
@@ -109,6 +111,7 @@ func (eng *engine) runEventLoops(ctx context.Context, numEventLoop int) error {
 		el.buffer = make([]byte, eng.opts.ReadBufferCap)
 		el.connections.init()
 		el.eventHandler = eng.eventHandler
+		el.batch = newIOBatch(el)
 		for _, ln := range lns {
 			if err = el.poller.AddRead(ln.packPollAttachment(el.accept), false); err != nil {
 				return err
@@ -151,6 +154,7 @@ func (eng *engine) activateReactors(ctx context.Context, numEventLoop int) error
 		el.buffer = make([]byte, eng.opts.ReadBufferCap)
 		el.connections.init()
 		el.eventHandler = eng.eventHandler
+		el.batch = newIOBatch(el)
 		eng.eventLoops.register(el)
 	}
 

@@ -47,6 +47,7 @@ type eventloop struct {
 	buffer       []byte            // read packet buffer whose capacity is set by user, default value is 64KB
 	connections  connMatrix        // loop connections storage
 	eventHandler EventHandler      // user eventHandler
+	batch        *ioBatch          // deferred writes (WithWriteBatching); nil: off
 }
 
 func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error) {
@@ -372,6 +373,7 @@ func (el *eventloop) close(c *conn, err error) error {
 	action := el.eventHandler.OnClose(c, err)
 
 	// Send residual data in buffer back to the remote before actually closing the connection.
+	c.movePendToOutbound()
 	for !c.outboundBuffer.IsEmpty() {
 		iov, _ := c.outboundBuffer.Peek(0)
 		if len(iov) > iovMax {

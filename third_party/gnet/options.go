@@ -157,6 +157,48 @@ type Options struct {
 	// 1MB is used. The value of EdgeTriggeredIOChunk must be a power of 2,
 	// otherwise, it will be rounded up to the nearest power of 2.
 	EdgeTriggeredIOChunk int
+
+	// WriteBatching says when bytes written on an event loop reach the
+	// socket (Edgegate's patch, PATCHES.md). Linux only; elsewhere WriteNow.
+	WriteBatching WriteBatching
+
+	// WriteBatchMax is a connection's deferred bytes past which a write is
+	// sent at once (WriteDeferred*); <= 0: DefaultWriteBatchMax (16 KiB).
+	WriteBatchMax int
+
+	// ReadBatching reads every connection a batch of events found readable
+	// with one io_uring_enter at the end of the batch (Edgegate's patch).
+	// Only with WriteDeferredURing where io_uring is set up, and
+	// level-triggered; otherwise each is read at once.
+	ReadBatching bool
+}
+
+// WriteBatching is when Conn.Write and Conn.Writev made on an event loop
+// reach the socket.
+type WriteBatching int
+
+const (
+	// WriteNow tries each Write/Writev at once (gnet's own behaviour).
+	WriteNow WriteBatching = iota
+	// WriteDeferred copies the bytes and writes each connection once
+	// after the loop has handled its batch of events and tasks, before it
+	// waits again: one write/writev per connection and batch.
+	WriteDeferred
+	// WriteDeferredURing is WriteDeferred with all of a batch's writes
+	// handed to the kernel in one io_uring_enter (sendmsg, MSG_DONTWAIT);
+	// where io_uring cannot be set up, WriteDeferred.
+	WriteDeferredURing
+)
+
+// String names the mode.
+func (m WriteBatching) String() string {
+	switch m {
+	case WriteDeferred:
+		return "deferred"
+	case WriteDeferredURing:
+		return "deferred+io_uring"
+	}
+	return "now"
 }
 
 // WithOptions sets up all options.
@@ -322,5 +364,23 @@ func WithEdgeTriggeredIO(et bool) Option {
 func WithEdgeTriggeredIOChunk(chunk int) Option {
 	return func(opts *Options) {
 		opts.EdgeTriggeredIOChunk = chunk
+	}
+}
+
+// WithWriteBatching sets when writes reach the socket and a connection's
+// deferred bytes past which a write is sent at once (<= 0: the default).
+// Server engines on Linux only.
+func WithWriteBatching(mode WriteBatching, max int) Option {
+	return func(opts *Options) {
+		opts.WriteBatching = mode
+		opts.WriteBatchMax = max
+	}
+}
+
+// WithReadBatching reads a batch's readable connections with one
+// io_uring_enter (Options.ReadBatching).
+func WithReadBatching(on bool) Option {
+	return func(opts *Options) {
+		opts.ReadBatching = on
 	}
 }

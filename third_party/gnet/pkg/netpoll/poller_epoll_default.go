@@ -40,6 +40,7 @@ type Poller struct {
 	asyncTaskQueue              queue.AsyncTaskQueue // queue with low priority
 	urgentAsyncTaskQueue        queue.AsyncTaskQueue // queue with high priority
 	highPriorityEventsThreshold int32                // threshold of high-priority events
+	batchEnd                    func() error         // run after each batch of events and tasks (SetBatchEnd)
 }
 
 // OpenPoller instantiates a poller.
@@ -127,7 +128,9 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 			logging.Errorf("error occurs in epoll: %v", os.NewSyscallError("epoll_wait", err))
 			return err
 		}
-		msec = 0
+		if p.batchEnd == nil {
+			msec = 0
+		}
 
 		for i := 0; i < n; i++ {
 			ev := &el.events[i]
@@ -177,6 +180,17 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 			}
 		}
 
+		if p.batchEnd != nil {
+			if err = p.batchEnd(); errors.Is(err, errorx.ErrEngineShutdown) {
+				return err
+			}
+			// With a batch-end hook (write batching) the loop blocks in its
+			// next epoll_wait at once instead of probing with a timeout of
+			// 0 first, which costs one more call every time it runs dry;
+			// other goroutines get their turn here instead.
+			runtime.Gosched()
+		}
+
 		if n == el.size {
 			el.expand()
 		} else if n < el.size>>1 {
@@ -184,6 +198,12 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 		}
 	}
 }
+
+// SetBatchEnd makes Polling call fn after every batch: once the events one
+// epoll_wait returned and the tasks they woke have run, before it waits
+// again (Edgegate's write batching, PATCHES.md). Call it before Polling.
+// An ErrEngineShutdown from fn ends Polling.
+func (p *Poller) SetBatchEnd(fn func() error) { p.batchEnd = fn }
 
 // AddReadWrite registers the given file descriptor with readable and writable events to the poller.
 func (p *Poller) AddReadWrite(pa *PollAttachment, edgeTriggered bool) error {

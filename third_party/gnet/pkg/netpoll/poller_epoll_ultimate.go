@@ -39,6 +39,7 @@ type Poller struct {
 	asyncTaskQueue              queue.AsyncTaskQueue // queue with low priority
 	urgentAsyncTaskQueue        queue.AsyncTaskQueue // queue with high priority
 	highPriorityEventsThreshold int32                // threshold of high-priority events
+	batchEnd                    func() error         // run after each batch of events and tasks (SetBatchEnd)
 }
 
 // OpenPoller instantiates a poller.
@@ -128,7 +129,9 @@ func (p *Poller) Polling() error {
 			logging.Errorf("error occurs in epoll: %v", os.NewSyscallError("epoll_wait", err))
 			return err
 		}
-		msec = 0
+		if p.batchEnd == nil {
+			msec = 0
+		}
 
 		for i := 0; i < n; i++ {
 			ev := &el.events[i]
@@ -179,6 +182,17 @@ func (p *Poller) Polling() error {
 			}
 		}
 
+		if p.batchEnd != nil {
+			if err = p.batchEnd(); errors.Is(err, errorx.ErrEngineShutdown) {
+				return err
+			}
+			// With a batch-end hook (write batching) the loop blocks in its
+			// next epoll_wait at once instead of probing with a timeout of
+			// 0 first, which costs one more call every time it runs dry;
+			// other goroutines get their turn here instead.
+			runtime.Gosched()
+		}
+
 		if n == el.size {
 			el.expand()
 		} else if n < el.size>>1 {
@@ -186,6 +200,12 @@ func (p *Poller) Polling() error {
 		}
 	}
 }
+
+// SetBatchEnd makes Polling call fn after every batch: once the events one
+// epoll_wait returned and the tasks they woke have run, before it waits
+// again (Edgegate's write batching, PATCHES.md). Call it before Polling.
+// An ErrEngineShutdown from fn ends Polling.
+func (p *Poller) SetBatchEnd(fn func() error) { p.batchEnd = fn }
 
 // AddReadWrite registers the given file descriptor with readable and writable events to the poller.
 func (p *Poller) AddReadWrite(pa *PollAttachment, edgeTriggered bool) error {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The full-feature part (issue 18): the same proxy route with key-pair
+// auth, a usage plan, a flow-control plugin, CORS, metrics scraped and the
+// access log on, against the plain proxy with all of it off.
+
+const (
+	benchKeyID     = "AKIDbench"
+	benchKeySecret = "bench-secret-0123456789"
+	benchOrigin    = "https://app.example.com"
+	fullPath       = "/release/full"
+)
+
+// featuresResults is the full-feature part.
+type featuresResults struct {
+	partRounds
+	Scrapes     int      `json:"scrapes"`
+	ScrapeFails int      `json:"scrape_failures"`
+	LogWritten  int64    `json:"log_written"`
+	LogDropped  int64    `json:"log_dropped"`
+	Compare     []target `json:"comparison"`
+}
+
+var featuresFairness = []string{
+	"Both peers are `edgegate run` with the plain test's configuration, one event loop on CPU 0, proxying the same nginx origin. Plain: `" + proxyPath + "` (no auth, no plugin), no access log, no scraper. Full: `" + fullPath + "`, the same backend behind key-pair auth (`AuthType: SECRET`, HMAC-SHA1 over `x-date source`) under a usage plan with a QPS cap and a quota, a TrafficControl plugin with API and per-IP limits and a CORS plugin (every limit far above the load, so every call is admitted and counted against five rules), `--access-log-dir` on and `/metrics` scraped every second.",
+	"wrk sends the signed headers (`X-Date`, `Source`, `Authorization`, made when each run starts: X-Date must be within 15 minutes) and `Origin: " + benchOrigin + "` to both peers, so the requests are the same size; the plain route ignores them. The full route answers with the CORS headers and `X-Request-Id`.",
+	"The ratio that counts is per peer core (req/s over the peer's CPU share), as in the observability part.",
+}
+
+// signedHeaders are key-pair auth headers for benchKeyID, dated now (seed
+// 000 密钥对认证: Base64(HMAC-SHA1(secret, "x-date: …\nsource: …"))).
+func signedHeaders(now time.Time) []string {
+	xd := now.UTC().Format(http.TimeFormat)
+	m := hmac.New(sha1.New, []byte(benchKeySecret))
+	m.Write([]byte("x-date: " + xd + "\nsource: bench"))
+	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return []string{
+		"X-Date: " + xd,
+		"Source: bench",
+		`Authorization: hmac id="` + benchKeyID + `", algorithm="hmac-sha1", headers="x-date source", signature="` + sig + `"`,
+		"Origin: " + benchOrigin,
+	}
+}
+
+// headerArgs turns header lines into wrk -H arguments.
+func headerArgs(hs []string) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, "-H", h)
+	}
+	return out
+}
+
+// featuresPart runs the full-feature comparison.
+func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*featuresResults, error) {
+	pair, err := e.startPair(ctx, gmp, "edgegate-plain", "Edgegate, plain proxy", "edgegate-full", "Edgegate, full features")
+	defer e.stopAll(pair.procs)
+	if err != nil {
+		return nil, err
+	}
+	plain, full := pair.plain, pair.observed
+	full.path = fullPath
+	if err := checkAuth(ctx, full, benchOrigin); err != nil {
+		return nil, err
+	}
+	r := &featuresResults{partRounds: partRounds{Fairness: featuresFairness}}
+	ob := pair.observe(ctx)
+	load := func(ctx context.Context, e *env, o *options, p *peer, d time.Duration) (wrkResult, *hsStats, error) {
+		spec := wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad), args: headerArgs(signedHeaders(time.Now()))}
+		w, _, err := runWrkOn(ctx, e.tools["wrk"], p, o.Conns, d, spec)
+		return w, nil, err
+	}
+	if r.Proxy, err = ob.rounds(ctx, e, o, "features", "full features", []*peer{full, plain}, load); err != nil {
+		return nil, err
+	}
+	r.Scrapes, r.ScrapeFails = ob.scrapes.Scrapes, ob.scrapes.ScrapeFails
+	r.LogWritten, r.LogDropped = ob.written, ob.dropped
+	r.Compare = perCoreTargets("full-feature path ≥ 0.9× the plain proxy (per core)", find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-plain"), 0.9)
+	return r, nil
+}
+
+// checkAuth makes sure p's route really authenticates, and answers CORS
+// for origin when given: unsigned is refused, signed passes (with the
+// CORS headers).
+func checkAuth(ctx context.Context, p *peer, origin string) error {
+	do := func(hs []string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url(), nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Host = benchHost
+		for _, h := range hs {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		resp, err := probeClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	resp, err := do([]string{"Origin: " + benchOrigin})
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
+		return fmt.Errorf("%s: an unsigned call got %d, want 401", p.label, resp.StatusCode)
+	}
+	resp, err = do(signedHeaders(time.Now()))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+		return fmt.Errorf("%s: a signed call got %d, Access-Control-Allow-Origin %q", p.label, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	return nil
+}
+
+// markdown writes the full-feature section.
+func (r *featuresResults) markdown(b *strings.Builder, o *options) {
+	if r == nil {
+		return
+	}
+	sectionHead(b, "Full-feature path vs the plain proxy (issue 18)", r.Fairness)
+	fmt.Fprintf(b, "- Same placement as above; wrk -t1 -c%d. During the part: %d scrapes (%d failed); the access log wrote %s lines and dropped %s.\n",
+		o.Conns, r.Scrapes, r.ScrapeFails, fmtInt(float64(r.LogWritten)), fmtInt(float64(r.LogDropped)))
+	b.WriteString("\n#### Proxy → nginx origin, full features (first row) and plain\n\n")
+	peerTable(b, r.Proxy, "edgegate-full", "req/s", true)
+	targetTable(b, "Target (issue 18)", r.Compare)
+}
