@@ -140,12 +140,12 @@ func (b *browser) waitJS(what, cond string) {
 // waitText waits until the element sel's text holds want.
 func (b *browser) waitText(sel, want string) {
 	b.t.Helper()
-	b.waitJS(fmt.Sprintf("%s to say %q", sel, want), fmt.Sprintf(`(() => { const e = document.querySelector(%s); return !!e && !e.closest('[hidden]') && e.textContent.includes(%s); })()`, q(sel), q(want)))
+	b.waitJS(fmt.Sprintf("%s to say %q", sel, want), fmt.Sprintf(`(() => { const e = document.querySelector(%s); return !!e && !e.closest('[hidden]') && e.textContent.includes(%s); })()`, jsq(sel), jsq(want)))
 }
 
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	return eval[string](b, fmt.Sprintf(`(document.querySelector(%s) || {textContent: ''}).textContent`, q(sel)))
+	return eval[string](b, fmt.Sprintf(`(document.querySelector(%s) || {textContent: ''}).textContent`, jsq(sel)))
 }
 
 func (b *browser) pageText() string {
@@ -158,7 +158,7 @@ func (b *browser) pageText() string {
 // open goes to a console page (hash "#/...") and waits for its heading.
 func (b *browser) open(hash, heading string) {
 	b.t.Helper()
-	b.do("open "+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = %s`, q(hash))))
+	b.do("open "+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = %s`, jsq(hash))))
 	b.waitText("main h1", heading)
 	b.waitJS("the page to settle", `!document.querySelector('main').hasAttribute('aria-busy')`)
 }
@@ -168,7 +168,7 @@ func (b *browser) fill(sel, text string) {
 	b.t.Helper()
 	// chromedp.Clear empties the value attribute, not what was typed.
 	b.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { document.querySelector(%s).value = ""; })()`, q(sel))),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { document.querySelector(%s).value = ""; })()`, jsq(sel))),
 		chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
@@ -176,10 +176,10 @@ func (b *browser) fill(sel, text string) {
 func (b *browser) choose(sel, value string) {
 	b.t.Helper()
 	b.waitJS(fmt.Sprintf("an option %q in %s", value, sel), fmt.Sprintf(`(() => { const s = document.querySelector(%s);
-		return !!s && [...s.options].some((o) => o.value === %s || o.textContent.includes(%s)); })()`, q(sel), q(value), q(value)))
+		return !!s && [...s.options].some((o) => o.value === %s || o.textContent.includes(%s)); })()`, jsq(sel), jsq(value), jsq(value)))
 	ok := eval[bool](b, fmt.Sprintf(`(() => { const s = document.querySelector(%s); if (!s) return false;
 		const o = [...s.options].find((o) => o.value === %s || o.textContent.includes(%s)); if (!o) return false;
-		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, q(sel), q(value), q(value)))
+		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, jsq(sel), jsq(value), jsq(value)))
 	if !ok {
 		b.failShot("choose")
 		b.t.Fatalf("select %s has no option %q", sel, value)
@@ -245,7 +245,7 @@ func (b *browser) labelled(what string) {
 func (b *browser) tabReaches(scope string) {
 	b.t.Helper()
 	want := eval[[]string](b, fmt.Sprintf(`[...document.querySelector(%s).querySelectorAll('input, select, textarea, button')]
-		.filter((e) => e.getClientRects().length > 0 && !e.disabled).map((e, i) => e.id || (e.dataset.tabid = 't' + i))`, q(scope)))
+		.filter((e) => e.getClientRects().length > 0 && !e.disabled).map((e, i) => e.id || (e.dataset.tabid = 't' + i))`, jsq(scope)))
 	if len(want) == 0 {
 		b.t.Fatalf("no controls in %s", scope)
 	}
@@ -295,7 +295,7 @@ func (b *browser) fits(what string) {
 	}
 }
 
-func q(s string) string { return strconv.Quote(s) }
+func jsq(s string) string { return strconv.Quote(s) }
 
 func navigate(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
 
