@@ -193,14 +193,14 @@ func TestConsoleChromium(t *testing.T) {
 	// Monitoring: the API's request count moves when the edge serves it.
 	b.open("#/monitor", "Monitoring")
 	row := fmt.Sprintf(`[data-api-id=%q][data-env="release"] .requests`, api)
-	b.waitJS("the API's row", fmt.Sprintf(`!!document.querySelector(%s)`, q(row)))
+	b.waitJS("the API's row", fmt.Sprintf(`!!document.querySelector(%s)`, jsq(row)))
 	before := monitorCount(t, b, row)
 	for range 5 {
 		if st, _ := cp.get(svc, "/release/hello"); st != 200 {
 			t.Fatalf("the edge answered %d", st)
 		}
 	}
-	b.waitJS("the count to move", fmt.Sprintf(`Number(document.querySelector(%s).textContent.replace(/,/g, '')) >= %d`, q(row), before+5))
+	b.waitJS("the count to move", fmt.Sprintf(`Number(document.querySelector(%s).textContent.replace(/,/g, '')) >= %d`, jsq(row), before+5))
 	b.waitJS("a rate", `!!document.querySelector('.monitor .rate')`)
 	b.fits("the monitoring page")
 	b.shot("monitor")
