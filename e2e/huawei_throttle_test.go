@@ -192,10 +192,10 @@ func TestHuaweiThrottles(t *testing.T) {
 		t.Fatalf("special update: %+v", us)
 	}
 	inEffect(t, "the lowered special throttle", time.Now(), keyed, is(429, "RateLimitExceeded"))
-	h.want("PUT", sp+"/nope", nil, map[string]any{"call_limits": 1}, 404, "APIG.3018")
+	h.want("PUT", sp+"/nope", nil, map[string]any{"call_limits": 1}, 404, "APIG.3007")
 	h.ok("DELETE", sp+"/"+us.Id, nil, nil, 204, nil)
 	h.ok("DELETE", sp+"/"+as.Id, nil, nil, 204, nil)
-	h.want("DELETE", sp+"/"+as.Id, nil, nil, 404, "APIG.3018")
+	h.want("DELETE", sp+"/"+as.Id, nil, nil, 404, "APIG.3007")
 	h.want("GET", "/throttles/nope/throttle-specials", nil, nil, 404, "APIG.3005")
 
 	// The same plugin through the Action API.

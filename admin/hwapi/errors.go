@@ -47,7 +47,7 @@ const (
 	CodeNoACLBinding     = "APIG.3010"
 	CodeNoThrottleBind   = "APIG.3009"
 	CodeNoEnvVariable    = "APIG.3011"
-	CodeNoSpecial        = "APIG.3018"
+	CodeNoSpecial        = "APIG.3007" // Huawei: the excluded (special) throttling configuration; 3018 is a sign binding
 	CodeNoDomain         = "APIG.3020" // seed
 	CodeNoCertificate    = "APIG.3081"
 	CodeNoPlugin         = "APIG.3068" // seed
