@@ -48,14 +48,24 @@ func NewTable(capacity int, marks int) (*Table, error) {
 		return nil, fmt.Errorf("limiter: table of %d keys is too large", capacity)
 	}
 	stride := 3 + marks
-	return &Table{
-		keys:   make([]atomic.Uint64, n*ways),
-		slots:  make([]atomic.Uint64, n*ways*uint64(stride)),
+	keys, freeKeys := newWords(n * ways)
+	slots, freeSlots := newWords(n * ways * uint64(stride))
+	t := &Table{
+		keys:   keys,
+		slots:  slots,
 		nb:     n,
 		k:      int64(marks),
 		stride: stride,
 		seed:   rand.Uint64(),
-	}, nil
+	}
+	// Mapped words go back to the OS when the Table is unreachable: every
+	// use of them is through a method of t, which keeps t alive.
+	for _, free := range []func(){freeKeys, freeSlots} {
+		if free != nil {
+			runtime.AddCleanup(t, func(f func()) { f() }, free)
+		}
+	}
+	return t, nil
 }
 
 // Bytes is the table's memory.
