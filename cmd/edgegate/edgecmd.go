@@ -106,6 +106,7 @@ func edgeCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
+	sigs := trapSignals()
 	listenLock, err := startListening(srv, &cfg, note, log)
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func edgeCmd(args []string) error {
 	defer stopMetrics()
 	stop := make(chan struct{})
 	go follow(clients, *id, srv, statePath, rev, log, stop)
-	err = serve(srv, listenLock, nil, log, fw.onHUP(nil))
+	err = serve(srv, sigs, listenLock, nil, log, fw.onHUP(nil))
 	close(stop)
 	return err
 }

@@ -192,6 +192,7 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer stopQuotas()
+	sigs := trapSignals()
 	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
 	if err != nil {
 		return err
@@ -217,7 +218,7 @@ func runCmd(args []string) error {
 			}
 		}
 	}
-	return serve(srv, listenLock, hs, log, fw.onHUP(nil))
+	return serve(srv, sigs, listenLock, hs, log, fw.onHUP(nil))
 }
 
 // runStatic serves a configuration file; SIGHUP reloads it.
@@ -231,6 +232,7 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
+	sigs := trapSignals()
 	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
 	if err != nil {
 		return err
@@ -266,16 +268,23 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 		}
 		log.Info("reloaded", "revision", next.Revision)
 	}
-	return serve(srv, listenLock, hs, log, fw.onHUP(reload))
+	return serve(srv, sigs, listenLock, hs, log, fw.onHUP(reload))
+}
+
+// trapSignals catches SIGHUP, SIGTERM and SIGINT from now on. Callers
+// trap before they listen: once the port answers, a supervisor may send
+// SIGHUP, and Go's default action for an untrapped SIGHUP is to exit.
+func trapSignals() <-chan os.Signal {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	return sigs
 }
 
 // serve waits for signals: SIGHUP calls reload (when set), SIGTERM and
 // SIGINT drain and return. Draining drops the listen lock: the listeners
 // stop at once, and the next gateway may start while this one finishes
 // its requests (its probe still refuses while they listen).
-func serve(srv *edge.Server, listenLock *flock.Lock, hs *http.Server, log *slog.Logger, reload func()) error {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+func serve(srv *edge.Server, sigs <-chan os.Signal, listenLock *flock.Lock, hs *http.Server, log *slog.Logger, reload func()) error {
 	for {
 		select {
 		case <-srv.Done():
