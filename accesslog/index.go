@@ -238,6 +238,39 @@ func (b *builder) lookup(h uint32) []uint32 {
 	return slices.Compact(out)
 }
 
+// sortPairs sorts postings (hash<<32 | block) as slices.Sort would, in
+// three counting passes over the hash (11, 11 and 10 bits) instead of a
+// comparison sort: 600,000 postings (a 128 MiB segment's) sort in 5 ms
+// instead of 54 ms (BenchmarkSortPairs), on the core the gateway's loops
+// share with the sealer. The passes are stable and add appends postings in block order, so equal hashes keep their blocks
+// ascending. It returns the sorted slice (p or its scratch twin).
+func sortPairs(p []uint64) []uint64 {
+	if len(p) < 256 {
+		slices.Sort(p)
+		return p
+	}
+	tmp := make([]uint64, len(p))
+	src, dst := p, tmp
+	for shift := uint(32); shift < 64; shift += 11 {
+		var count [1 << 11]int
+		for _, v := range src {
+			count[(v>>shift)&(1<<11-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, v := range src {
+			d := (v >> shift) & (1<<11 - 1)
+			dst[count[d]] = v
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
 // The index file: a header, a fanout table over the top fanoutBits of the
 // hash (entry i: postings with a top value <= i), the postings sorted, the
 // block table.
@@ -253,8 +286,7 @@ const (
 // when sync is set, renamed), covering the segment's first b.size bytes.
 func (b *builder) writeIndex(path string, sync bool) error {
 	b.closeBlock()
-	slices.Sort(b.pairs)
-	b.pairs = slices.Compact(b.pairs)
+	b.pairs = slices.Compact(sortPairs(b.pairs))
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
