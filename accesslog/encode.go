@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"encoding/binary"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -158,6 +159,20 @@ func appendFixed(dst []byte, us int64, prec int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// escapeIn8 reports whether any of the 8 bytes packed in x is one a JSON
+// string cannot hold as it is: a control byte (< 0x20), '"', '\\', or a
+// non-ASCII byte (checked as UTF-8 byte by byte). Each test is the exact
+// "has a zero/less-than byte" bit trick, so whole words of plain text
+// (ids, addresses, most paths) are passed 8 bytes a step.
+func escapeIn8(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^(ones*'"'), x^(ones*'\\')
+	less := (x - ones*0x20) &^ x
+	quote := (q - ones) &^ q
+	slash := (bs - ones) &^ bs
+	return (less|quote|slash|x)&high != 0
+}
+
 // jsonSafe marks the ASCII bytes a JSON string holds as they are.
 var jsonSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
@@ -173,6 +188,9 @@ func appendJSONString(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		// Copy the run of bytes that need no escape in one append.
 		j := i
+		for j+8 <= len(s) && !escapeIn8(binary.LittleEndian.Uint64(s[j:])) {
+			j += 8
+		}
 		for j < len(s) && jsonSafe[s[j]] {
 			j++
 		}

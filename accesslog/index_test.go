@@ -51,3 +51,26 @@ func BenchmarkSortPairs(b *testing.B) {
 		}
 	})
 }
+
+// escapeIn8 must agree with jsonSafe for every byte value at every
+// position of a word otherwise plain (and mixed with its neighbours).
+func TestEscapeIn8MatchesTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			for _, fill := range []byte{'a', 0x20, 0x7f, '0'} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(c)
+				x := uint64(0)
+				for i := 7; i >= 0; i-- {
+					x = x<<8 | uint64(w[i])
+				}
+				if got, want := escapeIn8(x), !jsonSafe[c]; got != want {
+					t.Fatalf("byte %#x at %d (fill %q): escapeIn8 %v, table says escape %v", c, pos, fill, got, want)
+				}
+			}
+		}
+	}
+}
