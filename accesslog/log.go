@@ -33,8 +33,9 @@ type Options struct {
 	// RingSlots is each loop's ring size, a power of two; default 4096.
 	// A ring takes RingSlots × SlotSize bytes (SlotSize is about 1.2 KiB).
 	RingSlots int
-	// Poll is how long the writer waits when every ring is empty, and the
-	// longest a written line stays in its buffer; default 10ms.
+	// Poll is how long the writer waits when every ring is empty, and
+	// about the longest a written line stays in its buffer (lines arriving
+	// are drained every 2 ms, written out every Poll); default 10ms.
 	Poll time.Duration
 	// Now is the clock for segment names and MaxAge (tests); default
 	// time.Now.
@@ -231,23 +232,34 @@ func (l *Log) Close() error {
 	return l.lastErr()
 }
 
+// drainEvery is how long the writer sleeps between drains while lines
+// arrive. It batches: a drain takes a few hundred lines at once, while
+// they are still in cache, instead of the writer spinning on every line
+// beside the loops (on a 1-CPU gateway each spin was taken from them). A
+// 4,096-slot ring holds 2 ms of a loop's lines up to 2 M requests/s.
+const drainEvery = 2 * time.Millisecond
+
 func (l *Log) run() {
 	defer close(l.done)
-	tick := time.NewTicker(l.opts.Poll)
-	defer tick.Stop()
+	wait := time.NewTimer(l.opts.Poll)
+	defer wait.Stop()
 	for {
 		n := l.drainAll()
 		// An idle segment is sealed on time too (write checks a busy one).
-		if l.size > 0 && l.opts.Now().Sub(l.segStart) >= l.opts.MaxAge {
+		if l.size > 0 && l.now.Sub(l.segStart) >= l.opts.MaxAge {
 			l.rotate()
 		}
-		if n > 0 && time.Since(l.lastFlush) < l.opts.Poll {
-			continue
+		if n == 0 || time.Since(l.lastFlush) >= l.opts.Poll {
+			l.flush()
 		}
-		l.flush()
+		if n >= l.opts.RingSlots/4 {
+			continue // falling behind: drain again at once
+		}
+		d := l.opts.Poll
 		if n > 0 {
-			continue
+			d = min(drainEvery, l.opts.Poll)
 		}
+		wait.Reset(d)
 		select {
 		case <-l.stop:
 			l.drainAll()
@@ -260,7 +272,7 @@ func (l *Log) run() {
 			l.flush()
 			// The sealer answers, once what was handed to it is done.
 			l.seals <- sealJob{reply: ch}
-		case <-tick.C:
+		case <-wait.C:
 		}
 	}
 }
