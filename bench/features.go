@@ -31,6 +31,9 @@ type featuresResults struct {
 	LogWritten  int64    `json:"log_written"`
 	LogDropped  int64    `json:"log_dropped"`
 	Compare     []target `json:"comparison"`
+	// Profile is the full-feature gateway's CPU profile during an extra
+	// run (with -profile), written to bench/results/profile-features.txt.
+	Profile *profileResult `json:"profile,omitempty"`
 }
 
 var featuresFairness = []string{
@@ -88,6 +91,12 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	r.Scrapes, r.ScrapeFails = ob.scrapes.Scrapes, ob.scrapes.ScrapeFails
 	r.LogWritten, r.LogDropped = ob.written, ob.dropped
 	r.Compare = perCoreTargets("full-feature path ≥ 0.9× the plain proxy (per core)", find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-plain"), 0.9)
+	if o.Profile {
+		logf("profile: %d s CPU profile of the full-feature Edgegate during an extra run", profileSeconds)
+		if r.Profile, err = profileRun(ctx, e, o, full, pair.admin, load); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -70,7 +70,8 @@ type partRounds struct {
 // records its process in *procs for the part to stop; it returns the
 // proxy peer and the admin port.
 func (e *env) startGate(ctx context.Context, procs *[]*proc, name, key, label, gmp string, extra ...string) (*peer, int, error) {
-	p, _, admin, err := e.startEdgegate(ctx, name, gmp, false, extra...)
+	// --pprof costs nothing until a profile is fetched (features -profile).
+	p, _, admin, err := e.startEdgegate(ctx, name, gmp, true, extra...)
 	if p != nil {
 		*procs = append(*procs, p.proc)
 	}

@@ -308,6 +308,9 @@ func report(root string, o *options, res *results) error {
 	if h := res.HTTPS; h != nil {
 		profiles["profile-https-proxy.txt"], profiles["profile-https-handshakes.txt"] = h.ProfileProxy, h.ProfileFull
 	}
+	if f := res.Features; f != nil {
+		profiles["profile-features.txt"] = f.Profile
+	}
 	for name, p := range profiles {
 		if p == nil {
 			continue
