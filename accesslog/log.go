@@ -252,7 +252,7 @@ func (l *Log) run() {
 		if n == 0 || time.Since(l.lastFlush) >= l.opts.Poll {
 			l.flush()
 		}
-		if n >= l.opts.RingSlots/4 {
+		if n > 0 && n >= l.opts.RingSlots/4 {
 			continue // falling behind: drain again at once
 		}
 		d := l.opts.Poll

@@ -253,3 +253,34 @@ func TestTornIndex(t *testing.T) {
 		t.Fatalf("not rebuilt: %v", err)
 	}
 }
+
+// Tiny rings (1 and 2 slots) still let the writer wait between drains:
+// a "falling behind" test of n >= RingSlots/4 once spun forever there,
+// and Flush never got its answer.
+func TestTinyRingsFlush(t *testing.T) {
+	for _, slots := range []int{1, 2, 4} {
+		l, err := New(Options{Dir: t.TempDir(), RingSlots: slots, NoSync: true, Log: quietLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Record
+		r.SetString(ReqID, "r1")
+		l.Ring(0).Append(&r)
+		done := make(chan error, 1)
+		go func() { done <- l.Flush() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("RingSlots %d: Flush did not return", slots)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s := l.Stats(); s.Written != 1 {
+			t.Fatalf("RingSlots %d: %+v", slots, s)
+		}
+	}
+}
