@@ -43,6 +43,10 @@ type largeResults struct {
 	ConfigBytes  int64    `json:"config_bytes"`
 	StartSeconds float64  `json:"start_seconds"` // the large peer's start to ready
 	Compare      []target `json:"comparison"`
+	// ProfileLarge and ProfileSmall are each gateway's CPU profile during
+	// an extra run (with -profile): bench/results/profile-large*.txt.
+	ProfileLarge *profileResult `json:"profile_large,omitempty"`
+	ProfileSmall *profileResult `json:"profile_small,omitempty"`
 }
 
 func largeFairness(s, l tableSize) []string {
@@ -67,6 +71,7 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 	if err := os.WriteFile(script, []byte(xffScript), 0o644); err != nil {
 		return nil, err
 	}
+	admins := map[string]int{}
 	start := func(name string, size tableSize) (*peer, error) {
 		path := filepath.Join(e.dir, name+".json")
 		n, err := writeTableConfig(path, size, e.originPort())
@@ -77,10 +82,11 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 			r.ConfigBytes = n
 		}
 		t0 := time.Now()
-		p, _, _, err := e.startEdgegate(ctx, name, gmp, false, "--config", path, "--trusted-proxies", "127.0.0.1")
+		p, _, admin, err := e.startEdgegate(ctx, name, gmp, o.Profile, "--config", path, "--trusted-proxies", "127.0.0.1")
 		if err != nil {
 			return p, err
 		}
+		admins[name] = admin
 		if size == large {
 			r.StartSeconds = time.Since(t0).Seconds()
 		}
@@ -134,6 +140,15 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 		return nil, err
 	}
 	r.Compare = perCoreTargets("throughput with the large tables ≥ 0.95× the small ones (per core)", find(r.Proxy, "edgegate-large"), find(r.Proxy, "edgegate-small"), 0.95)
+	if o.Profile {
+		logf("profile: %d s CPU profiles of the large and the small gateway during an extra run each", profileSeconds)
+		if r.ProfileLarge, err = profileRun(ctx, e, o, lp, admins["edgegate-large"], load); err != nil {
+			return nil, err
+		}
+		if r.ProfileSmall, err = profileRun(ctx, e, o, sp, admins["edgegate-small"], load); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

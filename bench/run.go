@@ -311,6 +311,9 @@ func report(root string, o *options, res *results) error {
 	if f := res.Features; f != nil {
 		profiles["profile-features.txt"] = f.Profile
 	}
+	if l := res.Large; l != nil {
+		profiles["profile-large.txt"], profiles["profile-large-small.txt"] = l.ProfileLarge, l.ProfileSmall
+	}
 	for name, p := range profiles {
 		if p == nil {
 			continue
