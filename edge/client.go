@@ -116,6 +116,12 @@ type client struct {
 
 	ob      reqObs // the request's notes for counts and the access log (obs.go)
 	logText []byte // the request's method, path and host for its log line (obslog.go)
+	// For the access log only (obslog.go): the address the client
+	// reached (vip), and its TCP round trip in µs (tcp_rtt) as last read
+	// at rttAt (precise clock; 0: never).
+	local netip.AddrPort
+	rttUs uint32
+	rttAt int64
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {
@@ -125,6 +131,9 @@ func (l *loop) openClient(c gnet.Conn) *client {
 			cl.ip = ip.Unmap().AppendTo(cl.ipBuf[:0])
 			cl.peer = ip.Unmap()
 		}
+	}
+	if l.alog != nil {
+		cl.local = localAddr(c)
 	}
 	c.SetContext(cl)
 	l.addClient(cl)

@@ -160,7 +160,9 @@ func startPublished(t testing.TB, p *model.Published, cfg Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen = "127.0.0.1:0"
+	if cfg.Listen != "0.0.0.0:0" { // the wildcard only where a test asks for it
+		cfg.Listen = "127.0.0.1:0"
+	}
 	if cfg.TLSListen != "" {
 		cfg.TLSListen = "127.0.0.1:0"
 	}

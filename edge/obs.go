@@ -33,6 +33,7 @@ const (
 type reqObs struct {
 	t0       int64 // precise clock: head complete
 	sent     int64 // precise clock: the (last) upstream head written; 0: none
+	connect  int64 // ns from dial to a ready connection; 0: pooled or none
 	head     int64 // precise clock: the upstream response head; 0: none
 	in, out  int64 // bytes read from / written to the client
 	status   uint16

@@ -1,7 +1,13 @@
 package edge
 
 import (
+	"net"
+	"net/netip"
 	"time"
+	"unsafe"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/http1"
@@ -60,6 +66,7 @@ func (cl *client) logRecord(end int64) {
 		r.Header = time.Duration(o.head - o.sent)
 		r.Backend = time.Duration(max(end-o.sent, 0))
 	}
+	r.Connect = time.Duration(o.connect)
 	r.BytesIn, r.BytesOut = o.in, o.out
 	r.Status, r.UpstreamStatus = o.status, o.upStatus
 	if cl.tls != nil {
@@ -84,6 +91,8 @@ func (cl *client) logRecord(end int64) {
 	if cl.t != nil && o.sent != 0 {
 		r.SetString(accesslog.Upstream, cl.t.addr)
 	}
+	r.SetAddrPort(accesslog.VIP, cl.local)
+	r.RTT = cl.logRTT()
 	r.SetString(accesslog.Subject, o.subject)
 	switch {
 	case o.limit != nil:
@@ -101,4 +110,60 @@ func (cl *client) logRecord(end int64) {
 		r.SetString(accesslog.ErrMsg, o.msg)
 	}
 	l.alog.Commit()
+}
+
+// localAddr is the address a client reached (the line's vip, nginx's
+// $server_addr): gnet gives an accepted connection its listener's
+// address, so behind a wildcard listener the socket is asked
+// (getsockname, once per connection and only with the log on).
+func localAddr(c gnet.Conn) netip.AddrPort {
+	a, ok := c.LocalAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.AddrPort{}
+	}
+	ap := a.AddrPort()
+	if !ap.Addr().Unmap().IsUnspecified() {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	sa, err := unix.Getsockname(c.Fd())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// rttEvery is how often a connection's TCP round trip is read again for
+// its lines: a getsockopt per request would cost more than the rest of
+// the line, and the kernel's smoothed RTT moves slowly.
+const rttEvery = int64(time.Second)
+
+// logRTT is the client's TCP round trip for the line (tcp_rtt, nginx's
+// $tcpinfo_rtt): read at the connection's first line and then at most
+// once every rttEvery; a closed connection keeps its last reading.
+func (cl *client) logRTT() time.Duration {
+	now := cl.l.pnow
+	if !cl.dead && (cl.rttAt == 0 || now-cl.rttAt >= rttEvery) {
+		if us, ok := tcpRTT(cl.c.Fd()); ok {
+			cl.rttUs = us
+		}
+		cl.rttAt = max(now, 1)
+	}
+	return time.Duration(cl.rttUs) * time.Microsecond
+}
+
+// tcpRTT reads tcpi_rtt (µs) with getsockopt(TCP_INFO). The raw call
+// keeps the TCPInfo on the stack (unix.GetsockoptTCPInfo returns a heap
+// copy: an allocation per reading).
+func tcpRTT(fd int) (uint32, bool) {
+	var info unix.TCPInfo
+	n := uint32(unix.SizeofTCPInfo)
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.IPPROTO_TCP, unix.TCP_INFO,
+		uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
+	return info.Rtt, e == 0
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -182,5 +183,94 @@ func TestAccessLogTrustedProxyClient(t *testing.T) {
 	lines := logLines(t, dir)
 	if st != 200 || len(lines) != 1 || lines[0]["req_id"] != id || lines[0]["client_ip"] != "203.0.113.9" {
 		t.Errorf("status %d, lines %v", st, lines)
+	}
+}
+
+// The connection's fields of a line: vip is the address the client
+// reached (the socket's own behind a wildcard listener), tcp_rtt the
+// kernel's round trip, backend_connect only on the request that dialed
+// (the next one on the same loop reuses the pooled connection).
+func TestAccessLogConnectionFields(t *testing.T) {
+	for _, listen := range []string{"", "0.0.0.0:0"} {
+		t.Run("listen="+listen, func(t *testing.T) {
+			s, lg, dir := startLoggedServer(t, 0, func(c *Config) { c.Loops = 1; c.Listen = listen })
+			_, port, _ := net.SplitHostPort(s.Addr())
+			c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := 0; i < 2; i++ {
+				io.WriteString(c, "GET /release/p HTTP/1.1\r\nHost: service-t.localhost\r\n\r\n")
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("request %d: %s", i, resp.Status)
+				}
+			}
+			waitFor(t, "requests finished", func() bool { return s.Inflight() == 0 })
+			if err := lg.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			lines := logLines(t, dir)
+			if len(lines) != 2 {
+				t.Fatalf("%d lines: %v", len(lines), lines)
+			}
+			for i, m := range lines {
+				if m["vip"] != "127.0.0.1:"+port {
+					t.Errorf("line %d: vip %v, want 127.0.0.1:%s", i, m["vip"], port)
+				}
+				if rtt, _ := m["tcp_rtt"].(float64); rtt <= 0 || rtt > 1 {
+					t.Errorf("line %d: tcp_rtt %v", i, m["tcp_rtt"])
+				}
+			}
+			if bc, _ := lines[0]["backend_connect"].(float64); bc <= 0 || bc > 5 {
+				t.Errorf("first line (dialed): backend_connect %v", lines[0]["backend_connect"])
+			}
+			if bc, ok := lines[1]["backend_connect"]; ok {
+				t.Errorf("second line (pooled): backend_connect %v", bc)
+			}
+		})
+	}
+}
+
+// Reading the round trip (once a second per logged connection) does not
+// allocate either, and reads a real value from a connected socket.
+func TestTCPRTTAllocs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, c)
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := c.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if us, ok := tcpRTT(fd); !ok || us == 0 {
+		t.Fatalf("tcpRTT = %d, %v", us, ok)
+	}
+	if n := testing.AllocsPerRun(1000, func() { tcpRTT(fd) }); n != 0 {
+		t.Fatalf("%v allocations per reading", n)
+	}
+	if _, ok := tcpRTT(-1); ok {
+		t.Fatal("a bad descriptor read")
 	}
 }

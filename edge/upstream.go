@@ -50,6 +50,7 @@ type upstream struct {
 	teCoded   bool // the backend's Transfer-Encoding has codings besides chunked (te.go)
 	zeroSent  bool
 	idleSince int64
+	dialAt    int64 // precise clock when the dial began (backend_connect)
 
 	parser http1.Parser
 	phase  upPhase
@@ -66,6 +67,7 @@ type upstream struct {
 func (l *loop) dial(u *upstream) {
 	l.ctr.add(cUpstreamDials, 1)
 	l.obs.addrs.at(u.t.obsAddr).dials.Add(1)
+	u.dialAt = l.pnow
 	addr, timeout, el := u.t.addr, l.s.cfg.ConnectTimeout, l.el
 	go func() {
 		conn, err := net.DialTimeout("tcp", addr, timeout)
@@ -128,6 +130,9 @@ func (u *upstream) ready() {
 		u.l.poolPut(u) // the client gave up; keep the connection for the next one
 		return
 	}
+	// backend_connect: dial to ready, a TLS backend's handshake included
+	// (as nginx's $upstream_connect_time); absent on a pooled connection.
+	cl.ob.connect = max(u.l.pnow-u.dialAt, 1)
 	cl.sendHead()
 	if !cl.dead && !u.dead {
 		cl.process() // body bytes that waited for the connection
