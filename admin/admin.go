@@ -49,8 +49,11 @@ type Options struct {
 	// LocalQuotaUsed, when set, reports the in-process edge's usage-plan
 	// quota counts (plan id → requests used) for InUseRequestNum.
 	LocalQuotaUsed func() map[string]int64
-	Log            *slog.Logger
-	Now            func() time.Time
+	// LocalQuotaShared: LocalQuotaUsed are cluster totals (the in-process
+	// edge leases from Redis), counted once with the remote edges' totals.
+	LocalQuotaShared bool
+	Log              *slog.Logger
+	Now              func() time.Time
 
 	// LogSearcher answers DescribeLogSearch over the access log's
 	// directory; nil answers UnsupportedOperation (no access log).

@@ -116,11 +116,14 @@ const maxQuotaReport = 10000
 // one long-poll old). Each edge counts its own quota (README "Rate
 // limiting"), so the sum is what the plan has used cluster-wide.
 func (a *Admin) quotaUsed(planID string) int64 {
-	var n int64
+	var n, shared int64
 	if a.opts.LocalQuotaUsed != nil {
-		n = a.opts.LocalQuotaUsed()[planID]
+		if a.opts.LocalQuotaShared {
+			shared = a.opts.LocalQuotaUsed()[planID]
+		} else {
+			n = a.opts.LocalQuotaUsed()[planID]
+		}
 	}
-	var shared int64
 	a.edgesMu.Lock()
 	for _, e := range a.edges {
 		if e.shared {

@@ -41,3 +41,22 @@ func boundPlan(t *testing.T, opts Options) (*testAdmin, string, func() float64) 
 		return l[0].(map[string]any)["InUseRequestNum"].(float64)
 	}
 }
+
+// An in-process edge leasing from Redis (`run --redis`) reports the
+// cluster total too: taken once with the remote edges' totals, and the
+// remote edges counting alone still add to it.
+func TestInUseRequestNumLocalShared(t *testing.T) {
+	var local map[string]int64
+	ta, plan, inUse := boundPlan(t, Options{LocalQuotaShared: true, LocalQuotaUsed: func() map[string]int64 { return local }})
+	local = map[string]int64{plan: 503}
+	ta.must("EdgeSync", map[string]any{"EdgeId": "edge-a", "Revision": ta.Revision(), "WaitSeconds": 0,
+		"Quotas": map[string]int64{plan: 500}, "QuotasShared": true})
+	if n := inUse(); n != 503 {
+		t.Fatalf("InUseRequestNum %v, want 503 (the newest cluster total, once)", n)
+	}
+	ta.must("EdgeSync", map[string]any{"EdgeId": "edge-b", "Revision": ta.Revision(), "WaitSeconds": 0,
+		"Quotas": map[string]int64{plan: 7}, "QuotasShared": false})
+	if n := inUse(); n != 510 {
+		t.Fatalf("InUseRequestNum %v, want 503 shared + 7 counted alone", n)
+	}
+}

@@ -42,6 +42,7 @@ type runFlags struct {
 	adminTLS                              adminTLS
 	metrics                               metricsFlags
 	accessLog                             accessLogFlags
+	redis                                 redisFlags
 }
 
 func parseRunFlags(args []string) (*runFlags, error) {
@@ -63,6 +64,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	addFirewallFlags(fs, &f.fw)
 	f.metrics.register(fs)
 	f.accessLog.register(fs)
+	addRedisFlags(fs, &f.redis)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -162,9 +164,14 @@ func runCmd(args []string) error {
 		return err
 	}
 	defer dataLock.Release()
+	lessor, err := f.redis.setup(&f.cfg, log)
+	if err != nil {
+		return err
+	}
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
-		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
+		LocalQuotaShared: lessor != nil,
+		DataDir:          f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
 		SecretKeyFile: f.secretKeyFile, LogSearcher: logSearch,
 		LocalQuotaUsed: func() map[string]int64 {
 			if srv == nil {
@@ -187,6 +194,9 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if lessor != nil {
+		defer lessor.Close() // after the loops stop: returns unspent leases
+	}
 	stopQuotas, err := startQuotas(srv, f.data, log)
 	if err != nil {
 		return err
@@ -204,6 +214,9 @@ func runCmd(args []string) error {
 	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	var hs *http.Server
@@ -228,9 +241,16 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
+	lessor, err := f.redis.setup(&f.cfg, log)
+	if err != nil {
+		return err
+	}
 	srv, err := edge.New(f.cfg, snap, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	sigs := trapSignals()
 	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
@@ -247,6 +267,9 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
+	}
+	if lessor != nil {
+		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	var hs *http.Server
