@@ -39,6 +39,7 @@ func (a *Admin) newHWServer() *hwapi.Server {
 		Forbidden: a.isEdgeCredential,
 		Now:       a.opts.Now,
 		Log:       a.log,
+		Rate:      a.opts.Limits.ActionRate, // --action-rate: the same rate as each Action
 	}
 	for _, routes := range hwRouteSets {
 		s.Handle(routes(a)...)

@@ -26,7 +26,7 @@ type hwREST struct {
 }
 
 func newHW(t *testing.T, cp *controlPlane) *hwREST {
-	return &hwREST{t, &hwclient.Client{Endpoint: "http://" + cp.Admin, AK: cp.ID, SK: cp.Key, Project: "0b1c2d3e4f", Instance: "edgegate"}}
+	return &hwREST{t, &hwclient.Client{Endpoint: "http://" + cp.Admin, AK: cp.ID, SK: cp.Key, Project: "0b1c2d3e4f", Instance: "edgegate", Retries: 5}}
 }
 
 // want calls method rel (an instance path; "/v2/..." as is) and checks

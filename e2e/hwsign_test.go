@@ -22,7 +22,7 @@ import (
 
 // hwSignClient is the REST client of cp, signing with its admin key.
 func hwSignClient(cp *controlPlane) *hwclient.Client {
-	return &hwclient.Client{Endpoint: "http://" + cp.Admin, AK: cp.ID, SK: cp.Key, Project: "e2eproject", Instance: "e2einstance"}
+	return &hwclient.Client{Endpoint: "http://" + cp.Admin, AK: cp.ID, SK: cp.Key, Project: "e2eproject", Instance: "e2einstance", Retries: 5}
 }
 
 // hwMust calls the REST interface and checks the status (and code).

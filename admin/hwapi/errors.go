@@ -36,6 +36,7 @@ const (
 	CodeForbidden    = "APIG.1005" // seed 403: no permission for the method
 	CodeAKSK         = "APIGW.0301"
 	CodeNoRoute      = "APIG.0101" // no such operation
+	CodeThrottled    = "APIG.0308" // Huawei's gateway: the throttling threshold has been reached (429)
 	CodeSystem       = "APIG.9999" // seed 500
 
 	CodeNoGroup          = "APIG.3001"

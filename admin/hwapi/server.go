@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/edgegate/edgegate/admin/ratelimit"
 )
 
 // Prefix is where the REST interface lives on the admin listener; route
@@ -60,9 +62,19 @@ type Server struct {
 	Log       *slog.Logger     // default slog.Default()
 	// Timeout bounds a handler and reading the body; default 30 s.
 	Timeout time.Duration
+	// Rate is each operation's requests per second per AK (a token
+	// bucket of one second), as the Action API limits each Action per
+	// SecretId: 0 means DefaultRate, negative lifts it. Refused calls
+	// are 429 APIG.0308 with Retry-After: 1.
+	Rate int
 
-	mux *http.ServeMux
+	mux     *http.ServeMux
+	limiter ratelimit.Limiter
 }
+
+// DefaultRate is Server.Rate's default: the Action API's default per
+// Action (seed 默认接口请求频率限制, 20 per second).
+const DefaultRate = 20
 
 // Handle adds routes. A pattern that clashes with another panics (as
 // ServeMux does), at start.
@@ -112,7 +124,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, h
 	start := time.Now()
 	id := newRequestID()
 	c := &Call{Request: r, RequestID: id}
-	reply, err := s.run(w, r, c, h)
+	reply, err := s.run(w, r, c, r.Method+" "+pattern, h)
 	status, code := writeReply(w, id, reply, err)
 	attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", pattern),
 		slog.String("access_key", c.AccessKey), slog.Int("status", status), slog.Duration("duration", time.Since(start))}
@@ -130,7 +142,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, h
 	}
 }
 
-func (s *Server) run(w http.ResponseWriter, r *http.Request, c *Call, h Handler) (reply Reply, err error) {
+func (s *Server) run(w http.ResponseWriter, r *http.Request, c *Call, op string, h Handler) (reply Reply, err error) {
 	if r.Header.Get(HeaderToken) != "" {
 		return reply, Errorf(http.StatusUnauthorized, CodeToken,
 			"Incorrect token or token resolution failed: Edgegate does not accept IAM tokens (X-Auth-Token); sign the request with the admin AK/SK (%s, %s)", Algorithm, HeaderDate)
@@ -153,6 +165,14 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, c *Call, h Handler)
 	c.AccessKey = ak
 	if s.Forbidden != nil && s.Forbidden(ak) {
 		return reply, Errorf(http.StatusForbidden, CodeForbidden, "No permissions to request this method: the credential %s may not manage the gateway", ak)
+	}
+	rate := s.Rate
+	if rate == 0 {
+		rate = DefaultRate
+	}
+	if !s.limiter.Allow(ak, op, rate, s.now()) {
+		w.Header().Set("Retry-After", "1")
+		return reply, Errorf(http.StatusTooManyRequests, CodeThrottled, "The throttling threshold has been reached: %s is limited to %d requests per second per access key", op, rate)
 	}
 	for _, p := range []string{"project_id", "instance_id"} {
 		if v := r.PathValue(p); v != "" && !validID(v) {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ func testServer(t *testing.T) (*hwclient.Client, *hwapi.Server) {
 			return map[string]string{"AK1": "SK1", "EDGE": "SK2"}[ak], ak == "AK1" || ak == "EDGE"
 		},
 		Forbidden: func(ak string) bool { return ak == "EDGE" },
+		Rate:      -1, // TestRate sets one
 	}
 	names := make([]string, 1000)
 	for i := range names {
@@ -225,4 +227,32 @@ func TestPagingAndSearch(t *testing.T) {
 	f(url.Values{"name": {"NAMEX"}}, 666, 20)
 	f(url.Values{"name": {"namex"}, "precise_search": {"name"}}, 333, 20)
 	want(t, do(t, c, "GET", "/names", url.Values{"precise_search": {"id"}}, nil), 400, hwapi.CodeBadParameter)
+}
+
+// Each operation is limited per AK (the Action API's rule, per Action
+// and SecretId): past the rate a call is 429 APIG.0308 with Retry-After,
+// another operation is not affected, and the bucket refills with time.
+func TestRate(t *testing.T) {
+	c, s := testServer(t)
+	var now atomic.Int64 // the server's clock, moved by the test
+	now.Store(time.Now().UnixNano())
+	advance := func() { now.Add(int64(time.Second)) }
+	s.Rate, s.Now = 3, func() time.Time { return time.Unix(0, now.Load()) }
+	for range 3 {
+		want(t, do(t, c, "GET", "/echo/a", nil, nil), 200, "")
+	}
+	r := do(t, c, "GET", "/echo/b", nil, nil) // the same operation, another path value
+	want(t, r, 429, hwapi.CodeThrottled)
+	if r.Header.Get("Retry-After") != "1" {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	want(t, do(t, c, "GET", "/names", nil, nil), 200, "")
+	advance()
+	for range 3 {
+		want(t, do(t, c, "GET", "/echo/a", nil, nil), 200, "")
+	}
+	// A client that retries waits Retry-After and gets through.
+	c.Retries = 1
+	go func() { time.Sleep(300 * time.Millisecond); advance() }()
+	want(t, do(t, c, "GET", "/echo/a", nil, nil), 200, "")
 }

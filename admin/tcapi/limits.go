@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"crypto/sha256"
 	"sync"
-	"time"
 )
 
 // Limits are per-Action request rates, enforced per SecretId with
@@ -29,59 +28,6 @@ func (l *Limits) rate(action string) int {
 		return r
 	}
 	return l.Default
-}
-
-// rateLimiter is a token bucket per (SecretId, Action) holding at most one
-// second's worth of requests. Only authenticated SecretIds reach it, so the
-// map is bounded by keys × Actions; idle full buckets are swept.
-type rateLimiter struct {
-	mu      sync.Mutex
-	buckets map[limitKey]*bucket
-	sweepAt time.Time
-}
-
-type limitKey struct{ secretId, action string }
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func (rl *rateLimiter) allow(secretId, action string, rate int, now time.Time) bool {
-	if rate <= 0 {
-		return true
-	}
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	if rl.buckets == nil {
-		rl.buckets = map[limitKey]*bucket{}
-	}
-	if len(rl.buckets) > 4096 && now.After(rl.sweepAt) {
-		for k, b := range rl.buckets {
-			if now.Sub(b.last) > time.Second {
-				delete(rl.buckets, k)
-			}
-		}
-		rl.sweepAt = now.Add(time.Second)
-	}
-	k := limitKey{secretId, action}
-	b := rl.buckets[k]
-	if b == nil {
-		b = &bucket{tokens: float64(rate), last: now}
-		rl.buckets[k] = b
-	}
-	if el := now.Sub(b.last); el > 0 {
-		b.tokens += el.Seconds() * float64(rate)
-		if b.tokens > float64(rate) {
-			b.tokens = float64(rate)
-		}
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
 
 // nonceCache remembers the v1 (SecretId, Nonce) pairs that were accepted,

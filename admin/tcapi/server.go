@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/edgegate/edgegate/admin/ratelimit"
 )
 
 // Credentials resolves a SecretId to its SecretKey.
@@ -92,7 +94,7 @@ type Server struct {
 
 	once    sync.Once
 	nonces  nonceCache
-	limiter rateLimiter
+	limiter ratelimit.Limiter
 }
 
 func (s *Server) init() {
@@ -226,7 +228,7 @@ func (s *Server) serve(r *http.Request, req *Request, rb *reqBody) (any, error) 
 	if limits == nil {
 		limits = defaultLimits
 	}
-	if rate := limits.rate(req.Action); !s.limiter.allow(req.SecretId, req.Action, rate, s.now()) {
+	if rate := limits.rate(req.Action); !s.limiter.Allow(req.SecretId, req.Action, rate, s.now()) {
 		return nil, Errorf(CodeRequestLimitExceeded, "Action %s is limited to %d requests per second.", req.Action, rate)
 	}
 	return s.call(r.Context(), s.Actions[req.Action], req)

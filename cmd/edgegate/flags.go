@@ -57,7 +57,7 @@ func parseUnderscores(s string, cfg *edge.Config) error {
 // and admin (README "Keys, usage plans and apps").
 func accessFlags(fs *flag.FlagSet, l *admin.Limits, secretKeyFile *string) {
 	fs.StringVar(secretKeyFile, "secret-key-file", "", "master key file (32 bytes or 64 hex digits; created 0600 if absent) sealing API key and app secrets in the store; without it they are stored in clear")
-	fs.IntVar(&l.ActionRate, "action-rate", 0, "requests per second per Action and SecretId (default 20, DescribeApi 100: seed 默认接口请求频率限制); -1 lifts the rates, for bulk loads")
+	fs.IntVar(&l.ActionRate, "action-rate", 0, "requests per second per Action and SecretId (default 20, DescribeApi 100: seed 默认接口请求频率限制), and per Huawei REST operation and AK (default 20); -1 lifts the rates, for bulk loads")
 	fs.IntVar(&l.UsagePlans, "max-usage-plans", 0, "tenant limit on usage plans (default 200, seed 使用限制)")
 	fs.IntVar(&l.ApiKeys, "max-api-keys", 0, "tenant limit on API keys (default 400)")
 	fs.IntVar(&l.KeysPerPlan, "max-keys-per-plan", 0, "API keys one usage plan may hold (default 50)")

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,6 +38,10 @@ type Client struct {
 	// Tamper, when set, changes the request after it is signed (tests of
 	// the verifier).
 	Tamper func(*http.Request)
+	// Retries is how many times a call refused for its rate (429
+	// APIG.0308) is sent again, after the answer's Retry-After (default
+	// 1 s) and signed anew; 0: the 429 is returned.
+	Retries int
 }
 
 // Response is an answer: its status, body and, for error statuses, the
@@ -61,8 +66,22 @@ func (c *Client) InstancePath(rel string) string {
 }
 
 // Do sends method path?query with body (nil: none; []byte: as is; else
-// JSON), signed.
+// JSON), signed; see Retries.
 func (c *Client) Do(method, path string, query url.Values, body any) (*Response, error) {
+	for try := 0; ; try++ {
+		r, err := c.do(method, path, query, body)
+		if err != nil || try >= c.Retries || r.Status != http.StatusTooManyRequests || r.ErrorCode != "APIG.0308" {
+			return r, err
+		}
+		wait := time.Second
+		if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err == nil && s >= 0 {
+			wait = time.Duration(s) * time.Second
+		}
+		time.Sleep(wait)
+	}
+}
+
+func (c *Client) do(method, path string, query url.Values, body any) (*Response, error) {
 	var raw []byte
 	switch b := body.(type) {
 	case nil:
