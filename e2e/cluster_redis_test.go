@@ -55,6 +55,28 @@ func (p *perSecond) whole() []int {
 	return out
 }
 
+// tally sorts a limited load's answers: a 200 counts in each perSecond
+// given, a 429 RateLimitExceeded is the limit at work, anything else is
+// kept in bad.
+type tally struct {
+	mu  sync.Mutex
+	bad []string
+}
+
+func (t *tally) count(a answer, secs ...*perSecond) {
+	switch {
+	case a.status == 200:
+		for _, s := range secs {
+			s.add(a)
+		}
+	case a.status == 429 && a.code == "RateLimitExceeded":
+	default:
+		t.mu.Lock()
+		t.bad = append(t.bad, a.String())
+		t.mu.Unlock()
+	}
+}
+
 // paced sends get at rate per second from one keep-alive client until d
 // has passed, handing each answer to count (open loop: a slow answer
 // does not slow the offered load much).
@@ -116,7 +138,7 @@ func TestClusterLimitsRedis(t *testing.T) {
 		// straddle the boundary in the Date count.
 		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
 		all = &perSecond{}
-		var mu sync.Mutex
+		var ty tally
 		var wg sync.WaitGroup
 		for i, e := range edges {
 			pe := &perSecond{}
@@ -126,22 +148,11 @@ func TestClusterLimitsRedis(t *testing.T) {
 				rates = []float64{70, 70, 70}
 			}
 			for _, r := range rates {
-				paced(&wg, d, r, getQ(e), func(a answer) {
-					switch {
-					case a.status == 200:
-						all.add(a)
-						pe.add(a)
-					case a.status == 429 && a.code == "RateLimitExceeded":
-					default:
-						mu.Lock()
-						bad = append(bad, a.String())
-						mu.Unlock()
-					}
-				})
+				paced(&wg, d, r, getQ(e), func(a answer) { ty.count(a, all, pe) })
 			}
 		}
 		wg.Wait()
-		return all, byEdge, bad
+		return all, byEdge, ty.bad
 	}
 	within := func(what string, got []int, lo, hi int) {
 		t.Helper()

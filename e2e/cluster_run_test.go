@@ -35,26 +35,14 @@ Traffic:
 	}
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
 	all := &perSecond{}
-	var mu sync.Mutex
-	var bad []string
+	var ty tally
 	var wg sync.WaitGroup
 	for _, g := range gs {
-		g := g
-		paced(&wg, 5500*time.Millisecond, 30, func(hc *http.Client) answer { return g.send(hc, "GET", "/mock", nil, nil) }, func(a answer) {
-			switch {
-			case a.status == 200:
-				all.add(a)
-			case a.status == 429 && a.code == "RateLimitExceeded":
-			default:
-				mu.Lock()
-				bad = append(bad, a.String())
-				mu.Unlock()
-			}
-		})
+		paced(&wg, 5500*time.Millisecond, 30, func(hc *http.Client) answer { return g.send(hc, "GET", "/mock", nil, nil) }, func(a answer) { ty.count(a, all) })
 	}
 	wg.Wait()
-	if len(bad) > 0 {
-		t.Errorf("answers other than 200 and 429 RateLimitExceeded: %v", bad[:min(len(bad), 5)])
+	if len(ty.bad) > 0 {
+		t.Errorf("answers other than 200 and 429 RateLimitExceeded: %v", ty.bad[:min(len(ty.bad), 5)])
 	}
 	got := all.whole()
 	t.Logf("admitted per second across both: %v", got)
