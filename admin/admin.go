@@ -46,14 +46,13 @@ type Options struct {
 	// CertExpiryWarning: certificates expiring within it are logged at
 	// start and daily (certificates.go); zero means 30 days.
 	CertExpiryWarning time.Duration
-	// LocalQuotaUsed, when set, reports the in-process edge's usage-plan
-	// quota counts (plan id → requests used) for InUseRequestNum.
-	LocalQuotaUsed func() map[string]int64
-	// LocalQuotaShared: LocalQuotaUsed are cluster totals (the in-process
-	// edge leases from Redis), counted once with the remote edges' totals.
-	LocalQuotaShared bool
-	Log              *slog.Logger
-	Now              func() time.Time
+	// LocalQuota, when set, reports the in-process edge's usage-plan
+	// quota counts (plan id → requests used) for InUseRequestNum, and
+	// whether they are cluster totals (it leases from Redis: counted once
+	// with the remote edges' totals, not added).
+	LocalQuota func() (used map[string]int64, shared bool)
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	// LogSearcher answers DescribeLogSearch over the access log's
 	// directory; nil answers UnsupportedOperation (no access log).

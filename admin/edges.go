@@ -117,11 +117,11 @@ const maxQuotaReport = 10000
 // limiting"), so the sum is what the plan has used cluster-wide.
 func (a *Admin) quotaUsed(planID string) int64 {
 	var n, shared int64
-	if a.opts.LocalQuotaUsed != nil {
-		if a.opts.LocalQuotaShared {
-			shared = a.opts.LocalQuotaUsed()[planID]
+	if a.opts.LocalQuota != nil {
+		if used, sh := a.opts.LocalQuota(); sh {
+			shared = used[planID]
 		} else {
-			n = a.opts.LocalQuotaUsed()[planID]
+			n = used[planID]
 		}
 	}
 	a.edgesMu.Lock()

@@ -47,7 +47,7 @@ func boundPlan(t *testing.T, opts Options) (*testAdmin, string, func() float64) 
 // remote edges counting alone still add to it.
 func TestInUseRequestNumLocalShared(t *testing.T) {
 	var local map[string]int64
-	ta, plan, inUse := boundPlan(t, Options{LocalQuotaShared: true, LocalQuotaUsed: func() map[string]int64 { return local }})
+	ta, plan, inUse := boundPlan(t, Options{LocalQuota: func() (map[string]int64, bool) { return local, true }})
 	local = map[string]int64{plan: 503}
 	ta.must("EdgeSync", map[string]any{"EdgeId": "edge-a", "Revision": ta.Revision(), "WaitSeconds": 0,
 		"Quotas": map[string]int64{plan: 500}, "QuotasShared": true})

@@ -7,7 +7,7 @@ import "testing"
 // report from an edge replaces its previous one.
 func TestInUseRequestNum(t *testing.T) {
 	local := map[string]int64{}
-	ta, plan, inUse := boundPlan(t, Options{LocalQuotaUsed: func() map[string]int64 { return local }})
+	ta, plan, inUse := boundPlan(t, Options{LocalQuota: func() (map[string]int64, bool) { return local, false }})
 	if n := inUse(); n != 0 {
 		t.Fatalf("unused plan: %v", n)
 	}

@@ -71,12 +71,12 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 	if err := os.WriteFile(script, []byte(xffScript), 0o644); err != nil {
 		return nil, err
 	}
-	admins := map[string]int{}
-	start := func(name string, size tableSize) (*peer, error) {
+	// start returns the peer and its admin port (for -profile).
+	start := func(name string, size tableSize) (*peer, int, error) {
 		path := filepath.Join(e.dir, name+".json")
 		n, err := writeTableConfig(path, size, e.originPort())
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if size == large {
 			r.ConfigBytes = n
@@ -84,24 +84,23 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 		t0 := time.Now()
 		p, _, admin, err := e.startEdgegate(ctx, name, gmp, o.Profile, "--config", path, "--trusted-proxies", "127.0.0.1")
 		if err != nil {
-			return p, err
+			return p, admin, err
 		}
-		admins[name] = admin
 		if size == large {
 			r.StartSeconds = time.Since(t0).Seconds()
 		}
 		p.path = bigPath
-		return p, checkAuth(ctx, p, "")
+		return p, admin, checkAuth(ctx, p, "")
 	}
 	logf("large tables: starting the small and the large gateway (%s APIs, %s keys, %s prefixes)", fmtInt(float64(large.Services*large.APIsPerService)), fmtInt(float64(large.Keys)), fmtInt(float64(large.Prefixes)))
-	sp, err := start("edgegate-small", small)
+	sp, spAdmin, err := start("edgegate-small", small)
 	if sp != nil {
 		defer e.sup.stop(sp.proc)
 	}
 	if err != nil {
 		return nil, err
 	}
-	lp, err := start("edgegate-large", large)
+	lp, lpAdmin, err := start("edgegate-large", large)
 	if lp != nil {
 		defer e.sup.stop(lp.proc)
 	}
@@ -142,10 +141,10 @@ func largePart(ctx context.Context, e *env, o *options, gmp string) (*largeResul
 	r.Compare = perCoreTargets("throughput with the large tables ≥ 0.95× the small ones (per core)", find(r.Proxy, "edgegate-large"), find(r.Proxy, "edgegate-small"), 0.95)
 	if o.Profile {
 		logf("profile: %d s CPU profiles of the large and the small gateway during an extra run each", profileSeconds)
-		if r.ProfileLarge, err = profileRun(ctx, e, o, lp, admins["edgegate-large"], load); err != nil {
+		if r.ProfileLarge, err = profileRun(ctx, e, o, lp, lpAdmin, load); err != nil {
 			return nil, err
 		}
-		if r.ProfileSmall, err = profileRun(ctx, e, o, sp, admins["edgegate-small"], load); err != nil {
+		if r.ProfileSmall, err = profileRun(ctx, e, o, sp, spAdmin, load); err != nil {
 			return nil, err
 		}
 	}

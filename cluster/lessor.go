@@ -243,8 +243,12 @@ func (b *book) op(loop int, win, want, ret int64) op {
 }
 
 // Close returns every unspent token and stops the lessor (an edge's
-// graceful stop, after its loops stopped).
+// graceful stop, after its loops stopped). A nil Lessor (no --redis) has
+// nothing to close.
 func (l *Lessor) Close() {
+	if l == nil {
+		return
+	}
 	l.closeOnce.Do(func() {
 		close(l.stop)
 		if l.loops > 0 {

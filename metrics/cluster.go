@@ -44,10 +44,3 @@ func (e *Exporter) writeCluster(src Cluster) {
 		t.unsigned(f.name, v[i])
 	}
 }
-
-// SetCluster adds the cluster-wide limits' families.
-func (e *Exporter) SetCluster(c Cluster) {
-	e.mu.Lock()
-	e.src.Cluster = c
-	e.mu.Unlock()
-}

@@ -18,7 +18,7 @@ func TestClusterFamilies(t *testing.T) {
 	if strings.Contains(string(e.Scrape()), "edgegate_cluster") {
 		t.Fatal("cluster families without --redis")
 	}
-	e.SetCluster(f)
+	e = New(Sources{Cluster: f})
 	out := string(e.Scrape())
 	for _, want := range []string{"edgegate_cluster_redis_up 1\n", "edgegate_cluster_limits 3\n", "edgegate_cluster_edges 2\n",
 		"edgegate_cluster_leases_total 7\n", "edgegate_cluster_tokens_granted_total 700\n", "edgegate_cluster_fail_open_total 4\n",

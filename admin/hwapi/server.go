@@ -64,17 +64,13 @@ type Server struct {
 	Timeout time.Duration
 	// Rate is each operation's requests per second per AK (a token
 	// bucket of one second), as the Action API limits each Action per
-	// SecretId: 0 means DefaultRate, negative lifts it. Refused calls
-	// are 429 APIG.0308 with Retry-After: 1.
+	// SecretId: 0 means ratelimit.DefaultRate, negative lifts it.
+	// Refused calls are 429 APIG.0308 with Retry-After: 1.
 	Rate int
 
 	mux     *http.ServeMux
 	limiter ratelimit.Limiter
 }
-
-// DefaultRate is Server.Rate's default: the Action API's default per
-// Action (seed 默认接口请求频率限制, 20 per second).
-const DefaultRate = 20
 
 // Handle adds routes. A pattern that clashes with another panics (as
 // ServeMux does), at start.
@@ -168,7 +164,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, c *Call, op string,
 	}
 	rate := s.Rate
 	if rate == 0 {
-		rate = DefaultRate
+		rate = ratelimit.DefaultRate
 	}
 	if !s.limiter.Allow(ak, op, rate, s.now()) {
 		w.Header().Set("Retry-After", "1")

@@ -22,6 +22,11 @@ type Limiter struct {
 
 const sweepOver = 4096
 
+// DefaultRate is an operation's rate per credential unless configured:
+// the seed's 默认接口请求频率限制 (20 requests per second per Action),
+// which the Huawei REST interface follows per operation.
+const DefaultRate = 20
+
 type key struct{ cred, op string }
 
 type bucket struct {
@@ -63,11 +68,4 @@ func (rl *Limiter) Allow(cred, op string, rate int, now time.Time) bool {
 	}
 	b.tokens--
 	return true
-}
-
-// Len is the number of buckets held (tests).
-func (rl *Limiter) Len() int {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	return len(rl.buckets)
 }

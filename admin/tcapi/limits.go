@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"crypto/sha256"
 	"sync"
+
+	"github.com/edgegate/edgegate/admin/ratelimit"
 )
 
 // Limits are per-Action request rates, enforced per SecretId with
@@ -20,7 +22,7 @@ type Limits struct {
 // DefaultLimits returns the seed's limits (each Action's 默认接口请求频率限制):
 // 20 requests per second, DescribeApi 100.
 func DefaultLimits() *Limits {
-	return &Limits{Default: 20, PerAction: map[string]int{"DescribeApi": 100}}
+	return &Limits{Default: ratelimit.DefaultRate, PerAction: map[string]int{"DescribeApi": 100}}
 }
 
 func (l *Limits) rate(action string) int {

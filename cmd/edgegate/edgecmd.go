@@ -94,12 +94,10 @@ func edgeCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer lessor.Close() // after the loops stop: returns unspent leases
 	srv, err := edge.New(cfg, snap, log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	stopQuotas, err := startQuotas(srv, *data, log)
 	if err != nil {
@@ -123,12 +121,9 @@ func edgeCmd(args []string) error {
 			log.Warn("edge: following an admin over plain HTTP: revisions are sealed but the exchange is not private; use https:// with --control-pin", "control", c.Endpoint)
 		}
 	}
-	exp, stopMetrics, err := mf.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
+	_, stopMetrics, err := mf.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	stop := make(chan struct{})

@@ -36,6 +36,9 @@ func (fw *firewall) metricsSource() metrics.Firewall {
 // shuts srv down, which is already listening.
 func (m *metricsFlags) serve(srv *edge.Server, src metrics.Sources, log *slog.Logger) (*metrics.Exporter, func(), error) {
 	src.Edge, src.AccessLog, src.Process = srv, srv.Config().AccessLog, true
+	if c, ok := srv.Config().Cluster.(metrics.Cluster); ok { // the --redis lessor
+		src.Cluster = c
+	}
 	exp := metrics.New(src)
 	stop, err := m.start(exp, log)
 	if err != nil {

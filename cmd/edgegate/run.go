@@ -168,16 +168,16 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer lessor.Close() // after the loops stop: returns unspent leases
 	var srv *edge.Server
 	a, err := admin.New(admin.Options{
-		LocalQuotaShared: lessor != nil,
-		DataDir:          f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
+		DataDir: f.data, BaseDomain: f.baseDomain, Port: listenPort(f.cfg.Listen), Limits: f.limits, CertExpiryWarning: f.certExpiryWarning, Log: log,
 		SecretKeyFile: f.secretKeyFile, LogSearcher: logSearch,
-		LocalQuotaUsed: func() map[string]int64 {
+		LocalQuota: func() (map[string]int64, bool) {
 			if srv == nil {
-				return nil
+				return nil, false
 			}
-			return srv.PlanQuotaUsed()
+			return srv.PlanQuotaUsed(), srv.QuotasShared()
 		},
 		Publish: func(s *snapshot.Snapshot) error {
 			if srv == nil {
@@ -193,9 +193,6 @@ func runCmd(args []string) error {
 	srv, err = edge.New(f.cfg, a.Snapshot(), log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	stopQuotas, err := startQuotas(srv, f.data, log)
 	if err != nil {
@@ -214,9 +211,6 @@ func runCmd(args []string) error {
 	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Admin: a, StorePath: admin.DBPath(f.data), Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	var hs *http.Server
@@ -245,12 +239,10 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	if err != nil {
 		return err
 	}
+	defer lessor.Close() // after the loops stop: returns unspent leases
 	srv, err := edge.New(f.cfg, snap, log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		defer lessor.Close() // after the loops stop: returns unspent leases
 	}
 	sigs := trapSignals()
 	listenLock, err := startListening(srv, &f.cfg, f.note(), log)
@@ -267,9 +259,6 @@ func runStatic(f *runFlags, log *slog.Logger, fw *firewall) error {
 	exp, stopMetrics, err := f.metrics.serve(srv, metrics.Sources{Firewall: fw.metricsSource()}, log)
 	if err != nil {
 		return err
-	}
-	if lessor != nil {
-		exp.SetCluster(lessor)
 	}
 	defer stopMetrics()
 	var hs *http.Server

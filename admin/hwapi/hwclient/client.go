@@ -38,9 +38,9 @@ type Client struct {
 	// Tamper, when set, changes the request after it is signed (tests of
 	// the verifier).
 	Tamper func(*http.Request)
-	// Retries is how many times a call refused for its rate (429
-	// APIG.0308) is sent again, after the answer's Retry-After (default
-	// 1 s) and signed anew; 0: the 429 is returned.
+	// Retries is how many times a call refused for its rate (429) is
+	// sent again, after the answer's Retry-After (default 1 s) and signed
+	// anew; 0: the 429 is returned.
 	Retries int
 }
 
@@ -70,7 +70,7 @@ func (c *Client) InstancePath(rel string) string {
 func (c *Client) Do(method, path string, query url.Values, body any) (*Response, error) {
 	for try := 0; ; try++ {
 		r, err := c.do(method, path, query, body)
-		if err != nil || try >= c.Retries || r.Status != http.StatusTooManyRequests || r.ErrorCode != "APIG.0308" {
+		if err != nil || try >= c.Retries || r.Status != http.StatusTooManyRequests {
 			return r, err
 		}
 		wait := time.Second
