@@ -3,15 +3,20 @@ package edge
 import "testing"
 
 // Each --io-batching mode reaches the loops, and a proxied GET works in
-// each. Whether io_uring comes up is the kernel's choice (the gnet fork's
-// tests check it against the kernel): auto and writes agree on it, and
-// fall back to deferred writes together.
+// each. Whether io_uring, and ring I/O, come up is the kernel's choice
+// (the gnet fork's tests check it against the kernel): the modes agree
+// on it and fall back in order (ring to batched reads, io_uring to
+// deferred writes).
 func TestIOBatchingModes(t *testing.T) {
 	up := startRawUpstream(t, "hello")
 	doc := serviceDoc(proxyAPI("api-p", "/p", up.ln.Addr().String(), ""))
-	auto := "deferred"
+	reads, ring := "deferred", "deferred"
 	if w := startServer(t, doc, Config{Loops: 1, IOBatching: IOBatchWrites}, nil, nil).IOBatching(); w == "deferred+io_uring" {
-		auto = "deferred+io_uring+reads"
+		reads = "deferred+io_uring+reads"
+		ring = startServer(t, doc, Config{Loops: 1, IOBatching: IOBatchRing}, nil, nil).IOBatching()
+		if ring != "deferred+io_uring+ring" && ring != reads {
+			t.Fatalf("ring: IOBatching() = %q", ring)
+		}
 	} else if w != "deferred" {
 		t.Fatalf("writes: IOBatching() = %q", w)
 	}
@@ -19,7 +24,9 @@ func TestIOBatchingModes(t *testing.T) {
 		mode IOBatching
 		want string
 	}{
-		{IOBatchAuto, auto},
+		{IOBatchAuto, reads},
+		{IOBatchRing, ring},
+		{IOBatchReads, reads},
 		{IOBatchDefer, "deferred"},
 		{IOBatchOff, "now"},
 	} {
@@ -37,7 +44,7 @@ func TestIOBatchingModes(t *testing.T) {
 }
 
 func TestParseIOBatching(t *testing.T) {
-	for s, want := range map[string]IOBatching{"": IOBatchAuto, "auto": IOBatchAuto, "writes": IOBatchWrites, "defer": IOBatchDefer, "off": IOBatchOff} {
+	for s, want := range map[string]IOBatching{"": IOBatchAuto, "auto": IOBatchAuto, "ring": IOBatchRing, "reads": IOBatchReads, "writes": IOBatchWrites, "defer": IOBatchDefer, "off": IOBatchOff} {
 		if got, err := ParseIOBatching(s); err != nil || got != want {
 			t.Errorf("%q: %v, %v", s, got, err)
 		}

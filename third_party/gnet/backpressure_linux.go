@@ -48,6 +48,9 @@ func (c *conn) PauseRead() error {
 		return nil
 	}
 	c.readPaused = true
+	if c.inRing {
+		return c.ringPause()
+	}
 	if c.loop.engine.opts.EdgeTriggeredIO {
 		return nil
 	}
@@ -69,6 +72,9 @@ func (c *conn) ResumeRead() error {
 		return nil
 	}
 	c.readPaused = false
+	if c.inRing {
+		return c.ringResume()
+	}
 	if c.loop.engine.opts.EdgeTriggeredIO {
 		// The edges that came while paused are gone: read now.
 		return c.loop.poller.Trigger(queue.LowPriority, c.loop.read0, c)
@@ -82,6 +88,10 @@ func (c *conn) ResumeRead() error {
 // pollReadWrite arms writable events (outbound data is pending), and
 // readable ones unless reading is paused. Level-triggered mode only.
 func (c *conn) pollReadWrite() error {
+	if c.inRing {
+		c.loop.batch.ringArmPollOut(c)
+		return nil
+	}
 	if c.readPaused {
 		return c.loop.poller.ModWrite(&c.pollAttachment, false)
 	}
@@ -91,6 +101,9 @@ func (c *conn) pollReadWrite() error {
 // pollRead disarms writable events (the outbound buffer is empty), and
 // keeps readable ones unless reading is paused. Level-triggered mode only.
 func (c *conn) pollRead() error {
+	if c.inRing {
+		return nil // an armed POLLOUT poll finds the buffer empty and stops
+	}
 	if c.readPaused {
 		return c.loop.poller.ModNone(&c.pollAttachment)
 	}

@@ -30,6 +30,9 @@ func (*ioBatch) deferWritev(*conn, [][]byte) bool            { return false }
 func (*ioBatch) flushConn(*conn)                             {}
 func (*ioBatch) writeNow(c *conn, p []byte) (int, error)     { return c.sendNow(p) }
 func (*ioBatch) writevNow(c *conn, bs [][]byte) (int, error) { return c.sendNowv(bs) }
+func (*ioBatch) ringRegister(*conn) bool                     { return false }
+func (*ioBatch) ringForget(*conn)                            {}
+func (*ioBatch) ringLocked() bool                            { return false }
 
 // WriteBatching reports the write batching the engine's loops use
 // (WithWriteBatching): WriteDeferredURing falls back to WriteDeferred where

@@ -87,6 +87,9 @@ type ioBatch struct {
 	slab    []byte  // their recv buffers
 	rqueued []*conn // the connection of each queued recv
 	rbufs   [][]byte
+
+	rs    *ringState // ring I/O (ring_linux.go); nil: off
+	atEnd bool       // flush runs at the batch's end (ring I/O defers its sends to the wait)
 }
 
 // newIOBatch sets up el's batching per the engine's options; nil when
@@ -115,6 +118,10 @@ func newIOBatch(el *eventloop) *ioBatch {
 				b.reading = true
 				b.slab = make([]byte, batchSlabSize)
 			}
+			if opts.RingIO && !opts.EdgeTriggeredIO && b.setupRing() {
+				b.slab = nil
+				el.engine.ringIO.Store(true)
+			}
 		}
 	}
 	el.poller.SetBatchEnd(b.end)
@@ -126,7 +133,9 @@ func newIOBatch(el *eventloop) *ioBatch {
 // OnTraffic, then the deferred writes.
 func (b *ioBatch) end() error {
 	err := b.readAll()
+	b.atEnd = true
 	b.flush()
+	b.atEnd = false
 	return err
 }
 
@@ -205,7 +214,11 @@ func (b *ioBatch) mode() WriteBatching {
 
 func (b *ioBatch) close() {
 	if b != nil && b.ring != nil {
-		b.ring.Close()
+		if b.rs != nil {
+			b.rs.bufs.CloseWith(b.ring)
+		} else {
+			b.ring.Close()
+		}
 		b.ring = nil
 	}
 }
@@ -319,6 +332,21 @@ func (b *ioBatch) flush() {
 	for len(b.dirty) > 0 {
 		list := b.dirty
 		b.dirty, b.next = b.next[:0], nil // flushing() while the list is written
+		if b.rs != nil {
+			// Ring I/O: at the batch's end the sends go with the next
+			// wait, and the arena is freed once they are settled there.
+			b.ringFlush(list, !b.atEnd)
+			for i := range list {
+				list[i] = nil
+			}
+			b.next = list[:0]
+			if b.atEnd {
+				return
+			}
+			b.arena = b.arena[:0]
+			b.closeFailed()
+			continue
+		}
 		if b.ring != nil {
 			b.flushRing(list)
 		} else {

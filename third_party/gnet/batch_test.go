@@ -48,6 +48,7 @@ func batchModes(t *testing.T) []batchMode {
 		{"uring", []Option{WithWriteBatching(WriteDeferredURing, 0)}, WriteDeferredURing, false},
 		{"uring-ET", []Option{WithWriteBatching(WriteDeferredURing, 0), WithEdgeTriggeredIO(true)}, WriteDeferredURing, false},
 		{"uring-reads", []Option{WithWriteBatching(WriteDeferredURing, 0), WithReadBatching(true)}, WriteDeferredURing, true},
+		{"ring", []Option{WithWriteBatching(WriteDeferredURing, 0), WithReadBatching(true), WithRingIO(true)}, WriteDeferredURing, true},
 	}
 	if r, err := uring.New(4); err != nil {
 		t.Logf("io_uring unavailable (%v): its modes fall back to deferred writes", err)
@@ -101,6 +102,9 @@ func TestBatchingEchoesInOrder(t *testing.T) {
 			}
 			if got := eng.WriteBatching(); got != m.want {
 				t.Fatalf("Engine.WriteBatching() = %v, want %v", got, m.want)
+			}
+			if got, want := eng.RingIO(), m.name == "ring" && m.want == WriteDeferredURing; got != want {
+				t.Fatalf("Engine.RingIO() = %v, want %v", got, want)
 			}
 		})
 	}
@@ -267,6 +271,15 @@ func TestReadBatchingPauseAndCloseInBatch(t *testing.T) {
 		t.Skipf("the kernel refuses io_uring: %v", err)
 	}
 	r.Close()
+	t.Run("reads", func(t *testing.T) {
+		pauseAndCloseInBatch(t, WithWriteBatching(WriteDeferredURing, 0), WithReadBatching(true))
+	})
+	t.Run("ring", func(t *testing.T) {
+		pauseAndCloseInBatch(t, WithWriteBatching(WriteDeferredURing, 0), WithReadBatching(true), WithRingIO(true))
+	})
+}
+
+func pauseAndCloseInBatch(t *testing.T, opts ...Option) {
 	var mu sync.Mutex
 	conns := map[string]Conn{}
 	var traffic []string
@@ -286,7 +299,7 @@ func TestReadBatchingPauseAndCloseInBatch(t *testing.T) {
 		}
 		return None
 	}
-	addr, eng := serve(t, h, WithWriteBatching(WriteDeferredURing, 0), WithReadBatching(true))
+	addr, eng := serve(t, h, opts...)
 	dial := func(name string) net.Conn {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {

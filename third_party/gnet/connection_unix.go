@@ -63,6 +63,13 @@ type conn struct {
 	dirty   bool // on the loop's dirty list
 	// Read batching: on the loop's list of connections to read.
 	readQueued bool
+	// Ring I/O (ring_linux.go): read through the loop's ring, not epoll.
+	inRing     bool
+	recvArmed  bool   // a recv is in the ring
+	armPending bool   // a recv to arm at the turn's end (on the ring's list)
+	outPending bool   // a POLLOUT poll to arm at the turn's end (on the ring's list)
+	outArmed   bool   // a POLLOUT poll is in the ring
+	ringGen    uint32 // tells this connection's completions from an earlier one's on the same descriptor
 }
 
 func newStreamConn(proto string, fd int, el *eventloop, sa unix.Sockaddr, localAddr, remoteAddr net.Addr) (c *conn) {

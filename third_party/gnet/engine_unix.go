@@ -43,6 +43,7 @@ type engine struct {
 	eventHandler EventHandler // user eventHandler
 	listenMu     sync.Mutex   // orders StopListening with start and closeEventLoops
 	batchMode    atomic.Int32 // the WriteBatching the loops set up (batch_linux.go)
+	ringIO       atomic.Bool  // the loops wait in io_uring (ring_linux.go)
 	concurrency  struct {
 		*errgroup.Group
 

@@ -171,6 +171,13 @@ type Options struct {
 	// Only with WriteDeferredURing where io_uring is set up, and
 	// level-triggered; otherwise each is read at once.
 	ReadBatching bool
+
+	// RingIO makes the loops wait in io_uring instead of epoll_wait, with
+	// a multishot recv armed per connection and the batch's writes sent
+	// with the next wait: one io_uring_enter per turn (Edgegate's patch,
+	// ring_linux.go). Only with WriteDeferredURing, level-triggered, on
+	// Linux 6.0+; otherwise ReadBatching's way.
+	RingIO bool
 }
 
 // WriteBatching is when Conn.Write and Conn.Writev made on an event loop
@@ -374,6 +381,13 @@ func WithWriteBatching(mode WriteBatching, max int) Option {
 	return func(opts *Options) {
 		opts.WriteBatching = mode
 		opts.WriteBatchMax = max
+	}
+}
+
+// WithRingIO makes the loops wait in io_uring (Options.RingIO).
+func WithRingIO(on bool) Option {
+	return func(opts *Options) {
+		opts.RingIO = on
 	}
 }
 

@@ -44,7 +44,7 @@ func (el *eventloop) rotate() error {
 }
 
 func (el *eventloop) orbit() error {
-	if el.engine.opts.LockOSThread {
+	if el.engine.opts.LockOSThread || el.batch.ringLocked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -77,7 +77,7 @@ func (el *eventloop) orbit() error {
 }
 
 func (el *eventloop) run() error {
-	if el.engine.opts.LockOSThread {
+	if el.engine.opts.LockOSThread || el.batch.ringLocked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}

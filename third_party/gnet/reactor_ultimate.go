@@ -24,7 +24,7 @@ import (
 )
 
 func (el *eventloop) rotate() error {
-	if el.engine.opts.LockOSThread {
+	if el.engine.opts.LockOSThread || el.batch.ringLocked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -43,7 +43,7 @@ func (el *eventloop) rotate() error {
 }
 
 func (el *eventloop) orbit() error {
-	if el.engine.opts.LockOSThread {
+	if el.engine.opts.LockOSThread || el.batch.ringLocked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -63,7 +63,7 @@ func (el *eventloop) orbit() error {
 }
 
 func (el *eventloop) run() error {
-	if el.engine.opts.LockOSThread {
+	if el.engine.opts.LockOSThread || el.batch.ringLocked() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}

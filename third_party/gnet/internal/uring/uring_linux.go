@@ -38,8 +38,16 @@ const (
 	sysSetup = 425
 	sysEnter = 426
 
-	opSendmsg = 9
-	opRecv    = 27
+	opPollAdd     = 6
+	opSendmsg     = 9
+	opAsyncCancel = 14
+	opRecv        = 27
+
+	sysRegister      = 427
+	registerPbufRing = 22
+
+	sqeBufferSelect = 1 << 5 // IOSQE_BUFFER_SELECT
+	recvPollFirst   = 1 << 0 // IORING_RECVSEND_POLL_FIRST (in sqe.ioprio)
 
 	enterGetEvents = 1 << 0
 
@@ -102,15 +110,20 @@ type Ring struct {
 
 	sqMem, cqMem, sqeMem []byte
 	cqOwn                bool // cqMem is a mapping of its own (no IORING_FEAT_SINGLE_MMAP)
-	sqTail, sqMask       *uint32
+	sqHead, sqTail       *uint32
+	sqMask               *uint32
 	cqHead, cqTail       *uint32
 	cqMask               uint32
 	sqes                 []sqe
 	cqes                 []cqe
 
-	queued uint32        // SQEs written since the last Submit
-	msgs   []unix.Msghdr // one per queued SQE, kept for the kernel until Submit returns
-	res    []int32       // results by SQE index of the last Submit
+	queued uint32 // SQEs written since the last Submit
+	unsub  uint32 // SQEs past the tail the kernel has not taken yet (Enter)
+
+	waitArg getEventsArg  // EnterMin's argument
+	waitTs  unix.Timespec // and its timeout
+	msgs    []unix.Msghdr // one per queued SQE, kept for the kernel until Submit returns
+	res     []int32       // results by SQE index of the last Submit
 }
 
 // New sets up a ring with room for entries operations per Submit (a power
@@ -160,6 +173,7 @@ func (r *Ring) mmap(p *params) error {
 	if r.sqeMem, err = unix.Mmap(r.fd, offSQEs, sqeSize, prot, flags); err != nil {
 		return os.NewSyscallError("mmap", err)
 	}
+	r.sqHead = (*uint32)(unsafe.Pointer(&r.sqMem[p.sqOff.head]))
 	r.sqTail = (*uint32)(unsafe.Pointer(&r.sqMem[p.sqOff.tail]))
 	r.sqMask = (*uint32)(unsafe.Pointer(&r.sqMem[p.sqOff.ringMask]))
 	r.cqHead = (*uint32)(unsafe.Pointer(&r.cqMem[p.cqOff.head]))

@@ -41,6 +41,7 @@ type Poller struct {
 	urgentAsyncTaskQueue        queue.AsyncTaskQueue // queue with high priority
 	highPriorityEventsThreshold int32                // threshold of high-priority events
 	batchEnd                    func() error         // run after each batch of events and tasks (SetBatchEnd)
+	waiter                      func() (bool, error) // the loop's wait instead of epoll_wait (SetWaiter)
 }
 
 // OpenPoller instantiates a poller.
@@ -119,14 +120,34 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 
 	msec := -1
 	for {
-		n, err := unix.EpollWait(p.fd, el.events, msec)
-		if n == 0 || (n < 0 && err == unix.EINTR) {
-			msec = -1
-			runtime.Gosched()
-			continue
-		} else if err != nil {
-			logging.Errorf("error occurs in epoll: %v", os.NewSyscallError("epoll_wait", err))
-			return err
+		var n int
+		var err error
+		if p.waiter != nil {
+			// The caller's wait (io_uring, Edgegate's patch) did its own
+			// I/O; epoll is asked only when it has events.
+			ready, werr := p.waiter()
+			if errors.Is(werr, errorx.ErrEngineShutdown) {
+				return werr
+			}
+			if ready {
+				if n, err = unix.EpollWait(p.fd, el.events, 0); err != nil && err != unix.EINTR {
+					logging.Errorf("error occurs in epoll: %v", os.NewSyscallError("epoll_wait", err))
+					return err
+				}
+				if n < 0 {
+					n = 0
+				}
+			}
+		} else {
+			n, err = unix.EpollWait(p.fd, el.events, msec)
+			if n == 0 || (n < 0 && err == unix.EINTR) {
+				msec = -1
+				runtime.Gosched()
+				continue
+			} else if err != nil {
+				logging.Errorf("error occurs in epoll: %v", os.NewSyscallError("epoll_wait", err))
+				return err
+			}
 		}
 		if p.batchEnd == nil {
 			msec = 0
@@ -187,8 +208,12 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 			// With a batch-end hook (write batching) the loop blocks in its
 			// next epoll_wait at once instead of probing with a timeout of
 			// 0 first, which costs one more call every time it runs dry;
-			// other goroutines get their turn here instead.
-			runtime.Gosched()
+			// other goroutines get their turn here instead (a waiter,
+			// whose loop keeps its thread, yields by itself: a yield
+			// there costs two thread switches).
+			if p.waiter == nil {
+				runtime.Gosched()
+			}
 		}
 
 		if n == el.size {
@@ -204,6 +229,15 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 // again (Edgegate's write batching, PATCHES.md). Call it before Polling.
 // An ErrEngineShutdown from fn ends Polling.
 func (p *Poller) SetBatchEnd(fn func() error) { p.batchEnd = fn }
+
+// SetWaiter replaces the loop's blocking epoll_wait with fn (Edgegate's
+// patch): fn waits for and handles its own events, and reports whether
+// the epoll descriptor (FD) is readable, in which case the loop takes its
+// events with a zero timeout. Set before Polling.
+func (p *Poller) SetWaiter(fn func() (bool, error)) { p.waiter = fn }
+
+// FD is the epoll descriptor.
+func (p *Poller) FD() int { return p.fd }
 
 // AddReadWrite registers the given file descriptor with readable and writable events to the poller.
 func (p *Poller) AddReadWrite(pa *PollAttachment, edgeTriggered bool) error {

@@ -1,0 +1,227 @@
+// Copyright (c) 2026 The Edgegate Authors. All rights reserved.
+//
+// Part of Edgegate's patch to gnet (see PATCHES.md), under gnet's license:
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package uring
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// newPersistRing is a deferred ring enabled on the test's thread (locked
+// to it until the test ends).
+func newPersistRing(t *testing.T) (*Ring, *BufRing) {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	r, err := NewDeferred(8, 64)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+		t.Skipf("the kernel refuses io_uring: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.RegisterBufRing(3, 4, 8)
+	if err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if err := r.Enable(); err != nil {
+		b.CloseWith(r)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.CloseWith(r) })
+	return r, b
+}
+
+type completion struct {
+	ud    uint64
+	res   int32
+	flags uint32
+}
+
+func popAll(r *Ring) (cs []completion) {
+	for {
+		ud, res, flags, ok := r.Pop()
+		if !ok {
+			return cs
+		}
+		cs = append(cs, completion{ud, res, flags})
+	}
+}
+
+// A recv with buffer select waits (poll first) for bytes, fills one
+// provided buffer and completes once; with the group dry it fails with
+// ENOBUFS and works again once buffers come back; a cancel ends a waiting
+// one.
+func TestRecvSelectBuffers(t *testing.T) {
+	r, b := newPersistRing(t)
+	a, c := socketpair(t)
+	r.QueueRecvSelect(a, 3, 7, true)
+	if err := r.Enter(0); err != nil {
+		t.Fatal(err)
+	}
+	if cs := popAll(r); len(cs) != 0 {
+		t.Fatalf("completions before any data: %+v", cs)
+	}
+	if _, err := unix.Write(c, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enter(1); err != nil {
+		t.Fatal(err)
+	}
+	cs := popAll(r)
+	if len(cs) != 1 || cs[0].ud != 7 || cs[0].res != 5 || cs[0].flags&CQEBuffer == 0 {
+		t.Fatalf("first arrival: %+v", cs)
+	}
+	first := uint16(cs[0].flags >> 16)
+	if got := string(b.Buf(first)[:5]); got != "hello" {
+		t.Fatalf("buffer holds %q", got)
+	}
+	// 40 bytes, 8 a buffer: three more recvs take the other three
+	// buffers, the fourth finds the group dry.
+	if _, err := unix.Write(c, make([]byte, 40)); err != nil {
+		t.Fatal(err)
+	}
+	var bids []uint16
+	for i := 0; i < 4; i++ {
+		r.QueueRecvSelect(a, 3, uint64(10+i), false)
+		if err := r.Enter(1); err != nil {
+			t.Fatal(err)
+		}
+		cs = popAll(r)
+		if len(cs) != 1 {
+			t.Fatalf("recv %d: %+v", i, cs)
+		}
+		if i < 3 {
+			if cs[0].res != 8 || cs[0].flags&CQEBuffer == 0 {
+				t.Fatalf("recv %d: %+v", i, cs[0])
+			}
+			bids = append(bids, uint16(cs[0].flags>>16))
+		} else if cs[0].res != -int32(unix.ENOBUFS) {
+			t.Fatalf("recv with the group dry: %+v", cs[0])
+		}
+	}
+	for _, bid := range append(bids, first) {
+		b.Recycle(bid)
+	}
+	b.Publish()
+	r.QueueRecvSelect(a, 3, 20, true)
+	if err := r.Enter(1); err != nil {
+		t.Fatal(err)
+	}
+	if cs = popAll(r); len(cs) != 1 || cs[0].res != 8 || cs[0].flags&CQEBuffer == 0 {
+		t.Fatalf("after the buffers came back: %+v", cs)
+	}
+	// Drain the rest, then a waiting recv is cancelled.
+	if n, _ := unix.Read(a, make([]byte, 64)); n != 8 {
+		t.Fatalf("left in the socket: %d bytes, want 8", n)
+	}
+	r.QueueRecvSelect(a, 3, 30, true)
+	r.QueueCancel(30, 31)
+	if err := r.Enter(2); err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint64]int32{}
+	for _, x := range popAll(r) {
+		got[x.ud] = x.res
+	}
+	if got[30] != -int32(unix.ECANCELED) || got[31] != 0 {
+		t.Fatalf("cancel: %v", got)
+	}
+}
+
+// EOF completes a recv with 0; a poll for POLLOUT on a writable socket
+// completes at once; sendmsg reports its bytes.
+func TestRecvEOFPollSend(t *testing.T) {
+	r, _ := newPersistRing(t)
+	a, c := socketpair(t)
+	r.QueueRecvSelect(a, 3, 1, true)
+	r.QueuePoll(a, unix.POLLOUT, 2)
+	iov := []unix.Iovec{{Base: &[]byte("ping")[0]}}
+	iov[0].SetLen(4)
+	m := unix.Msghdr{Iov: &iov[0]}
+	m.SetIovlen(1)
+	r.QueueSendmsgTo(a, &m, 3)
+	if err := r.Enter(2); err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint64]completion{}
+	for _, x := range popAll(r) {
+		got[x.ud] = x
+	}
+	if got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 {
+		t.Fatalf("poll and send: %+v", got)
+	}
+	if n, err := unix.Read(c, make([]byte, 8)); n != 4 || err != nil {
+		t.Fatalf("peer read %d, %v", n, err)
+	}
+	if err := unix.Close(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enter(1); err != nil {
+		t.Fatal(err)
+	}
+	cs := popAll(r)
+	if len(cs) != 1 || cs[0].ud != 1 || cs[0].res != 0 {
+		t.Fatalf("EOF: %+v", cs)
+	}
+}
+
+// A batching wait asks for 3 completions: with one there it returns once
+// the minimum wait has passed, not before, and it does not return with
+// none.
+func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
+	r, _ := newPersistRing(t)
+	a, c := socketpair(t)
+	r.QueueRecvSelect(a, 3, 1, true)
+	if err := r.Enter(0); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = unix.Write(c, []byte("x"))
+	}()
+	start := time.Now()
+	if err := r.EnterMin(3, 20000); errors.Is(err, unix.EINVAL) {
+		t.Skipf("the kernel has no min_wait (before 6.12): %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	cs := popAll(r)
+	if len(cs) != 1 || cs[0].ud != 1 || cs[0].res != 1 {
+		t.Fatalf("completions: %+v", cs)
+	}
+	// The byte came after 50 ms (nothing before it: no early return);
+	// the 20 ms minimum had passed by then, so it returned with one.
+	if took < 45*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("returned after %v", took)
+	}
+	r.QueueRecvSelect(a, 3, 2, true)
+	_, _ = unix.Write(c, []byte("y"))
+	start = time.Now()
+	if err := r.EnterMin(3, 20000); err != nil {
+		t.Fatal(err)
+	}
+	took = time.Since(start)
+	if cs := popAll(r); len(cs) != 1 || took < 15*time.Millisecond {
+		t.Fatalf("one completion at once, asked for 3: returned after %v with %+v (want the 20 ms minimum wait)", took, cs)
+	}
+}

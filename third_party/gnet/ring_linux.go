@@ -1,0 +1,545 @@
+// Copyright (c) 2026 The Edgegate Authors. All rights reserved.
+//
+// Part of Edgegate's patch to gnet (see PATCHES.md), under gnet's license:
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package gnet
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	errorx "github.com/panjf2000/gnet/v2/pkg/errors"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+
+	"github.com/panjf2000/gnet/v2/internal/uring"
+)
+
+// Ring I/O (WithRingIO, Linux 6.1): the loop waits in io_uring_enter
+// instead of epoll_wait, and one call per turn does the turn's socket
+// work. Each stream connection keeps a recv armed in the loop's ring,
+// which takes a buffer of the loop's provided-buffer ring when bytes come
+// (and is armed again once they are handled: one recv at a time, so a
+// pause leaves the rest in the kernel as epoll's reads do); the batch's
+// writes (sendmsg, MSG_DONTWAIT, as WriteDeferredURing) are queued at the
+// batch's end and go to the kernel with the next wait. The ring posts
+// completions only when its thread waits (IORING_SETUP_DEFER_TASKRUN), so
+// the loop's goroutine keeps its thread, and a busy loop can ask one wait
+// for several arrivals (Linux 6.12's min_wait; see ringLingerMax): a turn
+// costs one system call and one wake-up where batched reads cost an
+// epoll_wait and two io_uring_enter calls and wake for every arrival
+// (BENCHMARKS.md, issue 18).
+//
+// Connections are not in epoll: a connection the kernel refuses bytes
+// gets a one-shot POLLOUT poll in the ring; PauseRead cancels the recv and
+// ResumeRead arms it again. Epoll keeps the listeners and the task
+// eventfd; a one-shot poll of the epoll descriptor in the ring says when
+// to ask epoll_wait (with a zero timeout) for them.
+//
+// A completion names its connection by descriptor and a generation (the
+// number can be reused once closed), so a late completion of a closed
+// connection is dropped. Closing cancels the connection's operations
+// (the kernel's reference keeps the socket until the cancel runs, at the
+// next enter of the same turn).
+
+const (
+	ringKindSend = iota + 1
+	ringKindRecv
+	ringKindPollOut
+	ringKindEpoll
+	ringKindCancel
+
+	ringEntries  = 512      // SQEs per enter
+	ringCQ       = 4096     // completions a turn can hold before the kernel keeps them aside
+	ringBufCount = 256      // provided buffers per loop
+	ringBufSize  = 16 << 10 // one recv completion's bytes at most
+	ringGroup    = 1
+
+	// A busy loop (a turn found two or more arrivals, and it holds at
+	// least ringLingerConns connections) waits up to ringLingerUs for up
+	// to ringLingerMax arrivals rather than waking for each: on this
+	// project's test machine a wake-up costs more than the request's own
+	// work in the gateway (BENCHMARKS.md, issue 18). Few connections mean
+	// a closed loop of few requests, where waiting for more only delays
+	// the ones there: no waiting then.
+	ringLingerMax   = 32
+	ringLingerUs    = 30
+	ringLingerConns = 64
+
+	ringYield = time.Millisecond
+)
+
+// ringUD packs a completion's owner: kind, generation (24 bits) and descriptor.
+func ringUD(kind int, fd int, gen uint32) uint64 {
+	return uint64(uint32(fd))<<32 | uint64(gen&0xffffff)<<8 | uint64(kind)
+}
+
+func ringSplit(ud uint64) (kind int, fd int, gen uint32) {
+	return int(ud & 0xff), int(int32(ud >> 32)), uint32(ud>>8) & 0xffffff
+}
+
+// ringState is the loop's part of ring I/O (on ioBatch).
+type ringState struct {
+	bufs     *uring.BufRing
+	gen      uint32
+	epArmed  bool
+	enabled  bool
+	want     uint32 // arrivals a wait asks for (1: wake at the first)
+	yielded  time.Time
+	noLinger bool // the kernel has no batching waits
+	epReady  bool
+	inflight int // sends queued or submitted, not yet settled
+	msgs     []unix.Msghdr
+	sendRes  []int32
+	events   []ringEvent // completions other than sends, taken in a turn
+	arm      []*conn     // connections whose recv or POLLOUT poll is armed at the turn's end
+}
+
+type ringEvent struct {
+	ud    uint64
+	res   int32
+	flags uint32
+}
+
+// setupRing switches b to ring I/O; false: the kernel cannot (the caller
+// keeps batched reads).
+func (b *ioBatch) setupRing() bool {
+	r, err := uring.NewDeferred(ringEntries, ringCQ)
+	if err != nil {
+		logging.Warnf("gnet: event-loop(%d): ring I/O unavailable (%v)", b.el.idx, err)
+		return false
+	}
+	bufs, err := r.RegisterBufRing(ringGroup, ringBufCount, ringBufSize)
+	if err != nil {
+		logging.Warnf("gnet: event-loop(%d): ring I/O unavailable (%v)", b.el.idx, err)
+		r.Close()
+		return false
+	}
+	if b.ring != nil {
+		b.ring.Close()
+	}
+	b.ring = r
+	b.iovs = make([]unix.Iovec, 0, r.Cap()*batchMaxSegs)
+	b.queued = make([]*conn, 0, r.Cap())
+	b.rs = &ringState{
+		want:    1,
+		bufs:    bufs,
+		msgs:    make([]unix.Msghdr, r.Cap()),
+		sendRes: make([]int32, r.Cap()),
+		events:  make([]ringEvent, 0, ringCQ),
+		arm:     make([]*conn, 0, 256),
+	}
+	b.reading = false
+	b.el.poller.SetWaiter(b.ringWait)
+	return true
+}
+
+// room makes space for n more SQEs, submitting what is queued when the
+// ring is full (completions are picked up by the next turn).
+func (b *ioBatch) room(n int) {
+	if b.ring.Room() >= n {
+		return
+	}
+	b.ringSync()
+}
+
+// ringArmRecv arms c's recv at the turn's end (ringArm): a pause later
+// in the turn then still keeps it from reading.
+func (b *ioBatch) ringArmRecv(c *conn) {
+	if c.recvArmed || c.armPending {
+		return
+	}
+	c.armPending = true
+	b.rs.arm = append(b.rs.arm, c)
+}
+
+// ringArm queues the recvs and POLLOUT polls of the connections that
+// still want them (recvs poll first: each is armed after the bytes before
+// were handled, and the kernel checks readiness as it arms).
+func (b *ioBatch) ringArm() {
+	rs := b.rs
+	for i := 0; i < len(rs.arm); i++ { // a sync (room) may add to it
+		c := rs.arm[i]
+		rs.arm[i] = nil
+		recv, out := c.armPending, c.outPending
+		c.armPending, c.outPending = false, false
+		if b.el.connections.getConn(c.fd) != c {
+			continue // closed
+		}
+		if recv && !c.recvArmed && !c.readPaused {
+			b.room(1)
+			b.ring.QueueRecvSelect(c.fd, ringGroup, ringUD(ringKindRecv, c.fd, c.ringGen), true)
+			c.recvArmed = true
+		}
+		if out && !c.outArmed && !c.outboundBuffer.IsEmpty() {
+			b.room(1)
+			b.ring.QueuePoll(c.fd, unix.POLLOUT, ringUD(ringKindPollOut, c.fd, c.ringGen))
+			c.outArmed = true
+		}
+	}
+	rs.arm = rs.arm[:0]
+}
+
+// ringCancelRecv ends c's armed recv (PauseRead; one not armed yet is
+// skipped by ringArm); its last completion comes later.
+func (b *ioBatch) ringCancelRecv(c *conn) {
+	if !c.recvArmed {
+		return
+	}
+	b.room(1)
+	b.ring.QueueCancel(ringUD(ringKindRecv, c.fd, c.ringGen), ringUD(ringKindCancel, c.fd, c.ringGen))
+}
+
+// ringArmPollOut asks for POLLOUT on c (the kernel refused some bytes),
+// at the turn's end (ringArm): it may come from settling a send, when the
+// ring must not be entered.
+func (b *ioBatch) ringArmPollOut(c *conn) {
+	if c.outArmed || c.outPending {
+		return
+	}
+	c.outPending = true
+	b.rs.arm = append(b.rs.arm, c)
+}
+
+// ringRegister takes c into ring I/O (instead of epoll); false: not for
+// this loop or connection.
+func (b *ioBatch) ringRegister(c *conn) bool {
+	if b == nil || b.rs == nil || c.isDatagram {
+		return false
+	}
+	b.rs.gen++
+	c.ringGen = b.rs.gen
+	c.inRing = true
+	if !c.readPaused {
+		b.ringArmRecv(c)
+	}
+	return true
+}
+
+// ringForget cancels what c has in flight before its descriptor closes.
+func (b *ioBatch) ringForget(c *conn) {
+	if c.recvArmed {
+		b.ringCancelRecv(c)
+		c.recvArmed = false
+	}
+	if c.outArmed {
+		b.room(1)
+		b.ring.QueueCancel(ringUD(ringKindPollOut, c.fd, c.ringGen), ringUD(ringKindCancel, c.fd, c.ringGen))
+		c.outArmed = false
+	}
+}
+
+// ringFlush queues the sends of list (the dirty connections); they go to
+// the kernel with the next enter. With sync, that enter is now and they
+// are settled before it returns (the arena is full, or the caller is not
+// the batch's end).
+func (b *ioBatch) ringFlush(list []*conn, sync bool) {
+	rs := b.rs
+	for _, c := range list {
+		c.dirty = false
+		if !c.opened || c.pendLen == 0 {
+			c.clearPend()
+			continue
+		}
+		if len(b.queued) == cap(b.queued) || b.ring.Room() < 1 {
+			b.ringSync()
+		}
+		start := len(b.iovs)
+		for _, p := range c.pend {
+			var v unix.Iovec
+			v.Base = &p[0]
+			v.SetLen(len(p))
+			b.iovs = append(b.iovs, v)
+		}
+		i := len(b.queued)
+		m := &rs.msgs[i]
+		*m = unix.Msghdr{Iov: &b.iovs[start]}
+		m.SetIovlen(len(b.iovs) - start)
+		rs.sendRes[i] = -int32(unix.EIO)
+		b.ring.QueueSendmsgTo(c.fd, m, uint64(i)<<8|ringKindSend)
+		b.queued = append(b.queued, c)
+		rs.inflight++
+	}
+	if sync {
+		b.ringSync()
+	}
+}
+
+// ringSync submits what is queued without waiting and settles the sends
+// (each completes or fails with EAGAIN within the call); other
+// completions are kept for the turn.
+func (b *ioBatch) ringSync() {
+	if err := b.ring.Enter(0); err != nil {
+		logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
+	}
+	b.ringReap()
+	for b.rs.inflight > 0 {
+		// Not all posted (they are, inline, on the kernels ring I/O
+		// needs): wait for the rest.
+		if err := b.ring.Enter(1); err != nil {
+			logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
+			b.ringFailSends()
+			break
+		}
+		b.ringReap()
+	}
+	b.ringSettle()
+}
+
+// ringReap takes every posted completion: sends' results by index, the
+// others kept for ringEvents.
+func (b *ioBatch) ringReap() {
+	rs := b.rs
+	for {
+		ud, res, flags, ok := b.ring.Pop()
+		if !ok {
+			break
+		}
+		switch kind := int(ud & 0xff); kind {
+		case ringKindSend:
+			rs.sendRes[ud>>8] = res
+			rs.inflight--
+		case ringKindEpoll:
+			rs.epArmed, rs.epReady = false, true
+		case ringKindCancel:
+		default:
+			rs.events = append(rs.events, ringEvent{ud, res, flags})
+		}
+	}
+}
+
+// ringFailSends gives up on sends whose outcome is lost: their stream's
+// state is unknown, so their connections fail (as a lost io_uring result
+// does in Submit).
+func (b *ioBatch) ringFailSends() {
+	b.rs.inflight = 0
+}
+
+// ringSettle applies the sends' outcomes once all are in (flush, or the
+// wait, then frees the arena and closes the failed).
+func (b *ioBatch) ringSettle() {
+	if len(b.queued) == 0 || b.rs.inflight > 0 {
+		return
+	}
+	for i, c := range b.queued {
+		res := b.rs.sendRes[i]
+		var err error
+		n := int(res)
+		if res < 0 {
+			n, err = 0, unix.Errno(-res)
+		}
+		b.settle(c, n, err)
+		b.queued[i] = nil
+	}
+	b.queued = b.queued[:0]
+	b.iovs = b.iovs[:0]
+}
+
+// ringWait is the loop's wait (netpoll.Poller.SetWaiter): hand the queued
+// operations to the kernel, wait for at least one completion beyond the
+// sends' own, and handle them; true when epoll has events.
+func (b *ioBatch) ringWait() (bool, error) {
+	rs := b.rs
+	// The loop keeps its thread, so a yield hands the P to another thread
+	// and back (two thread switches): yield at most once a ringYield, so
+	// other goroutines (timers, the access log's writer) still get their
+	// turn while the loop is busy; a wait that blocks lets them run too.
+	if now := time.Now(); now.Sub(rs.yielded) >= ringYield {
+		rs.yielded = now
+		runtime.Gosched()
+	}
+	if !rs.enabled {
+		// The loop's goroutine is locked to its thread (ringLocked), the
+		// ring's one issuer from here on.
+		if err := b.ring.Enable(); err != nil {
+			return false, err
+		}
+		rs.enabled = true
+	}
+	if !rs.epArmed {
+		b.room(1)
+		b.ring.QueuePoll(b.el.poller.FD(), unix.POLLIN, ringKindEpoll)
+		rs.epArmed = true
+	}
+	b.ringArm()
+	rs.bufs.Publish()
+	wait := uint32(1)
+	if len(rs.events) > 0 || rs.epReady {
+		wait = 0 // a sync during the last turn took completions: handle them first
+	} else {
+		wait += uint32(rs.inflight)
+	}
+	var err error
+	if wait > 0 && rs.want > 1 {
+		// Busy: wait a little for more than one arrival (see want).
+		if err = b.ring.EnterMin(wait+rs.want-1, ringLingerUs); errors.Is(err, unix.EINVAL) {
+			logging.Warnf("gnet: event-loop(%d): batching waits unavailable (%v)", b.el.idx, err)
+			rs.noLinger, rs.want, err = true, 1, b.ring.Enter(wait)
+		}
+	} else {
+		err = b.ring.Enter(wait)
+	}
+	if err != nil {
+		logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
+	}
+	b.ringReap()
+	for rs.inflight > 0 {
+		if err := b.ring.Enter(1); err != nil {
+			logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
+			b.ringFailSends()
+			break
+		}
+		b.ringReap()
+	}
+	b.ringSettle()
+	if len(b.queued) == 0 && len(b.dirty) == 0 {
+		b.arena = b.arena[:0] // the last batch's sends are done
+	}
+	b.closeFailed()
+	got := uint32(len(rs.events))
+	if rs.epReady {
+		got++
+	}
+	if wait > 0 && !rs.noLinger {
+		if got >= 2 && b.el.countConn() >= ringLingerConns {
+			rs.want = ringLingerMax
+		} else {
+			rs.want = 1
+		}
+	}
+	err = b.ringEvents()
+	ready := rs.epReady
+	rs.epReady = false
+	return ready, err
+}
+
+// ringEvents handles the kept completions in order (more may be added by
+// a sync while handling them).
+func (b *ioBatch) ringEvents() error {
+	rs := b.rs
+	var stop error
+	for i := 0; i < len(rs.events); i++ {
+		ev := rs.events[i]
+		kind, fd, gen := ringSplit(ev.ud)
+		var err error
+		switch kind {
+		case ringKindRecv:
+			err = b.ringRecv(fd, gen, ev.res, ev.flags)
+		case ringKindPollOut:
+			err = b.ringWritable(fd, gen, ev.res)
+		}
+		if stop == nil && errors.Is(err, errorx.ErrEngineShutdown) {
+			stop = err
+		}
+	}
+	rs.events = rs.events[:0]
+	return stop
+}
+
+// ringConn is the open connection a completion belongs to, or nil.
+func (b *ioBatch) ringConn(fd int, gen uint32) *conn {
+	c := b.el.connections.getConn(fd)
+	if c == nil || !c.inRing || c.ringGen&0xffffff != gen {
+		return nil
+	}
+	return c
+}
+
+// ringRecv handles a recv completion: bytes to OnTraffic (as
+// eventloop.read), EOF or an error closes, and the recv is armed again
+// unless reading is paused or the connection closed.
+func (b *ioBatch) ringRecv(fd int, gen uint32, res int32, flags uint32) error {
+	bufs := b.rs.bufs
+	var data []byte
+	if flags&uring.CQEBuffer != 0 {
+		bid := uint16(flags >> 16)
+		defer bufs.Recycle(bid)
+		if res > 0 {
+			data = bufs.Buf(bid)[:res]
+		}
+	}
+	c := b.ringConn(fd, gen)
+	if c == nil {
+		return nil // closed meanwhile
+	}
+	c.recvArmed = false
+	var err error
+	switch {
+	case res > 0:
+		err = b.el.readDone(c, data, nil)
+	case res == 0:
+		err = b.el.readDone(c, nil, nil) // EOF
+	case res == -int32(unix.ECANCELED), res == -int32(unix.ENOBUFS):
+	default:
+		err = b.el.close(c, os.NewSyscallError("recv", unix.Errno(-res)))
+	}
+	if c.opened && c.inRing && !c.recvArmed && !c.readPaused {
+		b.ringArmRecv(c)
+	}
+	return err
+}
+
+// ringWritable handles POLLOUT: the outbound buffer goes out as
+// eventloop.write sends it, and the poll is armed again while bytes
+// remain.
+func (b *ioBatch) ringWritable(fd int, gen uint32, res int32) error {
+	c := b.ringConn(fd, gen)
+	if c == nil {
+		return nil
+	}
+	c.outArmed = false
+	if res == -int32(unix.ECANCELED) {
+		return nil
+	}
+	if err := b.el.write(c); err != nil {
+		return err
+	}
+	if c.opened && !c.outboundBuffer.IsEmpty() {
+		b.ringArmPollOut(c)
+	}
+	return nil
+}
+
+// ringPause and ringResume are PauseRead and ResumeRead for a connection
+// in the ring. A pause in the connection's own OnTraffic finds no recv
+// armed; one from elsewhere cancels it (bytes it took before the cancel
+// wait in the inbound buffer, as bytes that came before a pause).
+func (c *conn) ringPause() error {
+	c.loop.batch.ringCancelRecv(c)
+	return nil
+}
+
+func (c *conn) ringResume() error {
+	c.loop.batch.ringArmRecv(c)
+	if !c.outboundBuffer.IsEmpty() {
+		c.loop.batch.ringArmPollOut(c)
+	}
+	return nil
+}
+
+// ringLocked reports whether the loop's goroutine must keep its thread:
+// the ring has one issuer (uring.NewDeferred).
+func (b *ioBatch) ringLocked() bool { return b != nil && b.rs != nil }
+
+// RingIO reports whether the engine's loops wait in io_uring (WithRingIO,
+// set up).
+func (e Engine) RingIO() bool {
+	if e.Validate() != nil {
+		return false
+	}
+	return e.eng.ringIO.Load()
+}
