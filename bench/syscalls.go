@@ -62,7 +62,7 @@ func syscallsPart(ctx context.Context, e *env, o *options, gmp string) (*syscall
 	var peers []*peer
 	for _, v := range []struct{ mode, key, label string }{
 		{"", "edgegate", "Edgegate"},
-		{"ring", "edgegate-ring", "Edgegate, --io-batching ring"},
+		{"reads", "edgegate-reads", "Edgegate, --io-batching reads"},
 		{"writes", "edgegate-writes", "Edgegate, --io-batching writes"},
 		{"defer", "edgegate-defer", "Edgegate, --io-batching defer"},
 		{"off", "edgegate-off", "Edgegate, --io-batching off"},

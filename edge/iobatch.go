@@ -11,19 +11,20 @@ import (
 // client), and an event loop handles several requests per wake-up. The
 // pinned gnet fork (third_party/gnet, PATCHES.md) defers every write made
 // on a loop to the end of its batch of events and sends each connection's
-// bytes once there; by default, with io_uring, a batch's reads and then
-// its writes go to the kernel in one io_uring_enter each, after the
-// batch's epoll_wait. Ring I/O (IOBatchRing, opt-in) goes further: the
-// loop waits in io_uring_enter itself, each connection keeps a recv armed
-// in the loop's ring, the batch's writes go with the next wait and a busy
-// loop's wait collects several arrivals: one system call per turn.
+// bytes once there. By default (ring I/O) the loop waits in io_uring_enter
+// itself: each connection keeps a recv armed in the loop's ring, the
+// batch's writes go to the kernel with the next wait, and a busy loop's
+// wait collects several arrivals: one system call, and one wake-up, per
+// turn. Without ring I/O (kernel before 6.1) the loop waits in epoll_wait
+// and reads, then writes, each batch's sockets with one io_uring_enter
+// each (IOBatchReads).
 
 // IOBatching is how the event loops batch their socket calls.
 type IOBatching uint8
 
 const (
-	// IOBatchAuto is IOBatchReads where the kernel allows io_uring, else
-	// IOBatchDefer. The default.
+	// IOBatchAuto is IOBatchRing where the kernel allows it, else
+	// IOBatchReads, else IOBatchDefer. The default.
 	IOBatchAuto IOBatching = iota
 	// IOBatchWrites batches only the writes through io_uring.
 	IOBatchWrites
@@ -37,10 +38,8 @@ const (
 	IOBatchReads
 	// IOBatchRing waits in io_uring_enter itself, with a recv armed per
 	// connection and the batch's writes sent with the next wait: one
-	// system call per turn of the loop (Linux 6.1+; else IOBatchReads).
-	// An experiment, not the default: about 0.27 system calls per proxied
-	// request instead of 2.2, but no CPU per request saved on the test
-	// machine (BENCHMARKS.md, issue 18).
+	// system call per turn of the loop, and a busy loop's wait collects
+	// several arrivals (Linux 6.1+; else IOBatchReads).
 	IOBatchRing
 )
 
@@ -67,16 +66,16 @@ const batchDeferMax = 16 << 10
 
 // ioBatchOptions are the gnet options for cfg.
 func ioBatchOptions(cfg *Config) gnet.Option {
-	mode, reads, ring := gnet.WriteDeferredURing, true, false
+	mode, reads, ring := gnet.WriteDeferredURing, true, true
 	switch cfg.IOBatching {
-	case IOBatchRing:
-		ring = true
+	case IOBatchReads:
+		ring = false
 	case IOBatchWrites:
-		reads = false
+		reads, ring = false, false
 	case IOBatchDefer:
-		mode, reads = gnet.WriteDeferred, false
+		mode, reads, ring = gnet.WriteDeferred, false, false
 	case IOBatchOff:
-		mode, reads = gnet.WriteNow, false
+		mode, reads, ring = gnet.WriteNow, false, false
 	}
 	return func(o *gnet.Options) {
 		gnet.WithWriteBatching(mode, min(batchDeferMax, cfg.LowWater))(o)

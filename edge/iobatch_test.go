@@ -24,7 +24,7 @@ func TestIOBatchingModes(t *testing.T) {
 		mode IOBatching
 		want string
 	}{
-		{IOBatchAuto, reads},
+		{IOBatchAuto, ring},
 		{IOBatchRing, ring},
 		{IOBatchReads, reads},
 		{IOBatchDefer, "deferred"},

@@ -15,7 +15,7 @@ func edgeFlags(fs *flag.FlagSet, cfg *edge.Config, underscores *string) {
 	fs.BoolVar(&cfg.ReusePort, "reuse-port", false, "share --listen with a process that already listens there, for a planned handover (default: refuse to start)")
 	tlsFlags(fs, cfg)
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops (0 = one per CPU)")
-	fs.Func("io-batching", "how the event loops batch socket calls: auto (default: reads where the kernel allows io_uring, else defer), reads (epoll_wait, then each batch's reads, and its writes, in one io_uring_enter each), ring (experimental: the loop waits in io_uring_enter, one system call per turn, a busy loop's waits collect several arrivals; Linux 6.1+, else reads), writes (only writes through io_uring), defer (writes at the batch's end, one per connection) or off", func(s string) (err error) {
+	fs.Func("io-batching", "how the event loops batch socket calls: auto (default: ring where the kernel allows it, else reads, else defer), ring (the loop waits in io_uring_enter: one system call per turn, a busy loop's waits collect several arrivals; Linux 6.1+), reads (epoll_wait, then each batch's reads, and its writes, in one io_uring_enter each), writes (only writes through io_uring), defer (writes at the batch's end, one per connection) or off", func(s string) (err error) {
 		cfg.IOBatching, err = edge.ParseIOBatching(s)
 		return err
 	})

@@ -202,22 +202,29 @@ func (r *Ring) Enter(wait uint32) error {
 // EnterMin is Enter with a batching wait (Linux 6.12,
 // IORING_ENTER_EXT_ARG's min_wait_usec): wait for up to minWaitUs
 // microseconds for wait completions; once that time has passed, return
-// as soon as there is at least one. EINVAL: the kernel is older.
-func (r *Ring) EnterMin(wait, minWaitUs uint32) error {
+// as soon as there is at least one, and after maxUs in any case. With
+// raw the call is made without telling the Go scheduler (RawSyscall6):
+// its thread keeps its P for the bounded wait instead of having it handed
+// to another thread and back, which a wait past 20 µs otherwise costs
+// (sysmon retakes it); other goroutines on that P wait meanwhile, so
+// maxUs must stay small. EINVAL: the kernel is older.
+func (r *Ring) EnterMin(wait, minWaitUs, maxUs uint32, raw bool) error {
 	if n := r.queued; n > 0 {
 		r.queued = 0
 		atomic.StoreUint32(r.sqTail, *r.sqTail+n)
 		r.unsub += n
 	}
-	// struct io_uring_getevents_arg: no signal mask; a timeout is needed
-	// for the kernel to go on waiting for one completion once the minimum
-	// has passed (without one it returns then, even with none), so an
-	// hour (ETIME, harmless: the caller comes back). Both live in the
-	// Ring, which does not move, so the kernel's pointers stay good.
-	r.waitTs = unix.Timespec{Sec: 3600}
+	// struct io_uring_getevents_arg: no signal mask, a relative timeout.
+	// Both live in the Ring, which does not move, so the kernel's
+	// pointers stay good.
+	r.waitTs = unix.Timespec{Sec: int64(maxUs / 1e6), Nsec: int64(maxUs%1e6) * 1000}
 	r.waitArg = getEventsArg{sigmaskSz: 8, minWait: minWaitUs, ts: uint64(uintptr(unsafe.Pointer(&r.waitTs)))}
 	arg := &r.waitArg
-	got, _, errno := unix.Syscall6(sysEnter, uintptr(r.fd), uintptr(r.unsub), uintptr(wait), enterGetEvents|enterExtArg, uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))
+	call := unix.Syscall6
+	if raw {
+		call = unix.RawSyscall6
+	}
+	got, _, errno := call(sysEnter, uintptr(r.fd), uintptr(r.unsub), uintptr(wait), enterGetEvents|enterExtArg, uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))
 	switch errno {
 	case 0:
 		if uint32(got) < r.unsub {

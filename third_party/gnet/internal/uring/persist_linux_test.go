@@ -199,7 +199,7 @@ func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
 		_, _ = unix.Write(c, []byte("x"))
 	}()
 	start := time.Now()
-	if err := r.EnterMin(3, 20000); errors.Is(err, unix.EINVAL) {
+	if err := r.EnterMin(3, 20000, 3600e6, false); errors.Is(err, unix.EINVAL) {
 		t.Skipf("the kernel has no min_wait (before 6.12): %v", err)
 	} else if err != nil {
 		t.Fatal(err)
@@ -217,11 +217,30 @@ func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
 	r.QueueRecvSelect(a, 3, 2, true)
 	_, _ = unix.Write(c, []byte("y"))
 	start = time.Now()
-	if err := r.EnterMin(3, 20000); err != nil {
+	if err := r.EnterMin(3, 20000, 3600e6, false); err != nil {
 		t.Fatal(err)
 	}
 	took = time.Since(start)
 	if cs := popAll(r); len(cs) != 1 || took < 15*time.Millisecond {
 		t.Fatalf("one completion at once, asked for 3: returned after %v with %+v (want the 20 ms minimum wait)", took, cs)
+	}
+}
+
+// A raw batching wait ends at its bound with nothing there.
+func TestEnterMinRawBounded(t *testing.T) {
+	r, _ := newPersistRing(t)
+	a, _ := socketpair(t)
+	r.QueueRecvSelect(a, 3, 1, true)
+	start := time.Now()
+	if err := r.EnterMin(2, 1000, 5000, true); errors.Is(err, unix.EINVAL) {
+		t.Skipf("the kernel has no min_wait (before 6.12): %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 4*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("a 5 ms bound returned after %v", took)
+	}
+	if cs := popAll(r); len(cs) != 0 {
+		t.Fatalf("completions with nothing sent: %+v", cs)
 	}
 }
