@@ -72,9 +72,10 @@
 //
 // I/O batching (iobatch.go, Config.IOBatching, issue 18): the fork also
 // defers the writes made on a loop to the end of its batch of events and,
-// where io_uring is allowed, hands all of a batch's writes, and all of its
-// reads, to the kernel in one io_uring_enter each. Nothing here changes
-// for it: writes still go through gnet's Write/Writev, OutboundBuffered
+// by default, has the loop wait in io_uring_enter itself with a recv
+// armed per connection and the batch's writes sent with the next wait
+// (ring I/O; batched reads and writes after epoll_wait where the kernel
+// is older). Nothing here changes for it: writes still go through gnet's Write/Writev, OutboundBuffered
 // counts deferred bytes (a connection defers at most min(16 KiB, LowWater),
 // so back-pressure still sees only what the socket refused), and a close
 // after a flush (closeWhenFlushed) calls Flush before it looks.
