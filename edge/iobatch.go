@@ -45,7 +45,7 @@ const (
 
 var ioBatchNames = []string{"auto", "writes", "defer", "off", "reads", "ring"}
 
-// ParseIOBatching reads auto, writes, defer or off.
+// ParseIOBatching reads auto, ring, reads, writes, defer or off.
 func ParseIOBatching(s string) (IOBatching, error) {
 	if s == "" {
 		return IOBatchAuto, nil
@@ -97,7 +97,7 @@ func (s *Server) IOBatching() string {
 	switch {
 	case s.eng.RingIO():
 		return m.String() + "+ring"
-	case m == gnet.WriteDeferredURing && (s.cfg.IOBatching == IOBatchAuto || s.cfg.IOBatching >= IOBatchReads):
+	case m == gnet.WriteDeferredURing && s.cfg.IOBatching != IOBatchWrites:
 		return m.String() + "+reads"
 	}
 	return m.String()

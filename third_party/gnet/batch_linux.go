@@ -106,22 +106,22 @@ func newIOBatch(el *eventloop) *ioBatch {
 	if b.max > batchArenaSize/2 {
 		b.max = batchArenaSize / 2
 	}
-	if opts.WriteBatching == WriteDeferredURing {
+	switch {
+	case opts.WriteBatching != WriteDeferredURing:
+	case opts.RingIO && !opts.EdgeTriggeredIO && b.setupRing():
+		el.engine.ringIO.Store(true)
+	default:
 		r, err := uring.New(batchRingSize)
 		if err != nil {
 			logging.Warnf("gnet: event-loop(%d): io_uring unavailable (%v); write batching uses write/writev per connection", el.idx, err)
-		} else {
-			b.ring = r
-			b.iovs = make([]unix.Iovec, 0, r.Cap()*batchMaxSegs)
-			b.queued = make([]*conn, 0, r.Cap())
-			if opts.ReadBatching && !opts.EdgeTriggeredIO {
-				b.reading = true
-				b.slab = make([]byte, batchSlabSize)
-			}
-			if opts.RingIO && !opts.EdgeTriggeredIO && b.setupRing() {
-				b.slab = nil
-				el.engine.ringIO.Store(true)
-			}
+			break
+		}
+		b.ring = r
+		b.iovs = make([]unix.Iovec, 0, r.Cap()*batchMaxSegs)
+		b.queued = make([]*conn, 0, r.Cap())
+		if opts.ReadBatching && !opts.EdgeTriggeredIO {
+			b.reading = true
+			b.slab = make([]byte, batchSlabSize)
 		}
 	}
 	el.poller.SetBatchEnd(b.end)
@@ -333,21 +333,8 @@ func (b *ioBatch) flush() {
 		list := b.dirty
 		b.dirty, b.next = b.next[:0], nil // flushing() while the list is written
 		if b.rs != nil {
-			// Ring I/O: at the batch's end the sends go with the next
-			// wait, and the arena is freed once they are settled there.
 			b.ringFlush(list, !b.atEnd)
-			for i := range list {
-				list[i] = nil
-			}
-			b.next = list[:0]
-			if b.atEnd {
-				return
-			}
-			b.arena = b.arena[:0]
-			b.closeFailed()
-			continue
-		}
-		if b.ring != nil {
+		} else if b.ring != nil {
 			b.flushRing(list)
 		} else {
 			for _, c := range list {
@@ -363,6 +350,9 @@ func (b *ioBatch) flush() {
 			list[i] = nil
 		}
 		b.next = list[:0]
+		if b.rs != nil && b.atEnd {
+			return // ring I/O: sent with the next wait, which frees the arena
+		}
 		b.arena = b.arena[:0]
 		b.closeFailed()
 	}
@@ -381,17 +371,22 @@ func (b *ioBatch) flushRing(list []*conn) {
 		if b.ring.Queued() == b.ring.Cap() {
 			b.submit()
 		}
-		start := len(b.iovs)
-		for _, p := range c.pend {
-			var v unix.Iovec
-			v.Base = &p[0]
-			v.SetLen(len(p))
-			b.iovs = append(b.iovs, v)
-		}
-		b.ring.QueueSendmsg(c.fd, b.iovs[start:])
+		b.ring.QueueSendmsg(c.fd, b.pendIovs(c))
 		b.queued = append(b.queued, c)
 	}
 	b.submit()
+}
+
+// pendIovs appends c's deferred pieces to b.iovs and returns them.
+func (b *ioBatch) pendIovs(c *conn) []unix.Iovec {
+	start := len(b.iovs)
+	for _, p := range c.pend {
+		var v unix.Iovec
+		v.Base = &p[0]
+		v.SetLen(len(p))
+		b.iovs = append(b.iovs, v)
+	}
+	return b.iovs[start:]
 }
 
 // submit hands the queued writes to the kernel and settles each one.

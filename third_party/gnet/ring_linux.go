@@ -123,8 +123,8 @@ type ringEvent struct {
 	flags uint32
 }
 
-// setupRing switches b to ring I/O; false: the kernel cannot (the caller
-// keeps batched reads).
+// setupRing sets b up for ring I/O; false: the kernel cannot (the caller
+// sets up batched reads instead).
 func (b *ioBatch) setupRing() bool {
 	r, err := uring.NewDeferred(ringEntries, ringCQ)
 	if err != nil {
@@ -137,9 +137,6 @@ func (b *ioBatch) setupRing() bool {
 		r.Close()
 		return false
 	}
-	if b.ring != nil {
-		b.ring.Close()
-	}
 	b.ring = r
 	b.iovs = make([]unix.Iovec, 0, r.Cap()*batchMaxSegs)
 	b.queued = make([]*conn, 0, r.Cap())
@@ -151,7 +148,6 @@ func (b *ioBatch) setupRing() bool {
 		events:  make([]ringEvent, 0, ringCQ),
 		arm:     make([]*conn, 0, 256),
 	}
-	b.reading = false
 	b.el.poller.SetWaiter(b.ringWait)
 	return true
 }
@@ -185,8 +181,8 @@ func (b *ioBatch) ringArm() {
 		rs.arm[i] = nil
 		recv, out := c.armPending, c.outPending
 		c.armPending, c.outPending = false, false
-		if b.el.connections.getConn(c.fd) != c {
-			continue // closed
+		if !c.opened {
+			continue // closed (registration opens it before the turn ends)
 		}
 		if recv && !c.recvArmed && !c.readPaused {
 			b.room(1)
@@ -205,11 +201,15 @@ func (b *ioBatch) ringArm() {
 // ringCancelRecv ends c's armed recv (PauseRead; one not armed yet is
 // skipped by ringArm); its last completion comes later.
 func (b *ioBatch) ringCancelRecv(c *conn) {
-	if !c.recvArmed {
-		return
+	if c.recvArmed {
+		b.ringCancel(c, ringKindRecv)
 	}
+}
+
+// ringCancel queues the cancel of c's operation of kind.
+func (b *ioBatch) ringCancel(c *conn, kind int) {
 	b.room(1)
-	b.ring.QueueCancel(ringUD(ringKindRecv, c.fd, c.ringGen), ringUD(ringKindCancel, c.fd, c.ringGen))
+	b.ring.QueueCancel(ringUD(kind, c.fd, c.ringGen), ringUD(ringKindCancel, c.fd, c.ringGen))
 }
 
 // ringArmPollOut asks for POLLOUT on c (the kernel refused some bytes),
@@ -241,12 +241,11 @@ func (b *ioBatch) ringRegister(c *conn) bool {
 // ringForget cancels what c has in flight before its descriptor closes.
 func (b *ioBatch) ringForget(c *conn) {
 	if c.recvArmed {
-		b.ringCancelRecv(c)
+		b.ringCancel(c, ringKindRecv)
 		c.recvArmed = false
 	}
 	if c.outArmed {
-		b.room(1)
-		b.ring.QueueCancel(ringUD(ringKindPollOut, c.fd, c.ringGen), ringUD(ringKindCancel, c.fd, c.ringGen))
+		b.ringCancel(c, ringKindPollOut)
 		c.outArmed = false
 	}
 }
@@ -266,17 +265,11 @@ func (b *ioBatch) ringFlush(list []*conn, sync bool) {
 		if len(b.queued) == cap(b.queued) || b.ring.Room() < 1 {
 			b.ringSync()
 		}
-		start := len(b.iovs)
-		for _, p := range c.pend {
-			var v unix.Iovec
-			v.Base = &p[0]
-			v.SetLen(len(p))
-			b.iovs = append(b.iovs, v)
-		}
+		iov := b.pendIovs(c)
 		i := len(b.queued)
 		m := &rs.msgs[i]
-		*m = unix.Msghdr{Iov: &b.iovs[start]}
-		m.SetIovlen(len(b.iovs) - start)
+		*m = unix.Msghdr{Iov: &iov[0]}
+		m.SetIovlen(len(iov))
 		rs.sendRes[i] = -int32(unix.EIO)
 		b.ring.QueueSendmsgTo(c.fd, m, uint64(i)<<8|ringKindSend)
 		b.queued = append(b.queued, c)
@@ -294,18 +287,37 @@ func (b *ioBatch) ringSync() {
 	if err := b.ring.Enter(0); err != nil {
 		logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
 	}
+	b.ringSettleSends()
+}
+
+// ringSettleSends takes the posted completions and, once every queued
+// send's is in, applies their outcomes (they complete inline,
+// MSG_DONTWAIT, on the kernels ring I/O needs; should one not be posted
+// yet, it waits for it). The caller frees the arena and closes the failed.
+func (b *ioBatch) ringSettleSends() {
 	b.ringReap()
 	for b.rs.inflight > 0 {
-		// Not all posted (they are, inline, on the kernels ring I/O
-		// needs): wait for the rest.
 		if err := b.ring.Enter(1); err != nil {
+			// The outcome is lost: the stream's state is unknown, so the
+			// sends fail (their results stay EIO), as in Submit.
 			logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
-			b.ringFailSends()
+			b.rs.inflight = 0
 			break
 		}
 		b.ringReap()
 	}
-	b.ringSettle()
+	for i, c := range b.queued {
+		res := b.rs.sendRes[i]
+		var err error
+		n := int(res)
+		if res < 0 {
+			n, err = 0, unix.Errno(-res)
+		}
+		b.settle(c, n, err)
+		b.queued[i] = nil
+	}
+	b.queued = b.queued[:0]
+	b.iovs = b.iovs[:0]
 }
 
 // ringReap takes every posted completion: sends' results by index, the
@@ -328,33 +340,6 @@ func (b *ioBatch) ringReap() {
 			rs.events = append(rs.events, ringEvent{ud, res, flags})
 		}
 	}
-}
-
-// ringFailSends gives up on sends whose outcome is lost: their stream's
-// state is unknown, so their connections fail (as a lost io_uring result
-// does in Submit).
-func (b *ioBatch) ringFailSends() {
-	b.rs.inflight = 0
-}
-
-// ringSettle applies the sends' outcomes once all are in (flush, or the
-// wait, then frees the arena and closes the failed).
-func (b *ioBatch) ringSettle() {
-	if len(b.queued) == 0 || b.rs.inflight > 0 {
-		return
-	}
-	for i, c := range b.queued {
-		res := b.rs.sendRes[i]
-		var err error
-		n := int(res)
-		if res < 0 {
-			n, err = 0, unix.Errno(-res)
-		}
-		b.settle(c, n, err)
-		b.queued[i] = nil
-	}
-	b.queued = b.queued[:0]
-	b.iovs = b.iovs[:0]
 }
 
 // ringWait is the loop's wait (netpoll.Poller.SetWaiter): hand the queued
@@ -404,18 +389,9 @@ func (b *ioBatch) ringWait() (bool, error) {
 	if err != nil {
 		logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
 	}
-	b.ringReap()
-	for rs.inflight > 0 {
-		if err := b.ring.Enter(1); err != nil {
-			logging.Warnf("gnet: event-loop(%d): %v", b.el.idx, err)
-			b.ringFailSends()
-			break
-		}
-		b.ringReap()
-	}
-	b.ringSettle()
-	if len(b.queued) == 0 && len(b.dirty) == 0 {
-		b.arena = b.arena[:0] // the last batch's sends are done
+	b.ringSettleSends()
+	if len(b.dirty) == 0 {
+		b.arena = b.arena[:0] // the last batch's sends are settled
 	}
 	b.closeFailed()
 	got := uint32(len(rs.events))

@@ -18,7 +18,6 @@ package uring
 import (
 	"os"
 	"sync/atomic"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -56,18 +55,7 @@ const (
 // (runtime.LockOSThread).
 func NewDeferred(entries, cq uint32) (*Ring, error) {
 	p := params{flags: setupSubmitAll | setupCQSize | setupRDisabled | setupSingleIssuer | setupDeferTaskrun, cqEntries: cq}
-	fd, _, errno := unix.Syscall(sysSetup, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
-	if errno != 0 {
-		return nil, os.NewSyscallError("io_uring_setup", errno)
-	}
-	r := &Ring{fd: int(fd), entries: p.sqEntries}
-	if err := r.mmap(&p); err != nil {
-		r.Close()
-		return nil, err
-	}
-	r.msgs = make([]unix.Msghdr, r.entries)
-	r.res = make([]int32, r.entries)
-	return r, nil
+	return setup(entries, &p)
 }
 
 // Enable binds a ring set up by NewDeferred to the calling thread and
@@ -164,6 +152,19 @@ func (r *Ring) QueueCancel(target, ud uint64) {
 // back). Operations the kernel could not take yet stay queued for the
 // next Enter.
 func (r *Ring) Enter(wait uint32) error {
+	if wait == 0 {
+		// Nothing to wait for: every operation queued here either
+		// completes at once (MSG_DONTWAIT, cancels) or is armed, so the
+		// call does not block and need not tell the Go scheduler.
+		return r.enter(0, 0, 0, 0, true)
+	}
+	return r.enter(wait, enterGetEvents, 0, 0, false)
+}
+
+// enter hands the queued operations to the kernel in one io_uring_enter
+// (Enter, EnterMin). A signal's EINTR, or ETIME of a wait's bound, is
+// not an error: the caller pops what is there and comes back.
+func (r *Ring) enter(wait uint32, flags, arg, argSz uintptr, raw bool) error {
 	if n := r.queued; n > 0 {
 		r.queued = 0
 		atomic.StoreUint32(r.sqTail, *r.sqTail+n)
@@ -172,19 +173,11 @@ func (r *Ring) Enter(wait uint32) error {
 	if r.unsub == 0 && wait == 0 {
 		return nil
 	}
-	var flags uintptr
-	if wait > 0 {
-		flags = enterGetEvents
+	call := unix.Syscall6
+	if raw {
+		call = unix.RawSyscall6
 	}
-	var got uintptr
-	var errno syscall.Errno
-	if wait > 0 {
-		got, _, errno = unix.Syscall6(sysEnter, uintptr(r.fd), uintptr(r.unsub), uintptr(wait), flags, 0, 0)
-	} else {
-		// Nothing to wait for: every operation queued here either
-		// completes at once (MSG_DONTWAIT, cancels) or is armed.
-		got, _, errno = unix.RawSyscall6(sysEnter, uintptr(r.fd), uintptr(r.unsub), 0, 0, 0, 0)
-	}
+	got, _, errno := call(sysEnter, uintptr(r.fd), uintptr(r.unsub), uintptr(wait), flags, arg, argSz)
 	switch errno {
 	case 0:
 		if uint32(got) < r.unsub {
@@ -193,7 +186,7 @@ func (r *Ring) Enter(wait uint32) error {
 			r.unsub = 0
 		}
 		return nil
-	case unix.EINTR:
+	case unix.EINTR, unix.ETIME:
 		return nil
 	}
 	return os.NewSyscallError("io_uring_enter", errno)
@@ -209,39 +202,12 @@ func (r *Ring) Enter(wait uint32) error {
 // (sysmon retakes it); other goroutines on that P wait meanwhile, so
 // maxUs must stay small. EINVAL: the kernel is older.
 func (r *Ring) EnterMin(wait, minWaitUs, maxUs uint32, raw bool) error {
-	if n := r.queued; n > 0 {
-		r.queued = 0
-		atomic.StoreUint32(r.sqTail, *r.sqTail+n)
-		r.unsub += n
-	}
 	// struct io_uring_getevents_arg: no signal mask, a relative timeout.
 	// Both live in the Ring, which does not move, so the kernel's
 	// pointers stay good.
 	r.waitTs = unix.Timespec{Sec: int64(maxUs / 1e6), Nsec: int64(maxUs%1e6) * 1000}
 	r.waitArg = getEventsArg{sigmaskSz: 8, minWait: minWaitUs, ts: uint64(uintptr(unsafe.Pointer(&r.waitTs)))}
-	arg := &r.waitArg
-	call := unix.Syscall6
-	if raw {
-		call = unix.RawSyscall6
-	}
-	got, _, errno := call(sysEnter, uintptr(r.fd), uintptr(r.unsub), uintptr(wait), enterGetEvents|enterExtArg, uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))
-	switch errno {
-	case 0:
-		if uint32(got) < r.unsub {
-			r.unsub -= uint32(got)
-		} else {
-			r.unsub = 0
-		}
-		return nil
-	case unix.EINTR, unix.ETIME:
-		return nil
-	}
-	return os.NewSyscallError("io_uring_enter", errno)
-}
-
-// Pending is how many completions wait to be popped.
-func (r *Ring) Pending() int {
-	return int(atomic.LoadUint32(r.cqTail) - *r.cqHead)
+	return r.enter(wait, enterGetEvents|enterExtArg, uintptr(unsafe.Pointer(&r.waitArg)), unsafe.Sizeof(r.waitArg), raw)
 }
 
 // Pop takes the next completion: its user data, result (bytes, or a

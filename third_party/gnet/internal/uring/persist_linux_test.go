@@ -50,18 +50,18 @@ func newPersistRing(t *testing.T) (*Ring, *BufRing) {
 	return r, b
 }
 
-// enterFor enters the ring until n completions wait (a wait a signal
-// ended early is tried again, at most three times).
-func enterFor(t *testing.T, r *Ring, n int) {
+// enterFor enters the ring until n completions came and pops them (a
+// wait a signal ended early is tried again, at most three times).
+func enterFor(t *testing.T, r *Ring, n int) []completion {
 	t.Helper()
-	for try := 0; try < 4; try++ {
-		if err := r.Enter(uint32(n)); err != nil {
+	var cs []completion
+	for try := 0; try < 4 && len(cs) < n; try++ {
+		if err := r.Enter(uint32(n - len(cs))); err != nil {
 			t.Fatal(err)
 		}
-		if r.Pending() >= n {
-			return
-		}
+		cs = append(cs, popAll(r)...)
 	}
+	return cs
 }
 
 type completion struct {
@@ -97,8 +97,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 	if _, err := unix.Write(c, []byte("hello")); err != nil {
 		t.Fatal(err)
 	}
-	enterFor(t, r, 1)
-	cs := popAll(r)
+	cs := enterFor(t, r, 1)
 	if len(cs) != 1 || cs[0].ud != 7 || cs[0].res != 5 || cs[0].flags&CQEBuffer == 0 {
 		t.Fatalf("first arrival: %+v", cs)
 	}
@@ -114,8 +113,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 	var bids []uint16
 	for i := 0; i < 4; i++ {
 		r.QueueRecvSelect(a, 3, uint64(10+i), false)
-		enterFor(t, r, 1)
-		cs = popAll(r)
+		cs = enterFor(t, r, 1)
 		if len(cs) != 1 {
 			t.Fatalf("recv %d: %+v", i, cs)
 		}
@@ -133,8 +131,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 	}
 	b.Publish()
 	r.QueueRecvSelect(a, 3, 20, true)
-	enterFor(t, r, 1)
-	if cs = popAll(r); len(cs) != 1 || cs[0].res != 8 || cs[0].flags&CQEBuffer == 0 {
+	if cs = enterFor(t, r, 1); len(cs) != 1 || cs[0].res != 8 || cs[0].flags&CQEBuffer == 0 {
 		t.Fatalf("after the buffers came back: %+v", cs)
 	}
 	// Drain the rest, then a waiting recv is cancelled.
@@ -143,9 +140,8 @@ func TestRecvSelectBuffers(t *testing.T) {
 	}
 	r.QueueRecvSelect(a, 3, 30, true)
 	r.QueueCancel(30, 31)
-	enterFor(t, r, 2)
 	got := map[uint64]int32{}
-	for _, x := range popAll(r) {
+	for _, x := range enterFor(t, r, 2) {
 		got[x.ud] = x.res
 	}
 	if got[30] != -int32(unix.ECANCELED) || got[31] != 0 {
@@ -165,9 +161,8 @@ func TestRecvEOFPollSend(t *testing.T) {
 	m := unix.Msghdr{Iov: &iov[0]}
 	m.SetIovlen(1)
 	r.QueueSendmsgTo(a, &m, 3)
-	enterFor(t, r, 2)
 	got := map[uint64]completion{}
-	for _, x := range popAll(r) {
+	for _, x := range enterFor(t, r, 2) {
 		got[x.ud] = x
 	}
 	if got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 {
@@ -179,8 +174,7 @@ func TestRecvEOFPollSend(t *testing.T) {
 	if err := unix.Close(c); err != nil {
 		t.Fatal(err)
 	}
-	enterFor(t, r, 1)
-	cs := popAll(r)
+	cs := enterFor(t, r, 1)
 	if len(cs) != 1 || cs[0].ud != 1 || cs[0].res != 0 {
 		t.Fatalf("EOF: %+v", cs)
 	}

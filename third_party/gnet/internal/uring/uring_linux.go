@@ -135,17 +135,26 @@ func New(entries uint32) (*Ring, error) {
 	// where MSG_DONTWAIT could still be punted to a worker instead of
 	// failing with EAGAIN (older ones answer EINVAL: not used).
 	p := params{flags: setupSubmitAll | setupCoopTaskrun}
-	fd, _, errno := unix.Syscall(sysSetup, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
-	if errno != 0 {
-		return nil, os.NewSyscallError("io_uring_setup", errno)
-	}
-	r := &Ring{fd: int(fd), entries: p.sqEntries}
-	if err := r.mmap(&p); err != nil {
-		r.Close()
+	r, err := setup(entries, &p)
+	if err != nil {
 		return nil, err
 	}
 	r.msgs = make([]unix.Msghdr, r.entries)
 	r.res = make([]int32, r.entries)
+	return r, nil
+}
+
+// setup makes a ring with params p and maps it.
+func setup(entries uint32, p *params) (*Ring, error) {
+	fd, _, errno := unix.Syscall(sysSetup, uintptr(entries), uintptr(unsafe.Pointer(p)), 0)
+	if errno != 0 {
+		return nil, os.NewSyscallError("io_uring_setup", errno)
+	}
+	r := &Ring{fd: int(fd), entries: p.sqEntries}
+	if err := r.mmap(p); err != nil {
+		r.Close()
+		return nil, err
+	}
 	return r, nil
 }
 
