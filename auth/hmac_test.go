@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"hash"
 	"net/http"
 	"strings"
@@ -164,5 +165,28 @@ func TestApp(t *testing.T) {
 	}
 	if got := string(AppendSortedQuery(nil, []byte("b=2&a-x=1&a=3&&a=1"))); got != "?a=1&a=3&a-x=1&b=2" {
 		t.Errorf("sorted query %q", got)
+	}
+}
+
+// ParseHTTPDate's arithmetic agrees with time.Date on every day of years
+// 0000-9999's edges and a span around now, at every hour, with days past
+// a month's end (which both run into the next month).
+func TestParseHTTPDateMatchesTimeDate(t *testing.T) {
+	var years []int
+	for y := 0; y <= 9999; y += 97 {
+		years = append(years, y)
+	}
+	years = append(years, 1969, 1970, 2000, 2024, 2025, 2100, 9999)
+	for _, y := range years {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= 31; d++ {
+				want := time.Date(y, time.Month(m), d, d%24, (d*7)%60, (d*13)%61, 0, time.UTC)
+				s := fmt.Sprintf("Mon, %02d %s %04d %02d:%02d:%02d GMT", d, time.Month(m).String()[:3], y, d%24, (d*7)%60, (d*13)%61)
+				got, ok := ParseHTTPDate([]byte(s))
+				if !ok || got != want.Unix() {
+					t.Fatalf("%s: %d %v, want %d", s, got, ok, want.Unix())
+				}
+			}
+		}
 	}
 }

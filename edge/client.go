@@ -117,11 +117,11 @@ type client struct {
 	ob      reqObs // the request's notes for counts and the access log (obs.go)
 	logText []byte // the request's method, path and host for its log line (obslog.go)
 	// For the access log only (obslog.go): the address the client
-	// reached (vip), and its TCP round trip in µs (tcp_rtt) as last read
+	// reached (vip, as text), and its TCP round trip in µs (tcp_rtt) as last read
 	// at rttAt (precise clock; 0: never).
-	local netip.AddrPort
-	rttUs uint32
-	rttAt int64
+	localText []byte
+	rttUs     uint32
+	rttAt     int64
 }
 
 func (l *loop) openClient(c gnet.Conn) *client {
@@ -133,7 +133,9 @@ func (l *loop) openClient(c gnet.Conn) *client {
 		}
 	}
 	if l.alog != nil {
-		cl.local = localAddr(c)
+		if a := localAddr(c); a.IsValid() {
+			cl.localText = a.AppendTo(nil) // once per connection
+		}
 	}
 	c.SetContext(cl)
 	l.addClient(cl)

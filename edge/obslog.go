@@ -83,15 +83,17 @@ func (cl *client) logRecord(end int64) {
 		r.Set(accesslog.Path, t[o.logM:o.logP])
 		r.Set(accesslog.Host, t[o.logP:])
 	}
-	ip := cl.peer
+	// The addresses' text is made once per connection (cl.ip, localText);
+	// only a caller named by X-Forwarded-For is formatted per request.
 	if cl.callerKnown {
-		ip = cl.caller
+		r.SetAddr(accesslog.ClientIP, cl.caller)
+	} else {
+		r.Set(accesslog.ClientIP, cl.ip)
 	}
-	r.SetAddr(accesslog.ClientIP, ip)
 	if cl.t != nil && o.sent != 0 {
 		r.SetString(accesslog.Upstream, cl.t.addr)
 	}
-	r.SetAddrPort(accesslog.VIP, cl.local)
+	r.Set(accesslog.VIP, cl.localText)
 	r.RTT = cl.logRTT()
 	r.SetString(accesslog.Subject, o.subject)
 	switch {
