@@ -176,3 +176,21 @@ func BenchmarkWriter(b *testing.B) {
 		b.Fatalf("%+v", l.Stats())
 	}
 }
+
+// BenchmarkEncode is the JSON line's encoding alone (the writer's largest
+// share after the write), over distinct synthetic records.
+func BenchmarkEncode(b *testing.B) {
+	recs := make([]Record, 1024)
+	for i := range recs {
+		s := synth(i, testBase, benchStep)
+		s.fill(&recs[i])
+	}
+	var tc timeCache
+	buf := make([]byte, 0, 2048)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		buf = recs[i%len(recs)].appendJSON(buf[:0], &tc)
+		i++
+	}
+}
