@@ -32,6 +32,7 @@ type options struct {
 	HTTPS      bool          `json:"https"`
 	HSConns    int           `json:"hs_conns"`
 	LargeScale float64       `json:"large_scale"`
+	IOBatching string        `json:"io_batching,omitempty"` // Edgegate's --io-batching; "" its default
 }
 
 // parts are the names -only takes, in the order a full run runs them.
@@ -67,6 +68,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
 	fs.Float64Var(&o.LargeScale, "large-scale", 1, "the large and control parts' sizes as a fraction of the issue's (keys, prefixes, services, limiter keys), for a quick trial")
+	fs.StringVar(&o.IOBatching, "io-batching", "", "Edgegate's --io-batching for every Edgegate peer (auto, ring, reads, writes, defer, off; default: Edgegate's own, auto), to compare modes part by part; the syscalls part sets its own")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

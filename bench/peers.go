@@ -291,6 +291,7 @@ type env struct {
 	dir    string
 	tools  map[string]string
 	gate   string // edgegate binary
+	ioMode string // --io-batching for every Edgegate peer ("": the default)
 	sup    *supervisor
 	idle   int
 	nofile uint64
@@ -439,6 +440,9 @@ func (e *env) startEdgegateOn(ctx context.Context, name, gomaxprocs string, cpu 
 	}
 	if pprof {
 		args = append(args, "--pprof")
+	}
+	if e.ioMode != "" {
+		args = append(args, "--io-batching", e.ioMode) // extra's own mode, later, wins
 	}
 	args = append(args, extra...)
 	if e.https {

@@ -178,7 +178,11 @@ func (r *results) markdown() string {
 		r.Env.CPUModel, r.Env.CPUs, r.Env.Kernel, r.Env.OS, r.Env.LoadAvgStart, r.Env.LoadAvgEnd)
 	fmt.Fprintf(&b, "- Software: Edgegate %s, %s; %s; %s; %s; %s.\n", r.Env.Commit, r.Env.Go, r.Env.Nginx, r.Env.HAProxy, r.Env.Wrk, r.Env.OpenSSL)
 	fmt.Fprintf(&b, "- Placement: %s.\n", placement)
-	fmt.Fprintf(&b, "- Edgegate: `--loops 1`, GOMAXPROCS=%s (%s).\n", r.GOMAXPROCS.Chosen, r.GOMAXPROCS.How)
+	mode := ""
+	if o.IOBatching != "" {
+		mode = " `--io-batching " + o.IOBatching + "`,"
+	}
+	fmt.Fprintf(&b, "- Edgegate: `--loops 1`,%s GOMAXPROCS=%s (%s).\n", mode, r.GOMAXPROCS.Chosen, r.GOMAXPROCS.How)
 	if o.plain() {
 		for _, f := range r.Fairness {
 			fmt.Fprintf(&b, "- %s\n", f)

@@ -57,7 +57,7 @@ func run(ctx context.Context, o *options) (err error) {
 	if err != nil {
 		return err
 	}
-	e := &env{dir: dir, tools: toolPaths, gate: gate, sup: sup, idle: o.IdleConns, nofile: nofile}
+	e := &env{dir: dir, tools: toolPaths, gate: gate, sup: sup, idle: o.IdleConns, nofile: nofile, ioMode: o.IOBatching}
 	res := &results{
 		Env:       collectEnv(root, toolPaths),
 		Options:   o,
