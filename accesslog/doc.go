@@ -39,11 +39,11 @@
 // open segment is written to the OS at least every Poll (10ms) and is
 // never fsynced before it is sealed, but every 4 MiB handed to the OS is
 // sent to the disk at once and the 4 MiB before it dropped from the page
-// cache (writeback_linux.go: the log neither crowds out the machine's
-// cache nor leaves the seal's fsync a whole segment to write): a process crash loses what the rings
-// and the buffer held; a machine crash can lose the open segment's
-// unsynced tail. New indexes any segment a crash left without a (whole)
-// index; a torn last line stays outside it.
+// cache (writeback.go: the log neither crowds out the machine's cache nor
+// leaves the seal's fsync a whole segment to write): a process crash
+// loses what the rings and the buffer held; a machine crash can lose the
+// open segment's unsynced tail. New indexes any segment a crash left
+// without a (whole) index; a torn last line stays outside it.
 //
 // # Index
 //

@@ -73,7 +73,6 @@ type Log struct {
 	// The writer's own.
 	f         *os.File
 	w         *bufio.Writer
-	wb        writeback // the open segment's page cache (writeback_linux.go)
 	b         *builder
 	segPath   string
 	segStart  time.Time
@@ -311,9 +310,6 @@ func (l *Log) write(r *Record) {
 	l.b.add(r, l.size, len(l.buf))
 	l.size += int64(len(l.buf))
 	l.written.Add(1)
-	if l.wb.due(l.size) {
-		l.wb.advance(l.size - int64(l.w.Buffered()))
-	}
 }
 
 // fail marks the segment broken after a write error; the writer opens a
@@ -344,9 +340,7 @@ func (l *Log) flush() {
 	}
 	if err := l.w.Flush(); err != nil {
 		l.fail(err)
-		return
 	}
-	l.wb.advance(l.size)
 }
 
 // rotate hands the segment to the sealer and opens the next one.
@@ -396,7 +390,7 @@ func (l *Log) sealer() {
 				l.setErr(err)
 			}
 		}
-		dropAll(j.f) // sealed: read only by searches (writeback_linux.go)
+		dropAll(j.f) // sealed: only searches read it now
 		j.f.Close()
 		if j.b.sum.lines == 0 {
 			os.Remove(j.path)
@@ -442,8 +436,8 @@ func (l *Log) open() error {
 	}
 	l.lastID = id
 	l.f, l.segPath, l.segStart, l.size, l.broken = f, path, now, 0, false
-	l.w = bufio.NewWriterSize(f, 256<<10)
-	l.wb = newWriteback(f)
+	// Through writeback: the page-cache advice follows every write.
+	l.w = bufio.NewWriterSize(&writeback{f: f}, 256<<10)
 	l.b = &builder{}
 	return nil
 }

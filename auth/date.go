@@ -34,18 +34,15 @@ func ParseHTTPDate(b []byte) (int64, bool) {
 // of a signed request's parsing). A day past the month's end runs on
 // into the next month, as with time.Date.
 func daysFromCivil(y, m, d int) int64 {
+	mp := m - 3 // months from March: the leap day ends the year
 	if m <= 2 {
-		y--
+		y, mp = y-1, m+9
 	}
 	era := y / 400
 	if y < 0 {
 		era = (y - 399) / 400
 	}
 	yoe := y - era*400
-	mp := m - 3
-	if m <= 2 {
-		mp = m + 9
-	}
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468

@@ -55,9 +55,9 @@ for round in $(seq "$rounds"); do
 		taskset -c 1 wrk -t1 -c64 -d1s "${hdrs[@]}" $url >/dev/null
 		s1=$(awk '{print $14+$15}' /proc/$pid/stat)
 		w=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" --latency "${hdrs[@]}" $url)
+		s2=$(awk '{print $14+$15}' /proc/$pid/stat)
 		non2xx=$(echo "$w" | awk '/Non-2xx/{print $NF}')
 		[ -z "$non2xx" ] || echo "warning: $label: $non2xx non-2xx answers" >&2
-		s2=$(awk '{print $14+$15}' /proc/$pid/stat)
 		kill $pid
 		wait $pid || true
 		rm -rf "$data" "$data.log"

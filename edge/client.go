@@ -117,8 +117,8 @@ type client struct {
 	ob      reqObs // the request's notes for counts and the access log (obs.go)
 	logText []byte // the request's method, path and host for its log line (obslog.go)
 	// For the access log only (obslog.go): the address the client
-	// reached (vip, as text), and its TCP round trip in µs (tcp_rtt) as last read
-	// at rttAt (precise clock; 0: never).
+	// reached (vip, as text), and its TCP round trip in µs (tcp_rtt) as
+	// last read at rttAt (precise clock; 0: never).
 	localText []byte
 	rttUs     uint32
 	rttAt     int64
