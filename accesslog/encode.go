@@ -69,13 +69,7 @@ func (c *timeCache) appendTime(dst []byte, ns int64) []byte {
 		c.prefix = time.Unix(sec, 0).UTC().AppendFormat(c.prefix[:0], "2006-01-02T15:04:05.")
 	}
 	dst = append(dst, c.prefix...)
-	us := frac / 1e3
-	var b [6]byte
-	for i := 5; i >= 0; i-- {
-		b[i] = byte('0' + us%10)
-		us /= 10
-	}
-	dst = append(dst, b[:]...)
+	dst = appendSix(dst, uint64(frac/1e3))
 	return append(dst, 'Z')
 }
 
@@ -112,11 +106,17 @@ func (r *Record) appendText(dst []byte, f Field) []byte {
 	if len(v) == 0 {
 		return dst
 	}
-	dst = append(dst, ',', '"')
-	dst = append(dst, jsonNames[f]...)
-	dst = append(dst, '"', ':')
+	dst = append(dst, jsonKeys[f]...)
 	return appendJSONString(dst, v)
 }
+
+// jsonKeys are the members' `,"name":` prefixes, one append each.
+var jsonKeys = func() (k [NumFields]string) {
+	for f, n := range jsonNames {
+		k[f] = `,"` + n + `":`
+	}
+	return k
+}()
 
 func appendInt(dst []byte, name string, v int64, always bool) []byte {
 	if v == 0 && !always {
@@ -125,7 +125,10 @@ func appendInt(dst []byte, name string, v int64, always bool) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
-	return strconv.AppendInt(dst, v, 10)
+	if v < 0 {
+		return strconv.AppendInt(dst, v, 10)
+	}
+	return appendUint(dst, uint64(v))
 }
 
 // appendSeconds writes d as seconds with exactly six decimals (exact
@@ -146,15 +149,51 @@ func appendFixed(dst []byte, us int64, prec int) []byte {
 	if us < 0 {
 		us = 0
 	}
-	dst = strconv.AppendInt(dst, us/1e6, 10)
-	dst = append(dst, '.')
-	frac := us % 1e6
-	var b [6]byte
-	for i := 5; i >= 0; i-- {
-		b[i] = byte('0' + frac%10)
-		frac /= 10
+	if us < 1e6 { // most durations: no integer part to format
+		dst = append(dst, '0', '.')
+	} else {
+		dst = appendUint(dst, uint64(us/1e6))
+		dst = append(dst, '.')
 	}
-	return append(dst, b[:prec]...)
+	if prec == 6 {
+		return appendSix(dst, uint64(us%1e6))
+	}
+	n := len(dst)
+	dst = appendSix(dst, uint64(us%1e6))
+	return dst[:n+prec]
+}
+
+// digitPairs is "00" to "99": two decimal digits per table read, as
+// strconv does.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendSix writes v (< 1e6) as exactly six digits.
+func appendSix(dst []byte, v uint64) []byte {
+	a, b, c := v/10000, v/100%100, v%100
+	return append(dst, digitPairs[2*a], digitPairs[2*a+1], digitPairs[2*b], digitPairs[2*b+1], digitPairs[2*c], digitPairs[2*c+1])
+}
+
+// appendUint writes v in decimal: strconv.AppendUint's method without
+// its generality (a status, a byte count: a few pairs).
+func appendUint(dst []byte, v uint64) []byte {
+	var b [20]byte
+	i := len(b)
+	for v >= 100 {
+		r := v % 100
+		v /= 100
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+	}
+	if v >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*v], digitPairs[2*v+1]
+	} else {
+		i--
+		b[i] = byte('0' + v)
+	}
+	return append(dst, b[i:]...)
 }
 
 const hexDigits = "0123456789abcdef"
@@ -181,10 +220,34 @@ var jsonSafe = func() (t [256]bool) {
 	return t
 }()
 
+// plainJSON reports whether s needs no escape: whole words, the last one
+// overlapping the one before (ids and addresses are all plain; most
+// members are 8 to 40 bytes).
+func plainJSON(s []byte) bool {
+	if len(s) < 8 {
+		for _, c := range s {
+			if !jsonSafe[c] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < len(s); i += 8 {
+		if escapeIn8(binary.LittleEndian.Uint64(s[i:])) {
+			return false
+		}
+	}
+	return !escapeIn8(binary.LittleEndian.Uint64(s[len(s)-8:]))
+}
+
 // appendJSONString writes s quoted (RFC 8259 section 7); invalid UTF-8
 // becomes U+FFFD so the line stays valid JSON.
 func appendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
+	if plainJSON(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	for i := 0; i < len(s); {
 		// Copy the run of bytes that need no escape in one append.
 		j := i

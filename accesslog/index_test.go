@@ -74,3 +74,68 @@ func TestEscapeIn8MatchesTable(t *testing.T) {
 		}
 	}
 }
+
+// plainJSON must agree with the table over every length a member has and
+// one unsafe byte at every position (the overlapping last word included).
+func TestPlainJSONMatchesTable(t *testing.T) {
+	ref := func(s []byte) bool {
+		for _, c := range s {
+			if !jsonSafe[c] {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 40; n++ {
+		s := make([]byte, n)
+		for i := range s {
+			s[i] = 'a' + byte(i%26)
+		}
+		if !plainJSON(s) {
+			t.Fatalf("len %d plain text refused", n)
+		}
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{'"', '\\', 0x00, 0x1f, 0x80, 0xff, ' ', '~'} {
+				s[pos] = c
+				if got, want := plainJSON(s), ref(s); got != want {
+					t.Fatalf("len %d byte %#x at %d: plainJSON %v, table %v", n, c, pos, got, want)
+				}
+				s[pos] = 'a'
+			}
+		}
+	}
+}
+
+// keyHash spreads postings: distinct request ids (the most numerous
+// postings) barely collide and fill the fanout's 256 ranges evenly, and
+// the member's tag changes the hash of the same value.
+func TestKeyHashSpreads(t *testing.T) {
+	const n = 200_000
+	seen := make(map[uint32]bool, n)
+	var fan [1 << fanoutBits]int
+	coll := 0
+	for i := range n {
+		h := keyHash(ReqID, []byte(synthID(i)))
+		if seen[h] {
+			coll++
+		}
+		seen[h] = true
+		fan[h>>(32-fanoutBits)]++
+	}
+	// 200k values in 2^32: about 4.7 expected collisions.
+	if coll > 20 {
+		t.Errorf("%d collisions among %d ids", coll, n)
+	}
+	mean := n / len(fan)
+	for i, c := range fan {
+		if c < mean*8/10 || c > mean*12/10 {
+			t.Fatalf("fanout range %d holds %d postings, mean %d", i, c, mean)
+		}
+	}
+	// Short values with one byte changed (client IPs) and tags.
+	if keyHash(ClientIP, []byte("10.0.0.1")) == keyHash(ClientIP, []byte("10.0.0.2")) ||
+		keyHash(Service, []byte("a")) == keyHash(API, []byte("a")) ||
+		keyHash(Service, nil) == keyHash(Service, []byte{0}) {
+		t.Error("hash ignores a byte, the tag or the length")
+	}
+}

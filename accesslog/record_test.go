@@ -3,7 +3,9 @@ package accesslog
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,25 @@ func TestTimeCache(t *testing.T) {
 			want := time.Unix(0, ns).UTC().Format(timeLayout)
 			if got != want {
 				t.Fatalf("%d: %s, want %s", ns, got, want)
+			}
+		}
+	}
+}
+
+// The digit writers match strconv at every boundary.
+func TestDigits(t *testing.T) {
+	for _, v := range []uint64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 999999, 1000000, 1<<63 - 1, 1<<64 - 1} {
+		if got, want := string(appendUint(nil, v)), strconv.FormatUint(v, 10); got != want {
+			t.Errorf("appendUint(%d) = %q", v, got)
+		}
+	}
+	for _, us := range []int64{-5, 0, 1, 9, 10, 999, 123456, 999999, 1000000, 1000001, 59_999_999, 3_600_000_000} {
+		for prec := 1; prec <= 6; prec++ {
+			c := max(us, 0)
+			frac := fmt.Sprintf("%06d", c%1e6)[:prec]
+			want := fmt.Sprintf("%d.%s", c/1e6, frac)
+			if got := string(appendFixed(nil, us, prec)); got != want {
+				t.Errorf("appendFixed(%d, %d) = %q, want %q", us, prec, got, want)
 			}
 		}
 	}

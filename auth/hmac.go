@@ -43,10 +43,27 @@ func newHash(a Alg) hash.Hash {
 // Secret is a pre-keyed HMAC (RFC 2104) for one secret: the hash states
 // after the ipad and opad blocks, for each algorithm, computed once when a
 // snapshot is installed. A Verifier restores a state instead of re-keying,
-// which keeps a verification to two short hash runs. Immutable; shared.
+// which keeps a verification to two short hash runs. The states are held
+// in the struct, not behind slices: a verification reads one object of
+// contiguous cache lines. Immutable; shared.
 type Secret struct {
-	inner, outer [3][]byte // by Alg
+	st [3][2]state // by Alg: inner, outer
 }
+
+// state is a marshaled hash state (crypto/sha1: 96 bytes, sha256: 108).
+type state struct {
+	n int
+	b [112]byte
+}
+
+func (s *state) set(b []byte) {
+	if len(b) > len(s.b) {
+		panic("auth: hash state larger than expected")
+	}
+	s.n = copy(s.b[:], b)
+}
+
+func (s *state) bytes() []byte { return s.b[:s.n] }
 
 // NewSecret pre-keys key for every algorithm.
 func NewSecret(key string) *Secret {
@@ -65,13 +82,15 @@ func NewSecret(key string) *Secret {
 			pad[i] ^= 0x36
 		}
 		h.Write(pad)
-		s.inner[a], _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+		in, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
+		s.st[a][0].set(in)
 		h.Reset()
 		for i := range pad {
 			pad[i] ^= 0x36 ^ 0x5c
 		}
 		h.Write(pad)
-		s.outer[a], _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+		out, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
+		s.st[a][1].set(out)
 	}
 	return s
 }
@@ -110,10 +129,10 @@ func NewVerifier() *Verifier {
 // valid until the next call.
 func (v *Verifier) Sum(s *Secret, a Alg, msg []byte) []byte {
 	h, u := v.h[a], v.u[a]
-	_ = u.UnmarshalBinary(s.inner[a])
+	_ = u.UnmarshalBinary(s.st[a][0].bytes())
 	h.Write(msg)
 	in := h.Sum(v.in[:0])
-	_ = u.UnmarshalBinary(s.outer[a])
+	_ = u.UnmarshalBinary(s.st[a][1].bytes())
 	h.Write(in)
 	return h.Sum(v.mac[:0])
 }

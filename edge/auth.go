@@ -148,8 +148,13 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 	if c != auth.OK {
 		return c
 	}
-	k := acc.Keys[string(p.ID)]
-	if k == nil {
+	// The route's grant names its key (snapshot.grantsFor): one map look-up
+	// for an allowed caller; any other key is looked up for its error.
+	g := ra.Grants[string(p.ID)]
+	var k *snapshot.KeyInfo
+	if g != nil {
+		k = g.Key
+	} else if k = acc.Keys[string(p.ID)]; k == nil {
 		return auth.UnknownSecretId
 	}
 	if !k.Enabled {
@@ -161,7 +166,6 @@ func (cl *client) checkKeyPair(acc *snapshot.Access, ra *snapshot.RouteAuth, hv 
 	if c := al.v.VerifyKeyPair(p, alg, k.Secret, hv); c != auth.OK {
 		return c
 	}
-	g := ra.Grants[string(p.ID)]
 	if g == nil {
 		return auth.NotAllowed
 	}
