@@ -222,35 +222,68 @@ func TestOptionsRefused(t *testing.T) {
 }
 
 // TestTornIndex: an index cut short (a crash before its rename reached
-// the disk) is not trusted: the Searcher reads the segment's lines, and
-// the next Log rebuilds the index.
+// the disk) or in an older format (X1: FNV-1a postings) is not trusted:
+// the Searcher reads the segment's lines, and the next Log rebuilds the
+// index, whose postings then find a request id.
 func TestTornIndex(t *testing.T) {
-	dir := t.TempDir()
-	l, err := New(Options{Dir: dir, MaxSize: 8 << 10, NoSync: true, Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := writeSynth(t, l, 0, 200, time.Second)
-	l.Close()
-	segs, _ := listSegments(dir)
-	victim := idxPath(segs[1].path)
-	info, _ := os.Stat(victim)
-	if err := os.Truncate(victim, info.Size()-8); err != nil {
-		t.Fatal(err)
-	}
-	q := Query{Start: testBase.Add(-time.Hour), End: testBase.Add(time.Hour), Limit: 100, Asc: true}
-	s, _ := OpenSearcher(dir)
-	defer s.Close()
-	if got, _ := pageAll(t, s, q); len(got) != len(recs) {
-		t.Fatalf("%d lines with a torn index, want %d", len(got), len(recs))
-	}
-	l, err = New(Options{Dir: dir, NoSync: true, Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	if _, err := openIndex(victim); err != nil {
-		t.Fatalf("not rebuilt: %v", err)
+	for _, damage := range []string{"torn", "old format"} {
+		t.Run(damage, func(t *testing.T) {
+			dir := t.TempDir()
+			l, err := New(Options{Dir: dir, MaxSize: 8 << 10, NoSync: true, Log: quietLog()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := writeSynth(t, l, 0, 200, time.Second)
+			l.Close()
+			segs, _ := listSegments(dir)
+			victim := idxPath(segs[1].path)
+			if damage == "torn" {
+				info, _ := os.Stat(victim)
+				err = os.Truncate(victim, info.Size()-8)
+			} else {
+				var f *os.File
+				if f, err = os.OpenFile(victim, os.O_WRONLY, 0); err == nil {
+					_, err = f.WriteAt([]byte("EGALOGX1"), 0)
+					f.Close()
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := Query{Start: testBase.Add(-time.Hour), End: testBase.Add(time.Hour), Limit: 100, Asc: true}
+			s, _ := OpenSearcher(dir)
+			defer s.Close()
+			if got, _ := pageAll(t, s, q); len(got) != len(recs) {
+				t.Fatalf("%d lines with a %s index, want %d", len(got), damage, len(recs))
+			}
+			l, err = New(Options{Dir: dir, NoSync: true, Log: quietLog()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if _, err := openIndex(victim); err != nil {
+				t.Fatalf("not rebuilt: %v", err)
+			}
+			// A line of the rebuilt segment, found through its postings.
+			b, err := indexSegment(segs[1].path)
+			if err != nil || b.sum.lines == 0 {
+				t.Fatalf("segment: %v", err)
+			}
+			var want synthRec
+			for _, r := range recs {
+				if r.t >= b.sum.minT && r.t <= b.sum.maxT {
+					want = r
+					break
+				}
+			}
+			s2, _ := OpenSearcher(dir)
+			defer s2.Close()
+			q.Service, q.Conds = want.service, []Cond{{"req_id", "=", want.id}}
+			got, _ := pageAll(t, s2, q)
+			if len(got) != 1 || got[0] != want.id {
+				t.Fatalf("req_id %s: %d lines", want.id, len(got))
+			}
+		})
 	}
 }
 

@@ -47,7 +47,7 @@ func newHash(a Alg) hash.Hash {
 // in the struct, not behind slices: a verification reads one object of
 // contiguous cache lines. Immutable; shared.
 type Secret struct {
-	st [3][2]state // by Alg: inner, outer
+	st [2][2]state // by Alg-1: inner, outer
 }
 
 // state is a marshaled hash state (crypto/sha1: 96 bytes, sha256: 108).
@@ -83,14 +83,14 @@ func NewSecret(key string) *Secret {
 		}
 		h.Write(pad)
 		in, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
-		s.st[a][0].set(in)
+		s.st[a-1][0].set(in)
 		h.Reset()
 		for i := range pad {
 			pad[i] ^= 0x36 ^ 0x5c
 		}
 		h.Write(pad)
 		out, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
-		s.st[a][1].set(out)
+		s.st[a-1][1].set(out)
 	}
 	return s
 }
@@ -129,10 +129,10 @@ func NewVerifier() *Verifier {
 // valid until the next call.
 func (v *Verifier) Sum(s *Secret, a Alg, msg []byte) []byte {
 	h, u := v.h[a], v.u[a]
-	_ = u.UnmarshalBinary(s.st[a][0].bytes())
+	_ = u.UnmarshalBinary(s.st[a-1][0].bytes())
 	h.Write(msg)
 	in := h.Sum(v.in[:0])
-	_ = u.UnmarshalBinary(s.st[a][1].bytes())
+	_ = u.UnmarshalBinary(s.st[a-1][1].bytes())
 	h.Write(in)
 	return h.Sum(v.mac[:0])
 }
