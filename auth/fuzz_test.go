@@ -6,16 +6,24 @@ import (
 )
 
 // FuzzParseAuthorization: any input parses or is refused without a panic,
-// and what it returns lies inside the input.
+// what it returns lies inside the input, and the canonical form's fast
+// path reads exactly what the general parser reads.
 func FuzzParseAuthorization(f *testing.F) {
 	f.Add(`hmac id="AKID", algorithm="hmac-sha1", headers="date source", signature="c2ln"`)
+	f.Add(`hmac id="AKID", algorithm="hmac-sha1", headers="date source", signature="c2ln", id="B"`)
+	f.Add(`hmac id="AKID", algorithm="hmac-sha1", headers="", signature="c2ln"`)
+	f.Add(`hmac id="", algorithm="", headers="", signature=""`)
 	f.Add(`apikey="k", algorithm="hmac-sha256", headers="x-date", signature="x"`)
 	f.Add(`hmac id="a", id="b", algorithm="", headers="", signature=""`)
 	f.Add(`hmac id="`)
 	f.Fuzz(func(t *testing.T, s string) {
-		var p Params
+		var p, g Params
 		in := []byte(s)
-		if ParseAuthorization(in, &p) != OK {
+		c := ParseAuthorization(in, &p)
+		if gc := parseGeneral(in, &g); gc != c || (c == OK && !samePart(p, g)) {
+			t.Fatalf("%q: %v %+v, general parser %v %+v", s, c, p, gc, g)
+		}
+		if c != OK {
 			return
 		}
 		for _, part := range [][]byte{p.ID, p.Algorithm, p.Headers, p.Signature} {
@@ -24,6 +32,11 @@ func FuzzParseAuthorization(f *testing.F) {
 			}
 		}
 	})
+}
+
+func samePart(a, b Params) bool {
+	return bytes.Equal(a.ID, b.ID) && bytes.Equal(a.Algorithm, b.Algorithm) && bytes.Equal(a.Headers, b.Headers) &&
+		bytes.Equal(a.Signature, b.Signature) && a.APIKey == b.APIKey
 }
 
 // FuzzVerifyJWT: garbage never verifies and never panics.
