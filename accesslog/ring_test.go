@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"strings"
 	"sync"
 	"testing"
 )
@@ -34,6 +35,32 @@ func TestRingFullDropsAndCounts(t *testing.T) {
 	s.Status = 1
 	if r.drain(func(*Record) {}) != 0 || r.Slot() != s {
 		t.Fatal("an uncommitted slot was published or lost")
+	}
+}
+
+// Commit's warming of the next slot never touches one the writer has
+// not read: records whose text spans every warmed line come out whole,
+// the ring filled to the last slot and wrapping round six times.
+func TestRingWarmKeepsUnreadSlots(t *testing.T) {
+	r := newRing(4)
+	id := func(i int) string { return strings.Repeat(string(rune('a'+i%26)), 300) }
+	next, want := 0, 0
+	for range 6 {
+		for r.ptail-r.head.Load() < 4 {
+			s := r.Slot()
+			s.SetString(ReqID, id(next))
+			r.Commit()
+			next++
+		}
+		r.drain(func(rec *Record) {
+			if got := rec.String(ReqID); got != id(want) {
+				t.Fatalf("record %d: text %q…", want, got[:min(len(got), 8)])
+			}
+			want++
+		})
+	}
+	if want != next || next != 24 {
+		t.Fatalf("read %d of %d", want, next)
 	}
 }
 
