@@ -22,6 +22,12 @@
 //
 // -only plain|https|gzip and -https=false select parts.
 //
+// A goal on two peers' per-core rates (full features, large tables,
+// observability on/off) is judged on the ratio of their medians over the
+// rounds; the report adds the median of the per-round ratios ("paired by
+// round", each round's two runs back to back), which shows how much of a
+// miss is the machine's phase.
+//
 // Every proxy under test gets the same CPU budget: one event loop, worker or
 // thread, pinned with taskset to CPU 0; the origin and wrk share CPU 1.
 // Results go to stdout (markdown), bench/results/latest.json, the CPU

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // -only selects one part; the full run has all four, and a partial run
 // writes nothing unless asked.
@@ -31,5 +34,25 @@ func TestOnlySelectsParts(t *testing.T) {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// The paired figure divides each round's per-core rates, only where both
+// peers ran that round, and the ratio of the medians stays the verdict.
+func TestPairedRatios(t *testing.T) {
+	round := func(n int, rps, cpu float64) measurement {
+		return measurement{Round: n, Wrk: wrkResult{RPS: rps}, ProxyCPUPct: cpu}
+	}
+	x := &peerResult{Rounds: []measurement{round(1, 900, 50), round(2, 1800, 100), round(3, 500, 50)}}
+	base := &peerResult{Rounds: []measurement{round(1, 1000, 50), round(2, 1000, 50), round(4, 1, 1)}}
+	got := pairedRatios(x, base)
+	if len(got) != 2 || got[0] != 0.9 || got[1] != 0.9 {
+		t.Fatalf("paired %v, want [0.9 0.9]", got)
+	}
+	x.summarize()
+	base.summarize()
+	ts := perCoreTargets("t", x, base, 0.9)
+	if len(ts) != 1 || !strings.Contains(ts[0].Measured, "paired by round 0.900× (0.900, 0.900)") {
+		t.Fatalf("%+v", ts)
 	}
 }
