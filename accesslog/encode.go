@@ -85,19 +85,19 @@ func (r *Record) appendJSON(dst []byte, tc *timeCache) []byte {
 	} else {
 		dst = append(dst, `,"scheme":"http"`...)
 	}
-	dst = appendInt(dst, "status", int64(r.Status), true)
-	dst = appendInt(dst, "ups_status", int64(r.UpstreamStatus), false)
-	dst = appendInt(dst, "bytes_in", r.BytesIn, true)
-	dst = appendInt(dst, "bytes_out", r.BytesOut, true)
-	dst = appendSeconds(dst, "latency", r.Latency, true)
-	dst = appendSeconds(dst, "backend_latency", r.Backend, false)
-	dst = appendSeconds(dst, "backend_connect", r.Connect, false)
-	dst = appendSeconds(dst, "backend_header", r.Header, false)
+	dst = appendInt(dst, `,"status":`, int64(r.Status), true)
+	dst = appendInt(dst, `,"ups_status":`, int64(r.UpstreamStatus), false)
+	dst = appendInt(dst, `,"bytes_in":`, r.BytesIn, true)
+	dst = appendInt(dst, `,"bytes_out":`, r.BytesOut, true)
+	dst = appendSeconds(dst, `,"latency":`, r.Latency, true)
+	dst = appendSeconds(dst, `,"backend_latency":`, r.Backend, false)
+	dst = appendSeconds(dst, `,"backend_connect":`, r.Connect, false)
+	dst = appendSeconds(dst, `,"backend_header":`, r.Header, false)
 	for _, f := range [...]Field{ClientIP, Upstream, VIP, Subject, Limit, ErrCode, ErrMsg} {
 		dst = r.appendText(dst, f)
 	}
-	dst = appendSeconds(dst, "tcp_rtt", r.RTT, false)
-	dst = appendInt(dst, "pid", int64(r.PID), false)
+	dst = appendSeconds(dst, `,"tcp_rtt":`, r.RTT, false)
+	dst = appendInt(dst, `,"pid":`, int64(r.PID), false)
 	return append(dst, '}', '\n')
 }
 
@@ -118,13 +118,13 @@ var jsonKeys = func() (k [NumFields]string) {
 	return k
 }()
 
-func appendInt(dst []byte, name string, v int64, always bool) []byte {
+// appendInt writes a number member; key is its `,"name":` prefix, as in
+// jsonKeys.
+func appendInt(dst []byte, key string, v int64, always bool) []byte {
 	if v == 0 && !always {
 		return dst
 	}
-	dst = append(dst, ',', '"')
-	dst = append(dst, name...)
-	dst = append(dst, '"', ':')
+	dst = append(dst, key...)
 	if v < 0 {
 		return strconv.AppendInt(dst, v, 10)
 	}
@@ -133,13 +133,11 @@ func appendInt(dst []byte, name string, v int64, always bool) []byte {
 
 // appendSeconds writes d as seconds with exactly six decimals (exact
 // microseconds, no float rounding: parseDecimal reads it back).
-func appendSeconds(dst []byte, name string, d time.Duration, always bool) []byte {
+func appendSeconds(dst []byte, key string, d time.Duration, always bool) []byte {
 	if d <= 0 && !always {
 		return dst
 	}
-	dst = append(dst, ',', '"')
-	dst = append(dst, name...)
-	dst = append(dst, '"', ':')
+	dst = append(dst, key...)
 	return appendFixed(dst, d.Microseconds(), 6)
 }
 
@@ -248,12 +246,10 @@ func appendJSONString(dst, s []byte) []byte {
 		dst = append(dst, s...)
 		return append(dst, '"')
 	}
+	// A member with something to escape (rare: a path or message): runs of
+	// plain bytes, each copied in one append, between escaped ones.
 	for i := 0; i < len(s); {
-		// Copy the run of bytes that need no escape in one append.
 		j := i
-		for j+8 <= len(s) && !escapeIn8(binary.LittleEndian.Uint64(s[j:])) {
-			j += 8
-		}
 		for j < len(s) && jsonSafe[s[j]] {
 			j++
 		}

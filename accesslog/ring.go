@@ -31,8 +31,10 @@ type Ring struct {
 	// The producer's own: its tail and its last reading of head, so the
 	// common Slot touches no shared line but the slot.
 	ptail, phead uint64
-	dropped      atomic.Int64 // written by the producer only; summed by Dropped
-	_            cpu.CacheLinePad
+	// warmed: the slot at ptail was emptied by warm, so Slot need not.
+	warmed  bool
+	dropped atomic.Int64 // written by the producer only; summed by Dropped
+	_       cpu.CacheLinePad
 
 	chead uint64 // the writer's own copy of head
 	slots []Record
@@ -56,7 +58,11 @@ func (r *Ring) Slot() *Record {
 		}
 	}
 	s := &r.slots[r.ptail&r.mask]
-	s.reset()
+	if r.warmed {
+		r.warmed = false // a second Slot without Commit empties it again
+	} else {
+		s.reset()
+	}
 	return s
 }
 
@@ -84,10 +90,11 @@ func (r *Ring) warm() {
 		return
 	}
 	s := &r.slots[r.ptail&r.mask]
-	s.reset()
+	s.reset() // Slot's emptying, done here: it writes the numbers' lines
 	for i := 0; i < warmLines*64 && i < len(s.text); i += 64 {
 		s.text[i] = 0
 	}
+	r.warmed = true
 }
 
 // Append copies rec into the ring; false when the ring was full (counted

@@ -64,6 +64,30 @@ func TestRingWarmKeepsUnreadSlots(t *testing.T) {
 	}
 }
 
+// A slot Commit warmed comes back from Slot empty once, and a second Slot
+// without Commit empties it again, as an unwarmed one.
+func TestRingWarmedSlotIsEmptied(t *testing.T) {
+	r := newRing(4)
+	for i := range 4 { // every slot holds an old record, drained
+		s := r.Slot()
+		s.Status = uint16(500 + i)
+		s.SetString(ReqID, "old")
+		r.Commit()
+	}
+	r.drain(func(*Record) {})
+	s := r.Slot() // slot 0, not warmed (the ring was full at the last Commit)
+	s.Status = 200
+	r.Commit() // warms slot 1
+	s = r.Slot()
+	if s != &r.slots[1] || s.Status != 0 || len(s.Get(ReqID)) != 0 {
+		t.Fatalf("warmed slot %+v", s.Status)
+	}
+	s.Status = 1
+	if s = r.Slot(); s.Status != 0 {
+		t.Fatal("a second Slot did not empty the slot")
+	}
+}
+
 // TestRingSPSC: one producer, one consumer, concurrently (run with -race):
 // every committed record arrives once, in order, intact.
 func TestRingSPSC(t *testing.T) {

@@ -38,10 +38,11 @@ func perCoreTargets(name string, x, base *peerResult, goal float64) []target {
 // phase rather than the two peers).
 func pairedRatios(x, base *peerResult) []float64 {
 	var out []float64
-	for _, m := range x.Rounds {
-		for _, b := range base.Rounds {
-			if b.Round == m.Round && m.ProxyCPUPct > 0 && b.ProxyCPUPct > 0 && b.Wrk.RPS > 0 {
-				out = append(out, (m.Wrk.RPS/m.ProxyCPUPct)/(b.Wrk.RPS/b.ProxyCPUPct))
+	for i := range x.Rounds {
+		for j := range base.Rounds {
+			m, b := &x.Rounds[i], &base.Rounds[j]
+			if b.Round == m.Round && m.perCore() > 0 && b.perCore() > 0 {
+				out = append(out, m.perCore()/b.perCore())
 			}
 		}
 	}

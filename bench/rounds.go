@@ -80,6 +80,15 @@ type peerResult struct {
 	Median summary       `json:"median"`
 }
 
+// perCore is the round's rate over the peer's share of its CPU (0 when
+// the share was not measured).
+func (m *measurement) perCore() float64 {
+	if m.ProxyCPUPct <= 0 {
+		return 0
+	}
+	return m.Wrk.RPS / (m.ProxyCPUPct / 100)
+}
+
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
@@ -106,8 +115,8 @@ func (r *peerResult) summarize() {
 		load = append(load, m.Wrk.LoadCPUPct)
 		others = append(others, max(0, m.CPU0BusyPct-m.ProxyCPUPct))
 		errs += m.Wrk.Errors()
-		if m.ProxyCPUPct > 0 {
-			perCore = append(perCore, m.Wrk.RPS/(m.ProxyCPUPct/100))
+		if pc := m.perCore(); pc > 0 {
+			perCore = append(perCore, pc)
 		}
 		if m.HS != nil && m.HS.Mode == "resumed" {
 			notResumed += m.HS.OK - m.HS.Resumed
