@@ -25,6 +25,12 @@ import (
 //
 // A rule with limit N counts in steps of q = ceil(N/marks): exact for
 // N <= marks, otherwise a refusal may come up to q-1 early (never late).
+//
+// Huge pages: a big table asks the OS for 2 MiB pages once it has seen
+// capacity/16 inserts (counted on a sample of one insert in 64, so the
+// count costs nothing on most inserts): by then nearly every 4 KiB page of
+// it has been touched, so the advice adds almost no memory, while a table
+// that holds few keys still costs RSS only for the pages its keys touch.
 type Table struct {
 	keys      []atomic.Uint64 // per way: key hash, 0 = empty
 	slots     []atomic.Uint64 // per way: expiry (ms), then a window of 2+marks words
@@ -33,9 +39,22 @@ type Table struct {
 	stride    int
 	seed      uint64
 	evictions atomic.Int64
+
+	huge     []func() error // per mapping (words.huge)
+	hugeAt   int64          // sampled inserts that trigger huge pages (0: never)
+	inserted atomic.Int64   // sampled inserts
+	hugeDone chan struct{}  // closed once the advice has been given
+	hugeErr  error          // the advice's error, set before hugeDone closes
 }
 
 const ways = 8
+
+// Huge pages are asked for tables of at least hugeMinBytes, after
+// capacity/16 inserts; one insert in hugeSample+1 is counted.
+const (
+	hugeMinBytes = 16 << 20
+	hugeSample   = 63
+)
 
 // NewTable returns a table for capacity keys with marks marks per key.
 func NewTable(capacity int, marks int) (*Table, error) {
@@ -48,24 +67,59 @@ func NewTable(capacity int, marks int) (*Table, error) {
 		return nil, fmt.Errorf("limiter: table of %d keys is too large", capacity)
 	}
 	stride := 3 + marks
-	keys, freeKeys := newWords(n * ways)
-	slots, freeSlots := newWords(n * ways * uint64(stride))
+	keys := newWords(n * ways)
+	slots := newWords(n * ways * uint64(stride))
 	t := &Table{
-		keys:   keys,
-		slots:  slots,
-		nb:     n,
-		k:      int64(marks),
-		stride: stride,
-		seed:   rand.Uint64(),
+		keys:     keys.w,
+		slots:    slots.w,
+		nb:       n,
+		k:        int64(marks),
+		stride:   stride,
+		seed:     rand.Uint64(),
+		hugeDone: make(chan struct{}),
 	}
-	// Mapped words go back to the OS when the Table is unreachable: every
-	// use of them is through a method of t, which keeps t alive.
-	for _, free := range []func(){freeKeys, freeSlots} {
-		if free != nil {
-			runtime.AddCleanup(t, func(f func()) { f() }, free)
+	for _, w := range []words{keys, slots} {
+		// Mapped words go back to the OS when the Table is unreachable:
+		// every use of them is through a method of t, which keeps t alive.
+		if w.free != nil {
+			runtime.AddCleanup(t, func(f func()) { f() }, w.free)
+		}
+		if w.huge != nil {
+			t.huge = append(t.huge, w.huge)
 		}
 	}
+	if len(t.huge) > 0 && t.Bytes() >= hugeMinBytes {
+		t.hugeAt = max(int64(capacity)/16/(hugeSample+1), 1)
+	}
 	return t, nil
+}
+
+// HugePages reports whether the table has asked for huge pages, and the
+// OS's answer (nil: granted).
+func (t *Table) HugePages() (asked bool, err error) {
+	select {
+	case <-t.hugeDone:
+		return true, t.hugeErr
+	default:
+		return false, nil
+	}
+}
+
+// inserted1 counts an insert of key (sampled) and gives the huge-page
+// advice, off the request path, when the count reaches hugeAt.
+func (t *Table) inserted1(key uint64) {
+	if t.hugeAt > 0 && key&hugeSample == 0 && t.inserted.Add(1) == t.hugeAt {
+		go t.askHugePages()
+	}
+}
+
+func (t *Table) askHugePages() {
+	for _, f := range t.huge {
+		if err := f(); err != nil && t.hugeErr == nil {
+			t.hugeErr = err
+		}
+	}
+	close(t.hugeDone)
 }
 
 // Bytes is the table's memory.
@@ -253,6 +307,7 @@ func (t *Table) find(key uint64, ms int64) int {
 		}
 		window(s).clear()
 		if t.publish(key, victim, b1, b2) {
+			t.inserted1(key)
 			return victim
 		}
 	}

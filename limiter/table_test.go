@@ -3,7 +3,10 @@ package limiter
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -219,4 +222,74 @@ func TestHash(t *testing.T) {
 		}
 		seen[h] = v
 	}
+}
+
+// TestTableHugePages: a big table asks for huge pages only after
+// capacity/16 inserts, the OS grants them where transparent huge pages
+// are on, and every count survives the collapse.
+func TestTableHugePages(t *testing.T) {
+	const capacity = 1 << 18 // 22 MB: above hugeMinBytes
+	tab, err := NewTable(capacity, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tab.Rule(1, Limit{N: 4, Per: Hour}) // marks 4: counted exactly
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := int64(time.Hour)
+	take := func(from, to uint64) {
+		for i := from; i < to; i++ {
+			if !tab.Take(r, r.Key64(i), now).OK {
+				t.Fatalf("key %d refused", i)
+			}
+		}
+	}
+	take(0, capacity/128) // ~32 sampled inserts of the 256 that trigger
+	if asked, _ := tab.HugePages(); asked {
+		t.Fatalf("huge pages asked for after %d inserts into a %d-key table", capacity/128, capacity)
+	}
+	const n = capacity / 6 // ~680 sampled inserts
+	take(capacity/128, n)
+	deadline := time.Now().Add(30 * time.Second)
+	asked, err := tab.HugePages()
+	for !asked && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		asked, err = tab.HugePages()
+	}
+	if !asked {
+		t.Fatalf("no huge-page advice after %d inserts", n)
+	}
+	mode, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	thp := len(mode) > 0 && !strings.Contains(string(mode), "[never]")
+	t.Logf("transparent huge pages %q: advice error %v", strings.TrimSpace(string(mode)), err)
+	if thp {
+		if err != nil {
+			t.Fatalf("huge pages refused: %v", err)
+		}
+		if kb := anonHugeKB(t); kb < int64(tab.Bytes())/1024/2 {
+			t.Fatalf("%d kB of huge pages for a %d-byte table", kb, tab.Bytes())
+		}
+	}
+	for i := range uint64(n) {
+		if u := tab.Used(r, r.Key64(i), now); u != 1 {
+			t.Fatalf("key %d counts %d after the collapse, want 1", i, u)
+		}
+	}
+}
+
+// anonHugeKB is the process's anonymous memory in huge pages.
+func anonHugeKB(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "AnonHugePages:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb
+		}
+	}
+	t.Fatal("no AnonHugePages in /proc/self/smaps_rollup")
+	return 0
 }

@@ -11,11 +11,17 @@ import "sync/atomic"
 // of RSS over 30,000 full TLS handshakes with the table on the heap, and
 // to 27 MiB with it off the heap.
 
-// newWords returns n zeroed words and the function that frees them (nil
-// when the garbage collector does).
-func newWords(n uint64) ([]atomic.Uint64, func()) {
-	if w, free, ok := mapWords(n); ok {
-		return w, free
+// words is a table's array of words.
+type words struct {
+	w    []atomic.Uint64
+	free func()       // unmaps w (nil: the garbage collector frees it)
+	huge func() error // backs w with huge pages (nil: not possible here)
+}
+
+// newWords returns n zeroed words.
+func newWords(n uint64) words {
+	if w, ok := mapWords(n); ok {
+		return w
 	}
-	return make([]atomic.Uint64, n), nil
+	return words{w: make([]atomic.Uint64, n)}
 }

@@ -2,6 +2,4 @@
 
 package limiter
 
-import "sync/atomic"
-
-func mapWords(uint64) ([]atomic.Uint64, func(), bool) { return nil, nil, false }
+func mapWords(uint64) (words, bool) { return words{}, false }
