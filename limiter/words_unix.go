@@ -8,11 +8,12 @@ import (
 	"unsafe"
 )
 
+// hugePage is the size of an x86-64 or arm64 (4 KiB granule) huge page.
+const hugePage = 2 << 20
+
 // mapWords maps n zeroed words of anonymous memory. unsafe is needed to
 // view the mapping as words; the mapping is the Table's own memory
 // (page-aligned, so every word is 8-byte aligned for atomics).
-const hugePage = 2 << 20
-
 func mapWords(n uint64) (words, bool) {
 	if n == 0 {
 		return words{}, false
