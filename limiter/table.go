@@ -32,19 +32,24 @@ import (
 // it has been touched, so the advice adds almost no memory, while a table
 // that holds few keys still costs RSS only for the pages its keys touch.
 type Table struct {
-	keys      []atomic.Uint64 // per way: key hash, 0 = empty
-	slots     []atomic.Uint64 // per way: expiry (ms), then a window of 2+marks words
-	nb        uint64          // buckets
-	k         int64           // marks per slot
-	stride    int
+	// w holds the buckets, each a block of its ways' keys (a key hash,
+	// 0 = empty) then their slots (an expiry in ms, then a window of
+	// 2+marks words): a key's bucket and its slot share a page (with 4
+	// marks a block is 512 bytes, eight to a 4 KiB page), so a Take costs
+	// one address translation where separate arrays cost two or three.
+	w         []atomic.Uint64
+	nb        uint64 // buckets
+	k         int64  // marks per slot
+	stride    int    // words per slot
+	block     int    // words per bucket
 	seed      uint64
 	evictions atomic.Int64
 
-	huge     []func() error // per mapping (words.huge)
-	hugeAt   int64          // sampled inserts that trigger huge pages (0: never)
-	inserted atomic.Int64   // sampled inserts
-	hugeDone chan struct{}  // closed once the advice has been given
-	hugeErr  error          // the advice's error, set before hugeDone closes
+	huge     func() error  // words.huge
+	hugeAt   int64         // sampled inserts that trigger huge pages (0: never)
+	inserted atomic.Int64  // sampled inserts
+	hugeDone chan struct{} // closed once the advice has been given
+	hugeErr  error         // the advice's error, set before hugeDone closes
 }
 
 const ways = 8
@@ -67,28 +72,24 @@ func NewTable(capacity int, marks int) (*Table, error) {
 		return nil, fmt.Errorf("limiter: table of %d keys is too large", capacity)
 	}
 	stride := 3 + marks
-	keys := newWords(n * ways)
-	slots := newWords(n * ways * uint64(stride))
+	block := ways * (1 + stride)
+	w := newWords(n * uint64(block))
 	t := &Table{
-		keys:     keys.w,
-		slots:    slots.w,
+		w:        w.w,
 		nb:       n,
 		k:        int64(marks),
 		stride:   stride,
+		block:    block,
 		seed:     rand.Uint64(),
 		hugeDone: make(chan struct{}),
 	}
-	for _, w := range []words{keys, slots} {
-		// Mapped words go back to the OS when the Table is unreachable:
-		// every use of them is through a method of t, which keeps t alive.
-		if w.free != nil {
-			runtime.AddCleanup(t, func(f func()) { f() }, w.free)
-		}
-		if w.huge != nil {
-			t.huge = append(t.huge, w.huge)
-		}
+	// Mapped words go back to the OS when the Table is unreachable: every
+	// use of them is through a method of t, which keeps t alive.
+	if w.free != nil {
+		runtime.AddCleanup(t, func(f func()) { f() }, w.free)
 	}
-	if len(t.huge) > 0 && t.Bytes() >= hugeMinBytes {
+	t.huge = w.huge
+	if t.huge != nil && t.Bytes() >= hugeMinBytes {
 		t.hugeAt = max(int64(capacity)/16/(hugeSample+1), 1)
 	}
 	return t, nil
@@ -114,16 +115,29 @@ func (t *Table) inserted1(key uint64) {
 }
 
 func (t *Table) askHugePages() {
-	for _, f := range t.huge {
-		if err := f(); err != nil && t.hugeErr == nil {
-			t.hugeErr = err
-		}
-	}
+	t.hugeErr = t.huge()
 	close(t.hugeDone)
 }
 
 // Bytes is the table's memory.
-func (t *Table) Bytes() int64 { return int64(len(t.keys)+len(t.slots)) * 8 }
+func (t *Table) Bytes() int64 { return int64(len(t.w)) * 8 }
+
+// key is way i's key word (i = bucket*ways + way).
+func (t *Table) key(i int) *atomic.Uint64 {
+	return &t.w[i/ways*t.block+i%ways]
+}
+
+// slot is way i's slot.
+func (t *Table) slot(i int) []atomic.Uint64 {
+	o := i/ways*t.block + ways + i%ways*t.stride
+	return t.w[o : o+t.stride : o+t.stride]
+}
+
+// bucketKeys are the key words of the bucket whose first way is b.
+func (t *Table) bucketKeys(b int) []atomic.Uint64 {
+	o := b / ways * t.block
+	return t.w[o : o+ways : o+ways]
+}
 
 // Evictions counts keys evicted while their window was still open (a
 // lossy eviction: the key restarts at zero).
@@ -169,7 +183,7 @@ func (t *Table) take(r *TableRule, key uint64, now int64) (Result, int) {
 	key = nz(key) // the top bit is the busy flag
 	ms := nowMs(now)
 	i := t.find(key, ms)
-	s := t.slots[i*t.stride : (i+1)*t.stride]
+	s := t.slot(i)
 	w := window(s[1:])
 	got, used := w.take(&r.p, ms, 1)
 	if got == 0 {
@@ -191,8 +205,8 @@ func (t *Table) Refund(key uint64) {
 
 func (t *Table) refundAt(key uint64, i int) {
 	key = nz(key)
-	if t.keys[i].Load() == key { // not evicted meanwhile
-		window(t.slots[i*t.stride+1 : (i+1)*t.stride]).refund(1)
+	if t.key(i).Load() == key { // not evicted meanwhile
+		window(t.slot(i)[1:]).refund(1)
 	}
 }
 
@@ -202,7 +216,7 @@ func (t *Table) Used(r *TableRule, key uint64, now int64) int64 {
 	if i < 0 {
 		return 0
 	}
-	w := window(t.slots[i*t.stride+1 : (i+1)*t.stride])
+	w := window(t.slot(i)[1:])
 	tl := w.advance(&r.p, nowMs(now))
 	return max(int64(w[0].Load())-int64(tl)*r.p.q, 0)
 }
@@ -220,14 +234,16 @@ func (t *Table) buckets(key uint64) (int, int) {
 
 func (t *Table) lookup(key uint64) int {
 	b1, b2 := t.buckets(key)
-	for i := b1; i < b1+ways; i++ {
-		if t.keys[i].Load() == key {
-			return i
+	ks := t.bucketKeys(b1)
+	for j := range ks {
+		if ks[j].Load() == key {
+			return b1 + j
 		}
 	}
-	for i := b2; i < b2+ways; i++ {
-		if t.keys[i].Load() == key {
-			return i
+	ks = t.bucketKeys(b2)
+	for j := range ks {
+		if ks[j].Load() == key {
+			return b2 + j
 		}
 	}
 	return -1
@@ -256,7 +272,7 @@ func (t *Table) find(key uint64, ms int64) int {
 			if b == 1 {
 				i = b2 + n - ways
 			}
-			switch k := t.keys[i].Load(); {
+			switch k := t.key(i).Load(); {
 			case k == key:
 				return i // inserted by another loop meanwhile
 			case k == key|busy:
@@ -264,7 +280,7 @@ func (t *Table) find(key uint64, ms int64) int {
 				// wiped by its clear, so yield until it publishes (a dozen
 				// stores; the only wait in the package, and only for two
 				// loops meeting the same new key at once).
-				for t.keys[i].Load() == key|busy {
+				for t.key(i).Load() == key|busy {
 					runtime.Gosched()
 				}
 				n = -1 // rescan
@@ -277,7 +293,7 @@ func (t *Table) find(key uint64, ms int64) int {
 			case k&busy != 0:
 				// another key being inserted: not a victim
 			default:
-				if e := t.slots[i*t.stride].Load(); e < best || victim < 0 {
+				if e := t.slot(i)[0].Load(); e < best || victim < 0 {
 					victim, best, victimKey = i, e, k
 				}
 			}
@@ -298,10 +314,10 @@ func (t *Table) find(key uint64, ms int64) int {
 		if empty[0] == 0 && empty[1] == 0 && !relocated {
 			old = victimKey
 		}
-		if !t.keys[victim].CompareAndSwap(old, key|busy) {
+		if !t.key(victim).CompareAndSwap(old, key|busy) {
 			continue
 		}
-		s := t.slots[victim*t.stride : (victim+1)*t.stride]
+		s := t.slot(victim)
 		if old != 0 && int64(s[0].Load()) > ms {
 			t.evictions.Add(1)
 		}
@@ -334,24 +350,24 @@ func (t *Table) publish(key uint64, mine, b1, b2 int) bool {
 		if i == mine {
 			continue
 		}
-		switch t.keys[i].Load() {
+		switch t.key(i).Load() {
 		case key:
-			t.keys[mine].CompareAndSwap(key|busy, 0)
+			t.key(mine).CompareAndSwap(key|busy, 0)
 			return false // rescan finds it
 		case key | busy:
 			if pos(i) < pos(mine) {
-				t.keys[mine].CompareAndSwap(key|busy, 0)
+				t.key(mine).CompareAndSwap(key|busy, 0)
 				return false // rescan waits for it
 			}
 			// A later claim: it gives way once it sees ours, or publishes
 			// if it looked before we claimed; wait to see which.
-			for t.keys[i].Load() == key|busy {
+			for t.key(i).Load() == key|busy {
 				runtime.Gosched()
 			}
 			n--
 		}
 	}
-	t.keys[mine].Store(key)
+	t.key(mine).Store(key)
 	return true
 }
 
@@ -367,7 +383,7 @@ func (t *Table) relocate(b1, b2 int) int {
 		if n >= ways {
 			i = b2 + n - ways
 		}
-		k := t.keys[i].Load()
+		k := t.key(i).Load()
 		if k == 0 || k&busy != 0 {
 			continue
 		}
@@ -380,16 +396,15 @@ func (t *Table) relocate(b1, b2 int) int {
 			continue
 		}
 		for j := alt; j < alt+ways; j++ {
-			if !t.keys[j].CompareAndSwap(0, k|busy) {
+			if !t.key(j).CompareAndSwap(0, k|busy) {
 				continue
 			}
-			src := t.slots[i*t.stride : (i+1)*t.stride]
-			dst := t.slots[j*t.stride : (j+1)*t.stride]
+			src, dst := t.slot(i), t.slot(j)
 			for x := range dst {
 				dst[x].Store(src[x].Load())
 			}
-			t.keys[j].Store(k)
-			if !t.keys[i].CompareAndSwap(k, 0) {
+			t.key(j).Store(k)
+			if !t.key(i).CompareAndSwap(k, 0) {
 				return -1 // changed meanwhile: let find rescan
 			}
 			return i

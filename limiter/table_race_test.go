@@ -31,10 +31,10 @@ func TestTableConcurrentInsert(t *testing.T) {
 		for k, n := range adm {
 			if n != 64 {
 				cnt := 0
-				for i := range tab.keys {
-					if tab.keys[i].Load() == r.Key64(uint64(k)) {
+				for i := range int(tab.nb) * ways {
+					if tab.key(i).Load() == r.Key64(uint64(k)) {
 						cnt++
-						w := window(tab.slots[i*tab.stride+1 : (i+1)*tab.stride])
+						w := window(tab.slot(i)[1:])
 						t.Logf("way %d count %d tail %d", i, w[0].Load(), w[1].Load())
 					}
 				}
