@@ -28,6 +28,7 @@ type options struct {
 	Keep       bool          `json:"keep_tmp"`
 	Write      bool          `json:"write"`
 	WaitQuiet  time.Duration `json:"wait_quiet_ns"`
+	Retries    int           `json:"retries"`
 	Only       string        `json:"only,omitempty"` // "", or one of parts
 	HTTPS      bool          `json:"https"`
 	HSConns    int           `json:"hs_conns"`
@@ -64,6 +65,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
+	fs.IntVar(&o.Retries, "retries", 1, "measure a run again, up to this many times, when other processes took more than 15% of CPU 0 during it (shared machines; every peer alike, the discarded runs kept in latest.json and counted in the warnings); 0 disables")
 	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1), features (issue 18's full-feature path vs the plain proxy), large (issue 18's large tables vs small) or control (issue 18's compile time and release-to-serve at 10,000 APIs)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")
@@ -123,7 +125,7 @@ func parseFlags(args []string) (*options, error) {
 
 // estimate is roughly how long the measurements take, without installs.
 func (o *options) estimate() time.Duration {
-	run := o.Duration + o.Warmup + o.WaitQuiet + 2*time.Second
+	run := time.Duration(1+max(o.Retries, 0)) * (o.Duration + o.Warmup + o.WaitQuiet + 2*time.Second)
 	var d time.Duration
 	parts := 0
 	if o.plain() {

@@ -56,3 +56,24 @@ func TestPairedRatios(t *testing.T) {
 		t.Fatalf("%+v", ts)
 	}
 }
+
+// TestDisturbed: a run is measured again only when other processes took
+// more than disturbedPct of CPU 0; a peer using both CPUs (scaling's two
+// loops) never counts as disturbed by its own second core.
+func TestDisturbed(t *testing.T) {
+	for _, c := range []struct {
+		cpu0, peer float64
+		want       bool
+	}{
+		{100, 95, false},
+		{80, 64, true},
+		{75, 60, false},
+		{96, 72, true},
+		{100, 180, false},
+	} {
+		m := measurement{CPU0BusyPct: c.cpu0, ProxyCPUPct: c.peer}
+		if got := m.disturbed(); got != c.want {
+			t.Errorf("CPU 0 %.0f%%, peer %.0f%%: disturbed %v, want %v", c.cpu0, c.peer, got, c.want)
+		}
+	}
+}

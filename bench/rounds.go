@@ -78,6 +78,20 @@ type peerResult struct {
 	Label  string        `json:"label"`
 	Rounds []measurement `json:"rounds"`
 	Median summary       `json:"median"`
+	// Discarded are runs measured again because other processes took
+	// more than disturbedPct of CPU 0 during them (-retries).
+	Discarded []measurement `json:"discarded,omitempty"`
+}
+
+// disturbedPct is the share of CPU 0 other processes may take during a
+// measured run before it is measured again: the peer then competes for
+// its core and its caches, which the per-core figure does not correct.
+const disturbedPct = 15
+
+// disturbed reports whether other processes took more than disturbedPct
+// of CPU 0 during m.
+func (m *measurement) disturbed() bool {
+	return m.CPU0BusyPct-m.ProxyCPUPct > disturbedPct
 }
 
 // perCore is the round's rate over the peer's share of its CPU (0 when
@@ -198,6 +212,13 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 		for s := range peers {
 			i := (r + s) % len(peers)
 			m, err := measure(ctx, e, o, peers[i], d, load)
+			for try := 0; err == nil && m.disturbed() && try < o.Retries; try++ {
+				logf("%s round %d/%d  %-16s disturbed: other processes took %.0f%% of CPU 0 (peer %.0f%%); measuring again",
+					section, r+1, rounds, peers[i].label, m.CPU0BusyPct-m.ProxyCPUPct, m.ProxyCPUPct)
+				m.Round, m.Slot = r+1, s+1
+				out[i].Discarded = append(out[i].Discarded, m)
+				m, err = measure(ctx, e, o, peers[i], d, load)
+			}
 			if err != nil {
 				return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
 			}

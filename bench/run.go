@@ -194,6 +194,10 @@ func (r *results) warn() {
 			if p.Median.NotResumed > 0 {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d connections of the resumption test got a full handshake", p.Label, p.Median.NotResumed))
 			}
+			if n := len(p.Discarded); n > 0 {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of its runs measured again: other processes took more than %d%% of CPU 0 during them (the discarded runs are in latest.json)",
+					p.Label, n, disturbedPct))
+			}
 			if p.Median.OthersCPU0Pct > 10 {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: other processes took %.0f%% of CPU 0 (median) while it was measured; rerun on a quiet machine",
 					p.Label, p.Median.OthersCPU0Pct))
