@@ -55,6 +55,10 @@ type peer struct {
 	gzip      bool
 	want      []byte
 	wireBytes int
+	// sharedCPU0: the peer shares CPU 0 with the load by design (the
+	// scaling part's 2 loops), so busy time there is not other tenants and
+	// a run is never measured again for it (-retries).
+	sharedCPU0 bool
 }
 
 func (p *peer) url() string {
