@@ -173,12 +173,17 @@ type Params struct {
 // without escapes. It does not allocate.
 func ParseAuthorization(v []byte, p *Params) Code {
 	if parseCanonical(v, p) {
-		if len(p.ID) == 0 || len(p.Algorithm) == 0 || len(p.Signature) == 0 || len(p.Headers) == 0 {
-			return BadAuthorization
-		}
-		return OK
+		return p.complete()
 	}
 	return parseGeneral(v, p)
+}
+
+// complete is OK when every part the signature check needs is present.
+func (p *Params) complete() Code {
+	if len(p.ID) == 0 || len(p.Algorithm) == 0 || len(p.Signature) == 0 || len(p.Headers) == 0 {
+		return BadAuthorization
+	}
+	return OK
 }
 
 // canonID starts the canonical form, in the seed's order and spacing
@@ -257,10 +262,7 @@ func parseGeneral(v []byte, p *Params) Code {
 			p.Signature = val
 		}
 	}
-	if len(p.ID) == 0 || len(p.Algorithm) == 0 || len(p.Signature) == 0 || len(p.Headers) == 0 {
-		return BadAuthorization
-	}
-	return OK
+	return p.complete()
 }
 
 // nextName returns the name that starts in list at or after i (names are

@@ -65,7 +65,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (configs, logs, CPU profiles) for inspection")
 	fs.BoolVar(&o.Write, "write", true, "write bench/results/ and the BENCHMARKS.md section (default false for a partial run: -only, -https=false)")
 	fs.DurationVar(&o.WaitQuiet, "wait-quiet", 20*time.Second, "before each measured run, wait up to this long for both CPUs to be ≤15% busy (shared machines); 0 disables")
-	fs.IntVar(&o.Retries, "retries", 1, "measure a run again, up to this many times, when other processes took more than 15% of CPU 0 during it (shared machines; every peer alike, the discarded runs kept in latest.json and counted in the warnings); 0 disables")
+	fs.IntVar(&o.Retries, "retries", 1, fmt.Sprintf("measure a run again, up to this many times, when other processes took more than %d%% of CPU 0 during it (shared machines; every peer alike, the discarded runs kept in latest.json and counted in the warnings); 0 disables", disturbedPct))
 	fs.StringVar(&o.Only, "only", "", "run one part only: plain (HTTP proxy, mock, idle), https (issue 12's HTTPS part) gzip (issue 13's response compression vs nginx gzip), obs (issue 13's metrics + access log on vs off) syscalls (issue 18's syscalls per proxied request), scaling (issue 18's 2 loops vs 1), features (issue 18's full-feature path vs the plain proxy), large (issue 18's large tables vs small) or control (issue 18's compile time and release-to-serve at 10,000 APIs)")
 	fs.BoolVar(&o.HTTPS, "https", true, "include the HTTPS part (keep-alive proxy, full and resumed handshakes, idle TLS connections)")
 	fs.IntVar(&o.HSConns, "hs-conns", 32, "connections in flight of the handshake generator")

@@ -77,3 +77,18 @@ func TestDisturbed(t *testing.T) {
 		}
 	}
 }
+
+// TestWarnCountsDiscarded: runs measured again are counted in the
+// warnings whichever part they belong to, not only the goals' parts.
+func TestWarnCountsDiscarded(t *testing.T) {
+	obsOn := &peerResult{Label: "observed", Discarded: make([]measurement, 2)}
+	hs := &peerResult{Label: "resumed", Discarded: make([]measurement, 1)}
+	r := &results{Obs: &obsResults{partRounds: partRounds{Proxy: []*peerResult{obsOn}}}, HTTPS: &httpsResults{Resumed: []*peerResult{hs}}}
+	r.warn()
+	got := strings.Join(r.Warnings, "\n")
+	for _, want := range []string{"observed: 2 of its runs measured again", "resumed: 1 of its runs measured again"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings %q lack %q", got, want)
+		}
+	}
+}

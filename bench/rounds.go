@@ -88,11 +88,13 @@ type peerResult struct {
 // its core and its caches, which the per-core figure does not correct.
 const disturbedPct = 15
 
+// othersCPU0 is the share of CPU 0 that processes other than the peer
+// took during m.
+func (m *measurement) othersCPU0() float64 { return max(0, m.CPU0BusyPct-m.ProxyCPUPct) }
+
 // disturbed reports whether other processes took more than disturbedPct
 // of CPU 0 during m.
-func (m *measurement) disturbed() bool {
-	return m.CPU0BusyPct-m.ProxyCPUPct > disturbedPct
-}
+func (m *measurement) disturbed() bool { return m.othersCPU0() > disturbedPct }
 
 // perCore is the round's rate over the peer's share of its CPU (0 when
 // the share was not measured).
@@ -127,7 +129,7 @@ func (r *peerResult) summarize() {
 		cpu = append(cpu, m.ProxyCPUPct)
 		cpu1 = append(cpu1, m.CPU1BusyPct)
 		load = append(load, m.Wrk.LoadCPUPct)
-		others = append(others, max(0, m.CPU0BusyPct-m.ProxyCPUPct))
+		others = append(others, m.othersCPU0())
 		errs += m.Wrk.Errors()
 		if pc := m.perCore(); pc > 0 {
 			perCore = append(perCore, pc)
@@ -214,7 +216,7 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 			m, err := measure(ctx, e, o, peers[i], d, load)
 			for try := 0; err == nil && !peers[i].sharedCPU0 && m.disturbed() && try < o.Retries; try++ {
 				logf("%s round %d/%d  %-16s disturbed: other processes took %.0f%% of CPU 0 (peer %.0f%%); measuring again",
-					section, r+1, rounds, peers[i].label, m.CPU0BusyPct-m.ProxyCPUPct, m.ProxyCPUPct)
+					section, r+1, rounds, peers[i].label, m.othersCPU0(), m.ProxyCPUPct)
 				m.Round, m.Slot = r+1, s+1
 				out[i].Discarded = append(out[i].Discarded, m)
 				m, err = measure(ctx, e, o, peers[i], d, load)

@@ -182,8 +182,17 @@ func plainPart(ctx context.Context, e *env, o *options, res *results) (string, e
 	return gmp, nil
 }
 
-// warn lists the medians that make a ratio doubtful.
+// warn lists the medians that make a ratio doubtful, and every part's
+// runs measured again (-retries).
 func (r *results) warn() {
+	for _, rs := range r.allRounds() {
+		for _, p := range rs {
+			if n := len(p.Discarded); n > 0 {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of its runs measured again: other processes took more than %d%% of CPU 0 during them (the discarded runs are in latest.json)",
+					p.Label, n, disturbedPct))
+			}
+		}
+	}
 	sections := [][]*peerResult{r.Proxy, r.Mock}
 	sections = append(sections, r.issue18Rounds()...)
 	for _, rs := range sections {
@@ -194,10 +203,6 @@ func (r *results) warn() {
 			if p.Median.NotResumed > 0 {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d connections of the resumption test got a full handshake", p.Label, p.Median.NotResumed))
 			}
-			if n := len(p.Discarded); n > 0 {
-				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of its runs measured again: other processes took more than %d%% of CPU 0 during them (the discarded runs are in latest.json)",
-					p.Label, n, disturbedPct))
-			}
 			if p.Median.OthersCPU0Pct > 10 {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: other processes took %.0f%% of CPU 0 (median) while it was measured; rerun on a quiet machine",
 					p.Label, p.Median.OthersCPU0Pct))
@@ -207,6 +212,30 @@ func (r *results) warn() {
 			}
 		}
 	}
+}
+
+// allRounds are the peers of every part that ran in rounds.
+func (r *results) allRounds() [][]*peerResult {
+	out := [][]*peerResult{r.GOMAXPROCS.Trial, r.Proxy, r.Mock}
+	if h := r.HTTPS; h != nil {
+		out = append(out, h.Proxy, h.Full, h.Resumed)
+	}
+	if r.Gzip != nil {
+		out = append(out, r.Gzip.Proxy)
+	}
+	if r.Obs != nil {
+		out = append(out, r.Obs.Proxy)
+	}
+	if r.Scaling != nil {
+		out = append(out, r.Scaling.Proxy)
+	}
+	if r.Features != nil {
+		out = append(out, r.Features.Proxy)
+	}
+	if r.Large != nil {
+		out = append(out, r.Large.Proxy)
+	}
+	return out
 }
 
 // gomaxprocsTrial runs Edgegate with GOMAXPROCS=1 and =2 side by side in

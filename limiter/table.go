@@ -35,8 +35,9 @@ type Table struct {
 	// w holds the buckets, each a block of its ways' keys (a key hash,
 	// 0 = empty) then their slots (an expiry in ms, then a window of
 	// 2+marks words): a key's bucket and its slot share a page (with 4
-	// marks a block is 512 bytes, eight to a 4 KiB page), so a Take costs
-	// one address translation where separate arrays cost two or three.
+	// marks a block is 512 bytes, eight to a 4 KiB page), so a Take
+	// translates one address, or two when the key is in its second
+	// bucket, where separate key and slot arrays took two or three.
 	w         []atomic.Uint64
 	nb        uint64 // buckets
 	k         int64  // marks per slot
@@ -107,9 +108,10 @@ func (t *Table) HugePages() (asked bool, err error) {
 }
 
 // inserted1 counts an insert of key (sampled) and gives the huge-page
-// advice, off the request path, when the count reaches hugeAt.
+// advice, off the request path, when the count reaches hugeAt; past it
+// the shared counter is only read, so loops stop writing its line.
 func (t *Table) inserted1(key uint64) {
-	if t.hugeAt > 0 && key&hugeSample == 0 && t.inserted.Add(1) == t.hugeAt {
+	if t.hugeAt > 0 && key&hugeSample == 0 && t.inserted.Load() < t.hugeAt && t.inserted.Add(1) == t.hugeAt {
 		go t.askHugePages()
 	}
 }

@@ -10,8 +10,10 @@ import (
 // hugePages returns the function that backs b with transparent huge
 // pages: MADV_HUGEPAGE marks the range (faults and khugepaged then use
 // 2 MiB pages) and MADV_COLLAPSE (Linux 6.1) converts what is already
-// there at once. A random key's way and slot then cost a cache miss each
-// but no page walk: on a loaded gateway with a million keys in use,
+// there at once. One page-table entry then covers 512 times as much of
+// the table, so a random key's Take walks the page table far less often
+// (on a virtual machine a walk can still cost more than the cache miss
+// itself: BENCHMARKS.md); on a loaded gateway with a million keys in use,
 // takeLimits went from 1.47-1.80 to 1.11-1.18 µs a request (perf shares,
 // three alternating runs each; BENCHMARKS.md "Large tables").
 //
