@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgegate/edgegate/compression"
 	"github.com/edgegate/edgegate/http1"
+	"github.com/edgegate/edgegate/limiter"
 )
 
 // connState is where a client connection is in its request cycle; process
@@ -72,6 +73,9 @@ type client struct {
 	// (the IP checks and the per-IP and parameter limits all ask).
 	caller      netip.Addr
 	callerKnown bool
+	// peekRule is the per-IP table rule the last request was counted by
+	// (peek.go).
+	peekRule *limiter.TableRule
 
 	// The request being served (stBody, stWait, stTunnel).
 	rt         *runtime

@@ -95,28 +95,39 @@ func (cl *client) forwardedFor(req *http1.Request) netip.Addr {
 		if hs[i].Kind != http1.KindXForwardedFor {
 			continue
 		}
-		v := hs[i].Value
-		for end := len(v); end > 0; {
-			start := end - 1
-			for start >= 0 && v[start] != ',' {
-				start--
-			}
-			elem := ascii.TrimOWS(v[start+1 : end])
-			end = start
-			if len(elem) == 0 {
-				continue
-			}
-			a, ok := parseForwardedAddr(elem)
-			if !ok {
-				return netip.Addr{}
-			}
-			client = a
-			if !tr.Contains(a) {
-				return a
-			}
+		var done bool
+		if client, done = forwardedIn(hs[i].Value, tr, client); done {
+			return client
 		}
 	}
 	return client
+}
+
+// forwardedIn walks one X-Forwarded-For value right to left from client,
+// the address the hop before it reported: done with the first address
+// not in tr (the caller), or with the zero Addr for an element that is
+// not an address; otherwise (every element trusted) the leftmost one.
+func forwardedIn(v []byte, tr *ipset.Set, client netip.Addr) (netip.Addr, bool) {
+	for end := len(v); end > 0; {
+		start := end - 1
+		for start >= 0 && v[start] != ',' {
+			start--
+		}
+		elem := ascii.TrimOWS(v[start+1 : end])
+		end = start
+		if len(elem) == 0 {
+			continue
+		}
+		a, ok := parseForwardedAddr(elem)
+		if !ok {
+			return netip.Addr{}, true
+		}
+		client = a
+		if !tr.Contains(a) {
+			return a, true
+		}
+	}
+	return client, false
 }
 
 // parseForwardedAddr reads one X-Forwarded-For element: an address, or

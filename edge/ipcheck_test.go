@@ -143,6 +143,22 @@ func TestClientIP(t *testing.T) {
 		if (want == "" && got.IsValid()) || (want != "" && got != netip.MustParseAddr(want)) {
 			t.Errorf("peer %s xff %q: %v, want %q", peer, xff, got, want)
 		}
+		// The batch prefetch's guess from the raw head (peek.go) is the
+		// same address, in either spelling, and there is one whenever an
+		// untrusted address decides.
+		for _, name := range []string{"X-Forwarded-For", "x-forwarded-for"} {
+			head := "GET / HTTP/1.1\r\nHost: h\r\n"
+			for _, v := range xff {
+				head += name + ":" + v + "\r\n"
+			}
+			guess, ok := cl.peekCaller(cl.rt, []byte(head+"\r\n"))
+			if ok && guess != got {
+				t.Errorf("peer %s %s %q: peekCaller %v, clientIP %v", peer, name, xff, guess, got)
+			}
+			if !ok && got.IsValid() && !tr.Contains(got) && tr.Contains(cl.peer) {
+				t.Errorf("peer %s %s %q: peekCaller found nothing, clientIP %v", peer, name, xff, got)
+			}
+		}
 	}
 	f("192.0.2.1", "192.0.2.1", "203.0.113.9")
 	f("10.0.0.1", "203.0.113.9", "203.0.113.9")

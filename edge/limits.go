@@ -428,6 +428,7 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 		steps, info = append(steps, limiter.Step{Counter: pl.qps}), append(info, pl.qpsInfo)
 	}
 	if rl != nil {
+		cl.peekRule = peekRuleOf(rl.flow)
 		if f := rl.flow; f != nil {
 			if f.ip != nil || f.specIPs != nil {
 				ip := cl.clientIP(req)

@@ -8,6 +8,7 @@ import (
 	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/backendsign"
 	"github.com/edgegate/edgegate/http1"
+	"github.com/edgegate/edgegate/limiter"
 	"github.com/edgegate/edgegate/router"
 )
 
@@ -33,6 +34,12 @@ type loop struct {
 	auth  authLoop // auth.go: verifier, token cache, header view
 	lim   limLoop  // limits.go: steps scratch, condition view
 	z     zLoop    // compress.go: encoder pool, output scratch
+
+	// peek.go: the limiter keys a batch's requests are guessed to need.
+	peek    []uint64
+	peekTab *limiter.Table
+	peekSum uint64
+	peeked  int64 // keys touched (tests)
 
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.
@@ -78,6 +85,7 @@ func newLoop(s *Server, el gnet.EventLoop, idx int) *loop {
 	l.rhdrs = make([]http1.Header, 0, n)
 	l.w.buf = make([]byte, 0, writerCap)
 	l.tmp = make([]byte, 0, 4096)
+	l.peek = make([]uint64, 0, peekMax)
 	if s.tlsSrv != nil {
 		l.seal = make([]byte, 0, sealCap)
 	}

@@ -251,6 +251,36 @@ func (t *Table) lookup(key uint64) int {
 	return -1
 }
 
+// Touch loads what Takes of keys will read (each key's two bucket key
+// lines, then the slot of those present), every key's loads of a step
+// issued before any waits, so that the misses of a batch of requests
+// overlap instead of stalling each request in turn (edge's BatchPeeker).
+// The sum is meaningless; it keeps the loads.
+func (t *Table) Touch(keys []uint64) uint64 {
+	var s uint64
+	for _, k := range keys {
+		b1, b2 := t.buckets(nz(k))
+		s += t.w[b1/ways*t.block].Load() + t.w[b2/ways*t.block].Load()
+	}
+	var at [touchChunk]int
+	for len(keys) > 0 {
+		n := min(len(keys), touchChunk)
+		for j, k := range keys[:n] {
+			at[j] = t.lookup(nz(k)) // key lines in cache now
+		}
+		for _, i := range at[:n] {
+			if i >= 0 {
+				s += t.slot(i)[1].Load()
+			}
+		}
+		keys = keys[n:]
+	}
+	return s
+}
+
+// touchChunk is how many slots Touch loads back to back.
+const touchChunk = 32
+
 // busy marks a way being (re)initialised for the key in the low bits:
 // lookups do not see it until its slot is clear. Keys use 63 bits.
 const busy = 1 << 63

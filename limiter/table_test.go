@@ -293,3 +293,33 @@ func anonHugeKB(t *testing.T) int64 {
 	t.Fatal("no AnonHugePages in /proc/self/smaps_rollup")
 	return 0
 }
+
+// Touch reads and changes nothing: counts of present keys stay, absent
+// keys are not inserted, any number of keys (more than touchChunk) goes.
+func TestTableTouch(t *testing.T) {
+	tab, err := NewTable(1000, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := tab.Rule(1, Limit{N: 10, Per: time.Minute})
+	now := int64(time.Hour)
+	var keys []uint64
+	for i := range uint64(2*touchChunk + 5) {
+		k := r.Key64(i)
+		keys = append(keys, k)
+		if i%2 == 0 {
+			tab.Take(r, k, now)
+		}
+	}
+	tab.Touch(keys)
+	tab.Touch(nil)
+	for i, k := range keys {
+		want := int64(1 - i%2)
+		if got := tab.Used(r, k, now); got != want {
+			t.Fatalf("key %d: used %d after Touch, want %d", i, got, want)
+		}
+		if present := tab.lookup(nz(k)) >= 0; present != (want == 1) {
+			t.Fatalf("key %d: present %v after Touch", i, present)
+		}
+	}
+}

@@ -543,6 +543,19 @@ type (
 		OnTick() (delay time.Duration, action Action)
 	}
 
+	// BatchPeeker is an optional extension of EventHandler (Edgegate's
+	// patch). With ring I/O, before the OnTraffic calls of a batch of two
+	// or more completions, the loop calls OnPeek with each connection's
+	// newly received bytes, then OnPeekEnd once with the loop: the handler can start the
+	// memory accesses the batch's requests will need, so their cache and
+	// TLB misses overlap instead of coming one request after another. The
+	// bytes are only valid during the call and must not be kept; the
+	// handler must not read, write or close c there.
+	BatchPeeker interface {
+		OnPeek(c Conn, data []byte)
+		OnPeekEnd(el EventLoop)
+	}
+
 	// BuiltinEventEngine is a built-in implementation of EventHandler which feeds
 	// each method with an empty implementation, you can embed it within your custom
 	// struct when you don't intend to implement the entire EventHandler.

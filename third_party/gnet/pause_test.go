@@ -77,12 +77,18 @@ func freePort(t *testing.T) int {
 // serve runs an engine for h on a loopback port until the test ends.
 func serve(t *testing.T, h *testHandler, opts ...Option) (string, Engine) {
 	t.Helper()
+	return serveAs(t, h, h, opts...)
+}
+
+// serveAs is serve with eh, a handler built around h, as the handler.
+func serveAs(t *testing.T, eh EventHandler, h *testHandler, opts ...Option) (string, Engine) {
+	t.Helper()
 	h.booted = make(chan Engine, 1)
 	h.opened = make(chan Conn, 1)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	done := make(chan error, 1)
 	opts = append(opts, WithLogLevel(logging.ErrorLevel))
-	go func() { done <- Run(h, "tcp://"+addr, opts...) }()
+	go func() { done <- Run(eh, "tcp://"+addr, opts...) }()
 	var eng Engine
 	select {
 	case eng = <-h.booted:

@@ -416,6 +416,9 @@ func (b *ioBatch) ringWait() (bool, error) {
 func (b *ioBatch) ringEvents() error {
 	rs := b.rs
 	var stop error
+	if bp, ok := b.el.eventHandler.(BatchPeeker); ok && len(rs.events) > 1 {
+		b.ringPeek(bp)
+	}
 	for i := 0; i < len(rs.events); i++ {
 		ev := rs.events[i]
 		kind, fd, gen := ringSplit(ev.ud)
@@ -432,6 +435,22 @@ func (b *ioBatch) ringEvents() error {
 	}
 	rs.events = rs.events[:0]
 	return stop
+}
+
+// ringPeek shows a batch's received bytes to the handler before any of
+// them is handled (BatchPeeker).
+func (b *ioBatch) ringPeek(bp BatchPeeker) {
+	rs := b.rs
+	for _, ev := range rs.events {
+		kind, fd, gen := ringSplit(ev.ud)
+		if kind != ringKindRecv || ev.res <= 0 || ev.flags&uring.CQEBuffer == 0 {
+			continue
+		}
+		if c := b.ringConn(fd, gen); c != nil && !c.readPaused {
+			bp.OnPeek(c, rs.bufs.Buf(uint16(ev.flags >> 16))[:ev.res])
+		}
+	}
+	bp.OnPeekEnd(b.el)
 }
 
 // ringConn is the open connection a completion belongs to, or nil.
