@@ -251,12 +251,15 @@ func (cl *client) finishRequest() {
 		return
 	}
 	l := cl.l
+	// The count goes first: an atomic add is a full fence on amd64 (LOCK),
+	// and record's last act is the access log warming its next slot, whose
+	// cache misses a fence right after would wait for (0.25 µs a request).
+	l.ctr.add(cInflight, -1)
 	cl.record() // once: the state leaves inRequest below
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}
 	cl.state = stHead
-	l.ctr.add(cInflight, -1)
 	if cl.head != nil {
 		l.putBuf(cl.head)
 		cl.head = nil
