@@ -28,6 +28,8 @@ type trafficRT struct {
 	plans map[*snapshot.Grant]*planRT
 	// tab is the process's key table (per-IP, per-app, per-value counts).
 	tab *limiter.Table
+	// perIP: some route counts per client address in tab (peek.go).
+	perIP bool
 	// quotaMax holds each usage-plan quota's maximum, applied by Swap once
 	// this runtime is stored (the quotas are live objects shared across
 	// reloads; a build that fails must not change them).
@@ -186,6 +188,11 @@ func (s *Server) installTraffic(rt *runtime) error {
 	}
 	if anyRoute {
 		rt.traffic.routes = routes
+	}
+	for i := range routes {
+		if peekRuleOf(routes[i].flow) != nil {
+			rt.traffic.perIP = true // peek.go
+		}
 	}
 	s.limMu.Lock()
 	rt.traffic.tab = s.limTab
@@ -428,10 +435,13 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 		steps, info = append(steps, limiter.Step{Counter: pl.qps}), append(info, pl.qpsInfo)
 	}
 	if rl != nil {
-		cl.peekRule = peekRuleOf(rl.flow)
+		cl.peekRule = nil
 		if f := rl.flow; f != nil {
 			if f.ip != nil || f.specIPs != nil {
 				ip := cl.clientIP(req)
+				if ip != cl.peer {
+					cl.peekRule = peekRuleOf(f) // a forwarded caller (peek.go)
+				}
 				if c, ok := f.specIPs[ip]; ok {
 					steps, info = append(steps, limiter.Step{Counter: c.c}), append(info, c.info)
 				} else if f.ip != nil {

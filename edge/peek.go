@@ -23,6 +23,13 @@ import (
 // peekMax bounds the keys noted per batch (the loads one Touch issues).
 const peekMax = 32
 
+// PeekBatch implements gnet.BatchPeeker: only when callers come through
+// trusted proxies and some route counts per forwarded address.
+func (s *Server) PeekBatch(gnet.EventLoop) bool {
+	rt := s.rt.Load()
+	return rt != nil && rt.traffic.perIP && rt.ipc.trusted != nil
+}
+
 // OnPeek implements gnet.BatchPeeker.
 func (s *Server) OnPeek(c gnet.Conn, data []byte) {
 	cl, ok := c.Context().(*client)

@@ -45,6 +45,13 @@ func TestBatchPeekKeys(t *testing.T) {
 	rt := &runtime{ipc: ipRT{trusted: ipset.MustParse("127.0.0.1")}}
 	rt.traffic.tab = tab
 	s.rt.Store(rt)
+	if s.PeekBatch(nil) {
+		t.Fatal("PeekBatch with no per-IP rule")
+	}
+	rt.traffic.perIP = true
+	if !s.PeekBatch(nil) {
+		t.Fatal("no PeekBatch with a per-IP rule behind trusted proxies")
+	}
 	newClient := func(peer string, r *limiter.TableRule) *peekConn {
 		return &peekConn{ctx: &client{l: l, peer: netip.MustParseAddr(peer), peekRule: r, state: stHead}}
 	}

@@ -544,14 +544,16 @@ type (
 	}
 
 	// BatchPeeker is an optional extension of EventHandler (Edgegate's
-	// patch). With ring I/O, before the OnTraffic calls of a batch of two
-	// or more completions, the loop calls OnPeek with each connection's
-	// newly received bytes, then OnPeekEnd once with the loop: the handler can start the
-	// memory accesses the batch's requests will need, so their cache and
-	// TLB misses overlap instead of coming one request after another. The
+	// patch). With ring I/O, when a turn brings two or more completions
+	// and PeekBatch says yes, the loop calls OnPeek with each connection's
+	// newly received bytes, then OnPeekEnd once with the loop, before any
+	// of the batch's OnTraffic calls: the handler can start the memory
+	// accesses the batch's requests will need, so their cache and TLB
+	// misses overlap instead of coming one request after another. The
 	// bytes are only valid during the call and must not be kept; the
 	// handler must not read, write or close c there.
 	BatchPeeker interface {
+		PeekBatch(el EventLoop) bool
 		OnPeek(c Conn, data []byte)
 		OnPeekEnd(el EventLoop)
 	}

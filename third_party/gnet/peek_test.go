@@ -34,6 +34,13 @@ type peekHandler struct {
 	mu  sync.Mutex
 	log []string
 	el  []EventLoop
+	off bool // PeekBatch says no
+}
+
+func (h *peekHandler) PeekBatch(el EventLoop) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.off
 }
 
 func (h *peekHandler) OnPeek(c Conn, data []byte) {
@@ -56,7 +63,8 @@ func (h *peekHandler) events() ([]string, []EventLoop) {
 
 // A batch of completions is shown to OnPeek, connection by connection,
 // then OnPeekEnd with the loop, before any of its OnTraffic calls; the
-// bytes OnTraffic then reads are the same ones.
+// bytes OnTraffic then reads are the same ones. A batch of one, or one
+// PeekBatch declines, is not shown.
 func TestBatchingPeek(t *testing.T) {
 	r, err := uring.New(4)
 	if err != nil {
@@ -88,22 +96,30 @@ func TestBatchingPeek(t *testing.T) {
 	eventuallyLog(t, h, "traffic alone")
 
 	// Hold the loop while both write, so one wait returns both recvs.
-	hold, held := make(chan struct{}), make(chan struct{})
-	_ = first.EventLoop().Execute(context.Background(), RunnableFunc(func(context.Context) error {
-		close(held)
-		<-hold
-		return nil
-	}))
-	<-held
-	_, _ = a.Write([]byte("one"))
-	_, _ = b.Write([]byte("two"))
-	time.Sleep(50 * time.Millisecond)
-	close(hold)
-	eventuallyLog(t, h, "traffic one", "traffic two")
+	both := func(x, y string) {
+		hold, held := make(chan struct{}), make(chan struct{})
+		_ = first.EventLoop().Execute(context.Background(), RunnableFunc(func(context.Context) error {
+			close(held)
+			<-hold
+			return nil
+		}))
+		<-held
+		_, _ = a.Write([]byte(x))
+		_, _ = b.Write([]byte(y))
+		time.Sleep(50 * time.Millisecond)
+		close(hold)
+		eventuallyLog(t, h, "traffic "+x, "traffic "+y)
+	}
+	both("one", "two")
+	// A batch PeekBatch declines is handled without peeking.
+	h.mu.Lock()
+	h.off = true
+	h.mu.Unlock()
+	both("three", "four")
 
 	got, els := h.events()
 	t.Logf("%q", got)
-	want := []string{"traffic alone", "peek one", "peek two", "end", "traffic one", "traffic two"}
+	want := []string{"traffic alone", "peek one", "peek two", "end", "traffic one", "traffic two", "traffic three", "traffic four"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}

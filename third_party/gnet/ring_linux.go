@@ -115,6 +115,7 @@ type ringState struct {
 	sendRes  []int32
 	events   []ringEvent // completions other than sends, taken in a turn
 	arm      []*conn     // connections whose recv or POLLOUT poll is armed at the turn's end
+	peeker   BatchPeeker // the handler, if it is one
 }
 
 type ringEvent struct {
@@ -148,6 +149,7 @@ func (b *ioBatch) setupRing() bool {
 		events:  make([]ringEvent, 0, ringCQ),
 		arm:     make([]*conn, 0, 256),
 	}
+	b.rs.peeker, _ = b.el.eventHandler.(BatchPeeker)
 	b.el.poller.SetWaiter(b.ringWait)
 	return true
 }
@@ -416,7 +418,7 @@ func (b *ioBatch) ringWait() (bool, error) {
 func (b *ioBatch) ringEvents() error {
 	rs := b.rs
 	var stop error
-	if bp, ok := b.el.eventHandler.(BatchPeeker); ok && len(rs.events) > 1 {
+	if bp := rs.peeker; bp != nil && len(rs.events) > 1 && bp.PeekBatch(b.el) {
 		b.ringPeek(bp)
 	}
 	for i := 0; i < len(rs.events); i++ {
