@@ -440,7 +440,10 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 			if f.ip != nil || f.specIPs != nil {
 				ip := cl.clientIP(req)
 				if ip != cl.peer {
-					cl.peekRule = peekRuleOf(f) // a forwarded caller (peek.go)
+					// Only a forwarded caller changes from request to
+					// request on a connection (the peer's key stays warm):
+					// peek.go guesses the next one's key by this rule.
+					cl.peekRule = peekRuleOf(f)
 				}
 				if c, ok := f.specIPs[ip]; ok {
 					steps, info = append(steps, limiter.Step{Counter: c.c}), append(info, c.info)

@@ -69,8 +69,7 @@ func (s *Server) OnPeekEnd(el gnet.EventLoop) {
 // peekCaller guesses the caller's address of the request in data: the
 // right-most untrusted address of the last X-Forwarded-For header it
 // finds there (as forwardedFor reads it), when the peer is a trusted
-// proxy; a header of trusted addresses only gives no guess. Only a forwarded address varies
-// from request to request on one connection; the peer's own key is warm.
+// proxy; a header of trusted addresses only gives no guess.
 func (cl *client) peekCaller(rt *runtime, data []byte) (netip.Addr, bool) {
 	tr := rt.ipc.trusted
 	if tr == nil || !tr.Contains(cl.peer) {
