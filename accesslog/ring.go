@@ -31,7 +31,7 @@ type Ring struct {
 	// The producer's own: its tail and its last reading of head, so the
 	// common Slot touches no shared line but the slot.
 	ptail, phead uint64
-	// warmed: the slot at ptail was emptied by warm, so Slot need not.
+	// warmed: the slot at ptail was emptied by Warm, so Slot need not.
 	warmed  bool
 	dropped atomic.Int64 // written by the producer only; summed by Dropped
 	_       cpu.CacheLinePad
@@ -67,25 +67,33 @@ func (r *Ring) Slot() *Record {
 }
 
 // Commit publishes the slot the last Slot returned, then starts bringing
-// the next free slot into the cache.
+// the next free slot into the cache: Publish, then Warm.
 func (r *Ring) Commit() {
-	r.ptail++
-	r.tail.Store(r.ptail)
-	r.warm()
+	r.Publish()
+	r.Warm()
 }
 
-// warmLines is how much of a slot's text warm touches, in cache lines:
+// Publish makes the slot the last Slot returned visible to the writer.
+func (r *Ring) Publish() {
+	r.ptail++
+	r.tail.Store(r.ptail)
+}
+
+// warmLines is how much of a slot's text Warm touches, in cache lines:
 // 256 bytes, about what a typical record's text takes (ids, addresses,
 // path and host); the numbers and spans come with reset.
 const warmLines = 4
 
-// warm writes into the slot the next Slot will return, if it is free (the
+// Warm writes into the slot the next Slot will return, if it is free (the
 // writer reads only published slots, so a free one is the producer's).
 // A ring cycles through megabytes, so that slot has left the cache; the
-// publishing store above is a full fence on amd64 (XCHG), which made each
-// Commit wait for the misses of the slot just filled. Touched here, one
-// request ahead, the misses complete while the loop does other work.
-func (r *Ring) warm() {
+// publishing store is a full fence on amd64 (XCHG), which made each
+// Commit wait for the misses of the slot just filled. Touched one record
+// ahead, the misses complete while the producer does other work, as long
+// as no other fence (an atomic add, a CAS) follows closely: a producer
+// with more atomics to do after its record calls Publish, then those,
+// then Warm.
+func (r *Ring) Warm() {
 	if r.ptail-r.phead >= uint64(len(r.slots)) {
 		return
 	}

@@ -73,8 +73,8 @@ type client struct {
 	// (the IP checks and the per-IP and parameter limits all ask).
 	caller      netip.Addr
 	callerKnown bool
-	// peekRule is the per-IP table rule the last request was counted by
-	// (peek.go).
+	// peekRule is the per-IP table rule a forwarded caller's request on
+	// this connection was last counted by (peek.go's guess for the next).
 	peekRule *limiter.TableRule
 
 	// The request being served (stBody, stWait, stTunnel).
@@ -251,15 +251,18 @@ func (cl *client) finishRequest() {
 		return
 	}
 	l := cl.l
-	// The count goes first: an atomic add is a full fence on amd64 (LOCK),
-	// and record's last act is the access log warming its next slot, whose
-	// cache misses a fence right after would wait for (0.25 µs a request).
-	l.ctr.add(cInflight, -1)
 	cl.record() // once: the state leaves inRequest below
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read: the framing is lost
 	}
 	cl.state = stHead
+	l.ctr.add(cInflight, -1) // after record: 0 in flight means all recorded
+	// The access log's next slot is warmed only now: an atomic add is a
+	// full fence on amd64 (LOCK XADD), and one right after the warming
+	// stores waited for their cache misses (0.25 µs a request).
+	if l.alog != nil {
+		l.alog.Warm()
+	}
 	if cl.head != nil {
 		l.putBuf(cl.head)
 		cl.head = nil

@@ -190,7 +190,7 @@ func (s *Server) installTraffic(rt *runtime) error {
 		rt.traffic.routes = routes
 	}
 	for i := range routes {
-		if peekRuleOf(routes[i].flow) != nil {
+		if f := routes[i].flow; f != nil && f.ip != nil {
 			rt.traffic.perIP = true // peek.go
 		}
 	}
@@ -423,6 +423,12 @@ func (f *flowRT) caller(steps []limiter.Step, info []*limitInfo, tab *limiter.Ta
 	return steps, info
 }
 
+// ipKey is the table key of client address a under a per-IP rule.
+func ipKey(r *limiter.TableRule, a netip.Addr) uint64 {
+	a16 := a.As16()
+	return r.Key(a16[:])
+}
+
 func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, res *router.Result) bool {
 	l := cl.l
 	lm := &l.lim
@@ -439,18 +445,17 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 		if f := rl.flow; f != nil {
 			if f.ip != nil || f.specIPs != nil {
 				ip := cl.clientIP(req)
-				if ip != cl.peer {
-					// Only a forwarded caller changes from request to
-					// request on a connection (the peer's key stays warm):
-					// peek.go guesses the next one's key by this rule.
-					cl.peekRule = peekRuleOf(f)
-				}
 				if c, ok := f.specIPs[ip]; ok {
 					steps, info = append(steps, limiter.Step{Counter: c.c}), append(info, c.info)
 				} else if f.ip != nil {
-					a16 := ip.As16()
-					steps = append(steps, limiter.Step{Table: tab, Rule: f.ip.rule, Key: f.ip.rule.Key(a16[:])})
+					steps = append(steps, limiter.Step{Table: tab, Rule: f.ip.rule, Key: ipKey(f.ip.rule, ip)})
 					info = append(info, f.ip.info)
+					if ip != cl.peer {
+						// Only a forwarded caller changes from request to
+						// request on a connection (the peer's key stays
+						// warm): peek.go guesses the next one's key by it.
+						cl.peekRule = f.ip.rule
+					}
 				}
 			}
 			// Apps are the callers of APP routes (seed 基础流控: 应用流控值).

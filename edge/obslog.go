@@ -111,7 +111,7 @@ func (cl *client) logRecord(end int64) {
 		r.SetString(accesslog.ErrCode, o.code)
 		r.SetString(accesslog.ErrMsg, o.msg)
 	}
-	l.alog.Commit()
+	l.alog.Publish() // finishRequest warms the next slot (Ring.Warm)
 }
 
 // localAddr is the address a client reached (the line's vip, nginx's

@@ -331,14 +331,22 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	return 10 * time.Millisecond, gnet.None
 }
 
-// loopFor finds (or on a loop's first connection creates) the state of the
-// loop that owns c. Called on that loop.
-func (s *Server) loopFor(c gnet.Conn) *loop {
-	el := c.EventLoop()
+// loopOf is the state of event loop el (nil before its first connection).
+func (s *Server) loopOf(el gnet.EventLoop) *loop {
 	for _, l := range *s.loops.Load() {
 		if l.el == el {
 			return l
 		}
+	}
+	return nil
+}
+
+// loopFor finds (or on a loop's first connection creates) the state of the
+// loop that owns c. Called on that loop.
+func (s *Server) loopFor(c gnet.Conn) *loop {
+	el := c.EventLoop()
+	if l := s.loopOf(el); l != nil {
+		return l
 	}
 	s.loopsMu.Lock()
 	defer s.loopsMu.Unlock()

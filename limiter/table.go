@@ -270,7 +270,8 @@ func (t *Table) Touch(keys []uint64) uint64 {
 		}
 		for _, i := range at[:n] {
 			if i >= 0 {
-				s += t.slot(i)[1].Load()
+				sl := t.slot(i) // its first and last words: a slot may span two lines
+				s += sl[0].Load() + sl[len(sl)-1].Load()
 			}
 		}
 		keys = keys[n:]
