@@ -115,18 +115,7 @@ func BenchmarkTable1M(b *testing.B) {
 // the table's huge-page advice first.
 func BenchmarkTable1MDependent(b *testing.B) {
 	const n = 1_000_000
-	tab, _ := NewTable(n, 4)
-	r, _ := tab.Rule(1, Limit{N: 1 << 30, Per: Hour})
-	now := int64(time.Hour)
-	for i := range uint64(n) {
-		tab.Take(r, r.Key64(i), now)
-	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if asked, err := tab.HugePages(); asked {
-			b.Logf("huge pages: %v", err)
-			break
-		}
-	}
+	tab, r, now := filledTable(b, n)
 	x := uint64(88172645463325252)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -153,17 +142,7 @@ func BenchmarkHash(b *testing.B) {
 // batch is touched first, so its misses overlap. ns/op is per Take.
 func BenchmarkTable1MBatch(b *testing.B) {
 	const n, batch = 1_000_000, 8
-	tab, _ := NewTable(n, 4)
-	r, _ := tab.Rule(1, Limit{N: 1 << 30, Per: Hour})
-	now := int64(time.Hour)
-	for i := range uint64(n) {
-		tab.Take(r, r.Key64(i), now)
-	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if asked, _ := tab.HugePages(); asked {
-			break
-		}
-	}
+	tab, r, now := filledTable(b, n)
 	for _, touch := range []bool{false, true} {
 		name := "take"
 		if touch {
@@ -189,4 +168,24 @@ func BenchmarkTable1MBatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// filledTable is a table of n keys holding keys Key64(0..n-1) under its
+// rule, once its huge-page advice has been given (the fill passes
+// capacity/16 inserts).
+func filledTable(b *testing.B, n int) (*Table, *TableRule, int64) {
+	b.Helper()
+	tab, _ := NewTable(n, 4)
+	r, _ := tab.Rule(1, Limit{N: 1 << 30, Per: Hour})
+	now := int64(time.Hour)
+	for i := range uint64(n) {
+		tab.Take(r, r.Key64(i), now)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if asked, err := tab.HugePages(); asked {
+			b.Logf("huge pages: %v", err)
+			break
+		}
+	}
+	return tab, r, now
 }
