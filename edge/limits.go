@@ -185,14 +185,12 @@ func (s *Server) installTraffic(rt *runtime) error {
 			return err
 		}
 		anyRoute = anyRoute || routes[i].any
-	}
-	if anyRoute {
-		rt.traffic.routes = routes
-	}
-	for i := range routes {
 		if f := routes[i].flow; f != nil && f.ip != nil {
 			rt.traffic.perIP = true // peek.go
 		}
+	}
+	if anyRoute {
+		rt.traffic.routes = routes
 	}
 	s.limMu.Lock()
 	rt.traffic.tab = s.limTab

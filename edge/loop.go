@@ -8,7 +8,6 @@ import (
 	"github.com/edgegate/edgegate/accesslog"
 	"github.com/edgegate/edgegate/backendsign"
 	"github.com/edgegate/edgegate/http1"
-	"github.com/edgegate/edgegate/limiter"
 	"github.com/edgegate/edgegate/router"
 )
 
@@ -37,9 +36,8 @@ type loop struct {
 
 	// peek.go: the limiter keys a batch's requests are guessed to need.
 	peek    []uint64
-	peekTab *limiter.Table
-	peekSum uint64
-	peeked  int64 // keys touched (tests)
+	peekSum uint64 // Touch's sum (limiter.Table.Touch)
+	peeked  int64  // keys touched (tests)
 
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.

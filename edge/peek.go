@@ -42,15 +42,10 @@ func (s *Server) OnPeek(c gnet.Conn, data []byte) {
 	if len(l.peek) == peekMax {
 		return
 	}
-	rt := s.rt.Load() // cl.rt is only set while a request is served
-	if rt == nil {
-		return
+	// cl.rt is only set while a request is served; PeekBatch saw a runtime.
+	if a, ok := cl.peekCaller(s.rt.Load(), data); ok {
+		l.peek = append(l.peek, ipKey(cl.peekRule, a))
 	}
-	a, ok := cl.peekCaller(rt, data)
-	if !ok || rt.traffic.tab == nil {
-		return
-	}
-	l.peek, l.peekTab = append(l.peek, ipKey(cl.peekRule, a)), rt.traffic.tab
 }
 
 // OnPeekEnd implements gnet.BatchPeeker.
@@ -59,8 +54,9 @@ func (s *Server) OnPeekEnd(el gnet.EventLoop) {
 	if l == nil {
 		return
 	}
-	if len(l.peek) > 1 {
-		l.peekSum += l.peekTab.Touch(l.peek)
+	// The process has one key table; a runtime without limits has none.
+	if tab := s.rt.Load().traffic.tab; tab != nil && len(l.peek) > 1 {
+		l.peekSum += tab.Touch(l.peek) // used, so the loads stay
 		l.peeked += int64(len(l.peek))
 	}
 	l.peek = l.peek[:0]
