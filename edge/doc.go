@@ -86,8 +86,8 @@
 // Rate limits (limits.go) check limiter counters kept in the Server's
 // Registry by stable id, so a reload keeps every window and quota.
 // Before a batch of requests is served, peek.go guesses their per-IP
-// table keys from the raw bytes (the fork's BatchPeeker) and loads them
-// together, so their cache misses overlap.
+// table keys from the raw bytes (the fork's BatchPeeker) and prefetches
+// them together, so their cache misses overlap.
 //
 // Observation (obs.go, obslog.go, metrics.go): a request's facts are
 // noted on its client (reqObs) where each is known and recorded once, in

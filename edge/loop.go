@@ -35,9 +35,8 @@ type loop struct {
 	z     zLoop    // compress.go: encoder pool, output scratch
 
 	// peek.go: the limiter keys a batch's requests are guessed to need.
-	peek    []uint64
-	peekSum uint64 // Touch's sum (limiter.Table.Touch)
-	peeked  int64  // keys touched (tests)
+	peek   []uint64
+	peeked int64 // keys touched (tests)
 
 	// TLS (tls.go): the records being sealed, and the plaintext buffers
 	// lent to connections that have unread bytes.

@@ -16,14 +16,17 @@ import (
 // connection's new bytes (gnet.BatchPeeker, the fork's patch): for a
 // client whose last request was counted by a per-IP table rule, the
 // address is read from the X-Forwarded-For in the bytes and the key that
-// rule would count is noted; at the batch's end every noted key's lines
-// are loaded back to back (limiter.Table.Touch), so their misses overlap
-// (BENCHMARKS.md "Batch prefetch": the limiter's 1.26 µs a request became
-// 0.38, plus about 0.6 µs of touching and guessing). A wrong guess
-// (another route) costs a wasted load.
+// rule would count is noted; at the batch's end limiter.Table.Touch
+// starts every noted key's loads without waiting for them (prefetch), so
+// their misses overlap (BENCHMARKS.md "Batch prefetch": the limiter's 1.26
+// µs a request became 0.38, plus about 0.6 µs of touching and guessing,
+// with loads; prefetching halved Touch's cost in BenchmarkTable1MBatch).
+// A wrong guess (another route) costs a wasted load.
 
-// peekMax bounds the keys noted per batch (the loads one Touch issues).
-const peekMax = 32
+// peekMax bounds the keys noted per batch. A loaded loop's batches held
+// about 37 noted requests at 64 connections (uprobe counts in the bench's
+// large gateway), so 64 leaves none untouched there.
+const peekMax = 64
 
 // PeekBatch implements gnet.BatchPeeker: only when callers come through
 // trusted proxies and some route counts per forwarded address.
@@ -56,7 +59,7 @@ func (s *Server) OnPeekEnd(el gnet.EventLoop) {
 	}
 	// The process has one key table; a runtime without limits has none.
 	if tab := s.rt.Load().traffic.tab; tab != nil && len(l.peek) > 1 {
-		l.peekSum += tab.Touch(l.peek) // used, so the loads stay
+		tab.Touch(l.peek)
 		l.peeked += int64(len(l.peek))
 	}
 	l.peek = l.peek[:0]

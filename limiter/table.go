@@ -236,51 +236,70 @@ func (t *Table) buckets(key uint64) (int, int) {
 
 func (t *Table) lookup(key uint64) int {
 	b1, b2 := t.buckets(key)
-	ks := t.bucketKeys(b1)
-	for j := range ks {
-		if ks[j].Load() == key {
-			return b1 + j
-		}
+	if i := t.inBucket(b1, key); i >= 0 {
+		return i
 	}
-	ks = t.bucketKeys(b2)
+	return t.inBucket(b2, key)
+}
+
+// inBucket is key's way in the bucket whose first way is b, or -1.
+func (t *Table) inBucket(b int, key uint64) int {
+	ks := t.bucketKeys(b)
 	for j := range ks {
 		if ks[j].Load() == key {
-			return b2 + j
+			return b + j
 		}
 	}
 	return -1
 }
 
-// Touch loads what Takes of keys will read (each key's two bucket key
-// lines, then the slot of those present), every key's loads of a step
-// issued before any waits, so that the misses of a batch of requests
-// overlap instead of stalling each request in turn (edge's BatchPeeker).
-// The sum is meaningless but must be used: the compiler drops an atomic
-// load whose value nothing reads (seen in the disassembly).
-func (t *Table) Touch(keys []uint64) uint64 {
-	var s uint64
-	for _, k := range keys {
-		b1, b2 := t.buckets(nz(k))
-		s += t.bucketKeys(b1)[0].Load() + t.bucketKeys(b2)[0].Load()
-	}
-	var at [touchChunk]int
+// Touch starts loading what Takes of keys will read, without waiting for
+// it (prefetch), so that the cache misses of a batch of requests overlap
+// instead of stalling each request in turn (edge's BatchPeeker). Per
+// chunk of keys: every key's first bucket line; then, as they come in,
+// the slot of each key found there or else its second bucket line (about
+// one key in four of a full table lives in its second bucket); then the
+// slots of those. Only lines a Take reads are loaded: of a slot, the
+// words every Take reads (the expiry, the count and the tail; marks are
+// read only when a count crosses one).
+func (t *Table) Touch(keys []uint64) {
+	var second [touchChunk]uint64
 	for len(keys) > 0 {
 		n := min(len(keys), touchChunk)
-		for j, k := range keys[:n] {
-			at[j] = t.lookup(nz(k)) // key lines in cache now
+		for _, k := range keys[:n] {
+			b1, _ := t.buckets(nz(k))
+			prefetch(&t.bucketKeys(b1)[0])
 		}
-		for _, i := range at[:n] {
-			if i >= 0 {
-				sl := t.slot(i) // its first and last words: a slot may span two lines
-				s += sl[0].Load() + sl[len(sl)-1].Load()
+		m := 0
+		for _, k := range keys[:n] {
+			k = nz(k)
+			b1, b2 := t.buckets(k)
+			if i := t.inBucket(b1, k); i >= 0 {
+				t.prefetchSlot(i)
+			} else {
+				prefetch(&t.bucketKeys(b2)[0])
+				second[m] = k
+				m++
+			}
+		}
+		for _, k := range second[:m] {
+			_, b2 := t.buckets(k)
+			if i := t.inBucket(b2, k); i >= 0 {
+				t.prefetchSlot(i)
 			}
 		}
 		keys = keys[n:]
 	}
-	return s
 }
 
-// touchChunk is how many slots Touch loads back to back.
+// prefetchSlot starts loading the words of way i's slot every Take reads.
+func (t *Table) prefetchSlot(i int) {
+	s := t.slot(i)
+	prefetch(&s[0])
+	prefetch(&s[2])
+}
+
+// touchChunk is how many keys' lines Touch has in flight at once.
 const touchChunk = 32
 
 // busy marks a way being (re)initialised for the key in the low bits:

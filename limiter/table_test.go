@@ -295,31 +295,45 @@ func anonHugeKB(t *testing.T) int64 {
 }
 
 // Touch reads and changes nothing: counts of present keys stay, absent
-// keys are not inserted, any number of keys (more than touchChunk) goes.
+// keys are not inserted, any number of keys (more than touchChunk) goes,
+// in a table filled to capacity (many keys in their second bucket, so
+// Touch's second-bucket pass runs) as in a nearly empty one.
 func TestTableTouch(t *testing.T) {
-	tab, err := NewTable(1000, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := tab.Rule(1, Limit{N: 10, Per: time.Minute})
-	now := int64(time.Hour)
-	var keys []uint64
-	for i := range uint64(2*touchChunk + 5) {
-		k := r.Key64(i)
-		keys = append(keys, k)
-		if i%2 == 0 {
-			tab.Take(r, k, now)
+	for _, fill := range []int{touchChunk + 2, 1000} {
+		tab, err := NewTable(1000, 4)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	tab.Touch(keys)
-	tab.Touch(nil)
-	for i, k := range keys {
-		want := int64(1 - i%2)
-		if got := tab.Used(r, k, now); got != want {
-			t.Fatalf("key %d: used %d after Touch, want %d", i, got, want)
+		r, _ := tab.Rule(1, Limit{N: 10, Per: time.Minute})
+		now := int64(time.Hour)
+		var keys []uint64
+		second := 0
+		for i := range uint64(2 * fill) {
+			k := r.Key64(i)
+			keys = append(keys, k)
+			if i%2 == 0 {
+				tab.Take(r, k, now)
+				if b1, _ := tab.buckets(nz(k)); tab.inBucket(b1, nz(k)) < 0 {
+					second++
+				}
+			}
 		}
-		if present := tab.lookup(nz(k)) >= 0; present != (want == 1) {
-			t.Fatalf("key %d: present %v after Touch", i, present)
+		if fill == 1000 && second < 50 {
+			t.Fatalf("full table: only %d keys in their second bucket", second)
+		}
+		tab.Touch(keys)
+		tab.Touch(nil)
+		for i, k := range keys {
+			want := int64(1 - i%2)
+			if got := tab.Used(r, k, now); got != want {
+				t.Fatalf("fill %d, key %d: used %d after Touch, want %d", fill, i, got, want)
+			}
+			if present := tab.lookup(nz(k)) >= 0; present != (want == 1) {
+				t.Fatalf("fill %d, key %d: present %v after Touch", fill, i, present)
+			}
+		}
+		if ev := tab.Evictions(); ev != 0 {
+			t.Fatalf("fill %d: %d evictions", fill, ev)
 		}
 	}
 }
