@@ -17,12 +17,12 @@ import (
 // client whose last request was counted by a per-IP table rule, the
 // address is read from the X-Forwarded-For in the bytes and the key that
 // rule would count is noted; at the batch's end limiter.Table.Touch
-// starts every noted key's loads without waiting for them (prefetch), so
-// their misses overlap (BENCHMARKS.md "Batch prefetch": the limiter's 1.26
+// issues prefetches for every noted key's lines back to back, so their
+// misses overlap (BENCHMARKS.md "Batch prefetch": the limiter's 1.26
 // µs a request became 0.38, plus about 0.6 µs of touching and guessing,
 // with loads; with prefetch, BenchmarkTable1MBatch's touch-then-take
 // went from 123-141 to 67-69 ns per Take, "Touch by prefetch").
-// A wrong guess (another route) costs a wasted load.
+// A wrong guess (another route) costs a wasted prefetch.
 
 // peekMax bounds the keys noted per batch. A loaded loop's batches held
 // about 37 noted requests at 64 connections (uprobe counts in the bench's

@@ -174,7 +174,7 @@ func BenchmarkTable1MBatch(b *testing.B) {
 // filledTable is a table of n keys holding keys Key64(0..n-1) under its
 // rule, once its huge-page advice has been given (the fill passes
 // capacity/16 inserts).
-func filledTable(b testing.TB, n int) (*Table, *TableRule, int64) {
+func filledTable(b *testing.B, n int) (*Table, *TableRule, int64) {
 	b.Helper()
 	tab, _ := NewTable(n, 4)
 	r, _ := tab.Rule(1, Limit{N: 1 << 30, Per: Hour})
