@@ -22,6 +22,11 @@
 //
 // -only plain|https|gzip and -https=false select parts.
 //
+// Each peer's run of a round is cut into slices (-slices, default 5 of
+// 2 s), run in cycles that alternate the peers, and summed (rounds.go):
+// on a shared host whose speed drifts over tens of seconds, peers
+// compared by a ratio then see the same stretches of it.
+//
 // A goal on two peers' per-core rates (full features, large tables,
 // observability on/off) is judged on the ratio of their medians over the
 // rounds; the report adds the median of the per-round ratios ("paired by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -158,25 +159,27 @@ func scaleTable(t tableSize, f float64) tableSize {
 }
 
 // xffSpec is wrk with the signed headers and the X-Forwarded-For script:
-// n addresses, in order from start (the fill) or at random.
+// n addresses, in order from start (the fill) or at random, from a seed of
+// its own per run (one fixed seed would replay the same addresses in every
+// slice: fewer keys in use than the part claims).
 func xffSpec(script string, n int, seq bool, start int64) wrkSpec {
 	mode := "random"
 	if seq {
 		mode = "seq"
 	}
 	return wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad), args: append(headerArgs(signedHeaders(time.Now())), "-s", script),
-		scriptArgs: []string{strconv.Itoa(n), mode, strconv.FormatInt(start, 10)}}
+		scriptArgs: []string{strconv.Itoa(n), mode, strconv.FormatInt(start, 10), strconv.FormatInt(rand.Int64N(1<<31), 10)}}
 }
 
 // xffScript gives each request an X-Forwarded-For of 10.a.b.c, the k-th of
-// n addresses: in order from a start (the fill) or at random.
+// n addresses: in order from a start (the fill) or at random from a seed.
 const xffScript = `-- edgegate bench: one X-Forwarded-For per request
 local n, seq, k = 1, false, 0
 function init(args)
   n = tonumber(args[1]) or 1
   seq = args[2] == "seq"
   k = tonumber(args[3]) or 0
-  math.randomseed(12345)
+  math.randomseed(tonumber(args[4]) or 12345)
 end
 function request()
   local i

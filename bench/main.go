@@ -19,6 +19,7 @@ type options struct {
 	Rounds     int           `json:"rounds"`
 	Duration   time.Duration `json:"duration_ns"`
 	Warmup     time.Duration `json:"warmup_ns"`
+	Slices     int           `json:"slices"`
 	Conns      int           `json:"conns"`
 	IdleConns  int           `json:"idle_conns"`
 	Profile    bool          `json:"profile"`
@@ -55,7 +56,8 @@ func parseFlags(args []string) (*options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.IntVar(&o.Rounds, "rounds", 3, "measured rounds; each round runs every peer once, in rotated order")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of one measured wrk run (whole seconds)")
-	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured wrk run before each measured one")
+	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured wrk run of each peer at the start of each round")
+	fs.IntVar(&o.Slices, "slices", 5, "cut each peer's run of a round into this many slices (none under 2 s), run in cycles alternating the peers, so that peers compared by a ratio see the same stretches of a shared machine; 1 runs each peer's -duration in one piece")
 	fs.IntVar(&o.Conns, "conns", 64, "keep-alive connections wrk holds (wrk -t1 -cN)")
 	fs.IntVar(&o.IdleConns, "idle-conns", 10000, "idle keep-alive connections for the RSS-per-connection test (0 skips it)")
 	fs.BoolVar(&o.Profile, "profile", true, "fetch a 5 s CPU profile of Edgegate during one extra proxy run")
@@ -92,6 +94,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-rounds must be at least 1")
 	case o.Duration < time.Second:
 		return nil, errors.New("-duration must be at least 1s")
+	case o.Slices < 1:
+		return nil, errors.New("-slices must be at least 1")
 	case o.Conns < 1:
 		return nil, errors.New("-conns must be at least 1")
 	case o.IdleConns < 0:
@@ -125,7 +129,9 @@ func parseFlags(args []string) (*options, error) {
 
 // estimate is roughly how long the measurements take, without installs.
 func (o *options) estimate() time.Duration {
-	run := time.Duration(1+max(o.Retries, 0)) * (o.Duration + o.Warmup + o.WaitQuiet + 2*time.Second)
+	// A slice costs about a second beyond its length (wrk's start, the
+	// samples); retries repeat slices.
+	run := time.Duration(1+max(o.Retries, 0))*(o.Duration+time.Duration(o.Slices)*time.Second) + o.Warmup + o.WaitQuiet + 2*time.Second
 	var d time.Duration
 	parts := 0
 	if o.plain() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,20 @@ type measurement struct {
 	// down; BusyBeforePct is the busiest CPU's load just before it started.
 	QuietWaitSecs float64 `json:"quiet_wait_s"`
 	BusyBeforePct float64 `json:"busy_before_pct"`
+	WallSecs      float64 `json:"wall_s"` // wall time the CPU shares are over
+	// Slices are the round's slices (-slices), when it had more than one.
+	Slices []slice `json:"slices,omitempty"`
+}
+
+// slice is one slice of a measured round, as latest.json keeps it.
+type slice struct {
+	Start       time.Time `json:"start"`
+	Seconds     float64   `json:"seconds"`
+	Requests    int64     `json:"requests"`
+	RPS         float64   `json:"rps"`
+	ProxyCPUPct float64   `json:"proxy_cpu_pct"`
+	CPU0BusyPct float64   `json:"cpu0_busy_pct"`
+	PerCore     float64   `json:"per_core"`
 }
 
 // quietBusyPct is the load of the busiest CPU below which the machine
@@ -168,19 +183,13 @@ func handshakeLoad(mode string) driver {
 	}
 }
 
-// measure warms p up, then runs the load for d while sampling the peer's
-// RSS and CPU use.
-func measure(ctx context.Context, e *env, o *options, p *peer, d time.Duration, load driver) (measurement, error) {
+// measureOnce runs the load on p for d while sampling the peer's RSS and
+// CPU use: one slice of a round.
+func measureOnce(ctx context.Context, e *env, o *options, p *peer, d time.Duration, load driver) (measurement, error) {
 	if p.proc.Exited() {
 		return measurement{}, fmt.Errorf("%s has exited: %v\n%s", p.label, p.proc.err, p.proc.logTail())
 	}
 	m := measurement{}
-	m.QuietWaitSecs, m.BusyBeforePct = waitQuiet(ctx, o.WaitQuiet)
-	if o.Warmup > 0 {
-		if _, _, err := load(ctx, e, o, p, o.Warmup); err != nil {
-			return measurement{}, fmt.Errorf("warm-up: %w", err)
-		}
-	}
 	pids := procTree(p.proc.Pid())
 	m.Start = time.Now()
 	cpu0 := readCPUTimes()
@@ -189,42 +198,188 @@ func measure(ctx context.Context, e *env, o *options, p *peer, d time.Duration, 
 	s := startRSSSampler(pids, 200*time.Millisecond)
 	res, hs, err := load(ctx, e, o, p, d)
 	m.PeakRSSKiB = s.Stop()
-	elapsed := time.Since(t0).Seconds()
+	m.WallSecs = time.Since(t0).Seconds()
 	ticks1 := treeTicks(pids)
 	cpu1 := readCPUTimes()
 	if err != nil {
 		return m, err
 	}
 	m.Wrk, m.HS = res, hs
-	m.ProxyCPUPct = 100 * float64(ticks1-ticks0) / clkTck / elapsed
+	m.ProxyCPUPct = 100 * float64(ticks1-ticks0) / clkTck / m.WallSecs
 	m.CPU0BusyPct = busyPct(cpu0, cpu1, "cpu0")
 	m.CPU1BusyPct = busyPct(cpu0, cpu1, "cpu1")
 	return m, nil
 }
 
-// runRounds measures peers in o.Rounds rounds of d each, rotating the order
-// every round (E N H, N H E, H E N, …) so that slow phases of a noisy
-// machine spread over all peers.
+// minSlice is the shortest slice a run is cut into (wrk counts whole
+// seconds, and each run opens its connections afresh).
+const minSlice = 2 * time.Second
+
+// sliceLens cuts a run of d into o.Slices slices of whole seconds, none
+// shorter than minSlice (fewer slices if d is short), the spare seconds
+// going to the first ones.
+func sliceLens(o *options, d time.Duration) []time.Duration {
+	secs := max(1, int(d/time.Second))
+	n := max(1, min(o.Slices, int(d/minSlice)))
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = time.Duration(secs/n) * time.Second
+		if i < secs%n {
+			out[i] += time.Second
+		}
+	}
+	return out
+}
+
+// merge makes one round's measurement of a peer from its slices: requests,
+// errors, seconds and CPU time summed (so the rates are totals over
+// totals), peak RSS the highest, latency percentiles the median of the
+// slices' (wrk reports percentiles, not histograms), the average latency
+// weighted by requests and the maximum the highest.
+func merge(ms []measurement) measurement {
+	if len(ms) == 1 {
+		return ms[0]
+	}
+	out := measurement{Start: ms[0].Start}
+	var wall, proxyCPU, cpu0, cpu1, load float64
+	var p50, p75, p90, p99, hsP50, hsP99 []float64
+	w := &out.Wrk
+	for i := range ms {
+		m := &ms[i]
+		r := m.Wrk
+		w.Requests += r.Requests
+		w.Seconds += r.Seconds
+		w.LatAvgMs += r.LatAvgMs * float64(r.Requests)
+		w.LatMaxMs = max(w.LatMaxMs, r.LatMaxMs)
+		w.ErrConnect += r.ErrConnect
+		w.ErrRead += r.ErrRead
+		w.ErrWrite += r.ErrWrite
+		w.ErrTimeout += r.ErrTimeout
+		w.Non2xx3xx += r.Non2xx3xx
+		p50, p75, p90, p99 = append(p50, r.P50Ms), append(p75, r.P75Ms), append(p90, r.P90Ms), append(p99, r.P99Ms)
+		out.PeakRSSKiB = max(out.PeakRSSKiB, m.PeakRSSKiB)
+		wall += m.WallSecs
+		proxyCPU += m.ProxyCPUPct * m.WallSecs
+		cpu0 += m.CPU0BusyPct * m.WallSecs
+		cpu1 += m.CPU1BusyPct * m.WallSecs
+		load += r.LoadCPUPct * r.Seconds
+		if h := m.HS; h != nil {
+			if out.HS == nil {
+				c := *h
+				c.Seconds, c.OK, c.Resumed, c.Errors, c.Tickets = 0, 0, 0, 0, 0
+				out.HS = &c
+			}
+			out.HS.Seconds += h.Seconds
+			out.HS.OK += h.OK
+			out.HS.Resumed += h.Resumed
+			out.HS.Errors += h.Errors
+			out.HS.Tickets += h.Tickets
+			if out.HS.FirstErr == "" {
+				out.HS.FirstErr = h.FirstErr
+			}
+			hsP50, hsP99 = append(hsP50, h.P50Ms), append(hsP99, h.P99Ms)
+		}
+		out.Slices = append(out.Slices, sliceOf(m))
+	}
+	if w.Requests > 0 {
+		w.LatAvgMs /= float64(w.Requests)
+	}
+	if w.Seconds > 0 {
+		w.RPS = float64(w.Requests) / w.Seconds
+		w.LoadCPUPct = load / w.Seconds
+	}
+	w.P50Ms, w.P75Ms, w.P90Ms, w.P99Ms = median(p50), median(p75), median(p90), median(p99)
+	w.TransferSec = ms[len(ms)-1].Wrk.TransferSec
+	if out.HS != nil {
+		if out.HS.Seconds > 0 {
+			out.HS.PerSec = float64(out.HS.OK) / out.HS.Seconds
+		}
+		out.HS.P50Ms, out.HS.P99Ms = median(hsP50), median(hsP99)
+		out.HS.LoadCPUPct = w.LoadCPUPct
+	}
+	out.WallSecs = wall
+	if wall > 0 {
+		out.ProxyCPUPct, out.CPU0BusyPct, out.CPU1BusyPct = proxyCPU/wall, cpu0/wall, cpu1/wall
+	}
+	return out
+}
+
+// sliceOf is what latest.json keeps of one slice.
+func sliceOf(m *measurement) slice {
+	return slice{Start: m.Start, Seconds: m.Wrk.Seconds, Requests: m.Wrk.Requests, RPS: m.Wrk.RPS,
+		ProxyCPUPct: m.ProxyCPUPct, CPU0BusyPct: m.CPU0BusyPct, PerCore: m.perCore()}
+}
+
+// runRounds measures peers in rounds of d each, rotating the order every
+// round (E N H, N H E, H E N, …). Within a round each peer's d is cut into
+// slices (-slices) run in cycles, every peer once per cycle, the order
+// rotated every cycle too (E N H, N H E, …); a peer's round is the sum of
+// its slices. Peers compared by a ratio thus share the same stretches of
+// a noisy machine, seconds apart rather than tens of seconds.
+//
+// A cycle in which other processes took more than disturbedPct of CPU 0
+// during any peer's slice is measured again, every peer's slice, up to
+// o.Retries times (pairs stay pairs); the discarded slices are kept.
 func runRounds(ctx context.Context, e *env, o *options, section string, peers []*peer, rounds int, d time.Duration, load driver) ([]*peerResult, error) {
-	out := make([]*peerResult, len(peers))
+	n := len(peers)
+	out := make([]*peerResult, n)
 	for i, p := range peers {
 		out[i] = &peerResult{Key: p.key, Label: p.label}
 	}
+	lens := sliceLens(o, d)
+	// The quiet wait is per cycle now: the bound is shared out so that a
+	// round waits no longer than one run per peer used to.
+	quiet := o.WaitQuiet * time.Duration(n) / time.Duration(len(lens))
 	for r := 0; r < rounds; r++ {
+		if o.Warmup > 0 {
+			for s := range peers {
+				p := peers[(r+s)%n]
+				if _, _, err := load(ctx, e, o, p, o.Warmup); err != nil {
+					return out, fmt.Errorf("%s round %d: %s warm-up: %w", section, r+1, p.label, err)
+				}
+			}
+		}
+		got := make([][]measurement, n)
+		var waited, busyBefore float64
+		for c, dc := range lens {
+			for try := 0; ; try++ {
+				w, b := waitQuiet(ctx, quiet)
+				waited, busyBefore = waited+w, max(busyBefore, b)
+				cyc := make([]measurement, n)
+				for s := range peers {
+					i := (r + c + s) % n
+					m, err := measureOnce(ctx, e, o, peers[i], dc, load)
+					if err != nil {
+						return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
+					}
+					m.Round, m.Slot = r+1, s+1
+					cyc[i] = m
+				}
+				bad := -1
+				for i, m := range cyc {
+					if !peers[i].sharedCPU0 && m.disturbed() {
+						bad = i
+						break
+					}
+				}
+				if bad < 0 || try >= o.Retries {
+					for i := range cyc {
+						got[i] = append(got[i], cyc[i])
+					}
+					break
+				}
+				logf("%s round %d/%d  slice %d/%d disturbed: other processes took %.0f%% of CPU 0 during %s's (peer %.0f%%); measuring every peer's slice again",
+					section, r+1, rounds, c+1, len(lens), cyc[bad].othersCPU0(), peers[bad].label, cyc[bad].ProxyCPUPct)
+				for i := range cyc {
+					out[i].Discarded = append(out[i].Discarded, cyc[i])
+				}
+			}
+		}
 		for s := range peers {
-			i := (r + s) % len(peers)
-			m, err := measure(ctx, e, o, peers[i], d, load)
-			for try := 0; err == nil && !peers[i].sharedCPU0 && m.disturbed() && try < o.Retries; try++ {
-				logf("%s round %d/%d  %-16s disturbed: other processes took %.0f%% of CPU 0 (peer %.0f%%); measuring again",
-					section, r+1, rounds, peers[i].label, m.othersCPU0(), m.ProxyCPUPct)
-				m.Round, m.Slot = r+1, s+1
-				out[i].Discarded = append(out[i].Discarded, m)
-				m, err = measure(ctx, e, o, peers[i], d, load)
-			}
-			if err != nil {
-				return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
-			}
+			i := (r + s) % n
+			m := merge(got[i])
 			m.Round, m.Slot = r+1, s+1
+			m.QuietWaitSecs, m.BusyBeforePct = waited, busyBefore
 			out[i].Rounds = append(out[i].Rounds, m)
 			w := m.Wrk
 			warn := ""
@@ -234,13 +389,25 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 			if m.HS != nil && m.HS.Mode == "resumed" && m.HS.Resumed < m.HS.OK {
 				warn += fmt.Sprintf("  NOT RESUMED %d of %d", m.HS.OK-m.HS.Resumed, m.HS.OK)
 			}
-			logf("%s round %d/%d  %-16s %10.0f /s  p50 %6.3f ms  p99 %6.3f ms  rss %6.1f MiB  peer cpu %3.0f%%  cpu0 %3.0f%%  cpu1 %3.0f%% (load %3.0f%%)  (waited %.1fs, %.0f%% busy before)%s",
+			logf("%s round %d/%d  %-16s %10.0f /s  p50 %6.3f ms  p99 %6.3f ms  rss %6.1f MiB  peer cpu %3.0f%%  cpu0 %3.0f%%  cpu1 %3.0f%% (load %3.0f%%)  %d slice(s)  (waited %.1fs, %.0f%% busy before)%s",
 				section, r+1, rounds, peers[i].label, w.RPS, w.P50Ms, w.P99Ms,
-				float64(m.PeakRSSKiB)/1024, m.ProxyCPUPct, m.CPU0BusyPct, m.CPU1BusyPct, w.LoadCPUPct, m.QuietWaitSecs, m.BusyBeforePct, warn)
+				float64(m.PeakRSSKiB)/1024, m.ProxyCPUPct, m.CPU0BusyPct, m.CPU1BusyPct, w.LoadCPUPct, len(got[i]), m.QuietWaitSecs, m.BusyBeforePct, warn)
 		}
 	}
 	for _, r := range out {
 		r.summarize()
 	}
 	return out, nil
+}
+
+// lensText is slice lengths for the report: "5 × 2s", or "4s, 3s, 3s".
+func lensText(lens []time.Duration) string {
+	if lens[0] == lens[len(lens)-1] {
+		return fmt.Sprintf("%d × %s", len(lens), lens[0])
+	}
+	parts := make([]string, len(lens))
+	for i, l := range lens {
+		parts[i] = l.String()
+	}
+	return strings.Join(parts, ", ")
 }
