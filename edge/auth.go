@@ -101,7 +101,7 @@ func (cl *client) checkAuth(a *apiRT, req *http1.Request, rr *router.Request, re
 	}
 	al.hv.req = req
 	hv := &al.hv
-	now := l.s.clk.unix()
+	now := l.unix()
 	var code auth.Code
 	switch ra.Kind {
 	case snapshot.AuthSecret:

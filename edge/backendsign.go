@@ -73,7 +73,7 @@ func (cl *client) signHead(req *http1.Request, rest []byte, a *apiRT) {
 	}
 	cl.bs.n = uint8(len(p))
 	// A head the edge built always ends with its empty line.
-	cl.head, _ = l.signer().SignHead(cl.head, a.sign, p, l.s.clk.unix())
+	cl.head, _ = l.signer().SignHead(cl.head, a.sign, p, l.unix())
 }
 
 // resign signs cl.head again after retarget rewrote its Host; a body the
@@ -86,7 +86,7 @@ func (cl *client) resign() {
 	l := cl.l
 	end := bytes.Index(cl.head, crlfcrlf) + len(crlfcrlf)
 	tail := append(l.tmp[:0], cl.head[end:]...)
-	head, _ := l.signer().SignHead(cl.head[:end], a.sign, cl.bs.payload[:cl.bs.n], l.s.clk.unix())
+	head, _ := l.signer().SignHead(cl.head[:end], a.sign, cl.bs.payload[:cl.bs.n], l.unix())
 	cl.head = append(head, tail...)
 	l.tmp = tail[:0]
 }

@@ -18,7 +18,7 @@ func (l *loop) pick(a *apiRT, exclude *target) *target {
 		l.cursors = append(l.cursors, 0)
 	}
 	c := l.cursors[a.id]
-	now := l.s.clk.now()
+	now := l.now()
 	for i := 0; i < n; i++ {
 		t := a.targets[a.sched[(int(c)+i)%n]]
 		if t != exclude && t.available(now) {

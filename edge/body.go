@@ -91,7 +91,7 @@ func (cl *client) pumpBody() bool {
 		cl.bodyFailed(bad)
 		return false
 	}
-	now := l.s.clk.now()
+	now := l.now()
 	if cl.state == stBody {
 		if cl.ans == ansNone || cl.dl == dlBody {
 			cl.setDeadline(now+int64(l.s.cfg.BodyTimeout), dlBody)

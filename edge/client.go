@@ -144,7 +144,7 @@ func (l *loop) openClient(c gnet.Conn) *client {
 	c.SetContext(cl)
 	l.addClient(cl)
 	// The first request gets the header timeout, not the idle one.
-	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
+	cl.setDeadline(l.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
 	return cl
 }
 
@@ -275,7 +275,7 @@ func (cl *client) finishRequest() {
 		cl.closeWhenFlushed()
 		return
 	}
-	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.IdleTimeout), dlIdle)
+	cl.setDeadline(l.now()+int64(l.s.cfg.IdleTimeout), dlIdle)
 	if cl.rpaused {
 		cl.resumeRead()
 	}
@@ -308,7 +308,7 @@ func (cl *client) closeWhenFlushed() {
 	}
 	_ = cl.c.Flush() // deferred writes (iobatch.go) go out before the FIN
 	if cl.c.OutboundBuffered() > 0 {
-		cl.setDeadline(cl.l.s.clk.now()+int64(cl.l.s.cfg.SendTimeout), dlFlush)
+		cl.setDeadline(cl.l.now()+int64(cl.l.s.cfg.SendTimeout), dlFlush)
 		cl.l.watchClient(cl)
 		return
 	}
@@ -327,5 +327,5 @@ func (cl *client) startLinger() {
 		cl.close()
 		return
 	}
-	cl.setDeadline(cl.l.s.clk.now()+int64(lingerTime), dlLinger)
+	cl.setDeadline(cl.l.now()+int64(lingerTime), dlLinger)
 }

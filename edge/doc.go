@@ -14,8 +14,11 @@
 // that name it and retired when none does: each loop then drops its pooled
 // connections to it in a task on its own goroutine (targets.go).
 // Goroutines exist for dialing new upstream connections, active health
-// checks (one per checked target), the coarse clock and the ticker that
-// drives per-loop sweeps; never per request.
+// checks (one per checked target) and the ticker that drives per-loop
+// sweeps; never per request. There is no clock goroutine (DESIGN's coarse
+// atomic clock): the loop's one precise reading per callback, taken for
+// latencies anyway, serves deadlines and limiter windows too, and the
+// Date header is kept per loop (clock.go), so an idle gateway sleeps.
 //
 // A client connection is a small state machine (client.go: reading a head,
 // reading a body, waiting for the answer, tunnel, flush, linger) whose

@@ -19,7 +19,7 @@ func (cl *client) connect(t *target) {
 	u := &upstream{l: l, t: t}
 	cl.attach(u)
 	u.reused = false
-	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.ConnectTimeout)+int64(time.Second), dlDial)
+	cl.setDeadline(l.now()+int64(l.s.cfg.ConnectTimeout)+int64(time.Second), dlDial)
 	l.dial(u)
 }
 
@@ -40,7 +40,7 @@ func (cl *client) sendHead() {
 		return // closed() retries or fails the request
 	}
 	cl.obsSent()
-	now := cl.l.s.clk.now()
+	now := cl.l.now()
 	if cl.state != stBody {
 		cl.setDeadline(now+cl.api.timeout, dlResponse)
 	} else {

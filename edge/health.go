@@ -80,7 +80,7 @@ func (r *targetRegistry) runCheck(ctx context.Context, t *target) {
 		if ctx.Err() != nil {
 			return // retired or stopping: the answer no longer matters
 		}
-		t.checked(good, r.s.clk.now())
+		t.checked(good, r.s.clk.preciseNow())
 	}
 }
 

@@ -432,7 +432,7 @@ func (cl *client) takeLimits(rl *routeLimits, pl *planRT, req *http1.Request, re
 	lm := &l.lim
 	tab := cl.rt.traffic.tab
 	steps, info := lm.steps[:0], lm.info[:0]
-	now := l.s.clk.now()
+	now := l.now()
 	// Most likely to refuse first (limiter.TakeAll): per-caller limits,
 	// then the API's, the quota last so refusals by others never touch it.
 	if pl != nil && pl.qps != nil {

@@ -68,6 +68,7 @@ type loop struct {
 	// for obsBegin; 0 outside handle.
 	headN int
 	pnow  int64           // the precise clock when the current callback began
+	wall  wallClock       // clock.go: the Date header and unix seconds
 	alog  *accesslog.Ring // this loop's access-log ring; nil: the log is off
 
 	bsign *backendsign.Signer // backendsign.go: made on first use
@@ -179,7 +180,7 @@ func (l *loop) watchClient(cl *client) {
 		return
 	}
 	cl.watched = true
-	cl.outMark, cl.outProgress = cl.c.OutboundBuffered(), l.s.clk.now()
+	cl.outMark, cl.outProgress = cl.c.OutboundBuffered(), l.now()
 	l.watch = append(l.watch, cl)
 	l.ctr.add(cPaused, 1)
 }
@@ -190,7 +191,7 @@ const sweepEvery = 100e6 // ns between timeout sweeps
 func (l *loop) tick() {
 	l.enter()
 	defer l.exit()
-	now := l.s.clk.now()
+	now := l.now()
 	for i := 0; i < len(l.watch); {
 		cl := l.watch[i]
 		if cl.checkWatch(now) {
@@ -241,5 +242,5 @@ func (l *loop) refusal(f *failure) []byte {
 	var id [reqIDLen]byte
 	l.ids.next(&id)
 	l.ctr.add(cGatewayErrors, 1)
-	return appendError(l.tmp[:0], l.s.clk, f, id[:], nil, true)
+	return appendError(l.tmp[:0], l.httpDate(), f, id[:], nil, true)
 }

@@ -145,7 +145,7 @@ type TargetStats struct {
 // EachTarget calls fn with every backend address of the installed snapshot.
 func (s *Server) EachTarget(fn func(*TargetStats)) {
 	rt := s.rt.Load()
-	now := s.clk.now()
+	now := s.clk.preciseNow()
 	loops := *s.loops.Load()
 	// Targets that share an address (different health settings) are one
 	// address: healthy when all are, checked when any is.

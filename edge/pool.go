@@ -51,7 +51,7 @@ func (l *loop) poolPut(u *upstream) {
 	u.cl = nil
 	u.phase = upHead
 	u.parser.Reset()
-	u.idleSince = l.s.clk.now()
+	u.idleSince = l.now()
 	p.idle = append(p.idle, u)
 	l.obs.addrs.at(u.t.obsAddr).idle.Add(1)
 }

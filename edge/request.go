@@ -16,7 +16,7 @@ func (cl *client) readHead() bool {
 	}
 	l := cl.l
 	s := l.s
-	now := s.clk.now()
+	now := l.now()
 	if cl.headStart == 0 {
 		cl.headStart = now
 		cl.setDeadline(now+int64(s.cfg.HeaderTimeout), dlHead)
@@ -181,7 +181,7 @@ func (cl *client) handle(req *http1.Request, rest []byte, now int64) {
 		cl.ws = true
 	}
 
-	l.sys.ClientIP, l.sys.RequestID, l.sys.Host, l.sys.Now = cl.ip, cl.id[:], req.Host, s.clk.unix()
+	l.sys.ClientIP, l.sys.RequestID, l.sys.Host, l.sys.Now = cl.ip, cl.id[:], req.Host, l.unix()
 	if perr := res.Route.Build(&l.rb, rr, res, &l.sys); perr != nil {
 		cl.failParts(perr.Status, perr.Code, perr.Msg, nil)
 		return

@@ -20,20 +20,20 @@ func appendStatusLine(dst []byte, code int, reason []byte) []byte {
 // appendError renders a gateway-made error: the JSON body
 // {"code":"...","message":"...","request_id":"..."} with X-Request-Id,
 // and Allow when given (405).
-func appendError(dst []byte, clk *clock, f *failure, id, allow []byte, closeConn bool) []byte {
-	return appendErrorParts(dst, clk, f.status, f.code, f.msg, id, allow, nil, closeConn)
+func appendError(dst []byte, date []byte, f *failure, id, allow []byte, closeConn bool) []byte {
+	return appendErrorParts(dst, date, f.status, f.code, f.msg, id, allow, nil, closeConn)
 }
 
 // appendErrorParts is appendError from parts; extra holds complete header
 // lines ("Name: value\r\n") a check added for this request.
-func appendErrorParts(dst []byte, clk *clock, status int, code, msg string, id, allow, extra []byte, closeConn bool) []byte {
+func appendErrorParts(dst []byte, date []byte, status int, code, msg string, id, allow, extra []byte, closeConn bool) []byte {
 	bodyLen := len(`{"code":"","message":"","request_id":""}`) + 1 +
 		jsonLen(code) + jsonLen(msg) + len(id)
 	dst = appendStatusLine(dst, status, nil)
 	dst = append(dst, "Content-Type: application/json\r\nContent-Length: "...)
 	dst = strconv.AppendInt(dst, int64(bodyLen), 10)
 	dst = append(dst, "\r\nDate: "...)
-	dst = append(dst, clk.httpDate()...)
+	dst = append(dst, date...)
 	dst = append(dst, "\r\nX-Request-Id: "...)
 	dst = append(dst, id...)
 	dst = append(dst, "\r\n"...)
@@ -116,7 +116,7 @@ func (cl *client) failParts(status int, code, msg string, allow []byte) {
 	if cl.state == stBody {
 		cl.closeAfter = true // the body is not read
 	}
-	b := appendErrorParts(l.tmp[:0], l.s.clk, status, code, msg, cl.id[:], allow, cl.respExtra, cl.closeAfter)
+	b := appendErrorParts(l.tmp[:0], l.httpDate(), status, code, msg, cl.id[:], allow, cl.respExtra, cl.closeAfter)
 	if cl.isHead {
 		b = b[:headLen(b)]
 	}
@@ -155,7 +155,7 @@ func (cl *client) respondMock(a *apiRT) {
 // answer.
 func (cl *client) appendStamp(b []byte) []byte {
 	b = append(b, "Date: "...)
-	b = append(b, cl.l.s.clk.httpDate()...)
+	b = append(b, cl.l.httpDate()...)
 	b = append(b, "\r\nX-Request-Id: "...)
 	b = append(b, cl.id[:]...)
 	return append(b, "\r\n"...)

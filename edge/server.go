@@ -35,7 +35,6 @@ type Server struct {
 	runOnce sync.Once
 	stopped chan struct{}
 	runErr  error
-	stopClk chan struct{}
 	port    int
 
 	loopsMu sync.Mutex
@@ -79,7 +78,6 @@ func New(cfg Config, snap *snapshot.Snapshot, log *slog.Logger) (*Server, error)
 		clk:     newClock(),
 		running: make(chan struct{}),
 		stopped: make(chan struct{}),
-		stopClk: make(chan struct{}),
 		port:    p,
 	}
 	s.targets.init(s)
@@ -110,7 +108,6 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	go s.clk.run(s.stopClk, time.Millisecond)
 	s.startTLS()
 	go func() {
 		err := gnet.Rotate(s, addrs,
@@ -249,7 +246,6 @@ wait:
 	case <-s.stopped:
 	case <-stopCtx.Done():
 	}
-	close(s.stopClk)
 	s.stopTLS()
 	s.targets.stopChecks()
 	return err
@@ -316,6 +312,9 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	return gnet.None
 }
 
+// idleTick is the engine's tick while no client is connected.
+const idleTick = time.Second
+
 // OnTick drives the per-loop sweeps: timeouts every sweepEvery, and
 // back-pressure checks every millisecond while anything is paused.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
@@ -327,6 +326,14 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	}
 	if s.sum(cPaused) > 0 {
 		return time.Millisecond, gnet.None
+	}
+	if s.sum(cConns) == 0 {
+		// No client: only pool pruning is left. Each wake-up costs more
+		// than the tick (the loops leave and re-enter their wait, and Go's
+		// sysmon polls at 20 µs for a while after taking their P back), so
+		// an idle gateway wakes once a second. A new connection's first
+		// deadlines are then checked up to a second late.
+		return idleTick, gnet.None
 	}
 	return 10 * time.Millisecond, gnet.None
 }

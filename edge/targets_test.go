@@ -173,7 +173,7 @@ func TestSwapFailedBuildHasNoSideEffects(t *testing.T) {
 	if code, body := get(t, s, "/release/p"); code != 200 || body != "up" {
 		t.Fatalf("GET /release/p: %d %q", code, body)
 	}
-	if tg := apiTargets(t, s, "p")[0]; tg.addr != dead || tg.available(s.clk.now()) {
+	if tg := apiTargets(t, s, "p")[0]; tg.addr != dead || tg.available(s.clk.preciseNow()) {
 		t.Errorf("the refused target %s is not ejected after one failure", tg.addr)
 	}
 }
@@ -195,17 +195,17 @@ func TestHealthPerAddressAndConfig(t *testing.T) {
 	if code, _ := get(t, s, "/release/a"); code != 200 {
 		t.Fatalf("GET /release/a: %d", code)
 	}
-	if deadA.available(s.clk.now()) {
+	if deadA.available(s.clk.preciseNow()) {
 		t.Error("api a: one refused connect did not eject the target (RequestVolumeThreshold 1)")
 	}
-	if !deadB.available(s.clk.now()) {
+	if !deadB.available(s.clk.preciseNow()) {
 		t.Error("api b: api a's failure ejected the address for b too")
 	}
 	for i := 1; i <= 3; i++ {
 		if code, _ := get(t, s, "/release/b"); code != 200 {
 			t.Fatalf("GET /release/b: %d", code)
 		}
-		if up := deadB.available(s.clk.now()); up != (i < 3) {
+		if up := deadB.available(s.clk.preciseNow()); up != (i < 3) {
 			t.Errorf("api b after %d failures: available=%v (RequestVolumeThreshold 3)", i, up)
 		}
 	}
@@ -223,7 +223,7 @@ func TestReloadKeepsHealthByKey(t *testing.T) {
 	if code, _ := get(t, s, "/release/a"); code != 200 {
 		t.Fatalf("GET: %d", code)
 	}
-	if apiTargets(t, s, "a")[0].available(s.clk.now()) {
+	if apiTargets(t, s, "a")[0].available(s.clk.preciseNow()) {
 		t.Fatal("the refused target was not ejected")
 	}
 
@@ -231,14 +231,14 @@ func TestReloadKeepsHealthByKey(t *testing.T) {
 	if err := s.Swap(compileAPIs(t, api(strict)+unrelated)); err != nil {
 		t.Fatal(err)
 	}
-	if apiTargets(t, s, "a")[0].available(s.clk.now()) {
+	if apiTargets(t, s, "a")[0].available(s.clk.preciseNow()) {
 		t.Error("an unrelated reload brought the ejected target back")
 	}
 
 	if err := s.Swap(compileAPIs(t, api("RequestVolumeThreshold: 2, SleepWindowInMilliseconds: 60000")+unrelated)); err != nil {
 		t.Fatal(err)
 	}
-	if !apiTargets(t, s, "a")[0].available(s.clk.now()) {
+	if !apiTargets(t, s, "a")[0].available(s.clk.preciseNow()) {
 		t.Error("a changed health config kept the old config's ejection")
 	}
 	if live, _ := s.targets.counts(); live != 2 {

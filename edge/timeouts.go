@@ -56,12 +56,12 @@ func (cl *client) onDeadline(now int64) {
 		cl.bodyFailed(&http1.Error{Status: errBodyTimeout.status, Code: errBodyTimeout.code, Msg: errBodyTimeout.msg})
 	case dlDial:
 		if cl.t != nil {
-			cl.t.fail(cl.l.s.clk.now())
+			cl.t.fail(cl.l.now())
 		}
 		cl.upstreamFailed(errUpstreamConnTO, false, false)
 	case dlResponse:
 		if cl.t != nil {
-			cl.t.fail(cl.l.s.clk.now())
+			cl.t.fail(cl.l.now())
 		}
 		cl.upstreamFailed(errUpstreamTimeout, false, false)
 	}

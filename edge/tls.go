@@ -118,7 +118,7 @@ func (t *tlsConn) Run(context.Context) error {
 	if len(left) > 0 {
 		t.carry = left
 	}
-	cl.setDeadline(l.s.clk.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
+	cl.setDeadline(l.now()+int64(l.s.cfg.HeaderTimeout), dlIdle)
 	cl.process()
 	return nil
 }

@@ -95,7 +95,7 @@ func (l *loop) dialFailed(u *upstream, err error) {
 	l.enter()
 	defer l.exit()
 	u.dead = true
-	u.t.fail(l.s.clk.now())
+	u.t.fail(l.now())
 	cl := u.cl
 	if cl == nil || cl.up != u {
 		return
@@ -189,7 +189,7 @@ func (u *upstream) closed() {
 		// already given up on is retried; anything else is the backend's fault.
 		stale := u.reused && !u.gotBytes
 		if !stale {
-			u.t.fail(u.l.s.clk.now())
+			u.t.fail(u.l.now())
 		}
 		cl.upstreamFailed(errUpstreamReset, stale, false)
 	case upBody:
@@ -273,7 +273,7 @@ func (u *upstream) processBuf(cl *client, buf []byte) bool {
 		l.resp.Headers = l.rhdrs[:0]
 		n, perr := u.parser.ParseResponse(buf[off:], &l.resp, s.cfg.Limits.MaxHeaderBytes, s.cfg.Limits.MaxHeaders)
 		if perr != nil {
-			u.t.fail(s.clk.now())
+			u.t.fail(l.now())
 			cl.upstreamFailed(errUpstreamBad, false, false)
 			return false
 		}
@@ -286,7 +286,7 @@ func (u *upstream) processBuf(cl *client, buf []byte) bool {
 		if r.Status < 200 {
 			if r.Status == 101 {
 				if !cl.ws || r.Upgrade == nil || !ascii.EqualFold(r.Upgrade, "websocket") {
-					u.t.fail(s.clk.now())
+					u.t.fail(l.now())
 					cl.upstreamFailed(errUpstreamBad, false, false)
 					return false
 				}
@@ -322,7 +322,7 @@ func (u *upstream) processBuf(cl *client, buf []byte) bool {
 		u.finish()
 		return false
 	}
-	cl.setDeadline(s.clk.now()+cl.api.timeout, dlResponse)
+	cl.setDeadline(l.now()+cl.api.timeout, dlResponse)
 	if cl.c.OutboundBuffered() > s.cfg.HighWater {
 		u.pauseRead()
 		l.watchClient(cl)
@@ -355,7 +355,7 @@ func (u *upstream) startResponse(r *http1.Response) bool {
 	}
 	// Codings besides chunked pass through (te.go); HTTP/1.0 cannot take them.
 	if u.teCoded = u.mode != respNone && hasTransferCoding(r.Headers); u.teCoded && cl.minor == 0 {
-		u.t.fail(l.s.clk.now())
+		u.t.fail(l.now())
 		cl.upstreamFailed(errUpstreamBad, false, false)
 		return false
 	}
@@ -423,7 +423,7 @@ func (u *upstream) relay(data []byte) (int, bool) {
 // so all that is left is to cut the client.
 func (u *upstream) badChunk() {
 	l := u.l
-	u.t.fail(l.s.clk.now())
+	u.t.fail(l.now())
 	u.keepAlive = false
 	l.w.flush()
 	cl := u.cl

@@ -74,7 +74,7 @@ func (u *upstream) startTLS() {
 	x := &upTLS{u: u}
 	u.tls = x
 	if cl := u.cl; cl != nil && cl.up == u && !cl.dead {
-		cl.setDeadline(u.l.s.clk.now()+int64(u.l.s.cfg.ConnectTimeout)+int64(time.Second), dlDial)
+		cl.setDeadline(u.l.now()+int64(u.l.s.cfg.ConnectTimeout)+int64(time.Second), dlDial)
 	}
 	x.hs = u.t.tls.NewHandshake(x)
 }
@@ -120,7 +120,7 @@ func (x *upTLS) Run(context.Context) error {
 	}
 	if err != nil {
 		l.ctr.add(cUpTLSFailed, 1)
-		u.t.fail(l.s.clk.now())
+		u.t.fail(l.now())
 		cl := u.cl
 		u.cl = nil
 		u.close()
@@ -222,7 +222,7 @@ func (u *upstream) tlsEnded() {
 	err := u.tls.rerr
 	cl := u.cl
 	if err != tlsterm.ErrCloseNotify && cl != nil && u.phase == upHead && !u.gotBytes {
-		u.t.fail(u.l.s.clk.now())
+		u.t.fail(u.l.now())
 		cl.upstreamFailed(upTLSFailure(err), false, false)
 		return
 	}

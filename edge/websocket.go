@@ -53,7 +53,7 @@ func (u *upstream) startTunnel(r *http1.Response) {
 	cl.closeAfter = true
 	cl.obsResponse(101)
 	cl.write(b)
-	cl.setDeadline(l.s.clk.now()+u.cl.api.timeout, dlTunnel)
+	cl.setDeadline(l.now()+u.cl.api.timeout, dlTunnel)
 	// The client may have sent frames right behind its upgrade request.
 	// A pause taken while they piled up behind it (limitBuffered) ends
 	// with the wait: from here only the backend's back-pressure pauses.
@@ -120,6 +120,6 @@ func (u *upstream) pipeBuf(cl *client, buf []byte) bool {
 // and reports whether to's queue is past HighWater: then the sending side
 // must pause until to drains.
 func (cl *client) tunnelMoved(to gnet.Conn) bool {
-	cl.setDeadline(cl.l.s.clk.now()+cl.api.timeout, dlTunnel)
+	cl.setDeadline(cl.l.now()+cl.api.timeout, dlTunnel)
 	return to.OutboundBuffered() > cl.l.s.cfg.HighWater
 }
