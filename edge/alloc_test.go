@@ -47,3 +47,16 @@ func TestCondEvalAllocs(t *testing.T) {
 		t.Fatalf("Eval on a live request allocates %v times", n)
 	}
 }
+
+// The loop's Date header and unix seconds cost no allocation, also when
+// the second turns (the text is rewritten in place).
+func TestWallClockAllocs(t *testing.T) {
+	l := &loop{s: &Server{clk: newClock()}}
+	n := testing.AllocsPerRun(1000, func() {
+		l.wall.until = 0 // as if the second had passed
+		_, _ = l.httpDate(), l.unix()
+	})
+	if n != 0 {
+		t.Fatalf("%.1f allocations per reading", n)
+	}
+}
