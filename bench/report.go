@@ -170,8 +170,8 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "### Results of %s (%s)\n\n", r.Env.Date, kind)
 	fmt.Fprintf(&b, "`%s` — %d round(s) × %s per peer, %s warm-up per peer per round, wrk -t1 -c%d, peer order rotated every round; medians over rounds.",
 		r.Env.Command, o.Rounds, o.Duration, o.Warmup, o.Conns)
-	if n := len(sliceLens(o, o.Duration)); n > 1 {
-		fmt.Fprintf(&b, " Each peer's round is %d slices (%s), run in cycles that alternate the peers (order rotated every cycle), summed: peers compared by a ratio share the machine's stretches.", n, lensText(sliceLens(o, o.Duration)))
+	if lens := sliceLens(o, o.Duration); len(lens) > 1 {
+		fmt.Fprintf(&b, " Each peer's round is %d slices (%s), run in cycles that alternate the peers (order rotated every cycle), summed: peers compared by a ratio share the machine's stretches.", len(lens), lensText(lens))
 	}
 	if o.WaitQuiet > 0 {
 		fmt.Fprintf(&b, " Before each cycle the harness waited for both CPUs to be ≤%d%% busy, up to %s per peer per round in all.", quietBusyPct, o.WaitQuiet)

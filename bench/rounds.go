@@ -28,15 +28,14 @@ type measurement struct {
 	Slices []slice `json:"slices,omitempty"`
 }
 
-// slice is one slice of a measured round, as latest.json keeps it.
+// slice is one slice of a measured round, as latest.json keeps it (its
+// rate is Requests / Seconds).
 type slice struct {
 	Start       time.Time `json:"start"`
 	Seconds     float64   `json:"seconds"`
 	Requests    int64     `json:"requests"`
-	RPS         float64   `json:"rps"`
 	ProxyCPUPct float64   `json:"proxy_cpu_pct"`
 	CPU0BusyPct float64   `json:"cpu0_busy_pct"`
-	PerCore     float64   `json:"per_core"`
 }
 
 // quietBusyPct is the load of the busiest CPU below which the machine
@@ -289,7 +288,7 @@ func merge(ms []measurement) measurement {
 		w.LoadCPUPct = load / w.Seconds
 	}
 	w.P50Ms, w.P75Ms, w.P90Ms, w.P99Ms = median(p50), median(p75), median(p90), median(p99)
-	w.TransferSec = ms[len(ms)-1].Wrk.TransferSec
+	// TransferSec is wrk's text for one run: not summable, left empty.
 	if out.HS != nil {
 		if out.HS.Seconds > 0 {
 			out.HS.PerSec = float64(out.HS.OK) / out.HS.Seconds
@@ -306,8 +305,8 @@ func merge(ms []measurement) measurement {
 
 // sliceOf is what latest.json keeps of one slice.
 func sliceOf(m *measurement) slice {
-	return slice{Start: m.Start, Seconds: m.Wrk.Seconds, Requests: m.Wrk.Requests, RPS: m.Wrk.RPS,
-		ProxyCPUPct: m.ProxyCPUPct, CPU0BusyPct: m.CPU0BusyPct, PerCore: m.perCore()}
+	return slice{Start: m.Start, Seconds: m.Wrk.Seconds, Requests: m.Wrk.Requests,
+		ProxyCPUPct: m.ProxyCPUPct, CPU0BusyPct: m.CPU0BusyPct}
 }
 
 // runRounds measures peers in rounds of d each, rotating the order every
@@ -345,23 +344,11 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 			for try := 0; ; try++ {
 				w, b := waitQuiet(ctx, quiet)
 				waited, busyBefore = waited+w, max(busyBefore, b)
-				cyc := make([]measurement, n)
-				for s := range peers {
-					i := (r + c + s) % n
-					m, err := measureOnce(ctx, e, o, peers[i], dc, load)
-					if err != nil {
-						return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
-					}
-					m.Round, m.Slot = r+1, s+1
-					cyc[i] = m
+				cyc, err := runCycle(ctx, e, o, peers, r, c, dc, load)
+				if err != nil {
+					return out, fmt.Errorf("%s round %d: %w", section, r+1, err)
 				}
-				bad := -1
-				for i, m := range cyc {
-					if !peers[i].sharedCPU0 && m.disturbed() {
-						bad = i
-						break
-					}
-				}
+				bad := disturbedIn(peers, cyc)
 				if bad < 0 || try >= o.Retries {
 					for i := range cyc {
 						got[i] = append(got[i], cyc[i])
@@ -398,6 +385,34 @@ func runRounds(ctx context.Context, e *env, o *options, section string, peers []
 		r.summarize()
 	}
 	return out, nil
+}
+
+// runCycle runs one slice of length d on every peer, in round r's order
+// rotated by cycle c; the slices come back indexed like peers.
+func runCycle(ctx context.Context, e *env, o *options, peers []*peer, r, c int, d time.Duration, load driver) ([]measurement, error) {
+	n := len(peers)
+	cyc := make([]measurement, n)
+	for s := range peers {
+		i := (r + c + s) % n
+		m, err := measureOnce(ctx, e, o, peers[i], d, load)
+		if err != nil {
+			return nil, err
+		}
+		m.Round, m.Slot = r+1, s+1
+		cyc[i] = m
+	}
+	return cyc, nil
+}
+
+// disturbedIn is the first peer whose slice of a cycle was disturbed, or
+// -1 (a peer that uses CPU 0 and 1 by design never is).
+func disturbedIn(peers []*peer, cyc []measurement) int {
+	for i, m := range cyc {
+		if !peers[i].sharedCPU0 && m.disturbed() {
+			return i
+		}
+	}
+	return -1
 }
 
 // lensText is slice lengths for the report: "5 × 2s", or "4s, 3s, 3s".

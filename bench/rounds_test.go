@@ -70,7 +70,7 @@ func TestMergeSlices(t *testing.T) {
 	if want := (1*100_000 + 6*20_000 + 2*60_000) / 180_000.0; !near(w.LatAvgMs, want) {
 		t.Errorf("average latency %.3f, want %.3f", w.LatAvgMs, want)
 	}
-	if len(m.Slices) != 3 || m.Slices[1].RPS != 10_000 || !near(m.Slices[1].PerCore, 20_000) {
+	if len(m.Slices) != 3 || m.Slices[1].Requests != 20_000 || m.Slices[1].ProxyCPUPct != 50 {
 		t.Errorf("slices %+v", m.Slices)
 	}
 	if one := merge([]measurement{a}); !reflect.DeepEqual(one, a) {
@@ -87,5 +87,19 @@ func TestMergeHandshakes(t *testing.T) {
 	m := merge([]measurement{{HS: h(1000, 1000, 3), WallSecs: 2}, {HS: h(3000, 2990, 5), WallSecs: 2}})
 	if m.HS.OK != 4000 || m.HS.Resumed != 3990 || m.HS.PerSec != 1000 || m.HS.Cipher == "" || m.HS.P99Ms != 4 {
 		t.Errorf("%+v", m.HS)
+	}
+}
+
+// A cycle is measured again when any peer's slice was disturbed, except
+// by a peer that uses both CPUs by design.
+func TestDisturbedIn(t *testing.T) {
+	quiet := measurement{CPU0BusyPct: 100, ProxyCPUPct: 95}
+	noisy := measurement{CPU0BusyPct: 90, ProxyCPUPct: 60}
+	one, two := &peer{}, &peer{sharedCPU0: true}
+	if got := disturbedIn([]*peer{one, one}, []measurement{quiet, noisy}); got != 1 {
+		t.Errorf("second slice disturbed: got %d", got)
+	}
+	if got := disturbedIn([]*peer{one, two}, []measurement{quiet, noisy}); got != -1 {
+		t.Errorf("the shared-CPU peer counted as disturbed: %d", got)
 	}
 }

@@ -52,11 +52,11 @@ type reqObs struct {
 }
 
 // preciseNow is the monotonic time in ns since the server's clock base.
-// Latencies need better than the coarse clock's millisecond; time.Since
-// of a monotonic base reads only the vDSO clock (no syscall, ~28 ns
-// here). The loop reads it once per callback (loop.enter: l.pnow) and
-// every note of that callback shares the reading: a keep-alive proxied
-// request costs two reads (its client's callback, its backend's).
+// time.Since of a monotonic base reads only the vDSO clock (no syscall,
+// ~28 ns here). The loop reads it once per callback (loop.enter: l.pnow)
+// and every note, deadline and limiter window of that callback shares the
+// reading (loop.now): a keep-alive proxied request costs two reads (its
+// client's callback, its backend's).
 func (c *clock) preciseNow() int64 { return int64(time.Since(c.base)) }
 
 // chunkBits sizes the chunks of a per-loop series array.

@@ -8,7 +8,8 @@ import (
 
 // Parallel benchmarks stand for the edge's event loops: run them with
 // -cpu 2 (two loops on this 2-core machine). Each goroutine is one loop
-// with its own index; all read one shared coarse clock, like the edge.
+// with its own index; all read one shared clock (the edge's loops read
+// one base).
 func runLoops(b *testing.B, check func(loop int, now int64)) {
 	var clock atomic.Int64
 	clock.Store(int64(time.Hour))

@@ -58,7 +58,7 @@ func NewCounter(l Limit, loops int) (*Counter, error) {
 func (c *Counter) Limit() Limit { return Limit{N: c.p.n, Per: perOf(&c.p)} }
 
 // Take checks one request on loop at now (nanoseconds of a monotonic
-// clock shared by all loops, e.g. the edge's coarse clock) and counts it if
+// clock with one base for all loops, e.g. the edge's loop.now()) and counts it if
 // admitted. Call it only from loop's goroutine.
 func (c *Counter) Take(loop int, now int64) Result {
 	if g := c.g.Load(); g != nil {

@@ -20,9 +20,11 @@
 //
 // # Time
 //
-// Callers pass now as nanoseconds of a monotonic clock shared by all loops
-// (the edge's coarse clock, edge/clock.go: clock.now()), so tests drive a
-// controlled clock and the hot path reads one atomic. Windows have 1 ms
+// Callers pass now as nanoseconds of a monotonic clock with one base for
+// all loops (the edge's loop.now(), edge/clock.go: the precise reading its
+// loop took when the callback began), so tests drive a controlled clock.
+// Two loops' readings may be out of order by a callback's length; windows
+// count whole milliseconds and tolerate that. Windows have 1 ms
 // resolution and never admit early: a request leaves a window only once
 // more than the window's length has passed since it in whole milliseconds,
 // so a refusal may come up to 1 ms "late" in the window's favour.
