@@ -172,13 +172,15 @@ func (b *browser) fill(sel, text string) {
 		chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
-// choose selects value in the select sel and fires its change event.
+// choose selects, in the select sel, the option whose value is value, or else the first whose
+// text contains it, and fires the change event. An exact value wins, since version 20261207135526 is a
+// prefix of 20261207135526-2 when two releases share a second.
 func (b *browser) choose(sel, value string) {
 	b.t.Helper()
 	b.waitJS(fmt.Sprintf("an option %q in %s", value, sel), fmt.Sprintf(`(() => { const s = document.querySelector(%s);
 		return !!s && [...s.options].some((o) => o.value === %s || o.textContent.includes(%s)); })()`, jsq(sel), jsq(value), jsq(value)))
 	ok := eval[bool](b, fmt.Sprintf(`(() => { const s = document.querySelector(%s); if (!s) return false;
-		const o = [...s.options].find((o) => o.value === %s || o.textContent.includes(%s)); if (!o) return false;
+		const os = [...s.options], o = os.find((o) => o.value === %s) || os.find((o) => o.textContent.includes(%s)); if (!o) return false;
 		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, jsq(sel), jsq(value), jsq(value)))
 	if !ok {
 		b.failShot("choose")

@@ -181,7 +181,7 @@ func TestConsoleChromium(t *testing.T) {
 	b.choose("#switch-form-VersionName", v1)
 	b.shot("switch-version")
 	b.click("#switch-form-submit")
-	b.waitText("#status", "now serves version "+v1)
+	b.waitText("#status", "now serves version "+v1+".") // the full stop: v1 is a prefix of v1-2
 	if v := releasedVersion(t, cp, svc); v != v1 {
 		t.Fatalf("after the rollback release serves %s, want %s", v, v1)
 	}
