@@ -77,8 +77,12 @@ func (r *Record) appendJSON(dst []byte, tc *timeCache) []byte {
 	dst = append(dst, `{"time":"`...)
 	dst = tc.appendTime(dst, r.Time)
 	dst = append(dst, '"')
+	// One escape check over all the text (ids, addresses and a path are
+	// nearly always plain) instead of one per member: a stale copy of a
+	// member set twice only sends the line to the per-member path.
+	plain := plainJSON(r.text[:r.used])
 	for _, f := range [...]Field{ReqID, Service, Env, API, Method, Path, Host} {
-		dst = r.appendText(dst, f)
+		dst = r.appendText(dst, f, plain)
 	}
 	if r.Scheme == HTTPS {
 		dst = append(dst, `,"scheme":"https"`...)
@@ -94,32 +98,40 @@ func (r *Record) appendJSON(dst []byte, tc *timeCache) []byte {
 	dst = appendSeconds(dst, `,"backend_connect":`, r.Connect, false)
 	dst = appendSeconds(dst, `,"backend_header":`, r.Header, false)
 	for _, f := range [...]Field{ClientIP, Upstream, VIP, Subject, Limit, ErrCode, ErrMsg} {
-		dst = r.appendText(dst, f)
+		dst = r.appendText(dst, f, plain)
 	}
 	dst = appendSeconds(dst, `,"tcp_rtt":`, r.RTT, false)
 	dst = appendInt(dst, `,"pid":`, int64(r.PID), false)
 	return append(dst, '}', '\n')
 }
 
-func (r *Record) appendText(dst []byte, f Field) []byte {
+// appendText writes member f, if set; plain says that no member needs an
+// escape.
+func (r *Record) appendText(dst []byte, f Field, plain bool) []byte {
 	v := r.Get(f)
 	if len(v) == 0 {
 		return dst
 	}
-	dst = append(dst, jsonKeys[f]...)
+	if plain {
+		dst = append(dst, jsonKeys[f]...)
+		dst = append(dst, v...)
+		return append(dst, '"')
+	}
+	dst = append(dst, jsonKeys[f][:len(jsonKeys[f])-1]...)
 	return appendJSONString(dst, v)
 }
 
-// jsonKeys are the members' `,"name":` prefixes, one append each.
+// jsonKeys are the members' `,"name":"` prefixes (the value's opening
+// quote included), one append each.
 var jsonKeys = func() (k [NumFields]string) {
 	for f, n := range jsonNames {
-		k[f] = `,"` + n + `":`
+		k[f] = `,"` + n + `":"`
 	}
 	return k
 }()
 
 // appendInt writes a number member; key is its `,"name":` prefix, as in
-// jsonKeys.
+// jsonKeys (without the quote).
 func appendInt(dst []byte, key string, v int64, always bool) []byte {
 	if v == 0 && !always {
 		return dst

@@ -100,3 +100,53 @@ func FuzzParseDigits(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkEqualFold(b *testing.B) {
+	origin, allowed := []byte("https://App.example.com"), "https://app.example.com"
+	b.Run("String", func(b *testing.B) {
+		for b.Loop() {
+			if !EqualFoldString(origin, allowed) {
+				b.Fatal("unequal")
+			}
+		}
+	})
+	name, lit := []byte("X-Date"), []byte("x-date")
+	b.Run("Bytes6", func(b *testing.B) {
+		for b.Loop() {
+			if !EqualFoldBytes(name, lit) {
+				b.Fatal("unequal")
+			}
+		}
+	})
+}
+
+// The word-at-a-time comparison agrees with a byte at a time on every
+// pair of bytes, at every position of words and tails.
+func TestFoldEqualEveryByte(t *testing.T) {
+	ref := func(a, b []byte) bool {
+		for i := range a {
+			if lower(a[i]) != lower(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, n := range []int{1, 3, 4, 5, 7, 8, 9, 16, 23} {
+		a, b := bytes.Repeat([]byte("xY-"), 8)[:n], bytes.Repeat([]byte("Xy-"), 8)[:n]
+		for _, pos := range []int{0, n / 2, n - 1} {
+			for c := range 256 {
+				for d := range 256 {
+					a2, b2 := bytes.Clone(a), bytes.Clone(b)
+					a2[pos], b2[pos] = byte(c), byte(d)
+					want := ref(a2, b2)
+					if got := EqualFoldBytes(a2, b2); got != want {
+						t.Fatalf("EqualFoldBytes(%q, %q) = %v, want %v", a2, b2, got, want)
+					}
+					if got := EqualFoldString(a2, string(b2)); got != want {
+						t.Fatalf("EqualFoldString(%q, %q) = %v, want %v", a2, b2, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -190,3 +190,22 @@ func TestParseHTTPDateMatchesTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// ParseHTTPDate refuses what is not an IMF-fixdate: month names are
+// case-sensitive, every digit must be one, and fields stay in range.
+func TestParseHTTPDateRefuses(t *testing.T) {
+	for _, s := range []string{
+		"Mon, 07 jan 2026 14:12:53 GMT", "Mon, 07 JAN 2026 14:12:53 GMT", "Mon, 07 Jnu 2026 14:12:53 GMT",
+		"Mon, 0a Dec 2026 14:12:53 GMT", "Mon, 07 Dec 2026 1/:12:53 GMT", "Mon, 07 Dec 2026 14:12:5: GMT",
+		"Mon, 07 Dec 20x6 14:12:53 GMT", "Mon, 00 Dec 2026 14:12:53 GMT", "Mon, 32 Dec 2026 14:12:53 GMT",
+		"Mon, 07 Dec 2026 24:12:53 GMT", "Mon, 07 Dec 2026 14:60:53 GMT", "Mon, 07 Dec 2026 14:12:61 GMT",
+		"Mon, 07 Dec 2026 14:12:53 UTC", "Mon, 7 Dec 2026 14:12:53 GMT", "",
+	} {
+		if got, ok := ParseHTTPDate([]byte(s)); ok {
+			t.Errorf("%q: accepted as %d", s, got)
+		}
+	}
+	if _, ok := ParseHTTPDate([]byte("Mon, 07 Dec 2026 14:12:60 GMT")); !ok {
+		t.Error("a leap second refused")
+	}
+}
