@@ -31,14 +31,17 @@ type featuresResults struct {
 	LogWritten  int64    `json:"log_written"`
 	LogDropped  int64    `json:"log_dropped"`
 	Compare     []target `json:"comparison"`
+	// Split is where the full path's added cost goes: the features
+	// without the access log (a third peer) and the log with scraping.
+	Split string `json:"split,omitempty"`
 	// Profile is the full-feature gateway's CPU profile during an extra
 	// run (with -profile), written to bench/results/profile-features.txt.
 	Profile *profileResult `json:"profile,omitempty"`
 }
 
 var featuresFairness = []string{
-	"Both peers are `edgegate run` with the plain test's configuration, one event loop on CPU 0, proxying the same nginx origin. Plain: `" + proxyPath + "` (no auth, no plugin), no access log, no scraper. Full: `" + fullPath + "`, the same backend behind key-pair auth (`AuthType: SECRET`, HMAC-SHA1 over `x-date source`) under a usage plan with a QPS cap and a quota, a TrafficControl plugin with API and per-IP limits and a CORS plugin (every limit far above the load, so every call is admitted and counted against five rules), `--access-log-dir` on and `/metrics` scraped every second.",
-	"wrk sends the signed headers (`X-Date`, `Source`, `Authorization`, made when each run starts: X-Date must be within 15 minutes) and `Origin: " + benchOrigin + "` to both peers, so the requests are the same size; the plain route ignores them. The full route answers with the CORS headers and `X-Request-Id`.",
+	"The peers are `edgegate run` with the plain test's configuration, one event loop on CPU 0, proxying the same nginx origin. Plain: `" + proxyPath + "` (no auth, no plugin), no access log, no scraper. Full: `" + fullPath + "`, the same backend behind key-pair auth (`AuthType: SECRET`, HMAC-SHA1 over `x-date source`) under a usage plan with a QPS cap and a quota, a TrafficControl plugin with API and per-IP limits and a CORS plugin (every limit far above the load, so every call is admitted and counted against five rules), `--access-log-dir` on and `/metrics` scraped every second. A third peer runs the full route without the access log and unscraped, to split the added cost.",
+	"wrk sends the signed headers (`X-Date`, `Source`, `Authorization`, made when each run starts: X-Date must be within 15 minutes) and `Origin: " + benchOrigin + "` to every peer, so the requests are the same size; the plain route ignores them. The full route answers with the CORS headers and `X-Request-Id`.",
 	"The ratio that counts is per peer core (req/s over the peer's CPU share), as in the observability part.",
 }
 
@@ -75,8 +78,20 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	}
 	plain, full := pair.plain, pair.observed
 	full.path = fullPath
-	if err := checkAuth(ctx, full, benchOrigin); err != nil {
+	// The third peer splits the added cost: the full route without the
+	// access log (and unscraped).
+	var nolog *peer
+	started := len(pair.procs)
+	nolog, _, err = e.startGate(ctx, &pair.procs, "edgegate-full-nolog", "edgegate-full-nolog", "Edgegate, full features, no access log", gmp)
+	defer e.stopAll(pair.procs[started:])
+	if err != nil {
 		return nil, err
+	}
+	nolog.path = fullPath
+	for _, p := range []*peer{full, nolog} {
+		if err := checkAuth(ctx, p, benchOrigin); err != nil {
+			return nil, err
+		}
 	}
 	r := &featuresResults{partRounds: partRounds{Fairness: featuresFairness}}
 	ob := pair.observe(ctx)
@@ -85,12 +100,13 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 		w, _, err := runWrkOn(ctx, e.tools["wrk"], p, o.Conns, d, spec)
 		return w, nil, err
 	}
-	if r.Proxy, err = ob.rounds(ctx, e, o, "features", "full features", []*peer{full, plain}, load); err != nil {
+	if r.Proxy, err = ob.rounds(ctx, e, o, "features", "full features", []*peer{full, nolog, plain}, load); err != nil {
 		return nil, err
 	}
 	r.Scrapes, r.ScrapeFails = ob.scrapes.Scrapes, ob.scrapes.ScrapeFails
 	r.LogWritten, r.LogDropped = ob.written, ob.dropped
 	r.Compare = perCoreTargets("full-feature path ≥ 0.9× the plain proxy (per core)", find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-plain"), 0.9)
+	r.Split = costSplit(find(r.Proxy, "edgegate-full"), find(r.Proxy, "edgegate-full-nolog"), find(r.Proxy, "edgegate-plain"))
 	if o.Profile {
 		logf("profile: %d s CPU profile of the full-feature Edgegate during an extra run", profileSeconds)
 		if r.Profile, err = profileRun(ctx, e, o, full, pair.admin, load); err != nil {
@@ -98,6 +114,18 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 		}
 	}
 	return r, nil
+}
+
+// costSplit says how much CPU time a request the full path adds to the
+// plain one (from the medians' per-core figures), and how much of it is
+// the features alone and how much the access log with the scraper.
+func costSplit(full, nolog, plain *peerResult) string {
+	if full == nil || nolog == nil || plain == nil || full.Median.PerCore <= 0 || nolog.Median.PerCore <= 0 || plain.Median.PerCore <= 0 {
+		return ""
+	}
+	us := func(p *peerResult) float64 { return 1e6 / p.Median.PerCore }
+	return fmt.Sprintf("The full path costs %.2f µs of CPU a request against the plain proxy's %.2f µs (+%.2f µs): the features without the access log add %.2f µs (%.3f× the plain proxy per core), the access log and the scraper %.2f µs more.",
+		us(full), us(plain), us(full)-us(plain), us(nolog)-us(plain), nolog.Median.PerCore/plain.Median.PerCore, us(full)-us(nolog))
 }
 
 // checkAuth makes sure p's route really authenticates, and answers CORS
@@ -145,7 +173,10 @@ func (r *featuresResults) markdown(b *strings.Builder, o *options) {
 	sectionHead(b, "Full-feature path vs the plain proxy (issue 18)", r.Fairness)
 	fmt.Fprintf(b, "- Same placement as above; wrk -t1 -c%d. During the part: %d scrapes (%d failed); the access log wrote %s lines and dropped %s.\n",
 		o.Conns, r.Scrapes, r.ScrapeFails, fmtInt(float64(r.LogWritten)), fmtInt(float64(r.LogDropped)))
-	b.WriteString("\n#### Proxy → nginx origin, full features (first row) and plain\n\n")
+	b.WriteString("\n#### Proxy → nginx origin, full features (first row), without the access log, and plain\n\n")
 	peerTable(b, r.Proxy, "edgegate-full", "req/s", true)
+	if r.Split != "" {
+		fmt.Fprintf(b, "\n%s\n", r.Split)
+	}
 	targetTable(b, "Target (issue 18)", r.Compare)
 }

@@ -153,7 +153,7 @@ func (o *options) estimate() time.Duration {
 		d += time.Duration(o.Rounds) * 2 * run // 1 loop and 2 loops
 	}
 	if o.features() {
-		d += time.Duration(o.Rounds) * 2 * run // full features and plain
+		d += time.Duration(o.Rounds) * 3 * run // full features, without the log, plain
 	}
 	if o.large() {
 		d += time.Duration(o.Rounds)*2*run + 2*time.Minute // small and large; the fill and the start
