@@ -47,39 +47,21 @@ func EqualFoldToken(b []byte, lit string) bool {
 
 // EqualFoldString reports whether b equals s ignoring ASCII case, either
 // side in any case.
-func EqualFoldString(b []byte, s string) bool {
-	n := len(b)
-	if n != len(s) {
-		return false
-	}
-	if n < 8 {
-		if n >= 4 { // the first and last four bytes, overlapping, as one word
-			return foldEqual8(half(b)|half(b[n-4:])<<32, halfString(s)|halfString(s[n-4:])<<32)
-		}
-		for i := 0; i < n; i++ {
-			if lower(b[i]) != lower(s[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	// Whole words, the last one overlapping the one before.
-	for i := 0; i+8 < n; i += 8 {
-		if !foldEqual8(word(b[i:]), wordString(s[i:])) {
-			return false
-		}
-	}
-	return foldEqual8(word(b[n-8:]), wordString(s[n-8:]))
-}
+func EqualFoldString(b []byte, s string) bool { return equalFold(b, s) }
 
 // EqualFoldBytes reports whether a equals b ignoring ASCII case.
-func EqualFoldBytes(a, b []byte) bool {
+func EqualFoldBytes(a, b []byte) bool { return equalFold(a, b) }
+
+// text is what equalFold compares a byte slice with.
+type text interface{ ~string | ~[]byte }
+
+func equalFold[T text](a []byte, b T) bool {
 	n := len(a)
 	if n != len(b) {
 		return false
 	}
 	if n < 8 {
-		if n >= 4 {
+		if n >= 4 { // the first and last four bytes, overlapping, as one word
 			return foldEqual8(half(a)|half(a[n-4:])<<32, half(b)|half(b[n-4:])<<32)
 		}
 		for i := 0; i < n; i++ {
@@ -89,6 +71,7 @@ func EqualFoldBytes(a, b []byte) bool {
 		}
 		return true
 	}
+	// Whole words, the last one overlapping the one before.
 	for i := 0; i+8 < n; i += 8 {
 		if !foldEqual8(word(a[i:]), word(b[i:])) {
 			return false
@@ -116,29 +99,17 @@ func foldEqual8(a, b uint64) bool {
 	return (x<<2)&high&^letter == 0 // bit 0x20 moved to each byte's top bit
 }
 
-// word and wordString load eight bytes little-endian (one load: the
+// word loads eight bytes little-endian and half four (one load each: the
 // compiler merges the byte loads).
-func word(b []byte) uint64 {
+func word[T text](b T) uint64 {
 	_ = b[7]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
-// half and halfString load four bytes little-endian.
-func half(b []byte) uint64 {
+func half[T text](b T) uint64 {
 	_ = b[3]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24
-}
-
-func halfString(s string) uint64 {
-	_ = s[3]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
-}
-
-func wordString(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // IsOWS reports whether c is optional white space: SP or HTAB.
