@@ -112,13 +112,13 @@ func (r *Record) appendText(dst []byte, f Field, plain bool) []byte {
 	if len(v) == 0 {
 		return dst
 	}
+	dst = append(dst, jsonKeys[f]...)
 	if plain {
-		dst = append(dst, jsonKeys[f]...)
 		dst = append(dst, v...)
-		return append(dst, '"')
+	} else {
+		dst = appendJSONText(dst, v)
 	}
-	dst = append(dst, jsonKeys[f][:len(jsonKeys[f])-1]...)
-	return appendJSONString(dst, v)
+	return append(dst, '"')
 }
 
 // jsonKeys are the members' `,"name":"` prefixes (the value's opening
@@ -250,16 +250,13 @@ func plainJSON(s []byte) bool {
 	return !escapeIn8(binary.LittleEndian.Uint64(s[len(s)-8:]))
 }
 
-// appendJSONString writes s quoted (RFC 8259 section 7); invalid UTF-8
-// becomes U+FFFD so the line stays valid JSON.
-func appendJSONString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	if plainJSON(s) {
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	// A member with something to escape (rare: a path or message): runs of
-	// plain bytes, each copied in one append, between escaped ones.
+// appendJSONText writes s as the inside of a JSON string (RFC 8259
+// section 7, the quotes left to the caller); invalid UTF-8 becomes U+FFFD
+// so the line stays valid JSON.
+func appendJSONText(dst, s []byte) []byte {
+	// Only the members of a line with something to escape come here (rare:
+	// a path or message): runs of plain bytes, each copied in one append,
+	// between escaped ones.
 	for i := 0; i < len(s); {
 		j := i
 		for j < len(s) && jsonSafe[s[j]] {
@@ -289,7 +286,7 @@ func appendJSONString(dst, s []byte) []byte {
 		}
 		i++
 	}
-	return append(dst, '"')
+	return dst
 }
 
 // parseJSON reads a line written by AppendJSON (without its newline) into

@@ -8,7 +8,7 @@ import (
 )
 
 // perByteFFFD is s with each byte of invalid UTF-8 as U+FFFD, as
-// appendJSONString writes it.
+// appendJSONText writes it.
 func perByteFFFD(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {

@@ -72,7 +72,7 @@ func headerArgs(hs []string) []string {
 // featuresPart runs the full-feature comparison.
 func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*featuresResults, error) {
 	pair, err := e.startPair(ctx, gmp, "edgegate-plain", "Edgegate, plain proxy", "edgegate-full", "Edgegate, full features")
-	defer e.stopAll(pair.procs)
+	defer func() { e.stopAll(pair.procs) }() // the third peer's too
 	if err != nil {
 		return nil, err
 	}
@@ -80,10 +80,7 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	full.path = fullPath
 	// The third peer splits the added cost: the full route without the
 	// access log (and unscraped).
-	var nolog *peer
-	started := len(pair.procs)
-	nolog, _, err = e.startGate(ctx, &pair.procs, "edgegate-full-nolog", "edgegate-full-nolog", "Edgegate, full features, no access log", gmp)
-	defer e.stopAll(pair.procs[started:])
+	nolog, _, err := e.startGate(ctx, &pair.procs, "edgegate-full-nolog", "edgegate-full-nolog", "Edgegate, full features, no access log", gmp)
 	if err != nil {
 		return nil, err
 	}
