@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/edgegate/edgegate/limiter"
 	"github.com/edgegate/edgegate/snapshot"
@@ -142,28 +144,88 @@ func (s *Server) Start() error {
 // ownListen makes sure addr is free unless reuse allows sharing it: a
 // plain socket (no SO_REUSEPORT) cannot bind where another one listens, so
 // this probe finds the owner that gnet's SO_REUSEPORT bind would share the
-// port with. Between its close and gnet's bind another probe could pass
-// too: callers that need that window closed hold a lock on the address
-// (cmd/edgegate). Port 0 is resolved here: gnet needs a fixed port for
-// SO_REUSEPORT on every loop. It returns the address and its port.
+// port with. The probe binds and never listens: a listening probe took
+// connections (a client's, a readiness check's) into its backlog and
+// reset them when it closed. Between its close and gnet's bind another
+// probe could pass too: callers that need that window closed hold a lock
+// on the address (cmd/edgegate). Port 0 is resolved here: gnet needs a
+// fixed port for SO_REUSEPORT on every loop. It returns the address and
+// its port.
 func ownListen(addr string, port int, reuse bool) (string, int, error) {
 	if port != 0 && reuse {
 		return addr, port, nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	got, err := probeBind(addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return "", 0, fmt.Errorf("%w: another process listens on %s", ErrAddrInUse, addr)
 	}
 	if err != nil {
 		return "", 0, err
 	}
-	defer ln.Close()
 	if port == 0 {
-		port = ln.Addr().(*net.TCPAddr).Port
+		port = got
 		host, _, _ := net.SplitHostPort(addr)
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
 	return addr, port, nil
+}
+
+// probeBind binds a TCP socket to addr as net.Listen would (SO_REUSEADDR,
+// so the TIME_WAIT and FIN_WAIT connections a killed gateway left pass;
+// an unspecified host on a dual-stack IPv6 socket) without listening, and
+// returns the port bound.
+func probeBind(addr string) (int, error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	family, dual := unix.AF_INET6, false
+	var sa unix.Sockaddr
+	switch ip4 := ta.IP.To4(); {
+	case ta.IP == nil || ta.IP.IsUnspecified():
+		dual = true
+		sa = &unix.SockaddrInet6{Port: ta.Port}
+	case ip4 != nil:
+		family = unix.AF_INET
+		sa4 := &unix.SockaddrInet4{Port: ta.Port}
+		copy(sa4.Addr[:], ip4)
+		sa = sa4
+	default:
+		sa6 := &unix.SockaddrInet6{Port: ta.Port}
+		copy(sa6.Addr[:], ta.IP.To16())
+		sa = sa6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if dual && errors.Is(err, unix.EAFNOSUPPORT) { // no IPv6: an IPv4 wildcard, as Go falls back
+		family, dual, sa = unix.AF_INET, false, &unix.SockaddrInet4{Port: ta.Port}
+		fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	}
+	if err != nil {
+		return 0, os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return 0, os.NewSyscallError("setsockopt", err)
+	}
+	if dual {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0); err != nil {
+			return 0, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return 0, &net.OpError{Op: "listen", Net: "tcp", Addr: ta, Err: os.NewSyscallError("bind", err)}
+	}
+	got, err := unix.Getsockname(fd)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockname", err)
+	}
+	switch a := got.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port, nil
+	case *unix.SockaddrInet6:
+		return a.Port, nil
+	}
+	return 0, fmt.Errorf("edge: bound %s to an unexpected address", addr)
 }
 
 // Addr is the listening address.
