@@ -37,13 +37,14 @@ test: deps check-generate
 # (package systemd: deploy/'s units are verified with it), prometheus and
 # its promtool (the /metrics end-to-end test, deploy/prometheus rule checks),
 # chromium (headless: the API document page's and the console's browser
-# tests) with a CJK font.
+# tests) with a CJK font, wrk (the benchmark's re-signing script's test).
 deps:
 	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v redis-server >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus redis-server; }
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } # the console's screenshots show the seed's Chinese terms
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 	@command -v python3 >/dev/null && command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 nodejs; } # generated SDKs (e2e/openapi_test.go)
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } # bench/features_test.go
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m ./...

@@ -6,7 +6,10 @@
 // Threading: a Secret and a PublicKey are immutable once built and shared by
 // every event loop. A Verifier and a TokenCache are owned by one event loop
 // (no locks) and reused request after request; they never allocate in
-// steady state for HMAC checks and cached tokens.
+// steady state for HMAC checks and cached tokens. A Verifier remembers the
+// last signatures it found valid (sigcache.go): a client's requests within
+// one X-Date second carry one signature, checked by comparison instead of
+// by HMAC (BenchmarkKeyPairVerify: about 210 ns against 480 ns).
 //
 // Imports: the standard library and github.com/cloudflare/circl only. It
 // must not import edge/, router/, snapshot/ or admin/.

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -41,24 +43,75 @@ type featuresResults struct {
 
 var featuresFairness = []string{
 	"The peers are `edgegate run` with the plain test's configuration, one event loop on CPU 0, proxying the same nginx origin. Plain: `" + proxyPath + "` (no auth, no plugin), no access log, no scraper. Full: `" + fullPath + "`, the same backend behind key-pair auth (`AuthType: SECRET`, HMAC-SHA1 over `x-date source`) under a usage plan with a QPS cap and a quota, a TrafficControl plugin with API and per-IP limits and a CORS plugin (every limit far above the load, so every call is admitted and counted against five rules), `--access-log-dir` on and `/metrics` scraped every second. A third peer runs the full route without the access log and unscraped, to split the added cost.",
-	"wrk sends the signed headers (`X-Date`, `Source`, `Authorization`, made when each run starts: X-Date must be within 15 minutes) and `Origin: " + benchOrigin + "` to every peer, so the requests are the same size; the plain route ignores them. The full route answers with the CORS headers and `X-Request-Id`.",
+	"wrk sends the signed headers (`X-Date`, `Source`, `Authorization`) and `Origin: " + benchOrigin + "` to every peer, so the requests are the same size; the plain route ignores them. A Lua script (bench/features.go) re-dates and re-signs them every second, as a client signing each request does, so the gateway's signature cache (auth/sigcache.go) hits as it would for such a client, not for one signature all run long. The full route answers with the CORS headers and `X-Request-Id`.",
 	"The ratio that counts is per peer core (req/s over the peer's CPU share), as in the observability part.",
 }
 
 // signedHeaders are key-pair auth headers for benchKeyID, dated now (seed
 // 000 密钥对认证: Base64(HMAC-SHA1(secret, "x-date: …\nsource: …"))).
 func signedHeaders(now time.Time) []string {
-	xd := now.UTC().Format(http.TimeFormat)
-	m := hmac.New(sha1.New, []byte(benchKeySecret))
-	m.Write([]byte("x-date: " + xd + "\nsource: bench"))
-	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	xd, sig := benchSignature(now)
 	return []string{
 		"X-Date: " + xd,
 		"Source: bench",
-		`Authorization: hmac id="` + benchKeyID + `", algorithm="hmac-sha1", headers="x-date source", signature="` + sig + `"`,
+		authPrefix + sig + `"`,
 		"Origin: " + benchOrigin,
 	}
 }
+
+// authPrefix is the bench's Authorization header up to its signature.
+const (
+	authValuePrefix = `hmac id="` + benchKeyID + `", algorithm="hmac-sha1", headers="x-date source", signature="`
+	authPrefix      = "Authorization: " + authValuePrefix
+)
+
+// benchSignature is the X-Date of now's second and its signature.
+func benchSignature(now time.Time) (xdate, sig string) {
+	xd := now.UTC().Format(http.TimeFormat)
+	m := hmac.New(sha1.New, []byte(benchKeySecret))
+	m.Write([]byte("x-date: " + xd + "\nsource: bench"))
+	return xd, base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// resignSpec is wrk sending the signed headers re-dated and re-signed
+// every second, as a client that signs each request sends them: the
+// script's arguments are the signatures of the seconds the run can span
+// (from a second before now to 30 s past d), "unix|X-Date|signature",
+// computed here (wrk's Lua has no HMAC).
+func resignSpec(script string, d time.Duration) wrkSpec {
+	now := time.Now()
+	var args []string
+	for t := now.Add(-time.Second); t.Before(now.Add(d + 30*time.Second)); t = t.Add(time.Second) {
+		xd, sig := benchSignature(t)
+		args = append(args, strconv.FormatInt(t.Unix(), 10)+"|"+xd+"|"+sig)
+	}
+	return wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad), args: append(headerArgs(signedHeaders(now)), "-s", script), scriptArgs: args}
+}
+
+// resignScript swaps X-Date and Authorization when wrk's second changes;
+// within a second every request is the same string (wrk.format once).
+const resignScript = `-- edgegate bench: key-pair headers re-signed every second
+local sigs, sec, req = {}, -1, nil
+function init(args)
+  for _, a in ipairs(args) do
+    local t, xd, sig = string.match(a, "^(%d+)|([^|]+)|(.+)$")
+    if t then sigs[tonumber(t)] = {xd, sig} end
+  end
+end
+function request()
+  local s = os.time()
+  if s ~= sec then
+    sec = s
+    local e = sigs[s]
+    if e then
+      wrk.headers["X-Date"] = e[1]
+      wrk.headers["Authorization"] = '` + authValuePrefix + `' .. e[2] .. '"'
+    end
+    req = wrk.format()
+  end
+  return req
+end
+`
 
 // headerArgs turns header lines into wrk -H arguments.
 func headerArgs(hs []string) []string {
@@ -92,8 +145,12 @@ func featuresPart(ctx context.Context, e *env, o *options, gmp string) (*feature
 	}
 	r := &featuresResults{partRounds: partRounds{Fairness: featuresFairness}}
 	ob := pair.observe(ctx)
+	script := filepath.Join(e.dir, "resign.lua")
+	if err := os.WriteFile(script, []byte(resignScript), 0o644); err != nil {
+		return nil, err
+	}
 	load := func(ctx context.Context, e *env, o *options, p *peer, d time.Duration) (wrkResult, *hsStats, error) {
-		spec := wrkSpec{threads: 1, cpus: strconv.Itoa(cpuLoad), args: headerArgs(signedHeaders(time.Now()))}
+		spec := resignSpec(script, d)
 		w, _, err := runWrkOn(ctx, e.tools["wrk"], p, o.Conns, d, spec)
 		return w, nil, err
 	}
