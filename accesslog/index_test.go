@@ -3,6 +3,7 @@ package accesslog
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -137,5 +138,88 @@ func TestKeyHashSpreads(t *testing.T) {
 		keyHash(Service, []byte("a")) == keyHash(API, []byte("a")) ||
 		keyHash(Service, nil) == keyHash(Service, []byte{0}) {
 		t.Error("hash ignores a byte, the tag or the length")
+	}
+}
+
+// TestBuilderPostings: every indexed value is posted for exactly the
+// blocks holding it, each once, whether a line repeats the line before, a
+// value returns later in a block, a block starts with the previous
+// block's last values, or a value is long.
+func TestBuilderPostings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	long := strings.Repeat("s", 100)
+	services := []string{"svc-a", "svc-b", "svc-c", long[:64], long}
+	var b builder
+	want := map[uint64]bool{} // hash<<32 | block, from the lines' values
+	off := int64(0)
+	for i := range 5000 {
+		var r Record
+		svc := services[0]
+		if rng.IntN(3) == 0 { // runs of one service, broken now and then
+			svc = services[rng.IntN(len(services))]
+		}
+		r.SetString(Service, svc)
+		r.SetString(API, "api-"+string(rune('a'+rng.IntN(3))))
+		r.SetString(ReqID, synthID(i))
+		// One client for 500 lines (several blocks): its posting must start
+		// again in every block.
+		r.SetString(ClientIP, "10.0.0."+string(rune('1'+(i/500)%2)))
+		size := 400 + rng.IntN(400)
+		b.add(&r, off, size) // closes the block first when the line would overflow it
+		blk := uint64(len(b.blocks))
+		for _, f := range indexed {
+			if v := indexValue(&r, f); len(v) > 0 {
+				want[uint64(keyHash(f, v))<<32|blk] = true
+			}
+		}
+		off += int64(size)
+	}
+	got := map[uint64]bool{}
+	for _, p := range b.pairs {
+		if got[p] {
+			t.Fatalf("posting %x twice", p)
+		}
+		got[p] = true
+	}
+	for p := range want {
+		if !got[p] {
+			t.Fatalf("posting %x (block %d) missing", p, uint32(p))
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d postings, want %d", len(got), len(want))
+	}
+	if len(b.blocks) < 10 {
+		t.Fatalf("only %d blocks: the test needs several", len(b.blocks))
+	}
+}
+
+// BenchmarkBuilderAdd: indexing one line, over synthetic traffic (mixed:
+// six services, twenty APIs each, many clients) and over the lines of one
+// API from one client (oneRoute). Remembering each member's last value to
+// skip its hash on a repeat (tried 2026-12-07) saved 8 ns a oneRoute line
+// and cost 30 ns a mixed one: not kept.
+func BenchmarkBuilderAdd(b *testing.B) {
+	for _, one := range []bool{false, true} {
+		b.Run(map[bool]string{false: "mixed", true: "oneRoute"}[one], func(b *testing.B) {
+			recs := make([]Record, 1024)
+			s0 := synth(0, testBase, benchStep)
+			for i := range recs {
+				s := synth(i, testBase, benchStep)
+				if one {
+					s.service, s.api, s.cip, s.uip, s.errMsg, s.status = s0.service, s0.api, s0.cip, s0.uip, s0.errMsg, s0.status
+				}
+				s.fill(&recs[i])
+			}
+			var bl builder
+			off := int64(0)
+			for i := 0; b.Loop(); i++ {
+				bl.add(&recs[i%len(recs)], off, 513)
+				off += 513
+				if len(bl.pairs) > 1<<20 { // bound the memory, as a segment's size does
+					bl.pairs, bl.blocks = bl.pairs[:0], bl.blocks[:0]
+				}
+			}
+		})
 	}
 }
