@@ -65,6 +65,7 @@ type conn struct {
 	readQueued bool
 	// Ring I/O (ring_linux.go): read through the loop's ring, not epoll.
 	inRing     bool
+	ringFixed  bool   // operations name its registered file slot (its descriptor's number)
 	recvArmed  bool   // a recv is in the ring
 	armPending bool   // a recv to arm at the turn's end (on the ring's list)
 	outPending bool   // a POLLOUT poll to arm at the turn's end (on the ring's list)

@@ -62,12 +62,18 @@ const (
 	ringKindPollOut
 	ringKindEpoll
 	ringKindCancel
+	ringKindFiles // a registered-file slot filled or emptied
 
 	ringEntries  = 512      // SQEs per enter
 	ringCQ       = 4096     // completions a turn can hold before the kernel keeps them aside
 	ringBufCount = 256      // provided buffers per loop
 	ringBufSize  = 16 << 10 // one recv completion's bytes at most
 	ringGroup    = 1
+	// ringFiles caps the registered file table (slot = descriptor; 8
+	// bytes a slot in the kernel: 1 MiB a loop). A connection whose
+	// descriptor is past it, or past RLIMIT_NOFILE, is named by its
+	// descriptor as before.
+	ringFiles = 1 << 17
 
 	// A busy loop (a turn found two or more arrivals, and it holds at
 	// least ringLingerConns connections) waits up to ringLingerUs for up
@@ -112,7 +118,8 @@ type ringState struct {
 	yielded  time.Time
 	noLinger bool // the kernel has no batching waits
 	epReady  bool
-	inflight int // sends queued or submitted, not yet settled
+	inflight int // sends and file-slot updates queued or submitted, not yet settled
+	files    int // registered file table's size (0: none)
 	msgs     []unix.Msghdr
 	sendRes  []int32
 	events   []ringEvent // completions other than sends, taken in a turn
@@ -195,12 +202,12 @@ func (b *ioBatch) ringArm() {
 		}
 		if recv && !c.recvArmed && !c.readPaused {
 			b.room(1)
-			b.ring.QueueRecvSelect(c.fd, ringGroup, ringUD(ringKindRecv, c.fd, c.ringGen), true)
+			b.ring.QueueRecvSelect(c.fd, c.ringFixed, ringGroup, ringUD(ringKindRecv, c.fd, c.ringGen), true)
 			c.recvArmed = true
 		}
 		if out && !c.outArmed && !c.outboundBuffer.IsEmpty() {
 			b.room(1)
-			b.ring.QueuePoll(c.fd, unix.POLLOUT, ringUD(ringKindPollOut, c.fd, c.ringGen))
+			b.ring.QueuePoll(c.fd, c.ringFixed, unix.POLLOUT, ringUD(ringKindPollOut, c.fd, c.ringGen))
 			c.outArmed = true
 		}
 	}
@@ -241,6 +248,14 @@ func (b *ioBatch) ringRegister(c *conn) bool {
 	b.rs.gen++
 	c.ringGen = b.rs.gen
 	c.inRing = true
+	// The connection's operations name its registered slot (its
+	// descriptor's number), filled ahead of them; see PATCHES.md.
+	if c.fd < b.rs.files {
+		b.room(1)
+		b.ring.QueueFilesUpdate(c.fd, c.fd, ringUD(ringKindFiles, c.fd, c.ringGen))
+		b.rs.inflight++
+		c.ringFixed = true
+	}
 	if c.fd >= len(b.rs.byFD) {
 		b.rs.byFD = append(b.rs.byFD, make([]*conn, c.fd+1-len(b.rs.byFD))...)
 	}
@@ -263,6 +278,14 @@ func (b *ioBatch) ringForget(c *conn) {
 	if c.outArmed {
 		b.ringCancel(c, ringKindPollOut)
 		c.outArmed = false
+	}
+	if c.ringFixed {
+		// Emptied after the cancels; the slot's reference keeps the socket
+		// open until then, as the cancels do.
+		b.room(1)
+		b.ring.QueueFilesUpdate(c.fd, -1, ringUD(ringKindFiles, c.fd, c.ringGen))
+		b.rs.inflight++
+		c.ringFixed = false
 	}
 }
 
@@ -287,7 +310,7 @@ func (b *ioBatch) ringFlush(list []*conn, sync bool) {
 		*m = unix.Msghdr{Iov: &iov[0]}
 		m.SetIovlen(len(iov))
 		rs.sendRes[i] = -int32(unix.EIO)
-		b.ring.QueueSendmsgTo(c.fd, m, uint64(i)<<8|ringKindSend)
+		b.ring.QueueSendmsgTo(c.fd, c.ringFixed, m, uint64(i)<<8|ringKindSend)
 		b.queued = append(b.queued, c)
 		rs.inflight++
 	}
@@ -352,6 +375,13 @@ func (b *ioBatch) ringReap() {
 		case ringKindEpoll:
 			rs.epArmed, rs.epReady = false, true
 		case ringKindCancel:
+		case ringKindFiles:
+			rs.inflight--
+			if res < 0 {
+				// The slot's operations fail (EBADF) and close the
+				// connection: reported, not silent.
+				logging.Warnf("gnet: event-loop(%d): registered file update for fd %d: %v", b.el.idx, int32(ud>>32), unix.Errno(-res))
+			}
 		default:
 			rs.events = append(rs.events, ringEvent{ud, res, flags})
 		}
@@ -378,10 +408,20 @@ func (b *ioBatch) ringWait() (bool, error) {
 			return false, err
 		}
 		rs.enabled = true
+		n := uint64(ringFiles)
+		var lim unix.Rlimit
+		if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur < n {
+			n = lim.Cur
+		}
+		if err := b.ring.RegisterFiles(uint32(n)); err != nil {
+			logging.Warnf("gnet: event-loop(%d): no registered files, operations name descriptors (%v)", b.el.idx, err)
+		} else {
+			rs.files = int(n)
+		}
 	}
 	if !rs.epArmed {
 		b.room(1)
-		b.ring.QueuePoll(b.el.poller.FD(), unix.POLLIN, ringKindEpoll)
+		b.ring.QueuePoll(b.el.poller.FD(), false, unix.POLLIN, ringKindEpoll)
 		rs.epArmed = true
 	}
 	b.ringArm()

@@ -43,8 +43,73 @@ const (
 	setupDeferTaskrun = 1 << 13 // IORING_SETUP_DEFER_TASKRUN (6.1)
 
 	registerEnableRings = 12
+	registerFiles2      = 13     // IORING_REGISTER_FILES2 (5.13)
+	rsrcRegisterSparse  = 1 << 0 // IORING_RSRC_REGISTER_SPARSE (5.19)
 	enterExtArg         = 1 << 3
+
+	opFilesUpdate = 20     // IORING_OP_FILES_UPDATE
+	sqeFixedFile  = 1 << 0 // IOSQE_FIXED_FILE
+	maxFixedFiles = 1 << 20
 )
+
+// RegisterFiles gives the ring an empty table of n registered files
+// (Linux 5.19). An operation queued with fixed set names a table slot
+// instead of a descriptor, which spares the kernel a look-up and a
+// reference count (fget, fput) per operation. Slots are filled and
+// emptied with QueueFilesUpdate. n is at most 1<<20 and the process's
+// RLIMIT_NOFILE (EMFILE otherwise).
+func (r *Ring) RegisterFiles(n uint32) error {
+	if n == 0 || n > maxFixedFiles {
+		return os.NewSyscallError("io_uring_register", unix.EINVAL)
+	}
+	reg := struct { // struct io_uring_rsrc_register
+		nr, flags uint32
+		resv2     uint64
+		data      uint64
+		tags      uint64
+	}{nr: n, flags: rsrcRegisterSparse}
+	if _, _, errno := unix.Syscall6(sysRegister, uintptr(r.fd), registerFiles2, uintptr(unsafe.Pointer(&reg)), unsafe.Sizeof(reg), 0, 0); errno != 0 {
+		return os.NewSyscallError("io_uring_register", errno)
+	}
+	r.files = n
+	return nil
+}
+
+// Files is the size of the registered file table (0: none).
+func (r *Ring) Files() uint32 { return r.files }
+
+// QueueFilesUpdate queues setting table slot to descriptor fd (-1 empties
+// it; the table's reference to the file is dropped then). It runs when
+// the kernel takes it, before any operation queued after it: an
+// operation on the slot may be queued right behind it. The completion
+// carries ud.
+func (r *Ring) QueueFilesUpdate(slot int, fd int, ud uint64) {
+	if r.Room() <= 0 {
+		panic("uring: queue full")
+	}
+	i := (*r.sqTail + r.queued) & *r.sqMask
+	// The kernel reads the value when it takes the operation: it lives
+	// in the slot's own cell, which a later operation reuses only after
+	// this one was taken.
+	r.updFD[i] = int32(fd)
+	r.push(sqe{
+		opcode:   opFilesUpdate,
+		fd:       -1,
+		off:      uint64(slot),
+		addr:     uint64(uintptr(unsafe.Pointer(&r.updFD[i]))),
+		len:      1,
+		userData: ud,
+	})
+}
+
+// target is the sqe fd field and flags naming fd, a registered slot with
+// fixed.
+func target(fd int, fixed bool) (int32, uint8) {
+	if fixed {
+		return int32(fd), sqeFixedFile
+	}
+	return int32(fd), 0
+}
 
 // NewDeferred sets up a ring with a completion queue of cq entries (a
 // power of two, at least entries) whose completions are posted only when
@@ -91,12 +156,14 @@ func (r *Ring) push(s sqe) {
 }
 
 // QueueSendmsgTo queues sendmsg(fd, m, MSG_DONTWAIT|MSG_NOSIGNAL) with
-// user data ud. m and what it points to must stay untouched until the
-// completion is popped.
-func (r *Ring) QueueSendmsgTo(fd int, m *unix.Msghdr, ud uint64) {
+// user data ud (fd a registered slot with fixed). m and what it points to
+// must stay untouched until the completion is popped.
+func (r *Ring) QueueSendmsgTo(fd int, fixed bool, m *unix.Msghdr, ud uint64) {
+	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opSendmsg,
-		fd:       int32(fd),
+		flags:    fl,
+		fd:       tfd,
 		addr:     uint64(uintptr(unsafe.Pointer(m))),
 		len:      1,
 		msgFlags: unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL,
@@ -109,27 +176,31 @@ func (r *Ring) QueueSendmsgTo(fd int, m *unix.Msghdr, ud uint64) {
 // readiness before trying (IORING_RECVSEND_POLL_FIRST: no failed attempt
 // when the caller knows nothing is there yet). It completes once: with
 // the bytes (CQEBuffer set), 0 at EOF, or an error (ENOBUFS: the group ran
-// dry).
-func (r *Ring) QueueRecvSelect(fd int, group uint16, ud uint64, pollFirst bool) {
+// dry). fd is a registered slot with fixed.
+func (r *Ring) QueueRecvSelect(fd int, fixed bool, group uint16, ud uint64, pollFirst bool) {
 	var prio uint16
 	if pollFirst {
 		prio = recvPollFirst
 	}
+	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opRecv,
-		flags:    sqeBufferSelect,
+		flags:    sqeBufferSelect | fl,
 		ioprio:   prio,
-		fd:       int32(fd),
+		fd:       tfd,
 		bufIndex: group,
 		userData: ud,
 	})
 }
 
-// QueuePoll queues a one-shot poll of fd for events (POLLIN, POLLOUT).
-func (r *Ring) QueuePoll(fd int, events uint32, ud uint64) {
+// QueuePoll queues a one-shot poll of fd for events (POLLIN, POLLOUT);
+// fd is a registered slot with fixed.
+func (r *Ring) QueuePoll(fd int, fixed bool, events uint32, ud uint64) {
+	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opPollAdd,
-		fd:       int32(fd),
+		flags:    fl,
+		fd:       tfd,
 		msgFlags: events, // poll32_events
 		userData: ud,
 	})

@@ -87,7 +87,7 @@ func popAll(r *Ring) (cs []completion) {
 func TestRecvSelectBuffers(t *testing.T) {
 	r, b := newPersistRing(t)
 	a, c := socketpair(t)
-	r.QueueRecvSelect(a, 3, 7, true)
+	r.QueueRecvSelect(a, false, 3, 7, true)
 	if err := r.Enter(0); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 	}
 	var bids []uint16
 	for i := 0; i < 4; i++ {
-		r.QueueRecvSelect(a, 3, uint64(10+i), false)
+		r.QueueRecvSelect(a, false, 3, uint64(10+i), false)
 		cs = enterFor(t, r, 1)
 		if len(cs) != 1 {
 			t.Fatalf("recv %d: %+v", i, cs)
@@ -130,7 +130,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 		b.Recycle(bid)
 	}
 	b.Publish()
-	r.QueueRecvSelect(a, 3, 20, true)
+	r.QueueRecvSelect(a, false, 3, 20, true)
 	if cs = enterFor(t, r, 1); len(cs) != 1 || cs[0].res != 8 || cs[0].flags&CQEBuffer == 0 {
 		t.Fatalf("after the buffers came back: %+v", cs)
 	}
@@ -138,7 +138,7 @@ func TestRecvSelectBuffers(t *testing.T) {
 	if n, _ := unix.Read(a, make([]byte, 64)); n != 8 {
 		t.Fatalf("left in the socket: %d bytes, want 8", n)
 	}
-	r.QueueRecvSelect(a, 3, 30, true)
+	r.QueueRecvSelect(a, false, 3, 30, true)
 	r.QueueCancel(30, 31)
 	got := map[uint64]int32{}
 	for _, x := range enterFor(t, r, 2) {
@@ -154,13 +154,13 @@ func TestRecvSelectBuffers(t *testing.T) {
 func TestRecvEOFPollSend(t *testing.T) {
 	r, _ := newPersistRing(t)
 	a, c := socketpair(t)
-	r.QueueRecvSelect(a, 3, 1, true)
-	r.QueuePoll(a, unix.POLLOUT, 2)
+	r.QueueRecvSelect(a, false, 3, 1, true)
+	r.QueuePoll(a, false, unix.POLLOUT, 2)
 	iov := []unix.Iovec{{Base: &[]byte("ping")[0]}}
 	iov[0].SetLen(4)
 	m := unix.Msghdr{Iov: &iov[0]}
 	m.SetIovlen(1)
-	r.QueueSendmsgTo(a, &m, 3)
+	r.QueueSendmsgTo(a, false, &m, 3)
 	got := map[uint64]completion{}
 	for _, x := range enterFor(t, r, 2) {
 		got[x.ud] = x
@@ -187,7 +187,7 @@ func TestRecvEOFPollSend(t *testing.T) {
 func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
 	r, _ := newPersistRing(t)
 	a, c := socketpair(t)
-	r.QueueRecvSelect(a, 3, 1, true)
+	r.QueueRecvSelect(a, false, 3, 1, true)
 	if err := r.Enter(0); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
 	if took < 45*time.Millisecond || took > 5*time.Second {
 		t.Fatalf("returned after %v", took)
 	}
-	r.QueueRecvSelect(a, 3, 2, true)
+	r.QueueRecvSelect(a, false, 3, 2, true)
 	_, _ = unix.Write(c, []byte("y"))
 	var long bool
 	for try := 0; try < 4 && !long; try++ {
@@ -235,7 +235,7 @@ func TestEnterMinWaitsThenTakesWhatCame(t *testing.T) {
 func TestEnterMinRawBounded(t *testing.T) {
 	r, _ := newPersistRing(t)
 	a, _ := socketpair(t)
-	r.QueueRecvSelect(a, 3, 1, true)
+	r.QueueRecvSelect(a, false, 3, 1, true)
 	start := time.Now()
 	for calls := 0; time.Since(start) < 5*time.Millisecond; calls++ {
 		t0 := time.Now()
@@ -253,5 +253,82 @@ func TestEnterMinRawBounded(t *testing.T) {
 	}
 	if cs := popAll(r); len(cs) != 0 {
 		t.Fatalf("completions with nothing sent: %+v", cs)
+	}
+}
+
+// Registered files: a slot filled by QueueFilesUpdate serves the
+// operations queued right behind it in the same Enter (recv, poll,
+// sendmsg named by slot); the table's reference keeps the socket open
+// after its descriptor closes, until the slot is emptied; operations on
+// an empty slot fail with EBADF.
+func TestFixedFiles(t *testing.T) {
+	r, b := newPersistRing(t)
+	if err := r.RegisterFiles(64); err != nil {
+		t.Fatal(err)
+	}
+	if r.Files() != 64 {
+		t.Fatalf("Files() = %d", r.Files())
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := fds[0], fds[1] // a is closed by the test itself
+	t.Cleanup(func() { unix.Close(c) })
+	const slot = 5
+	r.QueueFilesUpdate(slot, a, 100)
+	r.QueueRecvSelect(slot, true, 3, 1, true)
+	r.QueuePoll(slot, true, unix.POLLOUT, 2)
+	iov := []unix.Iovec{{Base: &[]byte("ping")[0]}}
+	iov[0].SetLen(4)
+	m := unix.Msghdr{Iov: &iov[0]}
+	m.SetIovlen(1)
+	r.QueueSendmsgTo(slot, true, &m, 3)
+	got := map[uint64]completion{}
+	for _, x := range enterFor(t, r, 3) {
+		got[x.ud] = x
+	}
+	if got[100].res != 1 || got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 {
+		t.Fatalf("update, poll and send by slot: %+v", got)
+	}
+	if n, err := unix.Read(c, make([]byte, 8)); n != 4 || err != nil {
+		t.Fatalf("peer read %d, %v", n, err)
+	}
+	if _, err := unix.Write(c, []byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	cs := enterFor(t, r, 1)
+	if len(cs) != 1 || cs[0].ud != 1 || cs[0].res != 4 || string(b.Buf(uint16(cs[0].flags >> 16))[:4]) != "pong" {
+		t.Fatalf("recv by slot: %+v", cs)
+	}
+	b.Recycle(uint16(cs[0].flags >> 16))
+	b.Publish()
+	// The descriptor closes; the slot still holds the socket: the peer
+	// can write without EPIPE and a recv by slot reads it.
+	if err := unix.Close(a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.Write(c, []byte("more")); err != nil {
+		t.Fatalf("the slot did not keep the socket: %v", err)
+	}
+	r.QueueRecvSelect(slot, true, 3, 4, true)
+	if cs := enterFor(t, r, 1); len(cs) != 1 || cs[0].res != 4 {
+		t.Fatalf("recv by slot after close: %+v", cs)
+	} else {
+		b.Recycle(uint16(cs[0].flags >> 16))
+		b.Publish()
+	}
+	// Emptied: the socket goes (the peer sees EOF), and the slot refuses.
+	r.QueueFilesUpdate(slot, -1, 101)
+	r.QueueRecvSelect(slot, true, 3, 5, true)
+	got = map[uint64]completion{}
+	for _, x := range enterFor(t, r, 2) {
+		got[x.ud] = x
+	}
+	if got[101].res != 1 || got[5].res != -int32(unix.EBADF) {
+		t.Fatalf("empty the slot, then recv by it: %+v", got)
+	}
+	if n, err := unix.Read(c, make([]byte, 8)); n != 0 || err != nil {
+		t.Fatalf("peer after the slot emptied: read %d, %v; want EOF", n, err)
 	}
 }

@@ -124,6 +124,8 @@ type Ring struct {
 	waitTs  unix.Timespec // and its timeout
 	msgs    []unix.Msghdr // one per queued SQE, kept for the kernel until Submit returns
 	res     []int32       // results by SQE index of the last Submit
+	files   uint32        // registered file table's size (RegisterFiles)
+	updFD   []int32       // QueueFilesUpdate's values, by SQE index
 }
 
 // New sets up a ring with room for entries operations per Submit (a power
@@ -150,7 +152,7 @@ func setup(entries uint32, p *params) (*Ring, error) {
 	if errno != 0 {
 		return nil, os.NewSyscallError("io_uring_setup", errno)
 	}
-	r := &Ring{fd: int(fd), entries: p.sqEntries}
+	r := &Ring{fd: int(fd), entries: p.sqEntries, updFD: make([]int32, p.sqEntries)}
 	if err := r.mmap(p); err != nil {
 		r.Close()
 		return nil, err
