@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -158,16 +159,34 @@ func startProc(t *testing.T, waitAddr string, args ...string) *proc {
 	return p
 }
 
-// freePort is a loopback port nothing listens on.
+// freePort is a loopback port nothing listens on, and one this test
+// binary has not handed out before: the kernel may give a closed probe's
+// port again at once, and two flags given the same port made a gateway
+// fail to start (CI: --admin-listen and --metrics-listen both :40673).
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	givenMu.Lock()
+	defer givenMu.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !given[port] {
+			given[port] = true
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no loopback port that was not handed out before")
+	return 0
 }
+
+var (
+	givenMu sync.Mutex
+	given   = map[int]bool{}
+)
 
 // freeAddr is freePort as host:port.
 func freeAddr(t *testing.T) string {
