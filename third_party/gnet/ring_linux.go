@@ -376,7 +376,9 @@ func (b *ioBatch) ringReap() {
 			rs.epArmed, rs.epReady = false, true
 		case ringKindCancel:
 		case ringKindFiles:
-			rs.inflight--
+			if rs.inflight > 0 { // 0 after a failed settle gave up on the rest
+				rs.inflight--
+			}
 			if res < 0 {
 				// The slot's operations fail (EBADF) and close the
 				// connection: reported, not silent.
