@@ -94,9 +94,9 @@ const (
 	// blocking one.
 	ringLingerBoundUs = 200
 
-	// ringYield: see PATCHES.md ("Yields once every 5 ms"); the access
-	// log's ring (4,096 slots a loop) holds 40 ms of 100k requests/s.
-	ringYield = 5 * time.Millisecond
+	// ringYield: see PATCHES.md ("Yields once a millisecond"): 5 ms
+	// starved the TLS handshake workers.
+	ringYield = time.Millisecond
 )
 
 // ringUD packs a completion's owner: kind, generation (24 bits) and descriptor.
