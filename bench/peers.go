@@ -7,13 +7,14 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"text/template"
 	"time"
+
+	"github.com/edgegate/edgegate/internal/freeport"
 )
 
 const (
@@ -69,15 +70,9 @@ func (p *peer) url() string {
 	return fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, p.port, p.path)
 }
 
-// freePort asks the kernel for an unused loopback port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// freePort is an unused loopback port, never one handed out before in
+// this run (internal/freeport).
+func freePort() (int, error) { return freeport.Get() }
 
 // tmplData feeds the configuration templates.
 type tmplData struct {

@@ -7,10 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edgegate/edgegate/internal/freeport"
 )
 
 // The harness: the binary under test, processes and their logs, and
@@ -159,34 +160,16 @@ func startProc(t *testing.T, waitAddr string, args ...string) *proc {
 	return p
 }
 
-// freePort is a loopback port nothing listens on, and one this test
-// binary has not handed out before: the kernel may give a closed probe's
-// port again at once, and two flags given the same port made a gateway
-// fail to start (CI: --admin-listen and --metrics-listen both :40673).
+// freePort is a loopback port nothing listens on, never handed out twice
+// in this test binary (internal/freeport).
 func freePort(t *testing.T) int {
 	t.Helper()
-	givenMu.Lock()
-	defer givenMu.Unlock()
-	for range 100 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if !given[port] {
-			given[port] = true
-			return port
-		}
+	port, err := freeport.Get()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no loopback port that was not handed out before")
-	return 0
+	return port
 }
-
-var (
-	givenMu sync.Mutex
-	given   = map[int]bool{}
-)
 
 // freeAddr is freePort as host:port.
 func freeAddr(t *testing.T) string {
