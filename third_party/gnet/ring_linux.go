@@ -119,7 +119,6 @@ type ringState struct {
 	noLinger bool // the kernel has no batching waits
 	epReady  bool
 	inflight int // sends and file-slot updates queued or submitted, not yet settled
-	files    int // registered file table's size (0: none)
 	msgs     []unix.Msghdr
 	sendRes  []int32
 	events   []ringEvent // completions other than sends, taken in a turn
@@ -250,7 +249,7 @@ func (b *ioBatch) ringRegister(c *conn) bool {
 	c.inRing = true
 	// The connection's operations name its registered slot (its
 	// descriptor's number), filled ahead of them; see PATCHES.md.
-	if c.fd < b.rs.files {
+	if c.fd < int(b.ring.Files()) {
 		b.room(1)
 		b.ring.QueueFilesUpdate(c.fd, c.fd, ringUD(ringKindFiles, c.fd, c.ringGen))
 		b.rs.inflight++
@@ -371,14 +370,12 @@ func (b *ioBatch) ringReap() {
 		switch kind := int(ud & 0xff); kind {
 		case ringKindSend:
 			rs.sendRes[ud>>8] = res
-			rs.inflight--
+			rs.settled()
 		case ringKindEpoll:
 			rs.epArmed, rs.epReady = false, true
 		case ringKindCancel:
 		case ringKindFiles:
-			if rs.inflight > 0 { // 0 after a failed settle gave up on the rest
-				rs.inflight--
-			}
+			rs.settled()
 			if res < 0 {
 				// The slot's operations fail (EBADF) and close the
 				// connection: reported, not silent.
@@ -387,6 +384,15 @@ func (b *ioBatch) ringReap() {
 		default:
 			rs.events = append(rs.events, ringEvent{ud, res, flags})
 		}
+	}
+}
+
+// settled counts one send's or file update's completion in. After a
+// failed settle gave up on the rest (inflight 0), a late one is not
+// counted below zero: a wait would then ask for 2^32 completions.
+func (rs *ringState) settled() {
+	if rs.inflight > 0 {
+		rs.inflight--
 	}
 }
 
@@ -417,8 +423,6 @@ func (b *ioBatch) ringWait() (bool, error) {
 		}
 		if err := b.ring.RegisterFiles(uint32(n)); err != nil {
 			logging.Warnf("gnet: event-loop(%d): no registered files, operations name descriptors (%v)", b.el.idx, err)
-		} else {
-			rs.files = int(n)
 		}
 	}
 	if !rs.epArmed {

@@ -49,19 +49,15 @@ const (
 
 	opFilesUpdate = 20     // IORING_OP_FILES_UPDATE
 	sqeFixedFile  = 1 << 0 // IOSQE_FIXED_FILE
-	maxFixedFiles = 1 << 20
 )
 
 // RegisterFiles gives the ring an empty table of n registered files
 // (Linux 5.19). An operation queued with fixed set names a table slot
 // instead of a descriptor, which spares the kernel a look-up and a
 // reference count (fget, fput) per operation. Slots are filled and
-// emptied with QueueFilesUpdate. n is at most 1<<20 and the process's
-// RLIMIT_NOFILE (EMFILE otherwise).
+// emptied with QueueFilesUpdate. The kernel refuses n = 0 or past 1<<20
+// (EINVAL) and past the process's RLIMIT_NOFILE (EMFILE).
 func (r *Ring) RegisterFiles(n uint32) error {
-	if n == 0 || n > maxFixedFiles {
-		return os.NewSyscallError("io_uring_register", unix.EINVAL)
-	}
 	reg := struct { // struct io_uring_rsrc_register
 		nr, flags uint32
 		resv2     uint64
@@ -84,14 +80,7 @@ func (r *Ring) Files() uint32 { return r.files }
 // operation on the slot may be queued right behind it. The completion
 // carries ud.
 func (r *Ring) QueueFilesUpdate(slot int, fd int, ud uint64) {
-	if r.Room() <= 0 {
-		panic("uring: queue full")
-	}
 	i := (*r.sqTail + r.queued) & *r.sqMask
-	// The kernel reads the value when it takes the operation: it lives
-	// in the slot's own cell, which a later operation reuses only after
-	// this one was taken.
-	r.updFD[i] = int32(fd)
 	r.push(sqe{
 		opcode:   opFilesUpdate,
 		fd:       -1,
@@ -100,15 +89,18 @@ func (r *Ring) QueueFilesUpdate(slot int, fd int, ud uint64) {
 		len:      1,
 		userData: ud,
 	})
+	// The kernel reads the value when it takes the operation: it lives in
+	// the SQE's own cell, which a later operation reuses only after this
+	// one was taken.
+	r.updFD[i] = int32(fd)
 }
 
-// target is the sqe fd field and flags naming fd, a registered slot with
-// fixed.
-func target(fd int, fixed bool) (int32, uint8) {
+// fixedFlag is the SQE flag that makes its fd a registered slot.
+func fixedFlag(fixed bool) uint8 {
 	if fixed {
-		return int32(fd), sqeFixedFile
+		return sqeFixedFile
 	}
-	return int32(fd), 0
+	return 0
 }
 
 // NewDeferred sets up a ring with a completion queue of cq entries (a
@@ -159,11 +151,10 @@ func (r *Ring) push(s sqe) {
 // user data ud (fd a registered slot with fixed). m and what it points to
 // must stay untouched until the completion is popped.
 func (r *Ring) QueueSendmsgTo(fd int, fixed bool, m *unix.Msghdr, ud uint64) {
-	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opSendmsg,
-		flags:    fl,
-		fd:       tfd,
+		flags:    fixedFlag(fixed),
+		fd:       int32(fd),
 		addr:     uint64(uintptr(unsafe.Pointer(m))),
 		len:      1,
 		msgFlags: unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL,
@@ -182,12 +173,11 @@ func (r *Ring) QueueRecvSelect(fd int, fixed bool, group uint16, ud uint64, poll
 	if pollFirst {
 		prio = recvPollFirst
 	}
-	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opRecv,
-		flags:    sqeBufferSelect | fl,
+		flags:    sqeBufferSelect | fixedFlag(fixed),
 		ioprio:   prio,
-		fd:       tfd,
+		fd:       int32(fd),
 		bufIndex: group,
 		userData: ud,
 	})
@@ -196,11 +186,10 @@ func (r *Ring) QueueRecvSelect(fd int, fixed bool, group uint16, ud uint64, poll
 // QueuePoll queues a one-shot poll of fd for events (POLLIN, POLLOUT);
 // fd is a registered slot with fixed.
 func (r *Ring) QueuePoll(fd int, fixed bool, events uint32, ud uint64) {
-	tfd, fl := target(fd, fixed)
 	r.push(sqe{
 		opcode:   opPollAdd,
-		flags:    fl,
-		fd:       tfd,
+		flags:    fixedFlag(fixed),
+		fd:       int32(fd),
 		msgFlags: events, // poll32_events
 		userData: ud,
 	})
