@@ -57,10 +57,11 @@ func (c *sigCache) has(s *Secret, a Alg, msg, sig []byte) bool {
 		subtle.ConstantTimeCompare(e.sig[:e.ns], sig) == 1
 }
 
-// add remembers that sig is valid for s, a and msg.
+// add remembers that sig is valid for s, a and msg. A valid sig is the
+// Base64 of an HMAC-SHA1 or -SHA256 (28 or 44 bytes): it always fits.
 func (c *sigCache) add(s *Secret, a Alg, msg, sig []byte) {
 	e := c.slot(sig)
-	if e == nil || len(msg) > sigMsgMax || len(sig) > sigMax {
+	if e == nil || len(msg) > sigMsgMax {
 		return
 	}
 	e.s, e.a, e.nm, e.ns = s, a, uint8(len(msg)), uint8(len(sig))
