@@ -261,6 +261,58 @@ func TestBatchingCloseAndFlush(t *testing.T) {
 	}
 }
 
+// One OnTraffic writes to its connection, then to another, then to its
+// own again: the first connection's deferred bytes are two pieces apart
+// in the arena (ring I/O sends them with one sendmsg, a single piece with
+// a send); each client gets its own bytes, in order.
+func TestBatchingInterleavedPieces(t *testing.T) {
+	for _, m := range batchModes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			var other Conn // the loop's goroutine only
+			h := &testHandler{traffic: func(c Conn) Action {
+				in, _ := c.Next(-1)
+				switch string(in) {
+				case "b":
+					other = c
+				case "go":
+					_, _ = c.Write([]byte("one,"))
+					_, _ = other.Write([]byte("other"))
+					_, _ = c.Writev([][]byte{[]byte("two,"), []byte("three")})
+				}
+				return None
+			}}
+			addr, _ := serve(t, h, m.opts...)
+			dial := func() net.Conn {
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { conn.Close() })
+				_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+				return conn
+			}
+			b, a := dial(), dial()
+			if _, err := b.Write([]byte("b")); err != nil {
+				t.Fatal(err)
+			}
+			c := <-h.opened
+			eventually(t, c, "the handler saw b", func() bool { return other != nil })
+			if _, err := a.Write([]byte("go")); err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range []struct {
+				conn net.Conn
+				want string
+			}{{a, "one,two,three"}, {b, "other"}} {
+				buf := make([]byte, len(x.want))
+				if _, err := io.ReadFull(x.conn, buf); err != nil || string(buf) != x.want {
+					t.Fatalf("read %q, %v; want %q", buf, err, x.want)
+				}
+			}
+		})
+	}
+}
+
 // Read batching: three connections readable in one batch; the first's
 // OnTraffic pauses the second and closes the third. The second's bytes,
 // read with the batch, wait in its inbound buffer unannounced; the third's

@@ -35,7 +35,7 @@ import (
 // which takes a buffer of the loop's provided-buffer ring when bytes come
 // (and is armed again once they are handled: one recv at a time, so a
 // pause leaves the rest in the kernel as epoll's reads do); the batch's
-// writes (sendmsg, MSG_DONTWAIT, as WriteDeferredURing) are queued at the
+// writes (send or sendmsg, MSG_DONTWAIT, as WriteDeferredURing) are queued at the
 // batch's end and go to the kernel with the next wait. The ring posts
 // completions only when its thread waits (IORING_SETUP_DEFER_TASKRUN), so
 // the loop's goroutine keeps its thread, and a busy loop can ask one wait
@@ -303,13 +303,18 @@ func (b *ioBatch) ringFlush(list []*conn, sync bool) {
 		if len(b.queued) == cap(b.queued) || b.ring.Room() < 1 {
 			b.ringSync()
 		}
-		iov := b.pendIovs(c)
 		i := len(b.queued)
-		m := &rs.msgs[i]
-		*m = unix.Msghdr{Iov: &iov[0]}
-		m.SetIovlen(len(iov))
 		rs.sendRes[i] = -int32(unix.EIO)
-		b.ring.QueueSendmsgTo(c.fd, c.ringFixed, m, uint64(i)<<8|ringKindSend)
+		if len(c.pend) == 1 { // the usual case: add merges adjacent pieces
+			p := c.pend[0]
+			b.ring.QueueSendTo(c.fd, c.ringFixed, &p[0], len(p), uint64(i)<<8|ringKindSend)
+		} else {
+			iov := b.pendIovs(c)
+			m := &rs.msgs[i]
+			*m = unix.Msghdr{Iov: &iov[0]}
+			m.SetIovlen(len(iov))
+			b.ring.QueueSendmsgTo(c.fd, c.ringFixed, m, uint64(i)<<8|ringKindSend)
+		}
 		b.queued = append(b.queued, c)
 		rs.inflight++
 	}

@@ -162,6 +162,23 @@ func (r *Ring) QueueSendmsgTo(fd int, fixed bool, m *unix.Msghdr, ud uint64) {
 	})
 }
 
+// QueueSendTo queues send(fd, p[:n], MSG_DONTWAIT|MSG_NOSIGNAL) with user
+// data ud (fd a registered slot with fixed): for one piece it spares the
+// kernel sendmsg's header and iovec copies (io_msg_copy_hdr,
+// copy_iovec_from_user: about 1 % of the plain proxy's CPU). p[:n] must
+// stay untouched until the completion is popped.
+func (r *Ring) QueueSendTo(fd int, fixed bool, p *byte, n int, ud uint64) {
+	r.push(sqe{
+		opcode:   opSend,
+		flags:    fixedFlag(fixed),
+		fd:       int32(fd),
+		addr:     uint64(uintptr(unsafe.Pointer(p))),
+		len:      uint32(n),
+		msgFlags: unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL,
+		userData: ud,
+	})
+}
+
 // QueueRecvSelect queues one recv on fd into a buffer of group, chosen
 // when bytes are there (Linux 5.19). With pollFirst the kernel waits for
 // readiness before trying (IORING_RECVSEND_POLL_FIRST: no failed attempt

@@ -161,15 +161,17 @@ func TestRecvEOFPollSend(t *testing.T) {
 	m := unix.Msghdr{Iov: &iov[0]}
 	m.SetIovlen(1)
 	r.QueueSendmsgTo(a, false, &m, 3)
+	pong := []byte("pong!")
+	r.QueueSendTo(a, false, &pong[0], 4, 4) // a prefix: the length is the SQE's
 	got := map[uint64]completion{}
-	for _, x := range enterFor(t, r, 2) {
+	for _, x := range enterFor(t, r, 3) {
 		got[x.ud] = x
 	}
-	if got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 {
-		t.Fatalf("poll and send: %+v", got)
+	if got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 || got[4].res != 4 {
+		t.Fatalf("poll, sendmsg and send: %+v", got)
 	}
-	if n, err := unix.Read(c, make([]byte, 8)); n != 4 || err != nil {
-		t.Fatalf("peer read %d, %v", n, err)
+	if p := make([]byte, 16); func() bool { n, err := unix.Read(c, p); return n != 8 || err != nil || string(p[:n]) != "pingpong" }() {
+		t.Fatalf("peer read %q, want the sendmsg's bytes then the send's", p)
 	}
 	if err := unix.Close(c); err != nil {
 		t.Fatal(err)
@@ -284,14 +286,15 @@ func TestFixedFiles(t *testing.T) {
 	m := unix.Msghdr{Iov: &iov[0]}
 	m.SetIovlen(1)
 	r.QueueSendmsgTo(slot, true, &m, 3)
+	r.QueueSendTo(slot, true, &[]byte("!")[0], 1, 6)
 	got := map[uint64]completion{}
-	for _, x := range enterFor(t, r, 3) {
+	for _, x := range enterFor(t, r, 4) {
 		got[x.ud] = x
 	}
-	if got[100].res != 1 || got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 {
-		t.Fatalf("update, poll and send by slot: %+v", got)
+	if got[100].res != 1 || got[2].res&int32(unix.POLLOUT) == 0 || got[3].res != 4 || got[6].res != 1 {
+		t.Fatalf("update, poll, sendmsg and send by slot: %+v", got)
 	}
-	if n, err := unix.Read(c, make([]byte, 8)); n != 4 || err != nil {
+	if n, err := unix.Read(c, make([]byte, 8)); n != 5 || err != nil {
 		t.Fatalf("peer read %d, %v", n, err)
 	}
 	if _, err := unix.Write(c, []byte("pong")); err != nil {

@@ -41,6 +41,7 @@ const (
 	opPollAdd     = 6
 	opSendmsg     = 9
 	opAsyncCancel = 14
+	opSend        = 26
 	opRecv        = 27
 
 	sysRegister      = 427
