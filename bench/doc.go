@@ -5,6 +5,9 @@
 //
 //   - Edgegate, nginx (proxy_pass, upstream keepalive) and HAProxy
 //     (http-reuse always) proxying to one nginx `return 200` origin;
+//     Each peer's CPU per request is split into user mode and kernel
+//     (utime, stime), with the ceiling on Edgegate's per-core ratio that
+//     cutting its own code alone could reach (report.go, cpuSplitTable);
 //   - Edgegate's MOCK backend against nginx `return 200` as the server;
 //   - RSS per idle keep-alive client connection (10,000 of them);
 //   - the HTTPS part (issue 12; https.go): one ECDSA P-256 certificate made

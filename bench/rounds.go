@@ -17,6 +17,9 @@ type measurement struct {
 	HS          *hsStats  `json:"handshakes,omitempty"`
 	PeakRSSKiB  int64     `json:"peak_rss_kib"`
 	ProxyCPUPct float64   `json:"proxy_cpu_pct"` // CPU the peer's processes used (100 = one core)
+	// ProxyUserPct is the part of ProxyCPUPct spent in user mode (utime);
+	// the rest is the kernel's work for the peer (stime).
+	ProxyUserPct float64 `json:"proxy_user_pct"`
 	CPU0BusyPct float64   `json:"cpu0_busy_pct"` // whole CPU 0, other tenants included
 	CPU1BusyPct float64   `json:"cpu1_busy_pct"` // whole CPU 1 (wrk + origin + others)
 	// QuietWaitSecs is how long the run waited for other tenants to calm
@@ -80,7 +83,11 @@ type summary struct {
 	// PerCore is RPS per core of the peer: req/s ÷ (peer CPU / 100),
 	// the median over rounds of each round's quotient.
 	PerCore float64 `json:"per_core"`
-	Errors  int64   `json:"errors_total"` // sum over rounds, not a median
+	// UserUs and KernelUs are the peer's CPU time per request in user
+	// mode and in the kernel (µs; medians of each round's quotients).
+	UserUs   float64 `json:"user_us_per_request"`
+	KernelUs float64 `json:"kernel_us_per_request"`
+	Errors   int64   `json:"errors_total"` // sum over rounds, not a median
 	// NotResumed counts connections of a resumption test that the server
 	// answered with a full handshake (sum over rounds).
 	NotResumed int64 `json:"not_resumed,omitempty"`
@@ -110,6 +117,16 @@ func (m *measurement) othersCPU0() float64 { return max(0, m.CPU0BusyPct-m.Proxy
 // of CPU 0 during m.
 func (m *measurement) disturbed() bool { return m.othersCPU0() > disturbedPct }
 
+// perReqUs is the peer's user and kernel CPU time per request in m (µs;
+// ok false when not measured).
+func (m *measurement) perReqUs() (user, kernel float64, ok bool) {
+	if m.ProxyCPUPct <= 0 || m.Wrk.RPS <= 0 {
+		return 0, 0, false
+	}
+	us := func(pct float64) float64 { return 1e6 * pct / 100 / m.Wrk.RPS }
+	return us(m.ProxyUserPct), us(m.ProxyCPUPct - m.ProxyUserPct), true
+}
+
 // perCore is the round's rate over the peer's share of its CPU (0 when
 // the share was not measured).
 func (m *measurement) perCore() float64 {
@@ -133,7 +150,7 @@ func median(xs []float64) float64 {
 }
 
 func (r *peerResult) summarize() {
-	var rps, p50, p99, rss, cpu, cpu1, others, perCore, load []float64
+	var rps, p50, p99, rss, cpu, cpu1, others, perCore, load, userUs, kernelUs []float64
 	var errs, notResumed int64
 	for _, m := range r.Rounds {
 		rps = append(rps, m.Wrk.RPS)
@@ -148,6 +165,9 @@ func (r *peerResult) summarize() {
 		if pc := m.perCore(); pc > 0 {
 			perCore = append(perCore, pc)
 		}
+		if u, k, ok := m.perReqUs(); ok {
+			userUs, kernelUs = append(userUs, u), append(kernelUs, k)
+		}
 		if m.HS != nil && m.HS.Mode == "resumed" {
 			notResumed += m.HS.OK - m.HS.Resumed
 		}
@@ -155,7 +175,8 @@ func (r *peerResult) summarize() {
 	r.Median = summary{
 		RPS: median(rps), P50Ms: median(p50), P99Ms: median(p99),
 		PeakRSSKiB: median(rss), ProxyCPUPct: median(cpu), CPU1BusyPct: median(cpu1), LoadCPUPct: median(load),
-		OthersCPU0Pct: median(others), PerCore: median(perCore), Errors: errs, NotResumed: notResumed,
+		OthersCPU0Pct: median(others), PerCore: median(perCore), UserUs: median(userUs), KernelUs: median(kernelUs),
+		Errors: errs, NotResumed: notResumed,
 	}
 }
 
@@ -192,19 +213,20 @@ func measureOnce(ctx context.Context, e *env, o *options, p *peer, d time.Durati
 	pids := procTree(p.proc.Pid())
 	m.Start = time.Now()
 	cpu0 := readCPUTimes()
-	ticks0 := treeTicks(pids)
+	ticks0, user0 := treeTimes(pids)
 	t0 := time.Now()
 	s := startRSSSampler(pids, 200*time.Millisecond)
 	res, hs, err := load(ctx, e, o, p, d)
 	m.PeakRSSKiB = s.Stop()
 	m.WallSecs = time.Since(t0).Seconds()
-	ticks1 := treeTicks(pids)
+	ticks1, user1 := treeTimes(pids)
 	cpu1 := readCPUTimes()
 	if err != nil {
 		return m, err
 	}
 	m.Wrk, m.HS = res, hs
 	m.ProxyCPUPct = 100 * float64(ticks1-ticks0) / clkTck / m.WallSecs
+	m.ProxyUserPct = 100 * float64(user1-user0) / clkTck / m.WallSecs
 	m.CPU0BusyPct = busyPct(cpu0, cpu1, "cpu0")
 	m.CPU1BusyPct = busyPct(cpu0, cpu1, "cpu1")
 	return m, nil
@@ -240,7 +262,7 @@ func merge(ms []measurement) measurement {
 		return ms[0]
 	}
 	out := measurement{Start: ms[0].Start}
-	var wall, proxyCPU, cpu0, cpu1, load float64
+	var wall, proxyCPU, proxyUser, cpu0, cpu1, load float64
 	var p50, p75, p90, p99, hsP50, hsP99 []float64
 	w := &out.Wrk
 	for i := range ms {
@@ -259,6 +281,7 @@ func merge(ms []measurement) measurement {
 		out.PeakRSSKiB = max(out.PeakRSSKiB, m.PeakRSSKiB)
 		wall += m.WallSecs
 		proxyCPU += m.ProxyCPUPct * m.WallSecs
+		proxyUser += m.ProxyUserPct * m.WallSecs
 		cpu0 += m.CPU0BusyPct * m.WallSecs
 		cpu1 += m.CPU1BusyPct * m.WallSecs
 		load += r.LoadCPUPct * r.Seconds
@@ -299,6 +322,7 @@ func merge(ms []measurement) measurement {
 	out.WallSecs = wall
 	if wall > 0 {
 		out.ProxyCPUPct, out.CPU0BusyPct, out.CPU1BusyPct = proxyCPU/wall, cpu0/wall, cpu1/wall
+		out.ProxyUserPct = proxyUser / wall
 	}
 	return out
 }

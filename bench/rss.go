@@ -42,30 +42,36 @@ func procTree(root int) []int {
 
 // readStat returns the parent pid and utime+stime (in clock ticks).
 func readStat(pid int) (ppid int, ticks uint64, err error) {
+	ppid, ut, st, err := readTimes(pid)
+	return ppid, ut + st, err
+}
+
+// readTimes returns the parent pid, utime and stime (in clock ticks).
+func readTimes(pid int) (ppid int, ut, st uint64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	// The command name is in parentheses and may contain spaces.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 || i+2 > len(b) {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
+		return 0, 0, 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
 	f := strings.Fields(string(b[i+2:]))
 	// f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
 	if len(f) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: short", pid)
+		return 0, 0, 0, fmt.Errorf("/proc/%d/stat: short", pid)
 	}
 	ppid, err = strconv.Atoi(f[1])
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	ut, err1 := strconv.ParseUint(f[11], 10, 64)
 	st, err2 := strconv.ParseUint(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
+		return 0, 0, 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
 	}
-	return ppid, ut + st, nil
+	return ppid, ut, st, nil
 }
 
 // rssKiB is VmRSS from /proc/PID/status.
@@ -100,13 +106,19 @@ func treeRSS(pids []int) int64 {
 
 // treeTicks sums utime+stime over pids.
 func treeTicks(pids []int) uint64 {
-	var sum uint64
+	t, _ := treeTimes(pids)
+	return t
+}
+
+// treeTimes sums utime+stime, and utime alone, over pids.
+func treeTimes(pids []int) (total, user uint64) {
 	for _, pid := range pids {
-		if _, t, err := readStat(pid); err == nil {
-			sum += t
+		if _, ut, st, err := readTimes(pid); err == nil {
+			total += ut + st
+			user += ut
 		}
 	}
-	return sum
+	return total, user
 }
 
 // rssSampler records the peak of treeRSS while a run goes on.
