@@ -20,8 +20,8 @@ type measurement struct {
 	// ProxyUserPct is the part of ProxyCPUPct spent in user mode (utime);
 	// the rest is the kernel's work for the peer (stime).
 	ProxyUserPct float64 `json:"proxy_user_pct"`
-	CPU0BusyPct float64   `json:"cpu0_busy_pct"` // whole CPU 0, other tenants included
-	CPU1BusyPct float64   `json:"cpu1_busy_pct"` // whole CPU 1 (wrk + origin + others)
+	CPU0BusyPct  float64 `json:"cpu0_busy_pct"` // whole CPU 0, other tenants included
+	CPU1BusyPct  float64 `json:"cpu1_busy_pct"` // whole CPU 1 (wrk + origin + others)
 	// QuietWaitSecs is how long the run waited for other tenants to calm
 	// down; BusyBeforePct is the busiest CPU's load just before it started.
 	QuietWaitSecs float64 `json:"quiet_wait_s"`
