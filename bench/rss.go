@@ -27,7 +27,7 @@ func procTree(root int) []int {
 		if err != nil {
 			continue
 		}
-		ppid, _, err := readStat(pid)
+		ppid, _, _, err := readTimes(pid)
 		if err != nil {
 			continue
 		}
@@ -38,12 +38,6 @@ func procTree(root int) []int {
 		out = append(out, children[out[i]]...)
 	}
 	return out
-}
-
-// readStat returns the parent pid and utime+stime (in clock ticks).
-func readStat(pid int) (ppid int, ticks uint64, err error) {
-	ppid, ut, st, err := readTimes(pid)
-	return ppid, ut + st, err
 }
 
 // readTimes returns the parent pid, utime and stime (in clock ticks).
