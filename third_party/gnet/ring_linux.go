@@ -19,6 +19,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -94,10 +95,19 @@ const (
 	// blocking one.
 	ringLingerBoundUs = 200
 
-	// ringYield: see PATCHES.md ("Yields once a millisecond"): 5 ms
-	// starved the TLS handshake workers.
-	ringYield = time.Millisecond
+	// ringYield: see PATCHES.md ("Yields when others wait"): the waiter
+	// looks every ringYield whether another goroutine is runnable and
+	// yields then (5 ms without looking starved the TLS handshake
+	// workers); it yields every ringYieldIdle regardless, for what the
+	// run queues do not show yet (timers due, network-ready goroutines,
+	// which the scheduler takes in only when a P schedules).
+	ringYield     = time.Millisecond
+	ringYieldIdle = 10 * time.Millisecond
 )
+
+// runnableMetric is the Go runtime's count of goroutines ready to run
+// but not running (Go 1.26).
+const runnableMetric = "/sched/goroutines/runnable:goroutines"
 
 // ringUD packs a completion's owner: kind, generation (24 bits) and descriptor.
 func ringUD(kind int, fd int, gen uint32) uint64 {
@@ -114,8 +124,10 @@ type ringState struct {
 	gen      uint32
 	epArmed  bool
 	enabled  bool
-	want     uint32 // arrivals a wait asks for (1: wake at the first)
-	yielded  time.Time
+	want     uint32    // arrivals a wait asks for (1: wake at the first)
+	yielded  time.Time // last look (ringYield)
+	gosched  time.Time // last yield
+	runnable []metrics.Sample
 	noLinger bool // the kernel has no batching waits
 	epReady  bool
 	inflight int // sends and file-slot updates queued or submitted, not yet settled
@@ -407,12 +419,16 @@ func (rs *ringState) settled() {
 func (b *ioBatch) ringWait() (bool, error) {
 	rs := b.rs
 	// The loop keeps its thread, so a yield hands the P to another thread
-	// and back (two thread switches): yield at most once a ringYield, so
-	// other goroutines (timers, the access log's writer) still get their
-	// turn while the loop is busy; a wait that blocks lets them run too.
+	// and back (two thread switches): yield once a ringYield when other
+	// goroutines are ready (TLS handshakes, the access log's writer), and
+	// once a ringYieldIdle anyway (timers); a wait that blocks lets them
+	// run too.
 	if now := time.Now(); now.Sub(rs.yielded) >= ringYield {
 		rs.yielded = now
-		runtime.Gosched()
+		if now.Sub(rs.gosched) >= ringYieldIdle || rs.othersRunnable() {
+			rs.gosched = now
+			runtime.Gosched()
+		}
 	}
 	if !rs.enabled {
 		// The loop's goroutine is locked to its thread (ringLocked), the
@@ -476,6 +492,18 @@ func (b *ioBatch) ringWait() (bool, error) {
 	ready := rs.epReady
 	rs.epReady = false
 	return ready, err
+}
+
+// othersRunnable reports whether the Go runtime has goroutines ready to
+// run (the loop's own is running, so not counted); true when the runtime
+// does not say (a kind other than a count: an older or newer runtime).
+func (rs *ringState) othersRunnable() bool {
+	if rs.runnable == nil {
+		rs.runnable = []metrics.Sample{{Name: runnableMetric}}
+	}
+	metrics.Read(rs.runnable)
+	v := rs.runnable[0].Value
+	return v.Kind() != metrics.KindUint64 || v.Uint64() > 0
 }
 
 // ringEvents handles the kept completions in order (more may be added by

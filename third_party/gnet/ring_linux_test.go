@@ -15,7 +15,10 @@
 
 package gnet
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // TestBatchingSettledNeverNegative: completions that come after a failed
 // settle reset the count (a send's or a file update's) leave it at 0, so
@@ -27,5 +30,30 @@ func TestBatchingSettledNeverNegative(t *testing.T) {
 	rs.settled() // late, after the count reached 0
 	if rs.inflight != 0 {
 		t.Fatalf("inflight %d, want 0", rs.inflight)
+	}
+}
+
+// TestBatchingOthersRunnable: the waiter's look at the run queues sees a
+// goroutine that is ready but not yet run, stops seeing it once it ran,
+// and costs no allocation (it runs once a millisecond on a busy loop).
+func TestBatchingOthersRunnable(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	rs := &ringState{}
+	done := make(chan struct{})
+	go func() { close(done) }() // queued on this P, not run: we hold it
+	if !rs.othersRunnable() {
+		t.Fatal("a goroutine ready to run was not seen")
+	}
+	<-done
+	idle := false
+	for i := 0; i < 100 && !idle; i++ {
+		runtime.Gosched() // let the runtime's own ready goroutines run too
+		idle = !rs.othersRunnable()
+	}
+	if !idle {
+		t.Fatal("a goroutine seen ready after nothing was left to run")
+	}
+	if n := testing.AllocsPerRun(100, func() { rs.othersRunnable() }); n != 0 {
+		t.Fatalf("%v allocations a look", n)
 	}
 }
