@@ -124,14 +124,13 @@ type ringState struct {
 	gen      uint32
 	epArmed  bool
 	enabled  bool
-	want     uint32    // arrivals a wait asks for (1: wake at the first)
-	yielded  time.Time // last look (ringYield)
-	gosched  time.Time // last yield
-	runnable []metrics.Sample
-	noLinger bool // the kernel has no batching waits
+	want     uint32           // arrivals a wait asks for (1: wake at the first)
+	yielded  time.Time        // last look (ringYield)
+	gosched  time.Time        // last yield
+	runnable []metrics.Sample // runnableMetric, read by othersRunnable
+	noLinger bool             // the kernel has no batching waits
 	epReady  bool
 	inflight int // sends and file-slot updates queued or submitted, not yet settled
-	msgs     []unix.Msghdr
 	sendRes  []int32
 	events   []ringEvent // completions other than sends, taken in a turn
 	arm      []*conn     // connections whose recv or POLLOUT poll is armed at the turn's end
@@ -167,12 +166,12 @@ func (b *ioBatch) setupRing() bool {
 	b.iovs = make([]unix.Iovec, 0, r.Cap()*batchMaxSegs)
 	b.queued = make([]*conn, 0, r.Cap())
 	b.rs = &ringState{
-		want:    1,
-		bufs:    bufs,
-		msgs:    make([]unix.Msghdr, r.Cap()),
-		sendRes: make([]int32, r.Cap()),
-		events:  make([]ringEvent, 0, ringCQ),
-		arm:     make([]*conn, 0, 256),
+		want:     1,
+		bufs:     bufs,
+		sendRes:  make([]int32, r.Cap()),
+		events:   make([]ringEvent, 0, ringCQ),
+		runnable: []metrics.Sample{{Name: runnableMetric}},
+		arm:      make([]*conn, 0, 256),
 	}
 	b.rs.peeker, _ = b.el.eventHandler.(BatchPeeker)
 	b.el.poller.SetWaiter(b.ringWait)
@@ -262,9 +261,7 @@ func (b *ioBatch) ringRegister(c *conn) bool {
 	// The connection's operations name its registered slot (its
 	// descriptor's number), filled ahead of them; see PATCHES.md.
 	if c.fd < int(b.ring.Files()) {
-		b.room(1)
-		b.ring.QueueFilesUpdate(c.fd, c.fd, ringUD(ringKindFiles, c.fd, c.ringGen))
-		b.rs.inflight++
+		b.ringSlot(c, c.fd)
 		c.ringFixed = true
 	}
 	if c.fd >= len(b.rs.byFD) {
@@ -293,11 +290,17 @@ func (b *ioBatch) ringForget(c *conn) {
 	if c.ringFixed {
 		// Emptied after the cancels; the slot's reference keeps the socket
 		// open until then, as the cancels do.
-		b.room(1)
-		b.ring.QueueFilesUpdate(c.fd, -1, ringUD(ringKindFiles, c.fd, c.ringGen))
-		b.rs.inflight++
+		b.ringSlot(c, -1)
 		c.ringFixed = false
 	}
+}
+
+// ringSlot queues setting c's registered slot to fd (-1 empties it); its
+// completion counts with the sends (inflight).
+func (b *ioBatch) ringSlot(c *conn, fd int) {
+	b.room(1)
+	b.ring.QueueFilesUpdate(c.fd, fd, ringUD(ringKindFiles, c.fd, c.ringGen))
+	b.rs.inflight++
 }
 
 // ringFlush queues the sends of list (the dirty connections); they go to
@@ -317,16 +320,7 @@ func (b *ioBatch) ringFlush(list []*conn, sync bool) {
 		}
 		i := len(b.queued)
 		rs.sendRes[i] = -int32(unix.EIO)
-		if len(c.pend) == 1 { // the usual case: add merges adjacent pieces
-			p := c.pend[0]
-			b.ring.QueueSendTo(c.fd, c.ringFixed, &p[0], len(p), uint64(i)<<8|ringKindSend)
-		} else {
-			iov := b.pendIovs(c)
-			m := &rs.msgs[i]
-			*m = unix.Msghdr{Iov: &iov[0]}
-			m.SetIovlen(len(iov))
-			b.ring.QueueSendmsgTo(c.fd, c.ringFixed, m, uint64(i)<<8|ringKindSend)
-		}
+		b.ring.QueueSendTo(c.fd, c.ringFixed, b.pendIovs(c), uint64(i)<<8|ringKindSend)
 		b.queued = append(b.queued, c)
 		rs.inflight++
 	}
@@ -498,9 +492,6 @@ func (b *ioBatch) ringWait() (bool, error) {
 // run (the loop's own is running, so not counted); true when the runtime
 // does not say (a kind other than a count: an older or newer runtime).
 func (rs *ringState) othersRunnable() bool {
-	if rs.runnable == nil {
-		rs.runnable = []metrics.Sample{{Name: runnableMetric}}
-	}
 	metrics.Read(rs.runnable)
 	v := rs.runnable[0].Value
 	return v.Kind() != metrics.KindUint64 || v.Uint64() > 0

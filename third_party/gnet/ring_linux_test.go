@@ -17,6 +17,7 @@ package gnet
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -38,7 +39,7 @@ func TestBatchingSettledNeverNegative(t *testing.T) {
 // and costs no allocation (it runs once a millisecond on a busy loop).
 func TestBatchingOthersRunnable(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	rs := &ringState{}
+	rs := &ringState{runnable: []metrics.Sample{{Name: runnableMetric}}}
 	done := make(chan struct{})
 	go func() { close(done) }() // queued on this P, not run: we hold it
 	if !rs.othersRunnable() {

@@ -147,37 +147,13 @@ func (r *Ring) push(s sqe) {
 	r.queued++
 }
 
-// QueueSendmsgTo queues sendmsg(fd, m, MSG_DONTWAIT|MSG_NOSIGNAL) with
-// user data ud (fd a registered slot with fixed). m and what it points to
-// must stay untouched until the completion is popped.
-func (r *Ring) QueueSendmsgTo(fd int, fixed bool, m *unix.Msghdr, ud uint64) {
-	r.push(sqe{
-		opcode:   opSendmsg,
-		flags:    fixedFlag(fixed),
-		fd:       int32(fd),
-		addr:     uint64(uintptr(unsafe.Pointer(m))),
-		len:      1,
-		msgFlags: unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL,
-		userData: ud,
-	})
-}
-
-// QueueSendTo queues send(fd, p[:n], MSG_DONTWAIT|MSG_NOSIGNAL) with user
-// data ud (fd a registered slot with fixed): for one piece it spares the
-// kernel sendmsg's header and iovec copies (io_msg_copy_hdr,
-// copy_iovec_from_user and kin: 0.8 % of the plain proxy's samples in
-// perf record, 2026-12-07). p[:n] must stay untouched until the
-// completion is popped.
-func (r *Ring) QueueSendTo(fd int, fixed bool, p *byte, n int, ud uint64) {
-	r.push(sqe{
-		opcode:   opSend,
-		flags:    fixedFlag(fixed),
-		fd:       int32(fd),
-		addr:     uint64(uintptr(unsafe.Pointer(p))),
-		len:      uint32(n),
-		msgFlags: unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL,
-		userData: ud,
-	})
+// QueueSendTo queues the sending of iov's bytes to fd (MSG_DONTWAIT |
+// MSG_NOSIGNAL; fd a registered slot with fixed) with user data ud; see
+// sendSQE. The bytes must stay untouched until the completion is popped;
+// iov itself and the message header only until the next enter, which
+// hands the operation to the kernel.
+func (r *Ring) QueueSendTo(fd int, fixed bool, iov []unix.Iovec, ud uint64) {
+	r.push(sendSQE(fd, fixed, iov, &r.msgs[(*r.sqTail+r.queued)&*r.sqMask], ud))
 }
 
 // QueueRecvSelect queues one recv on fd into a buffer of group, chosen

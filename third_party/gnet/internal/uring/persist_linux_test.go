@@ -156,13 +156,8 @@ func TestRecvEOFPollSend(t *testing.T) {
 	a, c := socketpair(t)
 	r.QueueRecvSelect(a, false, 3, 1, true)
 	r.QueuePoll(a, false, unix.POLLOUT, 2)
-	iov := []unix.Iovec{{Base: &[]byte("ping")[0]}}
-	iov[0].SetLen(4)
-	m := unix.Msghdr{Iov: &iov[0]}
-	m.SetIovlen(1)
-	r.QueueSendmsgTo(a, false, &m, 3)
-	pong := []byte("pong!")
-	r.QueueSendTo(a, false, &pong[0], 4, 4) // a prefix: the length is the SQE's
+	r.QueueSendTo(a, false, iovs("pi", "ng"), 3) // sendmsg
+	r.QueueSendTo(a, false, iovs("pong"), 4)     // send
 	got := map[uint64]completion{}
 	for _, x := range enterFor(t, r, 3) {
 		got[x.ud] = x
@@ -281,12 +276,8 @@ func TestFixedFiles(t *testing.T) {
 	r.QueueFilesUpdate(slot, a, 100)
 	r.QueueRecvSelect(slot, true, 3, 1, true)
 	r.QueuePoll(slot, true, unix.POLLOUT, 2)
-	iov := []unix.Iovec{{Base: &[]byte("ping")[0]}}
-	iov[0].SetLen(4)
-	m := unix.Msghdr{Iov: &iov[0]}
-	m.SetIovlen(1)
-	r.QueueSendmsgTo(slot, true, &m, 3)
-	r.QueueSendTo(slot, true, &[]byte("!")[0], 1, 6)
+	r.QueueSendTo(slot, true, iovs("pi", "ng"), 3)
+	r.QueueSendTo(slot, true, iovs("!"), 6)
 	got := map[uint64]completion{}
 	for _, x := range enterFor(t, r, 4) {
 		got[x.ud] = x
@@ -334,4 +325,14 @@ func TestFixedFiles(t *testing.T) {
 	if n, err := unix.Read(c, make([]byte, 8)); n != 0 || err != nil {
 		t.Fatalf("peer after the slot emptied: read %d, %v; want EOF", n, err)
 	}
+}
+
+// iovs is one iovec a piece.
+func iovs(pieces ...string) []unix.Iovec {
+	v := make([]unix.Iovec, len(pieces))
+	for i, p := range pieces {
+		v[i].Base = &[]byte(p)[0]
+		v[i].SetLen(len(p))
+	}
+	return v
 }
