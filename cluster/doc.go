@@ -81,7 +81,7 @@
 // trip: about 150 lines (resp.go). go-redis and rueidis bring a pool,
 // cluster topology and RESP3 machinery we would not use, and a larger
 // dependency tree into the data plane; we chose the small client. It
-// talks to one Redis primary: it follows neither Sentinel nor Redis
-// Cluster redirections (MOVED), so those are deployment notes (README:
-// a stable address in front of the current primary).
+// talks to one Redis primary, at an address or as Sentinel names it
+// (sentinel.go: the Sentinel client spec, asked again every heartbeat);
+// it does not follow Redis Cluster redirections (MOVED).
 package cluster

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,6 +73,9 @@ const (
 // (a loop asked, or a 5 ms tick). It implements limiter.GlobalSource.
 type Lessor struct {
 	o      Options
+	sent   sentinels              // with Options.Sentinels; the lessor goroutine's
+	addr   string                 // the Redis connected last (lessor goroutine)
+	named  atomic.Pointer[string] // the primary the sentinels named last (watch)
 	policy Policy
 	log    *slog.Logger
 	prefix string
@@ -159,7 +163,7 @@ func New(o Options, p Policy, log *slog.Logger) *Lessor {
 	}
 	var id [8]byte
 	rand.Read(id[:])
-	return &Lessor{o: o, policy: p, log: log, prefix: "edgegate:", edgeID: hex.EncodeToString(id[:]),
+	return &Lessor{o: o, sent: sentinels{addrs: slices.Clone(o.Sentinels)}, addr: o.Addr, policy: p, log: log, prefix: "edgegate:", edgeID: hex.EncodeToString(id[:]),
 		wake: make(chan struct{}, 1), books: map[*limiter.Global]*book{}, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -259,6 +263,12 @@ func (l *Lessor) Close() {
 
 func (l *Lessor) run() {
 	defer close(l.done)
+	defer l.sent.close()
+	if len(l.o.Sentinels) > 0 {
+		watched := make(chan struct{})
+		go l.watch(watched)
+		defer func() { <-watched }()
+	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var c *conn
@@ -287,6 +297,11 @@ func (l *Lessor) run() {
 			nextBeat = time.Time{}
 		}
 		beat := now.After(nextBeat)
+		if beat && l.moved() {
+			c.close()
+			c = nil
+			continue // to the new primary at the next tick
+		}
 		if err := l.round(c, now, now.Sub(last), beat); err != nil {
 			c.close()
 			c = nil
@@ -302,9 +317,25 @@ func (l *Lessor) run() {
 	}
 }
 
-// connect dials Redis and reads its epoch.
+// connect dials Redis (the primary the sentinels name, with Sentinels)
+// and reads its epoch.
 func (l *Lessor) connect() (*conn, error) {
-	c, err := dial(&l.o)
+	o := l.o
+	if len(o.Sentinels) > 0 {
+		addr, err := l.sent.master(&o)
+		if err != nil {
+			return nil, err
+		}
+		o.Addr, o.TLS = addr, tlsFor(o.TLS, addr)
+		l.named.Store(&addr) // a watch answer older than this one is stale
+	}
+	l.addr = o.Addr
+	c, err := dial(&o)
+	if err == nil && len(o.Sentinels) > 0 {
+		if err = checkPrimary(c); err != nil {
+			c.close()
+		}
+	}
 	if err == nil {
 		if err = l.readEpoch(c); err != nil {
 			c.close()
@@ -315,6 +346,39 @@ func (l *Lessor) connect() (*conn, error) {
 	}
 	l.reconnect.Add(1)
 	return c, nil
+}
+
+// moved reports whether the sentinels named another primary than the
+// one connected since the connection was made (watch).
+func (l *Lessor) moved() bool {
+	p := l.named.Load()
+	if p == nil || *p == l.addr {
+		return false
+	}
+	l.log.Warn("cluster limits: the sentinels name a new redis primary", "from", l.addr, "to", *p)
+	return true
+}
+
+// watch asks the sentinels for the primary every heartbeat, over a
+// connection of its own, so that a slow or unreachable sentinel (up to
+// Timeout per sentinel) never holds up the leasing rounds; the answer
+// goes to named. An unanswered question is not a move.
+func (l *Lessor) watch(done chan struct{}) {
+	defer close(done)
+	s := sentinels{addrs: slices.Clone(l.o.Sentinels)}
+	defer s.close()
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		if addr, err := s.master(&l.o); err == nil {
+			l.named.Store(&addr)
+		}
+	}
 }
 
 // failed records a failed dial or round trip, applies the Redis-down
@@ -334,6 +398,9 @@ func (l *Lessor) readEpoch(c *conn) error {
 	r, err := c.flush(2)
 	if err != nil {
 		return err
+	}
+	if e, ok := r[0].(redisError); ok {
+		return e // READONLY: a replica, not the primary
 	}
 	e, ok := r[1].(string)
 	if !ok {
@@ -355,9 +422,9 @@ func (l *Lessor) setUp(up bool, err error) {
 		return
 	}
 	if up {
-		l.log.Info("cluster limits: redis up", "redis", l.o.Addr)
+		l.log.Info("cluster limits: redis up", "redis", l.addr)
 	} else {
-		l.log.Warn("cluster limits: redis down, applying the redis-down policy", "redis", l.o.Addr, "err", err)
+		l.log.Warn("cluster limits: redis down, applying the redis-down policy", "redis", l.addr, "err", err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -22,15 +22,25 @@ type conn struct {
 	timeout time.Duration
 }
 
-// Options says how to reach Redis.
+// Options says how to reach Redis: at Addr, or as the primary that
+// Sentinels name MasterName (sentinel.go).
 type Options struct {
-	Addr     string      // host:port
+	Addr     string      // host:port; empty with Sentinels
 	Username string      // ACL user (Redis 6+); empty: AUTH with the password alone
 	Password string      // empty: no AUTH
 	DB       int         // SELECT (standalone Redis only)
 	TLS      *tls.Config // nil: plain TCP
 	// Timeout bounds a dial and each round trip (default 500 ms).
 	Timeout time.Duration
+
+	// Sentinels (host:port each) are asked for the primary of MasterName
+	// at every (re)connection. Username, Password, DB and TLS apply to
+	// the primary; the sentinels take SentinelUsername and
+	// SentinelPassword, and TLS too (when it names no server, each
+	// connection verifies its own host).
+	Sentinels                          []string
+	MasterName                         string
+	SentinelUsername, SentinelPassword string
 }
 
 // redisError is an error reply (-ERR ..., -NOSCRIPT ...).
@@ -169,6 +179,20 @@ func (c *conn) read() (any, error) {
 
 // Check validates o (an edge flag error, not a connection attempt).
 func (o *Options) Check() error {
+	if len(o.Sentinels) > 0 {
+		if o.Addr != "" {
+			return fmt.Errorf("--redis and --redis-sentinel: give one of them")
+		}
+		if o.MasterName == "" {
+			return fmt.Errorf("--redis-sentinel needs --redis-master, the name the sentinels monitor the primary under")
+		}
+		for _, s := range o.Sentinels {
+			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+				return fmt.Errorf("--redis-sentinel %q: want host:port", s)
+			}
+		}
+		return nil
+	}
 	host, port, err := net.SplitHostPort(o.Addr)
 	if err != nil || port == "" {
 		return fmt.Errorf("--redis %q: want host:port", o.Addr)

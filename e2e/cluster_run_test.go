@@ -12,9 +12,12 @@ import (
 // `edgegate run --config` on several nodes (the same file everywhere, no
 // admin) shares its limits through --redis as edges do: two such
 // processes with a TrafficControl plugin of 20 per second, offered 30 a
-// second each, admit 20 (+/- 1) per second between them.
+// second each, admit 20 (+/- 1) per second between them. The second finds
+// Redis through a Sentinel (--redis-sentinel, the first sentinel listed
+// down), the first dials it: the same primary, the same counts.
 func TestRunConfigClusterLimits(t *testing.T) {
 	rd := redistest.Start(t)
+	sentinel := redistest.StartSentinel(t, "edge-primary", rd.Addr)
 	up := startUpstream(t)
 	cfg := config(up, "") + `
 Traffic:
@@ -26,7 +29,7 @@ Traffic:
 `
 	gs := []*gateway{
 		startGateway(t, cfg, "--redis", rd.Addr, "--loops", "2"),
-		startGateway(t, cfg, "--redis", rd.Addr),
+		startGateway(t, cfg, "--redis-sentinel", freeAddr(t)+","+sentinel.Addr, "--redis-master", "edge-primary"),
 	}
 	for _, g := range gs {
 		if a := g.send(httpc, "GET", "/mock", nil, nil); a.status != 200 {
@@ -55,6 +58,6 @@ Traffic:
 		}
 	}
 	for _, g := range gs {
-		g.waitLog("cluster limits: redis up", 0) // the lessor really ran in run mode
+		g.waitLog(`"cluster limits: redis up" redis=`+rd.Addr, 0) // the lessor really ran in run mode
 	}
 }
