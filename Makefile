@@ -37,13 +37,17 @@ test: deps check-generate
 # (package systemd: deploy/'s units are verified with it), prometheus and
 # its promtool (the /metrics end-to-end test, deploy/prometheus rule checks),
 # chromium (headless: the API document page's and the console's browser
-# tests) with a CJK font, wrk (the benchmark's re-signing script's test).
+# tests) with a CJK font, wrk (the benchmark's re-signing script's test),
+# and TypeScript 5.9.3 from npm into .cache/typescript (tsc checks the
+# generated JavaScript SDK's declarations).
 deps:
 	@command -v curl >/dev/null && command -v openssl >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v redis-server >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl openssl prometheus redis-server; }
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } # the console's screenshots show the seed's Chinese terms
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; }
 	@command -v python3 >/dev/null && command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 nodejs; } # generated SDKs (e2e/openapi_test.go)
+	@test -x .cache/typescript/node_modules/.bin/tsc || { command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }; \
+		npm install --prefix .cache/typescript --no-audit --no-fund --silent typescript@5.9.3; } # tsc: the generated SDK's TypeScript declarations (e2e/openapi_test.go)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } # bench/features_test.go
 
 test-race:

@@ -185,6 +185,7 @@ const c = new Client({ baseUrl: base, host, secretId, secretKey, appKey, appSecr
 })().catch((e) => { console.error(e); process.exit(1); });
 `
 	writeFile(t, filepath.Join(dir, "JavaScript", "call.js"), jsScript)
+	checkTypeScript(t, filepath.Join(dir, "JavaScript"))
 	for _, run := range []struct {
 		name string
 		cmd  func(key, appSecret, token string) *exec.Cmd
@@ -280,4 +281,59 @@ func describeAll(t *testing.T, c *apigw.Client, svc string) map[string]string {
 			str(a.AuthType), str(a.Protocol), ps, str(a.ApiBusinessType), pathOf[str(a.AuthRelationApiId)], oauth)
 	}
 	return out
+}
+
+// checkTypeScript type-checks code against the generated JavaScript SDK's
+// index.d.ts in dir with tsc --strict (TypeScript from `make deps`): the
+// calls call.js makes compile, and each misuse in bad.ts is an error on
+// its own line.
+func checkTypeScript(t *testing.T, dir string) {
+	t.Helper()
+	tsc, err := filepath.Abs("../.cache/typescript/node_modules/.bin/tsc")
+	if err == nil {
+		_, err = os.Stat(tsc)
+	}
+	if err != nil {
+		t.Fatal("tsc is not installed (make deps installs it in .cache/typescript): ", err)
+	}
+	writeFile(t, filepath.Join(dir, "check.ts"), `import { Client, Response, GetUserParams, DEFAULT_BASE_URL } from "./egdocs";
+const c = new Client({ baseUrl: DEFAULT_BASE_URL, secretId: "AKID", secretKey: "k", algorithm: "hmac-sha256", now: () => new Date() });
+export async function use(): Promise<number> {
+  const p: GetUserParams = { id: 42, region: "eu" };
+  const r: Response = await c.getUser(p);
+  const a = await c.appHello({ n: "x y", zeta: "z&1", alpha: 7 });
+  const o = await c.report();
+  const body: Uint8Array = o.body;
+  return r.status + a.status + body.length;
+}
+`)
+	writeFile(t, filepath.Join(dir, "bad.ts"), `import { Client } from "./egdocs";
+const c = new Client();
+export async function misuse(): Promise<void> {
+  await c.getUser({ region: "eu" });
+  await c.getUser({ id: "42", region: "eu" });
+  await c.getUser();
+  await c.tokenApi({ nope: 1 });
+  new Client({ algorithm: "md5" });
+}
+`)
+	args := []string{"--strict", "--noEmit", "--module", "commonjs", "--target", "es2020", "--lib", "es2020", "--pretty", "false"}
+	run := func(file string) (string, error) {
+		cmd := exec.Command(tsc, append(args, file)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("check.ts"); err != nil {
+		d, _ := os.ReadFile(filepath.Join(dir, "egdocs", "index.d.ts"))
+		t.Fatalf("tsc check.ts: %v\n%s\nindex.d.ts:\n%s", err, out, d)
+	}
+	out, err := run("bad.ts")
+	lines := map[string]bool{}
+	for _, m := range regexp.MustCompile(`bad\.ts\((\d+),\d+\): error TS\d+`).FindAllStringSubmatch(out, -1) {
+		lines[m[1]] = true
+	}
+	if err == nil || len(lines) != 5 || !lines["4"] || !lines["5"] || !lines["6"] || !lines["7"] || !lines["8"] {
+		t.Errorf("tsc bad.ts: %v, errors on lines %v, want 4 to 8:\n%s", err, lines, out)
+	}
 }

@@ -231,16 +231,41 @@ func TestSDKsBuild(t *testing.T) {
 			t.Errorf("JavaScript client lacks %s: %s", fn, out)
 		}
 	}
-	// A name with a line break stays inside its comment.
-	evil := sampleAPIs()
-	evil[0].ApiName = "x\npanic(1)\n"
-	for _, lang := range Languages {
-		files, err := SDK(lang, sampleTarget(), evil)
-		if err != nil {
-			t.Fatal(lang, err)
-		}
-		if strings.Contains(string(files[0].Data), "\npanic(1)") {
-			t.Errorf("%s: a line break in ApiName reached the code", lang)
+	// The TypeScript declarations of every sample shape (regex, prefix,
+	// ANY, typed parameters) compile under --strict.
+	tsc, err := filepath.Abs("../.cache/typescript/node_modules/.bin/tsc")
+	if err == nil {
+		_, err = os.Stat(tsc)
+	}
+	if err != nil {
+		t.Fatal("tsc is needed (make deps installs it in .cache/typescript): ", err)
+	}
+	cmd = exec.Command(tsc, "--strict", "--noEmit", "--pretty", "false", "--lib", "es2020", "index.d.ts")
+	cmd.Dir = filepath.Join(dir, "JavaScript", "egdemo")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tsc index.d.ts: %v\n%s", err, out)
+	}
+	// A name with a line break, or one that would end a block comment,
+	// stays inside its comment in every file.
+	for _, name := range []string{"x\npanic(1)\n", "x */ panic(1) /*"} {
+		evil := sampleAPIs()
+		evil[0].ApiName = name
+		for _, lang := range Languages {
+			files, err := SDK(lang, sampleTarget(), evil)
+			if err != nil {
+				t.Fatal(lang, err)
+			}
+			for _, f := range files {
+				// Go, JavaScript and TypeScript carry names in line comments
+				// only; Python in a docstring, the README as text.
+				comments := strings.HasSuffix(f.Name, ".go") || strings.HasSuffix(f.Name, ".js") || strings.HasSuffix(f.Name, ".ts")
+				for _, line := range strings.Split(string(f.Data), "\n") {
+					line = strings.TrimSpace(line)
+					if strings.HasPrefix(line, "panic(1)") || comments && strings.Contains(line, "panic(1)") && !strings.HasPrefix(line, "//") {
+						t.Errorf("%s %s: ApiName %q reached the code: %q", lang, f.Name, name, line)
+					}
+				}
+			}
 		}
 	}
 	if _, err := SDK("Cobol", sampleTarget(), sampleAPIs()); err == nil {

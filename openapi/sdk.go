@@ -36,11 +36,15 @@ type sdkOp struct {
 	FreePath  bool // prefix and regex APIs: the caller gives the path
 	MatchDesc string
 	Params    []sdkParam
+	// ParamsRequired: the JavaScript method's params object must be given
+	// (a required parameter, or the path of a regex API).
+	ParamsRequired bool
 }
 
 type sdkParam struct {
 	param
 	GoField, GoType string
+	TSType          string // index.d.ts
 }
 
 type sdkData struct {
@@ -95,7 +99,7 @@ func newSDKData(t Target, apis []model.API) (sdkData, error) {
 		case MatchPrefix, MatchPriorityPrefix:
 			so.FreePath, so.MatchDesc = true, "paths starting with "+o.Path
 		case MatchRegex, MatchRegexI:
-			so.FreePath, so.MatchDesc = true, "the regular expression "+o.Path
+			so.FreePath, so.MatchDesc, so.ParamsRequired = true, "the regular expression "+o.Path, true
 			if o.Match == MatchRegexI {
 				so.MatchDesc += " (case-insensitive)"
 			}
@@ -104,14 +108,15 @@ func newSDKData(t Target, apis []model.API) (sdkData, error) {
 			sp := sdkParam{param: p, GoField: goName(p.Ident)}
 			switch p.Type {
 			case "int":
-				sp.GoType = "int64"
+				sp.GoType, sp.TSType = "int64", "number"
 			case "double":
-				sp.GoType = "float64"
+				sp.GoType, sp.TSType = "float64", "number"
 			case "boolean":
-				sp.GoType = "bool"
+				sp.GoType, sp.TSType = "bool", "boolean"
 			default:
-				sp.GoType = "string"
+				sp.GoType, sp.TSType = "string", "string"
 			}
+			so.ParamsRequired = so.ParamsRequired || p.Required
 			so.Params = append(so.Params, sp)
 		}
 		// Path parameters first, then required, then optional: the order
@@ -161,10 +166,15 @@ func SDK(lang string, t Target, apis []model.API) ([]File, error) {
 		if err := templates.ExecuteTemplate(&b, "js_client.js.tmpl", d); err != nil {
 			return nil, err
 		}
-		pkg, _ := json.MarshalIndent(map[string]any{"name": d.Pkg, "version": "1.0.0", "main": "index.js", "private": true,
+		var ts bytes.Buffer
+		if err := templates.ExecuteTemplate(&ts, "js_client.d.ts.tmpl", d); err != nil {
+			return nil, err
+		}
+		pkg, _ := json.MarshalIndent(map[string]any{"name": d.Pkg, "version": "1.0.0", "main": "index.js", "types": "index.d.ts", "private": true,
 			"description": "Edgegate client for service " + d.Target.ServiceId + " (" + d.Target.Environment + ")", "engines": map[string]string{"node": ">=18"}}, "", "  ")
 		return []File{
 			{d.Pkg + "/index.js", b.Bytes()},
+			{d.Pkg + "/index.d.ts", ts.Bytes()},
 			{d.Pkg + "/package.json", append(pkg, '\n')},
 			{d.Pkg + "/README.md", readme(d, "JavaScript")},
 		}, nil
@@ -219,7 +229,10 @@ func readme(d sdkData, lang string) []byte {
 			fmt.Fprintf(&b, "const r = await c.%s({ /* parameters */ }); // r.status, r.headers, r.body\n", o.JSName)
 			break
 		}
-		b.WriteString("```\n\n")
+		fmt.Fprintf(&b, "```\n\nTypeScript: `index.d.ts` declares the client (package.json `types`), one\n"+
+			"`...Params` interface per API with its parameters' types and which are required:\n"+
+			"`import { Client } from \"./%s\";` type-checks the calls (CommonJS module, no\n"+
+			"dependency, not even `@types/node`).\n\n", d.Pkg)
 	} else {
 		fmt.Fprintf(&b, "```python\nimport %s\nc = %s.Client(secret_id=\"AKID...\", secret_key=\"...\")\n", d.Pkg, d.Pkg)
 		for _, o := range d.Ops {
