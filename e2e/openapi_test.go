@@ -289,13 +289,7 @@ func describeAll(t *testing.T, c *apigw.Client, svc string) map[string]string {
 // its own line.
 func checkTypeScript(t *testing.T, dir string) {
 	t.Helper()
-	tsc, err := filepath.Abs("../.cache/typescript/node_modules/.bin/tsc")
-	if err == nil {
-		_, err = os.Stat(tsc)
-	}
-	if err != nil {
-		t.Fatal("tsc is not installed (make deps installs it in .cache/typescript): ", err)
-	}
+	tsc := oastest.TSC(t)
 	writeFile(t, filepath.Join(dir, "check.ts"), `import { Client, Response, GetUserParams, DEFAULT_BASE_URL } from "./egdocs";
 const c = new Client({ baseUrl: DEFAULT_BASE_URL, secretId: "AKID", secretKey: "k", algorithm: "hmac-sha256", now: () => new Date() });
 export async function use(): Promise<number> {

@@ -233,14 +233,7 @@ func TestSDKsBuild(t *testing.T) {
 	}
 	// The TypeScript declarations of every sample shape (regex, prefix,
 	// ANY, typed parameters) compile under --strict.
-	tsc, err := filepath.Abs("../.cache/typescript/node_modules/.bin/tsc")
-	if err == nil {
-		_, err = os.Stat(tsc)
-	}
-	if err != nil {
-		t.Fatal("tsc is needed (make deps installs it in .cache/typescript): ", err)
-	}
-	cmd = exec.Command(tsc, "--strict", "--noEmit", "--pretty", "false", "--lib", "es2020", "index.d.ts")
+	cmd = exec.Command(oastest.TSC(t), "--strict", "--noEmit", "--pretty", "false", "--lib", "es2020", "index.d.ts")
 	cmd.Dir = filepath.Join(dir, "JavaScript", "egdemo")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tsc index.d.ts: %v\n%s", err, out)

@@ -31,14 +31,26 @@ var Languages = []string{"Go", "JavaScript", "Python"}
 // sdkOp is an op with the names and types the templates need.
 type sdkOp struct {
 	op
-	GoName    string
-	JSName    string
-	FreePath  bool // prefix and regex APIs: the caller gives the path
-	MatchDesc string
-	Params    []sdkParam
-	// ParamsRequired: the JavaScript method's params object must be given
-	// (a required parameter, or the path of a regex API).
-	ParamsRequired bool
+	GoName       string
+	JSName       string
+	FreePath     bool // prefix and regex APIs: the caller gives the path
+	PathRequired bool // regex APIs: there is no default path
+	MatchDesc    string
+	Params       []sdkParam
+}
+
+// ParamsRequired says the JavaScript method's params object must be
+// given: a parameter is required, or the path (index.d.ts).
+func (o sdkOp) ParamsRequired() bool {
+	if o.PathRequired {
+		return true
+	}
+	for _, p := range o.Params {
+		if p.Required {
+			return true
+		}
+	}
+	return false
 }
 
 type sdkParam struct {
@@ -99,7 +111,7 @@ func newSDKData(t Target, apis []model.API) (sdkData, error) {
 		case MatchPrefix, MatchPriorityPrefix:
 			so.FreePath, so.MatchDesc = true, "paths starting with "+o.Path
 		case MatchRegex, MatchRegexI:
-			so.FreePath, so.MatchDesc, so.ParamsRequired = true, "the regular expression "+o.Path, true
+			so.FreePath, so.PathRequired, so.MatchDesc = true, true, "the regular expression "+o.Path
 			if o.Match == MatchRegexI {
 				so.MatchDesc += " (case-insensitive)"
 			}
@@ -116,7 +128,6 @@ func newSDKData(t Target, apis []model.API) (sdkData, error) {
 			default:
 				sp.GoType, sp.TSType = "string", "string"
 			}
-			so.ParamsRequired = so.ParamsRequired || p.Required
 			so.Params = append(so.Params, sp)
 		}
 		// Path parameters first, then required, then optional: the order

@@ -69,9 +69,11 @@ func StartSentinel(t testing.TB, name, primary string) *Server {
 func (s *Server) Start() {
 	s.t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	argv := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.t.TempDir()}, s.args...)
+	argv := []string{"--port", port, "--bind", "127.0.0.1", "--dir", s.t.TempDir()}
 	if s.conf != "" { // the configuration file first, then --sentinel
-		argv = []string{s.conf, "--sentinel", "--port", port, "--bind", "127.0.0.1", "--dir", s.t.TempDir()}
+		argv = append([]string{s.conf, "--sentinel"}, argv...)
+	} else {
+		argv = append(append(argv, "--save", "", "--appendonly", "no"), s.args...)
 	}
 	s.cmd = exec.Command("redis-server", argv...)
 	if err := s.cmd.Start(); err != nil {

@@ -1,12 +1,17 @@
 // Package oastest validates documents against the OpenAPI 3.1 JSON Schema
-// (2022-10-07, vendored here; SCHEMA.md says where it comes from). Only
-// tests import it: the schema and the validator stay out of the binary.
+// (2022-10-07, vendored here; SCHEMA.md says where it comes from) and
+// finds the TypeScript compiler that checks the generated SDK's
+// declarations. Only tests import it: the schema and the validator stay
+// out of the binary.
 package oastest
 
 import (
 	"bytes"
 	_ "embed"
+	"os"
+	"path/filepath"
 	"sync"
+	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -40,4 +45,24 @@ func Validate(doc []byte) error {
 		return err
 	}
 	return s.Validate(v)
+}
+
+// TSC is the TypeScript compiler `make deps` installs in the repository's
+// .cache/typescript (found from the test's directory upwards); the test
+// fails, saying so, when it is missing.
+func TSC(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	for err == nil {
+		tsc := filepath.Join(dir, ".cache", "typescript", "node_modules", ".bin", "tsc")
+		if _, serr := os.Stat(tsc); serr == nil {
+			return tsc
+		}
+		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil || filepath.Dir(dir) == dir {
+			break // the module's root: no further up
+		}
+		dir = filepath.Dir(dir)
+	}
+	t.Fatal("tsc is not installed (make deps installs it in .cache/typescript)")
+	return ""
 }

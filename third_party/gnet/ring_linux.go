@@ -414,9 +414,9 @@ func (b *ioBatch) ringWait() (bool, error) {
 	rs := b.rs
 	// The loop keeps its thread, so a yield hands the P to another thread
 	// and back (two thread switches): yield once a ringYield when other
-	// goroutines are ready (TLS handshakes, the access log's writer), and
-	// once a ringYieldIdle anyway (timers); a wait that blocks lets them
-	// run too.
+	// goroutines are ready (TLS handshakes), and once a ringYieldIdle
+	// anyway (timers: the access log's writer drains on one); a wait that
+	// blocks lets them run too.
 	if now := time.Now(); now.Sub(rs.yielded) >= ringYield {
 		rs.yielded = now
 		if now.Sub(rs.gosched) >= ringYieldIdle || rs.othersRunnable() {
