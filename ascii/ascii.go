@@ -33,16 +33,32 @@ func EqualFold(b []byte, lit string) bool {
 // only for that character or its upper-case form (the other bytes that
 // fold onto them are control characters, which no token holds), so one
 // OR per byte does.
+//
+// A word at a time, as equalFold: field names are compared on every
+// request (classify in http1).
 func EqualFoldToken(b []byte, lit string) bool {
-	if len(b) != len(lit) {
+	n := len(b)
+	if n != len(lit) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
-		if b[i]|0x20 != lit[i] {
+	const fold = 0x2020202020202020
+	if n < 8 {
+		if n >= 4 { // the first and last four bytes, overlapping, as one word
+			return (half(b)|half(b[n-4:])<<32)|fold == half(lit)|half(lit[n-4:])<<32
+		}
+		for i := 0; i < n; i++ {
+			if b[i]|0x20 != lit[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < n; i += 8 {
+		if word(b[i:])|fold != word(lit[i:]) {
 			return false
 		}
 	}
-	return true
+	return word(b[n-8:])|fold == word(lit[n-8:])
 }
 
 // EqualFoldString reports whether b equals s ignoring ASCII case, either

@@ -40,6 +40,31 @@ func TestEqualFold(t *testing.T) {
 	}
 }
 
+// TestEqualFoldToken compares the word-at-a-time EqualFoldToken with
+// EqualFold at every length through 40 (the byte loop, the overlapping
+// halves, whole words and the overlapping last word), with each position
+// changed to every tchar and upper-cased in turn.
+func TestEqualFoldToken(t *testing.T) {
+	const tchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	const lits = "content-length-x-forwarded-for-0123456789"
+	for n := 0; n <= 40; n++ {
+		lit := lits[:n]
+		b := []byte(strings.ToUpper(lit))
+		if !EqualFoldToken(b, lit) || n > 0 && EqualFoldToken(b[:n/2], lit) {
+			t.Fatalf("EqualFoldToken(%q, %q) wrong on the length", b, lit)
+		}
+		for i := 0; i < n; i++ {
+			for c := 0; c < len(tchars); c++ {
+				b := []byte(lit)
+				b[i] = tchars[c]
+				if got, want := EqualFoldToken(b, lit), EqualFold(b, lit); got != want {
+					t.Fatalf("EqualFoldToken(%q, %q) = %v, want %v", b, lit, got, want)
+				}
+			}
+		}
+	}
+}
+
 func TestTrimOWS(t *testing.T) {
 	for in, want := range map[string]string{" \t a b\t ": "a b", "": "", " \t": "", "x": "x", "\va\v": "\va\v"} {
 		if got := TrimOWS([]byte(in)); !bytes.Equal(got, []byte(want)) {

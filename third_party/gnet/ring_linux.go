@@ -515,7 +515,7 @@ func (b *ioBatch) ringEvents() error {
 		case ringKindPollOut:
 			err = b.ringWritable(fd, gen, ev.res)
 		}
-		if stop == nil && errors.Is(err, errorx.ErrEngineShutdown) {
+		if err != nil && stop == nil && errors.Is(err, errorx.ErrEngineShutdown) {
 			stop = err
 		}
 	}
