@@ -32,6 +32,7 @@ func TestDocumentedDeviations(t *testing.T) {
 		{"targetForm", "BadTarget", "GET mailto:a@b HTTP/1.1\r\nHost: a\r\n\r\n"},
 		{"targetForm", "BadTarget", "GET http:/x HTTP/1.1\r\nHost: a\r\n\r\n"},
 		{"targetForm", "UnsupportedMethod", "CONNECT example.com:443 HTTP/1.1\r\n\r\n"},
+		{"emptyTarget", "BadRequestLine", "CONNECT  HTTP/1.0\r\n\r\n"},
 		{"version", "BadVersion", "GET / HTTP/1.2\r\nHost: a\r\n\r\n"},
 		{"version", "BadVersion", "PRI * HTTP/2.0\r\n\r\n"},
 		{"connectionOptions", "BadConnection", "GET / HTTP/1.1\r\nHost: a\r\nConnection: a b\r\n\r\n"},
