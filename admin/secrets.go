@@ -91,32 +91,39 @@ func newSealer(key []byte) (*sealer, error) {
 }
 
 // sealSecret returns the stored form of a secret of record id.
-func (a *Admin) sealSecret(id, secret string) string {
-	if a.seal == nil {
+func (a *Admin) sealSecret(id, secret string) string { return a.seal.seal(id, secret) }
+
+// openSecret returns the clear secret of record id from its stored form.
+func (a *Admin) openSecret(id, stored string) (string, error) { return a.seal.open(id, stored) }
+
+// seal returns the stored form of a secret of record id; a nil sealer
+// (no master key) stores it in clear.
+func (s *sealer) seal(id, secret string) string {
+	if s == nil {
 		return secret
 	}
-	nonce := make([]byte, a.seal.aead.NonceSize(), a.seal.aead.NonceSize()+len(secret)+a.seal.aead.Overhead())
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(secret)+s.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("admin: no randomness: " + err.Error())
 	}
-	out := a.seal.aead.Seal(nonce, nonce, []byte(secret), []byte(id))
+	out := s.aead.Seal(nonce, nonce, []byte(secret), []byte(id))
 	return sealedPrefix + base64.RawStdEncoding.EncodeToString(out)
 }
 
-// openSecret returns the clear secret of record id from its stored form.
-func (a *Admin) openSecret(id, stored string) (string, error) {
+// open returns the clear secret of record id from its stored form.
+func (s *sealer) open(id, stored string) (string, error) {
 	if !strings.HasPrefix(stored, sealedPrefix) {
 		return stored, nil
 	}
-	if a.seal == nil {
+	if s == nil {
 		return "", ErrSecretKeyRequired
 	}
 	b, err := base64.RawStdEncoding.DecodeString(stored[len(sealedPrefix):])
-	ns := a.seal.aead.NonceSize()
+	ns := s.aead.NonceSize()
 	if err != nil || len(b) < ns {
 		return "", fmt.Errorf("admin: the sealed secret of %s is damaged", id)
 	}
-	p, err := a.seal.aead.Open(nil, b[:ns], b[ns:], []byte(id))
+	p, err := s.aead.Open(nil, b[:ns], b[ns:], []byte(id))
 	if err != nil {
 		return "", ErrSecretKeyMismatch
 	}
@@ -151,61 +158,30 @@ func (a *Admin) openSecrets() error {
 	} else {
 		a.log.Warn("admin: no --secret-key-file: API key and app secrets and certificate private keys are stored in clear in the store; anyone with a copy of it can sign requests")
 	}
-	type rewrite struct{ k, v string }
 	var todo []rewrite
 	err := a.db.View(func(tx *buntdb.Tx) error {
 		if v, err := tx.Get(secretCheckKey); err == nil {
-			if a.seal == nil {
-				return ErrSecretKeyRequired
-			}
-			got, err := a.openSecret(secretCheckKey, v)
-			if err != nil || got != secretCheckValue {
-				return ErrSecretKeyMismatch
+			if err := checkValue(a.seal, v); err != nil {
+				return err
 			}
 		} else if a.seal != nil {
 			todo = append(todo, rewrite{secretCheckKey, a.sealSecret(secretCheckKey, secretCheckValue)})
 		}
-		var ferr error
-		for _, prefix := range secretRecords {
-			tx.AscendKeys(prefix+"*", func(k, v string) bool {
-				var rec map[string]json.RawMessage
-				if ferr = json.Unmarshal([]byte(v), &rec); ferr != nil {
-					return false
-				}
-				var stored string
-				if ferr = json.Unmarshal(rec["Secret"], &stored); ferr != nil {
-					ferr = fmt.Errorf("admin: record %s has no secret: %w", k, ferr)
-					return false
-				}
-				if _, ferr = a.openSecret(k, stored); ferr != nil {
-					return false
-				}
-				if a.seal != nil && !strings.HasPrefix(stored, sealedPrefix) {
-					rec["Secret"], _ = json.Marshal(a.sealSecret(k, stored))
-					b, _ := json.Marshal(rec)
-					todo = append(todo, rewrite{k, string(b)})
-				}
-				return true
-			})
-			if ferr != nil {
-				return ferr
+		return eachSecret(tx, func(k string, rec map[string]json.RawMessage, stored string) error {
+			if _, err := a.openSecret(k, stored); err != nil {
+				return err
 			}
-		}
-		return nil
+			if a.seal != nil && !strings.HasPrefix(stored, sealedPrefix) {
+				todo = append(todo, rewrite{k, withSecret(rec, a.sealSecret(k, stored))})
+			}
+			return nil
+		})
 	})
 	if err != nil || len(todo) == 0 {
 		// Nothing written: a refused start leaves the store as it was.
 		return err
 	}
-	err = a.db.Update(func(tx *buntdb.Tx) error {
-		for _, r := range todo {
-			if _, _, err := tx.Set(r.k, r.v, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := a.db.Update(func(tx *buntdb.Tx) error { return setAll(tx, todo) }); err != nil {
 		return err
 	}
 	if len(todo) > 1 || todo[0].k != secretCheckKey {
@@ -213,4 +189,59 @@ func (a *Admin) openSecrets() error {
 	}
 	// New compacts next, so the clear copies leave the file.
 	return nil
+}
+
+// rewrite is a record to store again.
+type rewrite struct{ k, v string }
+
+func setAll(tx *buntdb.Tx, todo []rewrite) error {
+	for _, r := range todo {
+		if _, _, err := tx.Set(r.k, r.v, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkValue checks the stored check value against s.
+func checkValue(s *sealer, stored string) error {
+	if s == nil {
+		return ErrSecretKeyRequired
+	}
+	if got, err := s.open(secretCheckKey, stored); err != nil || got != secretCheckValue {
+		return ErrSecretKeyMismatch
+	}
+	return nil
+}
+
+// eachSecret calls fn with every record that holds a secret: its store
+// key, its members and its stored Secret; it stops at fn's first error.
+func eachSecret(tx *buntdb.Tx, fn func(k string, rec map[string]json.RawMessage, stored string) error) error {
+	var ferr error
+	for _, prefix := range secretRecords {
+		tx.AscendKeys(prefix+"*", func(k, v string) bool {
+			var rec map[string]json.RawMessage
+			if ferr = json.Unmarshal([]byte(v), &rec); ferr != nil {
+				return false
+			}
+			var stored string
+			if ferr = json.Unmarshal(rec["Secret"], &stored); ferr != nil {
+				ferr = fmt.Errorf("admin: record %s has no secret: %w", k, ferr)
+				return false
+			}
+			ferr = fn(k, rec, stored)
+			return ferr == nil
+		})
+		if ferr != nil {
+			return ferr
+		}
+	}
+	return nil
+}
+
+// withSecret is rec's JSON with its Secret member replaced.
+func withSecret(rec map[string]json.RawMessage, stored string) string {
+	rec["Secret"], _ = json.Marshal(stored)
+	b, _ := json.Marshal(rec)
+	return string(b)
 }

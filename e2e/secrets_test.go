@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -81,5 +82,48 @@ func TestSecretsInClearWarn(t *testing.T) {
 	cp := startControlPlane(t)
 	if !strings.Contains(cp.logs.String(), "stored in clear") {
 		t.Fatalf("no warning about clear secrets:\n%s", cp.logs.String())
+	}
+}
+
+// TestAdminRekey: `edgegate admin rekey` moves a stopped gateway's store to
+// a new master key. While the gateway runs it is refused (the store's
+// lock) and changes nothing; after it, a start with the new key serves the
+// same secrets and one with the old key is refused.
+func TestAdminRekey(t *testing.T) {
+	defer catchSDK(t)
+	keys := t.TempDir()
+	oldKey, newKey := filepath.Join(keys, "old.key"), filepath.Join(keys, "new.key")
+	cp := startControlPlane(t, "--secret-key-file", oldKey)
+	ck := apigw.NewCreateApiKeyRequest()
+	ck.SecretName = common.StringPtr("manual")
+	ck.AccessKeyType = common.StringPtr("manual")
+	ck.AccessKeyId = common.StringPtr("rekey_key_1")
+	ck.AccessKeySecret = common.StringPtr("rekey_secret_0001")
+	mustSDK(cp.sdk("", "").CreateApiKey(ck))
+	rekey := func() (string, error) {
+		out, err := exec.Command(gatewayBin, "admin", "rekey", "--data", cp.Data,
+			"--secret-key-file", oldKey, "--new-secret-key-file", newKey).CombinedOutput()
+		return string(out), err
+	}
+
+	if out, err := rekey(); err == nil || !strings.Contains(out, "lock") {
+		t.Fatalf("rekey while the gateway runs: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(newKey); err == nil {
+		t.Fatal("a refused rekey wrote the new key file")
+	}
+	cp.stop(syscall.SIGTERM)
+	out, err := rekey()
+	if err != nil || !strings.Contains(out, "1 secrets") {
+		t.Fatalf("rekey: %v\n%s", err, out)
+	}
+
+	cp.refused([]string{"--secret-key-file", oldKey}, "does not open the stored secrets")
+	cp.extraFlags = []string{"--secret-key-file", newKey}
+	cp.start()
+	dk := apigw.NewDescribeApiKeyRequest()
+	dk.AccessKeyId = common.StringPtr("rekey_key_1")
+	if got := *mustSDK(cp.sdk("", "").DescribeApiKey(dk)).Response.Result.AccessKeySecret; got != "rekey_secret_0001" {
+		t.Fatalf("after rekey: %q", got)
 	}
 }

@@ -24,6 +24,9 @@ func adminCmd(args []string) error {
 	if len(args) > 0 && (args[0] == "backup" || args[0] == "restore") {
 		return adminBackupCmd(args[0], args[1:]) // backupcmd.go
 	}
+	if len(args) > 0 && args[0] == "rekey" {
+		return adminRekeyCmd(args[1:]) // backupcmd.go
+	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory (the store, the admin credentials)")
 	listen := fs.String("admin-listen", "127.0.0.1:9000", "address of the Action API, /healthz and /metrics")

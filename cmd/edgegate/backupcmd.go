@@ -46,3 +46,27 @@ func adminBackupCmd(verb string, args []string) error {
 	}
 	return nil
 }
+
+// adminRekeyCmd runs `edgegate admin rekey` (admin/rekey.go; README
+// "Secrets"): the master key of a stopped admin's store is replaced.
+func adminRekeyCmd(args []string) error {
+	fs := flag.NewFlagSet("admin rekey", flag.ContinueOnError)
+	data := fs.String("data", "./data", "the admin's data directory (the admin must be stopped)")
+	oldFile := fs.String("secret-key-file", "", "the current master key file (empty: the store is in clear)")
+	newFile := fs.String("new-secret-key-file", "", "the new master key file (created with a random key when absent)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin rekey: unexpected argument %q", fs.Arg(0))
+	}
+	n, err := admin.Rekey(*data, *oldFile, *newFile, newLogger())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d secrets of %s sealed with the key in %s; start the admin with --secret-key-file %s\n", n, *data, *newFile, *newFile)
+	return nil
+}

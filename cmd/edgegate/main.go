@@ -43,7 +43,7 @@ func usage() {
 
 commands:
   run       the all-in-one gateway: Action API and edge (edgegate run -h)
-  admin     the control plane alone (split mode); admin backup|restore copy its store
+  admin     the control plane alone (split mode); admin backup|restore copy its store, admin rekey changes its master key
   edge      a data plane following an admin: edge --control URL
   ctl       call the Action API: ctl ACTION [--Param value ...] (ctl --help)
   version   print the version
