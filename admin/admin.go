@@ -166,6 +166,7 @@ func New(opts Options) (*Admin, error) {
 		return nil, err
 	}
 	a := &Admin{opts: opts, log: opts.Log, db: db, creds: creds, changed: make(chan struct{}), quit: make(chan struct{}), edges: map[string]*edgeInfo{}, closed: make(chan struct{})}
+	a.gens.dir = filepath.Join(opts.DataDir, "generated")
 	// Secrets are checked against the key file before anything is written.
 	if err := a.openSecrets(); err != nil {
 		db.Close()

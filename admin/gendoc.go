@@ -5,6 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,55 +24,122 @@ import (
 // Generated files (GenerateApiDocument) are served by the admin listener
 // under GenFilesPath/<token>/<name>. The seed hands back COS download links
 // meant for API consumers, who hold no admin credentials, so a link is a
-// capability: a 128-bit random token, valid for genFilesTTL, kept in
-// memory only (a restart forgets it; generate again).
+// capability: a 128-bit random token, valid for genFilesTTL. The files
+// live in DATA/generated/<token>/ (mode 0600, the expiry in .expires), so
+// a link outlives an admin restart within its hour; at most genFilesMax
+// bundles are kept, the soonest to expire going first. They are a cache,
+// not state: never fsynced, not in the store nor in backups (a crash may
+// lose a link: generate again).
 const (
 	GenFilesPath = "/generated/"
 	genFilesTTL  = time.Hour
 	genFilesMax  = 64 // bundles kept; the oldest goes first
+	genExpires   = ".expires"
 )
 
-type genBundle struct {
-	files   map[string][]byte
-	expires time.Time
-}
-
-// genStore holds the bundles; one per Admin.
+// genStore is the bundles' directory; one per Admin.
 type genStore struct {
-	mu    sync.Mutex
-	byTok map[string]genBundle
-	order []string
+	dir string
+	mu  sync.Mutex // one put (and its pruning) at a time
 }
 
 func (a *Admin) gen() *genStore { return &a.gens }
 
-func (s *genStore) put(files map[string][]byte, now time.Time) string {
+// put writes a bundle and returns its token. It is written under a
+// temporary name and renamed, so a bundle is seen whole or not at all.
+func (s *genStore) put(files map[string][]byte, now time.Time) (string, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	tok := hex.EncodeToString(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.byTok == nil {
-		s.byTok = map[string]genBundle{}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return "", err
 	}
-	s.byTok[tok] = genBundle{files: files, expires: now.Add(genFilesTTL)}
-	s.order = append(s.order, tok)
-	for len(s.order) > genFilesMax {
-		delete(s.byTok, s.order[0])
-		s.order = s.order[1:]
+	tmp, err := os.MkdirTemp(s.dir, ".tmp-")
+	if err != nil {
+		return "", err
 	}
-	return tok
+	files[genExpires] = strconv.AppendInt(nil, now.Add(genFilesTTL).UnixNano(), 10)
+	for name, data := range files {
+		if err = os.WriteFile(filepath.Join(tmp, name), data, 0o600); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(s.dir, tok))
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	s.prune(now)
+	return tok, nil
 }
 
+// prune removes expired bundles, what a crash left of a put, and the
+// bundles beyond genFilesMax that expire soonest.
+func (s *genStore) prune(now time.Time) {
+	ents, _ := os.ReadDir(s.dir)
+	type bundle struct {
+		name    string
+		expires int64
+	}
+	var live []bundle
+	for _, e := range ents {
+		exp, ok := s.expires(e.Name())
+		if !ok || now.UnixNano() > exp {
+			os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			continue
+		}
+		live = append(live, bundle{e.Name(), exp})
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].expires < live[j].expires })
+	for len(live) > genFilesMax {
+		os.RemoveAll(filepath.Join(s.dir, live[0].name))
+		live = live[1:]
+	}
+}
+
+// expires reads a bundle's expiry; ok is false for anything that is not
+// a whole bundle (a put's temporary directory has a dot name).
+func (s *genStore) expires(tok string) (int64, bool) {
+	if !validToken(tok) {
+		return 0, false
+	}
+	b, err := os.ReadFile(filepath.Join(s.dir, tok, genExpires))
+	if err != nil {
+		return 0, false
+	}
+	exp, err := strconv.ParseInt(string(b), 10, 64)
+	return exp, err == nil
+}
+
+// get reads file name of bundle tok, if the bundle has not expired.
 func (s *genStore) get(tok, name string, now time.Time) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.byTok[tok]
-	if !ok || now.After(b.expires) {
+	// A token is 32 lower-case hex digits and a name one plain file name:
+	// nothing else reaches the file system.
+	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
 		return nil, false
 	}
-	f, ok := b.files[name]
-	return f, ok
+	exp, ok := s.expires(tok)
+	if !ok || now.UnixNano() > exp {
+		return nil, false
+	}
+	b, err := os.ReadFile(filepath.Join(s.dir, tok, name))
+	return b, err == nil
+}
+
+func validToken(tok string) bool {
+	if len(tok) != 32 {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 type baseURLKey struct{}
@@ -183,7 +254,10 @@ func (a *Admin) generateApiDocument(ctx context.Context, in *generateApiDocument
 		return nil, tcapi.Errorf("FailedOperation.GenerateApiDocumentError", "%s", err.Error())
 	}
 	sdkName := "sdk-" + strings.ToLower(lang) + ".zip"
-	tok := a.gen().put(map[string][]byte{"openapi.json": doc, sdkName: zip}, a.opts.Now())
+	tok, err := a.gen().put(map[string][]byte{"openapi.json": doc, sdkName: zip}, a.opts.Now())
+	if err != nil {
+		return nil, tcapi.Errorf("FailedOperation.GenerateApiDocumentError", "storing the generated files: %s", err.Error())
+	}
 	base, _ := ctx.Value(baseURLKey{}).(string)
 	prefix := base + GenFilesPath + tok + "/"
 	return &result[documentSDK]{Result: documentSDK{DocumentURL: prefix + "openapi.json", SdkURL: prefix + sdkName}}, nil

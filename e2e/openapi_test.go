@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,6 +101,7 @@ func TestGenerateApiDocument(t *testing.T) {
 
 	dir := t.TempDir()
 	var doc []byte
+	var docURL string
 	for _, lang := range []string{"Go", "Python", "JavaScript"} {
 		res, err := gen(lang, "release", svc)
 		if err != nil {
@@ -107,12 +110,18 @@ func TestGenerateApiDocument(t *testing.T) {
 		if !strings.HasPrefix(*res.DocumentURL, "http://"+cp.Admin+"/generated/") || !strings.HasSuffix(*res.SdkURL, ".zip") {
 			t.Fatalf("%s: %+v %s", lang, *res.DocumentURL, *res.SdkURL)
 		}
-		doc = fetchOK(t, *res.DocumentURL)
+		doc, docURL = fetchOK(t, *res.DocumentURL), *res.DocumentURL
 		unzip(t, fetchOK(t, *res.SdkURL), filepath.Join(dir, lang))
 	}
 	// A guessed token finds nothing.
 	if resp, err := http.Get("http://" + cp.Admin + "/generated/00000000000000000000000000000000/openapi.json"); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("unknown token: %v %v", resp, err)
+	}
+	// A link outlives an admin restart (DATA/generated).
+	cp.stop(syscall.SIGTERM)
+	cp.start()
+	if again := fetchOK(t, docURL); !bytes.Equal(again, doc) {
+		t.Fatal("after a restart the link serves another document")
 	}
 	if err := oastest.Validate(doc); err != nil {
 		t.Fatalf("the generated document is not OpenAPI 3.1: %v\n%s", err, doc)
