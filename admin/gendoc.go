@@ -60,11 +60,12 @@ func (s *genStore) put(files map[string][]byte, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	files[genExpires] = strconv.AppendInt(nil, now.Add(genFilesTTL).UnixNano(), 10)
+	err = os.WriteFile(filepath.Join(tmp, genExpires), strconv.AppendInt(nil, now.Add(genFilesTTL).UnixNano(), 10), 0o600)
 	for name, data := range files {
-		if err = os.WriteFile(filepath.Join(tmp, name), data, 0o600); err != nil {
+		if err != nil {
 			break
 		}
+		err = os.WriteFile(filepath.Join(tmp, name), data, 0o600)
 	}
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(s.dir, tok))
