@@ -2,7 +2,6 @@ package admin
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,8 +13,9 @@ import (
 )
 
 // Rekey changes the master key of a stopped admin's store (`edgegate admin
-// rekey`): every secret (API key and app secrets, certificate and backend
-// keys, edge credentials, signature keys) is opened with the key in
+// rekey`): every secret (secretRecords: API key and app secrets,
+// certificate private keys, edge credentials, signature keys, API
+// document passwords) is opened with the key in
 // oldKeyFile and sealed again with the one in newKeyFile, the check value
 // with them, in one transaction: a crash leaves the store wholly under one
 // key or the other. The store is then compacted, so the old sealed copies
@@ -60,28 +60,10 @@ func Rekey(dataDir, oldKeyFile, newKeyFile string, log *slog.Logger) (resealed i
 
 	// Open everything with the old key first: a wrong key file writes
 	// nothing, not even the new key file.
-	type secret struct {
-		k      string
-		rec    map[string]json.RawMessage
-		secret string
-	}
-	var all []secret
-	err = db.View(func(tx *buntdb.Tx) error {
-		if v, err := tx.Get(secretCheckKey); err == nil {
-			if err := checkValue(old, v); err != nil {
-				return err
-			}
-		} else if err != buntdb.ErrNotFound {
-			return err
-		}
-		return eachSecret(tx, func(k string, rec map[string]json.RawMessage, stored string) error {
-			plain, err := old.open(k, stored)
-			if err != nil {
-				return err
-			}
-			all = append(all, secret{k, rec, plain})
-			return nil
-		})
+	var all []openedSecret
+	err = db.View(func(tx *buntdb.Tx) (err error) {
+		all, _, err = openAll(tx, old)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("rekey: %w", err)
@@ -102,8 +84,8 @@ func Rekey(dataDir, oldKeyFile, newKeyFile string, log *slog.Logger) (resealed i
 		return 0, err
 	}
 	todo := []rewrite{{secretCheckKey, nw.seal(secretCheckKey, secretCheckValue)}}
-	for _, s := range all {
-		todo = append(todo, rewrite{s.k, withSecret(s.rec, nw.seal(s.k, s.secret))})
+	for _, x := range all {
+		todo = append(todo, x.sealedWith(nw))
 	}
 	if err := db.Update(func(tx *buntdb.Tx) error { return setAll(tx, todo) }); err != nil {
 		return 0, fmt.Errorf("rekey: nothing was changed: %w", err)

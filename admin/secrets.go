@@ -160,22 +160,19 @@ func (a *Admin) openSecrets() error {
 	}
 	var todo []rewrite
 	err := a.db.View(func(tx *buntdb.Tx) error {
-		if v, err := tx.Get(secretCheckKey); err == nil {
-			if err := checkValue(a.seal, v); err != nil {
-				return err
-			}
-		} else if a.seal != nil {
+		all, checked, err := openAll(tx, a.seal)
+		if err != nil || a.seal == nil {
+			return err
+		}
+		if !checked {
 			todo = append(todo, rewrite{secretCheckKey, a.sealSecret(secretCheckKey, secretCheckValue)})
 		}
-		return eachSecret(tx, func(k string, rec map[string]json.RawMessage, stored string) error {
-			if _, err := a.openSecret(k, stored); err != nil {
-				return err
+		for _, x := range all {
+			if !x.sealed {
+				todo = append(todo, x.sealedWith(a.seal))
 			}
-			if a.seal != nil && !strings.HasPrefix(stored, sealedPrefix) {
-				todo = append(todo, rewrite{k, withSecret(rec, a.sealSecret(k, stored))})
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil || len(todo) == 0 {
 		// Nothing written: a refused start leaves the store as it was.
@@ -203,45 +200,61 @@ func setAll(tx *buntdb.Tx, todo []rewrite) error {
 	return nil
 }
 
-// checkValue checks the stored check value against s.
-func checkValue(s *sealer, stored string) error {
-	if s == nil {
-		return ErrSecretKeyRequired
-	}
-	if got, err := s.open(secretCheckKey, stored); err != nil || got != secretCheckValue {
-		return ErrSecretKeyMismatch
-	}
-	return nil
+// openedSecret is a record that holds a secret, opened.
+type openedSecret struct {
+	k      string
+	rec    map[string]json.RawMessage // its members
+	plain  string                     // the secret
+	sealed bool                       // stored sealed (else in clear)
 }
 
-// eachSecret calls fn with every record that holds a secret: its store
-// key, its members and its stored Secret; it stops at fn's first error.
-func eachSecret(tx *buntdb.Tx, fn func(k string, rec map[string]json.RawMessage, stored string) error) error {
-	var ferr error
+// sealedWith is x's record with its secret sealed by s.
+func (x openedSecret) sealedWith(s *sealer) rewrite {
+	x.rec["Secret"], _ = json.Marshal(s.seal(x.k, x.plain))
+	b, _ := json.Marshal(x.rec)
+	return rewrite{x.k, string(b)}
+}
+
+// openAll checks the stored check value against s (checked: there is
+// one) and opens every secret with it (s nil: the store must hold none
+// sealed). A wrong key is ErrSecretKeyMismatch, none for a sealed store
+// ErrSecretKeyRequired.
+func openAll(tx *buntdb.Tx, s *sealer) (all []openedSecret, checked bool, err error) {
+	v, err := tx.Get(secretCheckKey)
+	switch {
+	case err == nil:
+		if s == nil {
+			return nil, true, ErrSecretKeyRequired
+		}
+		if got, err := s.open(secretCheckKey, v); err != nil || got != secretCheckValue {
+			return nil, true, ErrSecretKeyMismatch
+		}
+		checked = true
+	case err != buntdb.ErrNotFound:
+		return nil, false, err
+	}
+	err = nil
 	for _, prefix := range secretRecords {
 		tx.AscendKeys(prefix+"*", func(k, v string) bool {
-			var rec map[string]json.RawMessage
-			if ferr = json.Unmarshal([]byte(v), &rec); ferr != nil {
+			x := openedSecret{k: k}
+			if err = json.Unmarshal([]byte(v), &x.rec); err != nil {
 				return false
 			}
 			var stored string
-			if ferr = json.Unmarshal(rec["Secret"], &stored); ferr != nil {
-				ferr = fmt.Errorf("admin: record %s has no secret: %w", k, ferr)
+			if err = json.Unmarshal(x.rec["Secret"], &stored); err != nil {
+				err = fmt.Errorf("admin: record %s has no secret: %w", k, err)
 				return false
 			}
-			ferr = fn(k, rec, stored)
-			return ferr == nil
+			x.sealed = strings.HasPrefix(stored, sealedPrefix)
+			if x.plain, err = s.open(k, stored); err != nil {
+				return false
+			}
+			all = append(all, x)
+			return true
 		})
-		if ferr != nil {
-			return ferr
+		if err != nil {
+			return nil, checked, err
 		}
 	}
-	return nil
-}
-
-// withSecret is rec's JSON with its Secret member replaced.
-func withSecret(rec map[string]json.RawMessage, stored string) string {
-	rec["Secret"], _ = json.Marshal(stored)
-	b, _ := json.Marshal(rec)
-	return string(b)
+	return all, checked, nil
 }
