@@ -131,16 +131,10 @@ func (s *genStore) get(tok, name string, now time.Time) ([]byte, bool) {
 	return b, err == nil
 }
 
+// validToken: put's tokens are 16 bytes in lower-case hex.
 func validToken(tok string) bool {
-	if len(tok) != 32 {
-		return false
-	}
-	for i := 0; i < len(tok); i++ {
-		if c := tok[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	b, err := hex.DecodeString(tok)
+	return err == nil && len(b) == 16 && hex.EncodeToString(b) == tok
 }
 
 type baseURLKey struct{}
